@@ -1,0 +1,28 @@
+import jsonpatch, { type Operation } from 'fast-json-patch';
+import { errors } from '../errors.js';
+import type { ResourceType } from '../resources.js';
+import type { KubeObject } from '../types.js';
+import type { PatchType } from '../../client/types.js';
+import { mergePatch } from './mergePatch.js';
+import { strategicMergePatch } from './strategicMerge.js';
+
+/** Applies a PATCH body of the given type to `current`, returning a new object. Throws 400/422 ApiErrors. */
+export function applyPatch(type: PatchType, r: ResourceType, current: KubeObject, patch: unknown): KubeObject {
+  switch (type) {
+    case 'merge':
+      return mergePatch(current, patch) as KubeObject;
+    case 'strategic':
+      return strategicMergePatch(current, patch, r.kind) as KubeObject;
+    case 'json': {
+      if (!Array.isArray(patch)) throw errors.badRequest('json patch must be an array of operations');
+      try {
+        return jsonpatch.applyPatch(structuredClone(current), patch as Operation[], true, false).newDocument;
+      } catch (e) {
+        throw errors.badRequest(`the server rejected our request due to an error in our request: ${(e as Error).message}`);
+      }
+    }
+    case 'apply':
+      // Server-side apply: merge the applied configuration (field ownership tracking lives in apiserver/).
+      return strategicMergePatch(current, patch, r.kind) as KubeObject;
+  }
+}

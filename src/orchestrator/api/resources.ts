@@ -1,0 +1,109 @@
+/**
+ * The kinds the API serves. One entry per resource; discovery, routing, the store's key layout, the
+ * in-process client and the UI's watch client all read this table, so adding a kind is one line here
+ * plus its validation and table columns.
+ */
+
+export interface ResourceType {
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural, lower-case: the URL segment and the store's key prefix. Unique across groups. */
+  resource: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  /** In `kubectl get all`. */
+  all: boolean;
+  subresources: ('status' | 'scale' | 'log' | 'exec' | 'portforward' | 'attach' | 'binding' | 'proxy')[];
+  /** Writes to the main resource leave `.status` alone; writes to `/status` change only `.status`. */
+  hasStatus: boolean;
+  verbs: string[];
+}
+
+const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+function def(r: Partial<ResourceType> & Pick<ResourceType, 'group' | 'version' | 'kind' | 'resource'>): ResourceType {
+  return {
+    singular: r.kind.toLowerCase(),
+    namespaced: true,
+    shortNames: [],
+    all: false,
+    subresources: [],
+    hasStatus: true,
+    verbs: RW,
+    ...r,
+  };
+}
+
+export const RESOURCES: readonly ResourceType[] = [
+  def({ group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status'] }),
+  def({ group: '', version: 'v1', kind: 'Node', resource: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status', 'proxy'] }),
+  def({ group: '', version: 'v1', kind: 'Pod', resource: 'pods', shortNames: ['po'], all: true, subresources: ['status', 'log', 'exec', 'portforward', 'attach', 'binding'] }),
+  def({ group: '', version: 'v1', kind: 'Service', resource: 'services', shortNames: ['svc'], all: true, subresources: ['status', 'proxy'] }),
+  def({ group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', singular: 'endpoints', shortNames: ['ep'], hasStatus: false }),
+  def({ group: '', version: 'v1', kind: 'Event', resource: 'events', shortNames: ['ev'], hasStatus: false }),
+  def({ group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', shortNames: ['cm'], hasStatus: false }),
+  def({ group: '', version: 'v1', kind: 'Secret', resource: 'secrets', hasStatus: false }),
+  def({ group: '', version: 'v1', kind: 'ServiceAccount', resource: 'serviceaccounts', shortNames: ['sa'], hasStatus: false }),
+  def({ group: '', version: 'v1', kind: 'PersistentVolumeClaim', resource: 'persistentvolumeclaims', shortNames: ['pvc'], subresources: ['status'] }),
+  def({ group: '', version: 'v1', kind: 'PersistentVolume', resource: 'persistentvolumes', namespaced: false, shortNames: ['pv'], subresources: ['status'] }),
+  def({ group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', shortNames: ['deploy'], all: true, subresources: ['status', 'scale'] }),
+  def({ group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', shortNames: ['rs'], all: true, subresources: ['status', 'scale'] }),
+  def({ group: 'apps', version: 'v1', kind: 'DaemonSet', resource: 'daemonsets', shortNames: ['ds'], all: true, subresources: ['status'] }),
+  def({ group: 'apps', version: 'v1', kind: 'StatefulSet', resource: 'statefulsets', shortNames: ['sts'], all: true, subresources: ['status', 'scale'] }),
+  def({ group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs', all: true, subresources: ['status'] }),
+  def({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: ['status'] }),
+  def({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', hasStatus: false }),
+  def({ group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', hasStatus: false }),
+];
+
+const byResource = new Map(RESOURCES.map((r) => [r.resource, r]));
+const byKind = new Map(RESOURCES.map((r) => [`${r.group}/${r.kind}`, r]));
+
+export type ResourceName = string;
+
+/** Looks a resource up by its plural name (`pods`). Throws for an unknown name: a programming error. */
+export function resourceType(resource: ResourceName): ResourceType {
+  const r = byResource.get(resource);
+  if (!r) throw new Error(`unknown resource ${resource}`);
+  return r;
+}
+
+export function findResource(group: string, version: string, resource: string): ResourceType | undefined {
+  const r = byResource.get(resource);
+  return r && r.group === group && r.version === version ? r : undefined;
+}
+
+/** By `apiVersion` + `kind`, as written in a manifest. */
+export function resourceForKind(apiVersion: string, kind: string): ResourceType | undefined {
+  const slash = apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+  const r = byKind.get(`${group}/${kind}`);
+  return r && r.version === version ? r : undefined;
+}
+
+export function apiVersionOf(r: ResourceType): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** The URL path of a collection or an object, e.g. `/apis/apps/v1/namespaces/default/deployments/web`. */
+export function resourcePath(r: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+  let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  if (r.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
+  p += `/${r.resource}`;
+  if (name !== undefined) p += `/${encodeURIComponent(name)}`;
+  if (subresource) p += `/${subresource}`;
+  return p;
+}
+
+/** `namespace/name` for namespaced objects, `name` for cluster-scoped ones: the informer and queue key. */
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+export function splitKey(key: string): { namespace?: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}

@@ -1,0 +1,382 @@
+import { randomUUID } from 'node:crypto';
+import { applyDefaults } from '../api/defaults.js';
+import { ApiError, errors, isConflict } from '../api/errors.js';
+import { applyPatch } from '../api/patch/index.js';
+import { apiVersionOf, resourceType, type ResourceType } from '../api/resources.js';
+import { matches, matchesFields, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
+import type { KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
+import { validate, validateUpdate } from '../api/validation.js';
+import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from '../client/types.js';
+import { StoreCompacted, StoreConflict, StoreKeyExists, StoreNotFound, type Disposable, type Store, type StoreEntry, type StoreEvent } from '../store/types.js';
+import { isoTime, type Clock } from '../util/clock.js';
+
+/** Who is asking: the API server passes the authenticated user; in-process callers are the system. */
+export interface RequestContext {
+  user: string;
+  groups: string[];
+}
+
+export const SYSTEM: RequestContext = { user: 'system:skiff', groups: ['system:masters'] };
+
+/**
+ * The resource logic behind every API verb, shared by the REST server and the in-process client:
+ * defaults, validation, generation, status/spec separation, compare-and-swap, graceful and
+ * finalizer-aware deletion, and watch translation. Nothing here knows about HTTP.
+ */
+export class Registry {
+  constructor(
+    readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  key(r: ResourceType, namespace: string | undefined, name: string): string {
+    return r.namespaced ? `/registry/${r.resource}/${namespace}/${name}` : `/registry/${r.resource}/${name}`;
+  }
+
+  private prefix(r: ResourceType, namespace?: string): string {
+    return r.namespaced && namespace ? `/registry/${r.resource}/${namespace}/` : `/registry/${r.resource}/`;
+  }
+
+  /** Decodes a stored entry, stamping `resourceVersion` from the store's revision. */
+  decode<T extends KubeObject>(entry: StoreEntry): T {
+    const obj = JSON.parse(entry.value) as T;
+    obj.metadata.resourceVersion = String(entry.modRevision);
+    return obj;
+  }
+
+  private encode(obj: KubeObject): string {
+    const { resourceVersion: _rv, ...meta } = obj.metadata;
+    return JSON.stringify({ ...obj, metadata: meta });
+  }
+
+  async get<T extends KubeObject>(resource: string, namespace: string | undefined, name: string): Promise<T> {
+    const r = resourceType(resource);
+    const entry = await this.store.get(this.key(r, namespace, name));
+    if (!entry) throw errors.notFound(r, name);
+    return this.decode<T>(entry);
+  }
+
+  async list<T extends KubeObject>(resource: string, opts: ListOptions = {}): Promise<KubeList<T>> {
+    const r = resourceType(resource);
+    const labels = parseLabelSelector(opts.labelSelector);
+    const fields = parseFieldSelector(opts.fieldSelector);
+    const { items, revision } = await this.store.list(this.prefix(r, opts.namespace));
+    const out: T[] = [];
+    for (const e of items) {
+      const o = this.decode<T>(e);
+      if (matches(labels, o.metadata.labels) && matchesFields(fields, o)) out.push(o);
+    }
+    return { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata: { resourceVersion: String(revision) }, items: out };
+  }
+
+  async create<T extends KubeObject>(resource: string, namespace: string | undefined, input: T, opts: WriteOptions = {}): Promise<T> {
+    const r = resourceType(resource);
+    const obj = structuredClone(input) as T;
+    obj.apiVersion = obj.apiVersion ?? apiVersionOf(r);
+    obj.kind = obj.kind ?? r.kind;
+    obj.metadata = obj.metadata ?? {};
+    if (r.namespaced) {
+      const ns = namespace ?? obj.metadata.namespace ?? 'default';
+      if (obj.metadata.namespace && obj.metadata.namespace !== ns) {
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      obj.metadata.namespace = ns;
+      if (r.resource !== 'events') await this.checkNamespace(ns, r);
+    } else {
+      delete obj.metadata.namespace;
+    }
+    if (!obj.metadata.name && obj.metadata.generateName) {
+      obj.metadata.name = obj.metadata.generateName + randomSuffix();
+    }
+    this.checkKind(r, obj);
+    applyDefaults(r, obj);
+    const causes = validate(r, obj, { strict: opts.fieldValidation === 'Strict' });
+    if (causes.length) throw errors.invalid(r, obj.metadata.name ?? '', causes);
+    const name = obj.metadata.name as string;
+    obj.metadata.uid = randomUUID();
+    obj.metadata.creationTimestamp = isoTime(this.clock.now());
+    if (r.hasStatus || 'spec' in obj) obj.metadata.generation = 1;
+    delete obj.metadata.resourceVersion;
+    delete obj.metadata.deletionTimestamp;
+    if (opts.dryRun) return obj;
+    try {
+      const entry = await this.store.create(this.key(r, obj.metadata.namespace, name), this.encode(obj));
+      return this.decode<T>(entry);
+    } catch (e) {
+      if (e instanceof StoreKeyExists) throw errors.alreadyExists(r, name);
+      throw e;
+    }
+  }
+
+  private async checkNamespace(ns: string, r: ResourceType): Promise<void> {
+    const entry = await this.store.get(`/registry/namespaces/${ns}`);
+    if (!entry) throw new ApiError(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' });
+    const nsObj = JSON.parse(entry.value) as KubeObject;
+    if (nsObj.metadata.deletionTimestamp) {
+      throw new ApiError(403, 'Forbidden', `${r.resource} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
+    }
+  }
+
+  private checkKind(r: ResourceType, obj: KubeObject): void {
+    if (obj.kind !== r.kind || obj.apiVersion !== apiVersionOf(r)) {
+      throw errors.badRequest(`the object provided is unrecognized (must be of type ${r.kind}): ${obj.apiVersion}, Kind=${obj.kind}`);
+    }
+  }
+
+  /**
+   * PUT. With `metadata.resourceVersion` set, a stale version is a 409; without it, last write wins.
+   * `.status` is kept from the stored object (use `updateStatus` to change it).
+   */
+  async update<T extends KubeObject>(resource: string, namespace: string | undefined, name: string, input: T, opts: WriteOptions & { subresource?: 'status' } = {}): Promise<T> {
+    const r = resourceType(resource);
+    const current = await this.get<T>(resource, namespace, name);
+    if (input.metadata?.name && input.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    const expected = input.metadata?.resourceVersion;
+    if (expected && expected !== current.metadata.resourceVersion) throw errors.conflict(r, name);
+    const next = this.merged(r, current, structuredClone(input), opts.subresource === 'status');
+    return this.write(r, current, next, opts);
+  }
+
+  /** The object to store for an update: identity and server-owned fields come from `current`. */
+  private merged<T extends KubeObject>(r: ResourceType, current: T, input: T, statusOnly: boolean): T {
+    let next: T;
+    if (statusOnly) {
+      next = structuredClone(current);
+      if ('status' in input) (next as KubeObject).status = input.status;
+      else delete (next as KubeObject).status;
+    } else {
+      next = input;
+      next.apiVersion = next.apiVersion ?? current.apiVersion;
+      next.kind = next.kind ?? current.kind;
+      next.metadata = next.metadata ?? {};
+      if (r.hasStatus) {
+        if ('status' in current) (next as KubeObject).status = current.status;
+        else delete (next as KubeObject).status;
+      }
+    }
+    const m = next.metadata;
+    m.name = current.metadata.name;
+    m.namespace = current.metadata.namespace;
+    m.uid = current.metadata.uid;
+    m.creationTimestamp = current.metadata.creationTimestamp;
+    m.generation = current.metadata.generation;
+    if (current.metadata.deletionTimestamp) {
+      m.deletionTimestamp = current.metadata.deletionTimestamp;
+      m.deletionGracePeriodSeconds = current.metadata.deletionGracePeriodSeconds;
+    } else {
+      delete m.deletionTimestamp;
+      delete m.deletionGracePeriodSeconds;
+    }
+    return next;
+  }
+
+  /** Validates and stores `next` over `current` (CAS on current's version); bumps generation on spec change. */
+  private async write<T extends KubeObject>(r: ResourceType, current: T, next: T, opts: WriteOptions): Promise<T> {
+    this.checkKind(r, next);
+    applyDefaults(r, next);
+    const causes = [
+      ...validate(r, next, { strict: opts.fieldValidation === 'Strict' }),
+      ...validateUpdate(r, next, current),
+    ];
+    if (causes.length) throw errors.invalid(r, current.metadata.name ?? '', causes);
+    if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+    if (opts.dryRun) return next;
+    const key = this.key(r, current.metadata.namespace, current.metadata.name as string);
+    const expected = Number(current.metadata.resourceVersion);
+    // A terminating object whose last finalizer was just removed is deleted now.
+    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length)) {
+      return this.remove<T>(r, key, expected, current.metadata.name as string);
+    }
+    if (this.encode(next) === this.encode(current)) return current;
+    try {
+      return this.decode<T>(await this.store.update(key, this.encode(next), expected));
+    } catch (e) {
+      if (e instanceof StoreConflict) throw errors.conflict(r, current.metadata.name as string);
+      if (e instanceof StoreNotFound) throw errors.notFound(r, current.metadata.name as string);
+      throw e;
+    }
+  }
+
+  private async remove<T extends KubeObject>(r: ResourceType, key: string, expected: number | undefined, name: string): Promise<T> {
+    try {
+      return this.decode<T>(await this.store.delete(key, expected));
+    } catch (e) {
+      if (e instanceof StoreConflict) throw errors.conflict(r, name);
+      if (e instanceof StoreNotFound) throw errors.notFound(r, name);
+      throw e;
+    }
+  }
+
+  async updateStatus<T extends KubeObject>(resource: string, obj: T): Promise<T> {
+    return this.update(resource, obj.metadata.namespace, obj.metadata.name as string, obj, { subresource: 'status' });
+  }
+
+  /** PATCH in any of the four types; retried on an internal conflict, as the API server does. */
+  async patch<T extends KubeObject>(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    opts: WriteOptions & { subresource?: 'status' } = {},
+  ): Promise<T> {
+    const r = resourceType(resource);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get<T>(resource, namespace, name);
+      const patched = applyPatch(type, r, current, patch) as T;
+      const pinned = patched.metadata?.resourceVersion;
+      if (pinned && pinned !== current.metadata.resourceVersion) throw errors.conflict(r, name);
+      const next = this.merged(r, current, patched, opts.subresource === 'status');
+      if (opts.subresource !== 'status' && !r.hasStatus && 'status' in patched) (next as KubeObject).status = patched.status;
+      try {
+        return await this.write(r, current, next, opts);
+      } catch (e) {
+        if (isConflict(e) && !pinned && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * DELETE. Objects with finalizers (or a Foreground propagation, which adds `foregroundDeletion`)
+   * are marked with `deletionTimestamp` and removed when their last finalizer goes. A pod bound to a
+   * node with a grace period is marked too: its node's agent stops the containers, then deletes it
+   * with grace 0. Everything else is removed at once; owned objects are collected by the garbage
+   * collector controller.
+   */
+  async delete(resource: string, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<KubeObject> {
+    const r = resourceType(resource);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get<KubeObject>(resource, namespace, name);
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== current.metadata.uid) {
+        throw errors.conflict(r, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+        throw errors.conflict(r, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+      }
+      const next = structuredClone(current);
+      const finalizers = new Set(next.metadata.finalizers ?? []);
+      if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
+      if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
+      if (r.resource === 'namespaces') finalizers.add('kubernetes');
+      const grace = this.gracePeriod(r, current, opts);
+      const key = this.key(r, namespace, name);
+      try {
+        if (finalizers.size === 0 && grace === 0) {
+          return await this.remove(r, key, Number(current.metadata.resourceVersion), name);
+        }
+        if (current.metadata.deletionTimestamp) {
+          // Already terminating: a shorter grace period may still be applied, nothing else changes.
+          if (grace === 0 && finalizers.size === 0) return await this.remove(r, key, Number(current.metadata.resourceVersion), name);
+          return current;
+        }
+        next.metadata.finalizers = [...finalizers];
+        next.metadata.deletionTimestamp = isoTime(this.clock.now() + grace * 1000);
+        next.metadata.deletionGracePeriodSeconds = grace;
+        if (r.resource === 'namespaces') (next as KubeObject).status = { phase: 'Terminating' };
+        return this.decode(await this.store.update(key, this.encode(next), Number(current.metadata.resourceVersion)));
+      } catch (e) {
+        if ((e instanceof StoreConflict || isConflict(e)) && !pre && attempt < 5) continue;
+        if (e instanceof StoreConflict) throw errors.conflict(r, name);
+        throw e;
+      }
+    }
+  }
+
+  private gracePeriod(r: ResourceType, obj: KubeObject, opts: DeleteOptions): number {
+    if (r.resource !== 'pods') return 0;
+    const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
+    const phase = (obj.status as { phase?: string } | undefined)?.phase;
+    // Unbound or finished pods have nothing to stop.
+    if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+    return opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
+  }
+
+  /** Binds a pending pod to a node (the `pods/binding` subresource); 409 when already bound. */
+  async bind(namespace: string, name: string, nodeName: string): Promise<KubeObject> {
+    const r = resourceType('pods');
+    for (let attempt = 0; ; attempt++) {
+      const pod = await this.get<KubeObject & { spec: { nodeName?: string } }>('pods', namespace, name);
+      if (pod.spec.nodeName) throw errors.conflict(r, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      if (pod.metadata.deletionTimestamp) throw errors.conflict(r, name, 'pod is being deleted');
+      pod.spec.nodeName = nodeName;
+      try {
+        return this.decode(await this.store.update(this.key(r, namespace, name), this.encode(pod), Number(pod.metadata.resourceVersion)));
+      } catch (e) {
+        if (e instanceof StoreConflict && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Streams changes as watch events, filtered by selectors. An object that stops matching a
+   * selector arrives as DELETED and one that starts matching as ADDED, as the Kubernetes watch
+   * cache does. Without a resourceVersion (or with '0'), current objects come first as ADDED.
+   * A too-old version produces one ERROR event with a 410 Expired Status, then `onClose`.
+   */
+  async watch(
+    resource: string,
+    opts: WatchOptions,
+    handler: (e: WatchEvent) => void,
+  ): Promise<Disposable & { error?: Status }> {
+    const r = resourceType(resource);
+    const labels = parseLabelSelector(opts.labelSelector);
+    const fields = parseFieldSelector(opts.fieldSelector);
+    const match = (o: KubeObject) => matches(labels, o.metadata.labels) && matchesFields(fields, o);
+    const prefix = this.prefix(r, opts.namespace);
+    let from: number;
+    if (!opts.resourceVersion || opts.resourceVersion === '0') {
+      const list = await this.store.list(prefix);
+      for (const e of list.items) {
+        const o = this.decode(e);
+        if (match(o)) handler({ type: 'ADDED', object: o });
+      }
+      from = list.revision;
+    } else {
+      from = Number(opts.resourceVersion);
+      if (!Number.isInteger(from) || from < 0) throw errors.badRequest(`invalid resourceVersion "${opts.resourceVersion}"`);
+    }
+    const onEvent = (ev: StoreEvent) => {
+      const obj = this.decode(ev.entry);
+      const now = match(obj);
+      const before = ev.prev ? match(this.decode(ev.prev)) : false;
+      if (ev.type === 'delete') {
+        if (now || before) handler({ type: 'DELETED', object: obj });
+      } else if (ev.created || (!ev.prev && now)) {
+        if (now) handler({ type: 'ADDED', object: obj });
+      } else if (now && before) handler({ type: 'MODIFIED', object: obj });
+      else if (now) handler({ type: 'ADDED', object: obj });
+      else if (before) handler({ type: 'DELETED', object: obj });
+    };
+    try {
+      return this.store.watch(prefix, from, onEvent);
+    } catch (e) {
+      if (e instanceof StoreCompacted) {
+        const status = errors.expired(`too old resource version: ${from} (${e.compacted + 1})`).toStatus();
+        handler({ type: 'ERROR', object: status as unknown as KubeObject });
+        return { dispose() {}, error: status };
+      }
+      throw e;
+    }
+  }
+}
+
+function randomSuffix(): string {
+  const chars = 'bcdfghjklmnpqrstvwxz2456789';
+  let s = '';
+  for (let i = 0; i < 5; i++) s += chars[Math.floor(Math.random() * chars.length)];
+  return s;
+}
+
+/** Generation counts changes to everything but metadata and status. */
+function specChanged(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { metadata: _m, status: _s, ...rest } = o;
+    return JSON.stringify(rest);
+  };
+  return strip(a) !== strip(b);
+}

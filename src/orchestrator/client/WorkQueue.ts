@@ -1,0 +1,114 @@
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+
+export type Reconcile = (key: string) => Promise<void>;
+
+/** Returned (or thrown as `RequeueAfter`) by a reconcile that wants to look again later. */
+export class RequeueAfter extends Error {
+  constructor(readonly ms: number) {
+    super(`requeue after ${ms}ms`);
+  }
+}
+
+/**
+ * A deduplicating work queue with per-key exponential backoff, as client-go's rate-limited queue:
+ * a key is never processed by two workers at once; adding a key that is queued is a no-op; adding
+ * one that is being processed marks it dirty, and it runs again once the current run ends.
+ * A reconcile that throws is retried after 5ms * 2^failures (capped at `maxBackoffMs`); success
+ * resets the key's backoff.
+ */
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, () => void>();
+  private active = 0;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly name: string,
+    private readonly reconcile: Reconcile,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly workers = 2,
+    private readonly maxBackoffMs = 60_000,
+  ) {}
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.pump();
+  }
+
+  /** Adds `key` after `ms` (a later `add` still runs it sooner). */
+  addAfter(key: string, ms: number): void {
+    if (this.stopped) return;
+    this.timers.get(key)?.();
+    const cancel = this.clock.setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, ms);
+    this.timers.set(key, cancel);
+  }
+
+  len(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves when nothing is queued or running (timers may still be pending). For tests. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && this.active === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const cancel of this.timers.values()) cancel();
+    this.timers.clear();
+    this.queue.length = 0;
+    this.queued.clear();
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.active < this.workers && this.queue.length > 0) {
+      const key = this.queue.shift() as string;
+      this.queued.delete(key);
+      this.processing.add(key);
+      this.active++;
+      void this.run(key);
+    }
+    if (this.queue.length === 0 && this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async run(key: string): Promise<void> {
+    try {
+      await this.reconcile(key);
+      this.failures.delete(key);
+    } catch (e) {
+      if (e instanceof RequeueAfter) {
+        this.failures.delete(key);
+        this.addAfter(key, e.ms);
+      } else {
+        const n = (this.failures.get(key) ?? 0) + 1;
+        this.failures.set(key, n);
+        const delay = Math.min(this.maxBackoffMs, 5 * 2 ** n);
+        this.log.debug('reconcile failed; requeue', { queue: this.name, key, attempt: n, delay, error: e instanceof Error ? e.message : String(e) });
+        this.addAfter(key, delay);
+      }
+    } finally {
+      this.processing.delete(key);
+      this.active--;
+      if (this.dirty.delete(key)) this.add(key);
+      this.pump();
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import type { KubeList, KubeObject, WatchEvent } from '../api/types.js';
+
+/** Options of a list or watch, as the REST query string carries them. */
+export interface ListOptions {
+  /** Omit for all namespaces (or for cluster-scoped resources). */
+  namespace?: string;
+  /** Kubernetes label selector syntax: `app=web,tier in (a,b),!canary`. */
+  labelSelector?: string;
+  /** `metadata.name=x,spec.nodeName=n,status.phase!=Running` */
+  fieldSelector?: string;
+}
+
+export interface WatchOptions extends ListOptions {
+  /** Deliver changes after this revision. Omit (or '0') for a synthetic ADDED per current object first. */
+  resourceVersion?: string;
+  allowWatchBookmarks?: boolean;
+}
+
+export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+  gracePeriodSeconds?: number;
+  /** Only delete if the object still has this resourceVersion. */
+  preconditions?: { resourceVersion?: string; uid?: string };
+}
+
+export interface WriteOptions {
+  fieldManager?: string;
+  dryRun?: boolean;
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
+  /** Server-side apply only. */
+  force?: boolean;
+}
+
+/** A live subscription; `dispose` ends it. `closed` settles when the stream ends for any reason. */
+export interface Watch {
+  dispose(): void;
+  readonly closed: Promise<Error | undefined>;
+}
+
+/**
+ * A typed Kubernetes client. Two implementations with the same behaviour: `LocalClient` calls the
+ * API's registry in-process (controllers and the scheduler, inside the control plane), `HttpClient`
+ * speaks REST over HTTPS (the agent on a host, tests, tools). Errors are always `ApiError`.
+ *
+ * `resource` is the plural name from `api/resources.ts` (`pods`, `deployments`, ...).
+ */
+export interface Client {
+  get<T extends KubeObject = KubeObject>(resource: string, namespace: string | undefined, name: string): Promise<T>;
+  list<T extends KubeObject = KubeObject>(resource: string, opts?: ListOptions): Promise<KubeList<T>>;
+  create<T extends KubeObject = KubeObject>(resource: string, obj: T, opts?: WriteOptions): Promise<T>;
+  /** PUT: compare-and-swap on `metadata.resourceVersion` when it is set. */
+  update<T extends KubeObject = KubeObject>(resource: string, obj: T, opts?: WriteOptions): Promise<T>;
+  /** PUT to `/status`: only `.status` changes. */
+  updateStatus<T extends KubeObject = KubeObject>(resource: string, obj: T): Promise<T>;
+  patch<T extends KubeObject = KubeObject>(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    opts?: WriteOptions & { subresource?: 'status' | 'scale' },
+  ): Promise<T>;
+  delete(resource: string, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<KubeObject | undefined>;
+  /** Binds a pending pod to a node (`pods/binding`); 409 Conflict when it is already bound. */
+  bind(namespace: string, podName: string, nodeName: string): Promise<void>;
+  /**
+   * Streams changes. The handler gets events in revision order. A too-old `resourceVersion` yields an
+   * ERROR event carrying a 410 Status, then the watch closes: relist and watch again.
+   */
+  watch<T extends KubeObject = KubeObject>(resource: string, opts: WatchOptions, handler: (event: WatchEvent<T>) => void): Watch;
+}
