@@ -56,6 +56,8 @@ export const RESOURCES: readonly ResourceType[] = [
   def({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: ['status'] }),
   def({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', hasStatus: false }),
   def({ group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', hasStatus: false }),
+  // Skiff's own: a worker host reached over SSH (provision/ reconciles it into a Node).
+  def({ group: 'skiff.dev', version: 'v1alpha1', kind: 'Host', resource: 'hosts', namespaced: false, subresources: ['status'] }),
 ];
 
 const byResource = new Map(RESOURCES.map((r) => [r.resource, r]));
