@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../src/orchestrator/controlPlane.js';
+import { silentLogger, consoleLogger } from '../../src/orchestrator/util/logger.js';
+import { Kubectl } from './kubectl.js';
+
+/** A free TCP port on 127.0.0.1 (for the kubelet API of a test's local agent). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+export interface TestControlPlane {
+  cp: ControlPlane;
+  home: string;
+  kubectl: Kubectl;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real control plane in this process, in a temp SKIFF_HOME, on free ports: SQLite on disk, HTTPS,
+ * controllers, scheduler, and (unless `localNode: 'off'`) the local machine's agent on the real
+ * Docker engine. `SKIFF_TEST_LOG=1` shows its logs.
+ */
+export async function startTestControlPlane(opts: Partial<ControlPlaneOptions> = {}): Promise<TestControlPlane> {
+  const home = opts.home ?? mkdtempSync(join(tmpdir(), 'skiff-test-'));
+  const cp = await startControlPlane({
+    home,
+    apiPort: 0,
+    kubeletPort: await freePort(),
+    localNode: 'off',
+    agentBundlePath: resolve('dist/agent/skiff-agent.js'),
+    log: process.env.SKIFF_TEST_LOG ? consoleLogger({ component: 'test-cp' }) : silentLogger,
+    ...opts,
+  });
+  return {
+    cp,
+    home,
+    kubectl: new Kubectl(cp.kubeconfigPath),
+    async stop() {
+      await cp.dispose();
+      if (!opts.home) rmSync(home, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ControlPlaneOptions } from '../orchestrator/controlPlane.js';
+
+export interface AppConfig {
+  cp: ControlPlaneOptions;
+  uiPort: number;
+}
+
+function port(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number (0-65535), got "${value}"`);
+  return n;
+}
+
+/** Settings from the environment: SKIFF_HOME, SKIFF_API_PORT, SKIFF_API_HOST, SKIFF_UI_PORT, SKIFF_LOCAL_NODE, SKIFF_KUBELET_PORT. */
+export function configFromEnv(env: NodeJS.ProcessEnv, distDir: string, defaultUiPort: number): AppConfig {
+  const local = env.SKIFF_LOCAL_NODE ?? 'auto';
+  if (local !== 'auto' && local !== 'on' && local !== 'off') throw new Error(`SKIFF_LOCAL_NODE must be auto, on or off, got "${local}"`);
+  return {
+    cp: {
+      home: env.SKIFF_HOME || join(homedir(), '.skiff'),
+      apiPort: port('SKIFF_API_PORT', env.SKIFF_API_PORT, 6443),
+      apiHost: env.SKIFF_API_HOST || '127.0.0.1',
+      localNode: local,
+      kubeletPort: port('SKIFF_KUBELET_PORT', env.SKIFF_KUBELET_PORT, 10250),
+      agentBundlePath: join(distDir, 'agent', 'skiff-agent.js'),
+    },
+    uiPort: port('SKIFF_UI_PORT', env.SKIFF_UI_PORT, defaultUiPort),
+  };
+}

@@ -1,0 +1,43 @@
+// Electron main: the composition root of the desktop app. Starts the control plane, serves the UI on
+// 127.0.0.1 and opens a hardened window on it. Everything cluster-related lives in src/orchestrator.
+import { app, BrowserWindow, dialog, shell } from 'electron';
+import { join } from 'node:path';
+import { startControlPlane, type ControlPlane } from '../orchestrator/controlPlane.js';
+import { configFromEnv } from './config.js';
+import { startUiServer, type UiServer } from './uiServer.js';
+import { createMainWindow } from './window.js';
+
+let cp: ControlPlane | undefined;
+let ui: UiServer | undefined;
+
+async function boot(): Promise<void> {
+  const dist = join(__dirname, '..');
+  const cfg = configFromEnv(process.env, dist, 0);
+  cp = await startControlPlane(cfg.cp);
+  ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler });
+  const origin = `http://127.0.0.1:${ui.port}`;
+  createMainWindow({ url: ui.loginUrl(), origin, preload: join(__dirname, 'preload.js'), openExternal: (u) => void shell.openExternal(u) });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+  app.whenReady().then(boot).catch((e: unknown) => {
+    dialog.showErrorBox('Skiff could not start', e instanceof Error ? e.message : String(e));
+    app.exit(1);
+  });
+  app.on('window-all-closed', () => app.quit());
+  let quitting = false;
+  app.on('before-quit', (ev) => {
+    if (quitting) return;
+    quitting = true;
+    ev.preventDefault();
+    // Containers keep running: disposing only stops the control plane and the local agent.
+    void (async () => {
+      await ui?.close();
+      await cp?.dispose();
+      app.quit();
+    })();
+  });
+}

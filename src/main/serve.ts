@@ -1,0 +1,39 @@
+// Browser mode: the same control plane as the desktop app, headless, with the UI served to a browser
+// on 127.0.0.1. Prints a one-time login URL.
+import { join } from 'node:path';
+import { startControlPlane } from '../orchestrator/controlPlane.js';
+import { configFromEnv } from './config.js';
+import { startUiServer } from './uiServer.js';
+
+async function main(): Promise<void> {
+  const dist = join(__dirname, '..');
+  const cfg = configFromEnv(process.env, dist, 6480);
+  const cp = await startControlPlane(cfg.cp);
+  const ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler });
+  process.stdout.write(
+    [
+      '',
+      `Skiff control plane is running.`,
+      `  API:        ${cp.apiUrl}`,
+      `  kubeconfig: ${cp.kubeconfigPath}   (kubectl --kubeconfig ${cp.kubeconfigPath} get nodes)`,
+      `  node:       ${cp.localNodeMessage}`,
+      `  UI:         open ${ui.loginUrl()}`,
+      '',
+    ].join('\n') + '\n',
+  );
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await ui.close();
+    await cp.dispose();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`skiff: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

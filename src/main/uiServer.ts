@@ -1,0 +1,129 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import type { Handler } from '../orchestrator/apiserver/handler.js';
+import type { RequestContext } from '../orchestrator/apiserver/registry.js';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+const UI_USER: RequestContext = { user: 'skiff-ui', groups: ['system:masters', 'system:authenticated'] };
+const COOKIE = 'skiff_session';
+
+export interface UiServer {
+  port: number;
+  /** A fresh one-time login URL: opening it sets the session cookie, then the code is spent. */
+  loginUrl(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the renderer and the Kubernetes API under `/k8s` on 127.0.0.1, for Chromium (browser mode)
+ * and for the Electron window alike. The API is never open without auth: a one-time login code is
+ * exchanged for an HttpOnly, SameSite=Strict session cookie; writes must also come from our origin.
+ */
+export async function startUiServer(opts: { port: number; rendererDir: string; api: Handler }): Promise<UiServer> {
+  const codes = new Set<string>();
+  const sessions = new Set<string>();
+  let port = 0;
+
+  const hasSession = (req: IncomingMessage): boolean => {
+    const m = (req.headers.cookie ?? '').match(new RegExp(`(?:^|;\\s*)${COOKIE}=([A-Za-z0-9_-]+)`));
+    if (!m) return false;
+    const given = Buffer.from(m[1] as string);
+    for (const s of sessions) {
+      const b = Buffer.from(s);
+      if (b.length === given.length && timingSafeEqual(b, given)) return true;
+    }
+    return false;
+  };
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    securityHeaders(res);
+    if (url.pathname === '/login') {
+      const code = url.searchParams.get('code') ?? '';
+      if (!codes.delete(code)) {
+        res.writeHead(403, { 'Content-Type': 'text/plain' });
+        res.end('This login link is not valid or was already used. Restart `npm run serve` (or the app) for a new one.');
+        return;
+      }
+      const session = randomBytes(24).toString('base64url');
+      sessions.add(session);
+      res.writeHead(302, { 'Set-Cookie': `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`, Location: '/' });
+      res.end();
+      return;
+    }
+    if (url.pathname === '/k8s' || url.pathname.startsWith('/k8s/')) {
+      if (!hasSession(req)) return deny(res, 401, 'Unauthorized', 'Log in with the one-time URL printed by Skiff.');
+      if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req, port)) return deny(res, 403, 'Forbidden', 'cross-origin write refused');
+      req.url = url.pathname.slice('/k8s'.length) + url.search || '/';
+      opts.api(req, res, UI_USER);
+      return;
+    }
+    serveStatic(opts.rendererDir, url.pathname, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return {
+    port,
+    loginUrl() {
+      const code = randomBytes(18).toString('base64url');
+      codes.add(code);
+      return `http://127.0.0.1:${port}/login?code=${code}`;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
+  };
+}
+
+function sameOrigin(req: IncomingMessage, port: number): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true; // Not a browser cross-site request (browsers always send Origin on cross-site writes).
+  return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+}
+
+function deny(res: ServerResponse, code: number, reason: string, message: string): void {
+  const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason, message, code });
+  res.writeHead(code, { 'Content-Type': 'application/json' });
+  res.end(body);
+}
+
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'");
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+}
+
+function serveStatic(root: string, pathname: string, res: ServerResponse): void {
+  const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+  let file = join(root, rel);
+  if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
+  if (!existsSync(file)) {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    res.end('The UI is not built: run `npm run build`.');
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
+  createReadStream(file).pipe(res);
+}

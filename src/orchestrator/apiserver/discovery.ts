@@ -1,0 +1,126 @@
+import { RESOURCES, type ResourceType } from '../api/resources.js';
+
+/** What `/version` answers. kubectl's version dispatcher picks its binary by major/minor. */
+export const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-skiff',
+  gitCommit: 'skiff',
+  gitTreeState: 'clean',
+  buildDate: '2026-11-01T00:00:00Z',
+  goVersion: 'go1.23.0',
+  compiler: 'gc',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+export const AGGREGATED_CT = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+export function wantsAggregated(accept: string | undefined): boolean {
+  return !!accept && accept.includes('as=APIGroupDiscoveryList') && accept.includes('v=v2');
+}
+
+function groups(): Map<string, ResourceType[]> {
+  const m = new Map<string, ResourceType[]>();
+  for (const r of RESOURCES) {
+    const list = m.get(r.group) ?? [];
+    list.push(r);
+    m.set(r.group, list);
+  }
+  return m;
+}
+
+const SUBRESOURCE_VERBS: Record<string, string[]> = {
+  status: ['get', 'patch', 'update'],
+  scale: ['get', 'patch', 'update'],
+  log: ['get'],
+  exec: ['create', 'get'],
+  attach: ['create', 'get'],
+  portforward: ['create', 'get'],
+  binding: ['create'],
+  proxy: ['create', 'delete', 'get', 'patch', 'update'],
+};
+
+function subresourceKind(r: ResourceType, sub: string): { group: string; version: string; kind: string } {
+  if (sub === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+  if (sub === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
+  if (sub === 'status') return { group: r.group, version: r.version, kind: r.kind };
+  return { group: '', version: 'v1', kind: r.kind === 'Pod' ? 'PodProxyOptions' : 'Status' };
+}
+
+/** `/api` and `/apis` in the aggregated (v2) form kubectl 1.30+ asks for. */
+export function aggregatedDiscovery(core: boolean) {
+  const items = [];
+  for (const [group, rs] of groups()) {
+    if ((group === '') !== core) continue;
+    const version = rs[0]?.version ?? 'v1';
+    items.push({
+      metadata: { name: group, creationTimestamp: null },
+      versions: [
+        {
+          version,
+          freshness: 'Current',
+          resources: rs.map((r) => ({
+            resource: r.resource,
+            responseKind: { group: r.group, version: r.version, kind: r.kind },
+            scope: r.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: r.singular,
+            verbs: r.verbs,
+            ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
+            ...(r.all ? { categories: ['all'] } : {}),
+            subresources: r.subresources.map((s) => ({
+              subresource: s,
+              responseKind: subresourceKind(r, s),
+              verbs: SUBRESOURCE_VERBS[s] ?? ['get'],
+            })),
+          })),
+        },
+      ],
+    });
+  }
+  return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+}
+
+export function legacyApiVersions(serverAddress: string) {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+export function legacyGroupList() {
+  const out = [];
+  for (const [group, rs] of groups()) {
+    if (group === '') continue;
+    const version = rs[0]?.version ?? 'v1';
+    const gv = { groupVersion: `${group}/${version}`, version };
+    out.push({ name: group, versions: [gv], preferredVersion: gv });
+  }
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: out };
+}
+
+/** `/api/v1` or `/apis/<group>/<version>`; undefined when the group-version is not served. */
+export function resourceList(group: string, version: string) {
+  const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
+  if (rs.length === 0) return undefined;
+  const resources = [];
+  for (const r of rs) {
+    resources.push({
+      name: r.resource,
+      singularName: r.singular,
+      namespaced: r.namespaced,
+      kind: r.kind,
+      verbs: r.verbs,
+      ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
+      ...(r.all ? { categories: ['all'] } : {}),
+    });
+    for (const s of r.subresources) {
+      const k = subresourceKind(r, s);
+      resources.push({
+        name: `${r.resource}/${s}`,
+        singularName: '',
+        namespaced: r.namespaced,
+        ...(k.group !== r.group ? { group: k.group, version: k.version } : {}),
+        kind: k.kind,
+        verbs: SUBRESOURCE_VERBS[s] ?? ['get'],
+      });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+}

@@ -1,0 +1,117 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, errors } from '../api/errors.js';
+import { openapiDocument, openapiIndex } from '../api/openapi.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { authorize, type TokenAuthenticator } from './auth.js';
+import {
+  AGGREGATED_CT,
+  aggregatedDiscovery,
+  legacyApiVersions,
+  legacyGroupList,
+  resourceList,
+  VERSION_INFO,
+  wantsAggregated,
+} from './discovery.js';
+import { sendError, sendJson } from './http.js';
+import type { NodeDialer } from './nodeDialer.js';
+import type { Registry, RequestContext } from './registry.js';
+import { parseResourcePath } from './routes.js';
+import { serveBinding, serveLog, serveScale } from './subresources.js';
+import { serveResource, verbOf } from './verbs.js';
+
+export interface HandlerDeps {
+  registry: Registry;
+  clock: Clock;
+  log: Logger;
+  dialer: NodeDialer;
+  /** Undefined: every caller is the given `anonymous` identity (the UI server's in-process use). */
+  authenticator?: TokenAuthenticator;
+  serverAddress: string;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, identity?: RequestContext) => void;
+
+/**
+ * The Kubernetes REST surface: discovery, OpenAPI, version and health, then one route per resource
+ * and subresource. Every failure leaves as a `Status`. Nothing here blocks: handlers are async and
+ * the store is fast and local.
+ */
+export function createApiHandler(deps: HandlerDeps): Handler {
+  return (req, res, identity) => {
+    handle(req, res, deps, identity).catch((e: unknown) => {
+      if (!(e instanceof Error && e.name === 'ApiError')) deps.log.warn('request failed', { method: req.method, url: req.url, error: e instanceof Error ? e.stack : String(e) });
+      sendError(res, e);
+    });
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://skiff');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const q = url.searchParams;
+
+  // Health and version are open, as on a kubeadm cluster.
+  if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end('ok');
+    return;
+  }
+  if (path === '/version') return sendJson(res, 200, VERSION_INFO);
+
+  const ctx = identity ?? deps.authenticator?.authenticate(req.headers.authorization);
+  if (!ctx) throw errors.unauthorized();
+
+  if (path === '/api') {
+    if (wantsAggregated(req.headers.accept)) return sendJson(res, 200, aggregatedDiscovery(true), AGGREGATED_CT);
+    return sendJson(res, 200, legacyApiVersions(deps.serverAddress));
+  }
+  if (path === '/apis') {
+    if (wantsAggregated(req.headers.accept)) return sendJson(res, 200, aggregatedDiscovery(false), AGGREGATED_CT);
+    return sendJson(res, 200, legacyGroupList());
+  }
+  if (path === '/openapi/v3') return sendJson(res, 200, openapiIndex());
+  if (path.startsWith('/openapi/v3/')) {
+    const doc = openapiDocument(path.slice('/openapi/v3/'.length));
+    if (!doc) throw new ApiError(404, 'NotFound', `no OpenAPI document for ${path}`);
+    return sendJson(res, 200, doc);
+  }
+  const gv = path.match(/^\/api\/(v1)$/) ?? path.match(/^\/apis\/([^/]+)\/([^/]+)$/);
+  if (gv) {
+    const list = path.startsWith('/api/') ? resourceList('', gv[1] as string) : resourceList(gv[1] as string, gv[2] as string);
+    if (!list) throw errors.notFound({ group: '', resource: 'groupversion', kind: 'GroupVersion' }, path);
+    return sendJson(res, 200, list);
+  }
+  const group = path.match(/^\/apis\/([^/]+)$/);
+  if (group) {
+    const g = legacyGroupList().groups.find((x) => x.name === group[1]);
+    if (!g) throw errors.notFound({ group: '', resource: 'group', kind: 'APIGroup' }, group[1] as string);
+    return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
+  }
+
+  const route = parseResourcePath(path);
+  if (!route) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (route.type === 'unknown') {
+    throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${route.resource}${route.group ? '.' + route.group : ''})`);
+  }
+  const verb = verbOf(req.method ?? 'GET', route, q);
+  authorize(ctx, { verb, resource: route.r.resource, subresource: route.subresource, namespace: route.namespace, name: route.name });
+
+  const sub = route.subresource;
+  if (sub && !route.r.subresources.includes(sub as never)) {
+    throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${route.r.resource}/${sub})`);
+  }
+  switch (sub) {
+    case undefined:
+    case 'status':
+      return serveResource(req, res, deps, route, q);
+    case 'scale':
+      return serveScale(req, res, deps, route, q);
+    case 'binding':
+      return serveBinding(req, res, deps, route);
+    case 'log':
+      return serveLog(req, res, deps, route, q);
+    default:
+      throw errors.badRequest(`the ${sub} subresource is not served yet`);
+  }
+}

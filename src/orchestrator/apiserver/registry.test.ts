@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../api/errors.js';
+import type { KubeObject, WatchEvent } from '../api/types.js';
+import { memoryCluster } from '../testing/memoryCluster.js';
+
+type Cluster = Awaited<ReturnType<typeof memoryCluster>>;
+
+const cm = (name: string, labels: Record<string, string> = {}, data: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'default', labels },
+  data,
+});
+
+const deploy = (name: string, replicas = 1): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace: 'default' },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'local/busybox:1' }] } },
+  },
+});
+
+async function code(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+    return 0;
+  } catch (e) {
+    if (e instanceof ApiError) return e.code;
+    throw e;
+  }
+}
+
+describe('Registry', () => {
+  let c: Cluster;
+  beforeEach(async () => {
+    c = await memoryCluster();
+  });
+  afterEach(() => c.dispose());
+
+  it('stamps identity and a resourceVersion, and refuses duplicates', async () => {
+    const o = await c.client.create('configmaps', cm('a'));
+    expect(o.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Number(o.metadata.resourceVersion)).toBeGreaterThan(0);
+    expect(o.metadata.creationTimestamp).toMatch(/Z$/);
+    expect(await code(c.client.create('configmaps', cm('a')))).toBe(409);
+    expect(await code(c.client.get('configmaps', 'default', 'nope'))).toBe(404);
+    expect(await code(c.client.create('configmaps', { ...cm('x'), metadata: { name: 'x', namespace: 'missing' } }))).toBe(404);
+  });
+
+  it('compares and swaps on resourceVersion', async () => {
+    const o = await c.client.create('configmaps', cm('a'));
+    const u1 = await c.client.update('configmaps', { ...o, data: { k: '1' } });
+    expect(u1.metadata.resourceVersion).not.toBe(o.metadata.resourceVersion);
+    expect(await code(c.client.update('configmaps', { ...o, data: { k: '2' } }))).toBe(409);
+    // Without a version, last write wins.
+    const { resourceVersion: _rv, ...meta } = o.metadata;
+    expect((await c.client.update('configmaps', { ...o, metadata: meta, data: { k: '3' } })).data).toEqual({ k: '3' });
+  });
+
+  it('bumps generation on spec changes only, and keeps status apart from spec', async () => {
+    const d = await c.client.create('deployments', deploy('web'));
+    expect(d.metadata.generation).toBe(1);
+    const labelled = await c.client.patch('deployments', 'default', 'web', 'merge', { metadata: { labels: { x: 'y' } } });
+    expect(labelled.metadata.generation).toBe(1);
+    const scaled = await c.client.patch('deployments', 'default', 'web', 'merge', { spec: { replicas: 3 }, status: { replicas: 99 } });
+    expect(scaled.metadata.generation).toBe(2);
+    expect(scaled.status).toBeUndefined();
+    const st = await c.client.updateStatus('deployments', { ...scaled, spec: { ...(scaled.spec as object), replicas: 7 }, status: { replicas: 2 } });
+    expect(st.status).toEqual({ replicas: 2 });
+    expect((st.spec as { replicas: number }).replicas).toBe(3);
+  });
+
+  it('deletes objects with finalizers only once the last finalizer is removed', async () => {
+    await c.client.create('configmaps', { ...cm('f'), metadata: { name: 'f', namespace: 'default', finalizers: ['x/y'] } });
+    const marked = await c.client.delete('configmaps', 'default', 'f');
+    expect(marked?.metadata.deletionTimestamp).toBeTruthy();
+    const cur = await c.client.get('configmaps', 'default', 'f');
+    await c.client.update('configmaps', { ...cur, metadata: { ...cur.metadata, finalizers: [] } });
+    expect(await code(c.client.get('configmaps', 'default', 'f'))).toBe(404);
+  });
+
+  it('gives a bound pod a graceful deletion and an unbound pod an immediate one', async () => {
+    const pod = (name: string, nodeName?: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 'local/busybox:1' }], ...(nodeName ? { nodeName } : {}) },
+    });
+    await c.client.create('pods', pod('bound', 'n1'));
+    await c.client.create('pods', pod('free'));
+    await c.client.delete('pods', 'default', 'free');
+    expect(await code(c.client.get('pods', 'default', 'free'))).toBe(404);
+    const d = await c.client.delete('pods', 'default', 'bound');
+    expect(d?.metadata.deletionTimestamp).toBeTruthy();
+    await c.client.delete('pods', 'default', 'bound', { gracePeriodSeconds: 0 });
+    expect(await code(c.client.get('pods', 'default', 'bound'))).toBe(404);
+  });
+
+  it('binds a pod once', async () => {
+    await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    await c.client.bind('default', 'p', 'n1');
+    expect(((await c.client.get('pods', 'default', 'p')).spec as { nodeName: string }).nodeName).toBe('n1');
+    expect(await code(c.client.bind('default', 'p', 'n2'))).toBe(409);
+  });
+
+  it('watches with label selectors: objects entering and leaving the selection become ADDED and DELETED', async () => {
+    const seen: string[] = [];
+    const w = c.client.watch('configmaps', { namespace: 'default', labelSelector: 'app=web' }, (e: WatchEvent) => seen.push(`${e.type} ${e.object.metadata.name}`));
+    await new Promise((r) => setTimeout(r, 10));
+    await c.client.create('configmaps', cm('a', { app: 'web' }));
+    await c.client.create('configmaps', cm('b', { app: 'db' }));
+    await c.client.patch('configmaps', 'default', 'b', 'merge', { metadata: { labels: { app: 'web' } } });
+    await c.client.patch('configmaps', 'default', 'a', 'merge', { metadata: { labels: { app: 'db' } } });
+    await c.client.delete('configmaps', 'default', 'b');
+    await new Promise((r) => setTimeout(r, 10));
+    w.dispose();
+    expect(seen).toEqual(['ADDED a', 'ADDED b', 'DELETED a', 'DELETED b']);
+  });
+
+  it('replays every change after a resourceVersion exactly once, in order, under 1,000 concurrent writes', async () => {
+    const start = (await c.client.list('configmaps')).metadata.resourceVersion;
+    const writes = Array.from({ length: 1000 }, (_, i) => c.client.create('configmaps', cm(`c${i}`)));
+    const seen: number[] = [];
+    const names = new Set<string>();
+    const w = c.client.watch('configmaps', { resourceVersion: start }, (e) => {
+      seen.push(Number(e.object.metadata.resourceVersion));
+      names.add(e.object.metadata.name as string);
+    });
+    await Promise.all(writes);
+    await new Promise((r) => setTimeout(r, 50));
+    w.dispose();
+    expect(seen.length).toBe(1000);
+    expect(names.size).toBe(1000);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+  });
+
+  it('answers a watch from a compacted version with a 410 Expired ERROR event', async () => {
+    for (let i = 0; i < 5; i++) await c.client.create('configmaps', cm(`c${i}`));
+    await c.store.compact(c.store.currentRevision());
+    const events: WatchEvent[] = [];
+    const w = c.client.watch('configmaps', { resourceVersion: '1' }, (e) => events.push(e));
+    const closedWith = await w.closed;
+    expect(events[0]?.type).toBe('ERROR');
+    expect((events[0]?.object as unknown as { code: number }).code).toBe(410);
+    expect(closedWith).toBeInstanceOf(ApiError);
+  });
+});

@@ -1,0 +1,167 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errors, isNotFound } from '../api/errors.js';
+import { apiVersionOf } from '../api/resources.js';
+import { toTable } from '../api/tables.js';
+import type { KubeObject } from '../api/types.js';
+import type { DeleteOptions, PatchType, WriteOptions } from '../client/types.js';
+import type { Clock } from '../util/clock.js';
+import { includeObjectPolicy, parseBody, readBody, sendJson, wantsTable } from './http.js';
+import type { Registry } from './registry.js';
+import type { ResourceRoute } from './routes.js';
+import { serveWatch } from './watchStream.js';
+
+export interface VerbDeps {
+  registry: Registry;
+  clock: Clock;
+}
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/json-patch+json': 'json',
+  'application/apply-patch+yaml': 'apply',
+  'application/apply-patch+cbor': 'apply',
+};
+
+/** The Kubernetes verb a request maps to, for authorization and audit. */
+export function verbOf(method: string, route: ResourceRoute, q: URLSearchParams): string {
+  const watch = q.get('watch') === 'true' || q.get('watch') === '1';
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return watch ? 'watch' : route.name ? 'get' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return route.name ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+export function writeOptions(q: URLSearchParams): WriteOptions {
+  const fv = q.get('fieldValidation');
+  return {
+    fieldManager: q.get('fieldManager') ?? undefined,
+    dryRun: q.getAll('dryRun').includes('All'),
+    fieldValidation: fv === 'Strict' || fv === 'Warn' || fv === 'Ignore' ? fv : undefined,
+    force: q.get('force') === 'true',
+  };
+}
+
+function asObject(body: unknown): KubeObject {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw errors.badRequest('the request body must be a JSON or YAML object');
+  }
+  const o = body as KubeObject;
+  if (o.metadata !== undefined && (o.metadata === null || typeof o.metadata !== 'object' || Array.isArray(o.metadata))) {
+    throw errors.badRequest('metadata must be an object');
+  }
+  return o;
+}
+
+/** Collection and object verbs on the main resource (subresources are served elsewhere). */
+export async function serveResource(req: IncomingMessage, res: ServerResponse, deps: VerbDeps, route: ResourceRoute, q: URLSearchParams): Promise<void> {
+  const { registry } = deps;
+  const { r, namespace, name } = route;
+  const method = req.method ?? 'GET';
+  if (name === undefined) {
+    if (method === 'GET') {
+      if (q.get('watch') === 'true' || q.get('watch') === '1') return serveWatch(req, res, deps, r, namespace, q);
+      const list = await registry.list(r.resource, {
+        namespace,
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+      });
+      if (wantsTable(req.headers.accept)) {
+        const t = toTable(r, list.items, { now: deps.clock.now(), includeObject: includeObjectPolicy(q) });
+        t.metadata = { resourceVersion: list.metadata.resourceVersion };
+        return sendJson(res, 200, t);
+      }
+      return sendJson(res, 200, list);
+    }
+    if (method === 'POST') {
+      const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
+      const created = await registry.create(r.resource, namespace, obj, writeOptions(q));
+      return sendJson(res, 201, created);
+    }
+    if (method === 'DELETE') {
+      const list = await registry.list(r.resource, { namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
+      const opts = await deleteOptions(req, q);
+      const items = [];
+      for (const o of list.items) {
+        try {
+          items.push(await registry.delete(r.resource, o.metadata.namespace, o.metadata.name as string, opts));
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      return sendJson(res, 200, { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata: { resourceVersion: String(registry.store.currentRevision()) }, items });
+    }
+    throw errors.methodNotAllowed();
+  }
+
+  switch (method) {
+    case 'GET': {
+      const obj = await registry.get(r.resource, namespace, name);
+      if (wantsTable(req.headers.accept)) return sendJson(res, 200, toTable(r, [obj], { now: deps.clock.now(), includeObject: includeObjectPolicy(q) }));
+      return sendJson(res, 200, obj);
+    }
+    case 'PUT': {
+      const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
+      const status = route.subresource === 'status' ? 'status' : undefined;
+      return sendJson(res, 200, await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q), subresource: status }));
+    }
+    case 'PATCH': {
+      const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      const type = PATCH_TYPES[ct];
+      if (!type) throw errors.unsupportedMediaType(ct);
+      const body = parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
+      const opts = { ...writeOptions(q), subresource: route.subresource === 'status' ? ('status' as const) : undefined };
+      if (type === 'apply') {
+        // Server-side apply upserts: create when absent.
+        try {
+          await registry.get(r.resource, namespace, name);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+          const obj = asObject(body);
+          obj.metadata = { ...(obj.metadata ?? {}), name };
+          return sendJson(res, 201, await registry.create(r.resource, namespace, obj, opts));
+        }
+      }
+      return sendJson(res, 200, await registry.patch(r.resource, namespace, name, type, body, opts));
+    }
+    case 'DELETE': {
+      const opts = await deleteOptions(req, q);
+      const result = await registry.delete(r.resource, namespace, name, opts);
+      return sendJson(res, 200, result);
+    }
+    default:
+      throw errors.methodNotAllowed();
+  }
+}
+
+async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
+  const opts: DeleteOptions = {};
+  const buf = await readBody(req);
+  if (buf.length > 0 && buf.toString().trim()) {
+    const body = parseBody(buf, req.headers['content-type']) as Record<string, unknown>;
+    if (body && typeof body === 'object') {
+      const p = body.propagationPolicy;
+      if (p === 'Background' || p === 'Foreground' || p === 'Orphan') opts.propagationPolicy = p;
+      else if (body.orphanDependents === true) opts.propagationPolicy = 'Orphan';
+      if (typeof body.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = body.gracePeriodSeconds;
+      const pre = body.preconditions as DeleteOptions['preconditions'];
+      if (pre && typeof pre === 'object') opts.preconditions = pre;
+    }
+  }
+  const p = q.get('propagationPolicy');
+  if (p === 'Background' || p === 'Foreground' || p === 'Orphan') opts.propagationPolicy = p;
+  const g = q.get('gracePeriodSeconds');
+  if (g !== null && /^\d+$/.test(g)) opts.gracePeriodSeconds = Number(g);
+  return opts;
+}

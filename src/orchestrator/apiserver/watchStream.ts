@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResourceType } from '../api/resources.js';
+import { toTable } from '../api/tables.js';
+import type { KubeObject, WatchEvent } from '../api/types.js';
+import type { Clock } from '../util/clock.js';
+import type { Registry } from './registry.js';
+import { includeObjectPolicy, sendError, wantsTable } from './http.js';
+
+const BOOKMARK_EVERY_MS = 30_000;
+
+/**
+ * Serves `?watch=true`: newline-delimited JSON events, flushed as they happen. Headers are flushed
+ * at once (kubectl waits for them), the stream ends on `timeoutSeconds` or when the client goes
+ * away (`res.on('close')`). With a Table Accept each event's object is a one-row Table.
+ */
+export async function serveWatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { registry: Registry; clock: Clock },
+  r: ResourceType,
+  namespace: string | undefined,
+  q: URLSearchParams,
+): Promise<void> {
+  const table = wantsTable(req.headers.accept);
+  const include = includeObjectPolicy(q);
+  let fieldSelector = q.get('fieldSelector') ?? undefined;
+  const name = q.get('metadata.name');
+  if (name) fieldSelector = [fieldSelector, `metadata.name=${name}`].filter(Boolean).join(',');
+  const write = (ev: WatchEvent) => {
+    if (res.writableEnded) return;
+    let object: unknown = ev.object;
+    if (table && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
+      object = toTable(r, [ev.object], { now: deps.clock.now(), includeObject: include });
+    }
+    res.write(JSON.stringify({ type: ev.type, object }) + '\n');
+  };
+  let sub: { dispose(): void; error?: unknown };
+  try {
+    sub = await deps.registry.watch(
+      r.resource,
+      {
+        namespace,
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector,
+        resourceVersion: q.get('resourceVersion') ?? undefined,
+      },
+      (ev) => {
+        if (!res.headersSent) start();
+        write(ev);
+      },
+    );
+  } catch (e) {
+    sendError(res, e);
+    return;
+  }
+  function start() {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
+  }
+  if (!res.headersSent) start();
+  if (sub.error) {
+    res.end();
+    return;
+  }
+  const cancels: (() => void)[] = [];
+  const end = () => {
+    sub.dispose();
+    for (const c of cancels) c();
+    if (!res.writableEnded) res.end();
+  };
+  res.on('close', end);
+  const timeout = Number(q.get('timeoutSeconds') ?? 0);
+  // Without a client timeout, end after 30-60 minutes as kube-apiserver does, so clients re-watch.
+  const ms = timeout > 0 ? timeout * 1000 : (1800 + Math.random() * 1800) * 1000;
+  cancels.push(deps.clock.setTimeout(end, ms));
+  if (q.get('allowWatchBookmarks') === 'true') {
+    cancels.push(
+      deps.clock.setInterval(() => {
+        const rv = String(deps.registry.store.currentRevision());
+        const bookmark: KubeObject = { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, metadata: { resourceVersion: rv } };
+        write({ type: 'BOOKMARK', object: bookmark });
+      }, BOOKMARK_EVERY_MS),
+    );
+  }
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { isAlreadyExists } from './api/errors.js';
+import { startAgent } from './agent/main.js';
+import { ApiServer } from './apiserver/ApiServer.js';
+import { issueNodeToken, TokenAuthenticator } from './apiserver/auth.js';
+import { createApiHandler, type Handler } from './apiserver/handler.js';
+import { writeKubeconfig } from './apiserver/kubeconfig.js';
+import { NodeDialers } from './apiserver/nodeDialer.js';
+import { ensurePki } from './apiserver/pki.js';
+import { Registry, SYSTEM } from './apiserver/registry.js';
+import { LocalClient } from './client/LocalClient.js';
+import { startControllers, type ControllerOptions } from './controllers/manager.js';
+import { startHostController } from './provision/index.js';
+import { SqliteStore } from './store/SqliteStore.js';
+import { systemClock, type Clock } from './util/clock.js';
+import { consoleLogger, type Logger } from './util/logger.js';
+
+export interface ControlPlaneOptions {
+  /** Data directory (SKIFF_HOME): state.db, pki/, admin.token, kubeconfig. */
+  home: string;
+  /** API port (SKIFF_API_PORT, default 6443; 0 picks a free port). */
+  apiPort: number;
+  /** Address the API listens on (SKIFF_API_HOST, default 127.0.0.1). */
+  apiHost?: string;
+  /** Run an agent for this machine when a Docker engine is reachable (SKIFF_LOCAL_NODE: auto|on|off). */
+  localNode?: 'auto' | 'on' | 'off';
+  /** The kubelet API port of the local node's agent (SKIFF_KUBELET_PORT, default 10250). */
+  kubeletPort?: number;
+  dockerSocket?: string;
+  /** Path of the bundled agent pushed to hosts (dist/agent/skiff-agent.js). */
+  agentBundlePath: string;
+  controllers?: ControllerOptions;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface ControlPlane {
+  apiUrl: string;
+  apiPort: number;
+  kubeconfigPath: string;
+  caPem: string;
+  /** The API handler, for the UI server to call in-process with the UI's identity. */
+  handler: Handler;
+  client: LocalClient;
+  /** The local node's name when its agent runs, else undefined (with `localNodeMessage` saying why). */
+  localNode?: string;
+  localNodeMessage: string;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The cluster's control plane as one object: datastore, API server, controllers and scheduler, host
+ * provisioner and (where Docker is reachable) the local node's agent. Started in this order and
+ * disposed in reverse. Electron main and the headless `serve` both call only this.
+ */
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? consoleLogger({ component: 'control-plane' });
+  const disposers: (() => Promise<void> | void)[] = [];
+  const dispose = async () => {
+    for (const d of disposers.reverse()) {
+      try {
+        await d();
+      } catch (e) {
+        log.warn('dispose failed', { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  };
+  try {
+    mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+    const store = new SqliteStore(join(opts.home, 'state.db'));
+    disposers.push(() => store.close());
+    const registry = new Registry(store, clock);
+    const client = new LocalClient(registry);
+    await bootstrap(client);
+
+    const host = opts.apiHost ?? '127.0.0.1';
+    const pki = ensurePki(join(opts.home, 'pki'), { dns: ['localhost', 'kubernetes', 'kubernetes.default', hostname()], ips: ['127.0.0.1', ...(host !== '127.0.0.1' && host !== '0.0.0.0' ? [host] : [])] });
+    const adminToken = readOrCreateToken(join(opts.home, 'admin.token'));
+    const authenticator = await TokenAuthenticator.create(adminToken, store);
+    disposers.push(() => authenticator.dispose());
+    const dialers = new NodeDialers();
+
+    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, authenticator, serverAddress: `${host}:${opts.apiPort}` });
+    const server = new ApiServer(pki, handler);
+    const apiPort = await server.listen(opts.apiPort, host);
+    disposers.push(() => server.close());
+    const apiUrl = `https://127.0.0.1:${apiPort}`;
+    const kubeconfigPath = join(opts.home, 'kubeconfig');
+    writeKubeconfig(kubeconfigPath, apiUrl, pki.caCert, adminToken);
+    log.info('API server ready', { url: apiUrl, kubeconfig: kubeconfigPath });
+
+    const compaction = clock.setInterval(() => {
+      const target = store.currentRevision() - 10_000;
+      if (target > store.compactedRevision()) void store.compact(target);
+    }, 60_000);
+    disposers.push(compaction);
+
+    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: opts.controllers });
+    disposers.push(() => controllers.dispose());
+
+    const hosts = startHostController({
+      client,
+      clock,
+      log: log.child({ component: 'provision' }),
+      dialers,
+      agentBundlePath: opts.agentBundlePath,
+      apiPort,
+      caPem: pki.caCert,
+      issueNodeToken: (node: string) => issueNodeToken(client, node),
+    });
+    disposers.push(() => hosts.dispose());
+
+    let localNode: string | undefined;
+    let localNodeMessage: string;
+    const dockerSocket = opts.dockerSocket ?? '/var/run/docker.sock';
+    const wantLocal = opts.localNode ?? 'auto';
+    const dockerOk = wantLocal !== 'off' && (await dockerReachable(dockerSocket));
+    if (wantLocal === 'off') {
+      localNodeMessage = 'The local machine is not a node (SKIFF_LOCAL_NODE=off). Add a host over SSH to run pods.';
+    } else if (!dockerOk) {
+      localNodeMessage = `No Docker engine is reachable at ${dockerSocket}, so this machine is not a node. Start Docker and restart Skiff, or add a host over SSH.`;
+      if (wantLocal === 'on') throw new Error(localNodeMessage);
+      log.warn(localNodeMessage);
+    } else {
+      localNode = hostname().toLowerCase();
+      const kubeletPort = opts.kubeletPort ?? 10250;
+      const token = await issueNodeToken(client, localNode);
+      const agent = await startAgent({
+        server: apiUrl,
+        token,
+        ca: pki.caCert,
+        nodeName: localNode,
+        kubeletPort,
+        dataDir: join(opts.home, 'agent'),
+        dockerSocket,
+      });
+      disposers.push(() => agent.dispose());
+      const route = dialers.register(localNode, { dial: (_n, port) => dialLocal(port) });
+      disposers.push(() => route.dispose());
+      localNodeMessage = `This machine runs as node ${localNode}.`;
+      log.info(localNodeMessage);
+    }
+
+    return { apiUrl, apiPort, kubeconfigPath, caPem: pki.caCert, handler, client, localNode, localNodeMessage, dispose };
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+}
+
+/** The namespaces every cluster has. */
+async function bootstrap(client: LocalClient): Promise<void> {
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    try {
+      await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+  }
+  void SYSTEM;
+}
+
+function readOrCreateToken(path: string): string {
+  if (existsSync(path)) {
+    const t = readFileSync(path, 'utf8').trim();
+    if (t) return t;
+  }
+  const t = randomBytes(32).toString('base64url');
+  writeFileSync(path, t + '\n', { mode: 0o600 });
+  return t;
+}
+
+/** True when a Docker engine answers `/_ping` on the socket within 2 s. */
+export function dockerReachable(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path: '/_ping', method: 'GET', timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+function dialLocal(port: number): Promise<import('node:stream').Duplex> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
