@@ -12,7 +12,7 @@ import { createApiHandler, type Handler } from './apiserver/handler.js';
 import { writeKubeconfig } from './apiserver/kubeconfig.js';
 import { NodeDialers } from './apiserver/nodeDialer.js';
 import { ensurePki } from './apiserver/pki.js';
-import { Registry, SYSTEM } from './apiserver/registry.js';
+import { Registry } from './apiserver/registry.js';
 import { LocalClient } from './client/LocalClient.js';
 import { startControllers, type ControllerOptions } from './controllers/manager.js';
 import { startHostController } from './provision/index.js';
@@ -29,6 +29,8 @@ export interface ControlPlaneOptions {
   apiHost?: string;
   /** Run an agent for this machine when a Docker engine is reachable (SKIFF_LOCAL_NODE: auto|on|off). */
   localNode?: 'auto' | 'on' | 'off';
+  /** The local node's name (default: this machine's host name, lowercased). */
+  localNodeName?: string;
   /** The kubelet API port of the local node's agent (SKIFF_KUBELET_PORT, default 10250). */
   kubeletPort?: number;
   dockerSocket?: string;
@@ -128,7 +130,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       if (wantLocal === 'on') throw new Error(localNodeMessage);
       log.warn(localNodeMessage);
     } else {
-      localNode = hostname().toLowerCase();
+      localNode = opts.localNodeName ?? hostname().toLowerCase();
       const kubeletPort = opts.kubeletPort ?? 10250;
       const token = await issueNodeToken(client, localNode);
       const agent = await startAgent({
@@ -163,7 +165,6 @@ async function bootstrap(client: LocalClient): Promise<void> {
       if (!isAlreadyExists(e)) throw e;
     }
   }
-  void SYSTEM;
 }
 
 function readOrCreateToken(path: string): string {

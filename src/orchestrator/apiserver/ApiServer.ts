@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Handler } from './handler.js';
 import type { ServingPki } from './pki.js';
 
@@ -9,7 +10,7 @@ import type { ServingPki } from './pki.js';
  */
 export class ApiServer {
   private readonly server: Server;
-  private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly sockets = new Set<Duplex>();
 
   constructor(pki: ServingPki, handler: Handler) {
     this.server = createServer({ cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert }, (req, res) => handler(req, res));

@@ -62,7 +62,7 @@ function makeCa(): { cert: string; key: string } {
   cert.serialNumber = serial();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + CA_YEARS * 365 * 86400_000);
-  const subject = [{ name: 'commonName', value: `skiff-ca@${Math.floor(Date.now() / 1000)}` }];
+  const subject = [{ name: 'commonName', value: `skiff-ca-${Math.floor(Date.now() / 1000)}` }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([

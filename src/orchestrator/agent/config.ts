@@ -1,0 +1,58 @@
+import { hostname } from 'node:os';
+
+/**
+ * The agent's configuration, as the JSON file passed with `--config` holds it (written by the
+ * provisioner, or built in-process for the local node).
+ */
+export interface AgentConfig {
+  /** The API server, e.g. `https://127.0.0.1:6443` (through the SSH reverse tunnel on a host). */
+  server: string;
+  /** This node's bearer token (Secret `kube-system/skiff-node-<nodeName>`). */
+  token: string;
+  /** PEM of the cluster CA the API server's certificate chains to. */
+  ca: string;
+  /** The Node's name: the host's hostname, lowercased. */
+  nodeName: string;
+  /** Port of the kubelet API on 127.0.0.1 (default 10250; 0 picks a free one). */
+  kubeletPort: number;
+  /** Where the agent keeps its pid file (default `/var/lib/skiff-agent`). */
+  dataDir: string;
+  /** Default `/var/run/docker.sock`. */
+  dockerSocket: string;
+  /** The node's InternalIP; default: the host's primary IPv4. */
+  nodeIP?: string;
+}
+
+/** Validates a parsed config file; throws an Error naming the first bad field. */
+export function parseAgentConfig(raw: unknown): AgentConfig {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('agent config: expected a JSON object');
+  const o = raw as Record<string, unknown>;
+  const str = (key: string, def?: string): string => {
+    const v = o[key];
+    if (v === undefined && def !== undefined) return def;
+    if (typeof v !== 'string' || !v) throw new Error(`agent config: "${key}" must be a non-empty string`);
+    return v;
+  };
+  const server = str('server');
+  try {
+    const u = new URL(server);
+    if (u.protocol !== 'https:') throw new Error('not https');
+  } catch {
+    throw new Error(`agent config: "server" must be an https:// URL, got ${JSON.stringify(server)}`);
+  }
+  const port = o.kubeletPort ?? 10250;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error('agent config: "kubeletPort" must be an integer port (0-65535)');
+  }
+  const cfg: AgentConfig = {
+    server,
+    token: str('token'),
+    ca: str('ca'),
+    nodeName: str('nodeName', hostname().toLowerCase()).toLowerCase(),
+    kubeletPort: port,
+    dataDir: str('dataDir', '/var/lib/skiff-agent'),
+    dockerSocket: str('dockerSocket', '/var/run/docker.sock'),
+  };
+  if (o.nodeIP !== undefined) cfg.nodeIP = str('nodeIP');
+  return cfg;
+}

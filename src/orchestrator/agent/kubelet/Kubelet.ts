@@ -1,0 +1,125 @@
+import { objectKey, splitKey } from '../../api/resources.js';
+import type { Pod } from '../../api/types.js';
+import { Informer } from '../../client/Informer.js';
+import { RequeueAfter, WorkQueue } from '../../client/WorkQueue.js';
+import { LABELS, type Disposable } from '../runtime/types.js';
+import { nodeSelector } from './containers.js';
+import { PodSyncer } from './podSync.js';
+import type { KubeletDeps } from './types.js';
+
+export interface KubeletOptions {
+  /** How often every pod is synced again even without events (default 10 s). */
+  resyncMs?: number;
+  /** Pods synced in parallel (default 8; a terminating pod holds a worker for its grace period). */
+  workers?: number;
+}
+
+/**
+ * The pod sync loop: an informer on the pods bound to this node feeds a work queue whose
+ * `reconcile(namespace/name)` makes the engine match (see `PodSyncer`). Engine events (a container
+ * died, started, vanished) and a periodic resync enqueue too, so a container killed behind the
+ * agent's back is noticed within seconds, and one missed event can never leave a pod wrong.
+ * Containers of pods that no longer exist are removed, but only once the informer has synced: an
+ * agent that restarts adopts what runs instead of deleting it.
+ */
+export class Kubelet {
+  readonly pods: Informer<Pod>;
+  readonly syncer: PodSyncer;
+  private readonly queue: WorkQueue;
+  private readonly disposables: (() => void)[] = [];
+  private started = false;
+
+  constructor(
+    private readonly d: KubeletDeps,
+    private readonly opts: KubeletOptions = {},
+  ) {
+    const log = d.log.child({ component: 'kubelet' });
+    this.pods = new Informer<Pod>(d.client, 'pods', d.clock, log, { fieldSelector: `spec.nodeName=${d.nodeName}` });
+    this.syncer = new PodSyncer({ ...d, log });
+    this.queue = new WorkQueue('kubelet', (key) => this.reconcile(key), d.clock, log, opts.workers ?? 8, 30_000);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const enqueue = (p: Pod) => this.queue.add(objectKey(p.metadata.namespace, p.metadata.name ?? ''));
+    this.pods.addHandlers({
+      onAdd: enqueue,
+      // Its own status writes come back as updates; syncing on them again would only double the work.
+      onUpdate: (o, n) => {
+        if (!onlyStatusChanged(o, n)) enqueue(n);
+      },
+      onDelete: enqueue,
+    });
+    this.pods.start();
+    const events: Disposable = this.d.runtime.events(nodeSelector(this.d.nodeName), (ev) => {
+      const ns = ev.labels[LABELS.podNamespace];
+      const name = ev.labels[LABELS.podName];
+      if (ns && name) this.queue.add(objectKey(ns, name));
+    });
+    this.disposables.push(() => events.dispose());
+    this.disposables.push(this.d.clock.setInterval(() => void this.resync(), this.opts.resyncMs ?? 10_000));
+    // Sweep orphans as soon as the cache is complete, not a resync later.
+    void this.pods.waitForSync().then(() => this.resync());
+  }
+
+  /** Resolves once the pods bound to this node have been listed. */
+  waitForSync(): Promise<void> {
+    return this.pods.waitForSync();
+  }
+
+  /** Resolves when no pod is being synced or queued (tests). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Stops watching and syncing. Containers keep running. */
+  stop(): void {
+    for (const d of this.disposables.splice(0).reverse()) d();
+    this.queue.stop();
+    this.pods.stop();
+  }
+
+  /** Enqueues every pod, and the namespace/name of every container whose pod is gone. */
+  async resync(): Promise<void> {
+    if (!this.pods.hasSynced()) return;
+    for (const key of this.pods.keys()) this.queue.add(key);
+    this.syncer.crashBackoff.gc();
+    this.syncer.pullBackoff.gc();
+    try {
+      const containers = await this.d.runtime.list(nodeSelector(this.d.nodeName));
+      for (const c of containers) {
+        const ns = c.labels[LABELS.podNamespace];
+        const name = c.labels[LABELS.podName];
+        if (!ns || !name) continue;
+        const pod = this.pods.getByName(ns, name);
+        if (!pod || pod.metadata.uid !== c.labels[LABELS.podUid]) this.queue.add(objectKey(ns, name));
+      }
+    } catch (e) {
+      this.d.log.warn('resync: cannot list containers', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private async reconcile(key: string): Promise<void> {
+    const { namespace = 'default', name } = splitKey(key);
+    const cached = this.pods.get(key);
+    if (!cached) {
+      // The informer is complete only after its first list; before, "absent" means "unknown".
+      if (this.pods.hasSynced()) await this.syncer.removeOrphans(namespace, name);
+      return;
+    }
+    // The cache is shared: work on a copy.
+    const pod = structuredClone(cached);
+    if (pod.metadata.deletionTimestamp) {
+      await this.syncer.terminate(pod);
+      return;
+    }
+    const again = await this.syncer.sync(pod);
+    if (again !== undefined) throw new RequeueAfter(again);
+  }
+}
+
+function onlyStatusChanged(a: Pod, b: Pod): boolean {
+  const strip = (p: Pod) => JSON.stringify({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, managedFields: undefined } });
+  return strip(a) === strip(b);
+}

@@ -1,0 +1,72 @@
+import type { Clock } from '../../util/clock.js';
+
+interface Entry {
+  backoffMs: number;
+  lastUpdate: number;
+}
+
+/**
+ * Per-key exponential backoff with the kubelet's semantics (client-go `flowcontrol.Backoff`): the
+ * first failure of a key is retried at once and arms `initialMs`; each further failure doubles the
+ * delay up to `maxMs`. A failure more than `2 * maxMs` after the previous one starts over (with the
+ * defaults: a container that ran 10 minutes is forgiven). Delays count from the failure's time
+ * (a container's `finishedAt`), not from when the agent noticed it.
+ */
+export class Backoff {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly clock: Clock,
+    readonly initialMs = 10_000,
+    readonly maxMs = 300_000,
+  ) {}
+
+  /** Milliseconds left before `key` may be retried after a failure at `eventTime` (0: go now). */
+  remaining(key: string, eventTime: number): number {
+    const e = this.entries.get(key);
+    if (!e || this.expired(e, eventTime)) return 0;
+    return Math.max(0, e.backoffMs - (this.clock.now() - eventTime));
+  }
+
+  /** Milliseconds left counted from the last `next` (for retries whose failure time is the attempt itself). */
+  remainingSinceUpdate(key: string): number {
+    const e = this.entries.get(key);
+    if (!e) return 0;
+    return Math.max(0, e.backoffMs - (this.clock.now() - e.lastUpdate));
+  }
+
+  /** The delay currently armed for `key` (0 when none). */
+  current(key: string): number {
+    return this.entries.get(key)?.backoffMs ?? 0;
+  }
+
+  /** Records a retry of `key` for a failure at `eventTime`, growing its delay. */
+  next(key: string, eventTime: number): void {
+    const e = this.entries.get(key);
+    if (!e || this.expired(e, eventTime)) {
+      this.entries.set(key, { backoffMs: this.initialMs, lastUpdate: this.clock.now() });
+      return;
+    }
+    e.backoffMs = Math.min(e.backoffMs * 2, this.maxMs);
+    e.lastUpdate = this.clock.now();
+  }
+
+  reset(key: string): void {
+    this.entries.delete(key);
+  }
+
+  /** Drops every key starting with `prefix` (a pod that is gone). */
+  resetPrefix(prefix: string): void {
+    for (const k of this.entries.keys()) if (k.startsWith(prefix)) this.entries.delete(k);
+  }
+
+  /** Forgets keys idle longer than `2 * maxMs`, so memory stays bounded. */
+  gc(): void {
+    const now = this.clock.now();
+    for (const [k, e] of this.entries) if (now - e.lastUpdate > 2 * this.maxMs) this.entries.delete(k);
+  }
+
+  private expired(e: Entry, eventTime: number): boolean {
+    return eventTime - e.lastUpdate > 2 * this.maxMs;
+  }
+}

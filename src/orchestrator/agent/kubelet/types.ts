@@ -1,0 +1,23 @@
+import type { KubeObject } from '../../api/types.js';
+import type { Client } from '../../client/types.js';
+import type { EventType } from '../../controllers/events.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+import type { Runtime } from '../runtime/types.js';
+
+/** What the kubelet needs of an event recorder (`controllers/events.ts` `EventRecorder`). Never throws. */
+export interface Recorder {
+  record(obj: KubeObject, type: EventType, reason: string, message: string): void;
+}
+
+/** Everything the pod sync loop runs on, injected. */
+export interface KubeletDeps {
+  client: Client;
+  runtime: Runtime;
+  clock: Clock;
+  log: Logger;
+  recorder: Recorder;
+  nodeName: string;
+  /** The node's InternalIP: the pods' `hostIP`. */
+  nodeIP: string;
+}

@@ -1,0 +1,151 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HttpClient } from '../client/HttpClient.js';
+import type { Client } from '../client/types.js';
+import { EventRecorder } from '../controllers/events.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { consoleLogger, type Logger } from '../util/logger.js';
+import { parseAgentConfig, type AgentConfig } from './config.js';
+import { primaryIPv4 } from './kubelet/hostAddress.js';
+import { Kubelet, type KubeletOptions } from './kubelet/Kubelet.js';
+import { NodeStatusManager } from './kubelet/nodeStatus.js';
+import { startKubeletServer } from './kubelet/server.js';
+import type { Recorder } from './kubelet/types.js';
+import { DockerRuntime } from './runtime/docker.js';
+import type { Runtime } from './runtime/types.js';
+
+export type { AgentConfig } from './config.js';
+
+/** Parts to inject (tests, or the desktop running its local node in-process). */
+export interface AgentDeps {
+  client?: Client;
+  runtime?: Runtime;
+  clock?: Clock;
+  log?: Logger;
+  recorder?: Recorder;
+  kubelet?: KubeletOptions;
+  /** Heartbeat interval (default 10 s). */
+  heartbeatMs?: number;
+}
+
+export interface AgentHandle {
+  readonly nodeName: string;
+  /** The port the kubelet API listens on (useful with `kubeletPort: 0`). */
+  readonly kubeletPort: number;
+  readonly kubelet: Kubelet;
+  /** Stops watching, syncing and serving. Containers keep running: a later agent adopts them. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts the node agent: registers the Node and heartbeats, runs the pod sync loop against the
+ * container engine, and serves the kubelet API. If the API server or the engine is not reachable
+ * yet, registration is retried in the background (the informer retries on its own), so an agent
+ * started before its tunnel is up simply catches up.
+ */
+export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<AgentHandle> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? consoleLogger({ component: 'agent', node: config.nodeName });
+  const ownClient = deps.client ? undefined : new HttpClient({ server: config.server, token: config.token, ca: config.ca });
+  const client: Client = deps.client ?? (ownClient as HttpClient);
+  const runtime = deps.runtime ?? new DockerRuntime({ socketPath: config.dockerSocket, clock, log });
+  const nodeIP = config.nodeIP ?? primaryIPv4();
+  const recorder = deps.recorder ?? new EventRecorder({ client, clock, log, component: 'kubelet', host: config.nodeName });
+  const disposers: (() => void | Promise<void>)[] = [];
+  if (ownClient) disposers.push(() => ownClient.close());
+
+  const dispose = async () => {
+    for (const d of disposers.splice(0).reverse()) {
+      try {
+        await d();
+      } catch (e) {
+        log.warn('error while stopping the agent', { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  };
+
+  try {
+    const kubelet = new Kubelet({ client, runtime, clock, log, recorder, nodeName: config.nodeName, nodeIP }, deps.kubelet);
+    const server = await startKubeletServer({ port: config.kubeletPort, token: config.token, pods: kubelet.pods, runtime, clock, log });
+    disposers.push(() => server.close());
+    // The Node advertises the port actually bound (it differs from the config's when that is 0).
+    const nodeStatus = new NodeStatusManager({ client, runtime, clock, log, nodeName: config.nodeName, nodeIP, kubeletPort: server.port, ...(deps.heartbeatMs ? { heartbeatMs: deps.heartbeatMs } : {}) });
+    const registered = registerWithRetry(nodeStatus, clock, log);
+    disposers.push(registered.dispose);
+    kubelet.start();
+    disposers.push(() => kubelet.stop());
+    log.info('agent started', { node: config.nodeName, nodeIP, kubeletPort: server.port });
+    return { nodeName: config.nodeName, kubeletPort: server.port, kubelet, dispose };
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+}
+
+/** Registers, then heartbeats; until registration succeeds, retries with a growing delay. */
+function registerWithRetry(node: NodeStatusManager, clock: Clock, log: Logger): { dispose(): void } {
+  let stopped = false;
+  let cancel: (() => void) | undefined;
+  let failures = 0;
+  const attempt = async () => {
+    try {
+      await node.register();
+      if (stopped) return;
+      node.start();
+    } catch (e) {
+      if (stopped) return;
+      failures++;
+      const delay = Math.min(30_000, 1_000 * 2 ** Math.min(failures - 1, 5));
+      log.warn('cannot register node yet; retrying', { delay, error: e instanceof Error ? e.message : String(e) });
+      cancel = clock.setTimeout(() => void attempt(), delay);
+    }
+  };
+  void attempt();
+  return {
+    dispose() {
+      stopped = true;
+      cancel?.();
+      node.stop();
+    },
+  };
+}
+
+/** `node skiff-agent.js --config <file.json>`: runs until SIGTERM/SIGINT, leaving containers running. */
+export async function runCli(argv: string[]): Promise<void> {
+  const i = argv.indexOf('--config');
+  const file = i >= 0 ? argv[i + 1] : undefined;
+  if (!file) throw new Error('usage: skiff-agent --config <file.json>');
+  const config = parseAgentConfig(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+  const log = consoleLogger({ component: 'agent', node: config.nodeName });
+  mkdirSync(config.dataDir, { recursive: true });
+  const agent = await startAgent(config, { log });
+  // Written only once the agent runs (and holds its port), so a duplicate never clobbers it.
+  const pidFile = join(config.dataDir, 'skiff-agent.pid');
+  writeFileSync(pidFile, `${process.pid}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping; containers keep running', { signal });
+    void agent.dispose().finally(() => {
+      rmSync(pidFile, { force: true });
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: e instanceof Error ? e.message : String(e) }));
+}
+
+/** True when this module is the program (the bundle `skiff-agent.js`, or `tsx agent/main.ts`), not imported. */
+function isDirectRun(): boolean {
+  const entry = process.argv[1] ?? '';
+  return /(^|[\\/])skiff-agent\.[cm]?js$/.test(entry) || /[\\/]agent[\\/]main\.[cm]?[jt]s$/.test(entry);
+}
+
+if (isDirectRun()) {
+  runCli(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`skiff-agent: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

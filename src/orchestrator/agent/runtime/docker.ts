@@ -1,0 +1,277 @@
+import Docker from 'dockerode';
+import { PassThrough, Readable } from 'node:stream';
+import { systemClock, type Clock } from '../../util/clock.js';
+import { silentLogger, type Logger } from '../../util/logger.js';
+import { DockerLogDemuxer } from './logStream.js';
+import type {
+  ContainerCreateSpec,
+  ContainerDetails,
+  ContainerSummary,
+  Disposable,
+  EngineInfo,
+  LogOptions,
+  PullProgress,
+  Runtime,
+  RuntimeEvent,
+  RuntimeState,
+} from './types.js';
+
+export interface DockerRuntimeOptions {
+  /** Default `/var/run/docker.sock`. */
+  socketPath?: string;
+  clock?: Clock;
+  log?: Logger;
+}
+
+/** The `Runtime` over a Docker engine's API (dockerode on its unix socket). */
+export class DockerRuntime implements Runtime {
+  readonly docker: Docker;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+
+  constructor(opts: DockerRuntimeOptions = {}) {
+    this.docker = new Docker({ socketPath: opts.socketPath ?? '/var/run/docker.sock' });
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log ?? silentLogger;
+  }
+
+  async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    const items = await this.docker.listContainers({ all: true, filters: { label } });
+    return items.map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      image: c.Image,
+      labels: c.Labels ?? {},
+      state: c.State as RuntimeState,
+      createdAt: c.Created * 1000,
+    }));
+  }
+
+  async inspect(id: string): Promise<ContainerDetails | undefined> {
+    let c: Docker.ContainerInspectInfo;
+    try {
+      c = await this.docker.getContainer(id).inspect();
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+    const nets = Object.values(c.NetworkSettings?.Networks ?? {});
+    const ip = nets.map((n) => n.IPAddress).find((a) => !!a);
+    return {
+      id: c.Id,
+      name: c.Name.replace(/^\//, ''),
+      image: c.Config.Image,
+      labels: c.Config.Labels ?? {},
+      state: c.State.Status as RuntimeState,
+      createdAt: parseTime(c.Created) ?? 0,
+      imageId: c.Image,
+      running: c.State.Running,
+      exitCode: c.State.ExitCode,
+      ...(c.State.Error ? { error: c.State.Error } : {}),
+      oomKilled: c.State.OOMKilled,
+      ...optional('startedAt', parseTime(c.State.StartedAt)),
+      ...optional('finishedAt', parseTime(c.State.FinishedAt)),
+      ...optional('ip', c.State.Running ? ip : undefined),
+      networkMode: c.HostConfig.NetworkMode ?? 'default',
+    };
+  }
+
+  async pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    const ref = normalizeImageRef(image);
+    const stream = await this.docker.pull(ref);
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null) => (err ? reject(err) : resolve()),
+        (ev: { status?: string; id?: string; progress?: string; error?: string }) => {
+          if (ev.status) onProgress?.({ status: ev.status, ...optional('id', ev.id), ...optional('progress', ev.progress) });
+        },
+      );
+    });
+  }
+
+  async imageId(image: string): Promise<string | undefined> {
+    try {
+      return (await this.docker.getImage(normalizeImageRef(image)).inspect()).Id;
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async create(spec: ContainerCreateSpec): Promise<string> {
+    const joined = spec.networkMode?.startsWith('container:') ?? false;
+    const opts: Docker.ContainerCreateOptions = {
+      name: spec.name,
+      Image: normalizeImageRef(spec.image),
+      Labels: spec.labels,
+      Env: spec.env ?? [],
+      Tty: false,
+      HostConfig: {
+        RestartPolicy: { Name: 'no' },
+        ...(spec.networkMode ? { NetworkMode: spec.networkMode } : {}),
+        ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
+        ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
+      },
+    };
+    if (spec.entrypoint) opts.Entrypoint = spec.entrypoint;
+    if (spec.cmd) opts.Cmd = spec.cmd;
+    if (spec.workingDir) opts.WorkingDir = spec.workingDir;
+    // Docker refuses a hostname or exposed ports on a container that joins another's network.
+    if (!joined && spec.hostname) opts.Hostname = spec.hostname;
+    if (!joined && spec.exposedPorts?.length) {
+      opts.ExposedPorts = Object.fromEntries(spec.exposedPorts.map((p) => [`${p.port}/${p.protocol}`, {}]));
+    }
+    const c = await this.docker.createContainer(opts);
+    return c.id;
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (e) {
+      if (statusOf(e) === 304) return; // already running
+      throw e;
+    }
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: Math.max(0, Math.round(graceSeconds)) });
+    } catch (e) {
+      const code = statusOf(e);
+      if (code === 304 || code === 404) return;
+      throw e;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (e) {
+      const code = statusOf(e);
+      // 409: a removal is already in progress.
+      if (code === 404 || code === 409) return;
+      throw e;
+    }
+  }
+
+  async logs(id: string, opts: LogOptions): Promise<Readable> {
+    const c = this.docker.getContainer(id);
+    const tty = (await c.inspect()).Config.Tty;
+    const base = {
+      stdout: true,
+      stderr: true,
+      timestamps: opts.timestamps ?? false,
+      ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
+      ...(opts.since !== undefined ? { since: opts.since } : {}),
+    };
+    const raw: Readable = opts.follow
+      ? ((await c.logs({ ...base, follow: true })) as Readable)
+      : Readable.from([await c.logs({ ...base, follow: false })]);
+    const out = tty ? new PassThrough() : new DockerLogDemuxer();
+    raw.on('error', (e) => out.destroy(e));
+    out.on('close', () => raw.destroy());
+    return raw.pipe(out);
+  }
+
+  async info(): Promise<EngineInfo> {
+    const i = (await this.docker.info()) as Record<string, unknown>;
+    return {
+      ncpu: Number(i.NCPU ?? 0),
+      memTotalBytes: Number(i.MemTotal ?? 0),
+      operatingSystem: String(i.OperatingSystem ?? ''),
+      osType: String(i.OSType ?? 'linux'),
+      architecture: String(i.Architecture ?? ''),
+      kernelVersion: String(i.KernelVersion ?? ''),
+      serverVersion: String(i.ServerVersion ?? ''),
+      hostname: String(i.Name ?? ''),
+    };
+  }
+
+  events(labels: Record<string, string>, handler: (e: RuntimeEvent) => void): Disposable {
+    let disposed = false;
+    let stream: Readable | undefined;
+    let cancelRetry: (() => void) | undefined;
+    let failures = 0;
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    const connect = async () => {
+      if (disposed) return;
+      try {
+        const s = (await this.docker.getEvents({ filters: { type: ['container'], label } })) as Readable;
+        if (disposed) return void s.destroy();
+        stream = s;
+        failures = 0;
+        let buf = '';
+        s.on('data', (chunk: Buffer) => {
+          buf += chunk.toString('utf8');
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (line) deliver(line);
+          }
+        });
+        s.on('close', () => reconnect('closed'));
+        s.on('error', (e) => reconnect(e.message));
+      } catch (e) {
+        reconnect(e instanceof Error ? e.message : String(e));
+      }
+    };
+    const deliver = (line: string) => {
+      try {
+        const ev = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+        if (!ev.Action || !ev.Actor?.ID) return;
+        const attrs = ev.Actor.Attributes ?? {};
+        // The engine filters too; checking again keeps the contract whatever its filter semantics.
+        if (!Object.entries(labels).every(([k, v]) => attrs[k] === v)) return;
+        handler({ action: ev.Action, containerId: ev.Actor.ID, labels: attrs });
+      } catch (e) {
+        this.log.debug('bad docker event', { error: e instanceof Error ? e.message : String(e) });
+      }
+    };
+    const reconnect = (why: string) => {
+      if (disposed || cancelRetry) return;
+      stream = undefined;
+      failures++;
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(failures, 6));
+      this.log.debug('docker event stream lost; reconnecting', { why, delay });
+      cancelRetry = this.clock.setTimeout(() => {
+        cancelRetry = undefined;
+        void connect();
+      }, delay);
+    };
+    void connect();
+    return {
+      dispose() {
+        disposed = true;
+        cancelRetry?.();
+        stream?.destroy();
+      },
+    };
+  }
+}
+
+/** `busybox` -> `busybox:latest`; tagged or digested references are kept. */
+export function normalizeImageRef(image: string): string {
+  if (image.includes('@')) return image;
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  return lastSegment.includes(':') ? image : `${image}:latest`;
+}
+
+/** Docker writes `0001-01-01T00:00:00Z` for "never". */
+function parseTime(s: string | undefined): number | undefined {
+  if (!s || s.startsWith('0001-')) return undefined;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+function statusOf(e: unknown): number | undefined {
+  const code = (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function optional<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
+  return (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
+}

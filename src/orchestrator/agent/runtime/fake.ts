@@ -1,0 +1,243 @@
+import { randomBytes } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import type { Clock } from '../../util/clock.js';
+import { normalizeImageRef } from './docker.js';
+import type {
+  ContainerCreateSpec,
+  ContainerDetails,
+  ContainerSummary,
+  Disposable,
+  EngineInfo,
+  LogOptions,
+  PullProgress,
+  Runtime,
+  RuntimeEvent,
+} from './types.js';
+
+interface FakeContainer {
+  details: ContainerDetails;
+  spec: ContainerCreateSpec;
+  lines: { at: number; text: string }[];
+  followers: Set<PassThrough>;
+}
+
+/** What a started container does at once: keep running (undefined), exit with a code, or fail to start. */
+export type FakeBehavior = (spec: ContainerCreateSpec) => { exitCode: number } | { startError: string } | undefined;
+
+/**
+ * An in-memory `Runtime` for unit tests, honouring the same contract as `DockerRuntime`. Tests
+ * drive it: `crash(id)` simulates a process dying (or `docker kill`), `behavior` makes containers
+ * exit or fail on start, `pullErrors` makes pulls fail, `down` makes every call reject.
+ */
+export class FakeRuntime implements Runtime {
+  private readonly containers = new Map<string, FakeContainer>();
+  private readonly images = new Map<string, string>();
+  private readonly subscribers = new Set<{ labels: Record<string, string>; handler: (e: RuntimeEvent) => void }>();
+  private nextIp = 2;
+  /** Images whose pull fails with this message. */
+  readonly pullErrors = new Map<string, string>();
+  /** Every pull, in order (normalized references). */
+  readonly pulls: string[] = [];
+  /** Every stop: container id and grace. */
+  readonly stops: { id: string; graceSeconds: number }[] = [];
+  behavior: FakeBehavior = () => undefined;
+  /** When true, every call rejects as if the engine were unreachable. */
+  down = false;
+  /** When false, no engine events are delivered (tests of the periodic resync). */
+  eventsEnabled = true;
+  engine: EngineInfo = {
+    ncpu: 4,
+    memTotalBytes: 8 * 1024 ** 3,
+    operatingSystem: 'Fake OS 1.0',
+    osType: 'linux',
+    architecture: 'x86_64',
+    kernelVersion: '6.1.0-fake',
+    serverVersion: '27.0.0-fake',
+    hostname: 'fake-host',
+  };
+
+  constructor(private readonly clock: Clock) {}
+
+  addImage(image: string): void {
+    this.images.set(normalizeImageRef(image), `sha256:${randomBytes(32).toString('hex')}`);
+  }
+
+  /** All containers, for assertions. */
+  all(): ContainerDetails[] {
+    return [...this.containers.values()].map((c) => structuredClone(c.details));
+  }
+
+  spec(id: string): ContainerCreateSpec | undefined {
+    return this.containers.get(id)?.spec;
+  }
+
+  /** Ends a running container's process with `exitCode` (137 = killed). */
+  crash(id: string, exitCode = 137): void {
+    const c = this.must(id);
+    if (!c.details.running) return;
+    this.exit(c, exitCode);
+  }
+
+  /** Appends a line of output to a container's log. */
+  write(id: string, text: string): void {
+    const c = this.must(id);
+    const line = { at: this.clock.now(), text: text.endsWith('\n') ? text : text + '\n' };
+    c.lines.push(line);
+    for (const f of c.followers) f.write(line.text);
+  }
+
+  async list(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    this.check();
+    const out: ContainerSummary[] = [];
+    for (const c of this.containers.values()) {
+      if (Object.entries(labels).every(([k, v]) => c.details.labels[k] === v)) {
+        const { id, name, image, labels: l, state, createdAt } = c.details;
+        out.push({ id, name, image, labels: { ...l }, state, createdAt });
+      }
+    }
+    return out;
+  }
+
+  async inspect(id: string): Promise<ContainerDetails | undefined> {
+    this.check();
+    const c = this.containers.get(id);
+    return c && structuredClone(c.details);
+  }
+
+  async pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+    this.check();
+    const ref = normalizeImageRef(image);
+    this.pulls.push(ref);
+    const err = this.pullErrors.get(ref) ?? this.pullErrors.get(image);
+    if (err) throw new Error(err);
+    onProgress?.({ status: `Pulling from ${ref}` });
+    if (!this.images.has(ref)) this.addImage(ref);
+  }
+
+  async imageId(image: string): Promise<string | undefined> {
+    this.check();
+    return this.images.get(normalizeImageRef(image));
+  }
+
+  async create(spec: ContainerCreateSpec): Promise<string> {
+    this.check();
+    const imageId = this.images.get(normalizeImageRef(spec.image));
+    if (!imageId) throw new Error(`No such image: ${spec.image}`);
+    for (const c of this.containers.values()) {
+      if (c.details.name === spec.name) throw new Error(`Conflict. The container name "/${spec.name}" is already in use`);
+    }
+    if (spec.networkMode?.startsWith('container:')) {
+      const owner = this.containers.get(spec.networkMode.slice('container:'.length));
+      if (!owner) throw new Error(`No such container: ${spec.networkMode}`);
+    }
+    const id = randomBytes(32).toString('hex');
+    const details: ContainerDetails = {
+      id,
+      name: spec.name,
+      image: spec.image,
+      labels: { ...spec.labels },
+      state: 'created',
+      createdAt: this.clock.now(),
+      imageId,
+      running: false,
+      exitCode: 0,
+      oomKilled: false,
+      networkMode: spec.networkMode ?? 'default',
+    };
+    this.containers.set(id, { details, spec: structuredClone(spec), lines: [], followers: new Set() });
+    this.emit('create', details);
+    return id;
+  }
+
+  async start(id: string): Promise<void> {
+    this.check();
+    const c = this.must(id);
+    if (c.details.running) return;
+    const mode = c.spec.networkMode;
+    if (mode?.startsWith('container:') && !this.containers.get(mode.slice(10))?.details.running) {
+      throw new Error('cannot join network of a non running container');
+    }
+    const b = this.behavior(c.spec);
+    if (b && 'startError' in b) {
+      Object.assign(c.details, { state: 'created', error: b.startError, exitCode: 128 });
+      throw new Error(b.startError);
+    }
+    delete c.details.error;
+    Object.assign(c.details, { state: 'running', running: true, exitCode: 0, startedAt: this.clock.now() });
+    delete c.details.finishedAt;
+    if (!mode?.startsWith('container:')) c.details.ip = c.details.ip ?? `10.88.0.${this.nextIp++}`;
+    this.emit('start', c.details);
+    if (b && 'exitCode' in b) this.exit(c, b.exitCode);
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    this.check();
+    const c = this.containers.get(id);
+    this.stops.push({ id, graceSeconds });
+    if (!c?.details.running) return;
+    this.exit(c, graceSeconds === 0 ? 137 : 143);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.check();
+    const c = this.containers.get(id);
+    if (!c) return;
+    if (c.details.running) this.exit(c, 137);
+    this.containers.delete(id);
+    this.emit('destroy', c.details);
+  }
+
+  async logs(id: string, opts: LogOptions): Promise<Readable> {
+    this.check();
+    const c = this.must(id);
+    const out = new PassThrough();
+    let lines = c.lines.filter((l) => opts.since === undefined || l.at >= opts.since * 1000);
+    if (opts.tail !== undefined) lines = opts.tail === 0 ? [] : lines.slice(-opts.tail);
+    for (const l of lines) out.write(opts.timestamps ? `${new Date(l.at).toISOString()} ${l.text}` : l.text);
+    if (opts.follow && c.details.running) {
+      c.followers.add(out);
+      out.on('close', () => c.followers.delete(out));
+    } else {
+      out.end();
+    }
+    return out;
+  }
+
+  async info(): Promise<EngineInfo> {
+    this.check();
+    return { ...this.engine };
+  }
+
+  events(labels: Record<string, string>, handler: (e: RuntimeEvent) => void): Disposable {
+    const sub = { labels, handler };
+    this.subscribers.add(sub);
+    return { dispose: () => this.subscribers.delete(sub) };
+  }
+
+  private exit(c: FakeContainer, exitCode: number): void {
+    Object.assign(c.details, { state: 'exited', running: false, exitCode, finishedAt: this.clock.now() });
+    delete c.details.ip;
+    for (const f of c.followers) f.end();
+    c.followers.clear();
+    this.emit('die', c.details);
+  }
+
+  private emit(action: string, d: ContainerDetails): void {
+    if (!this.eventsEnabled) return;
+    for (const s of this.subscribers) {
+      if (Object.entries(s.labels).every(([k, v]) => d.labels[k] === v)) {
+        s.handler({ action, containerId: d.id, labels: { ...d.labels } });
+      }
+    }
+  }
+
+  private must(id: string): FakeContainer {
+    const c = this.containers.get(id);
+    if (!c) throw new Error(`No such container: ${id}`);
+    return c;
+  }
+
+  private check(): void {
+    if (this.down) throw new Error('Cannot connect to the Docker daemon (fake engine is down)');
+  }
+}

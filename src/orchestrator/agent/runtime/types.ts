@@ -1,0 +1,157 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Labels on every container the agent owns. The agent lists, adopts and removes only containers
+ * carrying `io.skiff.managed=true` and its own node's `io.skiff.node`; it never touches others.
+ */
+export const LABELS = {
+  managed: 'io.skiff.managed',
+  node: 'io.skiff.node',
+  podUid: 'io.skiff.pod.uid',
+  podNamespace: 'io.skiff.pod.namespace',
+  podName: 'io.skiff.pod.name',
+  containerName: 'io.skiff.container.name',
+  /** 0 for the first instance of a pod's container, +1 per restart: the restartCount survives the agent. */
+  attempt: 'io.skiff.container.attempt',
+  /** Hash of the container's spec; a different hash means the spec changed and the container is replaced. */
+  hash: 'io.skiff.container.hash',
+} as const;
+
+/** Docker's container states. */
+export type RuntimeState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+/** What `create` needs, in Docker's terms (the kubelet maps a pod's container onto it). */
+export interface ContainerCreateSpec {
+  /** The engine-level name; unique on the engine. */
+  name: string;
+  image: string;
+  /** `KEY=value` entries. */
+  env?: string[];
+  /** Kubernetes `command`: replaces the image's entrypoint (and drops the image's CMD). */
+  entrypoint?: string[];
+  /** Kubernetes `args`: replaces the image's CMD. */
+  cmd?: string[];
+  workingDir?: string;
+  /** Informational `EXPOSE`s. Ignored for containers that join another's network (Docker refuses both). */
+  exposedPorts?: { port: number; protocol: 'tcp' | 'udp' | 'sctp' }[];
+  labels: Record<string, string>;
+  /** CPU limit in units of 1e-9 CPUs (Docker `NanoCpus`). */
+  nanoCpus?: number;
+  /** Memory limit in bytes (Docker `Memory`). */
+  memoryBytes?: number;
+  /** `container:<id>` to share that container's network namespace; absent for the engine's default bridge. */
+  networkMode?: string;
+  /** Only for containers that own their network. */
+  hostname?: string;
+}
+
+/** A container as a list returns it. */
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  labels: Record<string, string>;
+  state: RuntimeState;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+/** A container as inspect returns it. Times are epoch ms; absent when the event never happened. */
+export interface ContainerDetails extends ContainerSummary {
+  /** The image's id (`sha256:...`). */
+  imageId: string;
+  running: boolean;
+  exitCode: number;
+  /** The engine's message when the container could not start (then `state` stays `created`). */
+  error?: string;
+  oomKilled: boolean;
+  startedAt?: number;
+  finishedAt?: number;
+  /** The IP on the container's own network; absent when it joins another container's network or is stopped. */
+  ip?: string;
+  /** `default`, `bridge`, `container:<id>`, ... */
+  networkMode: string;
+}
+
+export interface LogOptions {
+  /** Keep the stream open and deliver new output until the container stops or the stream is destroyed. */
+  follow?: boolean;
+  /** Only the last N lines. */
+  tail?: number;
+  /** Prefix each line with an RFC3339Nano timestamp and a space. */
+  timestamps?: boolean;
+  /** Only lines after this time (epoch seconds). */
+  since?: number;
+}
+
+export interface PullProgress {
+  status: string;
+  id?: string;
+  progress?: string;
+}
+
+/** The engine and its host, as the Node status reports them. */
+export interface EngineInfo {
+  ncpu: number;
+  memTotalBytes: number;
+  /** e.g. `Debian GNU/Linux 12 (bookworm)` */
+  operatingSystem: string;
+  /** `linux` or `windows` */
+  osType: string;
+  /** The engine's view, e.g. `x86_64` or `aarch64`. */
+  architecture: string;
+  kernelVersion: string;
+  serverVersion: string;
+  hostname: string;
+}
+
+/** A change to a container, from the engine's event stream. */
+export interface RuntimeEvent {
+  /** `create`, `start`, `die`, `oom`, `kill`, `stop`, `destroy`, ... */
+  action: string;
+  containerId: string;
+  labels: Record<string, string>;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+/**
+ * The container engine as the kubelet needs it. Implementations: `DockerRuntime` (dockerode) and
+ * `FakeRuntime` (in memory, for unit tests). All methods are safe to call concurrently.
+ *
+ * Contract:
+ * - `list` returns every container (running or not) whose labels include all of `labels`.
+ * - `create` does not start; `start` of a running container is a no-op. A failed `start` throws and
+ *   leaves the container in state `created` with `error` set (as Docker does).
+ * - `stop` sends SIGTERM, then SIGKILL after `graceSeconds`; stopping a stopped or missing
+ *   container is a no-op. `remove` force-removes; removing a missing container is a no-op.
+ * - `inspect` resolves `undefined` for a missing container (never throws not-found).
+ * - Restart counting is not the engine's job: the kubelet records it in container labels.
+ * - `logs` yields plain text: stdout and stderr merged in order, without Docker's frame headers.
+ *   Destroy the stream to stop following.
+ * - `events` delivers container events (best effort; callers must also resync periodically) until
+ *   disposed, reconnecting on its own if the engine restarts.
+ */
+export interface Runtime {
+  list(labels: Record<string, string>): Promise<ContainerSummary[]>;
+  inspect(id: string): Promise<ContainerDetails | undefined>;
+  /** Pulls `image` (`name[:tag][@digest]`, `:latest` when untagged); rejects with the engine's message. */
+  pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /** The local image's id (`sha256:...`), or `undefined` when the image is not present. */
+  imageId(image: string): Promise<string | undefined>;
+  /** Creates a container and returns its id. */
+  create(spec: ContainerCreateSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  stop(id: string, graceSeconds: number): Promise<void>;
+  remove(id: string): Promise<void>;
+  logs(id: string, opts: LogOptions): Promise<Readable>;
+  info(): Promise<EngineInfo>;
+  events(labels: Record<string, string>, handler: (e: RuntimeEvent) => void): Disposable;
+}
+
+/** `true` when a container is no longer running and will not run again by itself. */
+export function isTerminated(c: ContainerDetails): boolean {
+  return c.state === 'exited' || c.state === 'dead' || (c.state === 'created' && !!c.error);
+}
