@@ -7,6 +7,13 @@ export interface AppConfig {
   uiPort: number;
 }
 
+function seconds(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number of seconds, got "${value}"`);
+  return n * 1000;
+}
+
 function port(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
@@ -14,7 +21,7 @@ function port(name: string, value: string | undefined, fallback: number): number
   return n;
 }
 
-/** Settings from the environment: SKIFF_HOME, SKIFF_API_PORT, SKIFF_API_HOST, SKIFF_UI_PORT, SKIFF_LOCAL_NODE, SKIFF_KUBELET_PORT. */
+/** Settings from the environment (README lists them): SKIFF_HOME, SKIFF_API_PORT, SKIFF_API_HOST, SKIFF_UI_PORT, SKIFF_LOCAL_NODE, SKIFF_KUBELET_PORT, SKIFF_NODE_GRACE_SECONDS, SKIFF_EVICTION_SECONDS. */
 export function configFromEnv(env: NodeJS.ProcessEnv, distDir: string, defaultUiPort: number): AppConfig {
   const local = env.SKIFF_LOCAL_NODE ?? 'auto';
   if (local !== 'auto' && local !== 'on' && local !== 'off') throw new Error(`SKIFF_LOCAL_NODE must be auto, on or off, got "${local}"`);
@@ -26,6 +33,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv, distDir: string, defaultUi
       localNode: local,
       kubeletPort: port('SKIFF_KUBELET_PORT', env.SKIFF_KUBELET_PORT, 10250),
       agentBundlePath: join(distDir, 'agent', 'skiff-agent.js'),
+      controllers: {
+        nodeLifecycle: {
+          gracePeriodMs: seconds('SKIFF_NODE_GRACE_SECONDS', env.SKIFF_NODE_GRACE_SECONDS),
+          evictionTimeoutMs: seconds('SKIFF_EVICTION_SECONDS', env.SKIFF_EVICTION_SECONDS),
+        },
+      },
     },
     uiPort: port('SKIFF_UI_PORT', env.SKIFF_UI_PORT, defaultUiPort),
   };

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from './config.js';
+
+describe('configFromEnv', () => {
+  it('uses the documented defaults', () => {
+    const c = configFromEnv({ HOME: '/home/u' }, '/app/dist', 6480);
+    expect(c.cp.apiPort).toBe(6443);
+    expect(c.cp.apiHost).toBe('127.0.0.1');
+    expect(c.cp.localNode).toBe('auto');
+    expect(c.cp.kubeletPort).toBe(10250);
+    expect(c.uiPort).toBe(6480);
+    expect(c.cp.agentBundlePath).toBe('/app/dist/agent/skiff-agent.js');
+    expect(c.cp.controllers?.nodeLifecycle?.gracePeriodMs).toBeUndefined();
+  });
+
+  it('reads every setting from the environment', () => {
+    const c = configFromEnv(
+      { SKIFF_HOME: '/data', SKIFF_API_PORT: '7443', SKIFF_UI_PORT: '0', SKIFF_LOCAL_NODE: 'off', SKIFF_KUBELET_PORT: '11250', SKIFF_NODE_GRACE_SECONDS: '15', SKIFF_EVICTION_SECONDS: '5' },
+      '/d',
+      6480,
+    );
+    expect(c.cp.home).toBe('/data');
+    expect(c.cp.apiPort).toBe(7443);
+    expect(c.uiPort).toBe(0);
+    expect(c.cp.localNode).toBe('off');
+    expect(c.cp.kubeletPort).toBe(11250);
+    expect(c.cp.controllers?.nodeLifecycle).toEqual({ gracePeriodMs: 15000, evictionTimeoutMs: 5000 });
+  });
+
+  it('refuses bad values with a message naming the variable', () => {
+    expect(() => configFromEnv({ SKIFF_API_PORT: 'http' }, '/d', 0)).toThrow(/SKIFF_API_PORT must be a port number/);
+    expect(() => configFromEnv({ SKIFF_LOCAL_NODE: 'yes' }, '/d', 0)).toThrow(/SKIFF_LOCAL_NODE must be auto, on or off/);
+    expect(() => configFromEnv({ SKIFF_NODE_GRACE_SECONDS: '-1' }, '/d', 0)).toThrow(/SKIFF_NODE_GRACE_SECONDS/);
+  });
+});

@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startUiServer, type UiServer } from './uiServer.js';
+
+describe('UI server', () => {
+  let ui: UiServer | undefined;
+  afterEach(async () => ui?.close());
+
+  async function start() {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-ui-'));
+    writeFileSync(join(dir, 'index.html'), '<html>skiff</html>');
+    const calls: string[] = [];
+    ui = await startUiServer({
+      port: 0,
+      rendererDir: dir,
+      api: (req, res, who) => {
+        calls.push(`${req.method} ${req.url} ${who?.user}`);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{}');
+      },
+    });
+    return { ui, calls };
+  }
+
+  it('exchanges a one-time login code for a session cookie, then proxies /k8s with the UI identity', async () => {
+    const { ui, calls } = await start();
+    const base = `http://127.0.0.1:${ui.port}`;
+    expect((await fetch(`${base}/k8s/api/v1/pods`)).status).toBe(401);
+    const url = ui.loginUrl();
+    const login = await fetch(url, { redirect: 'manual' });
+    expect(login.status).toBe(302);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect(cookie).toMatch(/^skiff_session=/);
+    expect(login.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+    // The code is spent.
+    expect((await fetch(url, { redirect: 'manual' })).status).toBe(403);
+    const ok = await fetch(`${base}/k8s/api/v1/pods?watch=true`, { headers: { cookie } });
+    expect(ok.status).toBe(200);
+    expect(calls).toEqual(['GET /api/v1/pods?watch=true skiff-ui']);
+    // A write from another origin is refused even with the cookie.
+    const cross = await fetch(`${base}/k8s/api/v1/namespaces/default/pods`, { method: 'POST', headers: { cookie, origin: 'http://evil.example' }, body: '{}' });
+    expect(cross.status).toBe(403);
+    expect(calls.length).toBe(1);
+  });
+
+  it('serves the renderer with a content security policy', async () => {
+    const { ui } = await start();
+    const r = await fetch(`http://127.0.0.1:${ui.port}/anything/../index.html`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain('skiff');
+    expect(r.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+});
