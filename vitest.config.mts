@@ -17,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['src/**/*.int.test.ts', 'e2e/integration/**/*.test.ts'],
+          include: ['src/**/*.int.test.ts', 'e2e/lab/**/*.int.test.ts', 'e2e/integration/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -1,0 +1,97 @@
+import type { NodeDialers } from '../apiserver/nodeDialer.js';
+import type { Client } from '../client/types.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { NormalizedHostSpec } from './spec.js';
+import type { SshSession } from './ssh.js';
+import type { StatusReporter } from './status.js';
+import type { Host } from './types.js';
+
+/** Timeouts and retry pacing; tests shorten them. */
+export interface Timing {
+  /** The whole SSH handshake (TCP connect, key exchange, authentication). */
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  /** Unanswered keepalives before the connection is declared dead. */
+  keepaliveCountMax: number;
+  /** How long the agent has to register its Node and report Ready through the tunnel. */
+  nodeReadyTimeoutMs: number;
+  pollMs: number;
+  /** After starting the agent, how long it must stay up before it counts as started. */
+  agentStartCheckMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Deletion gives up reaching an unreachable host after this many attempts, then removes the API objects anyway. */
+  removalAttempts: number;
+}
+
+export const DEFAULT_TIMING: Timing = {
+  connectTimeoutMs: 15_000,
+  keepaliveIntervalMs: 10_000,
+  keepaliveCountMax: 3,
+  nodeReadyTimeoutMs: 90_000,
+  pollMs: 500,
+  agentStartCheckMs: 1_500,
+  retryBaseMs: 2_000,
+  retryMaxMs: 120_000,
+  removalAttempts: 3,
+};
+
+/** What the host controller is given (see `startHostController`). */
+export interface ProvisionEnv {
+  client: Client;
+  clock: Clock;
+  log: Logger;
+  dialers: NodeDialers;
+  agentBundlePath: string;
+  /** The API server's port on the control plane's 127.0.0.1; the tunnel leads there. */
+  apiPort: number;
+  caPem: string;
+  issueNodeToken(nodeName: string): Promise<string>;
+  /** The port the tunnel listens on at each host's 127.0.0.1. */
+  tunnelPort: number;
+  timing: Timing;
+  env: NodeJS.ProcessEnv;
+}
+
+/** State one provisioning run builds up, step by step. */
+export interface ProvisionCtx {
+  env: ProvisionEnv;
+  host: Host;
+  name: string;
+  spec: NormalizedHostSpec;
+  report: StatusReporter;
+  signal: AbortSignal;
+  /** True until the host has reached Ready once: only then may a failure undo the Node. */
+  firstTime: boolean;
+  session?: SshSession;
+  nodeName?: string;
+  nodePath?: string;
+  systemd?: boolean;
+  filesChanged?: boolean;
+  /** Set once the agent step ran: a later failure on a first provisioning stops the agent and deletes the Node. */
+  reachedAgent?: boolean;
+  /** When the tunnel opened: the Node must heartbeat after it to count as Ready. */
+  tunnelAt?: number;
+  dialer?: { dispose(): void };
+}
+
+export function throwIfAborted(ctx: ProvisionCtx): void {
+  if (ctx.signal.aborted) throw new Error(`provisioning of ${ctx.name} was cancelled`);
+}
+
+/** Sleeps on the injected clock; rejects early when `signal` aborts. */
+export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('cancelled'));
+    const onAbort = () => {
+      cancel();
+      reject(new Error('cancelled'));
+    };
+    const cancel = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { checkDocker, checkNode, HostRequirementError, nodeNameFromHostname, parseNodeVersion, systemdUsable } from './detect.js';
+
+const ok = (stdout: string) => ({ code: 0, stdout, stderr: '' });
+const fail = (code: number, stderr: string) => ({ code, stdout: '', stderr });
+const A = '10.77.0.11';
+
+describe('parseNodeVersion', () => {
+  it.each([
+    ['v20.20.2', { major: 20, minor: 20, patch: 2 }],
+    ['v18.19.0\n', { major: 18, minor: 19, patch: 0 }],
+    ['22.1.0', { major: 22, minor: 1, patch: 0 }],
+    ['v23.0.0-nightly2024', { major: 23, minor: 0, patch: 0 }],
+  ])('%j', (text, v) => expect(parseNodeVersion(text)).toEqual(v));
+  it('rejects other text', () => expect(parseNodeVersion('bash: node: command not found')).toBeUndefined());
+});
+
+describe('checkNode', () => {
+  it('accepts 20 and newer', () => {
+    expect(checkNode(ok('v20.0.0\n'), A)).toBe('v20.0.0');
+    expect(checkNode(ok('v24.3.1'), A)).toBe('v24.3.1');
+  });
+  it('names the old version', () => {
+    expect(() => checkNode(ok('v18.19.0\n'), A)).toThrow('Node.js 20 or newer is required on 10.77.0.11: found v18.19.0');
+  });
+  it('says when node is missing', () => {
+    expect(() => checkNode(fail(127, 'sh: 1: node: not found'), A)).toThrow(/required on 10\.77\.0\.11: node was not found/);
+    expect(() => checkNode(fail(127, ''), A)).toThrow(HostRequirementError);
+  });
+  it('reports output it cannot read', () => {
+    expect(() => checkNode(ok('hello'), A)).toThrow(/cannot read the version from "hello"/);
+  });
+});
+
+describe('checkDocker', () => {
+  it('returns the server version', () => expect(checkDocker(ok('20.10.24+dfsg1\n'), A)).toBe('20.10.24+dfsg1'));
+  it('explains a stopped engine with the first line docker printed', () => {
+    const r = { code: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\nmore' };
+    expect(() => checkDocker(r, A)).toThrow('Docker is not installed or not running on 10.77.0.11: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
+  });
+  it('explains a missing CLI', () => {
+    expect(() => checkDocker(fail(127, 'bash: docker: command not found'), A)).toThrow(/not installed or not running on 10\.77\.0\.11: docker was not found/);
+  });
+  it('treats an empty server version as no engine', () => {
+    expect(() => checkDocker({ code: 0, stdout: '\n', stderr: '' }, A)).toThrow(/not running/);
+  });
+});
+
+describe('systemdUsable', () => {
+  it.each([
+    ['running\n', true],
+    ['degraded', true],
+    ['offline', false],
+    ['', false],
+  ])('%j -> %s', (out, want) => expect(systemdUsable(ok(out))).toBe(want));
+});
+
+describe('nodeNameFromHostname', () => {
+  it('lowercases', () => expect(nodeNameFromHostname(ok('Lab-W1\n'), A)).toBe('lab-w1'));
+  it('keeps dotted names', () => expect(nodeNameFromHostname(ok('web-1.example.com'), A)).toBe('web-1.example.com'));
+  it('rejects names Kubernetes would', () => {
+    expect(() => nodeNameFromHostname(ok('my_host'), A)).toThrow(/"my_host"\) is not a valid node name/);
+    expect(() => nodeNameFromHostname(ok(''), A)).toThrow(/not a valid node name/);
+  });
+});

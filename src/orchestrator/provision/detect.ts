@@ -1,0 +1,73 @@
+/**
+ * Pure interpretation of what the detect step's commands printed: node name, Node.js, Docker,
+ * systemd. Each failure is a sentence a user can act on, naming the host.
+ */
+
+/** What one remote command returned. `code` is null when it ended by a signal. */
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export const MIN_NODE_MAJOR = 20;
+
+/** Raised for a host that cannot run the agent as it is: retrying will not help until it changes. */
+export class HostRequirementError extends Error {
+  override name = 'HostRequirementError';
+}
+
+export interface Version {
+  major: number;
+  minor: number;
+  patch: number;
+}
+
+/** `v20.20.2` -> {20, 20, 2}; undefined when the text is not a Node.js version. */
+export function parseNodeVersion(text: string): Version | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(text.trim());
+  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : undefined;
+}
+
+function firstLine(r: ExecResult): string {
+  return (r.stderr.trim() || r.stdout.trim()).split('\n')[0] ?? '';
+}
+
+/** From `node --version`: the version, or an error saying what is missing. */
+export function checkNode(r: ExecResult, address: string): string {
+  const need = `Node.js ${MIN_NODE_MAJOR} or newer is required on ${address}`;
+  if (r.code === 127) throw new HostRequirementError(`${need}: node was not found on the SSH user's PATH`);
+  if (r.code !== 0) throw new HostRequirementError(`${need}: \`node --version\` failed: ${firstLine(r) || `exit ${r.code}`}`);
+  const text = r.stdout.trim();
+  const v = parseNodeVersion(text);
+  if (!v) throw new HostRequirementError(`${need}: cannot read the version from ${JSON.stringify(text.slice(0, 80))}`);
+  if (v.major < MIN_NODE_MAJOR) throw new HostRequirementError(`${need}: found ${text}`);
+  return text;
+}
+
+/** From `docker version --format '{{.Server.Version}}'`: the engine's version, or why there is none. */
+export function checkDocker(r: ExecResult, address: string): string {
+  const lead = `Docker is not installed or not running on ${address}`;
+  if (r.code === 127) throw new HostRequirementError(`${lead}: docker was not found on the SSH user's PATH`);
+  const version = r.stdout.trim();
+  if (r.code !== 0 || !version) throw new HostRequirementError(`${lead}: ${firstLine(r) || `docker version exited ${r.code}`}`);
+  return version;
+}
+
+/** `systemctl is-system-running` prints running/degraded/starting… where systemd is PID 1. */
+export function systemdUsable(r: ExecResult): boolean {
+  const state = r.stdout.trim();
+  return state === 'running' || state === 'degraded';
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The node name for a host: its hostname, lowercased; it must be a valid Kubernetes object name. */
+export function nodeNameFromHostname(r: ExecResult, address: string): string {
+  if (r.code !== 0) throw new Error(`cannot read the hostname of ${address}: ${firstLine(r) || `exit ${r.code}`}`);
+  const name = r.stdout.trim().toLowerCase();
+  if (!name || name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
+    throw new HostRequirementError(`the hostname of ${address} (${JSON.stringify(name)}) is not a valid node name: use lower-case letters, digits, '-' and '.'`);
+  }
+  return name;
+}

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import type { Clock } from '../util/clock.js';
+import { installFileScript } from './agentFiles.js';
+import type { ExecResult } from './detect.js';
+import { fingerprint } from './fingerprint.js';
+import { describeConnectError, HostKeyMismatchError, type ConnectTarget } from './sshErrors.js';
+
+export interface SshConnectOptions extends ConnectTarget {
+  privateKey?: Buffer;
+  /** Path of an ssh-agent socket (SSH_AUTH_SOCK). */
+  agentSocket?: string;
+  /** The trusted host key. Another key is refused; undefined accepts the key (the caller pins it). */
+  expectedFingerprint?: string;
+  readyTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  keepaliveCountMax: number;
+}
+
+/** Output kept per stream of a command: enough for any message, bounded for a chatty one. */
+const MAX_OUTPUT = 256 * 1024;
+
+/**
+ * One SSH connection to a host (ssh2; never the ssh binary): commands, file upload over SFTP, a
+ * reverse tunnel (`forwardIn`) and direct connections to the host's loopback (`forwardOut`).
+ * `closed` settles once when the connection ends for any reason, with the error if there was one.
+ */
+export class SshSession {
+  private sftpSession?: Promise<SFTPWrapper>;
+  private readonly tunnels = new Map<number, (stream: ClientChannel) => void>();
+  private acceptingTunnels = false;
+  private ended = false;
+  readonly closed: Promise<Error | undefined>;
+
+  private constructor(
+    private readonly conn: Client,
+    /** `SHA256:…` of the key the host presented. */
+    readonly fingerprint: string,
+    readonly target: ConnectTarget,
+    private readonly clock: Clock,
+    closed: Promise<Error | undefined>,
+  ) {
+    this.closed = closed.then((e) => {
+      this.ended = true;
+      return e;
+    });
+  }
+
+  /** Connects and authenticates; rejects with a message naming the cause (see sshErrors.ts). */
+  static connect(o: SshConnectOptions, clock: Clock): Promise<SshSession> {
+    return new Promise((resolve, reject) => {
+      const conn = new Client();
+      let seen = '';
+      let mismatch: HostKeyMismatchError | undefined;
+      let lastError: Error | undefined;
+      let ready = false;
+      let resolveClosed!: (e: Error | undefined) => void;
+      const closed = new Promise<Error | undefined>((r) => (resolveClosed = r));
+      conn.on('error', (e) => {
+        lastError = e;
+        if (!ready) {
+          conn.destroy();
+          reject(describeConnectError(mismatch ?? e, o, o.readyTimeoutMs));
+        }
+      });
+      conn.on('close', () => {
+        resolveClosed(lastError);
+        if (!ready) reject(describeConnectError(mismatch ?? lastError ?? new Error('connection closed during the SSH handshake'), o, o.readyTimeoutMs));
+      });
+      conn.on('ready', () => {
+        ready = true;
+        resolve(new SshSession(conn, seen, { address: o.address, port: o.port, user: o.user }, clock, closed));
+      });
+      try {
+        conn.connect({
+          host: o.address,
+          port: o.port,
+          username: o.user,
+          privateKey: o.privateKey,
+          agent: o.agentSocket,
+          readyTimeout: o.readyTimeoutMs,
+          keepaliveInterval: o.keepaliveIntervalMs,
+          keepaliveCountMax: o.keepaliveCountMax,
+          hostVerifier: (key: Buffer) => {
+            seen = fingerprint(key);
+            if (o.expectedFingerprint && o.expectedFingerprint !== seen) {
+              mismatch = new HostKeyMismatchError(o.address, o.expectedFingerprint, seen);
+              return false;
+            }
+            return true;
+          },
+        });
+      } catch (e) {
+        // ssh2 throws synchronously for a key it cannot parse.
+        reject(describeConnectError(e, o, o.readyTimeoutMs));
+      }
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.ended;
+  }
+
+  /** Runs a command (through the user's shell on the host). Never rejects for a non-zero exit. */
+  exec(command: string, opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    return new Promise((resolve, reject) => {
+      this.conn.exec(command, (err, stream) => {
+        if (err) return reject(new Error(`cannot run a command on ${this.target.address}: ${err.message}`));
+        let stdout = '';
+        let stderr = '';
+        let code: number | null = null;
+        const cancel = this.clock.setTimeout(() => {
+          stream.close();
+          reject(new Error(`a command on ${this.target.address} did not finish within ${Math.round(timeoutMs / 1000)} s`));
+        }, timeoutMs);
+        stream.on('data', (d: Buffer) => {
+          if (stdout.length < MAX_OUTPUT) stdout += d.toString();
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          if (stderr.length < MAX_OUTPUT) stderr += d.toString();
+        });
+        stream.on('exit', (c: number | null) => {
+          code = typeof c === 'number' ? c : null;
+        });
+        stream.on('close', () => {
+          cancel();
+          resolve({ code, stdout, stderr });
+        });
+      });
+    });
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    this.sftpSession ??= new Promise((resolve, reject) => {
+      this.conn.sftp((err, sftp) => {
+        if (err) {
+          this.sftpSession = undefined;
+          reject(new Error(`cannot open SFTP on ${this.target.address}: ${err.message}`));
+        } else resolve(sftp);
+      });
+    });
+    return this.sftpSession;
+  }
+
+  /** Uploads `data` to `path` with `mode` (octal string): written beside it, then moved into place. */
+  async writeFile(path: string, data: Buffer | string, mode: string): Promise<void> {
+    const sftp = await this.sftp();
+    const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+    await new Promise<void>((resolve, reject) =>
+      sftp.writeFile(tmp, data, { mode: 0o600 }, (err) => (err ? reject(new Error(`cannot upload ${path} to ${this.target.address}: ${err.message}`)) : resolve())),
+    );
+    const r = await this.exec(installFileScript(tmp, path, mode));
+    if (r.code !== 0) throw new Error(`cannot install ${path} on ${this.target.address}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+
+  /**
+   * Listens on the host's `127.0.0.1:port` and hands each incoming connection to `onStream`
+   * (ssh's `-R`). Rejects when the host cannot listen there (the port is taken, or forwarding is off).
+   */
+  forwardIn(port: number, onStream: (stream: ClientChannel) => void): Promise<void> {
+    if (!this.acceptingTunnels) {
+      this.acceptingTunnels = true;
+      this.conn.on('tcp connection', (info, accept, rejectConn) => {
+        const handler = this.tunnels.get(info.destPort);
+        if (handler) handler(accept());
+        else rejectConn();
+      });
+    }
+    return new Promise((resolve, reject) => {
+      this.conn.forwardIn('127.0.0.1', port, (err) => {
+        if (err) return reject(new Error(`cannot listen on 127.0.0.1:${port} on ${this.target.address} for the API tunnel: ${err.message} (port in use, or AllowTcpForwarding off in sshd)`));
+        this.tunnels.set(port, onStream);
+        resolve();
+      });
+    });
+  }
+
+  /** Opens a connection to `127.0.0.1:port` as seen from the host (ssh's `-L`, one stream). */
+  forwardOut(port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      if (this.ended) return reject(new Error(`the SSH connection to ${this.target.address} is closed`));
+      this.conn.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, stream) =>
+        err ? reject(new Error(`cannot open 127.0.0.1:${port} on ${this.target.address}: ${err.message}`)) : resolve(stream),
+      );
+    });
+  }
+
+  close(): void {
+    this.conn.end();
+  }
+}
