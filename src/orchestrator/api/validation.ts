@@ -1,25 +1,133 @@
+import { ApiError } from './errors.js';
 import type { ResourceType } from './resources.js';
+import { schemaFor } from './schema/index.js';
 import type { KubeObject, StatusCause } from './types.js';
+import { required as requiredCause } from './validation/causes.js';
+import { validateObjectMeta } from './validation/meta.js';
+import { validateConfigMap, validateEvent, validateHost, validateLease, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim, validateSecret } from './validation/misc.js';
+import { validateEndpointSlice, validateEndpoints, validateIngress, validateService } from './validation/network.js';
+import { validatePodSpec } from './validation/pod.js';
+import { checkSchema, type SchemaReport } from './validation/schemaCheck.js';
+import { validateObjectUpdate } from './validation/update.js';
+import { validateDaemonSet, validateDeployment, validateJob, validateReplicaSet, validateStatefulSet } from './validation/workloads.js';
 
 export interface ValidateOptions {
   /** `fieldValidation=Strict`: unknown fields are errors. */
   strict: boolean;
 }
 
-/** Validates an object about to be stored. Returns one cause per failing field (empty: valid). */
-export function validate(r: ResourceType, obj: KubeObject, opts: ValidateOptions): StatusCause[] {
-  void opts;
-  const causes: StatusCause[] = [];
-  const name = obj.metadata?.name;
-  if (!name) causes.push({ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' });
-  void r;
-  return causes;
+const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
+  Pod: (o) => validatePodSpec((o.spec as Record<string, unknown> | undefined) ?? {}, 'spec'),
+  Deployment: validateDeployment,
+  ReplicaSet: validateReplicaSet,
+  DaemonSet: validateDaemonSet,
+  StatefulSet: validateStatefulSet,
+  Job: validateJob,
+  Service: validateService,
+  Endpoints: validateEndpoints,
+  EndpointSlice: validateEndpointSlice,
+  Ingress: validateIngress,
+  ConfigMap: validateConfigMap,
+  Secret: validateSecret,
+  PersistentVolumeClaim: validatePersistentVolumeClaim,
+  PersistentVolume: validatePersistentVolume,
+  Node: validateNode,
+  Event: validateEvent,
+  Lease: validateLease,
+  Namespace: validateNamespace,
+  Host: validateHost,
+};
+
+function report(r: ResourceType, obj: KubeObject): SchemaReport {
+  const s = schemaFor(r);
+  return s ? checkSchema(s, obj) : { unknown: [], decode: [], required: [] };
 }
 
-/** Checks what may not change between `old` and `next` (immutable fields). */
+/**
+ * Validates an object about to be stored (after defaults). Returns one cause per failing field,
+ * empty when valid: values of the wrong type, missing required fields, names and label syntax,
+ * and the per-kind rules of the real API server, with its field paths and messages.
+ *
+ * With `strict`, unknown fields are causes too (`unknown field "spec.foo"`). The real server answers
+ * those, and wrong types, with a 400 before validation: callers that want that exact answer call
+ * {@link decodeError} first; `validate` still reports them so nothing slips through without it.
+ */
+export function validate(r: ResourceType, obj: KubeObject, opts: ValidateOptions): StatusCause[] {
+  const rep = report(r, obj);
+  const causes: StatusCause[] = [];
+  for (const d of rep.decode) causes.push({ reason: 'FieldValueTypeInvalid', message: d.detail, field: d.field });
+  if (opts.strict) for (const u of rep.unknown) causes.push({ reason: 'FieldValueInvalid', message: `unknown field "${u}"`, field: u });
+  for (const f of rep.required) causes.push(requiredCause(f));
+  causes.push(...validateObjectMeta(r, obj));
+  causes.push(...(KIND_RULES[r.kind]?.(obj) ?? []));
+  return dedupe(causes);
+}
+
+/** Checks what may not change between `old` and `next` (immutable fields). Both carry defaults. */
 export function validateUpdate(r: ResourceType, next: KubeObject, old: KubeObject): StatusCause[] {
-  void r;
-  void next;
-  void old;
-  return [];
+  return validateObjectUpdate(r, next, old);
+}
+
+/** Paths of the fields of `obj` its kind's schema does not know, e.g. `spec.containers[0].imagee`. */
+export function unknownFields(r: ResourceType, obj: KubeObject): string[] {
+  return report(r, obj).unknown;
+}
+
+/**
+ * Removes unknown fields in place, as the real server's decoder drops them under
+ * `fieldValidation=Ignore|Warn`; returns their paths (for `Warning: unknown field "x"` headers).
+ */
+export function pruneUnknownFields(r: ResourceType, obj: KubeObject): string[] {
+  const s = schemaFor(r);
+  return s ? checkSchema(s, obj, { prune: true }).unknown : [];
+}
+
+export interface DecodeOptions {
+  strict: boolean;
+  /** PATCH bodies are refused with a 422 naming the `patch` field instead of a 400. */
+  patch?: unknown;
+}
+
+/**
+ * The error the real API server's decoder answers for this body, or undefined when it decodes:
+ * a value of the wrong type (always), or unknown fields (under `strict`). For POST/PUT it is
+ * `400 BadRequest: Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown
+ * field "spec.foo"`; for PATCH (pass `patch`) a `422 Invalid` on field `patch`, as upstream.
+ */
+export function decodeError(r: ResourceType, obj: KubeObject, opts: DecodeOptions): ApiError | undefined {
+  const rep = report(r, obj);
+  let err: string | undefined;
+  if (rep.decode.length > 0) err = rep.decode[0]?.message;
+  else if (opts.strict && rep.unknown.length > 0) err = `strict decoding error: ${rep.unknown.map((u) => `unknown field "${u}"`).join(', ')}`;
+  if (err === undefined) return undefined;
+  if (opts.patch !== undefined) {
+    const value = JSON.stringify(goValue(opts.patch));
+    const cause = { reason: 'FieldValueInvalid', message: `Invalid value: ${value}: ${err}`, field: 'patch' };
+    return new ApiError(422, 'Invalid', ` "" is invalid: patch: Invalid value: ${value}: ${err}`, { causes: [cause] });
+  }
+  return new ApiError(400, 'BadRequest', `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: ${err}`);
+}
+
+/** Go's `%+v` of a decoded JSON value (`map[spec:map[replicas:3]]`), as upstream quotes a patch. */
+function goValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `map[${Object.keys(o)
+      .sort()
+      .map((k) => `${k}:${goValue(o[k])}`)
+      .join(' ')}]`;
+  }
+  if (v === null) return '<nil>';
+  return String(v);
+}
+
+function dedupe(causes: StatusCause[]): StatusCause[] {
+  const seen = new Set<string>();
+  return causes.filter((c) => {
+    const k = `${c.field}\u0000${c.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

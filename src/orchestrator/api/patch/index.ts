@@ -1,18 +1,23 @@
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { errors } from '../errors.js';
 import type { ResourceType } from '../resources.js';
+import { schemaFor } from '../schema/index.js';
 import type { KubeObject } from '../types.js';
 import type { PatchType } from '../../client/types.js';
 import { mergePatch } from './mergePatch.js';
 import { strategicMergePatch } from './strategicMerge.js';
 
+export { mergePatch } from './mergePatch.js';
+export { strategicMergePatch } from './strategicMerge.js';
+
 /** Applies a PATCH body of the given type to `current`, returning a new object. Throws 400/422 ApiErrors. */
 export function applyPatch(type: PatchType, r: ResourceType, current: KubeObject, patch: unknown): KubeObject {
   switch (type) {
     case 'merge':
+      if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) throw errors.badRequest('merge patch must be a JSON object');
       return mergePatch(current, patch) as KubeObject;
     case 'strategic':
-      return strategicMergePatch(current, patch, r.kind) as KubeObject;
+      return strategicMergePatch(current, patch, schemaFor(r)) as KubeObject;
     case 'json': {
       if (!Array.isArray(patch)) throw errors.badRequest('json patch must be an array of operations');
       try {
@@ -23,6 +28,6 @@ export function applyPatch(type: PatchType, r: ResourceType, current: KubeObject
     }
     case 'apply':
       // Server-side apply: merge the applied configuration (field ownership tracking lives in apiserver/).
-      return strategicMergePatch(current, patch, r.kind) as KubeObject;
+      return strategicMergePatch(current, patch, schemaFor(r)) as KubeObject;
   }
 }

@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { applyDefaults } from './defaults.js';
+import { errors } from './errors.js';
+import { resourceType } from './resources.js';
+import type { KubeObject, StatusCause } from './types.js';
+import { decodeError, pruneUnknownFields, unknownFields, validate, validateUpdate } from './validation.js';
+
+const pod = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'default', ...meta },
+  spec,
+});
+
+const deploy = (spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default' },
+  spec: {
+    selector: { matchLabels: { app: 'web' } },
+    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1' }] } },
+    ...spec,
+  },
+});
+
+const svc = (spec: Record<string, unknown>, name = 'web'): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec });
+
+function check(resource: string, obj: KubeObject, strict = true): StatusCause[] {
+  const r = resourceType(resource);
+  const o = structuredClone(obj);
+  applyDefaults(r, o);
+  return validate(r, o, { strict });
+}
+
+/** `field: message` lines, as kubectl prints each cause. */
+function lines(causes: StatusCause[]): string[] {
+  return causes.map((c) => `${c.field}: ${c.message}`);
+}
+
+type Case = [string, string, KubeObject, string[]];
+
+const invalid: Case[] = [
+  ['pod without name', 'pods', pod({ containers: [{ name: 'a', image: 'x' }] }, { name: undefined }), ['metadata.name: Required value: name or generateName is required']],
+  [
+    'pod with a bad name',
+    'pods',
+    pod({ containers: [{ name: 'a', image: 'x' }] }, { name: 'Bad_Name' }),
+    [
+      `metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+    ],
+  ],
+  ['pod without containers', 'pods', pod({}), ['spec.containers: Required value']],
+  ['container without name and image', 'pods', pod({ containers: [{}] }), ['spec.containers[0].name: Required value', 'spec.containers[0].image: Required value']],
+  ['duplicate container names', 'pods', pod({ containers: [{ name: 'a', image: 'x' }, { name: 'a', image: 'y' }] }), ['spec.containers[1].name: Duplicate value: "a"']],
+  ['port out of range', 'pods', pod({ containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 70000 }] }] }), ['spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive']],
+  ['bad protocol', 'pods', pod({ containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80, protocol: 'ICMP' }] }] }), ['spec.containers[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"']],
+  ['bad restartPolicy', 'pods', pod({ restartPolicy: 'Sometimes', containers: [{ name: 'a', image: 'x' }] }), ['spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"']],
+  ['request above limit', 'pods', pod({ containers: [{ name: 'a', image: 'x', resources: { limits: { cpu: '1' }, requests: { cpu: '2' } } }] }), ['spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1']],
+  ['bad quantity', 'pods', pod({ containers: [{ name: 'a', image: 'x', resources: { limits: { memory: '1 gig' } } }] }), ['spec.containers[0].resources.limits[memory]: Invalid value: "1 gig": must be a valid quantity']],
+  ['wrong type', 'pods', pod({ containers: [{ name: 'a', image: 5 }] }), ['spec.containers[0].image: Invalid value: 5: must be of type string']],
+  ['unknown field (strict)', 'pods', pod({ containers: [{ name: 'a', imagee: 'x', image: 'x' }] }), ['spec.containers[0].imagee: unknown field "spec.containers[0].imagee"']],
+  ['volume mount of a missing volume', 'pods', pod({ containers: [{ name: 'a', image: 'x', volumeMounts: [{ name: 'data', mountPath: '/d' }] }] }), ['spec.containers[0].volumeMounts[0].name: Not found: "data"']],
+  ['volume without a source', 'pods', pod({ volumes: [{ name: 'v' }], containers: [{ name: 'a', image: 'x' }] }), ['spec.volumes[0]: Required value: must specify a volume type']],
+  ['bad label value', 'pods', pod({ containers: [{ name: 'a', image: 'x' }] }, { labels: { app: 'has space' } }), [
+    `metadata.labels: Invalid value: "has space": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+  ]],
+  [
+    'selector does not match template labels',
+    'deployments',
+    deploy({ selector: { matchLabels: { app: 'other' } } }),
+    ['spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`'],
+  ],
+  ['deployment without selector', 'deployments', deploy({ selector: undefined }), ['spec.selector: Required value']],
+  ['negative replicas', 'deployments', deploy({ replicas: -1 }), ['spec.replicas: Invalid value: -1: must be greater than or equal to 0']],
+  ['deployment template restartPolicy', 'deployments', deploy({ template: { metadata: { labels: { app: 'web' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: 'x' }] } } }), [
+    'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
+  ]],
+  ['bad strategy', 'deployments', deploy({ strategy: { type: 'Recreate', rollingUpdate: { maxSurge: 1 } } }), ["spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"]],
+  ['job with default restartPolicy', 'jobs', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'default' }, spec: { template: { spec: { containers: [{ name: 'a', image: 'x' }] } } } }, [
+    'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+  ]],
+  ['service without ports', 'services', svc({ selector: { app: 'web' } }), ['spec.ports: Required value']],
+  ['service bad type', 'services', svc({ type: 'Magic', ports: [{ port: 80 }] }), ['spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"']],
+  ['service port range', 'services', svc({ ports: [{ port: 0 }] }), ['spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive']],
+  ['service unnamed ports', 'services', svc({ ports: [{ port: 80 }, { port: 81 }] }), ['spec.ports[0].name: Required value', 'spec.ports[1].name: Required value']],
+  ['nodePort out of range', 'services', svc({ type: 'NodePort', ports: [{ port: 80, nodePort: 80 }] }), ['spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767']],
+  ['service name is a DNS-1035 label', 'services', svc({ ports: [{ port: 80 }] }, '1web'), [
+    `metadata.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
+  ]],
+  ['externalName required', 'services', svc({ type: 'ExternalName' }), ['spec.externalName: Required value']],
+  ['configmap bad key', 'configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: { 'bad key': 'x' } }, [
+    `data[bad key]: Invalid value: "bad key": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')`,
+  ]],
+  ['secret bad base64', 'secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default' }, data: { a: 'not base64!' } }, ['data[a]: Invalid value: "not base64!": must be base64-encoded']],
+  ['pvc without access modes', 'persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c', namespace: 'default' }, spec: { resources: { requests: { storage: '1Gi' } } } }, [
+    'spec.accessModes: Required value: at least 1 access mode is required',
+  ]],
+  ['ingress path type', 'ingresses', { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'default' }, spec: { rules: [{ http: { paths: [{ path: 'x', pathType: 'Prefix', backend: { service: { name: 's', port: { number: 80 } } } }] } }] } }, [
+    'spec.rules[0].http.paths[0].path: Invalid value: "x": must be an absolute path',
+  ]],
+  ['namespace name', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } }, [
+    `metadata.name: Invalid value: "a.b": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+  ]],
+  ['host port', 'hosts', { apiVersion: 'skiff.dev/v1alpha1', kind: 'Host', metadata: { name: 'h1' }, spec: { address: '10.0.0.2', user: 'root', port: 99999 } }, ['spec.port: Invalid value: 99999: must be between 1 and 65535, inclusive']],
+  ['host missing address', 'hosts', { apiVersion: 'skiff.dev/v1alpha1', kind: 'Host', metadata: { name: 'h1' }, spec: { user: 'root' } }, ['spec.address: Required value']],
+];
+
+describe('validate', () => {
+  it.each(invalid)('%s', (_name, resource, obj, expected) => {
+    const got = lines(check(resource, obj));
+    for (const e of expected) expect(got).toContain(e);
+  });
+
+  it.each<[string, KubeObject]>([
+    ['pod', pod({ containers: [{ name: 'a', image: 'nginx', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '500m', memory: '128Mi' } } }] })],
+    ['deployment', deploy({ replicas: 3 })],
+    ['service', svc({ selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] })],
+    ['headless service', svc({ clusterIP: 'None', selector: { app: 'web' } })],
+    ['secret with stringData', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default' }, stringData: { password: 'p4ss' } }],
+    ['namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } }],
+    ['event', { apiVersion: 'v1', kind: 'Event', metadata: { name: 'p.1', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'Scheduled', type: 'Normal', count: 1, firstTimestamp: '2025-01-01T00:00:00Z' }],
+    ['lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'n', namespace: 'kube-node-lease' }, spec: { holderIdentity: 'n', leaseDurationSeconds: 40, renewTime: '2025-01-01T00:00:00.000000Z' } }],
+    ['endpointslice', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-abc', namespace: 'default' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.1.0.5'], conditions: { ready: true } }], ports: [{ port: 80 }] }],
+    ['host', { apiVersion: 'skiff.dev/v1alpha1', kind: 'Host', metadata: { name: 'h1' }, spec: { address: '10.0.0.2', user: 'root', privateKeySecretRef: { namespace: 'kube-system', name: 'k' } }, status: { phase: 'Ready', anything: { goes: 1 } } }],
+  ])('accepts a valid %s', (_n, obj) => {
+    const resource = { pod: 'pods', deployment: 'deployments', service: 'services', 'headless service': 'services', 'secret with stringData': 'secrets', namespace: 'namespaces', event: 'events', lease: 'leases', endpointslice: 'endpointslices', host: 'hosts' }[_n] as string;
+    expect(lines(check(resource, obj))).toEqual([]);
+  });
+
+  it('reports unknown fields only when strict, and can prune them', () => {
+    const r = resourceType('pods');
+    const p = pod({ containers: [{ name: 'a', image: 'x', imagee: 'y' }], nodeSelectorr: {} }, { labelz: {} });
+    expect(validate(r, p, { strict: false })).toEqual([]);
+    expect(unknownFields(r, p)).toEqual(['metadata.labelz', 'spec.containers[0].imagee', 'spec.nodeSelectorr']);
+    expect(pruneUnknownFields(r, p)).toHaveLength(3);
+    expect(unknownFields(r, p)).toEqual([]);
+  });
+
+  it('the error the real decoder gives: 400 for create, 422 on `patch` for PATCH', () => {
+    const r = resourceType('pods');
+    const p = pod({ containers: [{ name: 'a', image: 'x', imagee: 'y' }] });
+    const e = decodeError(r, p, { strict: true });
+    expect(e?.code).toBe(400);
+    expect(e?.reason).toBe('BadRequest');
+    expect(e?.message).toBe('Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagee"');
+    expect(decodeError(r, p, { strict: false })).toBeUndefined();
+    const typed = decodeError(r, pod({ containers: [{ name: 'a', image: 5 }] }), { strict: false });
+    expect(typed?.message).toBe('Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field Container.spec.containers.image of type string');
+    const pe = decodeError(r, p, { strict: true, patch: { spec: { x: 1 } } });
+    expect(pe?.code).toBe(422);
+    expect(pe?.toStatus().details?.causes?.[0]?.field).toBe('patch');
+    expect(pe?.message).toContain('strict decoding error: unknown field "spec.containers[0].imagee"');
+  });
+
+  it('all causes print as kubectl prints them', () => {
+    const r = resourceType('pods');
+    const causes = check('pods', pod({ containers: [{ name: 'a' }] }));
+    expect(errors.invalid(r, 'p', causes).message).toBe('Pod "p" is invalid: spec.containers[0].image: Required value');
+  });
+});
+
+/** Sets a dotted path (`spec.containers.0.image`) of decoded JSON; `+` as last part appends. */
+function set(o: unknown, path: string, value: unknown): void {
+  const parts = path.split('.');
+  const last = parts.pop() as string;
+  const parent = parts.reduce<unknown>((x, k) => (x as Record<string, unknown>)[k], o) as Record<string, unknown> & unknown[];
+  if (last === '+') parent.push(value);
+  else parent[last] = value;
+}
+
+describe('validateUpdate', () => {
+  function upd(resource: string, old: KubeObject, mutate: (o: KubeObject) => void): string[] {
+    const r = resourceType(resource);
+    const before = structuredClone(old);
+    applyDefaults(r, before);
+    const after = structuredClone(before);
+    mutate(after);
+    applyDefaults(r, after);
+    return lines(validateUpdate(r, after, before));
+  }
+
+  const running = pod({ nodeName: 'n1', containers: [{ name: 'a', image: 'x:1' }], tolerations: [{ key: 'k', operator: 'Exists' }] });
+
+  it('pods: image, activeDeadlineSeconds and added tolerations may change', () => {
+    expect(upd('pods', running, (p) => set(p, 'spec.containers.0.image', 'x:2'))).toEqual([]);
+    expect(upd('pods', running, (p) => set(p, 'spec.activeDeadlineSeconds', 30))).toEqual([]);
+    expect(upd('pods', running, (p) => set(p, 'spec.tolerations.+', { key: 'j', operator: 'Exists' }))).toEqual([]);
+    expect(upd('pods', running, (p) => set(p, 'metadata.labels', { a: 'b' }))).toEqual([]);
+  });
+
+  it('pods: everything else is forbidden', () => {
+    const [msg] = upd('pods', running, (p) => set(p, 'spec.nodeName', 'n2'));
+    expect(msg).toMatch(/^spec: Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/);
+    expect(msg).toContain('spec.nodeName');
+    expect(upd('pods', running, (p) => set(p, 'spec.tolerations', []))).toHaveLength(1);
+    expect(upd('pods', running, (p) => set(p, 'spec.containers.+', { name: 'b', image: 'y' }))).toHaveLength(1);
+  });
+
+  it('workload selectors are immutable', () => {
+    expect(upd('deployments', deploy({}), (d) => set(d, 'spec.replicas', 5))).toEqual([]);
+    expect(upd('deployments', deploy({}), (d) => set(d, 'spec.selector', { matchLabels: { app: 'x' } }))).toEqual([
+      'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"x"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+    ]);
+  });
+
+  it('a service cluster IP is immutable once set', () => {
+    const s = svc({ clusterIP: '10.96.0.10', ports: [{ port: 80 }] });
+    expect(upd('services', s, (x) => set(x, 'spec.clusterIP', '10.96.0.11'))).toEqual(['spec.clusterIP: Invalid value: "10.96.0.11": field is immutable']);
+    expect(upd('services', s, (x) => set(x, 'spec.ports.0.port', 81))).toEqual([]);
+  });
+
+  it('immutable configmaps and identity metadata', () => {
+    const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', uid: 'u1' }, data: { a: '1' }, immutable: true };
+    expect(upd('configmaps', cm, (c) => set(c, 'data.a', '2'))).toEqual(['data: Forbidden: field is immutable when `immutable` is set']);
+    expect(upd('configmaps', cm, (c) => set(c, 'metadata.uid', 'u2'))).toEqual(['metadata.uid: Invalid value: "u2": field is immutable']);
+  });
+});

@@ -1,0 +1,208 @@
+import { INT_OR_STRING, QUANTITY, refName, resolve, type SchemaObject } from '../schema/index.js';
+import { isQuantity } from '../quantity.js';
+
+/** A value the JSON decoder of the real API server would refuse (it answers 400 BadRequest). */
+export interface DecodeProblem {
+  field: string;
+  /** As kube-apiserver words it, e.g. `json: cannot unmarshal number into Go struct field Container.spec.containers.image of type string`. */
+  message: string;
+  /** Short form for a StatusCause, e.g. `Invalid value: 5: must be of type string`. */
+  detail: string;
+}
+
+/** What one walk of an object against its schema found. */
+export interface SchemaReport {
+  /** Paths of fields the schema does not know (`spec.containers[0].imagee`), in document order. */
+  unknown: string[];
+  decode: DecodeProblem[];
+  /** Paths of required fields that are missing (never under `status`, which the server does not check). */
+  required: string[];
+}
+
+/** Required fields the real API server does not enforce even though the OpenAPI schema lists them. */
+const NOT_ENFORCED = new Set(['io.k8s.api.discovery.v1.EndpointSlice.endpoints']);
+
+const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
+const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+interface Ctx {
+  report: SchemaReport;
+  /** When set, unknown fields are deleted from the object as they are found. */
+  prune: boolean;
+}
+
+/**
+ * Walks `obj` against the schema of its kind, collecting unknown fields, values of the wrong type
+ * and missing required fields. `null` is always accepted: the decoder treats it as "unset".
+ */
+export function checkSchema(root: SchemaObject, obj: unknown, opts: { prune?: boolean } = {}): SchemaReport {
+  const ctx: Ctx = { report: { unknown: [], decode: [], required: [] }, prune: opts.prune ?? false };
+  walk(ctx, root, obj, '', undefined, '', false);
+  return ctx.report;
+}
+
+function jsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'number' : `number ${v}`;
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** The Go type name the decoder would print for a schema (`[]v1.Container`, `map[string]string`, `int32`). */
+function goType(s: SchemaObject): string {
+  const n = refName(s);
+  if (n) {
+    if (n === QUANTITY) return 'resource.Quantity';
+    if (n === INT_OR_STRING) return 'intstr.IntOrString';
+    const parts = n.split('.');
+    return `${parts[parts.length - 2]}.${parts[parts.length - 1]}`;
+  }
+  switch (s.type) {
+    case 'array':
+      return `[]${s.items ? goType(s.items) : 'interface {}'}`;
+    case 'object':
+      return s.additionalProperties && typeof s.additionalProperties === 'object' ? `map[string]${goType(s.additionalProperties)}` : 'map[string]interface {}';
+    case 'integer':
+      return s.format === 'int64' ? 'int64' : 'int32';
+    case 'number':
+      return 'float64';
+    case 'boolean':
+      return 'bool';
+    default:
+      return 'string';
+  }
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/**
+ * @param goPath  the dotted path without indices, as Go's decoder prints it
+ * @param struct  short name of the Go struct holding this field
+ */
+function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct: string | undefined, goPath: string, inStatus: boolean): void {
+  if (value === null || value === undefined) return;
+  const name = refName(prop);
+  const s = resolve(prop);
+  const typeError = (expected: string) => {
+    const where = struct ? `Go struct field ${struct}.${goPath}` : 'Go value';
+    ctx.report.decode.push({
+      field: path,
+      message: `json: cannot unmarshal ${jsonType(value)} into ${where} of type ${expected}`,
+      detail: `Invalid value: ${showValue(value)}: must be of type ${expected}`,
+    });
+  };
+  if (name === QUANTITY) {
+    if (!isQuantity(value)) {
+      ctx.report.decode.push({
+        field: path,
+        message: "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+        detail: `Invalid value: ${showValue(value)}: must be a valid quantity`,
+      });
+    }
+    return;
+  }
+  if (name === INT_OR_STRING) {
+    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) typeError('intstr.IntOrString');
+    return;
+  }
+  if (name === `${META}Time` || name === `${META}MicroTime`) {
+    if (typeof value !== 'string') typeError('string');
+    else if (!TIME.test(value) || Number.isNaN(Date.parse(value))) {
+      ctx.report.decode.push({
+        field: path,
+        message: `parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(value)} as "2006"`,
+        detail: `Invalid value: ${showValue(value)}: must be an RFC 3339 time`,
+      });
+    }
+    return;
+  }
+  if (s['x-kubernetes-preserve-unknown-fields']) return;
+  switch (s.type) {
+    case 'string':
+      if (typeof value !== 'string') return typeError('string');
+      if (s.format === 'byte' && !BASE64.test(value)) {
+        const at = firstBadBase64(value);
+        ctx.report.decode.push({ field: path, message: `illegal base64 data at input byte ${at}`, detail: `Invalid value: ${showValue(value)}: must be base64-encoded` });
+      }
+      return;
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) typeError(goType(s));
+      return;
+    case 'number':
+      if (typeof value !== 'number') typeError('float64');
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') typeError('bool');
+      return;
+    case 'array':
+      if (!Array.isArray(value)) return typeError(goType(prop));
+      value.forEach((item, i) => {
+        if (s.items) walk(ctx, s.items, item, `${path}[${i}]`, struct, goPath, inStatus);
+      });
+      return;
+    case 'object':
+    case undefined:
+      if (typeof value !== 'object' || Array.isArray(value)) return typeError(goType(prop));
+      return walkObject(ctx, s, name, value as Record<string, unknown>, path, struct, goPath, inStatus);
+  }
+}
+
+function walkObject(
+  ctx: Ctx,
+  s: SchemaObject,
+  name: string | undefined,
+  obj: Record<string, unknown>,
+  path: string,
+  struct: string | undefined,
+  goPath: string,
+  inStatus: boolean,
+): void {
+  if (s.properties) {
+    const here = name ? name.slice(name.lastIndexOf('.') + 1) : struct;
+    for (const [k, v] of Object.entries(obj)) {
+      const p = s.properties[k];
+      if (!p) {
+        ctx.report.unknown.push(join(path, k));
+        if (ctx.prune) delete obj[k];
+        continue;
+      }
+      walk(ctx, p, v, join(path, k), here, join(goPath, k), inStatus || (path === '' && k === 'status'));
+    }
+    if (!inStatus && s.required) {
+      for (const k of s.required) {
+        if (obj[k] !== undefined && obj[k] !== null) continue;
+        if (NOT_ENFORCED.has(`${name}.${k}`) || isStruct(s.properties[k])) continue;
+        ctx.report.required.push(join(path, k));
+      }
+    }
+    return;
+  }
+  const ap = s.additionalProperties;
+  if (ap && typeof ap === 'object') {
+    for (const [k, v] of Object.entries(obj)) walk(ctx, ap, v, `${path}[${k}]`, struct, goPath, inStatus);
+  }
+}
+
+/**
+ * A field holding a nested struct. Go decodes a missing struct as its zero value and validates
+ * what is inside, so such fields are never reported as missing themselves.
+ */
+function isStruct(p: SchemaObject | undefined): boolean {
+  if (!p) return false;
+  const n = refName(p);
+  return n !== undefined && resolve(p).type === 'object';
+}
+
+function firstBadBase64(v: string): number {
+  for (let i = 0; i < v.length; i++) if (!/[A-Za-z0-9+/=]/.test(v[i] as string)) return i;
+  return Math.max(0, v.length - (v.length % 4 || 4));
+}

@@ -1,0 +1,96 @@
+import type { Client } from '../client/types.js';
+import { createScheduler, type SchedulerOptions } from '../scheduler/scheduler.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { ControllerContext } from './context.js';
+import { startDeploymentController } from './deployment.js';
+import { startEndpointsController } from './endpoints.js';
+import { EventRecorder } from './events.js';
+import { startGarbageCollector, type GarbageCollectorOptions } from './garbagecollector.js';
+import { SharedInformers } from './informers.js';
+import { startNamespaceController, type NamespaceOptions } from './namespace.js';
+import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle.js';
+import { startReplicaSetController } from './replicaset.js';
+import type { ControllerLoop } from './runner.js';
+
+export type ControllerName = 'deployment' | 'replicaset' | 'endpoints' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'scheduler';
+
+export interface ControllerManagerOptions {
+  scheduler?: SchedulerOptions;
+  nodeLifecycle?: NodeLifecycleOptions;
+  garbageCollector?: GarbageCollectorOptions;
+  namespace?: NamespaceOptions;
+  /** Controllers to leave out (tests that exercise one in isolation). */
+  disabled?: ControllerName[];
+}
+
+/** The name the control plane facade imports. */
+export type ControllerOptions = ControllerManagerOptions;
+
+export interface StartControllersOptions {
+  client: Client;
+  clock: Clock;
+  log: Logger;
+  options?: ControllerManagerOptions;
+}
+
+/** The running controller manager. `dispose` stops every loop, then the informers, then waits for event writes. */
+export interface ControllerManager {
+  readonly loops: readonly ControllerLoop[];
+  readonly informers: SharedInformers;
+  /** Resolves when the informers of every controller have listed once. */
+  synced(): Promise<void>;
+  /** Resolves when every queued event write has finished (tests). */
+  eventsIdle(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * kube-controller-manager + kube-scheduler in one: builds one SharedInformers (a single list+watch
+ * per resource for everyone), starts each controller and the scheduler on it, then starts the
+ * informers. Controllers do no work before their caches have synced.
+ */
+export function startControllers({ client, clock, log, options = {} }: StartControllersOptions): ControllerManager {
+  const informers = new SharedInformers(client, clock, log.child({ component: 'informers' }));
+  const recorders = new Map<string, EventRecorder>();
+  const ctx: ControllerContext = {
+    client,
+    clock,
+    log,
+    informers,
+    recorder(component) {
+      let r = recorders.get(component);
+      if (!r) recorders.set(component, (r = new EventRecorder({ client, clock, log, component })));
+      return r;
+    },
+  };
+  const off = new Set(options.disabled ?? []);
+  const loops: ControllerLoop[] = [];
+  const start = (name: ControllerName, f: () => ControllerLoop) => {
+    if (!off.has(name)) loops.push(f());
+  };
+  start('replicaset', () => startReplicaSetController(ctx));
+  start('deployment', () => startDeploymentController(ctx));
+  start('endpoints', () => startEndpointsController(ctx));
+  start('nodelifecycle', () => startNodeLifecycleController(ctx, options.nodeLifecycle));
+  start('garbagecollector', () => startGarbageCollector(ctx, options.garbageCollector));
+  start('namespace', () => startNamespaceController(ctx, options.namespace));
+  start('scheduler', () => createScheduler(ctx, options.scheduler));
+  informers.start();
+  log.info('controllers started', { controllers: loops.map((l) => l.name) });
+
+  const eventsIdle = async () => {
+    await Promise.all([...recorders.values()].map((r) => r.idle()));
+  };
+  return {
+    loops,
+    informers,
+    synced: () => informers.waitForSync(),
+    eventsIdle,
+    async dispose() {
+      for (const l of [...loops].reverse()) l.stop();
+      informers.stop();
+      await eventsIdle();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { Condition, KubeObject, OwnerReference, Pod } from '../api/types.js';
+
+/** Succeeded or Failed: the pod will never run again. */
+export function isPodTerminal(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** Counts toward a controller's replicas: not finished and not being deleted. */
+export function isPodActive(pod: Pod): boolean {
+  return !isPodTerminal(pod) && !pod.metadata.deletionTimestamp;
+}
+
+export function getCondition(conditions: Condition[] | undefined, type: string): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+export function isPodReady(pod: Pod): boolean {
+  return getCondition(pod.status?.conditions, 'Ready')?.status === 'True';
+}
+
+/** Ready for at least `minReadySeconds` (Kubernetes' "available"). */
+export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+  const ready = getCondition(pod.status?.conditions, 'Ready');
+  if (ready?.status !== 'True') return false;
+  if (!minReadySeconds) return true;
+  const since = ready.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : NaN;
+  return Number.isFinite(since) && since + minReadySeconds * 1000 <= now;
+}
+
+/** Milliseconds until a ready pod becomes available, or undefined if it is not ready / already available. */
+export function msUntilAvailable(pod: Pod, minReadySeconds: number, now: number): number | undefined {
+  const ready = getCondition(pod.status?.conditions, 'Ready');
+  if (ready?.status !== 'True' || !minReadySeconds || !ready.lastTransitionTime) return undefined;
+  const left = Date.parse(ready.lastTransitionTime) + minReadySeconds * 1000 - now;
+  return left > 0 ? left : undefined;
+}
+
+/**
+ * Returns `conditions` with `next` set: `lastTransitionTime` moves only when the status changes,
+ * as the Kubernetes condition helpers do. Returns the same array when nothing changed.
+ */
+export function setCondition(conditions: Condition[] | undefined, next: Condition, nowIso: string): Condition[] {
+  const list = conditions ?? [];
+  const i = list.findIndex((c) => c.type === next.type);
+  const old = i >= 0 ? list[i] : undefined;
+  const merged: Condition = { ...old, ...next };
+  merged.lastTransitionTime = old && old.status === next.status ? (old.lastTransitionTime ?? nowIso) : (next.lastTransitionTime ?? nowIso);
+  if (old && JSON.stringify(old) === JSON.stringify(merged)) return list;
+  const out = [...list];
+  if (i >= 0) out[i] = merged;
+  else out.push(merged);
+  return out;
+}
+
+export function controllerRef(obj: KubeObject): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+}
+
+/** The controller ownerReference a controller puts on what it creates or adopts. */
+export function newControllerRef(owner: KubeObject): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** JSON with object keys sorted, so equal values give equal strings (hashing, comparison). */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * True when anything but `.status` (and the resourceVersion) differs: a controller ignores updates
+ * that are only its own status writes, so a reconcile that fails after writing status backs off
+ * instead of being re-triggered by its own write (controller-runtime's GenerationChanged idea).
+ */
+export function changedBeyondStatus(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { status: _s, metadata, ...rest } = o;
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata;
+    return canonicalJson({ ...rest, metadata: meta });
+  };
+  return strip(a) !== strip(b);
+}

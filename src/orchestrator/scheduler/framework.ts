@@ -1,0 +1,113 @@
+import type { Node, Pod } from '../api/types.js';
+
+/** CPU in millicores, memory in bytes, and a pod count. */
+export interface Resources {
+  milliCPU: number;
+  memory: number;
+}
+
+/**
+ * One node as a scheduling cycle sees it: the Node, what it can hold, and what the pods bound (or
+ * assumed bound) to it already ask for. Built fresh for every cycle from the scheduler cache.
+ */
+export interface NodeInfo {
+  readonly name: string;
+  readonly node: Node;
+  /** From `status.allocatable` (else `capacity`). Undefined when the node does not report it: not limited. */
+  readonly allocatable: { milliCPU?: number; memory?: number; pods: number };
+  /** Sum of the requests of non-terminal pods on the node. */
+  readonly requested: Resources;
+  /** The same with Kubernetes' defaults for pods that request nothing (100m, 200Mi), for scoring. */
+  readonly nonZeroRequested: Resources;
+  readonly podCount: number;
+  /** How many of the node's pods each controller (by owner uid) has there: for spreading. */
+  readonly ownerCounts: ReadonlyMap<string, number>;
+}
+
+/**
+ * Per-cycle scratch space shared by the plugins of one scheduling attempt (kube-scheduler's
+ * CycleState): a preFilter computes something once (the pod's requests, its parsed affinity) and
+ * the filters and scores read it for every node. Discarded when the cycle ends.
+ */
+export class CycleState {
+  private readonly data = new Map<string, unknown>();
+  read<T>(key: string): T | undefined {
+    return this.data.get(key) as T | undefined;
+  }
+  write(key: string, value: unknown): void {
+    this.data.set(key, value);
+  }
+}
+
+export const MAX_NODE_SCORE = 100;
+
+/**
+ * A scheduler plugin (kube-scheduler framework). Every hook is optional; a plugin implements the
+ * extension points it needs:
+ * - `preFilter` runs once per cycle; it may throw `InvalidSpec` (the pod can never be scheduled as
+ *   written: a bad quantity, a malformed affinity) and then the pod is reported and left alone.
+ * - `filter` runs per node and returns the reasons the node cannot take the pod (empty: it fits).
+ *   Reasons are kube-scheduler's phrases (`Insufficient cpu`), counted per node in the pod's message.
+ * - `preScore` runs once over the feasible nodes; `score` returns 0..100 per feasible node; the
+ *   framework multiplies by `weight` (default 1) and sums over plugins. Highest total wins.
+ */
+export interface Plugin {
+  readonly name: string;
+  readonly weight?: number;
+  preFilter?(state: CycleState, pod: Pod): void;
+  filter?(state: CycleState, pod: Pod, node: NodeInfo): string[];
+  preScore?(state: CycleState, pod: Pod, nodes: NodeInfo[]): void;
+  score?(state: CycleState, pod: Pod, node: NodeInfo): number;
+}
+
+/** Result of filtering: the nodes that fit, and for the rest the first failing plugin's reasons. */
+export interface FilterResult {
+  feasible: NodeInfo[];
+  reasons: Map<string, string[]>;
+}
+
+export function runFilters(plugins: readonly Plugin[], state: CycleState, pod: Pod, nodes: NodeInfo[]): FilterResult {
+  const feasible: NodeInfo[] = [];
+  const reasons = new Map<string, string[]>();
+  for (const n of nodes) {
+    let failed: string[] | undefined;
+    for (const p of plugins) {
+      const r = p.filter?.(state, pod, n);
+      if (r && r.length) {
+        failed = r;
+        break;
+      }
+    }
+    if (failed) reasons.set(n.name, failed);
+    else feasible.push(n);
+  }
+  return { feasible, reasons };
+}
+
+/** Weighted total score per feasible node; the best node, ties broken by name for determinism. */
+export function selectHost(plugins: readonly Plugin[], state: CycleState, pod: Pod, feasible: NodeInfo[]): { node: NodeInfo; scores: Map<string, number> } | undefined {
+  if (feasible.length === 0) return undefined;
+  const scores = new Map<string, number>(feasible.map((n) => [n.name, 0]));
+  for (const p of plugins) {
+    if (!p.score) continue;
+    p.preScore?.(state, pod, feasible);
+    for (const n of feasible) {
+      const s = Math.max(0, Math.min(MAX_NODE_SCORE, p.score(state, pod, n)));
+      scores.set(n.name, (scores.get(n.name) ?? 0) + s * (p.weight ?? 1));
+    }
+  }
+  const best = [...feasible].sort((a, b) => (scores.get(b.name) ?? 0) - (scores.get(a.name) ?? 0) || a.name.localeCompare(b.name))[0];
+  return best ? { node: best, scores } : undefined;
+}
+
+/**
+ * kube-scheduler's FitError message: `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't
+ * match Pod's node affinity/selector.` Each reason counted over nodes, sorted as strings.
+ */
+export function fitErrorMessage(numNodes: number, reasons: Map<string, string[]>): string {
+  if (numNodes === 0) return 'no nodes available to schedule pods';
+  const counts = new Map<string, number>();
+  for (const list of reasons.values()) for (const r of list) counts.set(r, (counts.get(r) ?? 0) + 1);
+  const parts = [...counts].map(([r, n]) => `${n} ${r}`).sort();
+  return `0/${numNodes} nodes are available: ${parts.join(', ')}.`;
+}

@@ -1,0 +1,216 @@
+import { isConflict, isNotFound } from '../api/errors.js';
+import { objectKey } from '../api/resources.js';
+import type { Node, Pod } from '../api/types.js';
+import type { Client } from '../client/types.js';
+import type { ControllerContext } from '../controllers/context.js';
+import { EventRecorder } from '../controllers/events.js';
+import { SharedInformers } from '../controllers/informers.js';
+import { deepEqual, getCondition, isPodTerminal, setCondition } from '../controllers/podutil.js';
+import { InvalidSpec, runLoop, type ControllerLoop } from '../controllers/runner.js';
+import { isoTime, type Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { CycleState, fitErrorMessage, runFilters, selectHost, type Plugin } from './framework.js';
+import { SchedulerCache } from './cache.js';
+import { defaultPlugins } from './registry.js';
+
+export const SCHEDULER_NAME = 'default-scheduler';
+/**
+ * Skiff extension: on a pod the scheduler could not place, JSON `{ "<node>": "<reason>; ..." }` with
+ * the filter that rejected each node, so the UI can say why per node. Removed once the pod is bound.
+ */
+export const NODE_REASONS_ANNOTATION = 'scheduler.skiff.dev/node-reasons';
+
+export interface SchedulerOptions {
+  /** Unschedulable pods are retried at least this often, besides whenever nodes or pods change. Default 30 s. */
+  retryIntervalMs?: number;
+  /** Plugins by name to leave out of the default profile. */
+  disabledPlugins?: string[];
+  /** A whole custom plugin list (tests). */
+  plugins?: Plugin[];
+}
+
+/**
+ * kube-scheduler in small: one pod per cycle, one worker. For each pending pod (no nodeName, our
+ * schedulerName), run every plugin's preFilter, filter the nodes, score the feasible ones, bind to
+ * the best (`pods/binding`) and record `Scheduled`. When no node fits, the pod gets
+ * PodScheduled=False/Unschedulable with kube-scheduler's message, the per-node reasons annotation and
+ * a FailedScheduling event; it is retried when a node or a bound pod changes, and periodically.
+ */
+export function createScheduler(ctx: ControllerContext, options: SchedulerOptions = {}): ControllerLoop {
+  const { client, clock, informers } = ctx;
+  const log = ctx.log.child({ component: SCHEDULER_NAME });
+  const recorder = ctx.recorder(SCHEDULER_NAME);
+  const plugins = options.plugins ?? defaultPlugins(options.disabledPlugins);
+  const podInf = informers.get<Pod>('pods');
+  const nodeInf = informers.get<Node>('nodes');
+  const cache = new SchedulerCache();
+  /** Pods that found no node, waiting for the cluster to change. */
+  const unschedulable = new Set<string>();
+  /** Pods whose spec can never schedule, by key -> `uid/generation`: left alone until they change. */
+  const invalid = new Map<string, string>();
+
+  const reconcile = async (key: string): Promise<void> => {
+    const pod = podInf.get(key);
+    if (!pod || !needsScheduling(pod)) {
+      unschedulable.delete(key);
+      return;
+    }
+    if (cache.isAssumed(key)) return;
+    const version = `${pod.metadata.uid}/${pod.metadata.generation}`;
+    if (invalid.get(key) === version) return;
+    invalid.delete(key);
+    const state = new CycleState();
+    try {
+      for (const p of plugins) p.preFilter?.(state, pod);
+    } catch (e) {
+      if (e instanceof InvalidSpec) {
+        invalid.set(key, version);
+        recorder.record(pod, 'Warning', 'FailedScheduling', e.message);
+      }
+      throw e;
+    }
+    const nodes = cache.nodeInfos(nodeInf.list());
+    const { feasible, reasons } = runFilters(plugins, state, pod, nodes);
+    const best = selectHost(plugins, state, pod, feasible);
+    if (!best) {
+      unschedulable.add(key);
+      await reportUnschedulable(pod, fitErrorMessage(nodes.length, reasons), reasons);
+      loop.enqueueAfter(key, options.retryIntervalMs ?? 30_000);
+      return;
+    }
+    const ns = pod.metadata.namespace ?? 'default';
+    const name = pod.metadata.name ?? '';
+    const node = best.node.name;
+    try {
+      await client.bind(ns, name, node);
+    } catch (e) {
+      // Bound by someone else, or gone: nothing left to do for this pod.
+      if (isConflict(e) || isNotFound(e)) return;
+      throw e;
+    }
+    cache.assume(pod, node);
+    unschedulable.delete(key);
+    log.debug('bound', { pod: key, node, score: best.scores.get(node) });
+    recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
+    await clearUnschedulable(pod);
+  };
+
+  const reportUnschedulable = async (pod: Pod, message: string, reasons: Map<string, string[]>): Promise<void> => {
+    recorder.record(pod, 'Warning', 'FailedScheduling', message);
+    const perNode = JSON.stringify(Object.fromEntries([...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([n, r]) => [n, r.join('; ')])));
+    if (pod.metadata.annotations?.[NODE_REASONS_ANNOTATION] !== perNode) {
+      await client.patch('pods', pod.metadata.namespace, pod.metadata.name ?? '', 'merge', { metadata: { annotations: { [NODE_REASONS_ANNOTATION]: perNode } } });
+    }
+    const conditions = setCondition(pod.status?.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null }, isoTime(clock.now()));
+    if (conditions === pod.status?.conditions && pod.status?.phase) return;
+    await client.patch('pods', pod.metadata.namespace, pod.metadata.name ?? '', 'merge', { status: { phase: pod.status?.phase ?? 'Pending', conditions } }, { subresource: 'status' });
+  };
+
+  /** After a bind, a pod that once failed to schedule should not keep saying why. */
+  const clearUnschedulable = async (pod: Pod): Promise<void> => {
+    const failed = getCondition(pod.status?.conditions, 'PodScheduled')?.status === 'False';
+    const annotated = pod.metadata.annotations?.[NODE_REASONS_ANNOTATION] !== undefined;
+    try {
+      if (annotated) {
+        await client.patch('pods', pod.metadata.namespace, pod.metadata.name ?? '', 'merge', { metadata: { annotations: { [NODE_REASONS_ANNOTATION]: null } } });
+      }
+      if (failed) {
+        const conditions = setCondition(pod.status?.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, isoTime(clock.now())).map((c) =>
+          c.type === 'PodScheduled' ? { type: c.type, status: c.status, lastProbeTime: null, lastTransitionTime: c.lastTransitionTime } : c,
+        );
+        await client.patch('pods', pod.metadata.namespace, pod.metadata.name ?? '', 'merge', { status: { conditions } }, { subresource: 'status' });
+      }
+    } catch (e) {
+      // Cosmetic: the binding is what matters, and the agent rewrites the pod's status anyway.
+      if (!isNotFound(e)) log.debug('could not clear unschedulable marks', { pod: pod.metadata.name, error: (e as Error).message });
+    }
+  };
+
+  const loop = runLoop(SCHEDULER_NAME, reconcile, { clock, log, workers: 1, ready: informers.waitForSync(['pods', 'nodes']) });
+  const retryUnschedulable = () => {
+    for (const k of unschedulable) loop.enqueue(k);
+  };
+  const keyOf = (p: Pod) => objectKey(p.metadata.namespace, p.metadata.name ?? '');
+
+  podInf.addHandlers({
+    onAdd: (pod) => {
+      cache.update(pod);
+      if (needsScheduling(pod)) loop.enqueue(keyOf(pod));
+    },
+    onUpdate: (old, pod) => {
+      cache.update(pod);
+      const key = keyOf(pod);
+      if (needsScheduling(pod)) {
+        // Our own status and annotation writes on a waiting pod must not retry it in a loop.
+        if (!unschedulable.has(key) || old.metadata.generation !== pod.metadata.generation || !deepEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) loop.enqueue(key);
+      } else if (old.spec.nodeName && !isPodTerminal(old) && isPodTerminal(pod)) {
+        retryUnschedulable();
+      }
+    },
+    onDelete: (pod) => {
+      cache.remove(keyOf(pod));
+      unschedulable.delete(keyOf(pod));
+      invalid.delete(keyOf(pod));
+      if (pod.spec.nodeName) retryUnschedulable();
+    },
+  });
+  nodeInf.addHandlers({
+    onAdd: retryUnschedulable,
+    onUpdate: (old, node) => {
+      if (schedulingRelevant(old) !== schedulingRelevant(node)) retryUnschedulable();
+    },
+  });
+  // Level-triggered safety net: every pending pod is looked at again periodically.
+  const cancel = clock.setInterval(() => {
+    for (const p of podInf.list(needsScheduling)) loop.enqueue(keyOf(p));
+  }, options.retryIntervalMs ?? 30_000);
+  return { ...loop, stop: () => (cancel(), loop.stop()) };
+}
+
+function needsScheduling(pod: Pod): boolean {
+  const name = pod.spec.schedulerName;
+  return !pod.spec.nodeName && !pod.metadata.deletionTimestamp && !isPodTerminal(pod) && (!name || name === SCHEDULER_NAME);
+}
+
+/** The parts of a Node the filters read; heartbeats alone do not retry pending pods. */
+function schedulingRelevant(n: Node): string {
+  const ready = getCondition(n.status?.conditions, 'Ready')?.status;
+  return JSON.stringify([n.spec?.unschedulable, n.spec?.taints, n.metadata.labels, n.status?.allocatable, n.status?.capacity, ready]);
+}
+
+export interface StartSchedulerOptions {
+  client: Client;
+  clock: Clock;
+  log: Logger;
+  /** Share the control plane's informers; without them the scheduler lists and watches on its own. */
+  informers?: SharedInformers;
+  options?: SchedulerOptions;
+}
+
+/** Runs the scheduler alone (the manager runs it with the controllers on shared informers). */
+export function startScheduler(o: StartSchedulerOptions): { loop: ControllerLoop; dispose(): Promise<void> } {
+  const own = !o.informers;
+  const informers = o.informers ?? new SharedInformers(o.client, o.clock, o.log);
+  const recorders: EventRecorder[] = [];
+  const ctx: ControllerContext = {
+    client: o.client,
+    clock: o.clock,
+    log: o.log,
+    informers,
+    recorder: (component) => {
+      const r = new EventRecorder({ client: o.client, clock: o.clock, log: o.log, component });
+      recorders.push(r);
+      return r;
+    },
+  };
+  const loop = createScheduler(ctx, o.options);
+  informers.start();
+  return {
+    loop,
+    async dispose() {
+      loop.stop();
+      if (own) informers.stop();
+      await Promise.all(recorders.map((r) => r.idle()));
+    },
+  };
+}
