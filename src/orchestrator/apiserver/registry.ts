@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { applyDefaults } from '../api/defaults.js';
+import { applyDefaults, applyUpdateDefaults } from '../api/defaults.js';
 import { ApiError, errors, isConflict } from '../api/errors.js';
 import { applyPatch } from '../api/patch/index.js';
 import { apiVersionOf, resourceType, type ResourceType } from '../api/resources.js';
 import { matches, matchesFields, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
-import type { KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
-import { validate, validateUpdate } from '../api/validation.js';
+import type { Condition, KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
+import { decodeError, pruneUnknownFields, validate, validateUpdate } from '../api/validation.js';
 import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from '../client/types.js';
 import { StoreCompacted, StoreConflict, StoreKeyExists, StoreNotFound, type Disposable, type Store, type StoreEntry, type StoreEvent } from '../store/types.js';
 import { isoTime, type Clock } from '../util/clock.js';
@@ -89,11 +89,13 @@ export class Registry {
       obj.metadata.name = obj.metadata.generateName + randomSuffix();
     }
     this.checkKind(r, obj);
+    this.decode_(r, obj, opts);
+    // The uid first: some defaults derive from it (a Job's selector).
+    obj.metadata.uid = randomUUID();
     applyDefaults(r, obj);
     const causes = validate(r, obj, { strict: opts.fieldValidation === 'Strict' });
     if (causes.length) throw errors.invalid(r, obj.metadata.name ?? '', causes);
     const name = obj.metadata.name as string;
-    obj.metadata.uid = randomUUID();
     obj.metadata.creationTimestamp = isoTime(this.clock.now());
     if (r.hasStatus || 'spec' in obj) obj.metadata.generation = 1;
     delete obj.metadata.resourceVersion;
@@ -115,6 +117,18 @@ export class Registry {
     if (nsObj.metadata.deletionTimestamp) {
       throw new ApiError(403, 'Forbidden', `${r.resource} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
     }
+  }
+
+  /**
+   * What the real server's decoder does before anything else: a wrong type is a 400, an unknown
+   * field is a 400 under Strict (422 on a patch) and is dropped otherwise, so a field stored by a
+   * lenient writer can never break a later strict apply.
+   */
+  private decode_(r: ResourceType, obj: KubeObject, opts: WriteOptions & { patch?: unknown }): void {
+    const strict = opts.fieldValidation === 'Strict';
+    const err = decodeError(r, obj, { strict, patch: opts.patch });
+    if (err) throw err;
+    if (!strict) pruneUnknownFields(r, obj);
   }
 
   private checkKind(r: ResourceType, obj: KubeObject): void {
@@ -173,8 +187,10 @@ export class Registry {
   }
 
   /** Validates and stores `next` over `current` (CAS on current's version); bumps generation on spec change. */
-  private async write<T extends KubeObject>(r: ResourceType, current: T, next: T, opts: WriteOptions): Promise<T> {
+  private async write<T extends KubeObject>(r: ResourceType, current: T, next: T, opts: WriteOptions & { patch?: unknown }): Promise<T> {
     this.checkKind(r, next);
+    this.decode_(r, next, opts);
+    applyUpdateDefaults(r, next, current);
     applyDefaults(r, next);
     const causes = [
       ...validate(r, next, { strict: opts.fieldValidation === 'Strict' }),
@@ -185,8 +201,9 @@ export class Registry {
     if (opts.dryRun) return next;
     const key = this.key(r, current.metadata.namespace, current.metadata.name as string);
     const expected = Number(current.metadata.resourceVersion);
-    // A terminating object whose last finalizer was just removed is deleted now.
-    if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length)) {
+    // A terminating object whose last finalizer was just removed is deleted now, unless it still
+    // has a grace period to run (a pod whose agent is stopping its containers).
+    if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !(next.metadata.deletionGracePeriodSeconds ?? 0)) {
       return this.remove<T>(r, key, expected, current.metadata.name as string);
     }
     if (this.encode(next) === this.encode(current)) return current;
@@ -231,7 +248,7 @@ export class Registry {
       const next = this.merged(r, current, patched, opts.subresource === 'status');
       if (opts.subresource !== 'status' && !r.hasStatus && 'status' in patched) (next as KubeObject).status = patched.status;
       try {
-        return await this.write(r, current, next, opts);
+        return await this.write(r, current, next, { ...opts, patch });
       } catch (e) {
         if (isConflict(e) && !pinned && attempt < 5) continue;
         throw e;
@@ -303,6 +320,11 @@ export class Registry {
       if (pod.spec.nodeName) throw errors.conflict(r, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
       if (pod.metadata.deletionTimestamp) throw errors.conflict(r, name, 'pod is being deleted');
       pod.spec.nodeName = nodeName;
+      // As kube-apiserver's binding: the pod is scheduled from now on.
+      const status = ((pod as KubeObject).status ?? {}) as { conditions?: Condition[] };
+      const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoTime(this.clock.now()) });
+      (pod as KubeObject).status = { ...status, conditions };
       try {
         return this.decode(await this.store.update(this.key(r, namespace, name), this.encode(pod), Number(pod.metadata.resourceVersion)));
       } catch (e) {
