@@ -1,13 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostProcesses, removeCgroups, sshBanner, startHost as startHostProcs, stopHost as stopHostProcs, type HostOptions } from './host.js';
-import { importImage, rootfsTar } from './image.js';
+import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../../src/orchestrator/agent/testing/images.js';
 import { createKey, removeKey } from './keys.js';
 import { allowLabToPods, bridgeDown, bridgeUp, hostNetDown, hostNetUp, labNetnsPresent, linkUp, netnsExists, setLink } from './network.js';
 import { BRIDGE, defaultLabDir, hostIndex, hostNames, MAX_HOSTS, type HostNames } from './paths.js';
 import { killPidFile, LabError, run, type RunResult } from './run.js';
 
-export { LAB_IMAGE } from './image.js';
+/** The image every lab engine has (imported locally: no registry is reachable). */
+export const LAB_IMAGE = BUSYBOX_IMAGE;
 export type { HostOptions } from './host.js';
 
 /** One lab host as a test sees it: reach it over SSH at `ip:sshPort` as root with the lab's key. */
@@ -100,7 +101,6 @@ export async function createLab(opts: CreateLabOptions): Promise<Lab> {
     log(`bridge ${BRIDGE}`);
     await bridgeUp();
     const keyPath = await createKey(dir);
-    const tar = await rootfsTar(dir);
     const names = Array.from({ length: opts.hosts }, (_, i) => hostNames(i + 1, dir));
     for (const h of names) await hostNetUp(h);
     await Promise.all(
@@ -110,7 +110,7 @@ export async function createLab(opts: CreateLabOptions): Promise<Lab> {
         await startHostProcs(h, ho);
         if (ho.docker !== false) {
           await allowLabToPods(h);
-          await importImage(h.dockerSocket, tar);
+          await ensureBusyboxImage(h.dockerSocket);
         }
         log(`${h.name}: ready`);
       }),

@@ -54,24 +54,32 @@ function ceilDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && a > 0n ? q + 1n : q;
 }
 
+/** A malformed quantity, with upstream's message. */
+export class QuantityError extends Error {
+  constructor(readonly input: unknown) {
+    super(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': ${JSON.stringify(input)}`);
+    this.name = 'QuantityError';
+  }
+}
+
 /** The value in base units as a float (`1.5Gi` -> 1610612736, `250m` -> 0.25). Throws on invalid input. */
 export function parseQuantity(input: unknown): number {
   const q = parseExact(input);
-  if (!q) throw new Error(`quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
+  if (!q) throw new QuantityError(input);
   return Number(q.num) / Number(q.den);
 }
 
 /** Thousandths of the value, rounded up as Quantity.MilliValue does: CPU in millicores. */
 export function milliValue(input: unknown): number {
   const q = parseExact(input);
-  if (!q) throw new Error(`invalid quantity ${JSON.stringify(input)}`);
+  if (!q) throw new QuantityError(input);
   return Number(ceilDiv(q.num * 1000n, q.den));
 }
 
 /** The value rounded up to an integer as Quantity.Value does: memory and storage in bytes. */
 export function integerValue(input: unknown): number {
   const q = parseExact(input);
-  if (!q) throw new Error(`invalid quantity ${JSON.stringify(input)}`);
+  if (!q) throw new QuantityError(input);
   return Number(ceilDiv(q.num, q.den));
 }
 

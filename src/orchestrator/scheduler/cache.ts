@@ -2,7 +2,7 @@ import { objectKey } from '../api/resources.js';
 import type { Container, Node, Pod } from '../api/types.js';
 import { controllerRef, isPodTerminal } from '../controllers/podutil.js';
 import type { NodeInfo, Resources } from './framework.js';
-import { milliValue, value } from './quantity.js';
+import { integerValue as value, milliValue } from '../api/quantity.js';
 
 /** Kubernetes' defaults for a pod that requests nothing, used only when scoring (not when fitting). */
 const DEFAULT_MILLI_CPU = 100;

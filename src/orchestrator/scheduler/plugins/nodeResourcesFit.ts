@@ -1,7 +1,7 @@
 import { InvalidSpec } from '../../controllers/runner.js';
 import { podRequests, type PodRequests } from '../cache.js';
 import type { Plugin } from '../framework.js';
-import { QuantityError } from '../quantity.js';
+import { QuantityError } from '../../api/quantity.js';
 
 const KEY = 'NodeResourcesFit';
 
