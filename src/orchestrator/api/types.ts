@@ -140,7 +140,6 @@ export interface PodStatus {
   podIPs?: { ip: string }[];
   startTime?: string;
   containerStatuses?: ContainerStatus[];
-  /** Skiff extension: why the scheduler could not place the pod, per node. */
   nominatedNodeName?: string;
 }
 export interface Pod extends KubeObject {
