@@ -1,0 +1,8 @@
+import type { Command } from './types.js';
+
+export const resetLayout: Command = {
+  id: 'reset-layout',
+  label: 'Reset canvas layout',
+  enabled: (ctx) => Object.keys(ctx.store.getState().positions).length > 0,
+  run: (ctx) => ctx.store.getState().resetPositions(),
+};

@@ -1,0 +1,8 @@
+import type { Command } from './types.js';
+
+export const showHosts: Command = {
+  id: 'show-hosts',
+  label: 'Show hosts',
+  enabled: () => true,
+  run: (ctx) => ctx.store.getState().setHostsOpen(true),
+};

@@ -1,0 +1,30 @@
+import { memo } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import type { PodFlowNode } from '../types.js';
+
+/** One pod: a chip coloured by its status. */
+function PodNodeView({ data, selected }: NodeProps<PodFlowNode>) {
+  return (
+    <div
+      className={`pod tone-${data.tone}${selected ? ' is-selected' : ''}`}
+      data-testid={`pod-${data.namespace}-${data.name}`}
+      data-phase={data.phase}
+      data-status={data.status}
+      title={`${data.namespace}/${data.name} · ${data.status} · ready ${data.ready} · restarts ${data.restarts}`}
+    >
+      <Handle type="target" position={Position.Left} isConnectable={false} className="hidden-handle" />
+      <span className="pod-dot" aria-hidden />
+      <div className="pod-text">
+        <div className="pod-name">{data.name}</div>
+        <div className="pod-meta">
+          <span className="pod-status">{data.status}</span>
+          <span>{data.ready}</span>
+          {data.restarts > 0 && <span className="pod-restarts">↻{data.restarts}</span>}
+          {data.namespace !== 'default' && <span className="pod-ns">{data.namespace}</span>}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export const PodNode = memo(PodNodeView);

@@ -1,0 +1,28 @@
+import { memo } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import type { ServiceFlowNode } from '../types.js';
+
+/** A Service, with edges to the pods it selects. */
+function ServiceNodeView({ data, selected }: NodeProps<ServiceFlowNode>) {
+  return (
+    <div className={`service${selected ? ' is-selected' : ''}`} data-testid={`svc-${data.namespace}-${data.name}`} data-pods={data.podCount}>
+      <div className="service-head">
+        <span className="service-icon" aria-hidden>
+          ⇄
+        </span>
+        <span className="service-name" title={`${data.namespace}/${data.name}`}>
+          {data.name}
+        </span>
+        <span className="badge badge-service">{data.type}</span>
+      </div>
+      <div className="service-meta">{[data.clusterIP, data.ports].filter(Boolean).join(' · ') || 'no ports'}</div>
+      <div className="service-meta">
+        {data.podCount} {data.podCount === 1 ? 'pod' : 'pods'}
+        {data.namespace !== 'default' ? ` · ${data.namespace}` : ''}
+      </div>
+      <Handle type="source" position={Position.Right} isConnectable={false} className="hidden-handle" />
+    </div>
+  );
+}
+
+export const ServiceNode = memo(ServiceNodeView);

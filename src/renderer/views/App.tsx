@@ -1,0 +1,30 @@
+import { ReactFlowProvider } from '@xyflow/react';
+import { useApp } from '../store/context.js';
+import { AddHostDialog } from './AddHostDialog.js';
+import { CommandPalette } from './CommandPalette.js';
+import { HostsPanel } from './HostsPanel.js';
+import { NoticeBar } from './NoticeBar.js';
+import { SidePanel } from './SidePanel.js';
+import { TopBar } from './TopBar.js';
+import { TopologyView } from './TopologyView.js';
+
+/** The window: top bar; hosts list, canvas and details side by side; dialogs over them. */
+export function App({ clusterName }: { clusterName: string }) {
+  const dialog = useApp((s) => s.dialog);
+  const hostsOpen = useApp((s) => s.hostsOpen);
+  return (
+    <div className="app">
+      <TopBar clusterName={clusterName} />
+      <main className="main">
+        {hostsOpen && <HostsPanel />}
+        <ReactFlowProvider>
+          <TopologyView />
+        </ReactFlowProvider>
+        <SidePanel />
+      </main>
+      <NoticeBar />
+      {dialog?.type === 'addHost' && <AddHostDialog />}
+      <CommandPalette />
+    </div>
+  );
+}

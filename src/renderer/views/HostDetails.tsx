@@ -1,0 +1,33 @@
+import { removeHostCommand } from '../commands/index.js';
+import { runCommand } from '../commands/runCommand.js';
+import { KeyValues } from '../components/KeyValues.js';
+import { useApp, useServices } from '../store/context.js';
+import { HostProgress } from './HostProgress.js';
+
+/** A host in the side panel: how it is reached and its provisioning steps. */
+export function HostDetails({ name }: { name: string }) {
+  const host = useApp((s) => s.cluster.hosts[name]);
+  const ctx = useServices();
+  if (!host) return <div className="panel-empty">Host {name} is gone.</div>;
+  return (
+    <div className="details" data-testid="host-details">
+      <div className="details-title">
+        <h2>{name}</h2>
+      </div>
+      <KeyValues
+        rows={[
+          ['Address', `${host.spec.address}:${host.spec.port ?? 22}`],
+          ['User', host.spec.user],
+          ['Auth', host.spec.useAgent ? 'ssh-agent' : host.spec.privateKeySecretRef ? `key in ${host.spec.privateKeySecretRef.namespace}/${host.spec.privateKeySecretRef.name}` : undefined],
+          ['Node', host.status?.nodeName],
+        ]}
+      />
+      <HostProgress host={host} name={name} />
+      <div className="actions">
+        <button className="btn btn-small btn-danger" disabled={!removeHostCommand.enabled(ctx)} onClick={() => void runCommand(removeHostCommand, ctx)}>
+          Remove host
+        </button>
+      </div>
+    </div>
+  );
+}

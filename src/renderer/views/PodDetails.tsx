@@ -1,0 +1,94 @@
+import type { ContainerStatus } from '../../orchestrator/api/types.js';
+import { deletePod } from '../commands/index.js';
+import { runCommand } from '../commands/runCommand.js';
+import { KeyValues, Labels, Section } from '../components/KeyValues.js';
+import { age } from '../components/time.js';
+import { isFailingReason, podDisplay } from '../graph/podStatus.js';
+import { useApp, useServices } from '../store/context.js';
+import { EventList } from './EventList.js';
+import { LogView } from './LogView.js';
+import { useEventsFor } from './useEventsFor.js';
+
+/** A pod: status, placement, containers, labels, events, and its live logs below. */
+export function PodDetails({ podKey }: { podKey: string }) {
+  const pod = useApp((s) => s.cluster.pods[podKey]);
+  const ctx = useServices();
+  const [namespace, name] = splitPodKey(podKey);
+  const events = useEventsFor('Pod', namespace, name);
+  if (!pod) return <div className="panel-empty">Pod {podKey} is gone.</div>;
+  const d = podDisplay(pod);
+  const statuses = new Map((pod.status?.containerStatuses ?? []).map((c) => [c.name, c]));
+  return (
+    <div className="details details-split" data-testid="pod-details">
+      <div className="details-scroll">
+        <div className="details-title">
+          <span className={`dot tone-${d.tone}`} />
+          <h2 title={name}>{name}</h2>
+          <span className={`badge tone-bg-${d.tone}`} data-testid="pod-status">
+            {d.status}
+          </span>
+        </div>
+        <div className="actions">
+          <button className="btn btn-small btn-danger" disabled={!deletePod.enabled(ctx)} onClick={() => void runCommand(deletePod, ctx)} data-testid="delete-pod-button">
+            Delete pod
+          </button>
+        </div>
+        <KeyValues
+          rows={[
+            ['Namespace', namespace],
+            ['Phase', <span data-testid="pod-phase">{pod.status?.phase ?? 'Pending'}</span>],
+            ['Node', pod.spec.nodeName ?? <span className="muted">not scheduled</span>],
+            ['Pod IP', pod.status?.podIP],
+            ['Host IP', pod.status?.hostIP],
+            ['Ready', d.ready],
+            ['Restarts', String(d.restarts)],
+            ['Age', age(pod.metadata.creationTimestamp, Date.now())],
+            ['Owner', pod.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`).join(', ')],
+            ['Message', pod.status?.message],
+          ]}
+        />
+        <Section title="Containers">
+          <ul className="containers">
+            {pod.spec.containers.map((c) => (
+              <li key={c.name} className="container" data-testid={`container-${c.name}`}>
+                <div className="container-head">
+                  <b>{c.name}</b>
+                  <ContainerState status={statuses.get(c.name)} />
+                </div>
+                <div className="muted small mono">{c.image}</div>
+              </li>
+            ))}
+          </ul>
+        </Section>
+        <Section title="Labels">
+          <Labels labels={pod.metadata.labels} />
+        </Section>
+        <Section title={`Events (${events.length})`}>
+          <EventList events={events} testId="pod-events" />
+        </Section>
+      </div>
+      <LogView pod={pod} />
+    </div>
+  );
+}
+
+function ContainerState({ status }: { status: ContainerStatus | undefined }) {
+  if (!status) return <span className="badge badge-muted">waiting</span>;
+  const st = status.state ?? {};
+  let text = 'unknown';
+  let tone = 'unknown';
+  if (st.running) [text, tone] = [status.ready ? 'running' : 'running, not ready', status.ready ? 'running' : 'pending'];
+  else if (st.waiting) [text, tone] = [st.waiting.reason ?? 'waiting', isFailingReason(st.waiting.reason) ? 'failed' : 'pending'];
+  else if (st.terminated) [text, tone] = [`${st.terminated.reason ?? 'terminated'} (exit ${st.terminated.exitCode})`, st.terminated.exitCode === 0 ? 'succeeded' : 'failed'];
+  return (
+    <span className="container-state">
+      <span className={`badge tone-bg-${tone}`}>{text}</span>
+      <span className="muted small">restarts {status.restartCount}</span>
+    </span>
+  );
+}
+
+function splitPodKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
