@@ -224,6 +224,11 @@ describe('walking skeleton in the browser', () => {
       return lab.hosts.every((h) => new RegExp(`${h.name}\\s+Ready`).test(out));
     }, 90_000);
     await eventually('3 running pods again', async () => (await running()).length === 3, 60_000);
+    // Reconnection is done when every Host is Ready again (its steps re-checked, the agent left running).
+    await eventually('both hosts reconnected', async () => {
+      const phases = await kubectl.ok(['get', 'hosts', '-o', 'jsonpath={.items[*].status.phase}']);
+      return phases.split(' ').filter((p) => p === 'Ready').length === 2;
+    }, 90_000);
     for (const h of lab.hosts) {
       const after = (await lab.dockerOn(h.name, ['ps', '-q', '--no-trunc', '--filter', 'label=io.skiff.managed=true'])).stdout.trim();
       expect(after.split('\n').sort()).toEqual((before.get(h.name) ?? '').split('\n').sort());
