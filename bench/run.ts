@@ -64,7 +64,7 @@ async function benchSwarm(): Promise<number | undefined> {
 }
 
 async function benchSkiff(round: number): Promise<number> {
-  const t = await startTestControlPlane({ localNode: 'on' });
+  const t = await startTestControlPlane({ localNode: 'on', localNodeName: 'skiff-bench' });
   try {
     const name = `bench-${round}`;
     const manifest = {
@@ -89,7 +89,7 @@ async function benchSkiff(round: number): Promise<number> {
     return ms;
   } finally {
     await t.stop();
-    await removeByLabel('io.skiff.managed=true');
+    await removeByLabel('io.skiff.node=skiff-bench');
   }
 }
 

@@ -11,6 +11,7 @@ import { eventually, type Kubectl } from '../support/kubectl.js';
 let t: TestControlPlane;
 let k: Kubectl;
 const dir = mkdtempSync(join(tmpdir(), 'skiff-compat-'));
+const NODE = 'compat-workloads';
 
 const deployment = (replicas: number, extraEnv = '') => `apiVersion: apps/v1
 kind: Deployment
@@ -60,7 +61,7 @@ async function runningPods(): Promise<string[]> {
 
 beforeAll(async () => {
   await ensureBusybox();
-  t = await startTestControlPlane({ localNode: 'on' });
+  t = await startTestControlPlane({ localNode: 'on', localNodeName: NODE });
   k = t.kubectl;
   await eventually('the local node to be Ready', async () => (await k.ok(['get', 'nodes'])).includes(' Ready '));
 });
@@ -69,7 +70,7 @@ afterAll(async () => {
   await k?.run(['delete', 'deploy', 'web', '--wait=false']);
   await t?.stop();
   // The control plane leaves containers running by design; the test removes what it made.
-  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.skiff.pod.namespace=default`, '--filter', 'label=io.skiff.managed=true']).toString().split('\n').filter(Boolean);
+  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.skiff.node=${NODE}`]).toString().split('\n').filter(Boolean);
   if (ids.length) execFileSync('docker', ['rm', '-f', ...ids]);
 });
 
