@@ -1,7 +1,7 @@
 // Electron main: the composition root of the desktop app. Starts the control plane, serves the UI on
 // 127.0.0.1 and opens a hardened window on it. Everything cluster-related lives in src/orchestrator.
 import { app, BrowserWindow, dialog, shell } from 'electron';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../orchestrator/controlPlane.js';
 import { configFromEnv } from './config.js';
 import { startUiServer, type UiServer } from './uiServer.js';
@@ -13,6 +13,9 @@ let ui: UiServer | undefined;
 async function boot(): Promise<void> {
   const dist = join(__dirname, '..');
   const cfg = configFromEnv(process.env, dist, 0);
+  // Packaged, the agent bundle lives outside the asar archive (electron-builder.yml asarUnpack),
+  // since it is read by SFTP and pushed to hosts as a plain file.
+  cfg.cp.agentBundlePath = cfg.cp.agentBundlePath.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
   cp = await startControlPlane(cfg.cp);
   ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler });
   const origin = `http://127.0.0.1:${ui.port}`;
