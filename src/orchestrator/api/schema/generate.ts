@@ -11,7 +11,6 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { hostDefinitions } from './hostSchema.js';
 import { PATCH_META } from './patchMeta.js';
 import { REF_PREFIX, type Definitions, type SchemaObject } from './types.js';
 
@@ -208,7 +207,6 @@ function main(): void {
   const defs: Definitions = { ...SCALARS };
   const rootOf = new Map(ROOTS.map((r) => [r.model, r]));
   for (const [model, m] of models) defs[names.get(model) as string] = build(model, m, rootOf.get(model));
-  Object.assign(defs, hostDefinitions());
   const sorted = Object.fromEntries(Object.entries(defs).sort(([a], [b]) => a.localeCompare(b)));
   const file = join(here, 'definitions.json');
   writeFileSync(file, JSON.stringify(sorted) + '\n');

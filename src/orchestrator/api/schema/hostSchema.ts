@@ -29,9 +29,13 @@ export function hostDefinitions(): Definitions {
         user: { type: 'string', description: 'User to log in as.' },
         privateKeySecretRef: {
           allOf: [{ $ref: REF_PREFIX + 'dev.skiff.v1alpha1.SecretReference' }],
-          description: 'Secret holding the private key (`data.privateKey`). Omit to use the SSH agent.',
+          description: 'Secret holding the private key (`data["ssh-privatekey"]`). Omit to use the SSH agent.',
         },
         useAgent: { type: 'boolean', description: 'Authenticate with the keys of the local SSH agent.' },
+        hostKeyFingerprint: {
+          type: 'string',
+          description: 'Expected SHA256 fingerprint of the host key (`SHA256:...`). Omit to trust the key seen first and pin it in status.pinnedHostKey.',
+        },
         nodeName: { type: 'string', description: "Name of the Node this host became (its hostname, lower-cased). Set by Skiff." },
       },
       required: ['address', 'user'],

@@ -1,12 +1,17 @@
 import type { ResourceType } from '../resources.js';
 import raw from './definitions.json';
+import { hostDefinitions } from './hostSchema.js';
 import { REF_PREFIX, type Definitions, type SchemaObject } from './types.js';
 
 export type { Definitions, SchemaObject } from './types.js';
 export { REF_PREFIX } from './types.js';
 
-/** Every type reachable from the kinds Skiff serves, keyed by OpenAPI name (`io.k8s.api.core.v1.Pod`). */
-export const definitions: Definitions = raw as unknown as Definitions;
+/**
+ * Every type reachable from the kinds Skiff serves, keyed by OpenAPI name (`io.k8s.api.core.v1.Pod`):
+ * the upstream ones generated into definitions.json, and Skiff's own from hostSchema.ts (kept in
+ * code, so there is one place to change them).
+ */
+export const definitions: Definitions = { ...(raw as unknown as Definitions), ...hostDefinitions() };
 
 const byGvk = new Map<string, string>();
 for (const [name, s] of Object.entries(definitions)) {
