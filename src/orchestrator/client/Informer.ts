@@ -20,6 +20,9 @@ export interface InformerHandlers<T extends KubeObject> {
  */
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
+  /** Secondary indexes (client-go's Indexer): index name -> value -> keys. `namespace` is built in. */
+  private readonly indexers = new Map<string, (obj: T) => string[]>([['namespace', (o) => [o.metadata.namespace ?? '']]]);
+  private readonly indexes = new Map<string, Map<string, Set<string>>>([['namespace', new Map()]]);
   private readonly handlers: InformerHandlers<T>[] = [];
   private watch?: Watch;
   private stopped = false;
@@ -75,6 +78,34 @@ export class Informer<T extends KubeObject = KubeObject> {
     return [...this.cache.keys()];
   }
 
+  /** Adds an index over the cache (before `start`, or it is built from what is cached now). */
+  addIndex(name: string, fn: (obj: T) => string[]): void {
+    this.indexers.set(name, fn);
+    const idx = new Map<string, Set<string>>();
+    this.indexes.set(name, idx);
+    for (const [key, o] of this.cache) for (const v of fn(o)) addTo(idx, v, key);
+  }
+
+  /** The cached objects whose index `name` has `value`, e.g. `byIndex('namespace', 'default')`: O(matches), not O(cache). */
+  byIndex(name: string, value: string): T[] {
+    const keys = this.indexes.get(name)?.get(value);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const k of keys) {
+      const o = this.cache.get(k);
+      if (o) out.push(o);
+    }
+    return out;
+  }
+
+  private index(key: string, old: T | undefined, obj: T | undefined): void {
+    for (const [name, fn] of this.indexers) {
+      const idx = this.indexes.get(name) as Map<string, Set<string>>;
+      if (old) for (const v of fn(old)) idx.get(v)?.delete(key);
+      if (obj) for (const v of fn(obj)) addTo(idx, v, key);
+    }
+  }
+
   stop(): void {
     this.stopped = true;
     this.cancelRetry?.();
@@ -95,6 +126,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       for (const [key, o] of [...this.cache]) {
         if (!seen.has(key)) {
           this.cache.delete(key);
+          this.index(key, o, undefined);
           for (const h of this.handlers) h.onDelete?.(o);
         }
       }
@@ -155,16 +187,24 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (type === 'DELETED') {
       if (!old) return;
       this.cache.delete(key);
+      this.index(key, old, undefined);
       for (const h of this.handlers) h.onDelete?.(obj);
       return;
     }
     if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) return;
     this.cache.set(key, obj);
+    this.index(key, old, obj);
     for (const h of this.handlers) {
       if (old) h.onUpdate?.(old, obj);
       else h.onAdd?.(obj);
     }
   }
+}
+
+function addTo(idx: Map<string, Set<string>>, value: string, key: string): void {
+  let set = idx.get(value);
+  if (!set) idx.set(value, (set = new Set()));
+  set.add(key);
 }
 
 function keyOf(o: KubeObject): string {

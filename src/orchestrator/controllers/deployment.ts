@@ -25,14 +25,14 @@ export function startDeploymentController(ctx: ControllerContext): ControllerLoo
   const dInf = informers.get<Deployment>('deployments');
   const rsInf = informers.get<ReplicaSet>('replicasets');
   const podInf = informers.get<Pod>('pods');
-  const deps = { client, clock, recorder, pods: (ns: string | undefined) => podInf.list((p) => p.metadata.namespace === ns) };
+  const deps = { client, clock, recorder, pods: (ns: string | undefined) => podInf.byIndex('namespace', ns ?? '') };
 
   const reconcile = async (key: string): Promise<void> => {
     const d = dInf.get(key);
     if (!d) return;
     checkSpec(d);
     const ns = d.metadata.namespace;
-    const candidates = rsInf.list((rs) => rs.metadata.namespace === ns);
+    const candidates = rsInf.byIndex('namespace', ns ?? '');
     const rsList = await claim({ client, log, resource: 'replicasets', owner: d, ownerResource: 'deployments', candidates, selects: (rs) => selectorMatches(d.spec.selector, rs.metadata.labels) });
     const sync = new DeploymentSync(deps, d, rsList);
     if (d.metadata.deletionTimestamp) return writeStatus(key, d, sync, false);
@@ -88,7 +88,7 @@ export function startDeploymentController(ctx: ControllerContext): ControllerLoo
     const ref = controllerRef(rs);
     const ns = rs.metadata.namespace;
     if (ref) return ref.kind === 'Deployment' ? [objectKey(ns, ref.name)] : [];
-    return dInf.list((d) => d.metadata.namespace === ns && selectorMatches(d.spec.selector, rs.metadata.labels)).map(keyOf);
+    return dInf.byIndex('namespace', ns ?? '').filter((d) => selectorMatches(d.spec.selector, rs.metadata.labels)).map(keyOf);
   };
   dInf.addHandlers({
     onAdd: (d) => loop.enqueue(keyOf(d)),

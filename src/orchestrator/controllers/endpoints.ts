@@ -37,7 +37,7 @@ export function startEndpointsController(ctx: ControllerContext): ControllerLoop
       return;
     }
     if (!svc.spec.selector || svc.spec.type === 'ExternalName') return;
-    const subsets = computeSubsets(svc, podInf.list((p) => p.metadata.namespace === svc.metadata.namespace));
+    const subsets = computeSubsets(svc, podInf.byIndex('namespace', svc.metadata.namespace ?? ''));
     const labels = { ...svc.metadata.labels };
     if (current) {
       if (deepEqual(current.subsets ?? [], subsets) && deepEqual(current.metadata.labels ?? {}, labels)) return;
@@ -58,7 +58,7 @@ export function startEndpointsController(ctx: ControllerContext): ControllerLoop
   const keyOf = (o: { metadata: { namespace?: string; name?: string } }) => objectKey(o.metadata.namespace, o.metadata.name ?? '');
   const servicesFor = (pod: Pod): string[] => {
     const ns = pod.metadata.namespace;
-    return svcInf.list((s) => s.metadata.namespace === ns && !!s.spec.selector && matches(fromLabelSelector({ matchLabels: s.spec.selector }), pod.metadata.labels)).map(keyOf);
+    return svcInf.byIndex('namespace', ns ?? '').filter((s) => !!s.spec.selector && matches(fromLabelSelector({ matchLabels: s.spec.selector }), pod.metadata.labels)).map(keyOf);
   };
   svcInf.addHandlers({
     onAdd: (s) => loop.enqueue(keyOf(s)),

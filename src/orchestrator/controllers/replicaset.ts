@@ -38,7 +38,7 @@ export function startReplicaSetController(ctx: ControllerContext): ControllerLoo
       throw new InvalidSpec('empty selector');
     }
     const ns = rs.metadata.namespace;
-    const candidates = podInf.list((p) => p.metadata.namespace === ns && isPodActive(p));
+    const candidates = podInf.byIndex('namespace', ns ?? '').filter(isPodActive);
     const owned = await claim({ client, log, resource: 'pods', owner: rs, ownerResource: 'replicasets', candidates, selects: (p) => selectorMatches(rs.spec.selector, p.metadata.labels) });
     let failure: unknown;
     if (exp.satisfied(key) && !rs.metadata.deletionTimestamp) {
@@ -151,7 +151,8 @@ export function startReplicaSetController(ctx: ControllerContext): ControllerLoo
     if (ref) return ref.kind === 'ReplicaSet' ? [objectKey(ns, ref.name)] : [];
     if (pod.metadata.deletionTimestamp) return [];
     return rsInf
-      .list((rs) => rs.metadata.namespace === ns && selectorMatches(rs.spec.selector, pod.metadata.labels))
+      .byIndex('namespace', ns ?? '')
+      .filter((rs) => selectorMatches(rs.spec.selector, pod.metadata.labels))
       .map((rs) => objectKey(ns, rs.metadata.name ?? ''));
   };
   const podKey = (p: Pod) => objectKey(p.metadata.namespace, p.metadata.name ?? '');
