@@ -71,6 +71,18 @@ export async function startUiServer(opts: { port: number; rendererDir: string; a
     }
     serveStatic(opts.rendererDir, url.pathname, res);
   });
+  // exec / attach / port-forward WebSockets under /k8s: same session and origin checks, then the API's upgrade handler.
+  server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const refuse = (code: number, text: string) => socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    socket.on('error', () => socket.destroy());
+    if (!(url.pathname.startsWith('/k8s/') && opts.api.upgrade)) return refuse(404, 'Not Found');
+    if (!hasSession(req)) return refuse(401, 'Unauthorized');
+    // Browsers send Origin on every WebSocket handshake and cookies ride along cross-site: require ours.
+    if (!req.headers.origin || !sameOrigin(req, port)) return refuse(403, 'Forbidden');
+    req.url = url.pathname.slice('/k8s'.length) + url.search;
+    opts.api.upgrade(req, socket, head, UI_USER);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, '127.0.0.1', () => resolve());

@@ -14,6 +14,11 @@ export class ApiServer {
 
   constructor(pki: ServingPki, handler: Handler) {
     this.server = createServer({ cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert }, (req, res) => handler(req, res));
+    // exec, attach and port-forward arrive as upgrades; anything else asking to upgrade is refused by the handler.
+    this.server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+      if (handler.upgrade) handler.upgrade(req, socket, head);
+      else socket.destroy();
+    });
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

@@ -10,14 +10,18 @@ import {
   legacyApiVersions,
   legacyGroupList,
   resourceList,
+  subresourcesOf,
   VERSION_INFO,
   wantsAggregated,
 } from './discovery.js';
-import { sendError, sendJson } from './http.js';
+import { parseBody, readBody, sendError, sendJson } from './http.js';
+import { reviewResource, selfSubjectAccessReview, selfSubjectReview } from './selfSubjectReview.js';
+import { createServiceAccountToken } from './serviceAccountTokens.js';
 import type { NodeDialer } from './nodeDialer.js';
 import type { Registry, RequestContext } from './registry.js';
 import { parseResourcePath } from './routes.js';
 import { serveBinding, serveLog, serveScale } from './subresources.js';
+import { createUpgradeHandler, type UpgradeHandler } from './upgrade.js';
 import { serveResource, verbOf } from './verbs.js';
 
 export interface HandlerDeps {
@@ -30,7 +34,8 @@ export interface HandlerDeps {
   serverAddress: string;
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, identity?: RequestContext) => void;
+/** The request handler; `upgrade` serves HTTP upgrades (exec, attach, port-forward) with the same deps. */
+export type Handler = ((req: IncomingMessage, res: ServerResponse, identity?: RequestContext) => void) & { upgrade?: UpgradeHandler };
 
 /**
  * The Kubernetes REST surface: discovery, OpenAPI, version and health, then one route per resource
@@ -38,12 +43,14 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, identity?: Req
  * the store is fast and local.
  */
 export function createApiHandler(deps: HandlerDeps): Handler {
-  return (req, res, identity) => {
+  const handler: Handler = (req, res, identity) => {
     handle(req, res, deps, identity).catch((e: unknown) => {
       if (!(e instanceof Error && e.name === 'ApiError')) deps.log.warn('request failed', { method: req.method, url: req.url, error: e instanceof Error ? e.stack : String(e) });
       sendError(res, e);
     });
   };
+  handler.upgrade = createUpgradeHandler(deps);
+  return handler;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
@@ -89,16 +96,26 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
   }
 
+  const review = path.match(/^\/apis\/([^/]+)\/([^/]+)\/([^/]+)$/);
+  const rr = review ? reviewResource(review[1] as string, review[2] as string, review[3] as string) : undefined;
+  if (rr) {
+    if (req.method !== 'POST') throw errors.methodNotAllowed();
+    const body = parseBody(await readBody(req), req.headers['content-type']);
+    return sendJson(res, 201, rr.resource === 'selfsubjectreviews' ? selfSubjectReview(ctx) : selfSubjectAccessReview(ctx, body));
+  }
+
   const route = parseResourcePath(path);
   if (!route) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (route.type === 'unknown') {
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${route.resource}${route.group ? '.' + route.group : ''})`);
   }
   const verb = verbOf(req.method ?? 'GET', route, q);
+  // A write names its field manager after the client's User-Agent; a node agent that sends none is the kubelet.
+  if (!req.headers['user-agent'] && ctx.user.startsWith('system:node:')) req.headers['user-agent'] = 'kubelet';
   authorize(ctx, { verb, resource: route.r.resource, subresource: route.subresource, namespace: route.namespace, name: route.name });
 
   const sub = route.subresource;
-  if (sub && !route.r.subresources.includes(sub as never)) {
+  if (sub && !subresourcesOf(route.r).includes(sub)) {
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${route.r.resource}/${sub})`);
   }
   switch (sub) {
@@ -111,6 +128,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
       return serveBinding(req, res, deps, route);
     case 'log':
       return serveLog(req, res, deps, route, q);
+    case 'token': {
+      if (req.method !== 'POST') throw errors.methodNotAllowed();
+      const body = parseBody(await readBody(req), req.headers['content-type']);
+      return sendJson(res, 201, await createServiceAccountToken(deps.registry, deps.clock, route.namespace as string, route.name as string, body));
+    }
     default:
       throw errors.badRequest(`the ${sub} subresource is not served yet`);
   }

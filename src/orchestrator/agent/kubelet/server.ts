@@ -1,11 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Transform, type Readable } from 'node:stream';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { Transform, type Duplex, type Readable } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Pod } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { LogOptions, Runtime } from '../runtime/types.js';
+import { CHANNEL_PROTOCOLS, parseStreamQuery, pickProtocol, serveChannelSession } from './exec.js';
+import { HttpError } from './httpError.js';
+import { PORT_FORWARD_CHANNEL_PROTOCOLS, servePortForwardChannels, servePortForwardSpdy, SPDY_TUNNEL_PROTOCOL, type PortForwardTarget } from './portForward.js';
 
 export interface KubeletServerOptions {
   /** 0 picks a free port. */
@@ -18,6 +22,8 @@ export interface KubeletServerOptions {
   runtime: Runtime;
   clock: Clock;
   log: Logger;
+  /** Opens a TCP connection to a pod's IP and port (port-forward); default: from this host, over the engine's bridge. */
+  dialPod?: (ip: string, port: number) => Promise<Duplex>;
 }
 
 export interface KubeletServer {
@@ -25,15 +31,6 @@ export interface KubeletServer {
   close(): Promise<void>;
 }
 
-/** A client error with the kubelet's plain-text message. */
-class HttpError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The kubelet API: `GET /healthz` and `GET /containerLogs/{ns}/{pod}/{container}` with `follow`,
@@ -41,6 +38,12 @@ class HttpError extends Error {
  * API server proxies `pods/log` here). Which run of a container is read follows the pod's reported
  * status, as Kubernetes does: `previous` is `lastState.terminated`, otherwise the current run (or the
  * last one, while it waits to restart). Errors are plain text: 401, 404 (no such pod), 400.
+ *
+ * WebSocket upgrades (the API server forwards `pods/exec|attach|portforward` here):
+ * `/exec/{ns}/{pod}/{container}?command=..&stdin=&stdout=&stderr=&tty=` and
+ * `/attach/{ns}/{pod}/{container}?...` speak `v5.channel.k8s.io` / `v4.channel.k8s.io` (exec.ts);
+ * `/portForward/{ns}/{pod}` speaks `SPDY/3.1+portforward.k8s.io` (kubectl) or, with `?ports=`,
+ * `v4.channel.k8s.io` (the JS client) (portForward.ts). SPDY upgrades are refused with a 400.
  */
 export async function startKubeletServer(o: KubeletServerOptions): Promise<KubeletServer> {
   const want = digest(o.token);
@@ -97,6 +100,84 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
     out.pipe(res);
   }
 
+  // The subprotocol is chosen while routing (it depends on the endpoint) and handed to `ws` here.
+  const chosen = new WeakMap<IncomingMessage, string>();
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024, handleProtocols: (_offered, req) => chosen.get(req) ?? false });
+  const upgraded = new Set<Duplex>();
+  const sessions = new Set<WebSocket>();
+  // The SPDY tunnel's subprotocol is not a valid token for `ws`: it is hidden from the handshake and put back here.
+  const spdyTunnels = new WeakSet<IncomingMessage>();
+  wss.on('headers', (headers, req) => {
+    if (spdyTunnels.has(req)) headers.push(`Sec-WebSocket-Protocol: ${SPDY_TUNNEL_PROTOCOL}`);
+  });
+  const dialPod = o.dialPod ?? ((ip: string, port: number) => dialTcp(ip, port, o.clock));
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    socket.on('error', () => socket.destroy());
+    try {
+      routeUpgrade(req, socket, head);
+    } catch (e) {
+      const code = e instanceof HttpError ? e.code : 500;
+      const msg = e instanceof Error ? e.message : String(e);
+      if (code === 500) o.log.warn('kubelet upgrade error', { url: req.url, error: msg });
+      refuse(socket, code, msg);
+    }
+  });
+
+  function accept(req: IncomingMessage, socket: Duplex, head: Buffer, protocol: string | undefined, serve: (ws: WebSocket) => void): void {
+    if (protocol) chosen.set(req, protocol);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sessions.add(ws);
+      ws.on('close', () => sessions.delete(ws));
+      serve(ws);
+    });
+  }
+
+  function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const auth = req.headers.authorization ?? '';
+    const got = auth.startsWith('Bearer ') ? digest(auth.slice(7).trim()) : undefined;
+    if (!got || !timingSafeEqual(got, want)) throw new HttpError(401, 'Unauthorized');
+    const m = /^\/(exec|attach|portForward)\/([^/]+)\/([^/]+)(?:\/([^/]+))?\/?$/.exec(url.pathname);
+    if (!m || (m[1] !== 'portForward') !== (m[4] !== undefined)) throw new HttpError(404, `not found: ${url.pathname}`);
+    const [kind, ns, podName, container] = [m[1], m[2], m[3], m[4]].map((s) => (s === undefined ? '' : decodeURIComponent(s)));
+    const pod = o.pods.getByName(ns ?? '', podName ?? '');
+    if (!pod) throw new HttpError(404, `pod "${podName}" not found in namespace "${ns}"`);
+    // Checked after the pod and container: when kubectl's WebSocket attempt is refused it retries
+    // over SPDY, and that answer is the one it prints, so it must carry the real reason.
+    const requireWebSocket = () => {
+      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+        throw new HttpError(400, `${kind} is served over WebSocket only (upgrade "${req.headers.upgrade ?? ''}" is not supported); use kubectl 1.30 or newer`);
+      }
+    };
+    const offered = req.headers['sec-websocket-protocol'];
+    if (kind === 'portForward') {
+      const ip = pod.status?.podIP;
+      if (!ip) throw new HttpError(400, `pod "${podName}" has no IP address yet`);
+      requireWebSocket();
+      const target: PortForwardTarget = { namespace: ns ?? '', podName: podName ?? '', uid: pod.metadata.uid ?? '', dial: (port) => dialPod(ip, port) };
+      if ((offered ?? '').split(',').some((p) => p.trim() === SPDY_TUNNEL_PROTOCOL)) {
+        delete req.headers['sec-websocket-protocol'];
+        spdyTunnels.add(req);
+        return accept(req, socket, head, undefined, (ws) => servePortForwardSpdy(ws, target, { clock: o.clock, log: o.log }));
+      }
+      const protocol = pickProtocol(offered, PORT_FORWARD_CHANNEL_PROTOCOLS);
+      if (!protocol) throw new HttpError(400, `unsupported subprotocol: offer ${SPDY_TUNNEL_PROTOCOL} or ${PORT_FORWARD_CHANNEL_PROTOCOLS.join(', ')}`);
+      const ports = url.searchParams.getAll('ports').flatMap((p) => p.split(',')).map((p) => Number(p.trim()));
+      if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new HttpError(400, 'query parameter "ports" must list ports between 1 and 65535');
+      return accept(req, socket, head, protocol, (ws) => servePortForwardChannels(ws, target, ports, { log: o.log }));
+    }
+    const id = runningContainer(pod, container ?? '');
+    const q = parseStreamQuery(url.searchParams, kind === 'exec');
+    requireWebSocket();
+    const protocol = pickProtocol(offered, CHANNEL_PROTOCOLS);
+    if (!protocol) throw new HttpError(400, `unsupported subprotocol: offer one of ${CHANNEL_PROTOCOLS.join(', ')}`);
+    const start = kind === 'exec' ? () => o.runtime.exec(id, { cmd: q.command, stdin: q.stdin, stdout: q.stdout, stderr: q.stderr, tty: q.tty }) : () => o.runtime.attach(id, { stdin: q.stdin, stdout: q.stdout, stderr: q.stderr });
+    accept(req, socket, head, protocol, (ws) => serveChannelSession(ws, { ...q, kind: kind as 'exec' | 'attach', start, log: o.log }));
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host ?? '127.0.0.1', () => resolve());
@@ -108,8 +189,11 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        // Following log streams would hold close() forever.
+        // Following log streams and open exec/port-forward sessions would hold close() forever.
         server.closeAllConnections();
+        for (const ws of sessions) ws.terminate();
+        for (const s of upgraded) s.destroy();
+        wss.close();
       }),
   };
 }
@@ -136,6 +220,42 @@ export function pickContainer(pod: Pod, container: string, previous: boolean): s
   }
   if (!id) throw new HttpError(400, `container "${container}" in pod "${podName}" has no container id yet`);
   return id.replace(/^[a-z]+:\/\//, '');
+}
+
+/** The engine id of a container that is running now (exec and attach need one). */
+export function runningContainer(pod: Pod, container: string): string {
+  const podName = pod.metadata.name ?? '';
+  if (!pod.spec.containers.some((c) => c.name === container)) throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
+  const s = pod.status?.containerStatuses?.find((c) => c.name === container);
+  if (!s?.state.running || !s.containerID) {
+    const why = s?.state.waiting?.reason ?? (s?.state.terminated ? 'Completed' : 'ContainerCreating');
+    throw new HttpError(400, `container "${container}" in pod "${podName}" is not running (${why})`);
+  }
+  return s.containerID.replace(/^[a-z]+:\/\//, '');
+}
+
+/** Writes a plain-text HTTP error on a socket that asked to upgrade, then closes it. */
+function refuse(socket: Duplex, code: number, message: string): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = message + '\n';
+  socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+function dialTcp(host: string, port: number, clock: Clock): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port });
+    const cancel = clock.setTimeout(() => s.destroy(new Error(`connect to ${host}:${port} timed out`)), 10_000);
+    const onError = (e: Error) => {
+      cancel();
+      reject(e);
+    };
+    s.once('error', onError);
+    s.once('connect', () => {
+      cancel();
+      s.off('error', onError);
+      resolve(s);
+    });
+  });
 }
 
 function bool(v: string | null): boolean {

@@ -2,13 +2,17 @@ import Docker from 'dockerode';
 import { PassThrough, Readable } from 'node:stream';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
+import { dockerAttach, dockerExec } from './dockerExec.js';
 import { DockerLogDemuxer } from './logStream.js';
 import type {
+  AttachOptions,
   ContainerCreateSpec,
   ContainerDetails,
   ContainerSummary,
   Disposable,
   EngineInfo,
+  ExecOptions,
+  ExecProcess,
   LogOptions,
   PullProgress,
   Runtime,
@@ -188,6 +192,14 @@ export class DockerRuntime implements Runtime {
       serverVersion: String(i.ServerVersion ?? ''),
       hostname: String(i.Name ?? ''),
     };
+  }
+
+  exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
+    return dockerExec(this.docker, this.clock, id, opts);
+  }
+
+  attach(id: string, opts: AttachOptions): Promise<ExecProcess> {
+    return dockerAttach(this.docker, id, opts);
   }
 
   events(labels: Record<string, string>, handler: (e: RuntimeEvent) => void): Disposable {

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { Clock } from '../../util/clock.js';
 import { normalizeImageRef } from './docker.js';
 import type {
+  AttachOptions,
   ContainerCreateSpec,
   ContainerDetails,
   ContainerSummary,
   Disposable,
   EngineInfo,
+  ExecOptions,
+  ExecProcess,
   LogOptions,
   PullProgress,
   Runtime,
@@ -23,6 +26,26 @@ interface FakeContainer {
 
 /** What a started container does at once: keep running (undefined), exit with a code, or fail to start. */
 export type FakeBehavior = (spec: ContainerCreateSpec) => { exitCode: number } | { startError: string } | undefined;
+
+/** What a fake exec sees: its options and stdio (with a TTY, `stderr` writes go to `stdout`). */
+export interface FakeExecIO {
+  containerId: string;
+  opts: ExecOptions;
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  /** Every resize so far, in order. */
+  resizes: { width: number; height: number }[];
+}
+
+/** The fake's "process": runs until it returns its exit code. */
+export type FakeExecHandler = (io: FakeExecIO) => Promise<number> | number;
+
+/** Default exec: echoes stdin to stdout until stdin ends (like `cat`), then exits 0. */
+export const catExec: FakeExecHandler = async (io) => {
+  if (io.opts.stdin) for await (const chunk of io.stdin) io.stdout.write(chunk as Buffer);
+  return 0;
+};
 
 /**
  * An in-memory `Runtime` for unit tests, honouring the same contract as `DockerRuntime`. Tests
@@ -41,6 +64,10 @@ export class FakeRuntime implements Runtime {
   /** Every stop: container id and grace. */
   readonly stops: { id: string; graceSeconds: number }[] = [];
   behavior: FakeBehavior = () => undefined;
+  /** What `exec` runs (default `catExec`). */
+  execHandler: FakeExecHandler = catExec;
+  /** Every exec started, in order. */
+  readonly execs: { id: string; opts: ExecOptions; resizes: { width: number; height: number }[] }[] = [];
   /** When true, every call rejects as if the engine were unreachable. */
   down = false;
   /** When false, no engine events are delivered (tests of the periodic resync). */
@@ -212,6 +239,65 @@ export class FakeRuntime implements Runtime {
     const sub = { labels, handler };
     this.subscribers.add(sub);
     return { dispose: () => this.subscribers.delete(sub) };
+  }
+
+  async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
+    this.check();
+    const c = this.must(id);
+    if (!c.details.running) throw new Error(`container ${id.slice(0, 12)} is not running`);
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const stderr = opts.tty ? stdout : new PassThrough();
+    const record = { id, opts: structuredClone(opts), resizes: [] as { width: number; height: number }[] };
+    this.execs.push(record);
+    if (!opts.stdin) stdin.end();
+    const exited = Promise.resolve()
+      .then(() => this.execHandler({ containerId: id, opts, stdin, stdout, stderr, resizes: record.resizes }))
+      .finally(() => {
+        stdout.end();
+        stderr.end();
+      });
+    const drained = (s: PassThrough) => new Promise<void>((r) => (s.readableEnded ? r() : s.on('end', r).on('close', r)));
+    return {
+      ...(opts.stdin ? { stdin } : {}),
+      ...(opts.stdout ? { stdout } : {}),
+      ...(opts.stderr && !opts.tty ? { stderr } : {}),
+      resize: async (width, height) => {
+        if (opts.tty) record.resizes.push({ width, height });
+      },
+      wait: async () => {
+        const code = await exited;
+        if (opts.stdout) await drained(stdout);
+        if (opts.stderr && !opts.tty) await drained(stderr);
+        return code;
+      },
+      close: () => {
+        stdin.end();
+        stdout.end();
+        stderr.end();
+      },
+    };
+  }
+
+  /** Joins the main process: output written with `write(id, ...)` from now on, until the container exits. */
+  async attach(id: string, opts: AttachOptions): Promise<ExecProcess> {
+    this.check();
+    const c = this.must(id);
+    if (!c.details.running) throw new Error(`container ${id.slice(0, 12)} is not running`);
+    const out = new PassThrough();
+    c.followers.add(out);
+    out.on('close', () => c.followers.delete(out));
+    const ended = new Promise<void>((r) => out.on('end', r).on('close', r));
+    if (!opts.stdout) out.resume();
+    return {
+      ...(opts.stdout ? { stdout: out } : {}),
+      resize: async () => undefined,
+      wait: async () => {
+        await ended;
+        return c.details.exitCode;
+      },
+      close: () => void out.end(),
+    };
   }
 
   private exit(c: FakeContainer, exitCode: number): void {

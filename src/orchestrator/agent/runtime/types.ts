@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /**
  * Labels on every container the agent owns. The agent lists, adopts and removes only containers
@@ -105,6 +105,45 @@ export interface EngineInfo {
   hostname: string;
 }
 
+/** What `exec` runs, and which of its standard streams are wired. */
+export interface ExecOptions {
+  /** argv; never passed through a shell by the runtime. */
+  cmd: string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** Run under a pseudo-terminal: output comes on `stdout` only (the terminal merges both). */
+  tty: boolean;
+}
+
+/** Which streams `attach` wires to the container's main process. */
+export interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/**
+ * A process in a container with its standard streams: a command started by `exec`, or the main
+ * process joined by `attach`.
+ * - `stdin` is present when asked for; `end()` closes the process's standard input.
+ * - `stdout` / `stderr` are present when asked for (`stderr` never with a TTY); both end when the
+ *   process's output is done.
+ * - `wait()` resolves with the exit code once the process has ended and every stream asked for has
+ *   been read to its end (so output is never reported after the exit); the caller must read them.
+ *   For `attach` it is the container's exit code.
+ * - `close()` abandons the session: streams end, the process is left to itself (as `docker exec`).
+ */
+export interface ExecProcess {
+  stdin?: Writable;
+  stdout?: Readable;
+  stderr?: Readable;
+  /** Resizes the pseudo-terminal (characters); a no-op without one. */
+  resize(width: number, height: number): Promise<void>;
+  wait(): Promise<number>;
+  close(): void;
+}
+
 /** A change to a container, from the engine's event stream. */
 export interface RuntimeEvent {
   /** `create`, `start`, `die`, `oom`, `kill`, `stop`, `destroy`, ... */
@@ -131,6 +170,8 @@ export interface Disposable {
  * - Restart counting is not the engine's job: the kubelet records it in container labels.
  * - `logs` yields plain text: stdout and stderr merged in order, without Docker's frame headers.
  *   Destroy the stream to stop following.
+ * - `exec` starts a command in a running container (rejects when the container is not running);
+ *   `attach` joins a running container's main process. See `ExecProcess`.
  * - `events` delivers container events (best effort; callers must also resync periodically) until
  *   disposed, reconnecting on its own if the engine restarts.
  */
@@ -149,6 +190,8 @@ export interface Runtime {
   logs(id: string, opts: LogOptions): Promise<Readable>;
   info(): Promise<EngineInfo>;
   events(labels: Record<string, string>, handler: (e: RuntimeEvent) => void): Disposable;
+  exec(id: string, opts: ExecOptions): Promise<ExecProcess>;
+  attach(id: string, opts: AttachOptions): Promise<ExecProcess>;
 }
 
 /** `true` when a container is no longer running and will not run again by itself. */
