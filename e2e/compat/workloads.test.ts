@@ -1,17 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestControlPlane, type TestControlPlane } from '../support/controlPlane.js';
-import { ensureBusybox } from '../support/images.js';
 import { eventually, type Kubectl } from '../support/kubectl.js';
+import { startCompatCluster, type CompatCluster } from './cluster.js';
 
 // The real kubectl against a live Skiff whose local node runs real containers on the local engine.
-let t: TestControlPlane;
+let c: CompatCluster;
 let k: Kubectl;
-const dir = mkdtempSync(join(tmpdir(), 'skiff-compat-'));
-const NODE = 'compat-workloads';
 
 const deployment = (replicas: number, extraEnv = '') => `apiVersion: apps/v1
 kind: Deployment
@@ -45,9 +38,7 @@ spec:
 `;
 
 function file(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
+  return c.file(name, text);
 }
 
 async function runningPods(): Promise<string[]> {
@@ -60,18 +51,13 @@ async function runningPods(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  await ensureBusybox();
-  t = await startTestControlPlane({ localNode: 'on', localNodeName: NODE });
-  k = t.kubectl;
-  await eventually('the local node to be Ready', async () => (await k.ok(['get', 'nodes'])).includes(' Ready '));
+  // Its own node name: the agent (and the cleanup) touch only this node's containers.
+  c = await startCompatCluster('compat-workloads');
+  k = c.k;
 });
 
 afterAll(async () => {
-  await k?.run(['delete', 'deploy', 'web', '--wait=false']);
-  await t?.stop();
-  // The control plane leaves containers running by design; the test removes what it made.
-  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.skiff.node=${NODE}`]).toString().split('\n').filter(Boolean);
-  if (ids.length) execFileSync('docker', ['rm', '-f', ...ids]);
+  await c?.stop();
 });
 
 describe('kubectl everyday commands (walking skeleton)', () => {

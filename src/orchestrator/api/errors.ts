@@ -96,11 +96,12 @@ export const errors = {
   unauthorized(): ApiError {
     return new ApiError(401, 'Unauthorized', 'Unauthorized');
   },
-  forbidden(user: string, verb: string, r: ResourceId, namespace: string | undefined, name?: string): ApiError {
+  forbidden(user: string, verb: string, r: ResourceId, namespace: string | undefined, name?: string, subresource?: string): ApiError {
     const what = qualified(r);
     const scope = namespace ? ` in the namespace "${namespace}"` : ' at the cluster scope';
     const named = name ? ` "${name}"` : '';
-    return new ApiError(403, 'Forbidden', `${what}${named} is forbidden: User "${user}" cannot ${verb} resource "${r.resource}" in API group "${r.group}"${scope}`, {
+    const resource = subresource ? `${r.resource}/${subresource}` : r.resource;
+    return new ApiError(403, 'Forbidden', `${what}${named} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${r.group}"${scope}`, {
       name,
       group: r.group,
       kind: r.resource,
@@ -113,7 +114,7 @@ export const errors = {
     return new ApiError(410, 'Expired', message);
   },
   tooLarge(limit: number): ApiError {
-    return new ApiError(413, 'RequestEntityTooLarge', `the request body is larger than the limit of ${limit} bytes`);
+    return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
   },
   unsupportedMediaType(type: string): ApiError {
     return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${type})`);

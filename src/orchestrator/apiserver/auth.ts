@@ -4,7 +4,9 @@ import { resourceType } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import type { Client } from '../client/types.js';
 import type { Store, Disposable } from '../store/types.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import type { RequestContext } from './registry.js';
+import { SERVICE_ACCOUNTS_GROUP, serviceAccountUser, SIGNING_KEY_NAMESPACE, SIGNING_KEY_SECRET, verifyToken } from './serviceAccountTokens.js';
 
 export const NODE_TOKEN_LABEL = 'skiff.dev/node-token';
 export const NODES_GROUP = 'system:nodes';
@@ -18,58 +20,94 @@ function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 
+const SECRETS = `/registry/secrets/${SIGNING_KEY_NAMESPACE}/`;
+const SIGNING_KEY = `${SECRETS}${SIGNING_KEY_SECRET}`;
+const SERVICE_ACCOUNTS = '/registry/serviceaccounts/';
+
 /**
- * Bearer-token authentication. Two sources: the admin token (the kubeconfig's, written under
- * SKIFF_HOME) and per-node tokens, each kept in Secret `kube-system/skiff-node-<node>` labelled
- * `skiff.dev/node-token`. The node tokens are followed with a store watch, so a new node's token
- * works at once and a removed node's token stops working at once.
+ * Bearer-token authentication. Three sources: the admin token (the kubeconfig's, written under
+ * SKIFF_HOME); per-node tokens, each kept in Secret `kube-system/skiff-node-<node>` labelled
+ * `skiff.dev/node-token`; and service-account tokens (`kubectl create token`), JWTs signed with the
+ * key in Secret `kube-system/skiff-service-account-signing-key`, valid until they expire and while
+ * their service account (same uid) exists. Secrets and service accounts are followed with store
+ * watches, so a new token works at once and a removed node or service account stops working at once.
  */
 export class TokenAuthenticator implements Disposable {
   private readonly admin: Buffer;
   private readonly nodes = new Map<string, { digest: Buffer; node: string }>();
-  private readonly sub: Disposable;
+  /** `namespace/name` -> uid of every service account. */
+  private readonly serviceAccounts = new Map<string, string>();
+  private signingKey: Buffer | undefined;
+  private readonly subs: Disposable[] = [];
+  private readonly init: Promise<unknown>;
 
-  private constructor(adminToken: string, store: Store) {
+  private constructor(adminToken: string, store: Store, private readonly clock: Clock) {
     this.admin = digest(adminToken);
-    const prefix = '/registry/secrets/kube-system/';
-    const load = (value: string, key: string) => {
+    const loadSecret = (value: string, key: string) => {
       const s = JSON.parse(value) as KubeObject & { data?: Record<string, string> };
+      if (key === SIGNING_KEY) {
+        this.signingKey = s.data?.key ? Buffer.from(s.data.key, 'base64') : undefined;
+        return;
+      }
       const node = s.metadata.labels?.[NODE_TOKEN_LABEL];
       const tok = s.data?.token;
       if (node && tok) this.nodes.set(key, { digest: digest(Buffer.from(tok, 'base64').toString()), node });
       else this.nodes.delete(key);
     };
-    this.sub = store.watch(prefix, store.currentRevision(), (ev) => {
-      if (ev.type === 'delete') this.nodes.delete(ev.entry.key);
-      else load(ev.entry.value, ev.entry.key);
-    });
-    this.init = store.list(prefix).then(({ items }) => {
-      for (const e of items) if (!this.nodes.has(e.key)) load(e.value, e.key);
-    });
+    const saKey = (key: string) => key.slice(SERVICE_ACCOUNTS.length);
+    const loadSa = (value: string, key: string) => this.serviceAccounts.set(saKey(key), (JSON.parse(value) as KubeObject).metadata.uid ?? '');
+    // Watch first, from the current revision, then list: nothing between the two is missed.
+    const rev = store.currentRevision();
+    this.subs.push(
+      store.watch(SECRETS, rev, (ev) => {
+        if (ev.type === 'delete') {
+          this.nodes.delete(ev.entry.key);
+          if (ev.entry.key === SIGNING_KEY) this.signingKey = undefined;
+        } else loadSecret(ev.entry.value, ev.entry.key);
+      }),
+      store.watch(SERVICE_ACCOUNTS, rev, (ev) => {
+        if (ev.type === 'delete') this.serviceAccounts.delete(saKey(ev.entry.key));
+        else loadSa(ev.entry.value, ev.entry.key);
+      }),
+    );
+    this.init = Promise.all([
+      store.list(SECRETS).then(({ items }) => {
+        for (const e of items) if (!this.nodes.has(e.key)) loadSecret(e.value, e.key);
+      }),
+      store.list(SERVICE_ACCOUNTS).then(({ items }) => {
+        for (const e of items) if (!this.serviceAccounts.has(saKey(e.key))) loadSa(e.value, e.key);
+      }),
+    ]);
   }
 
-  private init: Promise<void>;
-
-  static async create(adminToken: string, store: Store): Promise<TokenAuthenticator> {
-    const a = new TokenAuthenticator(adminToken, store);
+  static async create(adminToken: string, store: Store, clock: Clock = systemClock): Promise<TokenAuthenticator> {
+    const a = new TokenAuthenticator(adminToken, store, clock);
     await a.init;
     return a;
   }
 
-  /** Returns the caller, or undefined for a missing or unknown token. */
+  /** Returns the caller, or undefined for a missing, unknown or expired token. */
   authenticate(authorization: string | undefined): RequestContext | undefined {
     const m = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
     if (!m) return undefined;
-    const d = digest(m[1] as string);
+    const token = m[1] as string;
+    const d = digest(token);
     if (timingSafeEqual(d, this.admin)) return { user: 'skiff-admin', groups: [MASTERS_GROUP, 'system:authenticated'] };
     for (const n of this.nodes.values()) {
       if (timingSafeEqual(d, n.digest)) return { user: `system:node:${n.node}`, groups: [NODES_GROUP, 'system:authenticated'] };
+    }
+    if (this.signingKey && token.split('.').length === 3) {
+      const claims = verifyToken(this.signingKey, token);
+      if (!claims || claims.exp * 1000 <= this.clock.now()) return undefined;
+      const sa = claims['kubernetes.io'];
+      if (this.serviceAccounts.get(`${sa.namespace}/${sa.serviceaccount.name}`) !== sa.serviceaccount.uid) return undefined;
+      return serviceAccountUser(claims);
     }
     return undefined;
   }
 
   dispose(): void {
-    this.sub.dispose();
+    for (const s of this.subs) s.dispose();
   }
 }
 
@@ -79,33 +117,47 @@ export interface Attributes {
   subresource?: string;
   namespace?: string;
   name?: string;
+  /** API group, for resources the table in api/resources.ts does not list. */
+  group?: string;
 }
 
 const READ = new Set(['get', 'list', 'watch']);
+
+/** True when `ctx` may do `a`; the rules of {@link authorize}. */
+export function allowed(ctx: RequestContext, a: Attributes): boolean {
+  if (ctx.groups.includes(MASTERS_GROUP)) return true;
+  if (ctx.groups.includes(NODES_GROUP)) {
+    const node = ctx.user.slice('system:node:'.length);
+    if (READ.has(a.verb) && ['nodes', 'pods', 'services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'namespaces'].includes(a.resource)) return true;
+    if (a.resource === 'nodes' && (a.verb === 'create' || a.name === node)) return true;
+    if (a.resource === 'pods' && (a.subresource === 'status' || a.verb === 'delete')) return true;
+    if (a.resource === 'events' && ['create', 'update', 'patch'].includes(a.verb)) return true;
+    if (a.resource === 'leases') return true;
+  }
+  if (ctx.groups.includes(SERVICE_ACCOUNTS_GROUP)) {
+    // A service account may read what is in its own namespace, nothing more.
+    const ns = ctx.user.split(':')[2];
+    if (READ.has(a.verb) && a.namespace !== undefined && a.namespace === ns) return true;
+  }
+  return false;
+}
 
 /**
  * Authorization. `system:masters` may do anything. A node may read what its agent needs (nodes,
  * pods, services, endpoints, configmaps, secrets) and write only its own Node, pod status, pod
  * deletion (to finish a graceful delete) and events: the scope a kubelet has under Kubernetes'
- * Node authorizer, kept simple.
+ * Node authorizer, kept simple. A service account may get, list and watch in its own namespace.
+ * Anything else is a 403 worded as kube-apiserver words it.
  */
 export function authorize(ctx: RequestContext, a: Attributes): void {
-  if (ctx.groups.includes(MASTERS_GROUP)) return;
-  if (ctx.groups.includes(NODES_GROUP)) {
-    const node = ctx.user.slice('system:node:'.length);
-    if (READ.has(a.verb) && ['nodes', 'pods', 'services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'namespaces'].includes(a.resource)) return;
-    if (a.resource === 'nodes' && (a.verb === 'create' || a.name === node)) return;
-    if (a.resource === 'pods' && (a.subresource === 'status' || a.verb === 'delete')) return;
-    if (a.resource === 'events' && ['create', 'update', 'patch'].includes(a.verb)) return;
-    if (a.resource === 'leases') return;
-  }
+  if (allowed(ctx, a)) return;
   let r;
   try {
     r = resourceType(a.resource);
   } catch {
-    r = { group: '', resource: a.resource, kind: a.resource };
+    r = { group: a.group ?? '', resource: a.resource, kind: a.resource };
   }
-  throw errors.forbidden(ctx.user, a.verb, r, a.namespace, a.name);
+  throw errors.forbidden(ctx.user, a.verb, r, a.namespace, a.name, a.subresource);
 }
 
 /** The token a node's agent uses: created once per node, returned again on later calls. */

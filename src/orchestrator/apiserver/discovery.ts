@@ -1,4 +1,5 @@
 import { RESOURCES, type ResourceType } from '../api/resources.js';
+import { REVIEW_RESOURCES } from './selfSubjectReview.js';
 
 /** What `/version` answers. kubectl's version dispatcher picks its binary by major/minor. */
 export const VERSION_INFO = {
@@ -38,11 +39,18 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   portforward: ['create', 'get'],
   binding: ['create'],
   proxy: ['create', 'delete', 'get', 'patch', 'update'],
+  token: ['create'],
 };
+
+/** Subresources served outside the resource table: `serviceaccounts/token` (TokenRequest). */
+export function subresourcesOf(r: ResourceType): string[] {
+  return r.resource === 'serviceaccounts' ? [...r.subresources, 'token'] : [...r.subresources];
+}
 
 function subresourceKind(r: ResourceType, sub: string): { group: string; version: string; kind: string } {
   if (sub === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
   if (sub === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
+  if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
   if (sub === 'status') return { group: r.group, version: r.version, kind: r.kind };
   return { group: '', version: 'v1', kind: r.kind === 'Pod' ? 'PodProxyOptions' : 'Status' };
 }
@@ -67,7 +75,7 @@ export function aggregatedDiscovery(core: boolean) {
             verbs: r.verbs,
             ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
             ...(r.all ? { categories: ['all'] } : {}),
-            subresources: r.subresources.map((s) => ({
+            subresources: subresourcesOf(r).map((s) => ({
               subresource: s,
               responseKind: subresourceKind(r, s),
               verbs: SUBRESOURCE_VERBS[s] ?? ['get'],
@@ -76,6 +84,20 @@ export function aggregatedDiscovery(core: boolean) {
         },
       ],
     });
+  }
+  if (!core) {
+    for (const rr of REVIEW_RESOURCES) {
+      items.push({
+        metadata: { name: rr.group, creationTimestamp: null },
+        versions: [
+          {
+            version: rr.version,
+            freshness: 'Current',
+            resources: [{ resource: rr.resource, responseKind: { group: rr.group, version: rr.version, kind: rr.kind }, scope: 'Cluster', singularResource: rr.resource.replace(/s$/, ''), verbs: ['create'] }],
+          },
+        ],
+      });
+    }
   }
   return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
 }
@@ -92,12 +114,25 @@ export function legacyGroupList() {
     const gv = { groupVersion: `${group}/${version}`, version };
     out.push({ name: group, versions: [gv], preferredVersion: gv });
   }
+  for (const rr of REVIEW_RESOURCES) {
+    const gv = { groupVersion: `${rr.group}/${rr.version}`, version: rr.version };
+    out.push({ name: rr.group, versions: [gv], preferredVersion: gv });
+  }
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: out };
 }
 
 /** `/api/v1` or `/apis/<group>/<version>`; undefined when the group-version is not served. */
 export function resourceList(group: string, version: string) {
   const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
+  const review = REVIEW_RESOURCES.find((r) => r.group === group && r.version === version);
+  if (review) {
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${group}/${version}`,
+      resources: [{ name: review.resource, singularName: review.resource.replace(/s$/, ''), namespaced: false, kind: review.kind, verbs: ['create'] }],
+    };
+  }
   if (rs.length === 0) return undefined;
   const resources = [];
   for (const r of rs) {
@@ -110,7 +145,7 @@ export function resourceList(group: string, version: string) {
       ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
       ...(r.all ? { categories: ['all'] } : {}),
     });
-    for (const s of r.subresources) {
+    for (const s of subresourcesOf(r)) {
       const k = subresourceKind(r, s);
       resources.push({
         name: `${r.resource}/${s}`,

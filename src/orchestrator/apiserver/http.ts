@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiError, errors } from '../api/errors.js';
+import { decodeKubeProtobuf, isKubeProtobuf } from './protobuf/decode.js';
 
 /** The largest request body the API accepts, as kube-apiserver (3 MiB). */
 export const MAX_BODY = 3 * 1024 * 1024;
@@ -38,22 +39,35 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Buffer
 
 /** Parses a JSON or YAML body into a value; malformed input is a 400, never a crash. */
 export function parseBody(buf: Buffer, contentType: string | undefined): unknown {
+  // kubectl's typed clients (create namespace|configmap|secret|deployment, create token, auth whoami) send protobuf.
+  if (isKubeProtobuf(contentType)) return decodeKubeProtobuf(buf);
   const text = buf.toString('utf8');
   if (!text.trim()) throw errors.badRequest('the request body is empty');
   const ct = (contentType ?? '').toLowerCase();
+  // Worded as kube-apiserver's decoders word it.
+  if (ct.includes('yaml')) {
+    try {
+      return parseYaml(text);
+    } catch (e) {
+      throw errors.badRequest(`error converting YAML to JSON: ${firstLine(e)}`);
+    }
+  }
   try {
-    if (ct.includes('yaml')) return parseYaml(text);
     return JSON.parse(text);
   } catch (e) {
-    if (ct.includes('yaml') || ct === '') {
+    if (ct === '') {
       try {
         return parseYaml(text);
       } catch {
         /* fall through to the JSON error */
       }
     }
-    throw errors.badRequest(`the body of the request could not be decoded: ${(e as Error).message}`);
+    throw errors.badRequest(`couldn't get version/kind; json parse error: ${firstLine(e)}`);
   }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {

@@ -1,22 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { applyDefaults, applyUpdateDefaults } from '../api/defaults.js';
-import { ApiError, errors, isConflict } from '../api/errors.js';
+import { ApiError, errors, isAlreadyExists, isConflict, isNotFound } from '../api/errors.js';
 import { applyPatch } from '../api/patch/index.js';
 import { apiVersionOf, resourceType, type ResourceType } from '../api/resources.js';
 import { matches, matchesFields, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
 import type { Condition, KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
 import { decodeError, pruneUnknownFields, validate, validateUpdate } from '../api/validation.js';
 import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from '../client/types.js';
-import { StoreCompacted, StoreConflict, StoreKeyExists, StoreNotFound, type Disposable, type Store, type StoreEntry, type StoreEvent } from '../store/types.js';
+import { StoreConflict, StoreKeyExists, StoreNotFound, type Disposable, type Store, type StoreEntry } from '../store/types.js';
 import { isoTime, type Clock } from '../util/clock.js';
+import { sentManagedFields, serverSideApply, updateManagedFields, type ManagerRef } from './managedFields.js';
+import { watchResource } from './registryWatch.js';
+import { ServiceAllocator } from './serviceAllocator.js';
 
 /** Who is asking: the API server passes the authenticated user; in-process callers are the system. */
 export interface RequestContext {
   user: string;
   groups: string[];
+  /** The user's uid, when the authenticator knows one (service accounts). */
+  uid?: string;
+  /** Extra attributes of the user (`authentication.kubernetes.io/credential-id`, ...). */
+  extra?: Record<string, string[]>;
 }
 
 export const SYSTEM: RequestContext = { user: 'system:skiff', groups: ['system:masters'] };
+
+/** The field manager of in-process writers (controllers, scheduler) that name none. */
+export const DEFAULT_FIELD_MANAGER = 'skiff-controller-manager';
+
+/**
+ * Write options inside the API server: the subresource a write came through (for managed-field
+ * entries) and whether server-side apply already computed the managed fields.
+ */
+export type InternalWrite = WriteOptions & { subresource?: 'status'; fieldsSubresource?: string; applied?: boolean; patch?: unknown };
 
 /**
  * The resource logic behind every API verb, shared by the REST server and the in-process client:
@@ -24,10 +40,25 @@ export const SYSTEM: RequestContext = { user: 'system:skiff', groups: ['system:m
  * finalizer-aware deletion, and watch translation. Nothing here knows about HTTP.
  */
 export class Registry {
+  private readonly allocator: ServiceAllocator;
+  /**
+   * The oldest revision a watch may resume from: the store's revision when this registry started,
+   * as kube-apiserver's watch cache starts empty at its startup revision. A client that watched
+   * before a restart gets 410 Expired and relists, so it never misses what changed while it was away.
+   */
+  readonly watchFloor: number;
+
   constructor(
     readonly store: Store,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.allocator = new ServiceAllocator(store, clock);
+    this.watchFloor = store.currentRevision();
+  }
+
+  private managerRef(opts: InternalWrite): ManagerRef {
+    return { manager: opts.fieldManager || DEFAULT_FIELD_MANAGER, subresource: opts.fieldsSubresource ?? opts.subresource, now: isoTime(this.clock.now()) };
+  }
 
   key(r: ResourceType, namespace: string | undefined, name: string): string {
     return r.namespaced ? `/registry/${r.resource}/${namespace}/${name}` : `/registry/${r.resource}/${name}`;
@@ -69,7 +100,7 @@ export class Registry {
     return { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata: { resourceVersion: String(revision) }, items: out };
   }
 
-  async create<T extends KubeObject>(resource: string, namespace: string | undefined, input: T, opts: WriteOptions = {}): Promise<T> {
+  async create<T extends KubeObject>(resource: string, namespace: string | undefined, input: T, opts: InternalWrite = {}): Promise<T> {
     const r = resourceType(resource);
     const obj = structuredClone(input) as T;
     obj.apiVersion = obj.apiVersion ?? apiVersionOf(r);
@@ -92,10 +123,19 @@ export class Registry {
     this.decode_(r, obj, opts);
     // The uid first: some defaults derive from it (a Job's selector).
     obj.metadata.uid = randomUUID();
+    dropEmptyMeta(obj);
     applyDefaults(r, obj);
+    await this.allocator.allocate(r, obj);
     const causes = validate(r, obj, { strict: opts.fieldValidation === 'Strict' });
     if (causes.length) throw errors.invalid(r, obj.metadata.name ?? '', causes);
     const name = obj.metadata.name as string;
+    if (!opts.applied) {
+      const sent = sentManagedFields(obj.metadata.managedFields, undefined);
+      const base = sent === 'unchanged' ? undefined : sent;
+      const fields = updateManagedFields(r, base ? { ...obj, metadata: { ...obj.metadata, managedFields: base } } : undefined, obj, this.managerRef(opts));
+      if (fields) obj.metadata.managedFields = fields;
+      else delete obj.metadata.managedFields;
+    }
     obj.metadata.creationTimestamp = isoTime(this.clock.now());
     if (r.hasStatus || 'spec' in obj) obj.metadata.generation = 1;
     delete obj.metadata.resourceVersion;
@@ -141,7 +181,7 @@ export class Registry {
    * PUT. With `metadata.resourceVersion` set, a stale version is a 409; without it, last write wins.
    * `.status` is kept from the stored object (use `updateStatus` to change it).
    */
-  async update<T extends KubeObject>(resource: string, namespace: string | undefined, name: string, input: T, opts: WriteOptions & { subresource?: 'status' } = {}): Promise<T> {
+  async update<T extends KubeObject>(resource: string, namespace: string | undefined, name: string, input: T, opts: InternalWrite = {}): Promise<T> {
     const r = resourceType(resource);
     const current = await this.get<T>(resource, namespace, name);
     if (input.metadata?.name && input.metadata.name !== name) {
@@ -187,17 +227,26 @@ export class Registry {
   }
 
   /** Validates and stores `next` over `current` (CAS on current's version); bumps generation on spec change. */
-  private async write<T extends KubeObject>(r: ResourceType, current: T, next: T, opts: WriteOptions & { patch?: unknown }): Promise<T> {
+  private async write<T extends KubeObject>(r: ResourceType, current: T, next: T, opts: InternalWrite): Promise<T> {
     this.checkKind(r, next);
     this.decode_(r, next, opts);
     applyUpdateDefaults(r, next, current);
+    dropEmptyMeta(next);
     applyDefaults(r, next);
+    await this.allocator.allocate(r, next, current);
     const causes = [
       ...validate(r, next, { strict: opts.fieldValidation === 'Strict' }),
       ...validateUpdate(r, next, current),
     ];
     if (causes.length) throw errors.invalid(r, current.metadata.name ?? '', causes);
     if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+    if (!opts.applied) {
+      const sent = sentManagedFields(next.metadata.managedFields, current.metadata.managedFields);
+      const base = sent === 'unchanged' ? current : { ...current, metadata: { ...current.metadata, managedFields: sent } };
+      const fields = updateManagedFields(r, base, next, this.managerRef(opts));
+      if (fields) next.metadata.managedFields = fields;
+      else delete next.metadata.managedFields;
+    }
     if (opts.dryRun) return next;
     const key = this.key(r, current.metadata.namespace, current.metadata.name as string);
     const expected = Number(current.metadata.resourceVersion);
@@ -237,9 +286,10 @@ export class Registry {
     name: string,
     type: PatchType,
     patch: unknown,
-    opts: WriteOptions & { subresource?: 'status' } = {},
+    opts: InternalWrite = {},
   ): Promise<T> {
     const r = resourceType(resource);
+    if (type === 'apply') return this.apply<T>(resource, namespace, name, patch, opts);
     for (let attempt = 0; ; attempt++) {
       const current = await this.get<T>(resource, namespace, name);
       const patched = applyPatch(type, r, current, patch) as T;
@@ -251,6 +301,56 @@ export class Registry {
         return await this.write(r, current, next, { ...opts, patch });
       } catch (e) {
         if (isConflict(e) && !pinned && attempt < 5) continue;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Server-side apply (`application/apply-patch+yaml`): creates the object when absent, else merges
+   * the applied configuration with field ownership (see managedFields.ts); 409 on conflicts with
+   * other managers unless `force`. Retried on an internal conflict like every patch.
+   */
+  async apply<T extends KubeObject>(resource: string, namespace: string | undefined, name: string, body: unknown, opts: InternalWrite = {}): Promise<T> {
+    return (await this.applyOrCreate<T>(resource, namespace, name, body, opts)).object;
+  }
+
+  /** {@link apply}, saying whether the object was created (201) or updated (200). */
+  async applyOrCreate<T extends KubeObject>(resource: string, namespace: string | undefined, name: string, body: unknown, opts: InternalWrite = {}): Promise<{ object: T; created: boolean }> {
+    const r = resourceType(resource);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the applied configuration must be an object');
+    const config = structuredClone(body) as KubeObject;
+    if (!opts.fieldManager) throw errors.badRequest('PATCH, application/apply-patch+yaml requests must have a fieldManager');
+    if (config.apiVersion !== apiVersionOf(r) || config.kind !== r.kind) this.checkKind(r, config);
+    config.metadata = config.metadata ?? {};
+    if (config.metadata.name !== undefined && config.metadata.name !== name) {
+      throw errors.badRequest(`the name of the object (${config.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    config.metadata.name = name;
+    if (r.namespaced && namespace) {
+      if (config.metadata.namespace && config.metadata.namespace !== namespace) {
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      config.metadata.namespace = namespace;
+    }
+    this.decode_(r, config, { ...opts, patch: body });
+    for (let attempt = 0; ; attempt++) {
+      let current: T | undefined;
+      try {
+        current = await this.get<T>(resource, namespace, name);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      const ref = { ...this.managerRef(opts), force: !!opts.force };
+      const next = serverSideApply(r, current, config, ref) as T;
+      try {
+        if (!current) return { object: await this.create<T>(resource, namespace, next, { ...opts, applied: true }), created: true };
+        const pinned = config.metadata.resourceVersion;
+        if (pinned && pinned !== current.metadata.resourceVersion) throw errors.conflict(r, name);
+        const object = await this.write(r, current, this.merged(r, current, next, opts.subresource === 'status'), { ...opts, applied: true, patch: body });
+        return { object, created: false };
+      } catch (e) {
+        if ((isConflict(e) || isAlreadyExists(e)) && !(e instanceof ApiError && e.details?.causes?.length) && !config.metadata.resourceVersion && attempt < 5) continue;
         throw e;
       }
     }
@@ -335,55 +435,12 @@ export class Registry {
   }
 
   /**
-   * Streams changes as watch events, filtered by selectors. An object that stops matching a
-   * selector arrives as DELETED and one that starts matching as ADDED, as the Kubernetes watch
-   * cache does. Without a resourceVersion (or with '0'), current objects come first as ADDED.
-   * A too-old version produces one ERROR event with a 410 Expired Status, then `onClose`.
+   * Streams changes as watch events, filtered by selectors (see registryWatch.ts). A version older
+   * than {@link watchFloor} or than the store's compaction is answered with one 410 Expired ERROR.
    */
-  async watch(
-    resource: string,
-    opts: WatchOptions,
-    handler: (e: WatchEvent) => void,
-  ): Promise<Disposable & { error?: Status }> {
+  watch(resource: string, opts: WatchOptions, handler: (e: WatchEvent) => void): Promise<Disposable & { error?: Status }> {
     const r = resourceType(resource);
-    const labels = parseLabelSelector(opts.labelSelector);
-    const fields = parseFieldSelector(opts.fieldSelector);
-    const match = (o: KubeObject) => matches(labels, o.metadata.labels) && matchesFields(fields, o);
-    const prefix = this.prefix(r, opts.namespace);
-    let from: number;
-    if (!opts.resourceVersion || opts.resourceVersion === '0') {
-      const list = await this.store.list(prefix);
-      for (const e of list.items) {
-        const o = this.decode(e);
-        if (match(o)) handler({ type: 'ADDED', object: o });
-      }
-      from = list.revision;
-    } else {
-      from = Number(opts.resourceVersion);
-      if (!Number.isInteger(from) || from < 0) throw errors.badRequest(`invalid resourceVersion "${opts.resourceVersion}"`);
-    }
-    const onEvent = (ev: StoreEvent) => {
-      const obj = this.decode(ev.entry);
-      const now = match(obj);
-      const before = ev.prev ? match(this.decode(ev.prev)) : false;
-      if (ev.type === 'delete') {
-        if (now || before) handler({ type: 'DELETED', object: obj });
-      } else if (ev.created || (!ev.prev && now)) {
-        if (now) handler({ type: 'ADDED', object: obj });
-      } else if (now && before) handler({ type: 'MODIFIED', object: obj });
-      else if (now) handler({ type: 'ADDED', object: obj });
-      else if (before) handler({ type: 'DELETED', object: obj });
-    };
-    try {
-      return this.store.watch(prefix, from, onEvent);
-    } catch (e) {
-      if (e instanceof StoreCompacted) {
-        const status = errors.expired(`too old resource version: ${from} (${e.compacted + 1})`).toStatus();
-        handler({ type: 'ERROR', object: status as unknown as KubeObject });
-        return { dispose() {}, error: status };
-      }
-      throw e;
-    }
+    return watchResource({ store: this.store, decode: (e) => this.decode(e), floor: this.watchFloor }, this.prefix(r, opts.namespace), opts, handler);
   }
 }
 
@@ -392,6 +449,18 @@ function randomSuffix(): string {
   let s = '';
   for (let i = 0; i < 5; i++) s += chars[Math.floor(Math.random() * chars.length)];
   return s;
+}
+
+/**
+ * Go's JSON encoder leaves out empty `omitempty` maps and lists: after the last label, annotation,
+ * finalizer or owner is removed, the field is gone (kubectl shows no `annotations: {}`).
+ */
+function dropEmptyMeta(obj: KubeObject): void {
+  const m = obj.metadata as Record<string, unknown>;
+  for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields']) {
+    const v = m[k];
+    if (v === null || (Array.isArray(v) && v.length === 0) || (v !== undefined && typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)) delete m[k];
+  }
 }
 
 /** Generation counts changes to everything but metadata and status. */

@@ -44,7 +44,7 @@ export async function serveScale(req: IncomingMessage, res: ServerResponse, deps
   if (method === 'GET') return sendJson(res, 200, toScale(current));
   let wanted: unknown;
   if (method === 'PUT') {
-    wanted = parseBody(await readBody(req), 'application/json');
+    wanted = parseBody(await readBody(req), req.headers['content-type']);
   } else if (method === 'PATCH') {
     const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
     const patch = parseBody(await readBody(req), ct.includes('yaml') ? 'application/yaml' : 'application/json');
@@ -63,7 +63,7 @@ export async function serveScale(req: IncomingMessage, res: ServerResponse, deps
   const rv = scale.metadata?.resourceVersion;
   if (method === 'PUT' && rv && rv !== current.metadata.resourceVersion) throw errors.conflict(r, name);
   const patch = { metadata: rv ? { resourceVersion: rv } : {}, spec: { replicas } };
-  const updated = await registry.patch<Scalable>(r.resource, namespace, name, 'merge', patch, writeOptions(q));
+  const updated = await registry.patch<Scalable>(r.resource, namespace, name, 'merge', patch, { ...writeOptions(q, req), fieldsSubresource: 'scale' });
   return sendJson(res, 200, toScale(updated));
 }
 

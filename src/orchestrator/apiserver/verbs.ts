@@ -43,10 +43,15 @@ export function verbOf(method: string, route: ResourceRoute, q: URLSearchParams)
   }
 }
 
-export function writeOptions(q: URLSearchParams): WriteOptions {
+/**
+ * Write options from the query. Without `fieldManager`, the manager is the client's User-Agent up
+ * to its first `/` (`kubectl/v1.32.4 (linux/amd64) ...` -> `kubectl`), as kube-apiserver names it.
+ */
+export function writeOptions(q: URLSearchParams, req?: IncomingMessage): WriteOptions {
   const fv = q.get('fieldValidation');
+  const ua = req?.headers['user-agent'];
   return {
-    fieldManager: q.get('fieldManager') ?? undefined,
+    fieldManager: q.get('fieldManager') || (ua ? ua.split('/')[0]?.trim().slice(0, 128) : undefined) || undefined,
     dryRun: q.getAll('dryRun').includes('All'),
     fieldValidation: fv === 'Strict' || fv === 'Warn' || fv === 'Ignore' ? fv : undefined,
     force: q.get('force') === 'true',
@@ -86,7 +91,7 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     }
     if (method === 'POST') {
       const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
-      const created = await registry.create(r.resource, namespace, obj, writeOptions(q));
+      const created = await registry.create(r.resource, namespace, obj, writeOptions(q, req));
       return sendJson(res, 201, created);
     }
     if (method === 'DELETE') {
@@ -114,24 +119,18 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     case 'PUT': {
       const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
       const status = route.subresource === 'status' ? 'status' : undefined;
-      return sendJson(res, 200, await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q), subresource: status }));
+      return sendJson(res, 200, await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req), subresource: status }));
     }
     case 'PATCH': {
       const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const type = PATCH_TYPES[ct];
       if (!type) throw errors.unsupportedMediaType(ct);
       const body = parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
-      const opts = { ...writeOptions(q), subresource: route.subresource === 'status' ? ('status' as const) : undefined };
+      const opts = { ...writeOptions(q, req), subresource: route.subresource === 'status' ? ('status' as const) : undefined };
       if (type === 'apply') {
-        // Server-side apply upserts: create when absent.
-        try {
-          await registry.get(r.resource, namespace, name);
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-          const obj = asObject(body);
-          obj.metadata = { ...(obj.metadata ?? {}), name };
-          return sendJson(res, 201, await registry.create(r.resource, namespace, obj, opts));
-        }
+        // Server-side apply upserts: 201 when it created the object.
+        const { object, created } = await registry.applyOrCreate(r.resource, namespace, name, asObject(body), { ...opts, fieldManager: q.get('fieldManager') ?? undefined });
+        return sendJson(res, created ? 201 : 200, object);
       }
       return sendJson(res, 200, await registry.patch(r.resource, namespace, name, type, body, opts));
     }

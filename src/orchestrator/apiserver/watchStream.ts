@@ -6,7 +6,9 @@ import type { Clock } from '../util/clock.js';
 import type { Registry } from './registry.js';
 import { includeObjectPolicy, sendError, wantsTable } from './http.js';
 
-const BOOKMARK_EVERY_MS = 30_000;
+/** kube-apiserver sends a bookmark about once a minute, and one 2 s before the watch's timeout. */
+const BOOKMARK_EVERY_MS = 60_000;
+const BOOKMARK_BEFORE_END_MS = 2_000;
 
 /**
  * Serves `?watch=true`: newline-delimited JSON events, flushed as they happen. Headers are flushed
@@ -34,6 +36,8 @@ export async function serveWatch(
     }
     res.write(JSON.stringify({ type: ev.type, object }) + '\n');
   };
+  // `sendInitialEvents=true` (watch-list): the current objects as ADDED, then a bookmark saying so.
+  const initialEvents = q.get('sendInitialEvents') === 'true';
   let sub: { dispose(): void; error?: unknown };
   try {
     sub = await deps.registry.watch(
@@ -42,7 +46,7 @@ export async function serveWatch(
         namespace,
         labelSelector: q.get('labelSelector') ?? undefined,
         fieldSelector,
-        resourceVersion: q.get('resourceVersion') ?? undefined,
+        resourceVersion: initialEvents ? undefined : (q.get('resourceVersion') ?? undefined),
       },
       (ev) => {
         if (!res.headersSent) start();
@@ -62,6 +66,13 @@ export async function serveWatch(
     res.end();
     return;
   }
+  const bookmark = (annotations?: Record<string, string>) => {
+    const rv = String(deps.registry.store.currentRevision());
+    const object: KubeObject = { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, metadata: { resourceVersion: rv, ...(annotations ? { annotations } : {}) } };
+    write({ type: 'BOOKMARK', object });
+  };
+  // Every event up to the store's current revision has been written above: the bookmark is exact.
+  if (initialEvents && q.get('allowWatchBookmarks') === 'true') bookmark({ 'k8s.io/initial-events-end': 'true' });
   const cancels: (() => void)[] = [];
   const end = () => {
     sub.dispose();
@@ -74,12 +85,18 @@ export async function serveWatch(
   const ms = timeout > 0 ? timeout * 1000 : (1800 + Math.random() * 1800) * 1000;
   cancels.push(deps.clock.setTimeout(end, ms));
   if (q.get('allowWatchBookmarks') === 'true') {
-    cancels.push(
-      deps.clock.setInterval(() => {
-        const rv = String(deps.registry.store.currentRevision());
-        const bookmark: KubeObject = { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, metadata: { resourceVersion: rv } };
-        write({ type: 'BOOKMARK', object: bookmark });
-      }, BOOKMARK_EVERY_MS),
-    );
+    const deadline = deps.clock.now() + ms;
+    const schedule = () => {
+      const now = deps.clock.now();
+      const at = Math.min(now + BOOKMARK_EVERY_MS, deadline - BOOKMARK_BEFORE_END_MS);
+      if (at <= now) return;
+      cancels.push(
+        deps.clock.setTimeout(() => {
+          bookmark();
+          schedule();
+        }, at - now),
+      );
+    };
+    schedule();
   }
 }

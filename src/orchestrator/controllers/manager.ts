@@ -5,6 +5,7 @@ import type { Logger } from '../util/logger.js';
 import type { ControllerContext } from './context.js';
 import { startDeploymentController } from './deployment.js';
 import { startEndpointsController } from './endpoints.js';
+import { startEndpointSliceController } from './endpointslice.js';
 import { EventRecorder } from './events.js';
 import { startGarbageCollector, type GarbageCollectorOptions } from './garbagecollector.js';
 import { SharedInformers } from './informers.js';
@@ -13,7 +14,7 @@ import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodel
 import { startReplicaSetController } from './replicaset.js';
 import type { ControllerLoop } from './runner.js';
 
-export type ControllerName = 'deployment' | 'replicaset' | 'endpoints' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'scheduler';
+export type ControllerName = 'deployment' | 'replicaset' | 'endpoints' | 'endpointslice' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'scheduler';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
@@ -72,6 +73,7 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('replicaset', () => startReplicaSetController(ctx));
   start('deployment', () => startDeploymentController(ctx));
   start('endpoints', () => startEndpointsController(ctx));
+  start('endpointslice', () => startEndpointSliceController(ctx));
   start('nodelifecycle', () => startNodeLifecycleController(ctx, options.nodeLifecycle));
   start('garbagecollector', () => startGarbageCollector(ctx, options.garbageCollector));
   start('namespace', () => startNamespaceController(ctx, options.namespace));

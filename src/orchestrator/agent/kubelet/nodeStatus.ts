@@ -4,7 +4,9 @@ import type { Client } from '../../client/types.js';
 import { isoTime, type Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { EngineInfo, Runtime } from '../runtime/types.js';
+import { EventRecorder } from '../../controllers/events.js';
 import { formatMemoryKi } from './quantity.js';
+import type { Recorder } from './types.js';
 
 export const KUBELET_VERSION = 'v1.32.0-skiff';
 
@@ -18,6 +20,8 @@ export interface NodeStatusOptions {
   kubeletPort: number;
   /** Default 10 s, the interval the node lifecycle controller expects. */
   heartbeatMs?: number;
+  /** Where node events go (`Starting`, `NodeReady`, `NodeNotReady`); default: a kubelet recorder on `client`. */
+  recorder?: Recorder;
 }
 
 type FullNodeStatus = NodeStatus & { daemonEndpoints: { kubeletEndpoint: { Port: number } } };
@@ -32,8 +36,13 @@ export class NodeStatusManager {
   private engine?: EngineInfo;
   private cancel?: () => void;
   private beating?: Promise<void>;
+  private readonly recorder: Recorder;
+  private started = false;
+  private lastReady?: string;
 
-  constructor(private readonly o: NodeStatusOptions) {}
+  constructor(private readonly o: NodeStatusOptions) {
+    this.recorder = o.recorder ?? new EventRecorder({ client: o.client, clock: o.clock, log: o.log, component: 'kubelet', host: o.nodeName });
+  }
 
   /** Creates the Node if absent (or makes sure of its labels), then posts a first status. */
   async register(): Promise<void> {
@@ -81,7 +90,19 @@ export class NodeStatusManager {
       return;
     }
     const status = this.status(node, runtimeError);
-    await this.o.client.patch('nodes', undefined, this.o.nodeName, 'merge', { status }, { subresource: 'status' });
+    const updated = await this.o.client.patch<Node>('nodes', undefined, this.o.nodeName, 'merge', { status }, { subresource: 'status' });
+    this.recordTransitions(updated, runtimeError);
+  }
+
+  /** The events a kubelet records about its node, for `kubectl describe node`. */
+  private recordTransitions(node: Node, runtimeError: string | undefined): void {
+    if (!this.started) {
+      this.started = true;
+      this.recorder.record(node, 'Normal', 'Starting', 'Starting kubelet.');
+    }
+    const ready = runtimeError ? 'NodeNotReady' : 'NodeReady';
+    if (ready !== this.lastReady) this.recorder.record(node, 'Normal', ready, `Node ${this.o.nodeName} status is now: ${ready}`);
+    this.lastReady = ready;
   }
 
   private status(node: Node, runtimeError: string | undefined): Partial<FullNodeStatus> {

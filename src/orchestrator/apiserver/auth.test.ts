@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../api/errors.js';
+import { memoryCluster } from '../testing/memoryCluster.js';
+import { allowed, authorize, issueNodeToken, TokenAuthenticator } from './auth.js';
+import type { RequestContext } from './registry.js';
+import { selfSubjectAccessReview, selfSubjectReview } from './selfSubjectReview.js';
+import { createServiceAccountToken } from './serviceAccountTokens.js';
+
+type Cluster = Awaited<ReturnType<typeof memoryCluster>>;
+const ADMIN = 'admin-token';
+const bearer = (t: string) => `Bearer ${t}`;
+
+describe('authentication', () => {
+  let c: Cluster;
+  let auth: TokenAuthenticator;
+  beforeEach(async () => {
+    c = await memoryCluster();
+    await c.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } });
+    await c.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
+    await c.client.create('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'bot', namespace: 'team' } });
+    auth = await TokenAuthenticator.create(ADMIN, c.store, c.clock);
+  });
+  afterEach(() => {
+    auth.dispose();
+    c.dispose();
+  });
+
+  it('knows the admin and node tokens, nothing else', async () => {
+    expect(auth.authenticate(bearer(ADMIN))).toEqual({ user: 'skiff-admin', groups: ['system:masters', 'system:authenticated'] });
+    const node = await issueNodeToken(c.client, 'n1');
+    expect(auth.authenticate(bearer(node))?.user).toBe('system:node:n1');
+    expect(auth.authenticate(bearer('nope'))).toBeUndefined();
+    expect(auth.authenticate(undefined)).toBeUndefined();
+    expect(auth.authenticate('Basic abc')).toBeUndefined();
+  });
+
+  it('a service-account token works until it expires or its account goes', async () => {
+    const tr = await createServiceAccountToken(c.registry, c.clock, 'team', 'bot', { spec: { expirationSeconds: 600 } });
+    expect(tr).toMatchObject({ kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { expirationSeconds: 600 } });
+    const who = auth.authenticate(bearer(tr.status.token));
+    expect(who).toMatchObject({ user: 'system:serviceaccount:team:bot', groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'] });
+    expect(who?.uid).toMatch(/^[0-9a-f-]{36}$/);
+    // Tampered: the signature no longer matches.
+    const [h, , s] = tr.status.token.split('.');
+    const body = Buffer.from(JSON.stringify({ sub: 'system:serviceaccount:kube-system:admin' })).toString('base64url');
+    expect(auth.authenticate(bearer(`${h}.${body}.${s}`))).toBeUndefined();
+    await c.clock.advance(601_000);
+    expect(auth.authenticate(bearer(tr.status.token))).toBeUndefined();
+    const fresh = await createServiceAccountToken(c.registry, c.clock, 'team', 'bot', {});
+    expect(auth.authenticate(bearer(fresh.status.token))).toBeDefined();
+    await c.client.delete('serviceaccounts', 'team', 'bot');
+    expect(auth.authenticate(bearer(fresh.status.token))).toBeUndefined();
+  });
+
+  it('token requests are validated: a missing account is 404, too short a duration 422', async () => {
+    await expect(createServiceAccountToken(c.registry, c.clock, 'team', 'ghost', {})).rejects.toMatchObject({ code: 404 });
+    await expect(createServiceAccountToken(c.registry, c.clock, 'team', 'bot', { spec: { expirationSeconds: 60 } })).rejects.toMatchObject({ code: 422 });
+  });
+});
+
+describe('authorization', () => {
+  const sa: RequestContext = { user: 'system:serviceaccount:team:bot', groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'] };
+
+  it('a service account reads its own namespace only', () => {
+    expect(allowed(sa, { verb: 'list', resource: 'pods', namespace: 'team' })).toBe(true);
+    expect(allowed(sa, { verb: 'get', resource: 'pods', subresource: 'log', namespace: 'team', name: 'p' })).toBe(true);
+    expect(allowed(sa, { verb: 'list', resource: 'pods' })).toBe(false);
+    expect(allowed(sa, { verb: 'get', resource: 'pods', namespace: 'other' })).toBe(false);
+    expect(allowed(sa, { verb: 'delete', resource: 'pods', namespace: 'team', name: 'p' })).toBe(false);
+  });
+
+  it('refusals are worded as kube-apiserver words them', () => {
+    const refuse = (a: Parameters<typeof authorize>[1]) => {
+      try {
+        authorize(sa, a);
+      } catch (e) {
+        return (e as ApiError).message;
+      }
+      return 'allowed';
+    };
+    expect(refuse({ verb: 'list', resource: 'pods' })).toBe('pods is forbidden: User "system:serviceaccount:team:bot" cannot list resource "pods" in API group "" at the cluster scope');
+    expect(refuse({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'team', name: 'p' })).toBe('pods "p" is forbidden: User "system:serviceaccount:team:bot" cannot create resource "pods/exec" in API group "" in the namespace "team"');
+    expect(refuse({ verb: 'delete', resource: 'deployments', namespace: 'team', name: 'd' })).toBe('deployments.apps "d" is forbidden: User "system:serviceaccount:team:bot" cannot delete resource "deployments" in API group "apps" in the namespace "team"');
+  });
+
+  it('self reviews answer who the caller is and what it may do', () => {
+    expect(selfSubjectReview({ ...sa, uid: 'u1' }).status.userInfo).toEqual({ username: sa.user, uid: 'u1', groups: sa.groups });
+    const review = (attrs: Record<string, string>) => selfSubjectAccessReview(sa, { spec: { resourceAttributes: attrs } }).status.allowed;
+    expect(review({ verb: 'list', resource: 'pods', namespace: 'team' })).toBe(true);
+    expect(review({ verb: 'delete', resource: 'pods', namespace: 'team' })).toBe(false);
+    expect(review({ verb: '*', resource: '*' })).toBe(false);
+    expect(selfSubjectAccessReview({ user: 'root', groups: ['system:masters'] }, { spec: { resourceAttributes: { verb: '*', resource: '*' } } }).status.allowed).toBe(true);
+    expect(() => selfSubjectAccessReview(sa, { spec: {} })).toThrow(ApiError);
+  });
+});

@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../api/errors.js';
+import type { KubeObject } from '../api/types.js';
+import { memoryCluster } from '../testing/memoryCluster.js';
+import { FieldSet, formatPath } from './fieldpath.js';
+import type { ManagedFieldsEntry } from './managedFields.js';
+
+type Cluster = Awaited<ReturnType<typeof memoryCluster>>;
+
+const deploy = (replicas: number, extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'd', namespace: 'default' },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: 'd' } },
+    template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'img:1', ...extra }] } },
+  },
+});
+
+const entries = (o: KubeObject) => (o.metadata.managedFields ?? []) as ManagedFieldsEntry[];
+const entry = (o: KubeObject, manager: string) => entries(o).find((e) => e.manager === manager);
+
+describe('FieldSet', () => {
+  it('round-trips fieldsV1, marking members with children by "."', () => {
+    const v1 = { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': { 'f:list': { 'k:{"name":"a"}': { '.': {}, 'f:x': {} } }, 'f:set': { 'v:"p"': {} } } };
+    const s = FieldSet.fromFieldsV1(v1);
+    expect(s.size).toBe(5);
+    expect(s.toFieldsV1()).toEqual(v1);
+  });
+
+  it('prints paths as structured-merge-diff does', () => {
+    expect(formatPath(['f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"web"}', 'f:image'])).toBe('.spec.template.spec.containers[name="web"].image');
+    expect(formatPath(['f:spec', 'f:ports', 'k:{"port":80,"protocol":"TCP"}'])).toBe('.spec.ports[port=80,protocol="TCP"]');
+    expect(formatPath(['f:metadata', 'f:finalizers', 'v:"x"'])).toBe('.metadata.finalizers[="x"]');
+  });
+});
+
+describe('managed fields', () => {
+  let c: Cluster;
+  beforeEach(async () => {
+    c = await memoryCluster();
+  });
+  afterEach(() => c.dispose());
+
+  it('a create records the creator (Update) over every field it set, defaults included', async () => {
+    const d = await c.registry.create('deployments', 'default', deploy(1), { fieldManager: 'creator' });
+    const e = entry(d, 'creator');
+    expect(e).toMatchObject({ operation: 'Update', apiVersion: 'apps/v1', fieldsType: 'FieldsV1' });
+    expect(e?.fieldsV1).toMatchObject({
+      'f:spec': { 'f:replicas': {}, 'f:selector': {}, 'f:progressDeadlineSeconds': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:image': {}, 'f:imagePullPolicy': {} } } } } },
+    });
+    // Identity and server-maintained metadata belong to nobody.
+    expect((e?.fieldsV1 as Record<string, unknown>)['f:metadata']).toBeUndefined();
+    expect(JSON.stringify(e?.fieldsV1)).not.toMatch(/f:uid|f:resourceVersion|f:creationTimestamp|f:generation|f:apiVersion|f:kind/);
+  });
+
+  it('an update takes the fields it changes from other managers; no change leaves everything as is', async () => {
+    const d = await c.registry.create('deployments', 'default', deploy(1), { fieldManager: 'creator' });
+    const scaled = await c.registry.patch('deployments', 'default', 'd', 'merge', { spec: { replicas: 3 } }, { fieldManager: 'scaler' });
+    expect(entry(scaled, 'scaler')?.fieldsV1).toEqual({ 'f:spec': { 'f:replicas': {} } });
+    expect(JSON.stringify(entry(scaled, 'creator')?.fieldsV1)).not.toContain('f:replicas');
+    const same = await c.registry.patch('deployments', 'default', 'd', 'merge', { spec: { replicas: 3 } }, { fieldManager: 'other' });
+    expect(same.metadata.resourceVersion).toBe(scaled.metadata.resourceVersion);
+    expect(entry(same, 'other')).toBeUndefined();
+    expect(d.metadata.resourceVersion).not.toBe(scaled.metadata.resourceVersion);
+  });
+
+  it('status writes are entries of the status subresource', async () => {
+    const d = await c.registry.create('deployments', 'default', deploy(1), { fieldManager: 'creator' });
+    const s = await c.registry.update('deployments', 'default', 'd', { ...d, status: { replicas: 1 } }, { subresource: 'status', fieldManager: 'ctl' });
+    expect(entry(s, 'ctl')).toMatchObject({ operation: 'Update', subresource: 'status', fieldsV1: { 'f:status': { 'f:replicas': {} } } });
+  });
+
+  it('server-side apply: Apply entries, conflicts, shared values, force and pruning', async () => {
+    const a = await c.registry.apply('deployments', 'default', 'd', deploy(1), { fieldManager: 'a' });
+    expect(entry(a, 'a')).toMatchObject({ operation: 'Apply' });
+    expect(entry(a, 'a')?.fieldsV1).toEqual({
+      'f:spec': {
+        'f:replicas': {},
+        'f:selector': {},
+        'f:template': { 'f:metadata': { 'f:labels': { 'f:app': {} } }, 'f:spec': { 'f:containers': { 'k:{"name":"c"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } },
+      },
+    });
+    // Same values: shared, no conflict.
+    await c.registry.apply('deployments', 'default', 'd', deploy(1), { fieldManager: 'b' });
+    // Different value: 409 with a cause per field.
+    const err = await c.registry.apply('deployments', 'default', 'd', deploy(2, { image: 'img:2' }), { fieldManager: 'b' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe(409);
+    expect((err as ApiError).message).toBe('Apply failed with 2 conflicts: conflicts with "a":\n- .spec.replicas\n- .spec.template.spec.containers[name="c"].image');
+    expect((err as ApiError).details?.causes).toEqual([
+      { reason: 'FieldManagerConflict', message: 'conflict with "a"', field: '.spec.replicas' },
+      { reason: 'FieldManagerConflict', message: 'conflict with "a"', field: '.spec.template.spec.containers[name="c"].image' },
+    ]);
+    const forced = await c.registry.apply('deployments', 'default', 'd', deploy(2, { image: 'img:2' }), { fieldManager: 'b', force: true });
+    expect((forced.spec as { replicas: number }).replicas).toBe(2);
+    expect(JSON.stringify(entry(forced, 'a')?.fieldsV1)).not.toMatch(/f:replicas|f:image/);
+    // b stops applying `args` it added: nobody else owns them, so they go.
+    await c.registry.apply('deployments', 'default', 'd', deploy(2, { image: 'img:2', args: ['x'] }), { fieldManager: 'b' });
+    const pruned = await c.registry.apply('deployments', 'default', 'd', deploy(2, { image: 'img:2' }), { fieldManager: 'b' });
+    expect((pruned.spec as { template: { spec: { containers: { args?: string[] }[] } } }).template.spec.containers[0]?.args).toBeUndefined();
+    // An Update manager's field is a conflict too, named with its version and time.
+    await c.registry.patch('deployments', 'default', 'd', 'merge', { spec: { replicas: 5 } }, { fieldManager: 'kubectl', fieldsSubresource: 'scale' });
+    const err2 = await c.registry.apply('deployments', 'default', 'd', deploy(2, { image: 'img:2' }), { fieldManager: 'b' }).catch((e: unknown) => e);
+    expect((err2 as ApiError).message).toMatch(/^Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps\/v1 at \S+Z: \.spec\.replicas$/);
+  });
+
+  it('apply creates when absent (the caller learns it was created) and needs a field manager', async () => {
+    const r = await c.registry.applyOrCreate('configmaps', 'default', 'x', { apiVersion: 'v1', kind: 'ConfigMap', data: { a: '1' } } as unknown as KubeObject, { fieldManager: 'm' });
+    expect(r.created).toBe(true);
+    expect((await c.registry.applyOrCreate('configmaps', 'default', 'x', { apiVersion: 'v1', kind: 'ConfigMap', data: { a: '2' } } as unknown as KubeObject, { fieldManager: 'm' })).created).toBe(false);
+    await expect(c.registry.apply('configmaps', 'default', 'x', { apiVersion: 'v1', kind: 'ConfigMap' }, {})).rejects.toMatchObject({ code: 400 });
+  });
+
+  it('managed fields a client sends replace the stored ones; [{}] clears them', async () => {
+    const d = await c.registry.create('configmaps', 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm', namespace: 'default' }, data: { a: '1' } }, { fieldManager: 'x' });
+    expect(entries(d)).toHaveLength(1);
+    const cleared = await c.registry.update('configmaps', 'default', 'm', { ...d, metadata: { ...d.metadata, managedFields: [{}] } });
+    expect(cleared.metadata.managedFields).toBeUndefined();
+  });
+});

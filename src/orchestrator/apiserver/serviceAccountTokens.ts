@@ -1,0 +1,131 @@
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { errors, isAlreadyExists, isNotFound } from '../api/errors.js';
+import type { KubeObject } from '../api/types.js';
+import type { Clock } from '../util/clock.js';
+import type { Registry, RequestContext } from './registry.js';
+
+/** The Secret holding the HMAC key service-account tokens are signed with (created on first use). */
+export const SIGNING_KEY_SECRET = 'skiff-service-account-signing-key';
+export const SIGNING_KEY_NAMESPACE = 'kube-system';
+export const TOKEN_ISSUER = 'https://kubernetes.default.svc.cluster.local';
+export const SERVICE_ACCOUNTS_GROUP = 'system:serviceaccounts';
+const DEFAULT_EXPIRATION_S = 3600;
+const MIN_EXPIRATION_S = 600;
+const MAX_EXPIRATION_S = 48 * 3600;
+
+/** The claims of a Skiff service-account token: the ones kube-apiserver's bound tokens carry. */
+export interface TokenClaims {
+  iss: string;
+  sub: string;
+  aud: string[];
+  exp: number;
+  iat: number;
+  nbf: number;
+  jti: string;
+  'kubernetes.io': { namespace: string; serviceaccount: { name: string; uid: string } };
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+/** Signs claims as an HS256 JWT. */
+export function signToken(key: Buffer, claims: TokenClaims): string {
+  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64url(JSON.stringify(claims));
+  const sig = createHmac('sha256', key).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+/** The claims of a token signed with `key`, or undefined when it is not one (bad shape or signature). */
+export function verifyToken(key: Buffer, token: string): TokenClaims | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  const [head, body, sig] = parts as [string, string, string];
+  const want = createHmac('sha256', key).update(`${head}.${body}`).digest();
+  const got = Buffer.from(sig, 'base64url');
+  if (got.length !== want.length || !timingSafeEqual(got, want)) return undefined;
+  try {
+    const h = JSON.parse(Buffer.from(head, 'base64url').toString()) as { alg?: unknown };
+    if (h.alg !== 'HS256') return undefined;
+    const c = JSON.parse(Buffer.from(body, 'base64url').toString()) as TokenClaims;
+    if (typeof c.exp !== 'number' || typeof c.sub !== 'string' || !c['kubernetes.io']?.serviceaccount) return undefined;
+    return c;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The identity a verified token stands for, as kube-apiserver names service accounts. */
+export function serviceAccountUser(c: TokenClaims): RequestContext {
+  const ns = c['kubernetes.io'].namespace;
+  return {
+    user: `system:serviceaccount:${ns}:${c['kubernetes.io'].serviceaccount.name}`,
+    uid: c['kubernetes.io'].serviceaccount.uid,
+    groups: [SERVICE_ACCOUNTS_GROUP, `${SERVICE_ACCOUNTS_GROUP}:${ns}`, 'system:authenticated'],
+    extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${c.jti}`] },
+  };
+}
+
+/** Reads the signing key, creating it the first time a token is requested. */
+async function signingKey(registry: Registry): Promise<Buffer> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const s = await registry.get<KubeObject & { data?: Record<string, string> }>('secrets', SIGNING_KEY_NAMESPACE, SIGNING_KEY_SECRET);
+      const k = s.data?.key;
+      if (k) return Buffer.from(k, 'base64');
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    try {
+      await registry.create('secrets', SIGNING_KEY_NAMESPACE, {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: SIGNING_KEY_SECRET, namespace: SIGNING_KEY_NAMESPACE },
+        type: 'Opaque',
+        data: { key: randomBytes(32).toString('base64') },
+      });
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+  }
+  throw errors.internal('the service-account signing key could not be created');
+}
+
+interface TokenRequestBody {
+  spec?: { audiences?: unknown; expirationSeconds?: unknown; boundObjectRef?: unknown };
+}
+
+/**
+ * `POST serviceaccounts/<name>/token` (TokenRequest, what `kubectl create token` sends): a signed
+ * token for the service account, valid `expirationSeconds` (default 1 h, 10 min to 48 h).
+ */
+export async function createServiceAccountToken(registry: Registry, clock: Clock, namespace: string, name: string, body: unknown) {
+  const sa = await registry.get('serviceaccounts', namespace, name);
+  const spec = (body as TokenRequestBody | undefined)?.spec ?? {};
+  const exp = spec.expirationSeconds ?? DEFAULT_EXPIRATION_S;
+  if (typeof exp !== 'number' || !Number.isInteger(exp) || exp < MIN_EXPIRATION_S) {
+    throw errors.invalid({ group: 'authentication.k8s.io', resource: 'tokenrequests', kind: 'TokenRequest' }, name, [
+      { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(exp)}: may not specify a duration less than 10 minutes`, field: 'spec.expirationSeconds' },
+    ]);
+  }
+  const seconds = Math.min(exp, MAX_EXPIRATION_S);
+  const audiences = Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences.map(String) : [TOKEN_ISSUER];
+  const now = Math.floor(clock.now() / 1000);
+  const claims: TokenClaims = {
+    iss: TOKEN_ISSUER,
+    sub: `system:serviceaccount:${namespace}:${name}`,
+    aud: audiences,
+    exp: now + seconds,
+    iat: now,
+    nbf: now,
+    jti: randomUUID(),
+    'kubernetes.io': { namespace, serviceaccount: { name, uid: sa.metadata.uid as string } },
+  };
+  const token = signToken(await signingKey(registry), claims);
+  return {
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name, namespace, creationTimestamp: null },
+    spec: { audiences, expirationSeconds: seconds, boundObjectRef: null },
+    status: { token, expirationTimestamp: new Date(claims.exp * 1000).toISOString().replace('.000Z', 'Z') },
+  };
+}

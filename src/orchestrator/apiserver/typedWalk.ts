@@ -1,0 +1,189 @@
+import { propertySchema, refName, resolve, type SchemaObject } from '../api/schema/index.js';
+import { fieldEl, FieldSet, keyEl, valueEl } from './fieldpath.js';
+
+/**
+ * How server-side apply sees each value, from the kind's OpenAPI schema: a scalar (or atomic
+ * value, owned whole), a struct or map (each key a field), an associative list (items by key) or a
+ * set. The rules of structured-merge-diff over the Kubernetes schema.
+ */
+export type Shape =
+  | { t: 'leaf' }
+  | { t: 'map'; schema?: SchemaObject; declared: boolean }
+  | { t: 'listMap'; keys: string[]; items?: SchemaObject }
+  | { t: 'set' };
+
+/** Struct types Kubernetes marks `+structType=atomic` / `+mapType=atomic`: owned and replaced whole. */
+const ATOMIC_TYPES = new Set(
+  [
+    'meta.v1.LabelSelector',
+    'core.v1.LocalObjectReference',
+    'core.v1.ObjectReference',
+    'core.v1.TypedLocalObjectReference',
+    'core.v1.ConfigMapKeySelector',
+    'core.v1.SecretKeySelector',
+    'core.v1.ObjectFieldSelector',
+    'core.v1.ResourceFieldSelector',
+    'core.v1.NodeSelector',
+    'core.v1.TopologySelectorTerm',
+    'core.v1.NodeSelectorTerm',
+  ].map((n) => n.split('.').slice(-1)[0] as string),
+);
+
+/** Key fields an item may leave out because the server defaults them (as in the OpenAPI defaults). */
+const KEY_DEFAULTS: Record<string, unknown> = { protocol: 'TCP' };
+
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The shape of a value under property schema `prop` (undefined: nothing known, judged by the value). */
+export function shapeOf(prop: SchemaObject | undefined, value: unknown): Shape {
+  if (!prop) return isMap(value) ? { t: 'map', declared: false } : { t: 'leaf' };
+  const listType = prop['x-kubernetes-list-type'];
+  const strategy = (prop['x-kubernetes-patch-strategy'] ?? '').split(',');
+  const resolved = resolve(prop);
+  if (resolved.type === 'array' || listType) {
+    const items = resolved.items ?? prop.items;
+    if (listType === 'map' && prop['x-kubernetes-list-map-keys']?.length) return { t: 'listMap', keys: prop['x-kubernetes-list-map-keys'], items };
+    if (listType === 'set') return { t: 'set' };
+    if (!listType && strategy.includes('merge')) {
+      const key = prop['x-kubernetes-patch-merge-key'];
+      return key ? { t: 'listMap', keys: [key], items } : { t: 'set' };
+    }
+    return { t: 'leaf' };
+  }
+  const name = refName(prop);
+  if ((name && ATOMIC_TYPES.has(name.split('.').slice(-1)[0] as string)) || resolved['x-kubernetes-map-type'] === 'atomic') return { t: 'leaf' };
+  if (resolved.properties) return { t: 'map', schema: resolved, declared: true };
+  if (resolved.additionalProperties || resolved.type === 'object' || resolved['x-kubernetes-preserve-unknown-fields']) {
+    return isMap(value) ? { t: 'map', schema: resolved, declared: false } : { t: 'leaf' };
+  }
+  return { t: 'leaf' };
+}
+
+/** The schema of field `key` of a map shape (a declared property, or the map's value schema). */
+export function childSchema(shape: Shape & { t: 'map' }, key: string): SchemaObject | undefined {
+  return shape.schema ? propertySchema(shape.schema, key) : undefined;
+}
+
+/** The `k:` element of an associative-list item, or undefined when a key is missing. */
+export function itemKey(keys: string[], item: unknown): string | undefined {
+  if (!isMap(item)) return undefined;
+  const k: Record<string, unknown> = {};
+  for (const f of keys) {
+    const v = item[f] ?? KEY_DEFAULTS[f];
+    if (v === undefined || v === null) return undefined;
+    k[f] = v;
+  }
+  return keyEl(k);
+}
+
+/** Every field `obj` sets, as an applier owns them (structured-merge-diff's ToFieldSet). */
+export function toFieldSet(root: SchemaObject | undefined, obj: unknown): FieldSet {
+  const set = new FieldSet();
+  const walk = (prop: SchemaObject | undefined, v: unknown, path: string[], rootNode = false) => {
+    const shape = rootNode && root ? ({ t: 'map', schema: root, declared: true } as Shape) : shapeOf(prop, v);
+    switch (shape.t) {
+      case 'leaf':
+        set.add(path);
+        return;
+      case 'map':
+        if (!isMap(v) || Object.keys(v).length === 0) {
+          if (!rootNode) set.add(path);
+          return;
+        }
+        for (const [k, c] of Object.entries(v)) {
+          const cp = [...path, fieldEl(k)];
+          const declared = shape.declared && !!shape.schema?.properties?.[k];
+          walk(childSchema(shape, k), c, cp);
+          if (!declared || c === null) set.add(cp);
+        }
+        return;
+      case 'listMap':
+        if (!Array.isArray(v)) return set.add(path);
+        for (const item of v) {
+          const el = itemKey(shape.keys, item);
+          if (!el) continue;
+          const ip = [...path, el];
+          set.add(ip);
+          walk(shape.items, item, ip);
+        }
+        return;
+      case 'set':
+        if (!Array.isArray(v)) return set.add(path);
+        for (const item of v) set.add([...path, valueEl(item)]);
+        return;
+    }
+  };
+  walk(undefined, obj, [], true);
+  return set;
+}
+
+/** Fields Go always serializes (non-pointer structs, lists without omitempty): never "added", so their own path is not owned. */
+const ALWAYS_PRESENT = new Set(['metadata', 'spec', 'status', 'template', 'strategy', 'updateStrategy', 'containers']);
+
+export interface Comparison {
+  added: FieldSet;
+  modified: FieldSet;
+  removed: FieldSet;
+}
+
+/** What changed from `lhs` to `rhs`, field by field (structured-merge-diff's Compare). */
+export function compare(root: SchemaObject | undefined, lhs: unknown, rhs: unknown): Comparison {
+  const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
+  const leaf = (l: unknown, r: unknown, path: string[]) => {
+    if (l === undefined) c.added.add(path);
+    else if (r === undefined) c.removed.add(path);
+    else if (!deepEqual(l, r)) c.modified.add(path);
+  };
+  const walk = (prop: SchemaObject | undefined, l: unknown, r: unknown, path: string[], rootNode = false) => {
+    if (l === undefined && r === undefined) return;
+    const shape = rootNode && root ? ({ t: 'map', schema: root, declared: true } as Shape) : shapeOf(prop, r ?? l);
+    const empty = (x: unknown) => x === undefined || x === null || (isMap(x) && Object.keys(x).length === 0) || (Array.isArray(x) && x.length === 0);
+    if (shape.t === 'leaf' || (!rootNode && empty(l) && empty(r))) return leaf(l, r, path);
+    if (!rootNode && ((l === undefined && r !== undefined) || (r === undefined && l !== undefined))) {
+      const last = path[path.length - 1] ?? '';
+      const item = last.startsWith('k:');
+      if (item || !ALWAYS_PRESENT.has(last.slice(2))) (l === undefined ? c.added : c.removed).add(path);
+    }
+    if (shape.t === 'map') {
+      const lm = isMap(l) ? l : {};
+      const rm = isMap(r) ? r : {};
+      for (const k of new Set([...Object.keys(lm), ...Object.keys(rm)])) walk(childSchema(shape, k), lm[k], rm[k], [...path, fieldEl(k)]);
+    } else if (shape.t === 'listMap') {
+      const index = (list: unknown) => {
+        const m = new Map<string, unknown>();
+        if (Array.isArray(list)) for (const it of list) {
+          const k = itemKey(shape.keys, it);
+          if (k && !m.has(k)) m.set(k, it);
+        }
+        return m;
+      };
+      const li = index(l);
+      const ri = index(r);
+      for (const k of new Set([...li.keys(), ...ri.keys()])) walk(shape.items, li.get(k), ri.get(k), [...path, k]);
+    } else {
+      const ls = new Set((Array.isArray(l) ? l : []).map(valueEl));
+      const rs = new Set((Array.isArray(r) ? r : []).map(valueEl));
+      for (const v of rs) if (!ls.has(v)) c.added.add([...path, v]);
+      for (const v of ls) if (!rs.has(v)) c.removed.add([...path, v]);
+    }
+  };
+  walk(undefined, l0(lhs), l0(rhs), [], true);
+  return c;
+}
+
+function l0(v: unknown): unknown {
+  return v ?? {};
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
+  }
+  const ak = Object.keys(a as object);
+  const bo = b as Record<string, unknown>;
+  return ak.length === Object.keys(bo).length && ak.every((k) => k in bo && deepEqual((a as Record<string, unknown>)[k], bo[k]));
+}
