@@ -84,7 +84,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const host = opts.apiHost ?? '127.0.0.1';
     const pki = ensurePki(join(opts.home, 'pki'), { dns: ['localhost', 'kubernetes', 'kubernetes.default', hostname()], ips: ['127.0.0.1', ...(host !== '127.0.0.1' && host !== '0.0.0.0' ? [host] : [])] });
     const adminToken = readOrCreateToken(join(opts.home, 'admin.token'));
-    const authenticator = await TokenAuthenticator.create(adminToken, store);
+    const authenticator = await TokenAuthenticator.create(adminToken, store, clock);
     disposers.push(() => authenticator.dispose());
     const dialers = new NodeDialers();
 

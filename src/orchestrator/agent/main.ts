@@ -46,7 +46,7 @@ export interface AgentHandle {
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<AgentHandle> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? consoleLogger({ component: 'agent', node: config.nodeName });
-  const ownClient = deps.client ? undefined : new HttpClient({ server: config.server, token: config.token, ca: config.ca });
+  const ownClient = deps.client ? undefined : new HttpClient({ server: config.server, token: config.token, ca: config.ca, userAgent: `skiff-agent/0.1.0 (node ${config.nodeName})` });
   const client: Client = deps.client ?? (ownClient as HttpClient);
   const runtime = deps.runtime ?? new DockerRuntime({ socketPath: config.dockerSocket, clock, log });
   const nodeIP = config.nodeIP ?? primaryIPv4();

@@ -110,8 +110,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${route.resource}${route.group ? '.' + route.group : ''})`);
   }
   const verb = verbOf(req.method ?? 'GET', route, q);
-  // A write names its field manager after the client's User-Agent; a node agent that sends none is the kubelet.
-  if (!req.headers['user-agent'] && ctx.user.startsWith('system:node:')) req.headers['user-agent'] = 'kubelet';
   authorize(ctx, { verb, resource: route.r.resource, subresource: route.subresource, namespace: route.namespace, name: route.name });
 
   const sub = route.subresource;

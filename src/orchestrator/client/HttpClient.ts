@@ -13,6 +13,8 @@ export interface HttpClientOptions {
   ca: string;
   /** Per-request timeout for non-watch calls (default 30 s). */
   timeoutMs?: number;
+  /** Sent as User-Agent; the API server names a client's field manager after it (`skiff-agent/0.1.0` -> `skiff-agent`). */
+  userAgent?: string;
 }
 
 const CONTENT_TYPES: Record<PatchType, string> = {
@@ -47,7 +49,7 @@ export class HttpClient implements Client {
       port: this.url.port || 443,
       path,
       agent: this.agent,
-      headers: { Authorization: `Bearer ${this.opts.token}`, Accept: 'application/json', ...headers },
+      headers: { Authorization: `Bearer ${this.opts.token}`, Accept: 'application/json', 'User-Agent': this.opts.userAgent ?? 'skiff/0.1.0', ...headers },
     };
   }
 
