@@ -1,4 +1,5 @@
 import { raw, sh } from './quote.js';
+import type { AgentConfig } from '../agent/config.js';
 
 /**
  * Where the agent lives on a host and the commands that manage it. Everything is derived from the
@@ -35,19 +36,10 @@ export function agentPaths(nodeName: string): AgentPaths {
   };
 }
 
-/** The agent's config file (contract: brief "Agent <-> control plane"), plus `nodeIP`: the address we SSH to. */
-export interface AgentConfig {
-  server: string;
-  token: string;
-  ca: string;
-  nodeName: string;
-  kubeletPort: number;
-  dataDir: string;
-  dockerSocket: string;
-  nodeIP: string;
-}
+/** The agent's config file, with `nodeIP` always set: the address we SSH to. */
+export type HostAgentConfig = AgentConfig & { nodeIP: string };
 
-export function agentConfig(a: { tunnelPort: number; token: string; ca: string; nodeName: string; nodeIP: string }): AgentConfig {
+export function agentConfig(a: { tunnelPort: number; token: string; ca: string; nodeName: string; nodeIP: string }): HostAgentConfig {
   return {
     server: `https://127.0.0.1:${a.tunnelPort}`,
     token: a.token,
