@@ -1,35 +1,9 @@
 import { apiVersionOf, resourceType } from '../../orchestrator/api/resources.js';
-import type { KubeObject, StatusCause } from '../../orchestrator/api/types.js';
+import type { Host, HostSpec, KubeObject, StatusCause } from '../../orchestrator/api/types.js';
 import type { KubeApi } from './client.js';
 import { ApiRequestError, messageOf } from './errors.js';
 
-/** Skiff's `Host` (skiff.dev/v1alpha1, cluster-scoped): a worker reached over SSH. */
-export type HostPhase = 'Pending' | 'Connecting' | 'Provisioning' | 'Ready' | 'Failed' | 'Removing';
-export type HostStepState = 'pending' | 'running' | 'done' | 'failed';
-export interface HostStep {
-  name: string;
-  state: HostStepState;
-  message?: string;
-}
-export interface HostSpec {
-  address: string;
-  port?: number;
-  user?: string;
-  privateKeySecretRef?: { namespace: string; name: string };
-  useAgent?: boolean;
-}
-export interface HostStatus {
-  phase?: HostPhase;
-  nodeName?: string;
-  pinnedHostKey?: string;
-  message?: string;
-  steps?: HostStep[];
-}
-export interface Host extends KubeObject {
-  kind: 'Host';
-  spec: HostSpec;
-  status?: HostStatus;
-}
+export type { Host, HostPhase, HostSpec, HostStatus, HostStep, StepState as HostStepState } from '../../orchestrator/api/types.js';
 
 /** What the add-host form collects. */
 export interface AddHostInput {
