@@ -141,7 +141,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         kubeletPort,
         dataDir: join(opts.home, 'agent'),
         dockerSocket,
-      });
+      }, { clock, log: log.child({ component: 'agent', node: localNode }) });
       disposers.push(() => agent.dispose());
       const route = dialers.register(localNode, { dial: (_n, port) => dialLocal(port) });
       disposers.push(() => route.dispose());
