@@ -52,7 +52,7 @@ export function HostProgress({ host, name }: { host: Host | undefined; name: str
       {phase === 'Failed' && (
         <div className="error-box" data-testid="host-error">
           {/* The failed step already shows its message; repeat only what it does not say. */}
-          {host?.status?.message && !steps.some((s) => s.state === 'failed' && s.message === host.status?.message) ? host.status.message : 'Provisioning failed'}
+          {host?.status?.message && !steps.some((s) => s.state === 'failed' && s.message === host.status?.message) ? host.status.message : 'Provisioning failed. Skiff retries with backoff: fix the host, or remove it under Hosts.'}
         </div>
       )}
       {phase !== 'Failed' && phase !== 'Ready' && host?.status?.message && <div className="muted small">{host.status.message}</div>}
