@@ -1,9 +1,10 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ApiError, errors } from '../api/errors.js';
 import { formatLabelSelector } from '../api/selectors.js';
-import type { KubeObject, LabelSelector, Node, Pod } from '../api/types.js';
+import type { KubeObject, LabelSelector, Pod } from '../api/types.js';
 import { mergePatch } from '../api/patch/mergePatch.js';
 import type { Clock } from '../util/clock.js';
+import { connectToKubelet } from './kubeletConnection.js';
 import type { NodeDialer } from './nodeDialer.js';
 import type { Registry } from './registry.js';
 import type { ResourceRoute } from './routes.js';
@@ -103,20 +104,12 @@ export async function serveLog(req: IncomingMessage, res: ServerResponse, deps: 
     const reason = status?.state.waiting?.reason ?? 'ContainerCreating';
     throw errors.badRequest(`container "${container}" in pod "${podName}" is waiting to start: ${reason}`);
   }
-  const node = await deps.registry.get<Node>('nodes', undefined, nodeName);
-  const port = (node.status as { daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined)?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
-  const token = await nodeToken(deps.registry, nodeName);
   const params = new URLSearchParams();
   for (const k of ['follow', 'tailLines', 'timestamps', 'previous', 'sinceSeconds', 'limitBytes']) {
     const v = q.get(k);
     if (v !== null) params.set(k, v);
   }
-  let socket;
-  try {
-    socket = await deps.dialer.dial(nodeName, port);
-  } catch (e) {
-    throw errors.unavailable(`cannot reach node ${nodeName} for logs: ${(e as Error).message}`);
-  }
+  const { socket, token } = await connectToKubelet(deps.registry, deps.dialer, nodeName, 'logs');
   const path = `/containerLogs/${encodeURIComponent(ns)}/${encodeURIComponent(podName)}/${encodeURIComponent(container as string)}?${params}`;
   await new Promise<void>((resolve) => {
     const up = httpRequest({ path, method: 'GET', headers: { Authorization: `Bearer ${token}`, Host: 'kubelet' }, createConnection: () => socket as never }, (upRes) => {
@@ -147,9 +140,4 @@ export async function serveLog(req: IncomingMessage, res: ServerResponse, deps: 
     });
     up.end();
   });
-}
-
-async function nodeToken(registry: Registry, nodeName: string): Promise<string> {
-  const s = await registry.get<KubeObject & { data?: Record<string, string> }>('secrets', 'kube-system', `skiff-node-${nodeName}`);
-  return Buffer.from(s.data?.token ?? '', 'base64').toString();
 }

@@ -1,10 +1,11 @@
 import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError, errors } from '../api/errors.js';
-import type { KubeObject, Node, Pod } from '../api/types.js';
+import type { Pod } from '../api/types.js';
 import { authorize } from './auth.js';
 import type { HandlerDeps } from './handler.js';
 import type { RequestContext } from './registry.js';
+import { connectToKubelet } from './kubeletConnection.js';
 import { parseResourcePath } from './routes.js';
 import { serveWatchSocket } from './watchSocket.js';
 
@@ -86,15 +87,7 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
     path = `/${sub}/${enc(ns)}/${enc(name)}/${enc(container)}?${params}`;
   }
 
-  const node = await deps.registry.get<Node>('nodes', undefined, nodeName);
-  const port = (node.status as { daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined)?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
-  const token = await nodeToken(deps, nodeName);
-  let upstream: Duplex;
-  try {
-    upstream = await deps.dialer.dial(nodeName, port);
-  } catch (e) {
-    throw errors.unavailable(`cannot reach node ${nodeName}: ${(e as Error).message}`);
-  }
+  const { socket: upstream, token } = await connectToKubelet(deps.registry, deps.dialer, nodeName, '');
   if (socket.destroyed) return void upstream.destroy();
   const headers: Record<string, string> = { Host: 'kubelet', Connection: 'Upgrade', Authorization: `Bearer ${token}` };
   for (const h of FORWARDED_HEADERS) {
@@ -117,11 +110,6 @@ function pickContainer(pod: Pod, requested: string | null): string {
   const first = names[0];
   if (!first) throw errors.badRequest(`pod ${podName} has no containers`);
   return first;
-}
-
-async function nodeToken(deps: HandlerDeps, nodeName: string): Promise<string> {
-  const s = await deps.registry.get<KubeObject & { data?: Record<string, string> }>('secrets', 'kube-system', `skiff-node-${nodeName}`);
-  return Buffer.from(s.data?.token ?? '', 'base64').toString();
 }
 
 /** Sends the upgrade to the kubelet; on 101 relays its answer and splices; otherwise rejects with its refusal as a Status. */
