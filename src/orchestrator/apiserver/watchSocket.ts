@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ResourceType } from '../api/resources.js';
 import type { WatchEvent } from '../api/types.js';
 import type { Registry } from './registry.js';
+import { watchOptions } from './watchStream.js';
 
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 
@@ -34,11 +35,7 @@ export async function serveWatchSocket(req: IncomingMessage, socket: Duplex, hea
   });
   ws.on('error', () => ws.terminate());
   try {
-    const s = await registry.watch(
-      r.resource,
-      { namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined, resourceVersion: q.get('resourceVersion') ?? undefined },
-      send,
-    );
+    const s = await registry.watch(r.resource, watchOptions(namespace, q), send);
     if (closed) s.dispose();
     sub = s;
     if (s.error) ws.close(1000);

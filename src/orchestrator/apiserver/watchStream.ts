@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResourceType } from '../api/resources.js';
 import { toTable } from '../api/tables.js';
 import type { KubeObject, WatchEvent } from '../api/types.js';
+import type { WatchOptions } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Registry } from './registry.js';
 import { includeObjectPolicy, sendError, wantsTable } from './http.js';
@@ -15,6 +16,23 @@ const BOOKMARK_BEFORE_END_MS = 2_000;
  * at once (kubectl waits for them), the stream ends on `timeoutSeconds` or when the client goes
  * away (`res.on('close')`). With a Table Accept each event's object is a one-row Table.
  */
+/**
+ * A watch's options from its query, the same for streamed and WebSocket watches. `metadata.name`
+ * narrows to one object; `sendInitialEvents=true` (watch-list) starts with the current objects as
+ * ADDED, whatever the resourceVersion.
+ */
+export function watchOptions(namespace: string | undefined, q: URLSearchParams): WatchOptions {
+  let fieldSelector = q.get('fieldSelector') ?? undefined;
+  const name = q.get('metadata.name');
+  if (name) fieldSelector = [fieldSelector, `metadata.name=${name}`].filter(Boolean).join(',');
+  return {
+    namespace,
+    labelSelector: q.get('labelSelector') ?? undefined,
+    fieldSelector,
+    resourceVersion: q.get('sendInitialEvents') === 'true' ? undefined : (q.get('resourceVersion') ?? undefined),
+  };
+}
+
 export async function serveWatch(
   req: IncomingMessage,
   res: ServerResponse,
@@ -25,9 +43,6 @@ export async function serveWatch(
 ): Promise<void> {
   const table = wantsTable(req.headers.accept);
   const include = includeObjectPolicy(q);
-  let fieldSelector = q.get('fieldSelector') ?? undefined;
-  const name = q.get('metadata.name');
-  if (name) fieldSelector = [fieldSelector, `metadata.name=${name}`].filter(Boolean).join(',');
   const write = (ev: WatchEvent) => {
     if (res.writableEnded) return;
     let object: unknown = ev.object;
@@ -36,18 +51,12 @@ export async function serveWatch(
     }
     res.write(JSON.stringify({ type: ev.type, object }) + '\n');
   };
-  // `sendInitialEvents=true` (watch-list): the current objects as ADDED, then a bookmark saying so.
   const initialEvents = q.get('sendInitialEvents') === 'true';
   let sub: { dispose(): void; error?: unknown };
   try {
     sub = await deps.registry.watch(
       r.resource,
-      {
-        namespace,
-        labelSelector: q.get('labelSelector') ?? undefined,
-        fieldSelector,
-        resourceVersion: initialEvents ? undefined : (q.get('resourceVersion') ?? undefined),
-      },
+      watchOptions(namespace, q),
       (ev) => {
         if (!res.headersSent) start();
         write(ev);
