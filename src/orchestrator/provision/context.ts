@@ -42,11 +42,15 @@ export interface ProvisionEnv {
   client: Client;
   clock: Clock;
   log: Logger;
+  /** Each provisioned host registers a dialer for its node here (SSH direct-tcpip to its loopback). */
   dialers: NodeDialers;
+  /** The bundled agent (dist/agent/skiff-agent.js) pushed to every host. */
   agentBundlePath: string;
   /** The API server's port on the control plane's 127.0.0.1; the tunnel leads there. */
   apiPort: number;
+  /** The CA the agent trusts for the API server's certificate. */
   caPem: string;
+  /** The node's bearer token (created on first call, the same one afterwards). */
   issueNodeToken(nodeName: string): Promise<string>;
   /** The port the tunnel listens on at each host's 127.0.0.1. */
   tunnelPort: number;

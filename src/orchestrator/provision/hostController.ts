@@ -1,10 +1,7 @@
 import { isConflict, isNotFound } from '../api/errors.js';
-import type { NodeDialers } from '../apiserver/nodeDialer.js';
 import { Informer } from '../client/Informer.js';
 import { EventRecorder } from '../controllers/events.js';
-import type { Client } from '../client/types.js';
 import { RequeueAfter, WorkQueue } from '../client/WorkQueue.js';
-import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { DEFAULT_TUNNEL_PORT } from './agentFiles.js';
 import { DEFAULT_TIMING, type ProvisionCtx, type ProvisionEnv, type Timing } from './context.js';
@@ -17,27 +14,15 @@ import type { SshSession } from './ssh.js';
 import { StatusReporter } from './status.js';
 import { HOST_FINALIZER, type Host } from './types.js';
 
-/** What the host controller needs from the control plane. */
-export interface HostControllerDeps {
-  client: Client;
-  clock: Clock;
-  log: Logger;
-  /** Each provisioned host registers a dialer for its node here (SSH direct-tcpip to its loopback). */
-  dialers: NodeDialers;
-  /** The bundled agent (dist/agent/skiff-agent.js) pushed to every host. */
-  agentBundlePath: string;
-  /** The API server's port on 127.0.0.1 of the control plane: the reverse tunnel leads there. */
-  apiPort: number;
-  /** The CA the agent trusts for the API server's certificate. */
-  caPem: string;
-  /** The node's bearer token (created on first call, the same one afterwards). */
-  issueNodeToken: (nodeName: string) => Promise<string>;
-  /** Where the tunnel listens on each host's 127.0.0.1. Default 16443. */
+/**
+ * What the host controller needs from the control plane: the provisioning environment, with the
+ * tunnel port (default 16443), timing and process environment (for SSH_AUTH_SOCK) optional.
+ */
+export type HostControllerDeps = Omit<ProvisionEnv, 'tunnelPort' | 'timing' | 'env'> & {
   tunnelPort?: number;
   timing?: Partial<Timing>;
-  /** For SSH_AUTH_SOCK; default process.env. */
   env?: NodeJS.ProcessEnv;
-}
+};
 
 interface Live {
   session: SshSession;
@@ -77,14 +62,8 @@ class HostController {
   constructor(deps: HostControllerDeps) {
     this.log = deps.log.child({ component: 'host-controller' });
     this.env = {
-      client: deps.client,
-      clock: deps.clock,
+      ...deps,
       log: this.log,
-      dialers: deps.dialers,
-      agentBundlePath: deps.agentBundlePath,
-      apiPort: deps.apiPort,
-      caPem: deps.caPem,
-      issueNodeToken: deps.issueNodeToken,
       tunnelPort: deps.tunnelPort ?? DEFAULT_TUNNEL_PORT,
       timing: { ...DEFAULT_TIMING, ...deps.timing },
       env: deps.env ?? process.env,
