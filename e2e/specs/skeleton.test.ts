@@ -89,6 +89,8 @@ function httpGet(url: string): Promise<string> {
 async function openUi(): Promise<void> {
   await page.goto(serve.loginUrl);
   await page.getByTestId('canvas').waitFor({ timeout: 30_000 });
+  // Interact only once the watches are live, as a user waits for the app to load.
+  await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
 }
 
 /** Pod tiles the canvas draws inside a node's group (by geometry, as a user sees them). */
