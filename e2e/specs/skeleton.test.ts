@@ -197,7 +197,7 @@ describe('walking skeleton in the browser', () => {
   it('restarts a container killed with docker', async () => {
     const [p] = await running();
     const host = p?.node as string;
-    const id = (await lab.dockerOn(host, ['ps', '-q', '--filter', `label=io.skiff.pod.name=${p?.name}`])).stdout.trim();
+    const id = (await lab.dockerOn(host, ['ps', '-q', '--filter', `label=io.skiff.pod.name=${p?.name}`, '--filter', 'label=io.skiff.container.name=web'])).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]+$/);
     await lab.dockerOn(host, ['kill', id]);
     await eventually('the container to be restarted', async () => {

@@ -52,7 +52,8 @@ describe('startAgent', () => {
 
     await agent.dispose();
     agent = undefined;
-    expect(runtime.all().filter((c) => c.running)).toHaveLength(1);
+    // The pod's container and its sandbox.
+    expect(runtime.all().filter((c) => c.running)).toHaveLength(2);
     await expect(fetch(`http://127.0.0.1:${(node.status as { daemonEndpoints: { kubeletEndpoint: { Port: number } } }).daemonEndpoints.kubeletEndpoint.Port}/healthz`)).rejects.toThrow();
   });
 

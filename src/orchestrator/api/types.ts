@@ -96,6 +96,8 @@ export interface PodSpec {
   terminationGracePeriodSeconds?: number;
   tolerations?: unknown[];
   affinity?: unknown;
+  /** The pod uses the node's network: its IP is the node's. */
+  hostNetwork?: boolean;
   [key: string]: unknown;
 }
 export interface ContainerStateWaiting {

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PAUSE_IMAGE } from '../net/pauseImage.js';
+import { isSandbox } from '../net/sandbox.js';
 import { LABELS } from '../runtime/types.js';
 import { IMAGE, NODE, NODE_IP, kubeletFixture, type KubeletFixture } from '../testing/kubeletFixture.js';
 
@@ -9,7 +11,7 @@ beforeEach(async () => {
 afterEach(() => f.dispose());
 
 describe('Kubelet: starting pods', () => {
-  it('creates and starts every container, the first owning the network, and reports Running', async () => {
+  it("creates the pod's sandbox, starts every container in it, and reports Running", async () => {
     await f.createPod('web', {
       containers: [
         {
@@ -36,12 +38,22 @@ describe('Kubelet: starting pods', () => {
     expect(ms.nanoCpus).toBe(500_000_000);
     expect(ms.memoryBytes).toBe(64 * 1024 * 1024);
     expect(ms.workingDir).toBe('/tmp');
-    expect(ms.hostname).toBe('web');
-    expect(ms.networkMode).toBeUndefined();
-    expect(ms.exposedPorts).toEqual([{ port: 80, protocol: 'tcp' }, { port: 53, protocol: 'udp' }]);
     expect(ms.labels).toMatchObject({ [LABELS.managed]: 'true', [LABELS.node]: NODE, [LABELS.podName]: 'web', [LABELS.podNamespace]: 'default', [LABELS.containerName]: 'main', [LABELS.attempt]: '0' });
+    // The sandbox holds the network: hostname, every container's ports, the pod IP.
+    const [sandbox] = f.sandboxesOf('web');
+    expect(sandbox?.running).toBe(true);
+    const sb = f.runtime.spec(sandbox!.id)!;
+    expect(sb.image).toBe(PAUSE_IMAGE);
+    expect(sb.entrypoint).toEqual(['/pause']);
+    expect(sb.hostname).toBe('web');
+    expect(sb.networkMode).toBeUndefined();
+    expect(sb.exposedPorts).toEqual([{ port: 80, protocol: 'tcp' }, { port: 53, protocol: 'udp' }]);
+    expect(sb.labels).toMatchObject({ [LABELS.managed]: 'true', [LABELS.node]: NODE, [LABELS.podName]: 'web', [LABELS.sandbox]: 'true', [LABELS.attempt]: '0' });
+    expect(sb.labels[LABELS.containerName]).toBeUndefined();
+    expect(f.runtime.imports).toEqual([PAUSE_IMAGE]);
+    expect(ms.networkMode).toBe(`container:${sandbox!.id}`);
     const ss = f.runtime.spec(side!.id)!;
-    expect(ss.networkMode).toBe(`container:${main!.id}`);
+    expect(ss.networkMode).toBe(`container:${sandbox!.id}`);
     expect(ss.entrypoint).toBeUndefined();
     expect(ss.cmd).toEqual(['sleep', '3600']);
 
@@ -50,8 +62,8 @@ describe('Kubelet: starting pods', () => {
     const st = pod.status!;
     expect(st.phase).toBe('Running');
     expect(st.hostIP).toBe(NODE_IP);
-    expect(st.podIP).toBe(main!.ip);
-    expect(st.podIPs).toEqual([{ ip: main!.ip }]);
+    expect(st.podIP).toBe(sandbox!.ip);
+    expect(st.podIPs).toEqual([{ ip: sandbox!.ip }]);
     expect(st.startTime).toBeDefined();
     expect(Object.fromEntries(st.conditions!.map((c) => [c.type, c.status]))).toEqual({ Initialized: 'True', Ready: 'True', ContainersReady: 'True', PodScheduled: 'True' });
     expect(st.containerStatuses).toHaveLength(2);
@@ -122,7 +134,7 @@ describe('Kubelet: restarts', () => {
   });
 
   it('backs off 10s, 20s, 40s ... capped at 5 minutes, with CrashLoopBackOff and BackOff events', async () => {
-    f.runtime.behavior = () => ({ exitCode: 1 });
+    f.runtime.behavior = (spec) => (isSandbox(spec.labels) ? undefined : { exitCode: 1 });
     await f.createPod('crashy');
     // The first failure restarts at once (as the kubelet does); then the delays grow.
     expect((await f.pod('crashy')).status!.containerStatuses![0]!.restartCount).toBe(1);
@@ -175,7 +187,7 @@ describe('Kubelet: restarts', () => {
   });
 
   it('reports a start failure as a StartError run and backs off', async () => {
-    f.runtime.behavior = () => ({ startError: 'exec: "nope": executable file not found in $PATH' });
+    f.runtime.behavior = (spec) => (isSandbox(spec.labels) ? undefined : { startError: 'exec: "nope": executable file not found in $PATH' });
     await f.createPod('bad', { containers: [{ name: 'main', image: IMAGE, command: ['nope'] }] });
     const cs = (await f.pod('bad')).status!.containerStatuses![0]!;
     expect(cs.lastState.terminated).toMatchObject({ reason: 'StartError', message: expect.stringContaining('executable file not found') });
@@ -241,6 +253,83 @@ describe('Kubelet: images', () => {
   });
 });
 
+describe('Kubelet: pod sandbox', () => {
+  it('keeps the pod IP while its containers crash and restart', async () => {
+    await f.createPod('steady', { containers: [{ name: 'a', image: IMAGE }, { name: 'b', image: IMAGE }] });
+    const ip = (await f.pod('steady')).status!.podIP;
+    expect(ip).toBe(f.sandboxesOf('steady')[0]!.ip);
+    f.runtime.crash(f.containersOf('steady', 'a')[0]!.id, 1);
+    await f.settle();
+    const pod = await f.pod('steady');
+    expect(pod.status!.containerStatuses!.map((c) => [c.name, c.restartCount, !!c.state.running])).toEqual([['a', 1, true], ['b', 0, true]]);
+    expect(pod.status!.podIP).toBe(ip);
+    // b never lost its network: it was not touched.
+    expect(f.containersOf('steady', 'b')).toHaveLength(1);
+    expect(f.sandboxesOf('steady')).toHaveLength(1);
+  });
+
+  it('replaces a sandbox that died, restarts the containers in the new one, and removes the old', async () => {
+    await f.createPod('reborn', { containers: [{ name: 'a', image: IMAGE }, { name: 'b', image: IMAGE }] });
+    const old = f.sandboxesOf('reborn')[0]!;
+    f.runtime.crash(old.id, 137);
+    await f.settle();
+    const [now, ...rest] = f.sandboxesOf('reborn');
+    expect(rest).toEqual([]);
+    expect(now!.id).not.toBe(old.id);
+    expect(now!.labels[LABELS.attempt]).toBe('1');
+    expect(now!.running).toBe(true);
+    for (const name of ['a', 'b']) {
+      const runs = f.containersOf('reborn', name);
+      expect(runs.filter((c) => c.running).map((c) => c.networkMode)).toEqual([`container:${now!.id}`]);
+    }
+    const pod = await f.pod('reborn');
+    expect(pod.status!.podIP).toBe(now!.ip);
+    expect(pod.status!.containerStatuses!.map((c) => c.restartCount)).toEqual([1, 1]);
+    const events = await f.events('reborn');
+    expect(events.filter((e) => e.reason === 'SandboxChanged').map((e) => e.message)).toEqual(['Pod sandbox changed, it will be killed and re-created.']);
+    expect(events.filter((e) => e.reason === 'Killing').map((e) => e.message)).toEqual(["Container a is not in the pod's current sandbox, will be restarted", "Container b is not in the pod's current sandbox, will be restarted"]);
+  });
+
+  it('with hostNetwork, runs the pod in the host network and reports the node IP', async () => {
+    await f.createPod('hostnet', { hostNetwork: true });
+    const sb = f.runtime.spec(f.sandboxesOf('hostnet')[0]!.id)!;
+    expect(sb.networkMode).toBe('host');
+    expect(sb.hostname).toBeUndefined();
+    const pod = await f.pod('hostnet');
+    expect(pod.status!.phase).toBe('Running');
+    expect(pod.status!.podIP).toBe(NODE_IP);
+  });
+
+  it('a sandbox that cannot start is an event and a retry with back-off, never a busy loop', async () => {
+    f.runtime.behavior = (spec) => (isSandbox(spec.labels) ? { startError: 'failed to set up the network' } : undefined);
+    await f.createPod('nonet');
+    const sandboxCreates = () => f.runtime.all().filter((c) => isSandbox(c.labels)).length;
+    expect(sandboxCreates()).toBe(0); // the failed one is removed
+    let pod = await f.pod('nonet');
+    expect(pod.status?.podIP).toBeUndefined();
+    expect(pod.status?.containerStatuses?.[0]?.state.waiting?.reason).toBe('ContainerCreating');
+    const failures = async () => (await f.events('nonet')).filter((e) => e.reason === 'FailedCreatePodSandBox');
+    expect((await failures()).map((e) => [e.type, e.message, e.count ?? 1])).toEqual([['Warning', 'Failed to create pod sandbox: failed to set up the network', 1]]);
+    await f.advance(5_000);
+    expect((await failures())[0]?.count ?? 1).toBe(1);
+    f.runtime.behavior = () => undefined;
+    await f.advance(6_000);
+    pod = await f.pod('nonet');
+    expect(pod.status!.phase).toBe('Running');
+    expect(pod.status!.podIP).toBe(f.sandboxesOf('nonet')[0]!.ip);
+  });
+
+  it("stops a finished pod's sandbox and keeps its containers for their logs", async () => {
+    await f.createPod('done', { restartPolicy: 'Never' });
+    f.runtime.crash(f.containersOf('done')[0]!.id, 0);
+    await f.settle();
+    await f.advance(10_000);
+    expect((await f.pod('done')).status!.phase).toBe('Succeeded');
+    expect(f.sandboxesOf('done').map((s) => s.running)).toEqual([false]);
+    expect(f.containersOf('done')).toHaveLength(1);
+  });
+});
+
 describe('Kubelet: deletion, orphans, adoption', () => {
   it('stops containers with the grace period, removes them, then deletes the pod', async () => {
     await f.createPod('bye', { terminationGracePeriodSeconds: 7, containers: [{ name: 'a', image: IMAGE }, { name: 'b', image: IMAGE }] });
@@ -249,6 +338,7 @@ describe('Kubelet: deletion, orphans, adoption', () => {
     await f.client.delete('pods', 'default', 'bye');
     await f.settle();
     expect(f.containersOf('bye')).toHaveLength(0);
+    expect(f.sandboxesOf('bye')).toHaveLength(0);
     expect(f.runtime.stops.filter((s) => ids.includes(s.id)).map((s) => s.graceSeconds)).toEqual([7, 7]);
     await expect(f.pod('bye')).rejects.toMatchObject({ code: 404 });
     expect((await f.events('bye')).filter((e) => e.reason === 'Killing')).toHaveLength(2);

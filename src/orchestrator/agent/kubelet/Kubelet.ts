@@ -2,6 +2,7 @@ import { objectKey, splitKey } from '../../api/resources.js';
 import type { Pod } from '../../api/types.js';
 import { Informer } from '../../client/Informer.js';
 import { RequeueAfter, WorkQueue } from '../../client/WorkQueue.js';
+import { isSandbox } from '../net/sandbox.js';
 import { LABELS, type Disposable } from '../runtime/types.js';
 import { nodeSelector } from './containers.js';
 import { PodSyncer } from './podSync.js';
@@ -53,6 +54,8 @@ export class Kubelet {
     });
     this.pods.start();
     const events: Disposable = this.d.runtime.events(nodeSelector(this.d.nodeName), (ev) => {
+      // A sandbox matters only when it goes away; its creation is the sync's own doing.
+      if (isSandbox(ev.labels) && !SANDBOX_GONE.has(ev.action)) return;
       const ns = ev.labels[LABELS.podNamespace];
       const name = ev.labels[LABELS.podName];
       if (ns && name) this.queue.add(objectKey(ns, name));
@@ -118,6 +121,8 @@ export class Kubelet {
     if (again !== undefined) throw new RequeueAfter(again);
   }
 }
+
+const SANDBOX_GONE = new Set(['die', 'kill', 'oom', 'stop', 'destroy']);
 
 function onlyStatusChanged(a: Pod, b: Pod): boolean {
   const strip = (p: Pod) => JSON.stringify({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, managedFields: undefined } });

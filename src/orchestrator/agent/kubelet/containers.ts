@@ -71,12 +71,10 @@ export function containerName(pod: Pod, c: Container, attempt: number): string {
 export interface SpecContext {
   nodeName: string;
   nodeIP: string;
-  /** The pod IP, once the network owner runs (for `status.podIP` env references). */
+  /** The pod IP, once the pod's sandbox runs (for `status.podIP` env references). */
   podIP?: string;
-  /** `container:<id>` for every container but the pod's network owner. */
-  networkMode?: string;
-  /** Exposed ports of the whole pod, declared on the network owner (Docker refuses them on joiners). */
-  podPorts?: ContainerCreateSpec['exposedPorts'];
+  /** `container:<sandbox id>`: every container joins the pod's sandbox (`net/sandbox.ts`). */
+  networkMode: string;
 }
 
 /** Maps a pod's container onto the engine's create call. */
@@ -105,15 +103,11 @@ export function toCreateSpec(pod: Pod, c: Container, attempt: number, ctx: SpecC
   const memoryBytes = memoryToBytes(c.resources?.limits?.memory);
   if (nanoCpus) spec.nanoCpus = nanoCpus;
   if (memoryBytes) spec.memoryBytes = memoryBytes;
-  if (ctx.networkMode) spec.networkMode = ctx.networkMode;
-  else {
-    spec.hostname = m.name ?? '';
-    if (ctx.podPorts?.length) spec.exposedPorts = ctx.podPorts;
-  }
+  spec.networkMode = ctx.networkMode;
   return spec;
 }
 
-/** Every port any container of the pod declares, for the network owner to expose. */
+/** Every port any container of the pod declares, for the pod's sandbox to expose. */
 export function podPorts(pod: Pod): NonNullable<ContainerCreateSpec['exposedPorts']> {
   const out = new Map<string, { port: number; protocol: 'tcp' | 'udp' | 'sctp' }>();
   for (const c of pod.spec.containers) {

@@ -1,5 +1,7 @@
 import Docker from 'dockerode';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../api/types.js';
 import { Registry } from '../../apiserver/registry.js';
@@ -9,6 +11,7 @@ import { systemClock } from '../../util/clock.js';
 import { silentLogger } from '../../util/logger.js';
 import type { AgentConfig } from '../config.js';
 import { startAgent, type AgentHandle } from '../main.js';
+import { PAUSE_IMAGE } from '../net/pauseImage.js';
 import { LABELS } from '../runtime/types.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../testing/images.js';
 
@@ -17,6 +20,7 @@ const NODE = `agent-it-${randomBytes(4).toString('hex')}`;
 const TOKEN = randomBytes(16).toString('hex');
 const config: AgentConfig = { server: 'https://127.0.0.1:1', token: TOKEN, ca: 'unused', nodeName: NODE, kubeletPort: 0, dataDir: '/tmp', dockerSocket: '/var/run/docker.sock' };
 const docker = new Docker();
+const run = promisify(execFile);
 const store = new SqliteStore(':memory:');
 const client = new LocalClient(new Registry(store, systemClock));
 let agent: AgentHandle;
@@ -37,6 +41,15 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>
     }
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Runs a command in a container with the docker CLI; its stdout ('' when it fails). */
+async function dockerExec(id: string, cmd: string[]): Promise<string> {
+  try {
+    return (await run('docker', ['exec', id, ...cmd], { timeout: 10_000 })).stdout;
+  } catch {
+    return '';
   }
 }
 
@@ -77,7 +90,8 @@ describe('agent on the real Docker engine', () => {
             name: 'main',
             image: BUSYBOX_IMAGE,
             command: ['sh', '-c'],
-            args: ['echo "hello $GREETING"; i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done'],
+            // httpd (daemonized, silent) answers on the pod's localhost for the other container.
+            args: ['mkdir -p /www; echo pod-local > /www/index.html; httpd -p 8080 -h /www; echo "hello $GREETING"; i=0; while true; do echo "tick $i"; i=$((i+1)); sleep 1; done'],
             env: [{ name: 'GREETING', value: 'world' }],
             resources: { limits: { cpu: '200m', memory: '32Mi' } },
             ports: [{ containerPort: 8080 }],
@@ -90,15 +104,23 @@ describe('agent on the real Docker engine', () => {
       const p = await getPod();
       return p.status?.phase === 'Running' && p.status.podIP ? p : undefined;
     });
-    const byName = new Map((await ours()).map((c) => [c.Labels[LABELS.containerName], c.Id]));
+    const byName = new Map((await ours()).map((c) => [c.Labels[LABELS.containerName] ?? 'sandbox', c.Id]));
     const main = await docker.getContainer(byName.get('main')!).inspect();
     const side = await docker.getContainer(byName.get('side')!).inspect();
+    const sandbox = await docker.getContainer(byName.get('sandbox')!).inspect();
     expect(main.Config.Env).toContain('GREETING=world');
     expect(main.HostConfig.NanoCpus).toBe(200_000_000);
     expect(main.HostConfig.Memory).toBe(32 * 1024 * 1024);
     expect(main.Config.Labels).toMatchObject({ [LABELS.managed]: 'true', [LABELS.podUid]: pod.metadata.uid, [LABELS.podName]: 'web', [LABELS.containerName]: 'main' });
-    expect(side.HostConfig.NetworkMode).toBe(`container:${main.Id}`);
-    expect(pod.status!.podIP).toBe(Object.values(main.NetworkSettings.Networks)[0]?.IPAddress);
+    // Both containers live in the pod's sandbox, which holds the pod IP and the hostname.
+    expect(sandbox.Config.Image).toBe(PAUSE_IMAGE);
+    expect(sandbox.Config.Hostname).toBe('web');
+    expect(sandbox.Config.Labels).toMatchObject({ [LABELS.sandbox]: 'true', [LABELS.podUid]: pod.metadata.uid });
+    expect(main.HostConfig.NetworkMode).toBe(`container:${sandbox.Id}`);
+    expect(side.HostConfig.NetworkMode).toBe(`container:${sandbox.Id}`);
+    expect(pod.status!.podIP).toBe(Object.values(sandbox.NetworkSettings.Networks)[0]?.IPAddress);
+    expect(await waitFor('localhost between containers', async () => (await dockerExec(side.Id, ['wget', '-qO-', 'http://127.0.0.1:8080/'])).trim() || undefined)).toBe('pod-local');
+    expect((await dockerExec(side.Id, ['hostname'])).trim()).toBe('web');
     expect(pod.status!.containerStatuses!.map((c) => [c.name, c.ready, c.containerID])).toEqual([
       ['main', true, `docker://${main.Id}`],
       ['side', true, `docker://${side.Id}`],
@@ -134,6 +156,7 @@ describe('agent on the real Docker engine', () => {
   });
 
   it('restarts a container killed with docker kill (restartCount 1)', async () => {
+    const ipBefore = (await getPod()).status!.podIP;
     const before = (await getPod()).status!.containerStatuses![0]!.containerID!.replace('docker://', '');
     await docker.getContainer(before).kill();
     const cs = await waitFor('restart', async () => {
@@ -142,6 +165,11 @@ describe('agent on the real Docker engine', () => {
     });
     expect(cs.containerID).not.toBe(`docker://${before}`);
     expect(cs.lastState.terminated).toMatchObject({ exitCode: 137, containerID: `docker://${before}` });
+    // The pod kept its IP, and the other container its network: it reaches the new run on localhost.
+    expect((await getPod()).status!.podIP).toBe(ipBefore);
+    const side = (await getPod()).status!.containerStatuses![1]!;
+    expect(side.restartCount).toBe(0);
+    expect(await waitFor('localhost after the restart', async () => (await dockerExec(side.containerID!.replace('docker://', ''), ['wget', '-qO-', 'http://127.0.0.1:8080/'])).trim() || undefined)).toBe('pod-local');
     const prev = await logs('?previous=true');
     expect(prev.body.startsWith('hello world\n')).toBe(true);
     const events = await client.list('events', { namespace: 'default' });
@@ -162,6 +190,26 @@ describe('agent on the real Docker engine', () => {
     expect(pod.status!.containerStatuses!.map((c) => c.restartCount)).toEqual([1, 0]);
     expect(pod.status!.phase).toBe('Running');
     expect((await logs('?tailLines=1')).status).toBe(200);
+  });
+
+  it('replaces a sandbox killed with docker kill: a new one, both containers restarted in it, the old one removed', async () => {
+    const sandboxes = async () => (await ours()).filter((c) => c.Labels[LABELS.sandbox] === 'true');
+    const [old] = await sandboxes();
+    await docker.getContainer(old!.Id).kill();
+    const pod = await waitFor('containers restarted in a new sandbox', async () => {
+      const p = await getPod();
+      const counts = p.status?.containerStatuses?.map((c) => (c.state.running ? c.restartCount : -1));
+      return JSON.stringify(counts) === '[2,1]' ? p : undefined;
+    });
+    const now = await waitFor('the old sandbox removed', async () => {
+      const list = await sandboxes();
+      return list.length === 1 && list[0]!.Id !== old!.Id ? list[0] : undefined;
+    });
+    const details = await docker.getContainer(now.Id).inspect();
+    expect(pod.status!.podIP).toBe(Object.values(details.NetworkSettings.Networks)[0]?.IPAddress);
+    for (const c of pod.status!.containerStatuses!) {
+      expect((await docker.getContainer(c.containerID!.replace('docker://', '')).inspect()).HostConfig.NetworkMode).toBe(`container:${now.Id}`);
+    }
   });
 
   it('deletes a pod: containers stopped and removed, then the pod is gone', async () => {

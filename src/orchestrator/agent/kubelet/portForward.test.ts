@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { silentLogger } from '../../util/logger.js';
+import { isSandbox } from '../net/sandbox.js';
 import { kubeletFixture, type KubeletFixture } from '../testing/kubeletFixture.js';
 import { rawToBuffer } from './exec.js';
 import { startKubeletServer, type KubeletServer } from './server.js';
@@ -124,7 +125,9 @@ describe('kubelet port-forward over the SPDY tunnel (kubectl)', () => {
 
   it('refuses without a token, for an unknown pod, and for a pod without an IP', async () => {
     await f.createPod('p');
-    await f.createPod('w', { containers: [{ name: 'main', image: 'local/absent:1', imagePullPolicy: 'Never' }] });
+    // A pod whose sandbox cannot start has no IP.
+    f.runtime.behavior = (spec) => (isSandbox(spec.labels) ? { startError: 'no network for you' } : undefined);
+    await f.createPod('w');
     const dial = (path: string, headers: Record<string, string> = { Authorization: `Bearer ${TOKEN}` }) => dialSpdyTunnel({ host: '127.0.0.1', port: server.port, path, headers });
     await expect(dial('/portForward/default/p', {})).rejects.toThrow('401');
     await expect(dial('/portForward/default/nope')).rejects.toThrow('404 pod "nope" not found');

@@ -104,6 +104,15 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async importImage(rootfsTar: Buffer, ref: string): Promise<void> {
+    const full = normalizeImageRef(ref);
+    const at = full.lastIndexOf(':');
+    const stream = await this.docker.importImage(Readable.from([rootfsTar]), { repo: full.slice(0, at), tag: full.slice(at + 1) });
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()));
+    });
+  }
+
   async create(spec: ContainerCreateSpec): Promise<string> {
     const joined = spec.networkMode?.startsWith('container:') ?? false;
     const opts: Docker.ContainerCreateOptions = {

@@ -61,6 +61,8 @@ export class FakeRuntime implements Runtime {
   readonly pullErrors = new Map<string, string>();
   /** Every pull, in order (normalized references). */
   readonly pulls: string[] = [];
+  /** Every image import, in order (normalized references). */
+  readonly imports: string[] = [];
   /** Every stop: container id and grace. */
   readonly stops: { id: string; graceSeconds: number }[] = [];
   behavior: FakeBehavior = () => undefined;
@@ -144,6 +146,13 @@ export class FakeRuntime implements Runtime {
   async imageId(image: string): Promise<string | undefined> {
     this.check();
     return this.images.get(normalizeImageRef(image));
+  }
+
+  async importImage(rootfsTar: Buffer, ref: string): Promise<void> {
+    this.check();
+    if (rootfsTar.length === 0) throw new Error('empty tar');
+    this.imports.push(normalizeImageRef(ref));
+    this.addImage(ref);
   }
 
   async create(spec: ContainerCreateSpec): Promise<string> {

@@ -15,6 +15,8 @@ export const LABELS = {
   attempt: 'io.skiff.container.attempt',
   /** Hash of the container's spec; a different hash means the spec changed and the container is replaced. */
   hash: 'io.skiff.container.hash',
+  /** `true` on a pod's sandbox container, which holds the pod's network (it has no container name). */
+  sandbox: 'io.skiff.sandbox',
 } as const;
 
 /** Docker's container states. */
@@ -182,6 +184,8 @@ export interface Runtime {
   pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
   /** The local image's id (`sha256:...`), or `undefined` when the image is not present. */
   imageId(image: string): Promise<string | undefined>;
+  /** Creates (or re-tags) image `ref` from a tar of a root filesystem, as `docker import`. */
+  importImage(rootfsTar: Buffer, ref: string): Promise<void>;
   /** Creates a container and returns its id. */
   create(spec: ContainerCreateSpec): Promise<string>;
   start(id: string): Promise<void>;

@@ -5,6 +5,7 @@ import { memoryCluster } from '../../testing/memoryCluster.js';
 import { flush, FakeClock } from '../../util/clock.js';
 import { silentLogger } from '../../util/logger.js';
 import { Kubelet } from '../kubelet/Kubelet.js';
+import { isSandbox } from '../net/sandbox.js';
 import { FakeRuntime } from '../runtime/fake.js';
 import { LABELS } from '../runtime/types.js';
 
@@ -98,11 +99,18 @@ export async function kubeletFixture() {
     pod(name: string): Promise<Pod> {
       return cluster.client.get<Pod>('pods', 'default', name);
     },
-    /** Engine containers of a pod (by name), oldest attempt first. */
+    /** Engine containers of a pod (by name), oldest attempt first; not its sandboxes. */
     containersOf(podName: string, container?: string) {
       return runtime
         .all()
-        .filter((c) => c.labels[LABELS.podName] === podName && (!container || c.labels[LABELS.containerName] === container))
+        .filter((c) => c.labels[LABELS.podName] === podName && !isSandbox(c.labels) && (!container || c.labels[LABELS.containerName] === container))
+        .sort((a, b) => Number(a.labels[LABELS.attempt]) - Number(b.labels[LABELS.attempt]));
+    },
+    /** A pod's sandbox containers, oldest attempt first. */
+    sandboxesOf(podName: string) {
+      return runtime
+        .all()
+        .filter((c) => c.labels[LABELS.podName] === podName && isSandbox(c.labels))
         .sort((a, b) => Number(a.labels[LABELS.attempt]) - Number(b.labels[LABELS.attempt]));
     },
     async events(podName: string): Promise<KubeEvent[]> {
