@@ -1,11 +1,14 @@
 // `npm run bench`: time from applying a Deployment of N replicas to all N Running on the local
-// engine, side by side in one run with N parallel `docker run -d` and `docker service create
-// --replicas N` on Docker Swarm. Prints medians of several rounds and the ratios.
+// engine, side by side in one run with N parallel `docker run -d`, N pods made by hand with the
+// docker CLI (a sandbox container and one container joined to it, the same engine work as Skiff's)
+// and `docker service create --replicas N` on Docker Swarm. Prints medians of several rounds and the ratios.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Pod } from '../src/orchestrator/api/types.js';
 import { ensureBusybox } from '../e2e/support/images.js';
 import { startTestControlPlane } from '../e2e/support/controlPlane.js';
+import { PAUSE_COMMAND, PAUSE_IMAGE, PauseImage } from '../src/orchestrator/agent/net/pauseImage.js';
+import { DockerRuntime } from '../src/orchestrator/agent/runtime/docker.js';
 
 const run = promisify(execFile);
 const N = Number(process.env.BENCH_REPLICAS ?? 30);
@@ -32,6 +35,20 @@ async function benchDockerRun(): Promise<number> {
   await Promise.all(Array.from({ length: N }, (_, i) => docker('run', '-d', '--label', 'skiff.bench=run', '--name', `skiff-bench-run-${i}`, IMAGE, 'sleep', '3600')));
   const ms = performance.now() - t0;
   await removeByLabel('skiff.bench=run');
+  return ms;
+}
+
+/** N pod-shaped pairs, as the agent makes them: a pause container, then a container in its network. */
+async function benchDockerPods(): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: N }, async (_, i) => {
+      const sandbox = await docker('run', '-d', '--label', 'skiff.bench=pods', '--name', `skiff-bench-pod-${i}`, PAUSE_IMAGE, ...PAUSE_COMMAND);
+      await docker('run', '-d', '--label', 'skiff.bench=pods', '--name', `skiff-bench-pod-${i}-main`, '--network', `container:${sandbox}`, IMAGE, 'sleep', '3600');
+    }),
+  );
+  const ms = performance.now() - t0;
+  await removeByLabel('skiff.bench=pods');
   return ms;
 }
 
@@ -95,22 +112,28 @@ async function benchSkiff(round: number): Promise<number> {
 
 async function main(): Promise<void> {
   await ensureBusybox();
+  await new PauseImage(new DockerRuntime()).ensure();
   console.log(`Skiff bench: ${N} replicas of ${IMAGE} on the local engine, ${ROUNDS} rounds each\n`);
   const skiff: number[] = [];
   const runs: number[] = [];
+  const pods: number[] = [];
   const swarm: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     skiff.push(await benchSkiff(r));
     runs.push(await benchDockerRun());
+    pods.push(await benchDockerPods());
     const s = await benchSwarm();
     if (s !== undefined) swarm.push(s);
-    console.log(`round ${r + 1}: skiff ${(skiff[r] as number / 1000).toFixed(2)} s, docker run ${(runs[r] as number / 1000).toFixed(2)} s${s !== undefined ? `, swarm ${(s / 1000).toFixed(2)} s` : ''}`);
+    const sec = (x: number | undefined) => `${((x as number) / 1000).toFixed(2)} s`;
+    console.log(`round ${r + 1}: skiff ${sec(skiff[r])}, docker run ${sec(runs[r])}, docker pods ${sec(pods[r])}${s !== undefined ? `, swarm ${sec(s)}` : ''}`);
   }
   const ms = median(skiff);
   const mr = median(runs);
   console.log('\nmedian time to all replicas running');
   console.log(`  skiff deployment      ${(ms / 1000).toFixed(2)} s`);
   console.log(`  ${N} x docker run -d    ${(mr / 1000).toFixed(2)} s   (skiff / docker run = ${(ms / mr).toFixed(2)})`);
+  const mp = median(pods);
+  console.log(`  ${N} pods by docker CLI ${(mp / 1000).toFixed(2)} s   (skiff / docker pods = ${(ms / mp).toFixed(2)}; sandbox + container each)`);
   if (swarm.length) {
     const mw = median(swarm);
     console.log(`  docker swarm service  ${(mw / 1000).toFixed(2)} s   (skiff / swarm = ${(ms / mw).toFixed(2)})`);
