@@ -84,6 +84,9 @@ export interface Container {
   resources?: ResourceRequirements;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   workingDir?: string;
+  stdin?: boolean;
+  stdinOnce?: boolean;
+  tty?: boolean;
   [key: string]: unknown;
 }
 export interface PodSpec {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Container, Pod } from '../../api/types.js';
-import { containerHash, containerName, pullPolicy, shouldRestart } from './containers.js';
+import { containerHash, containerName, pullPolicy, shouldRestart, toCreateSpec } from './containers.js';
 
 describe('containers', () => {
   it('hashes only what matters, so API defaults filled in later do not restart containers', () => {
@@ -35,5 +35,14 @@ describe('containers', () => {
   it('names engine containers uniquely per pod uid and attempt', () => {
     const pod = { metadata: { name: 'web', namespace: 'prod', uid: '1234567890ab' } } as unknown as Pod;
     expect(containerName(pod, { name: 'main', image: 'x' }, 3)).toBe('skiff_main_web_prod_12345678_3');
+  });
+
+  it('keeps stdin open (once) and a TTY when the container asks, as kubectl run -it does', () => {
+    const pod = { metadata: { name: 'web', namespace: 'prod', uid: 'u1' }, spec: { containers: [] } } as unknown as Pod;
+    const ctx = { nodeName: 'n', nodeIP: '10.0.0.1', networkMode: 'container:sb' };
+    const it = toCreateSpec(pod, { name: 'sh', image: 'x', stdin: true, stdinOnce: true, tty: true }, 0, ctx);
+    expect([it.stdin, it.stdinOnce, it.tty, it.networkMode]).toEqual([true, true, true, 'container:sb']);
+    const plain = toCreateSpec(pod, { name: 'sh', image: 'x', stdinOnce: true }, 0, ctx);
+    expect([plain.stdin, plain.stdinOnce, plain.tty]).toEqual([undefined, undefined, undefined]);
   });
 });

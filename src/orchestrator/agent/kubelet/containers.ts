@@ -99,6 +99,9 @@ export function toCreateSpec(pod: Pod, c: Container, attempt: number, ctx: SpecC
   if (c.command?.length) spec.entrypoint = [...c.command];
   if (c.args) spec.cmd = [...c.args];
   if (c.workingDir) spec.workingDir = c.workingDir;
+  if (c.stdin) spec.stdin = true;
+  if (c.stdin && c.stdinOnce) spec.stdinOnce = true;
+  if (c.tty) spec.tty = true;
   const nanoCpus = cpuToNanoCpus(c.resources?.limits?.cpu);
   const memoryBytes = memoryToBytes(c.resources?.limits?.memory);
   if (nanoCpus) spec.nanoCpus = nanoCpus;

@@ -120,7 +120,10 @@ export class DockerRuntime implements Runtime {
       Image: normalizeImageRef(spec.image),
       Labels: spec.labels,
       Env: spec.env ?? [],
-      Tty: false,
+      Tty: spec.tty ?? false,
+      OpenStdin: spec.stdin ?? false,
+      StdinOnce: (spec.stdin && spec.stdinOnce) ?? false,
+      AttachStdin: spec.stdin ?? false,
       HostConfig: {
         RestartPolicy: { Name: 'no' },
         ...(spec.networkMode ? { NetworkMode: spec.networkMode } : {}),

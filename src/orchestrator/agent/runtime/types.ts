@@ -45,6 +45,12 @@ export interface ContainerCreateSpec {
   networkMode?: string;
   /** Only for containers that own their network. */
   hostname?: string;
+  /** Keep the main process's standard input open for `attach` (Kubernetes `stdin`). */
+  stdin?: boolean;
+  /** Close standard input when the first attached client detaches (Kubernetes `stdinOnce`). */
+  stdinOnce?: boolean;
+  /** Run the main process under a pseudo-terminal (Kubernetes `tty`). */
+  tty?: boolean;
 }
 
 /** A container as a list returns it. */

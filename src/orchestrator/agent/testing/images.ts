@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, copyFileSync, rmSync, symlinkSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +9,17 @@ import type { Readable } from 'node:stream';
 /** The test image every suite uses: a static busybox, built locally (no registry is reachable). */
 export const BUSYBOX_IMAGE = 'local/busybox:1';
 
-const APPLETS = ['sh', 'ls', 'cat', 'echo', 'sleep', 'httpd', 'nc', 'wget', 'ps', 'ip', 'hostname', 'env', 'true', 'false', 'kill', 'date', 'printf', 'seq', 'id', 'mkdir', 'rm', 'touch', 'grep', 'head', 'tail', 'wc', 'ifconfig', 'ping', 'nslookup', 'uname', 'top'];
+const APPLETS = ['sh', 'ls', 'cat', 'echo', 'sleep', 'httpd', 'nc', 'wget', 'ps', 'ip', 'hostname', 'env', 'true', 'false', 'kill', 'date', 'printf', 'seq', 'id', 'mkdir', 'rm', 'touch', 'grep', 'head', 'tail', 'wc', 'ifconfig', 'ping', 'nslookup', 'uname', 'top', 'tar', 'md5sum', 'cut'];
+
+/** Names the applet set in an image label, so an image built with an older set is rebuilt. */
+const CONTENT_LABEL = 'io.skiff.test-image';
+const CONTENT = createHash('sha256').update(APPLETS.join(',')).digest('hex').slice(0, 12);
 
 const building = new Map<string, Promise<void>>();
 
 /**
  * Makes sure `local/busybox:1` exists on the engine at `socketPath`, importing a rootfs of the host's
- * static busybox (`/bin/busybox`) when it does not. Idempotent and safe to call from several suites
+ * static busybox (`/bin/busybox`) when it does not (or holds an older applet set). Idempotent and safe to call from several suites
  * at once (a concurrent import by another process just retags the same content).
  */
 export function ensureBusyboxImage(socketPath = '/var/run/docker.sock', tag = BUSYBOX_IMAGE): Promise<void> {
@@ -29,8 +34,8 @@ export function ensureBusyboxImage(socketPath = '/var/run/docker.sock', tag = BU
 
 async function build(docker: Docker, tag: string): Promise<void> {
   try {
-    await docker.getImage(tag).inspect();
-    return;
+    const image = await docker.getImage(tag).inspect();
+    if (image.Config?.Labels?.[CONTENT_LABEL] === CONTENT) return;
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode !== 404) throw e;
   }
@@ -46,7 +51,7 @@ async function build(docker: Docker, tag: string): Promise<void> {
     for (const a of APPLETS) symlinkSync('busybox', join(root, 'bin', a));
     const tar = spawn('tar', ['-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const [repo, version] = splitTag(tag);
-    const progress = await docker.importImage(tar.stdout as Readable, { repo, tag: version, changes: ['ENV PATH=/bin', 'CMD ["sh"]'] });
+    const progress = await docker.importImage(tar.stdout as Readable, { repo, tag: version, changes: ['ENV PATH=/bin', 'CMD ["sh"]', `LABEL ${CONTENT_LABEL}=${CONTENT}`] });
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(progress, (err: Error | null) => (err ? reject(err) : resolve())));
     const code = await new Promise<number | null>((r) => (tar.exitCode !== null ? r(tar.exitCode) : tar.on('close', r)));
     if (code !== 0) throw new Error(`tar exited with ${code}`);
