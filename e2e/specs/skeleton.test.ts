@@ -57,6 +57,8 @@ let browser: LaunchedBrowser;
 let page: Page;
 let kubectl: Kubectl;
 let home: string;
+/** The pod whose container was killed with docker (and restarted). */
+let restarted = '';
 const env: Record<string, string> = {};
 
 async function pods(): Promise<PodRow[]> {
@@ -196,6 +198,7 @@ describe('walking skeleton in the browser', () => {
 
   it('restarts a container killed with docker', async () => {
     const [p] = await running();
+    restarted = p?.name ?? '';
     const host = p?.node as string;
     const id = (await lab.dockerOn(host, ['ps', '-q', '--filter', `label=io.skiff.pod.name=${p?.name}`, '--filter', 'label=io.skiff.container.name=web'])).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]+$/);
@@ -206,11 +209,16 @@ describe('walking skeleton in the browser', () => {
     }, 60_000);
   });
 
-  it("shows a pod's live logs in the UI", async () => {
-    const [p] = await running();
-    await page.getByTestId(`pod-default-${p?.name}`).click();
+  it("shows a pod's live logs in the UI, and how its container's last run ended", async () => {
+    await page.getByTestId(`pod-default-${restarted}`).click();
     await page.getByTestId('pod-details').waitFor();
-    await expect.poll(async () => page.getByTestId('log-view').innerText(), { timeout: 30_000 }).toContain(`serving ${p?.name}`);
+    await expect.poll(async () => page.getByTestId('log-view').innerText(), { timeout: 30_000 }).toContain(`serving ${restarted}`);
+    expect(await page.getByTestId('container-web').innerText()).toMatch(/Last run: Error, exit code 137/);
+    // The details panel narrows the canvas; the selected pod stays in sight.
+    await eventually('the selected pod inside the visible canvas', async () => {
+      const [pod, canvas] = await Promise.all([page.getByTestId(`pod-default-${restarted}`).boundingBox(), page.getByTestId('canvas').boundingBox()]);
+      return !!pod && !!canvas && pod.x >= canvas.x && pod.x + pod.width <= canvas.x + canvas.width && pod.y >= canvas.y && pod.y + pod.height <= canvas.y + canvas.height;
+    }, 10_000);
     await screenshot(page, 'skeleton-4-pod-logs');
     await page.getByTestId('side-panel-close').click();
   });

@@ -56,6 +56,7 @@ export function PodDetails({ podKey }: { podKey: string }) {
                   <ContainerState status={statuses.get(c.name)} />
                 </div>
                 <div className="muted small mono">{c.image}</div>
+                <ContainerWhy status={statuses.get(c.name)} />
               </li>
             ))}
           </ul>
@@ -85,6 +86,25 @@ function ContainerState({ status }: { status: ContainerStatus | undefined }) {
       <span className={`badge tone-bg-${tone}`}>{text}</span>
       <span className="muted small">restarts {status.restartCount}</span>
     </span>
+  );
+}
+
+/** Why a container is not running, and how its last run ended: what a user needs before the events. */
+function ContainerWhy({ status }: { status: ContainerStatus | undefined }) {
+  const waiting = status?.state?.waiting?.message;
+  const last = status?.lastState?.terminated;
+  if (!waiting && !last) return null;
+  return (
+    <div className="container-why small" data-testid="container-why">
+      {waiting && <div className="container-message">{waiting}</div>}
+      {last && (
+        <div className="muted">
+          Last run: {last.reason ?? 'Terminated'}, exit code {last.exitCode}
+          {last.finishedAt ? ` · finished ${age(last.finishedAt, Date.now())} ago` : ''}
+          {last.message ? ` · ${last.message}` : ''}
+        </div>
+      )}
+    </div>
   );
 }
 

@@ -19,6 +19,7 @@ import { groupId, podId, serviceId, UNSCHEDULED_ID, type SkiffEdge, type SkiffNo
 import { useApp, useServices } from '../store/context.js';
 import type { Selection } from '../store/slices.js';
 import { AutoFit, structureKey } from './AutoFit.js';
+import { RevealSelection } from './RevealSelection.js';
 import { DropResults } from './DropResults.js';
 import { EmptyCanvas } from './EmptyCanvas.js';
 
@@ -135,6 +136,7 @@ export function TopologyView() {
         colorMode="dark"
       >
         <AutoFit graphKey={structureKey(graph.nodes)} animate={podCount <= COMPACT_ABOVE_PODS} />
+        <RevealSelection selectedId={selectedId} />
         <Background variant={BackgroundVariant.Dots} gap={22} size={1.2} />
         <Controls showInteractive={false} />
         {graph.nodes.length > 0 && graph.nodes.length <= MINIMAP_UP_TO && <MiniMap pannable zoomable nodeColor={miniColor} maskColor="rgba(8, 11, 16, 0.7)" />}
