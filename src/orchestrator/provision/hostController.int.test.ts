@@ -15,6 +15,7 @@ import { SqliteStore } from '../store/SqliteStore.js';
 import { systemClock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
 import { agentPaths, runningPidScript, staleTunnelScript } from './agentFiles.js';
+import { loadCredentials } from './credentials.js';
 import { SshSession } from './ssh.js';
 import { fingerprintOfPublicKeyLine } from './fingerprint.js';
 import { startHostController } from './hostController.js';
@@ -231,6 +232,29 @@ describe('host controller on lab hosts', () => {
     expect(back.status?.steps?.find((s) => s.name === 'tunnel')?.message).toMatch(/^127\.0\.0\.1:16443 on the host leads to the API server/);
     expect(back.status?.steps?.find((s) => s.name === 'agent')?.message).toBe(`already running (pid ${agentPid}); left alone`);
     expect(await readStream(await dialers.dial('lab-w1', 10250))).toBe('kubelet lab-w1\n');
+  });
+
+  it('connects with a passphrase-protected key, its passphrase read from the Secret beside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-locked-key-'));
+    try {
+      const locked = join(dir, 'key');
+      writeFileSync(locked, readFileSync(lab.keyPath), { mode: 0o600 });
+      await run('ssh-keygen', ['-q', '-p', '-N', 'lab passphrase', '-f', locked]);
+      expect(readFileSync(locked, 'utf8')).not.toBe(readFileSync(lab.keyPath, 'utf8'));
+      const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64');
+      await client.create('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'locked-key', namespace: 'kube-system' }, data: { 'ssh-privatekey': b64(readFileSync(locked)), 'ssh-passphrase': b64('lab passphrase') } });
+      const spec = { address: '10.77.0.12', port: 22, user: 'root', useAgent: false, privateKeySecretRef: { namespace: 'kube-system', name: 'locked-key' } };
+      const creds = await loadCredentials(client, spec, {});
+      const session = await SshSession.connect({ ...spec, ...creds, readyTimeoutMs: 5_000, keepaliveIntervalMs: 0, keepaliveCountMax: 3 }, systemClock);
+      try {
+        expect((await session.exec('hostname')).stdout.trim()).toBe('lab-w2');
+      } finally {
+        session.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await client.delete('secrets', 'kube-system', 'locked-key').catch(() => undefined);
+    }
   });
 
   it('ends a stale session that holds the tunnel port, and only that one', async () => {

@@ -9,6 +9,8 @@ import { describeConnectError, HostKeyMismatchError, type ConnectTarget } from '
 
 export interface SshConnectOptions extends ConnectTarget {
   privateKey?: Buffer;
+  /** Decrypts `privateKey` when it is encrypted. */
+  passphrase?: string;
   /** Path of an ssh-agent socket (SSH_AUTH_SOCK). */
   agentSocket?: string;
   /** The trusted host key. Another key is refused; undefined accepts the key (the caller pins it). */
@@ -78,6 +80,7 @@ export class SshSession {
           port: o.port,
           username: o.user,
           privateKey: o.privateKey,
+          ...(o.passphrase ? { passphrase: o.passphrase } : {}),
           agent: o.agentSocket,
           readyTimeout: o.readyTimeoutMs,
           keepaliveInterval: o.keepaliveIntervalMs,

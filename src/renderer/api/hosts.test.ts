@@ -32,8 +32,19 @@ describe('add host', () => {
       '/k8s/api/v1/namespaces/kube-system/secrets/skiff-host-lab-1',
     ]);
     expect(calls[0]?.body).toMatchObject({ type: 'kubernetes.io/ssh-auth', stringData: { 'ssh-privatekey': KEY + '\n' } });
+    expect((calls[0]?.body.stringData as Record<string, string>)['ssh-passphrase']).toBeUndefined();
     expect(calls[1]?.body).toMatchObject({ spec: { address: '10.0.0.2', port: 22, user: 'root', useAgent: false, privateKeySecretRef: { namespace: 'kube-system', name: 'skiff-host-lab-1' } } });
     expect(calls[2]?.body).toMatchObject({ metadata: { ownerReferences: [{ kind: 'Host', name: 'lab-1', uid: 'u-1' }] } });
+  });
+
+  it("keeps an encrypted key's passphrase beside it in the Secret", async () => {
+    const bodies: Record<string, unknown>[] = [];
+    const fetchFn: FetchFn = async (url, init) => {
+      bodies.push(JSON.parse(String(init?.body)) as Record<string, unknown>);
+      return new Response(JSON.stringify(url.includes('/hosts/') ? { ...bodies.at(-1), metadata: { name: 'lab-1', uid: 'u-1' } } : bodies.at(-1)), { status: 201 });
+    };
+    await addHost(new KubeApi(fetchFn), { ...input, passphrase: 'open sesame' });
+    expect(bodies[0]).toMatchObject({ stringData: { 'ssh-privatekey': KEY + '\n', 'ssh-passphrase': 'open sesame' } });
   });
 
   it('with ssh-agent sends no Secret; an invalid form sends nothing', async () => {

@@ -13,6 +13,8 @@ export interface AddHostInput {
   user: string;
   /** PEM/OpenSSH private key; ignored when `useAgent`. */
   privateKey: string;
+  /** The key's passphrase, when it is encrypted (kept in the same Secret). */
+  passphrase?: string;
   useAgent: boolean;
 }
 
@@ -64,7 +66,7 @@ export async function addHost(api: KubeApi, input: AddHostInput): Promise<AddHos
     kind: 'Secret',
     metadata: { name: secretName, namespace: 'kube-system', labels: { 'skiff.dev/host': input.name }, ...extra },
     type: 'kubernetes.io/ssh-auth',
-    stringData: { 'ssh-privatekey': input.privateKey.trim() + '\n' },
+    stringData: { 'ssh-privatekey': input.privateKey.trim() + '\n', ...(input.passphrase ? { 'ssh-passphrase': input.passphrase } : {}) },
   });
   if (!input.useAgent) await api.apply(secret());
   const spec: HostSpec = { address: input.address.trim(), port: input.port, user: input.user.trim(), useAgent: input.useAgent };

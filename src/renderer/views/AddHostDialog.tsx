@@ -15,7 +15,7 @@ interface Submitted {
 /** Add a worker over SSH: the form, then the host's provisioning steps as they stream. */
 export function AddHostDialog() {
   const { api, store } = useServices();
-  const [form, setForm] = useState({ name: '', address: '', port: '22', user: 'root', privateKey: '', useAgent: false });
+  const [form, setForm] = useState({ name: '', address: '', port: '22', user: 'root', privateKey: '', passphrase: '', useAgent: false });
   const [nameTouched, setNameTouched] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; causes: StatusCause[] } | null>(null);
@@ -24,7 +24,7 @@ export function AddHostDialog() {
   const close = useCallback(() => store.getState().openDialog(null), [store]);
 
   const name = nameTouched ? form.name : hostNameFromAddress(form.address);
-  const input: AddHostInput = { name, address: form.address, port: Number(form.port), user: form.user, privateKey: form.privateKey, useAgent: form.useAgent };
+  const input: AddHostInput = { name, address: form.address, port: Number(form.port), user: form.user, privateKey: form.privateKey, ...(form.passphrase ? { passphrase: form.passphrase } : {}), useAgent: form.useAgent };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -106,6 +106,12 @@ export function AddHostDialog() {
               data-testid="add-host-key"
             />
             <span className="muted small">Stored as Secret kube-system/skiff-host-{name || '…'}.</span>
+          </label>
+        )}
+        {!form.useAgent && (
+          <label className="field">
+            Key passphrase
+            <input type="password" autoComplete="off" value={form.passphrase} onChange={(e) => setForm({ ...form, passphrase: e.target.value })} placeholder="only if the key is encrypted" data-testid="add-host-passphrase" />
           </label>
         )}
         {error && (
