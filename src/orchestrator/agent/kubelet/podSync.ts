@@ -40,12 +40,15 @@ export class PodSyncer {
   /** Syncs a live pod; returns the ms after which it wants to run again (back-off), if any. */
   async sync(pod: Pod): Promise<number | undefined> {
     const phase = pod.status?.phase;
-    const observed = await this.observe(pod);
-    // A finished pod never runs again; its containers stay for their logs until the pod is deleted.
+    // A finished pod never runs again: its sandbox stops; its containers stay for their logs until
+    // the pod is deleted. (One list, no inspects: finished pods are synced on every resync.)
     if (phase === 'Succeeded' || phase === 'Failed') {
-      for (const s of observed.sandboxes) if (s.running) await this.d.runtime.stop(s.id, 0);
+      const m = pod.metadata;
+      const sandboxes = await this.d.runtime.list({ ...nodeSelector(this.d.nodeName), [LABELS.podUid]: m.uid ?? '', [LABELS.sandbox]: 'true' });
+      for (const s of sandboxes) if (s.state === 'running') await this.d.runtime.stop(s.id, 0);
       return undefined;
     }
+    const observed = await this.observe(pod);
     const groups = groupInstances(observed.instances);
     const waiting = new Map<string, ContainerStateWaiting>();
     let requeue: number | undefined;
@@ -99,7 +102,7 @@ export class PodSyncer {
       this.crashBackoff.next(key, clock.now());
       if (id) await runtime.remove(id).catch(() => undefined);
       recorder.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorMessage(e)}`);
-      later(10_000);
+      later(this.crashBackoff.remainingSinceUpdate(key));
       return { acted: !!id };
     }
   }
