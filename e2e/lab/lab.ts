@@ -5,6 +5,7 @@ import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../../src/orchestrator/agent/
 import { createKey, removeKey } from './keys.js';
 import { allowLabToPods, bridgeDown, bridgeUp, hostNetDown, hostNetUp, labNetnsPresent, linkUp, netnsExists, setLink } from './network.js';
 import { BRIDGE, defaultLabDir, hostIndex, hostNames, MAX_HOSTS, type HostNames } from './paths.js';
+import { acquireLabLock } from './lock.js';
 import { killPidFile, LabError, run, type RunResult } from './run.js';
 
 /** The image every lab engine has (imported locally: no registry is reachable). */
@@ -37,7 +38,8 @@ export interface CreateLabOptions {
 /**
  * N hosts on this machine (reference/lab.md): each a network namespace on bridge lab0 with its own
  * address, hostname, Docker engine and sshd, reachable as root with `keyPath`. `dispose` tears it
- * down. One lab per machine: creating one first removes whatever a previous (crashed) run left.
+ * down. One lab per machine: `createLab` waits for the machine-wide lab lock (lock.ts), then removes
+ * whatever a previous (crashed) run left.
  */
 export interface Lab {
   dir: string;
@@ -93,6 +95,16 @@ export async function createLab(opts: CreateLabOptions): Promise<Lab> {
   const log = opts.log ?? (() => {});
   if (!Number.isInteger(opts.hosts) || opts.hosts < 1 || opts.hosts > MAX_HOSTS) throw new LabError(`a lab has 1..${MAX_HOSTS} hosts, not ${opts.hosts}`);
   await checkPrerequisites();
+  const release = await acquireLabLock(log);
+  try {
+    return await buildLab(dir, opts, log, release);
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+async function buildLab(dir: string, opts: CreateLabOptions, log: (msg: string) => void, release: () => void): Promise<Lab> {
   await destroyLab(dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const hostOptions = opts.hostOptions ?? {};
@@ -115,20 +127,20 @@ export async function createLab(opts: CreateLabOptions): Promise<Lab> {
         log(`${h.name}: ready`);
       }),
     );
-    return labHandle(dir, keyPath, names);
+    return labHandle(dir, keyPath, names, release);
   } catch (e) {
     await destroyLab(dir).catch(() => {});
     throw e;
   }
 }
 
-function labHandle(dir: string, keyPath: string, names: HostNames[]): Lab {
+function labHandle(dir: string, keyPath: string, names: HostNames[], release: () => void = () => {}): Lab {
   return {
     dir,
     keyPath,
     user: 'root',
     hosts: names.map((h) => ({ name: h.name, index: h.n, ip: h.ip, netns: h.netns, dockerSocket: h.dockerSocket, sshPort: 22, podCidr: h.podCidr })),
-    dispose: () => destroyLab(dir),
+    dispose: () => destroyLab(dir).finally(release),
     stopHost: (name, o) => stopHost(name, { dir, hard: o?.hard }),
     startHost: (name) => startHost(name, dir),
     partition: (name) => partition(name, dir),
