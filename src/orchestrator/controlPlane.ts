@@ -10,7 +10,7 @@ import { ApiServer } from './apiserver/ApiServer.js';
 import { issueNodeToken, TokenAuthenticator } from './apiserver/auth.js';
 import { createApiHandler, type Handler } from './apiserver/handler.js';
 import { writeKubeconfig } from './apiserver/kubeconfig.js';
-import { NodeDialers } from './apiserver/nodeDialer.js';
+import { NodeDialers } from './client/nodeDialer.js';
 import { ensurePki } from './apiserver/pki.js';
 import { Registry } from './apiserver/registry.js';
 import { LocalClient } from './client/LocalClient.js';

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpClient } from '../client/HttpClient.js';
 import type { Client } from '../client/types.js';
-import { EventRecorder } from '../controllers/events.js';
+import { EventRecorder } from '../client/events.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
 import { parseAgentConfig, type AgentConfig } from './config.js';

@@ -17,7 +17,7 @@ import {
 import { parseBody, readBody, sendError, sendJson } from './http.js';
 import { reviewResource, selfSubjectAccessReview, selfSubjectReview } from './selfSubjectReview.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
-import type { NodeDialer } from './nodeDialer.js';
+import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry, RequestContext } from './registry.js';
 import { parseResourcePath } from './routes.js';
 import { serveBinding, serveLog, serveScale } from './subresources.js';

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { errors } from '../api/errors.js';
 import type { KubeObject, Node } from '../api/types.js';
-import type { NodeDialer } from './nodeDialer.js';
+import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry } from './registry.js';
 
 /** The kubelet API port when a Node does not say (`status.daemonEndpoints.kubeletEndpoint.Port`). */

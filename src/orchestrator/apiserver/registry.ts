@@ -7,8 +7,9 @@ import { matches, matchesFields, parseFieldSelector, parseLabelSelector } from '
 import type { Condition, KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
 import { decodeError, pruneUnknownFields, validate, validateUpdate } from '../api/validation.js';
 import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from '../client/types.js';
-import { StoreConflict, StoreKeyExists, StoreNotFound, type Disposable, type Store, type StoreEntry } from '../store/types.js';
+import { StoreConflict, StoreKeyExists, StoreNotFound, type Store, type StoreEntry } from '../store/types.js';
 import { isoTime, type Clock } from '../util/clock.js';
+import type { Disposable } from '../util/disposable.js';
 import { sentManagedFields, serverSideApply, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { watchResource } from './registryWatch.js';
 import { ServiceAllocator } from './serviceAllocator.js';

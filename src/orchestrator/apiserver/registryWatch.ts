@@ -2,7 +2,8 @@ import { errors } from '../api/errors.js';
 import { matches, matchesFields, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
 import type { KubeObject, Status, WatchEvent } from '../api/types.js';
 import type { WatchOptions } from '../client/types.js';
-import { StoreCompacted, type Disposable, type Store, type StoreEntry, type StoreEvent } from '../store/types.js';
+import type { Disposable } from '../util/disposable.js';
+import { StoreCompacted, type Store, type StoreEntry, type StoreEvent } from '../store/types.js';
 
 export interface WatchSource {
   store: Store;

@@ -5,7 +5,7 @@ import type { KubeObject, LabelSelector, Pod } from '../api/types.js';
 import { mergePatch } from '../api/patch/mergePatch.js';
 import type { Clock } from '../util/clock.js';
 import { connectToKubelet } from './kubeletConnection.js';
-import type { NodeDialer } from './nodeDialer.js';
+import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry } from './registry.js';
 import type { ResourceRoute } from './routes.js';
 import { parseBody, readBody, sendJson } from './http.js';

@@ -1,4 +1,5 @@
 import type { Clock } from '../util/clock.js';
+import { Backoff } from './Backoff.js';
 import type { Logger } from '../util/logger.js';
 
 export type Reconcile = (key: string) => Promise<void>;
@@ -14,16 +15,18 @@ export class RequeueAfter extends Error {
  * A deduplicating work queue with per-key exponential backoff, as client-go's rate-limited queue:
  * a key is never processed by two workers at once; adding a key that is queued is a no-op; adding
  * one that is being processed marks it dirty, and it runs again once the current run ends.
- * A reconcile that throws is retried after 5ms * 2^failures (capped at `maxBackoffMs`); success
- * resets the key's backoff.
+ * A reconcile that throws is retried after the key's `Backoff` delay (by default 10 ms, doubling up
+ * to `maxBackoffMs`); success resets the key's backoff.
  */
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly dirty = new Set<string>();
-  private readonly failures = new Map<string, number>();
+  private readonly backoff: Backoff;
   private readonly timers = new Map<string, () => void>();
+  /** When each key that failed is due to be retried (clock ms). */
+  private readonly retryDue = new Map<string, number>();
   private active = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -34,8 +37,11 @@ export class WorkQueue {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly workers = 2,
-    private readonly maxBackoffMs = 60_000,
-  ) {}
+    maxBackoffMs = 60_000,
+    initialBackoffMs = 10,
+  ) {
+    this.backoff = new Backoff(clock, initialBackoffMs, maxBackoffMs);
+  }
 
   add(key: string): void {
     if (this.stopped) return;
@@ -53,11 +59,20 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.stopped) return;
     this.timers.get(key)?.();
+    this.retryDue.delete(key);
     const cancel = this.clock.setTimeout(() => {
       this.timers.delete(key);
+      this.retryDue.delete(key);
       this.add(key);
     }, ms);
     this.timers.set(key, cancel);
+  }
+
+  /** Earliest time (clock ms) a failed key is due to be retried, if any (tests fast-forward to it). */
+  nextRetryAt(): number | undefined {
+    let min: number | undefined;
+    for (const t of this.retryDue.values()) if (min === undefined || t < min) min = t;
+    return min;
   }
 
   len(): number {
@@ -74,6 +89,7 @@ export class WorkQueue {
     this.stopped = true;
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
+    this.retryDue.clear();
     this.queue.length = 0;
     this.queued.clear();
   }
@@ -92,17 +108,17 @@ export class WorkQueue {
   private async run(key: string): Promise<void> {
     try {
       await this.reconcile(key);
-      this.failures.delete(key);
+      this.backoff.reset(key);
     } catch (e) {
       if (e instanceof RequeueAfter) {
-        this.failures.delete(key);
+        this.backoff.reset(key);
         this.addAfter(key, e.ms);
       } else {
-        const n = (this.failures.get(key) ?? 0) + 1;
-        this.failures.set(key, n);
-        const delay = Math.min(this.maxBackoffMs, 5 * 2 ** n);
-        this.log.debug('reconcile failed; requeue', { queue: this.name, key, attempt: n, delay, error: e instanceof Error ? e.message : String(e) });
+        this.backoff.next(key, this.clock.now());
+        const delay = this.backoff.current(key);
+        this.log.debug('reconcile failed; requeue', { queue: this.name, key, delay, error: e instanceof Error ? e.message : String(e) });
         this.addAfter(key, delay);
+        this.retryDue.set(key, this.clock.now() + delay);
       }
     } finally {
       this.processing.delete(key);

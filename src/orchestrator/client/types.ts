@@ -1,3 +1,4 @@
+import type { PatchType } from '../api/patch/index.js';
 import type { KubeList, KubeObject, WatchEvent } from '../api/types.js';
 
 /** Options of a list or watch, as the REST query string carries them. */
@@ -16,7 +17,7 @@ export interface WatchOptions extends ListOptions {
   allowWatchBookmarks?: boolean;
 }
 
-export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
+export type { PatchType } from '../api/patch/index.js';
 
 export interface DeleteOptions {
   propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Deployment, ReplicaSet } from '../api/types.js';
 import { deploymentComplete } from './deploymentstatus.js';
 import { HASH_LABEL, REVISION } from './deploymentutil.js';
-import { controllerRef, isPodActive, isPodReady } from './podutil.js';
+import { controllerRef, isPodActive, isPodReady } from '../api/podutil.js';
 import { controllerFixture, type ControllerFixture } from './testkit.js';
 
 function deployment(replicas: number, image = 'local/web:1', spec: Partial<Deployment['spec']> = {}): Deployment {

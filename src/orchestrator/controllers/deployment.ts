@@ -1,13 +1,13 @@
 import { objectKey } from '../api/resources.js';
 import { fromLabelSelector, selectorMatches } from '../api/selectors.js';
 import type { Deployment, Pod, ReplicaSet } from '../api/types.js';
-import type { ControllerContext } from './context.js';
+import type { ControllerContext } from '../client/controllerContext.js';
 import { DeploymentSync } from './deploymentrollout.js';
 import { calculateStatus, deploymentComplete, pausedCondition, updateProgress } from './deploymentstatus.js';
 import { isRollingUpdate, maxSurge, maxUnavailable } from './deploymentutil.js';
 import { claim } from './ownership.js';
-import { changedBeyondStatus, controllerRef, deepEqual } from './podutil.js';
-import { InvalidSpec, runLoop, type ControllerLoop } from './runner.js';
+import { changedBeyondStatus, controllerRef, deepEqual } from '../api/podutil.js';
+import { InvalidSpec, runLoop, type ControllerLoop } from '../client/runner.js';
 
 const COMPONENT = 'deployment-controller';
 

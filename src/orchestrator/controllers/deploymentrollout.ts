@@ -2,13 +2,13 @@ import { isAlreadyExists, isNotFound } from '../api/errors.js';
 import type { Deployment, Pod, ReplicaSet } from '../api/types.js';
 import type { Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder } from '../client/events.js';
 import { setDeploymentCondition, FOUND_NEW_RS, NEW_RS_CREATED } from './deploymentstatus.js';
 import {
   byAge, DESIRED_REPLICAS, HASH_LABEL, isRollingUpdate, MAX_REPLICAS, maxSurge, maxUnavailable, replicasOf, REVISION, revisionOf,
   rsAnnotations, rsReplicas, sumSpec, sumStatus, templateHash, templatesEqual,
 } from './deploymentutil.js';
-import { controllerRef, isPodTerminal, newControllerRef } from './podutil.js';
+import { controllerRef, isPodTerminal, newControllerRef } from '../api/podutil.js';
 
 export interface RolloutDeps {
   client: Client;

@@ -1,5 +1,5 @@
 import type { Deployment, PodTemplateSpec, ReplicaSet } from '../api/types.js';
-import { canonicalJson } from './podutil.js';
+import { canonicalJson } from '../api/podutil.js';
 
 /** Annotations the deployment controller writes, with their Kubernetes names. */
 export const REVISION = 'deployment.kubernetes.io/revision';

@@ -2,9 +2,9 @@ import { isAlreadyExists, isNotFound } from '../api/errors.js';
 import { objectKey } from '../api/resources.js';
 import { matches, fromLabelSelector } from '../api/selectors.js';
 import type { EndpointAddress, EndpointPort, Endpoints, EndpointSubset, Pod, Service, ServicePort } from '../api/types.js';
-import type { ControllerContext } from './context.js';
-import { deepEqual, isPodReady, isPodTerminal } from './podutil.js';
-import { runLoop, type ControllerLoop } from './runner.js';
+import type { ControllerContext } from '../client/controllerContext.js';
+import { deepEqual, isPodReady, isPodTerminal } from '../api/podutil.js';
+import { runLoop, type ControllerLoop } from '../client/runner.js';
 
 const COMPONENT = 'endpoint-controller';
 

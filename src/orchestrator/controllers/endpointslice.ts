@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { isAlreadyExists, isNotFound } from '../api/errors.js';
 import { objectKey } from '../api/resources.js';
 import type { EndpointAddress, Endpoints, EndpointSubset, KubeObject, Service } from '../api/types.js';
-import type { ControllerContext } from './context.js';
-import { deepEqual } from './podutil.js';
-import { runLoop, type ControllerLoop } from './runner.js';
+import type { ControllerContext } from '../client/controllerContext.js';
+import { deepEqual } from '../api/podutil.js';
+import { runLoop, type ControllerLoop } from '../client/runner.js';
 
 const COMPONENT = 'endpointslice-controller';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Deployment, KubeObject, ReplicaSet } from '../api/types.js';
-import { controllerRef } from './podutil.js';
+import { controllerRef } from '../api/podutil.js';
 import { controllerFixture, type ControllerFixture } from './testkit.js';
 
 const deployment: Deployment = {

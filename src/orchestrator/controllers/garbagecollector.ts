@@ -2,8 +2,8 @@ import { isConflict, isNotFound } from '../api/errors.js';
 import { objectKey, RESOURCES, resourceForKind } from '../api/resources.js';
 import type { KubeObject, OwnerReference } from '../api/types.js';
 import type { Informer } from '../client/Informer.js';
-import type { ControllerContext } from './context.js';
-import { runLoop, type ControllerLoop } from './runner.js';
+import type { ControllerContext } from '../client/controllerContext.js';
+import { runLoop, type ControllerLoop } from '../client/runner.js';
 
 const COMPONENT = 'garbage-collector';
 

@@ -2,17 +2,17 @@ import type { Client } from '../client/types.js';
 import { createScheduler, type SchedulerOptions } from '../scheduler/scheduler.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import type { ControllerContext } from './context.js';
+import type { ControllerContext } from '../client/controllerContext.js';
 import { startDeploymentController } from './deployment.js';
 import { startEndpointsController } from './endpoints.js';
 import { startEndpointSliceController } from './endpointslice.js';
-import { EventRecorder } from './events.js';
+import { EventRecorder } from '../client/events.js';
 import { startGarbageCollector, type GarbageCollectorOptions } from './garbagecollector.js';
-import { SharedInformers } from './informers.js';
+import { SharedInformers } from '../client/SharedInformers.js';
 import { startNamespaceController, type NamespaceOptions } from './namespace.js';
 import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle.js';
 import { startReplicaSetController } from './replicaset.js';
-import type { ControllerLoop } from './runner.js';
+import type { ControllerLoop } from '../client/runner.js';
 
 export type ControllerName = 'deployment' | 'replicaset' | 'endpoints' | 'endpointslice' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'scheduler';
 

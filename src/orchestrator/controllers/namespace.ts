@@ -1,8 +1,8 @@
 import { isConflict, isNotFound } from '../api/errors.js';
 import { RESOURCES } from '../api/resources.js';
 import type { Namespace } from '../api/types.js';
-import type { ControllerContext } from './context.js';
-import { runLoop, type ControllerLoop } from './runner.js';
+import type { ControllerContext } from '../client/controllerContext.js';
+import { runLoop, type ControllerLoop } from '../client/runner.js';
 
 const COMPONENT = 'namespace-controller';
 export const NAMESPACE_FINALIZER = 'kubernetes';

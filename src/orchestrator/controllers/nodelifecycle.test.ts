@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Deployment, Node, Pod } from '../api/types.js';
-import { getCondition, isPodActive, isPodReady } from './podutil.js';
+import { getCondition, isPodActive, isPodReady } from '../api/podutil.js';
 import { controllerFixture, type ControllerFixture } from './testkit.js';
 
 const GRACE = 20_000;

@@ -1,10 +1,10 @@
 import { isConflict, isNotFound } from '../api/errors.js';
 import type { Condition, Node, Pod, Taint } from '../api/types.js';
-import { findToleration, TAINT_NOT_READY, TAINT_UNREACHABLE } from '../scheduler/taints.js';
+import { findToleration, TAINT_NOT_READY, TAINT_UNREACHABLE } from '../api/taints.js';
 import { isoTime } from '../util/clock.js';
-import type { ControllerContext } from './context.js';
-import { getCondition, isPodTerminal, setCondition } from './podutil.js';
-import { runLoop, type ControllerLoop } from './runner.js';
+import type { ControllerContext } from '../client/controllerContext.js';
+import { getCondition, isPodTerminal, setCondition } from '../api/podutil.js';
+import { runLoop, type ControllerLoop } from '../client/runner.js';
 
 const COMPONENT = 'node-controller';
 /** The kubelet's conditions, all turned Unknown when it goes silent (as Kubernetes does). */

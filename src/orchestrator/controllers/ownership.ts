@@ -2,7 +2,7 @@ import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import type { Client } from '../client/types.js';
 import type { Logger } from '../util/logger.js';
-import { controllerRef, newControllerRef } from './podutil.js';
+import { controllerRef, newControllerRef } from '../api/podutil.js';
 
 export interface ClaimOptions<T extends KubeObject> {
   client: Client;

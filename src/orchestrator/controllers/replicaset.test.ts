@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Pod, ReplicaSet } from '../api/types.js';
-import { controllerRef, isPodActive } from './podutil.js';
+import { controllerRef, isPodActive } from '../api/podutil.js';
 import { controllerFixture, type ControllerFixture } from './testkit.js';
 
 function rs(name: string, replicas: number, extra: Partial<ReplicaSet['spec']> = {}): ReplicaSet {

@@ -3,11 +3,11 @@ import { objectKey } from '../api/resources.js';
 import { fromLabelSelector, matches, selectorMatches } from '../api/selectors.js';
 import type { Condition, Pod, ReplicaSet, ReplicaSetStatus } from '../api/types.js';
 import { isoTime } from '../util/clock.js';
-import type { ControllerContext } from './context.js';
+import type { ControllerContext } from '../client/controllerContext.js';
 import { Expectations } from './expectations.js';
 import { claim } from './ownership.js';
-import { changedBeyondStatus, controllerRef, deepEqual, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, newControllerRef } from './podutil.js';
-import { InvalidSpec, runLoop, type ControllerLoop } from './runner.js';
+import { changedBeyondStatus, controllerRef, deepEqual, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, newControllerRef } from '../api/podutil.js';
+import { InvalidSpec, runLoop, type ControllerLoop } from '../client/runner.js';
 
 const COMPONENT = 'replicaset-controller';
 /** Most pods created or deleted in one reconcile, as Kubernetes' burstReplicas. */

@@ -4,7 +4,7 @@ import { memoryCluster } from '../testing/memoryCluster.js';
 import { flush, isoTime } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { startControllers, type ControllerManagerOptions } from './manager.js';
-import { getCondition, setCondition } from './podutil.js';
+import { getCondition, setCondition } from '../api/podutil.js';
 
 export interface NodeSpecForTest {
   cpu?: string;

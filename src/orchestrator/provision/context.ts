@@ -1,4 +1,4 @@
-import type { NodeDialers } from '../apiserver/nodeDialer.js';
+import type { NodeDialers } from '../client/nodeDialer.js';
 import type { Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';

@@ -8,7 +8,7 @@ import { createLab, type Lab } from '../../../e2e/lab/lab.js';
 import { run } from '../../../e2e/lab/run.js';
 import type { KubeEvent } from '../api/types.js';
 import { issueNodeToken } from '../apiserver/auth.js';
-import { NodeDialers } from '../apiserver/nodeDialer.js';
+import { NodeDialers } from '../client/nodeDialer.js';
 import { Registry } from '../apiserver/registry.js';
 import { LocalClient } from '../client/LocalClient.js';
 import { SqliteStore } from '../store/SqliteStore.js';

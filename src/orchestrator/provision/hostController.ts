@@ -1,11 +1,12 @@
 import { isConflict, isNotFound } from '../api/errors.js';
 import { Informer } from '../client/Informer.js';
-import { EventRecorder } from '../controllers/events.js';
-import { RequeueAfter, WorkQueue } from '../client/WorkQueue.js';
+import { Backoff } from '../client/Backoff.js';
+import { EventRecorder } from '../client/events.js';
+import { runLoop, type ControllerLoop } from '../client/runner.js';
 import type { Logger } from '../util/logger.js';
 import { DEFAULT_TUNNEL_PORT } from './agentFiles.js';
 import { DEFAULT_TIMING, type ProvisionCtx, type ProvisionEnv, type Timing } from './context.js';
-import { backoffMs, conditionTrue } from './plan.js';
+import { conditionTrue } from './plan.js';
 import { provisionHost } from './provision.js';
 import { connectHost } from './provisionSteps.js';
 import { removeHost } from './removal.js';
@@ -50,9 +51,10 @@ class HostController {
   private readonly env: ProvisionEnv;
   private readonly log: Logger;
   private readonly informer: Informer<Host>;
-  private readonly queue: WorkQueue;
+  private readonly queue: ControllerLoop;
   private readonly live = new Map<string, Live>();
-  private readonly failures = new Map<string, number>();
+  /** Provisioning failures and lost connections, per host: SSH retries wait seconds, not milliseconds. */
+  private readonly backoff: Backoff;
   private readonly retryAt = new Map<string, { at: number; specKey: string }>();
   private readonly running = new Map<string, AbortController>();
   private readonly removalTries = new Map<string, number>();
@@ -70,20 +72,22 @@ class HostController {
     };
     this.events = new EventRecorder({ client: deps.client, clock: deps.clock, log: this.log, component: 'host-controller' });
     this.informer = new Informer<Host>(deps.client, 'hosts', deps.clock, this.log);
+    const { retryBaseMs, retryMaxMs } = this.env.timing;
+    this.backoff = new Backoff(deps.clock, retryBaseMs, retryMaxMs);
     // Provisioning waits on the network; enough workers that one slow host does not hold up the rest.
-    this.queue = new WorkQueue('hosts', (key) => this.guarded(key), deps.clock, this.log, 8);
+    this.queue = runLoop('hosts', (key) => this.reconcile(key), { clock: deps.clock, log: this.log, workers: 8, initialBackoffMs: retryBaseMs, maxBackoffMs: retryMaxMs });
   }
 
   start(): void {
     this.informer.addHandlers({
-      onAdd: (h) => this.queue.add(h.metadata.name as string),
+      onAdd: (h) => this.queue.enqueue(h.metadata.name as string),
       onUpdate: (old, h) => {
         const name = h.metadata.name as string;
         // A run for an outdated spec, or for a host being deleted, stops at its next step.
         if (h.metadata.deletionTimestamp || old.metadata.generation !== h.metadata.generation) this.running.get(name)?.abort();
-        this.queue.add(name);
+        this.queue.enqueue(name);
       },
-      onDelete: (h) => this.queue.add(h.metadata.name as string),
+      onDelete: (h) => this.queue.enqueue(h.metadata.name as string),
     });
     this.informer.start();
   }
@@ -96,19 +100,6 @@ class HostController {
     for (const name of [...this.live.keys()]) this.drop(name);
     // Cancelled runs end at their next step (an SSH handshake in progress within connectTimeoutMs).
     await this.queue.idle();
-  }
-
-  /** Any error requeues with this controller's backoff (seconds, not the queue's milliseconds): SSH retries are slow. */
-  private async guarded(name: string): Promise<void> {
-    try {
-      await this.reconcile(name);
-    } catch (e) {
-      if (e instanceof RequeueAfter || this.disposed) throw e;
-      const n = (this.failures.get(name) ?? 0) + 1;
-      this.failures.set(name, n);
-      this.log.warn('reconcile failed', { host: name, attempt: n, error: e instanceof Error ? e.message : String(e) });
-      throw new RequeueAfter(backoffMs(n, this.env.timing.retryBaseMs, this.env.timing.retryMaxMs));
-    }
   }
 
   private async reconcile(name: string): Promise<void> {
@@ -165,7 +156,7 @@ class HostController {
       await provisionHost(ctx);
       const l: Live = { session: ctx.session as SshSession, specKey, nodeName: ctx.nodeName as string, dialer: ctx.dialer };
       this.live.set(name, l);
-      this.failures.delete(name);
+      this.backoff.reset(name);
       this.retryAt.delete(name);
       this.log.info('host ready', { host: name, node: l.nodeName });
       if (ctx.firstTime) this.events.record(host, 'Normal', 'Provisioned', `joined the cluster as node ${l.nodeName}`);
@@ -181,11 +172,10 @@ class HostController {
   }
 
   private scheduleRetry(name: string, specKey: string): void {
-    const n = (this.failures.get(name) ?? 0) + 1;
-    this.failures.set(name, n);
-    const delay = backoffMs(n, this.env.timing.retryBaseMs, this.env.timing.retryMaxMs);
+    this.backoff.next(name, this.env.clock.now());
+    const delay = this.backoff.current(name);
     this.retryAt.set(name, { at: this.env.clock.now() + delay, specKey });
-    this.queue.addAfter(name, delay);
+    this.queue.enqueueAfter(name, delay);
   }
 
   /** The SSH connection dropped: the agent keeps running; reconnect with backoff and re-open tunnel and dialer. */
@@ -255,7 +245,7 @@ class HostController {
     }
     await this.removeFinalizer(name);
     this.removalTries.delete(name);
-    this.failures.delete(name);
+    this.backoff.reset(name);
     this.retryAt.delete(name);
     this.log.info('host removed', { host: name, node: nodeName });
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, nodeReadySince, planAgentAction, planSteps, PROVISION_STEPS, REMOVAL_STEPS, setCondition, updateStep } from './plan.js';
+import { nodeReadySince, planAgentAction, planSteps, PROVISION_STEPS, REMOVAL_STEPS, setCondition, updateStep } from './plan.js';
 
 const T1 = '2026-01-01T00:00:01Z';
 const T2 = '2026-01-01T00:00:02Z';
@@ -56,13 +56,6 @@ describe('planAgentAction', () => {
     [{ running: true, filesChanged: false }, 'keep'],
     [{ running: true, filesChanged: true }, 'restart'],
   ] as const)('%j -> %s', (input, want) => expect(planAgentAction(input)).toBe(want));
-});
-
-describe('backoffMs', () => {
-  it('doubles from the base up to the cap', () => {
-    expect([1, 2, 3, 4, 10].map((n) => backoffMs(n, 1000, 5000))).toEqual([1000, 2000, 4000, 5000, 5000]);
-    expect(backoffMs(0, 1000, 5000)).toBe(1000);
-  });
 });
 
 describe('nodeReadySince', () => {

@@ -3,7 +3,7 @@ import type { HostPhase, HostStep, StepState } from './types.js';
 
 /**
  * Pure pieces of the host controller's planning: the step lists the UI shows, step and condition
- * transitions, what to do with an agent, and the retry backoff.
+ * transitions, and what to do with an agent.
  */
 
 export interface StepDef {
@@ -74,11 +74,6 @@ export function conditionTrue(conds: readonly Condition[] | undefined, type: str
 export function planAgentAction(a: { running: boolean; filesChanged: boolean }): 'keep' | 'start' | 'restart' {
   if (!a.running) return 'start';
   return a.filesChanged ? 'restart' : 'keep';
-}
-
-/** Retry delay after `failures` consecutive failures (1, 2, 4, … `baseMs`, capped at `maxMs`). */
-export function backoffMs(failures: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
 }
 
 /** True when a Node's Ready condition is True with a heartbeat no older than `sinceMs` (second precision). */

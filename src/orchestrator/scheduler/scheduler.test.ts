@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Container, Pod, PodSpec } from '../api/types.js';
-import { getCondition } from '../controllers/podutil.js';
+import { getCondition } from '../api/podutil.js';
 import { controllerFixture, type ControllerFixture, type NodeSpecForTest } from '../controllers/testkit.js';
 import { NODE_REASONS_ANNOTATION } from './scheduler.js';
 

@@ -1,10 +1,10 @@
+import type { Disposable } from '../util/disposable.js';
 import Database from 'better-sqlite3';
 import {
   StoreCompacted,
   StoreConflict,
   StoreKeyExists,
   StoreNotFound,
-  type Disposable,
   type Store,
   type StoreEntry,
   type StoreEvent,

@@ -1,3 +1,4 @@
+import type { Disposable } from '../util/disposable.js';
 /**
  * The datastore contract: an MVCC key-value log in the manner of etcd (and of k3s's kine on SQLite).
  *
@@ -36,10 +37,6 @@ export interface Store {
   /** Drops history at or below `revision` (never the live value of a key). */
   compact(revision: number): Promise<void>;
   close(): void;
-}
-
-export interface Disposable {
-  dispose(): void;
 }
 
 export interface StoreEntry {

@@ -1,9 +1,11 @@
 import { objectKey, splitKey } from '../../api/resources.js';
 import type { Pod } from '../../api/types.js';
 import { Informer } from '../../client/Informer.js';
-import { RequeueAfter, WorkQueue } from '../../client/WorkQueue.js';
+import { runLoop, type ControllerLoop } from '../../client/runner.js';
+import { RequeueAfter } from '../../client/WorkQueue.js';
 import { isSandbox } from '../net/sandbox.js';
-import { LABELS, type Disposable } from '../runtime/types.js';
+import type { Disposable } from '../../util/disposable.js';
+import { LABELS } from '../runtime/types.js';
 import { nodeSelector } from './containers.js';
 import { PodSyncer } from './podSync.js';
 import type { KubeletDeps } from './types.js';
@@ -26,7 +28,7 @@ export interface KubeletOptions {
 export class Kubelet {
   readonly pods: Informer<Pod>;
   readonly syncer: PodSyncer;
-  private readonly queue: WorkQueue;
+  private readonly queue: ControllerLoop;
   private readonly disposables: (() => void)[] = [];
   private started = false;
 
@@ -37,13 +39,13 @@ export class Kubelet {
     const log = d.log.child({ component: 'kubelet' });
     this.pods = new Informer<Pod>(d.client, 'pods', d.clock, log, { fieldSelector: `spec.nodeName=${d.nodeName}` });
     this.syncer = new PodSyncer({ ...d, log });
-    this.queue = new WorkQueue('kubelet', (key) => this.reconcile(key), d.clock, log, opts.workers ?? 8, 30_000);
+    this.queue = runLoop('kubelet', (key) => this.reconcile(key), { clock: d.clock, log, workers: opts.workers ?? 8, maxBackoffMs: 30_000 });
   }
 
   start(): void {
     if (this.started) return;
     this.started = true;
-    const enqueue = (p: Pod) => this.queue.add(objectKey(p.metadata.namespace, p.metadata.name ?? ''));
+    const enqueue = (p: Pod) => this.queue.enqueue(objectKey(p.metadata.namespace, p.metadata.name ?? ''));
     this.pods.addHandlers({
       onAdd: enqueue,
       // Its own status writes come back as updates; syncing on them again would only double the work.
@@ -58,7 +60,7 @@ export class Kubelet {
       if (isSandbox(ev.labels) && !SANDBOX_GONE.has(ev.action)) return;
       const ns = ev.labels[LABELS.podNamespace];
       const name = ev.labels[LABELS.podName];
-      if (ns && name) this.queue.add(objectKey(ns, name));
+      if (ns && name) this.queue.enqueue(objectKey(ns, name));
     });
     this.disposables.push(() => events.dispose());
     this.disposables.push(this.d.clock.setInterval(() => void this.resync(), this.opts.resyncMs ?? 10_000));
@@ -86,7 +88,7 @@ export class Kubelet {
   /** Enqueues every pod, and the namespace/name of every container whose pod is gone. */
   async resync(): Promise<void> {
     if (!this.pods.hasSynced()) return;
-    for (const key of this.pods.keys()) this.queue.add(key);
+    for (const key of this.pods.keys()) this.queue.enqueue(key);
     this.syncer.crashBackoff.gc();
     this.syncer.pullBackoff.gc();
     try {
@@ -96,7 +98,7 @@ export class Kubelet {
         const name = c.labels[LABELS.podName];
         if (!ns || !name) continue;
         const pod = this.pods.getByName(ns, name);
-        if (!pod || pod.metadata.uid !== c.labels[LABELS.podUid]) this.queue.add(objectKey(ns, name));
+        if (!pod || pod.metadata.uid !== c.labels[LABELS.podUid]) this.queue.enqueue(objectKey(ns, name));
       }
     } catch (e) {
       this.d.log.warn('resync: cannot list containers', { error: e instanceof Error ? e.message : String(e) });

@@ -2,7 +2,7 @@ import type { Container, ContainerStateWaiting, Pod } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Runtime } from '../runtime/types.js';
-import type { Backoff } from './backoff.js';
+import type { Backoff } from '../../client/Backoff.js';
 import { pullPolicy } from './containers.js';
 import type { Recorder } from './types.js';
 

@@ -4,7 +4,7 @@ import type { Client } from '../../client/types.js';
 import { isoTime, type Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { EngineInfo, Runtime } from '../runtime/types.js';
-import { EventRecorder } from '../../controllers/events.js';
+import { EventRecorder } from '../../client/events.js';
 import { formatMemoryKi } from './quantity.js';
 import type { Recorder } from './types.js';
 

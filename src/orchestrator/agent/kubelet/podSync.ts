@@ -1,7 +1,7 @@
 import { isConflict, isNotFound } from '../../api/errors.js';
 import type { Container, ContainerStateWaiting, Pod } from '../../api/types.js';
 import { LABELS, isTerminated } from '../runtime/types.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../../client/Backoff.js';
 import { PauseImage } from '../net/pauseImage.js';
 import { isSandbox, joinSandbox, sandboxSpec, toSandbox, type Sandbox } from '../net/sandbox.js';
 import { containerHash, groupInstances, nodeSelector, podPorts, shouldRestart, toCreateSpec, toInstance, type Instance } from './containers.js';

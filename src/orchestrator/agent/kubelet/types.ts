@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../api/types.js';
 import type { Client } from '../../client/types.js';
-import type { EventType } from '../../controllers/events.js';
+import type { EventType } from '../../client/events.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Runtime } from '../runtime/types.js';

@@ -1,3 +1,4 @@
+import type { Disposable } from '../../util/disposable.js';
 import Docker from 'dockerode';
 import { PassThrough, Readable } from 'node:stream';
 import { systemClock, type Clock } from '../../util/clock.js';
@@ -9,7 +10,6 @@ import type {
   ContainerCreateSpec,
   ContainerDetails,
   ContainerSummary,
-  Disposable,
   EngineInfo,
   ExecOptions,
   ExecProcess,

@@ -1,3 +1,4 @@
+import type { Disposable } from '../../util/disposable.js';
 import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { Clock } from '../../util/clock.js';
@@ -7,7 +8,6 @@ import type {
   ContainerCreateSpec,
   ContainerDetails,
   ContainerSummary,
-  Disposable,
   EngineInfo,
   ExecOptions,
   ExecProcess,

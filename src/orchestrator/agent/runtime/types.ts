@@ -1,3 +1,4 @@
+import type { Disposable } from '../../util/disposable.js';
 import type { Readable, Writable } from 'node:stream';
 
 /**
@@ -158,10 +159,6 @@ export interface RuntimeEvent {
   action: string;
   containerId: string;
   labels: Record<string, string>;
-}
-
-export interface Disposable {
-  dispose(): void;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Container, KubeEvent, KubeObject, Pod, PodSpec } from '../../api/types.js';
 import type { Client } from '../../client/types.js';
-import { EventRecorder } from '../../controllers/events.js';
+import { EventRecorder } from '../../client/events.js';
 import { memoryCluster } from '../../testing/memoryCluster.js';
 import { flush, FakeClock } from '../../util/clock.js';
 import { silentLogger } from '../../util/logger.js';

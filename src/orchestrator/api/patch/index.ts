@@ -3,9 +3,11 @@ import { errors } from '../errors.js';
 import type { ResourceType } from '../resources.js';
 import { schemaFor } from '../schema/index.js';
 import type { KubeObject } from '../types.js';
-import type { PatchType } from '../../client/types.js';
 import { mergePatch } from './mergePatch.js';
 import { strategicMergePatch } from './strategicMerge.js';
+
+/** The four PATCH content types, by the name clients use (`apply` is server-side apply). */
+export type PatchType = 'merge' | 'strategic' | 'json' | 'apply';
 
 export { mergePatch } from './mergePatch.js';
 export { strategicMergePatch } from './strategicMerge.js';

@@ -1,5 +1,5 @@
 import type { Plugin } from '../framework.js';
-import { findToleration, TAINT_NOT_READY, TAINT_UNREACHABLE } from '../taints.js';
+import { findToleration, TAINT_NOT_READY, TAINT_UNREACHABLE } from '../../api/taints.js';
 
 /**
  * Only nodes whose `Ready` condition is True take new pods. A pod that tolerates the taint Kubernetes

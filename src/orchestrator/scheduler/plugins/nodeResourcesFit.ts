@@ -1,4 +1,4 @@
-import { InvalidSpec } from '../../controllers/runner.js';
+import { InvalidSpec } from '../../client/runner.js';
 import { podRequests, type PodRequests } from '../cache.js';
 import type { Plugin } from '../framework.js';
 import { QuantityError } from '../../api/quantity.js';

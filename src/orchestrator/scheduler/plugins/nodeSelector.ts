@@ -1,5 +1,5 @@
 import type { Node, Pod } from '../../api/types.js';
-import { InvalidSpec } from '../../controllers/runner.js';
+import { InvalidSpec } from '../../client/runner.js';
 import { MAX_NODE_SCORE, type CycleState, type Plugin } from '../framework.js';
 
 interface Requirement {

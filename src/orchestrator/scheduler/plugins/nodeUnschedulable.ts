@@ -1,5 +1,5 @@
 import type { Plugin } from '../framework.js';
-import { findToleration, TAINT_UNSCHEDULABLE } from '../taints.js';
+import { findToleration, TAINT_UNSCHEDULABLE } from '../../api/taints.js';
 
 /** Cordoned nodes (`spec.unschedulable`) take no new pods, unless the pod tolerates the unschedulable taint. */
 export const nodeUnschedulable: Plugin = {

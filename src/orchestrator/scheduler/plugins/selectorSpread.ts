@@ -1,4 +1,4 @@
-import { controllerRef } from '../../controllers/podutil.js';
+import { controllerRef } from '../../api/podutil.js';
 import { MAX_NODE_SCORE, type Plugin } from '../framework.js';
 
 const KEY = 'SelectorSpread';

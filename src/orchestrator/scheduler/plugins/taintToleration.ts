@@ -1,6 +1,6 @@
 import type { Taint } from '../../api/types.js';
 import { MAX_NODE_SCORE, type Plugin } from '../framework.js';
-import { formatTaint, tolerationsOf, tolerates } from '../taints.js';
+import { formatTaint, tolerationsOf, tolerates } from '../../api/taints.js';
 
 /**
  * NoSchedule and NoExecute taints keep out pods that do not tolerate them (filter); nodes with fewer

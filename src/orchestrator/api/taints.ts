@@ -1,4 +1,4 @@
-import type { Pod, Taint } from '../api/types.js';
+import type { Pod, Taint } from './types.js';
 
 /** A pod's toleration, as written in `spec.tolerations` (validated loosely: unknown shapes tolerate nothing). */
 export interface Toleration {

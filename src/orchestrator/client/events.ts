@@ -1,6 +1,6 @@
 import { isNotFound } from '../api/errors.js';
 import type { KubeEvent, KubeObject, ObjectReference } from '../api/types.js';
-import type { Client } from '../client/types.js';
+import type { Client } from './types.js';
 import { isoTime, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 

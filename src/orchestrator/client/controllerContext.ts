@@ -1,8 +1,8 @@
-import type { Client } from '../client/types.js';
+import type { Client } from './types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { EventRecorder } from './events.js';
-import type { SharedInformers } from './informers.js';
+import type { SharedInformers } from './SharedInformers.js';
 
 /** What every controller (and the scheduler) is started with; built once by the manager. */
 export interface ControllerContext {

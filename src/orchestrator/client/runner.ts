@@ -1,5 +1,5 @@
 import { isNotFound } from '../api/errors.js';
-import { RequeueAfter, WorkQueue } from '../client/WorkQueue.js';
+import { RequeueAfter, WorkQueue } from './WorkQueue.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
@@ -35,6 +35,8 @@ export interface LoopOptions {
   workers?: number;
   /** Reconciles wait for this first (informer caches synced), as controller-runtime does. */
   ready?: Promise<void>;
+  /** Retry delay after the first failure of a key (default 10 ms), doubling per failure up to `maxBackoffMs`. */
+  initialBackoffMs?: number;
   maxBackoffMs?: number;
 }
 
@@ -45,16 +47,12 @@ export interface LoopOptions {
  */
 export function runLoop(name: string, reconcile: (key: string) => Promise<void>, opts: LoopOptions): ControllerLoop {
   const log = opts.log.child({ controller: name });
-  const maxBackoff = opts.maxBackoffMs ?? 60_000;
   const ready = opts.ready ?? Promise.resolve();
   let runs = 0;
-  // Mirrors the WorkQueue's backoff so tests can fast-forward a fake clock to the next retry.
   const failures = new Map<string, number>();
-  const retryAt = new Map<string, number>();
   const wrapped = async (key: string): Promise<void> => {
     runs++;
     await ready;
-    retryAt.delete(key);
     try {
       await reconcile(key);
       failures.delete(key);
@@ -70,23 +68,18 @@ export function runLoop(name: string, reconcile: (key: string) => Promise<void>,
       }
       const n = (failures.get(key) ?? 0) + 1;
       failures.set(key, n);
-      retryAt.set(key, opts.clock.now() + Math.min(maxBackoff, 5 * 2 ** n));
-      if (n >= 5) log.warn('reconcile keeps failing', { key, attempt: n, error: e instanceof Error ? e.message : String(e) });
+      if (n === 5 || (n > 5 && n % 20 === 0)) log.warn('reconcile keeps failing', { key, attempt: n, error: e instanceof Error ? e.message : String(e) });
       throw e;
     }
   };
-  const queue = new WorkQueue(name, wrapped, opts.clock, log, opts.workers ?? 2, maxBackoff);
+  const queue = new WorkQueue(name, wrapped, opts.clock, log, opts.workers ?? 2, opts.maxBackoffMs ?? 60_000, opts.initialBackoffMs ?? 10);
   return {
     name,
     enqueue: (key) => queue.add(key),
     enqueueAfter: (key, ms) => queue.addAfter(key, ms),
     idle: () => queue.idle(),
     runs: () => runs,
-    nextRetryAt() {
-      let min: number | undefined;
-      for (const t of retryAt.values()) if (min === undefined || t < min) min = t;
-      return min;
-    },
+    nextRetryAt: () => queue.nextRetryAt(),
     stop: () => queue.stop(),
   };
 }

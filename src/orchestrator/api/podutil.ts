@@ -1,4 +1,4 @@
-import type { Condition, KubeObject, OwnerReference, Pod } from '../api/types.js';
+import type { Condition, KubeObject, OwnerReference, Pod } from './types.js';
 
 /** Succeeded or Failed: the pod will never run again. */
 export function isPodTerminal(pod: Pod): boolean {

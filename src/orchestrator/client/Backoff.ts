@@ -1,4 +1,4 @@
-import type { Clock } from '../../util/clock.js';
+import type { Clock } from '../util/clock.js';
 
 interface Entry {
   backoffMs: number;
@@ -6,11 +6,14 @@ interface Entry {
 }
 
 /**
- * Per-key exponential backoff with the kubelet's semantics (client-go `flowcontrol.Backoff`): the
- * first failure of a key is retried at once and arms `initialMs`; each further failure doubles the
- * delay up to `maxMs`. A failure more than `2 * maxMs` after the previous one starts over (with the
- * defaults: a container that ran 10 minutes is forgiven). Delays count from the failure's time
- * (a container's `finishedAt`), not from when the agent noticed it.
+ * Per-key exponential backoff (client-go `flowcontrol.Backoff`), the one back-off of the code base:
+ * work queues (controllers, scheduler, kubelet, host controller) and the kubelet's crash-loop and
+ * image-pull back-offs all use it. `next` arms `initialMs` on a key's first failure and doubles the
+ * delay on each further one, up to `maxMs`; `current` is the delay armed; `reset` forgets the key.
+ * A failure more than `2 * maxMs` after the previous one starts over (with the kubelet's defaults: a
+ * container that ran 10 minutes is forgiven). For the kubelet, `remaining` counts from the failure's
+ * own time (a container's `finishedAt`), not from when the agent noticed it, and a key's first
+ * failure is retried at once.
  */
 export class Backoff {
   private readonly entries = new Map<string, Entry>();

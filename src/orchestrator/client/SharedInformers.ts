@@ -1,6 +1,6 @@
 import type { KubeObject } from '../api/types.js';
-import { Informer } from '../client/Informer.js';
-import type { Client } from '../client/types.js';
+import { Informer } from './Informer.js';
+import type { Client } from './types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
