@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { Handler } from '../orchestrator/apiserver/handler.js';
-import type { RequestContext } from '../orchestrator/apiserver/registry.js';
+import type { RequestContext } from '../orchestrator/apiserver/requestContext.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

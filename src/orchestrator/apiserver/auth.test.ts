@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors.js';
 import { memoryCluster } from '../testing/memoryCluster.js';
 import { allowed, authorize, issueNodeToken, TokenAuthenticator } from './auth.js';
-import type { RequestContext } from './registry.js';
+import type { RequestContext } from './requestContext.js';
 import { selfSubjectAccessReview, selfSubjectReview } from './selfSubjectReview.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 

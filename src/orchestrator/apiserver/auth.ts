@@ -6,7 +6,7 @@ import type { Client } from '../client/types.js';
 import type { Store } from '../store/types.js';
 import type { Disposable } from '../util/disposable.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import type { RequestContext } from './registry.js';
+import type { RequestContext } from './requestContext.js';
 import { SERVICE_ACCOUNTS_GROUP, serviceAccountUser, SIGNING_KEY_NAMESPACE, SIGNING_KEY_SECRET, verifyToken } from './serviceAccountTokens.js';
 
 export const NODE_TOKEN_LABEL = 'skiff.dev/node-token';

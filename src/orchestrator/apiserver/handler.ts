@@ -18,7 +18,8 @@ import { parseBody, readBody, sendError, sendJson } from './http.js';
 import { reviewResource, selfSubjectAccessReview, selfSubjectReview } from './selfSubjectReview.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import type { NodeDialer } from '../client/nodeDialer.js';
-import type { Registry, RequestContext } from './registry.js';
+import type { Registry } from './registry.js';
+import type { RequestContext } from './requestContext.js';
 import { parseResourcePath } from './routes.js';
 import { serveBinding, serveLog, serveScale } from './subresources.js';
 import { createUpgradeHandler, type UpgradeHandler } from './upgrade.js';
@@ -119,9 +120,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
   switch (sub) {
     case undefined:
     case 'status':
-      return serveResource(req, res, deps, route, q);
+      return serveResource(req, res, deps, route, q, ctx);
     case 'scale':
-      return serveScale(req, res, deps, route, q);
+      return serveScale(req, res, deps, route, q, ctx);
     case 'binding':
       return serveBinding(req, res, deps, route);
     case 'log':

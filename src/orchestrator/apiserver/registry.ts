@@ -12,19 +12,8 @@ import { isoTime, type Clock } from '../util/clock.js';
 import type { Disposable } from '../util/disposable.js';
 import { sentManagedFields, serverSideApply, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { watchResource } from './registryWatch.js';
-import { ServiceAllocator } from './serviceAllocator.js';
-
-/** Who is asking: the API server passes the authenticated user; in-process callers are the system. */
-export interface RequestContext {
-  user: string;
-  groups: string[];
-  /** The user's uid, when the authenticator knows one (service accounts). */
-  uid?: string;
-  /** Extra attributes of the user (`authentication.kubernetes.io/credential-id`, ...). */
-  extra?: Record<string, string[]>;
-}
-
-export const SYSTEM: RequestContext = { user: 'system:skiff', groups: ['system:masters'] };
+import { SYSTEM, type RequestContext } from './requestContext.js';
+import { Strategies } from './strategies/index.js';
 
 /** The field manager of in-process writers (controllers, scheduler) that name none. */
 export const DEFAULT_FIELD_MANAGER = 'skiff-controller-manager';
@@ -33,7 +22,10 @@ export const DEFAULT_FIELD_MANAGER = 'skiff-controller-manager';
  * Write options inside the API server: the subresource a write came through (for managed-field
  * entries) and whether server-side apply already computed the managed fields.
  */
-export type InternalWrite = WriteOptions & { subresource?: 'status'; fieldsSubresource?: string; applied?: boolean; patch?: unknown };
+export type InternalWrite = WriteOptions & { subresource?: 'status'; fieldsSubresource?: string; applied?: boolean; patch?: unknown; user?: RequestContext };
+
+/** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM). */
+export type InternalDelete = DeleteOptions & { user?: RequestContext };
 
 /**
  * The resource logic behind every API verb, shared by the REST server and the in-process client:
@@ -41,7 +33,8 @@ export type InternalWrite = WriteOptions & { subresource?: 'status'; fieldsSubre
  * finalizer-aware deletion, and watch translation. Nothing here knows about HTTP.
  */
 export class Registry {
-  private readonly allocator: ServiceAllocator;
+  /** What is special about each kind (strategies/, one file per kind). */
+  readonly strategies: Strategies;
   /**
    * The oldest revision a watch may resume from: the store's revision when this registry started,
    * as kube-apiserver's watch cache starts empty at its startup revision. A client that watched
@@ -53,7 +46,7 @@ export class Registry {
     readonly store: Store,
     private readonly clock: Clock,
   ) {
-    this.allocator = new ServiceAllocator(store, clock);
+    this.strategies = new Strategies({ store, clock });
     this.watchFloor = store.currentRevision();
   }
 
@@ -113,7 +106,7 @@ export class Registry {
         throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
       obj.metadata.namespace = ns;
-      if (r.resource !== 'events') await this.checkNamespace(ns, r);
+      await this.checkNamespace(ns, r);
     } else {
       delete obj.metadata.namespace;
     }
@@ -126,9 +119,12 @@ export class Registry {
     obj.metadata.uid = randomUUID();
     dropEmptyMeta(obj);
     applyDefaults(r, obj);
-    await this.allocator.allocate(r, obj);
+    const strategy = this.strategies.for(r);
+    const user = opts.user ?? SYSTEM;
+    await strategy.prepareForCreate?.(obj, user);
     const causes = validate(r, obj, { strict: opts.fieldValidation === 'Strict' });
     if (causes.length) throw errors.invalid(r, obj.metadata.name ?? '', causes);
+    await strategy.admit?.(obj, undefined, user);
     const name = obj.metadata.name as string;
     if (!opts.applied) {
       const sent = sentManagedFields(obj.metadata.managedFields, undefined);
@@ -155,7 +151,7 @@ export class Registry {
     const entry = await this.store.get(`/registry/namespaces/${ns}`);
     if (!entry) throw new ApiError(404, 'NotFound', `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' });
     const nsObj = JSON.parse(entry.value) as KubeObject;
-    if (nsObj.metadata.deletionTimestamp) {
+    if (nsObj.metadata.deletionTimestamp && !this.strategies.for(r).createInTerminatingNamespace) {
       throw new ApiError(403, 'Forbidden', `${r.resource} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
     }
   }
@@ -234,12 +230,15 @@ export class Registry {
     applyUpdateDefaults(r, next, current);
     dropEmptyMeta(next);
     applyDefaults(r, next);
-    await this.allocator.allocate(r, next, current);
+    const strategy = this.strategies.for(r);
+    const user = opts.user ?? SYSTEM;
+    await strategy.prepareForUpdate?.(next, current, user);
     const causes = [
       ...validate(r, next, { strict: opts.fieldValidation === 'Strict' }),
       ...validateUpdate(r, next, current),
     ];
     if (causes.length) throw errors.invalid(r, current.metadata.name ?? '', causes);
+    await strategy.admit?.(next, current, user);
     if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
     if (!opts.applied) {
       const sent = sentManagedFields(next.metadata.managedFields, current.metadata.managedFields);
@@ -359,12 +358,12 @@ export class Registry {
 
   /**
    * DELETE. Objects with finalizers (or a Foreground propagation, which adds `foregroundDeletion`)
-   * are marked with `deletionTimestamp` and removed when their last finalizer goes. A pod bound to a
-   * node with a grace period is marked too: its node's agent stops the containers, then deletes it
-   * with grace 0. Everything else is removed at once; owned objects are collected by the garbage
-   * collector controller.
+   * are marked with `deletionTimestamp` and removed when their last finalizer goes. The kind's
+   * strategy may add finalizers and a grace period (a namespace, a pod on a node: its agent stops the
+   * containers, then deletes it with grace 0). Everything else is removed at once; owned objects are
+   * collected by the garbage collector controller.
    */
-  async delete(resource: string, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<KubeObject> {
+  async delete(resource: string, namespace: string | undefined, name: string, opts: InternalDelete = {}): Promise<KubeObject> {
     const r = resourceType(resource);
     for (let attempt = 0; ; attempt++) {
       const current = await this.get<KubeObject>(resource, namespace, name);
@@ -379,8 +378,9 @@ export class Registry {
       const finalizers = new Set(next.metadata.finalizers ?? []);
       if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
       if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
-      if (r.resource === 'namespaces') finalizers.add('kubernetes');
-      const grace = this.gracePeriod(r, current, opts);
+      const deletion = this.strategies.for(r).deletion?.(current, opts) ?? { gracePeriodSeconds: 0 };
+      for (const f of deletion.finalizers ?? []) finalizers.add(f);
+      const grace = deletion.gracePeriodSeconds;
       const key = this.key(r, namespace, name);
       try {
         if (finalizers.size === 0 && grace === 0) {
@@ -394,7 +394,7 @@ export class Registry {
         next.metadata.finalizers = [...finalizers];
         next.metadata.deletionTimestamp = isoTime(this.clock.now() + grace * 1000);
         next.metadata.deletionGracePeriodSeconds = grace;
-        if (r.resource === 'namespaces') (next as KubeObject).status = { phase: 'Terminating' };
+        if (deletion.status !== undefined) (next as KubeObject).status = deletion.status;
         return this.decode(await this.store.update(key, this.encode(next), Number(current.metadata.resourceVersion)));
       } catch (e) {
         if ((e instanceof StoreConflict || isConflict(e)) && !pre && attempt < 5) continue;
@@ -402,15 +402,6 @@ export class Registry {
         throw e;
       }
     }
-  }
-
-  private gracePeriod(r: ResourceType, obj: KubeObject, opts: DeleteOptions): number {
-    if (r.resource !== 'pods') return 0;
-    const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
-    const phase = (obj.status as { phase?: string } | undefined)?.phase;
-    // Unbound or finished pods have nothing to stop.
-    if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
-    return opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30;
   }
 
   /** Binds a pending pod to a node (the `pods/binding` subresource); 409 when already bound. */

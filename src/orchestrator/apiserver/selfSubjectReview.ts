@@ -1,7 +1,7 @@
 import { errors } from '../api/errors.js';
 import { findResource } from '../api/resources.js';
 import { allowed } from './auth.js';
-import type { RequestContext } from './registry.js';
+import type { RequestContext } from './requestContext.js';
 
 /**
  * The API resources that are not stored: they answer a question about the caller. `kubectl auth

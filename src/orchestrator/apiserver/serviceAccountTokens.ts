@@ -2,7 +2,8 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { errors, isAlreadyExists, isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import type { Clock } from '../util/clock.js';
-import type { Registry, RequestContext } from './registry.js';
+import type { Registry } from './registry.js';
+import type { RequestContext } from './requestContext.js';
 
 /** The Secret holding the HMAC key service-account tokens are signed with (created on first use). */
 export const SIGNING_KEY_SECRET = 'skiff-service-account-signing-key';

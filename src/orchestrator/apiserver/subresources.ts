@@ -7,6 +7,7 @@ import type { Clock } from '../util/clock.js';
 import { connectToKubelet } from './kubeletConnection.js';
 import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry } from './registry.js';
+import type { RequestContext } from './requestContext.js';
 import type { ResourceRoute } from './routes.js';
 import { parseBody, readBody, sendJson } from './http.js';
 import { writeOptions } from './verbs.js';
@@ -36,7 +37,7 @@ function toScale(obj: Scalable) {
 }
 
 /** `/scale`: read and write `spec.replicas` through an autoscaling/v1 Scale. */
-export async function serveScale(req: IncomingMessage, res: ServerResponse, deps: SubresourceDeps, route: ResourceRoute, q: URLSearchParams): Promise<void> {
+export async function serveScale(req: IncomingMessage, res: ServerResponse, deps: SubresourceDeps, route: ResourceRoute, q: URLSearchParams, user: RequestContext): Promise<void> {
   const { registry } = deps;
   const { r, namespace } = route;
   const name = route.name as string;
@@ -64,7 +65,7 @@ export async function serveScale(req: IncomingMessage, res: ServerResponse, deps
   const rv = scale.metadata?.resourceVersion;
   if (method === 'PUT' && rv && rv !== current.metadata.resourceVersion) throw errors.conflict(r, name);
   const patch = { metadata: rv ? { resourceVersion: rv } : {}, spec: { replicas } };
-  const updated = await registry.patch<Scalable>(r.resource, namespace, name, 'merge', patch, { ...writeOptions(q, req), fieldsSubresource: 'scale' });
+  const updated = await registry.patch<Scalable>(r.resource, namespace, name, 'merge', patch, { ...writeOptions(q, req, user), fieldsSubresource: 'scale' });
   return sendJson(res, 200, toScale(updated));
 }
 

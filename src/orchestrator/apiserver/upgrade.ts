@@ -4,7 +4,7 @@ import { ApiError, errors } from '../api/errors.js';
 import type { Pod } from '../api/types.js';
 import { authorize } from './auth.js';
 import type { HandlerDeps } from './handler.js';
-import type { RequestContext } from './registry.js';
+import type { RequestContext } from './requestContext.js';
 import { connectToKubelet } from './kubeletConnection.js';
 import { parseResourcePath } from './routes.js';
 import { serveWatchSocket } from './watchSocket.js';

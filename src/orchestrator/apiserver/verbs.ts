@@ -3,10 +3,11 @@ import { errors, isNotFound } from '../api/errors.js';
 import { apiVersionOf } from '../api/resources.js';
 import { toTable } from '../api/tables.js';
 import type { KubeObject } from '../api/types.js';
-import type { DeleteOptions, PatchType, WriteOptions } from '../client/types.js';
+import type { DeleteOptions, PatchType } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import { includeObjectPolicy, parseBody, readBody, sendJson, wantsTable } from './http.js';
-import type { Registry } from './registry.js';
+import type { InternalDelete, InternalWrite, Registry } from './registry.js';
+import type { RequestContext } from './requestContext.js';
 import type { ResourceRoute } from './routes.js';
 import { serveWatch } from './watchStream.js';
 
@@ -47,7 +48,7 @@ export function verbOf(method: string, route: ResourceRoute, q: URLSearchParams)
  * Write options from the query. Without `fieldManager`, the manager is the client's User-Agent up
  * to its first `/` (`kubectl/v1.32.4 (linux/amd64) ...` -> `kubectl`), as kube-apiserver names it.
  */
-export function writeOptions(q: URLSearchParams, req?: IncomingMessage): WriteOptions {
+export function writeOptions(q: URLSearchParams, req?: IncomingMessage, user?: RequestContext): InternalWrite {
   const fv = q.get('fieldValidation');
   const ua = req?.headers['user-agent'];
   return {
@@ -55,6 +56,7 @@ export function writeOptions(q: URLSearchParams, req?: IncomingMessage): WriteOp
     dryRun: q.getAll('dryRun').includes('All'),
     fieldValidation: fv === 'Strict' || fv === 'Warn' || fv === 'Ignore' ? fv : undefined,
     force: q.get('force') === 'true',
+    ...(user ? { user } : {}),
   };
 }
 
@@ -70,7 +72,7 @@ function asObject(body: unknown): KubeObject {
 }
 
 /** Collection and object verbs on the main resource (subresources are served elsewhere). */
-export async function serveResource(req: IncomingMessage, res: ServerResponse, deps: VerbDeps, route: ResourceRoute, q: URLSearchParams): Promise<void> {
+export async function serveResource(req: IncomingMessage, res: ServerResponse, deps: VerbDeps, route: ResourceRoute, q: URLSearchParams, user: RequestContext): Promise<void> {
   const { registry } = deps;
   const { r, namespace, name } = route;
   const method = req.method ?? 'GET';
@@ -91,12 +93,12 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     }
     if (method === 'POST') {
       const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
-      const created = await registry.create(r.resource, namespace, obj, writeOptions(q, req));
+      const created = await registry.create(r.resource, namespace, obj, writeOptions(q, req, user));
       return sendJson(res, 201, created);
     }
     if (method === 'DELETE') {
       const list = await registry.list(r.resource, { namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
-      const opts = await deleteOptions(req, q);
+      const opts = await deleteOptions(req, q, user);
       const items = [];
       for (const o of list.items) {
         try {
@@ -119,14 +121,14 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     case 'PUT': {
       const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
       const status = route.subresource === 'status' ? 'status' : undefined;
-      return sendJson(res, 200, await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req), subresource: status }));
+      return sendJson(res, 200, await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req, user), subresource: status }));
     }
     case 'PATCH': {
       const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const type = PATCH_TYPES[ct];
       if (!type) throw errors.unsupportedMediaType(ct);
       const body = parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
-      const opts = { ...writeOptions(q, req), subresource: route.subresource === 'status' ? ('status' as const) : undefined };
+      const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined };
       if (type === 'apply') {
         // Server-side apply upserts: 201 when it created the object.
         const { object, created } = await registry.applyOrCreate(r.resource, namespace, name, asObject(body), { ...opts, fieldManager: q.get('fieldManager') ?? undefined });
@@ -135,7 +137,7 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       return sendJson(res, 200, await registry.patch(r.resource, namespace, name, type, body, opts));
     }
     case 'DELETE': {
-      const opts = await deleteOptions(req, q);
+      const opts = await deleteOptions(req, q, user);
       const result = await registry.delete(r.resource, namespace, name, opts);
       return sendJson(res, 200, result);
     }
@@ -144,8 +146,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
   }
 }
 
-async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
-  const opts: DeleteOptions = {};
+async function deleteOptions(req: IncomingMessage, q: URLSearchParams, user: RequestContext): Promise<InternalDelete> {
+  const opts: InternalDelete = { user };
   const buf = await readBody(req);
   if (buf.length > 0 && buf.toString().trim()) {
     const body = parseBody(buf, req.headers['content-type']) as Record<string, unknown>;

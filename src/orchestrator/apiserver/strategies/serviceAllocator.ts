@@ -1,8 +1,7 @@
-import { errors } from '../api/errors.js';
-import type { ResourceType } from '../api/resources.js';
-import type { KubeObject } from '../api/types.js';
-import type { Store } from '../store/types.js';
-import type { Clock } from '../util/clock.js';
+import { errors } from '../../api/errors.js';
+import type { KubeObject } from '../../api/types.js';
+import type { Store } from '../../store/types.js';
+import type { Clock } from '../../util/clock.js';
 
 /** The service CIDR, as kube-apiserver's default `--service-cluster-ip-range`. */
 export const SERVICE_CIDR = '10.96.0.0/12';
@@ -40,8 +39,7 @@ export class ServiceAllocator {
     private readonly clock: Clock,
   ) {}
 
-  allocate(r: ResourceType, svc: KubeObject, old?: KubeObject): Promise<void> {
-    if (r.resource !== 'services') return Promise.resolve();
+  allocate(svc: KubeObject, old?: KubeObject): Promise<void> {
     const run = this.queue.then(() => this.assign(svc, old));
     this.queue = run.catch(() => undefined);
     return run;

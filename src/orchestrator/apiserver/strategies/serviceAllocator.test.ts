@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KubeObject, WatchEvent } from '../api/types.js';
-import { SqliteStore } from '../store/SqliteStore.js';
-import { memoryCluster } from '../testing/memoryCluster.js';
-import { FakeClock } from '../util/clock.js';
-import { Registry } from './registry.js';
+import type { KubeObject, WatchEvent } from '../../api/types.js';
+import { SqliteStore } from '../../store/SqliteStore.js';
+import { memoryCluster } from '../../testing/memoryCluster.js';
+import { FakeClock } from '../../util/clock.js';
+import { Registry } from '../registry.js';
 
 type Cluster = Awaited<ReturnType<typeof memoryCluster>>;
 type Svc = KubeObject & { spec: { clusterIP?: string; clusterIPs?: string[]; type?: string; ports?: { name?: string; port: number; nodePort?: number }[] } };

@@ -1,0 +1,44 @@
+import type { ResourceType } from '../../api/resources.js';
+import type { Store } from '../../store/types.js';
+import type { Clock } from '../../util/clock.js';
+import { eventStrategy } from './events.js';
+import { namespaceStrategy } from './namespaces.js';
+import { podStrategy } from './pods.js';
+import { serviceStrategy } from './services.js';
+import type { Strategy } from './types.js';
+
+export type { Deletion, Strategy } from './types.js';
+
+/** What strategies may need from the API server. */
+export interface StrategyDeps {
+  store: Store;
+  clock: Clock;
+}
+
+const PLAIN: Strategy = {};
+
+/**
+ * The strategies of every kind that has one, keyed by resource (plural name); one file per kind in
+ * this folder. Built once per registry (some keep state, as the service allocator does).
+ */
+export class Strategies {
+  private readonly byResource: Map<string, Strategy>;
+
+  constructor(deps: StrategyDeps) {
+    this.byResource = new Map<string, Strategy>([
+      ['pods', podStrategy],
+      ['namespaces', namespaceStrategy],
+      ['events', eventStrategy],
+      ['services', serviceStrategy(deps.store, deps.clock)],
+    ]);
+  }
+
+  /** Adds or replaces the strategy of a resource (another part of the API server owns it). */
+  register(resource: string, strategy: Strategy): void {
+    this.byResource.set(resource, strategy);
+  }
+
+  for(r: ResourceType): Strategy {
+    return this.byResource.get(r.resource) ?? PLAIN;
+  }
+}

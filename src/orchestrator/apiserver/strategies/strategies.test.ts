@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, errors } from '../../api/errors.js';
+import type { KubeObject } from '../../api/types.js';
+import { memoryCluster } from '../../testing/memoryCluster.js';
+import type { RequestContext } from '../requestContext.js';
+
+const cm = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { a: '1' } } as KubeObject);
+
+describe('per-kind strategies', () => {
+  it('calls a kind\'s hooks with the request identity (SYSTEM for in-process callers)', async () => {
+    const { registry } = await memoryCluster();
+    const seen: string[] = [];
+    registry.strategies.register('configmaps', {
+      prepareForCreate: (obj, req) => {
+        seen.push(`create:${req.user}`);
+        obj.metadata.labels = { stamped: 'yes' };
+      },
+      admit: (_obj, current, req: RequestContext) => {
+        seen.push(`admit:${current ? 'update' : 'create'}:${req.user}`);
+        if (req.user === 'mallory') throw errors.forbidden('mallory', current ? 'update' : 'create', { group: '', resource: 'configmaps', kind: 'ConfigMap' }, 'default', 'x');
+      },
+    });
+    const created = await registry.create('configmaps', 'default', cm('a'));
+    expect(created.metadata.labels).toEqual({ stamped: 'yes' });
+    await expect(registry.create('configmaps', 'default', cm('b'), { user: { user: 'mallory', groups: [] } })).rejects.toSatisfy((e: unknown) => e instanceof ApiError && e.code === 403);
+    await expect(registry.get('configmaps', 'default', 'b')).rejects.toSatisfy((e: unknown) => e instanceof ApiError && e.code === 404);
+    await registry.update('configmaps', 'default', 'a', { ...created, data: { a: '2' } } as KubeObject, { user: { user: 'alice', groups: [] } });
+    expect(seen).toEqual(['create:system:skiff', 'admit:create:system:skiff', 'create:mallory', 'admit:create:mallory', 'admit:update:alice']);
+  });
+
+  it('lets a kind\'s deletion hook add finalizers, a grace period and a status', async () => {
+    const { registry } = await memoryCluster();
+    await registry.create('configmaps', 'default', cm('f'));
+    registry.strategies.register('configmaps', { deletion: () => ({ gracePeriodSeconds: 5, finalizers: ['example.com/keep'], status: { gone: 'soon' } }) });
+    const marked = await registry.delete('configmaps', 'default', 'f');
+    expect(marked.metadata.deletionTimestamp).toBeTruthy();
+    expect(marked.metadata.finalizers).toEqual(['example.com/keep']);
+    expect(marked.metadata.deletionGracePeriodSeconds).toBe(5);
+  });
+});
