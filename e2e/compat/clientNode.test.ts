@@ -53,7 +53,7 @@ describe('@kubernetes/client-node', () => {
     const req = await new Watch(kc).watch('/api/v1/namespaces/default/configmaps', { resourceVersion: list.metadata?.resourceVersion }, (type, obj: V1ConfigMap) => seen.push(`${type} ${obj.metadata?.name}`), () => {});
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'watched' } } });
     await core.deleteNamespacedConfigMap({ namespace: 'default', name: 'watched' });
-    await eventually('both events', () => seen.length >= 2, 10_000);
+    await eventually('both events', () => seen.length >= 2, 60_000);
     req.abort();
     expect(seen).toEqual(['ADDED watched', 'DELETED watched']);
   });
@@ -76,7 +76,7 @@ describe('@kubernetes/client-node', () => {
     });
     await inf.start();
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'survivor' }, data: { v: '1' } } });
-    await eventually('the informer to see it', () => inf.get('survivor', 'default')?.data?.v === '1', 10_000);
+    await eventually('the informer to see it', () => inf.get('survivor', 'default')?.data?.v === '1', 60_000);
 
     await c.down();
     // While the informer's server is away, another control plane on the same data changes things.
@@ -97,7 +97,7 @@ describe('@kubernetes/client-node', () => {
     expect(events).toContain('add born-offline');
     // And it keeps watching afterwards.
     await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'after' } } });
-    await eventually('a live event after the restart', () => events.includes('add after'), 10_000);
+    await eventually('a live event after the restart', () => events.includes('add after'), 60_000);
     await inf.stop();
   });
 

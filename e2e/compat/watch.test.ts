@@ -100,7 +100,7 @@ describe('watch over HTTP', () => {
     // A second watcher resuming from the middle replays exactly the rest.
     const mid = rvs[499] as number;
     const replay = watch(`${NS}?watch=true&resourceVersion=${mid}`);
-    await eventually('the replay', () => replay.events.length >= 500, 10_000, 50);
+    await eventually('the replay', () => replay.events.length >= 500, 60_000, 50);
     await new Promise((r) => setTimeout(r, 200));
     replay.stop();
     expect(replay.events.map((e) => Number(e.object.metadata.resourceVersion))).toEqual(rvs.slice(500));
@@ -113,8 +113,9 @@ describe('watch over HTTP', () => {
     await write('POST', NS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'marked' } });
     await w.ended;
     const elapsed = Date.now() - started;
+    // Ended by timeoutSeconds (not at once, and not left open): the bound is loose for a loaded machine.
     expect(elapsed).toBeGreaterThanOrEqual(3500);
-    expect(elapsed).toBeLessThan(8000);
+    expect(elapsed).toBeLessThan(30_000);
     expect(w.events.map((e) => e.type)).toEqual(['ADDED', 'BOOKMARK']);
     const bm = w.events[1] as WatchEvent;
     expect(bm.object).toEqual({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: expect.stringMatching(/^\d+$/) } });

@@ -156,7 +156,7 @@ describe('walking skeleton in the browser', () => {
       await page.getByTestId('add-host-user').fill('root');
       await page.getByTestId('add-host-key').fill(readFileSync(lab.keyPath, 'utf8'));
       await page.getByTestId('add-host-submit').click();
-      await page.getByTestId('host-steps').waitFor({ timeout: 10_000 });
+      await page.getByTestId('host-steps').waitFor({ timeout: 60_000 });
       await expect.poll(async () => page.getByTestId('add-host-dialog').innerText(), { timeout: 120_000 }).toMatch(/SHA256:/);
       await page.getByTestId('host-ready').waitFor({ timeout: 120_000 });
       await screenshot(page, `skeleton-1-host-${h.name}-ready`);
@@ -218,7 +218,7 @@ describe('walking skeleton in the browser', () => {
     await eventually('the selected pod inside the visible canvas', async () => {
       const [pod, canvas] = await Promise.all([page.getByTestId(`pod-default-${restarted}`).boundingBox(), page.getByTestId('canvas').boundingBox()]);
       return !!pod && !!canvas && pod.x >= canvas.x && pod.x + pod.width <= canvas.x + canvas.width && pod.y >= canvas.y && pod.y + pod.height <= canvas.y + canvas.height;
-    }, 10_000);
+    }, 60_000);
     await screenshot(page, 'skeleton-4-pod-logs');
     await page.getByTestId('side-panel-close').click();
   });

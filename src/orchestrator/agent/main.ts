@@ -82,7 +82,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   }
 }
 
-/** Registers, then heartbeats; until registration succeeds, retries with a growing delay. */
+/** Registers, then heartbeats; until registration succeeds, retries every 250 ms doubling up to 2 s. */
 function registerWithRetry(node: NodeStatusManager, clock: Clock, log: Logger): { dispose(): void } {
   let stopped = false;
   let cancel: (() => void) | undefined;
@@ -95,8 +95,9 @@ function registerWithRetry(node: NodeStatusManager, clock: Clock, log: Logger): 
     } catch (e) {
       if (stopped) return;
       failures++;
-      const delay = Math.min(30_000, 1_000 * 2 ** Math.min(failures - 1, 5));
-      log.warn('cannot register node yet; retrying', { delay, error: e instanceof Error ? e.message : String(e) });
+      // Short retries: the API is often just a tunnel away from coming back (a control-plane restart).
+      const delay = Math.min(2_000, 250 * 2 ** Math.min(failures - 1, 5));
+      if (failures === 1 || failures % 30 === 0) log.warn('cannot register node yet; retrying', { delay, attempt: failures, error: e instanceof Error ? e.message : String(e) });
       cancel = clock.setTimeout(() => void attempt(), delay);
     }
   };

@@ -112,4 +112,96 @@ describe('node lifecycle controller', () => {
     await f.settle();
     expect(await f.pods()).toEqual([]);
   });
+
+  describe('a silent control plane is not a silent node', () => {
+    const web: Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { replicas: 4, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'x:1' }] } } },
+    };
+    const spread = async () => {
+      await f.client.create('deployments', web);
+      await f.settle();
+      await f.readyAllPods();
+      await f.settle();
+      const pods = await f.pods();
+      expect(pods.map((p) => p.spec.nodeName).sort()).toEqual(['node-a', 'node-a', 'node-b', 'node-b']);
+      return pods;
+    };
+    const names = async () => (await f.pods()).filter(isPodActive).map((p) => p.metadata.name).sort();
+    const ready = async (n: string) => getCondition((await getNode(f, n)).status?.conditions, 'Ready')?.status;
+
+    it('gives every node a fresh grace period when the controller starts, and replaces only a host that stays gone', async () => {
+      const before = await spread();
+      // The app is closed for ten minutes: no controller runs, no heartbeat lands.
+      await f.mgr.dispose();
+      await f.clock.advance(600_000);
+      await f.restartControllers();
+      // node-b's agent reconnects; node-a's host is really gone.
+      await live(f, GRACE - 2_000, ['node-b']);
+      expect(await ready('node-a')).toBe('True');
+      expect(await ready('node-b')).toBe('True');
+      expect(await f.events('NodeNotReady')).toEqual([]);
+      expect(await names()).toEqual(before.map((p) => p.metadata.name).sort());
+      // Past the grace period node-a is unreachable; after the eviction timeout its pods move.
+      await live(f, 3_000, ['node-b']);
+      expect(await ready('node-a')).toBe('Unknown');
+      expect((await f.pods()).filter((p) => p.spec.nodeName === 'node-a')).toHaveLength(2);
+      await live(f, EVICTION + 1_000, ['node-b']);
+      const after = await f.pods();
+      expect(after.filter((p) => p.spec.nodeName === 'node-a')).toEqual([]);
+      // node-b's pods are the same pods: nothing there was touched.
+      const onB = (ps: Pod[]) => ps.filter((p) => p.spec.nodeName === 'node-b').map((p) => p.metadata.uid);
+      expect(onB(after)).toEqual(expect.arrayContaining(onB(before)));
+      expect(after.filter(isPodActive)).toHaveLength(4);
+    });
+
+    it('gives a host that was unreachable before the restart a grace period after it to come back', async () => {
+      const before = await spread();
+      await live(f, GRACE + 2_000, ['node-b']);
+      expect((await getNode(f, 'node-a')).spec?.taints?.[0]?.key).toBe('node.kubernetes.io/unreachable');
+      // The app is closed for a minute (longer than the eviction timeout), then started again.
+      await f.mgr.dispose();
+      await f.clock.advance(60_000);
+      await f.restartControllers();
+      await live(f, 5_000, ['node-b']);
+      await live(f, 10_000, ['node-a', 'node-b']);
+      expect(await ready('node-a')).toBe('True');
+      expect((await getNode(f, 'node-a')).spec?.taints).toBeUndefined();
+      expect(await f.events('TaintManagerEviction')).toEqual([]);
+      expect(await names()).toEqual(before.map((p) => p.metadata.name).sort());
+    });
+
+    it('loses nothing when the control plane is frozen longer than grace and eviction together', async () => {
+      const before = await spread();
+      await f.clock.freeze(GRACE + EVICTION + 30_000);
+      // The agents' heartbeats, queued while the control plane was frozen, land as it thaws.
+      await live(f, GRACE * 2, ['node-a', 'node-b']);
+      expect(await ready('node-a')).toBe('True');
+      expect(await ready('node-b')).toBe('True');
+      expect(await f.events('NodeNotReady')).toEqual([]);
+      expect((await getNode(f, 'node-a')).spec?.taints).toBeUndefined();
+      expect(await names()).toEqual(before.map((p) => p.metadata.name).sort());
+      expect((await f.pods()).every(isPodReady)).toBe(true);
+    });
+
+    it('evicts nothing while every node is unreachable at once, and gives a fresh grace period when one is back', async () => {
+      const before = await spread();
+      await live(f, GRACE + EVICTION * 3, []);
+      expect(await ready('node-a')).toBe('Unknown');
+      expect(await ready('node-b')).toBe('Unknown');
+      expect((await getNode(f, 'node-a')).spec?.taints).toBeUndefined();
+      expect(await f.events('TaintManagerEviction')).toEqual([]);
+      expect(await names()).toEqual(before.map((p) => p.metadata.name).sort());
+      // node-b is back; node-a gets a fresh grace period, then the eviction timeout, then its pods move.
+      await live(f, GRACE - 2_000, ['node-b']);
+      expect(await ready('node-b')).toBe('True');
+      expect((await f.pods()).filter((p) => p.spec.nodeName === 'node-a' && isPodActive(p))).toHaveLength(2);
+      await live(f, EVICTION + 4_000, ['node-b']);
+      expect((await getNode(f, 'node-a')).spec?.taints?.[0]?.key).toBe('node.kubernetes.io/unreachable');
+      expect((await f.pods()).filter((p) => p.spec.nodeName === 'node-a')).toEqual([]);
+      expect((await f.pods()).filter(isPodActive).map((p) => p.spec.nodeName)).toEqual(['node-b', 'node-b', 'node-b', 'node-b']);
+    });
+  });
 });

@@ -25,8 +25,14 @@ export interface NodeSpecForTest {
 export async function controllerFixture(options: ControllerManagerOptions = {}, log: Logger = silentLogger) {
   const cluster = await memoryCluster();
   const { client, clock } = cluster;
-  const mgr = startControllers({ client, clock, log, options });
+  let mgr = startControllers({ client, clock, log, options });
   await mgr.synced();
+  /** Stops the controller manager and starts a new one on the same data: an app restart. */
+  const restartControllers = async (): Promise<void> => {
+    await mgr.dispose();
+    mgr = startControllers({ client, clock, log, options });
+    await mgr.synced();
+  };
 
   const runs = () => mgr.loops.reduce((n, l) => n + l.runs(), 0);
   const settle = async (): Promise<void> => {
@@ -127,7 +133,10 @@ export async function controllerFixture(options: ControllerManagerOptions = {}, 
 
   return {
     ...cluster,
-    mgr,
+    get mgr() {
+      return mgr;
+    },
+    restartControllers,
     settle,
     advance,
     addNode,

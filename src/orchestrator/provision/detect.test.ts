@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDocker, checkNode, HostRequirementError, nodeNameFromHostname, parseNodeVersion, systemdUsable } from './detect.js';
+import { checkDocker, checkNode, HostRequirementError, nodeNameFromHostname, parseNodeVersion, parseProbes, probeScript, systemdUsable } from './detect.js';
 
 const ok = (stdout: string) => ({ code: 0, stdout, stderr: '' });
 const fail = (code: number, stderr: string) => ({ code, stdout: '', stderr });
@@ -61,5 +61,36 @@ describe('nodeNameFromHostname', () => {
   it('rejects names Kubernetes would', () => {
     expect(() => nodeNameFromHostname(ok('my_host'), A)).toThrow(/"my_host"\) is not a valid node name/);
     expect(() => nodeNameFromHostname(ok(''), A)).toThrow(/not a valid node name/);
+  });
+});
+
+describe('probeScript', () => {
+  it('runs every probe in one shell and keeps each exit code, stdout and stderr apart', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, symlinkSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    // A PATH with the shell tools but neither node nor docker nor systemctl.
+    const bin = mkdtempSync(join(tmpdir(), 'skiff-probe-'));
+    for (const t of ['mktemp', 'base64', 'tr', 'rm', 'hostname']) symlinkSync(execFileSync('sh', ['-c', `command -v ${t}`]).toString().trim(), join(bin, t));
+    try {
+      const out = execFileSync('/bin/sh', ['-c', probeScript()], { env: { PATH: bin } }).toString();
+      const r = parseProbes(out);
+      expect(r.hostname.code).toBe(0);
+      expect(r.hostname.stdout.trim()).toBe(execFileSync('hostname').toString().trim());
+      expect(r.node.code).toBe(127);
+      expect(r.node.stderr).toMatch(/node/);
+      expect(r.docker.code).toBe(127);
+      expect(() => checkNode(r.node, A)).toThrow(/node was not found/);
+      expect(() => checkDocker(r.docker, A)).toThrow(/docker was not found/);
+      expect(systemdUsable(r.systemd)).toBe(false);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('says a probe did not run when its section is missing', () => {
+    expect(parseProbes('@@hostname 0\naG9zdA==\n\n').node).toEqual({ code: null, stdout: '', stderr: 'the probe did not run' });
+    expect(parseProbes('@@hostname 0\naG9zdA==\n\n').hostname.stdout).toBe('host');
   });
 });

@@ -12,6 +12,47 @@ export interface ExecResult {
 
 export const MIN_NODE_MAJOR = 20;
 
+/** The detect step's commands: fixed words, run together in one SSH exec (one round trip, not five). */
+export const PROBES = {
+  hostname: 'hostname',
+  node: 'node --version',
+  nodePath: 'command -v node',
+  docker: "docker version --format '{{.Server.Version}}'",
+  systemd: 'systemctl is-system-running',
+} as const;
+
+export type Probe = keyof typeof PROBES;
+
+/**
+ * One script that runs every probe and prints, per probe, `@@<name> <exit code>` then its stdout
+ * and its stderr, each base64 on one line (so any output survives the framing).
+ */
+export function probeScript(): string {
+  const lines = Object.entries(PROBES).map(([name, cmd]) => `p ${name} '${cmd.replace(/'/g, `'\\''`)}'`);
+  return [
+    't=$(mktemp) || exit 1',
+    `p() { o=$( (eval "$2") 2>"$t"); c=$?; printf '@@%s %s\\n' "$1" "$c"; printf '%s' "$o" | base64 | tr -d '\\n'; printf '\\n'; base64 < "$t" | tr -d '\\n'; printf '\\n'; }`,
+    ...lines,
+    'rm -f "$t"',
+  ].join('\n');
+}
+
+/** Each probe's result from {@link probeScript}'s output; a probe missing from it failed to run. */
+export function parseProbes(out: string): Record<Probe, ExecResult> {
+  const lines = out.split('\n');
+  const found = new Map<string, ExecResult>();
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^@@(\w+) (\d+)$/.exec(lines[i] ?? '');
+    if (!m) continue;
+    const dec = (l: string | undefined) => Buffer.from(l ?? '', 'base64').toString('utf8');
+    found.set(m[1] as string, { code: Number(m[2]), stdout: dec(lines[i + 1]), stderr: dec(lines[i + 2]) });
+    i += 2;
+  }
+  const result = {} as Record<Probe, ExecResult>;
+  for (const name of Object.keys(PROBES) as Probe[]) result[name] = found.get(name) ?? { code: null, stdout: '', stderr: 'the probe did not run' };
+  return result;
+}
+
 /** Raised for a host that cannot run the agent as it is: retrying will not help until it changes. */
 export class HostRequirementError extends Error {
   override name = 'HostRequirementError';

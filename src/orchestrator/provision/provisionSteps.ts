@@ -19,7 +19,7 @@ import {
 import { sleep, throwIfAborted, type ProvisionCtx, type ProvisionEnv } from './context.js';
 import type { NormalizedHostSpec } from './spec.js';
 import { loadCredentials } from './credentials.js';
-import { checkDocker, checkNode, HostRequirementError, nodeNameFromHostname, systemdUsable } from './detect.js';
+import { checkDocker, checkNode, HostRequirementError, nodeNameFromHostname, parseProbes, probeScript, systemdUsable } from './detect.js';
 import { nodeReadySince, planAgentAction, PROVISION_STEPS, type StepDef } from './plan.js';
 import { sh } from './quote.js';
 import { SshSession } from './ssh.js';
@@ -94,9 +94,11 @@ const hostKeyStep: Step = {
 const detectStep: Step = {
   def: def('detect'),
   async run(ctx) {
-    const s = session(ctx);
     const addr = ctx.spec.address;
-    const nodeName = nodeNameFromHostname(await s.exec('hostname'), addr);
+    const probed = await session(ctx).exec(probeScript());
+    if (probed.code !== 0) throw new Error(`cannot inspect ${addr}: ${probed.stderr.trim() || `exit ${probed.code}`}`);
+    const r = parseProbes(probed.stdout);
+    const nodeName = nodeNameFromHostname(r.hostname, addr);
     const previous = ctx.report.status.nodeName;
     if (previous && previous !== nodeName) {
       throw new HostRequirementError(`the hostname of ${addr} changed from ${previous} to ${nodeName}: remove the host and add it again`);
@@ -104,11 +106,11 @@ const detectStep: Step = {
     const others = await ctx.env.client.list<Host>('hosts');
     const clash = others.items.find((h) => h.metadata.name !== ctx.name && h.status?.nodeName === nodeName && !h.metadata.deletionTimestamp);
     if (clash) throw new HostRequirementError(`${addr} is node ${nodeName}, which host ${clash.metadata.name} already provides`);
-    const nodeVersion = checkNode(await s.exec('node --version'), addr);
-    const nodePath = (await s.exec('command -v node')).stdout.trim().split('\n')[0] ?? '';
+    const nodeVersion = checkNode(r.node, addr);
+    const nodePath = r.nodePath.stdout.trim().split('\n')[0] ?? '';
     if (!nodePath.startsWith('/')) throw new HostRequirementError(`cannot find the path of node on ${addr}`);
-    const dockerVersion = checkDocker(await s.exec(`docker version --format '{{.Server.Version}}'`), addr);
-    const systemd = systemdUsable(await s.exec('systemctl is-system-running 2>/dev/null'));
+    const dockerVersion = checkDocker(r.docker, addr);
+    const systemd = systemdUsable(r.systemd);
     ctx.nodeName = nodeName;
     ctx.nodePath = nodePath;
     ctx.systemd = systemd;

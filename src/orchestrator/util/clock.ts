@@ -73,6 +73,23 @@ export class FakeClock implements Clock {
     this.t = end;
     await flush();
   }
+  /**
+   * The process is frozen for `ms` (SIGSTOP, a laptop asleep): time jumps without any timer firing,
+   * then, as Node.js does on waking, every overdue timer fires once and intervals resume from now.
+   */
+  async freeze(ms: number): Promise<void> {
+    await flush();
+    this.t += ms;
+    const overdue = [...this.timers].filter((x) => x.at <= this.t).sort((a, b) => a.at - b.at || a.seq - b.seq);
+    for (const x of overdue) {
+      if (x.every) x.at = this.t + x.every;
+      else this.timers.delete(x);
+    }
+    for (const x of overdue) {
+      x.fn();
+      await flush();
+    }
+  }
   pending(): number {
     return this.timers.size;
   }

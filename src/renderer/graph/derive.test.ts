@@ -100,17 +100,15 @@ describe('derive', () => {
     expect(g.edges).toEqual([]);
   });
 
-  it('scales linearly enough for 5,000 pods', () => {
+  // How fast is for `npm run bench` to say (timed tests flake on a loaded machine); this checks the shape.
+  it('derives 5,000 pods, a node each and one edge per selected pod', () => {
     const pods = Array.from({ length: 5000 }, (_, i) => pod(`p${i}`, { nodeName: `n${i % 10}`, labels: { app: `a${i % 50}` }, phase: 'Running' }));
     const services = Array.from({ length: 50 }, (_, i) => service(`s${i}`, { app: `a${i}` }));
     const nodes = Array.from({ length: 10 }, (_, i) => node(`n${i}`));
     const input = { nodes: byKey(...nodes), pods: byKey(...pods), services: byKey(...services), endpoints: {} };
-    const t0 = performance.now();
     const g = derive(input);
-    const ms = performance.now() - t0;
     expect(g.nodes).toHaveLength(10 + 5000 + 50);
     expect(g.edges).toHaveLength(5000);
-    expect(ms).toBeLessThan(500);
   });
 });
 

@@ -113,4 +113,40 @@ describe('NodeStatusManager', () => {
   ])('maps engine architecture %s to %s', (a, b) => {
     expect(goArch(a)).toBe(b);
   });
+
+  it('heartbeats again within moments of the API coming back: 500 ms, 1 s, 2 s ... after failures, then every 10 s', async () => {
+    await mgr.register();
+    mgr.stop();
+    let down = false;
+    const writes: number[] = [];
+    const client = new Proxy(cluster.client, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          if (down) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:16443'));
+          if (prop === 'patch') writes.push(clock.now());
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const m = new NodeStatusManager({ client, runtime, clock, log: silentLogger, nodeName: 'lab-w1', nodeIP: '10.77.0.11', kubeletPort: 10250 });
+    const t0 = clock.now();
+    m.start();
+    await clock.advance(10_000);
+    expect(writes.map((t) => t - t0)).toEqual([10_000]);
+    // The tunnel goes away for 30 s: retries come at 500 ms, 1 s, then every 2 s.
+    down = true;
+    await clock.advance(10_000 + 500 + 1_000 + 2_000 * 13);
+    down = false;
+    const back = clock.now();
+    await clock.advance(2_000);
+    expect(writes).toHaveLength(2);
+    expect(writes[1]! - back).toBeLessThanOrEqual(2_000);
+    // Then the normal pace again.
+    await clock.advance(10_000);
+    expect(writes).toHaveLength(3);
+    expect(writes[2]! - writes[1]!).toBe(10_000);
+    m.stop();
+  });
 });

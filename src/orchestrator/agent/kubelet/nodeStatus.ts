@@ -20,6 +20,12 @@ export interface NodeStatusOptions {
   kubeletPort: number;
   /** Default 10 s, the interval the node lifecycle controller expects. */
   heartbeatMs?: number;
+  /**
+   * After a failed heartbeat (the API unreachable: tunnel down, control plane restarting or asleep)
+   * the next one comes sooner, from 500 ms doubling up to this (default 2 s), so a node is Ready
+   * again within moments of the API coming back.
+   */
+  retryMaxMs?: number;
   /** Where node events go (`Starting`, `NodeReady`, `NodeNotReady`); default: a kubelet recorder on `client`. */
   recorder?: Recorder;
 }
@@ -35,7 +41,8 @@ type FullNodeStatus = NodeStatus & { daemonEndpoints: { kubeletEndpoint: { Port:
 export class NodeStatusManager {
   private engine?: EngineInfo;
   private cancel?: () => void;
-  private beating?: Promise<void>;
+  private stopped = false;
+  private failures = 0;
   private readonly recorder: Recorder;
   private started = false;
   private lastReady?: string;
@@ -58,18 +65,39 @@ export class NodeStatusManager {
     await this.heartbeat();
   }
 
+  /**
+   * Heartbeats every `heartbeatMs`, one at a time (a slow API never piles them up). After a failure
+   * the next comes after 500 ms, 1 s, 2 s ... up to `retryMaxMs`, and the normal pace resumes with
+   * the first success.
+   */
   start(): void {
-    this.cancel = this.o.clock.setInterval(() => {
-      // Never two heartbeats at once: a slow API must not pile them up.
-      if (this.beating) return;
-      this.beating = this.heartbeat()
-        .catch((e: unknown) => this.o.log.warn('heartbeat failed', { error: e instanceof Error ? e.message : String(e) }))
-        .finally(() => (this.beating = undefined));
-    }, this.o.heartbeatMs ?? 10_000);
+    this.stopped = false;
+    this.schedule(this.o.heartbeatMs ?? 10_000);
   }
 
   stop(): void {
+    this.stopped = true;
     this.cancel?.();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.cancel = this.o.clock.setTimeout(() => {
+      void this.heartbeat().then(
+        () => {
+          if (this.failures > 0) this.o.log.info('heartbeat reaches the API again', { after: this.failures });
+          this.failures = 0;
+          this.schedule(this.o.heartbeatMs ?? 10_000);
+        },
+        (e: unknown) => {
+          this.failures++;
+          // One line when the API goes away, then one a minute or so: retries are frequent.
+          if (this.failures === 1 || this.failures % 30 === 0) this.o.log.warn('heartbeat failed; retrying soon', { attempt: this.failures, error: e instanceof Error ? e.message : String(e) });
+          const retry = Math.min(500 * 2 ** (this.failures - 1), this.o.retryMaxMs ?? 2_000, this.o.heartbeatMs ?? 10_000);
+          this.schedule(retry);
+        },
+      );
+    }, ms);
   }
 
   /** Posts the current status (and re-registers a Node that was deleted). */
