@@ -173,10 +173,15 @@ export class Informer<T extends KubeObject = KubeObject> {
     });
   }
 
+  /**
+   * Relists after 400 ms, doubling up to 5 s: a failed list costs a refused connection, and an agent
+   * whose control plane comes back (a restart, a laptop waking) must see current objects within
+   * seconds, not after a 30 s back-off.
+   */
   private retry(e: unknown): void {
     if (this.stopped) return;
     this.failures++;
-    const delay = Math.min(30_000, 200 * 2 ** Math.min(this.failures, 8));
+    const delay = Math.min(5_000, 200 * 2 ** Math.min(this.failures, 8));
     this.log.debug('informer retry', { resource: this.resource, delay, error: e instanceof Error ? e.message : String(e) });
     this.cancelRetry = this.clock.setTimeout(() => void this.relist(), delay);
   }

@@ -23,6 +23,12 @@ export interface Timing {
   retryMaxMs: number;
   /** Deletion gives up reaching an unreachable host after this many attempts, then removes the API objects anyway. */
   removalAttempts: number;
+  /**
+   * When the controller's own 1 s tick comes this late, the machine was asleep (or the process
+   * frozen): every connection is checked at once and the dead ones reconnected, rather than waiting
+   * for SSH keepalives to give up on them.
+   */
+  wakeAfterMs: number;
 }
 
 export const DEFAULT_TIMING: Timing = {
@@ -35,6 +41,7 @@ export const DEFAULT_TIMING: Timing = {
   retryBaseMs: 2_000,
   retryMaxMs: 120_000,
   removalAttempts: 3,
+  wakeAfterMs: 10_000,
 };
 
 /** What the host controller is given (see `startHostController`). */

@@ -12,7 +12,7 @@ import { NodeDialers } from '../client/nodeDialer.js';
 import { Registry } from '../apiserver/registry.js';
 import { LocalClient } from '../client/LocalClient.js';
 import { SqliteStore } from '../store/SqliteStore.js';
-import { systemClock } from '../util/clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import { consoleLogger, silentLogger } from '../util/logger.js';
 import { agentPaths, runningPidScript, staleTunnelScript } from './agentFiles.js';
 import { loadCredentials } from './credentials.js';
@@ -20,6 +20,7 @@ import { SshSession } from './ssh.js';
 import { fingerprintOfPublicKeyLine } from './fingerprint.js';
 import { startHostController } from './hostController.js';
 import { startFakeApi, STUB_AGENT, type FakeApi } from './testing/fakeApi.js';
+import type { Timing } from './context.js';
 import { HOST_FINALIZER, type Host } from './types.js';
 
 /*
@@ -65,10 +66,10 @@ const hostInPhase = (name: string, phase: string, timeoutMs?: number) =>
   }, timeoutMs);
 const nodeExists = (name: string) => client.get('nodes', undefined, name).then(() => true, () => false);
 
-function startController() {
+function startController(opts: { clock?: Clock; timing?: Partial<Timing> } = {}) {
   controller = startHostController({
     client,
-    clock: systemClock,
+    clock: opts.clock ?? systemClock,
     log: process.env.SKIFF_TEST_LOG ? consoleLogger({ component: 'test' }) : silentLogger,
     dialers,
     agentBundlePath: join(bundleDir, 'skiff-agent.js'),
@@ -76,7 +77,7 @@ function startController() {
     caPem: CA,
     issueNodeToken: (node) => issueNodeToken(client, node),
     env: { ...process.env, SSH_AUTH_SOCK: join(bundleDir, 'agent.sock') },
-    timing: { connectTimeoutMs: 15_000, keepaliveIntervalMs: 1_000, keepaliveCountMax: 2, nodeReadyTimeoutMs: 30_000, pollMs: 200, agentStartCheckMs: 500, retryBaseMs: 1_500, retryMaxMs: 3_000 },
+    timing: { connectTimeoutMs: 15_000, keepaliveIntervalMs: 1_000, keepaliveCountMax: 2, nodeReadyTimeoutMs: 30_000, pollMs: 200, agentStartCheckMs: 500, retryBaseMs: 1_500, retryMaxMs: 3_000, ...opts.timing },
   });
 }
 
@@ -121,7 +122,7 @@ beforeAll(async () => {
   api = await startFakeApi(client);
   dialers = new NodeDialers();
   startController();
-}, 240_000);
+}, 900_000); // includes waiting for the machine-wide lab lock
 
 afterAll(async () => {
   await controller?.dispose();
@@ -367,5 +368,22 @@ describe('host controller on lab hosts', () => {
     await expect(dialers.dial('lab-w1', 10250)).rejects.toThrow(/no connection/);
     // The other host is untouched.
     expect((await getHost('w2')).status?.phase).toBe('Ready');
+  });
+
+  it('after a sleep, checks every connection at once and reconnects a dead one without waiting for keepalives', async () => {
+    // Keepalives that would take minutes to notice; a clock the test can move as a wake-up does.
+    await controller.dispose();
+    let offset = 0;
+    const clock: Clock = { ...systemClock, now: () => Date.now() + offset };
+    startController({ clock, timing: { keepaliveIntervalMs: 120_000, keepaliveCountMax: 3 } });
+    await until('w2 connected by the new controller', async () => ((await getHost('w2')).status?.conditions?.find((c) => c.type === 'Connected')?.status === 'True' ? true : undefined));
+    await lab.partition('lab-w2');
+    try {
+      offset += 60_000;
+      await until('Connected=False after the wake-up', async () => ((await getHost('w2')).status?.conditions?.find((c) => c.type === 'Connected')?.status === 'False' ? true : undefined), 60_000);
+    } finally {
+      await lab.heal('lab-w2');
+    }
+    await hostInPhase('w2', 'Ready');
   });
 });

@@ -60,6 +60,7 @@ class HostController {
   private readonly removalTries = new Map<string, number>();
   private readonly events: EventRecorder;
   private disposed = false;
+  private stopTick?: () => void;
 
   constructor(deps: HostControllerDeps) {
     this.log = deps.log.child({ component: 'host-controller' });
@@ -79,6 +80,12 @@ class HostController {
   }
 
   start(): void {
+    let lastTick = this.env.clock.now();
+    this.stopTick = this.env.clock.setInterval(() => {
+      const now = this.env.clock.now();
+      if (now - lastTick > this.env.timing.wakeAfterMs) void this.afterWake(now - lastTick);
+      lastTick = now;
+    }, 1_000);
     this.informer.addHandlers({
       onAdd: (h) => this.queue.enqueue(h.metadata.name as string),
       onUpdate: (old, h) => {
@@ -94,6 +101,7 @@ class HostController {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.stopTick?.();
     this.informer.stop();
     this.queue.stop();
     for (const ac of this.running.values()) ac.abort();
@@ -197,6 +205,25 @@ class HostController {
         .catch(() => {});
     }
     this.scheduleRetry(name, l.specKey);
+  }
+
+  /**
+   * The machine slept (or the process was frozen) for `ms`: connections may have died without a
+   * word (a new network, a NAT that forgot them). Each one answers a ping within 15 s or is dropped
+   * and reconnected at the first retry delay, its back-off forgotten: the agents kept running and
+   * only the tunnels re-open.
+   */
+  private async afterWake(ms: number): Promise<void> {
+    this.log.info('woke after a pause; checking every host connection', { seconds: Math.round(ms / 1000) });
+    await Promise.all(
+      [...this.live].map(async ([name, l]) => {
+        // Generous: right after waking, this process and the host catch up on a backlog of work.
+        if (await l.session.ping(15_000)) return;
+        if (this.disposed || this.live.get(name) !== l) return;
+        this.backoff.reset(name);
+        this.onDisconnect(name, l, new Error(`no answer after a pause of ${Math.round(ms / 1000)} s`));
+      }),
+    );
   }
 
   /** Forgets the host's connection: unregisters its dialer and closes the session (the agent keeps running). */

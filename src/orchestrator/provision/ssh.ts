@@ -135,6 +135,27 @@ export class SshSession {
     });
   }
 
+  /**
+   * True when the host answers a trivial command within `timeoutMs`; false on a dead or silent
+   * connection (a laptop that slept on one network and woke on another), never hanging.
+   */
+  ping(timeoutMs: number): Promise<boolean> {
+    if (this.ended) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const cancel = this.clock.setTimeout(() => resolve(false), timeoutMs);
+      this.exec('true', { timeoutMs }).then(
+        (r) => {
+          cancel();
+          resolve(r.code === 0);
+        },
+        () => {
+          cancel();
+          resolve(false);
+        },
+      );
+    });
+  }
+
   private sftp(): Promise<SFTPWrapper> {
     this.sftpSession ??= new Promise((resolve, reject) => {
       this.conn.sftp((err, sftp) => {
