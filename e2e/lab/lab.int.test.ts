@@ -2,8 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tcpConnect } from 'node:net';
 import { Client } from 'ssh2';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, destroyLab, LAB_IMAGE, type Lab, type LabHost } from './lab.js';
+import { acquireLabLock } from './lock.js';
 import { sshBanner } from './host.js';
 import { isAlive, readPid, run } from './run.js';
 
@@ -67,8 +68,15 @@ async function labLeftovers(): Promise<string[]> {
 }
 
 describe('lab', () => {
+  // Held for the whole file (createLab shares it): the leftover checks look at machine-wide names,
+  // which another process's lab could take the moment ours is gone.
+  let release: () => void = () => {};
+  beforeAll(async () => {
+    release = await acquireLabLock();
+  }, 900_000);
   afterAll(async () => {
     await destroyLab(DIR);
+    release();
   });
 
   it('creates hosts with their own hostname, engine, sshd and host key; partitions, stops and removes them', async () => {
