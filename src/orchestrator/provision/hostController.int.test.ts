@@ -390,5 +390,4 @@ describe('host controller on lab hosts', () => {
     }
     await hostInPhase('w2', 'Ready');
   });
-
 });
