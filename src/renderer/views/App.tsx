@@ -5,6 +5,8 @@ import { CommandPalette } from './CommandPalette.js';
 import { HostsPanel } from './HostsPanel.js';
 import { NoticeBar } from './NoticeBar.js';
 import { SidePanel } from './SidePanel.js';
+import { PortForwards } from './portforward/PortForwards.js';
+import { TerminalDock } from './terminal/TerminalDock.js';
 import { TopBar } from './TopBar.js';
 import { TopologyView } from './TopologyView.js';
 
@@ -22,8 +24,10 @@ export function App({ clusterName }: { clusterName: string }) {
         </ReactFlowProvider>
         <SidePanel />
       </main>
+      <TerminalDock />
       <NoticeBar />
       {dialog?.type === 'addHost' && <AddHostDialog />}
+      <PortForwards />
       <CommandPalette />
     </div>
   );

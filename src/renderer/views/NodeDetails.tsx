@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { objectKey } from '../../orchestrator/api/resources.js';
 import type { Pod } from '../../orchestrator/api/types.js';
-import { cordonNode, uncordonNode } from '../commands/index.js';
+import { cordonNode, openHostShell, uncordonNode } from '../commands/index.js';
 import { runCommand } from '../commands/runCommand.js';
 import { KeyValues, Labels, Section } from '../components/KeyValues.js';
 import { VirtualList } from '../components/VirtualList.js';
@@ -34,6 +34,11 @@ export function NodeDetails({ name }: { name: string }) {
         {node.spec?.unschedulable && <span className="badge badge-muted">Cordoned</span>}
       </div>
       <div className="actions">
+        {openHostShell.enabled(ctx) && (
+          <button className="btn btn-small" onClick={() => void runCommand(openHostShell, ctx)} data-testid="host-shell-button">
+            Host shell
+          </button>
+        )}
         {node.spec?.unschedulable ? (
           <button className="btn btn-small" onClick={() => void runCommand(uncordonNode, ctx)} data-testid="uncordon-button">
             Uncordon

@@ -6,6 +6,9 @@ import { age } from '../components/time.js';
 import { isFailingReason, podDisplay } from '../graph/podStatus.js';
 import { useApp, useServices } from '../store/context.js';
 import { EventList } from './EventList.js';
+import { PodPortForwards } from './portforward/ForwardButtons.js';
+import { PodSchedulingReasons } from './pending/PodSchedulingReasons.js';
+import { ShellButton } from './terminal/ShellButton.js';
 import { LogView } from './LogView.js';
 import { useEventsFor } from './useEventsFor.js';
 
@@ -54,6 +57,7 @@ export function PodDetails({ podKey }: { podKey: string }) {
                 <div className="container-head">
                   <b>{c.name}</b>
                   <ContainerState status={statuses.get(c.name)} />
+                  <ShellButton pod={pod} container={c.name} />
                 </div>
                 <div className="muted small mono">{c.image}</div>
                 <ContainerWhy status={statuses.get(c.name)} />
@@ -61,6 +65,8 @@ export function PodDetails({ podKey }: { podKey: string }) {
             ))}
           </ul>
         </Section>
+        <PodPortForwards pod={pod} />
+        <PodSchedulingReasons pod={pod} />
         <Section title="Labels">
           <Labels labels={pod.metadata.labels} />
         </Section>
