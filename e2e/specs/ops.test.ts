@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ spec:
       - name: web
         image: local/busybox:1
         imagePullPolicy: IfNotPresent
-        command: ["sh", "-c", "mkdir -p /www; echo hello from $HOSTNAME > /www/index.html; httpd -p 80 -h /www; i=0; while true; do echo tick $i $HOSTNAME; i=$((i+1)); sleep 1; done"]
+        command: ["sh", "-c", "mkdir -p /www; echo hello from $HOSTNAME > /www/index.html; httpd -p 80 -h /www; i=0; r=$RANDOM; while true; do echo tick $i $HOSTNAME run$r; i=$((i+1)); sleep 1; done"]
         ports: [{containerPort: 80, name: http}]
 ---
 apiVersion: v1
@@ -257,6 +257,62 @@ spec:
     await kubectl.ok(['label', 'node', lab.hosts[1]?.name as string, 'disk=ssd']);
     await page.getByTestId('pending-reasons').waitFor({ state: 'detached', timeout: 60_000 });
     expect((await kubectl.ok(['get', 'pod', 'stuck', '-o', 'jsonpath={.spec.nodeName}'])).trim()).toBe(lab.hosts[1]?.name);
+    await page.getByTestId('side-panel-close').click();
+  });
+
+  it("shows a workload's logs from all its pods interleaved, searchable, with no line twice after a restart", async () => {
+    const [a, b] = await running();
+    const pods = [a?.name as string, b?.name as string];
+    await page.getByTestId(`pod-default-${pods[0]}`).click();
+    await page.getByTestId('workload-logs-button').click();
+    const dock = page.getByTestId('workload-logs');
+    await dock.waitFor();
+    await page.getByTestId('wl-timestamps').check();
+    // Both pods' lines, interleaved by time.
+    await eventually('lines of both pods in view', async () => {
+      const shown = await dock.locator('[data-testid="wl-line"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-pod')));
+      return pods.every((p) => shown.includes(p));
+    }, 60_000);
+    const stamps = await dock.locator('[data-testid="wl-line"] .wl-ts').allInnerTexts();
+    expect(stamps.length).toBeGreaterThan(4);
+    expect([...stamps].sort()).toEqual(stamps);
+    // What is shown is what kubectl reads.
+    const firstShown = (await dock.locator('[data-testid="wl-line"]').last().innerText()).split('\n').join(' ');
+    const tick = firstShown.match(/tick \d+ (\S+) run\d+/);
+    expect(tick).toBeTruthy();
+    expect(await kubectl.ok(['logs', tick?.[1] as string])).toContain(tick?.[0]);
+
+    // Search highlights every hit over all that is loaded.
+    await page.getByTestId('wl-search').fill(`tick 2 ${pods[1]}`);
+    await expect.poll(async () => page.getByTestId('wl-match-count').innerText(), { timeout: 20_000 }).toBe('1/1');
+    await expect.poll(async () => dock.locator('mark').first().innerText()).toBe(`tick 2 ${pods[1]}`);
+    await screenshot(page, 'ops-5-workload-logs');
+    await page.getByTestId('wl-search').fill('');
+    await page.getByTestId('wl-follow').check();
+
+    // A container restart: its new run follows its old one, no line repeated.
+    const victim = pods[0] as string;
+    const host = (await webPods()).find((p) => p.name === victim)?.node as string;
+    const id = (await lab.dockerOn(host, ['ps', '-q', '--filter', `label=io.skiff.pod.name=${victim}`, '--filter', 'label=io.skiff.container.name=web'])).stdout.trim();
+    const oldRun = (await kubectl.ok(['logs', victim])).match(/run(\d+)/)?.[1];
+    await lab.dockerOn(host, ['kill', id]);
+    await eventually('the container restarted', async () => (await webPods()).find((p) => p.name === victim && p.restarts >= 1 && p.phase === 'Running'), 60_000);
+    const newRun = await eventually('a line of the new run', async () => (await kubectl.ok(['logs', victim])).match(/tick 2 \S+ run(\d+)/)?.[1], 60_000);
+    expect(newRun).not.toBe(oldRun);
+    await eventually('the new run in the view', async () => (await dock.locator('[data-testid="wl-line"]').allInnerTexts()).some((t) => t.includes(`run${newRun}`)), 60_000);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('wl-download').click()]);
+    const text = readFileSync(await download.path(), 'utf8');
+    const lines = text.trim().split('\n').map((l) => l.slice(l.indexOf(' ') + 1));
+    expect(lines.some((l) => l.includes(`${victim} run${oldRun}`))).toBe(true);
+    expect(lines.some((l) => l.includes(`${victim} run${newRun}`))).toBe(true);
+    expect(lines.some((l) => l.includes(`${pods[1]} run`))).toBe(true);
+    expect(lines.length).toBeGreaterThan(10);
+    expect(new Set(lines).size).toBe(lines.length);
+
+    // The previous run of the restarted container.
+    await page.getByTestId('wl-previous').check();
+    await eventually("the previous run's lines", async () => (await dock.locator('[data-testid="wl-line"]').allInnerTexts()).some((t) => t.includes(`run${oldRun}`)), 30_000);
+    await page.getByTestId('wl-close').click();
     await page.getByTestId('side-panel-close').click();
   });
 });

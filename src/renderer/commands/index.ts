@@ -4,6 +4,7 @@ import { deletePod } from './deletePod.js';
 import { deployFromFile } from './deployFromFile.js';
 import { openHostShell, openPodShell } from './openShell.js';
 import { forwardSelected, showPortForwards, stopAllPortForwards } from './portForward.js';
+import { showWorkloadLogs } from './workloadLogs.js';
 import { removeHostCommand } from './removeHost.js';
 import { resetLayout } from './resetLayout.js';
 import { showHosts } from './showHosts.js';
@@ -25,7 +26,8 @@ export const COMMANDS: readonly Command[] = [
   forwardSelected,
   showPortForwards,
   stopAllPortForwards,
+  showWorkloadLogs,
 ];
 
 export { addHostCommand, cordonNode, deletePod, deployFromFile, removeHostCommand, resetLayout, showHosts, uncordonNode };
-export { forwardSelected, openHostShell, openPodShell, showPortForwards, stopAllPortForwards };
+export { forwardSelected, openHostShell, openPodShell, showPortForwards, showWorkloadLogs, stopAllPortForwards };

@@ -4,6 +4,7 @@ import { emptyCluster, perKind } from './kinds.js';
 import { appendBounded, emptyLog } from './logBuffer.js';
 import { portForwardSlice } from './portForwardSlice.js';
 import { terminalSlice } from './terminalSlice.js';
+import { workloadLogSlice } from './workloadLogSlice.js';
 import type { AppState, ClusterSlice, ConnectionSlice, LogSlice, SelectionSlice, UiSlice } from './slices.js';
 
 export type AppStore = StoreApi<AppState>;
@@ -87,5 +88,6 @@ export function createAppStore(): AppStore {
     ...logSlice(set, get),
     ...terminalSlice(set, get),
     ...portForwardSlice(set, get),
+    ...workloadLogSlice(set),
   }));
 }

@@ -7,6 +7,7 @@ import type { ClusterObjects, WatchedKind } from './kinds.js';
 import type { LogBuffer, LogStreamState } from './logBuffer.js';
 import type { PortForwardSlice } from './portForwardSlice.js';
 import type { TerminalSlice } from './terminalSlice.js';
+import type { WorkloadLogSlice } from './workloadLogSlice.js';
 
 /** Cluster objects as the watches report them. */
 export interface ClusterSlice {
@@ -82,4 +83,4 @@ export interface LogSlice {
   clearLogs(key: string): void;
 }
 
-export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice;
+export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice & WorkloadLogSlice;

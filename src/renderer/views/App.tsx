@@ -6,6 +6,7 @@ import { HostsPanel } from './HostsPanel.js';
 import { NoticeBar } from './NoticeBar.js';
 import { SidePanel } from './SidePanel.js';
 import { PortForwards } from './portforward/PortForwards.js';
+import { WorkloadLogsDock } from './logs/WorkloadLogs.js';
 import { TerminalDock } from './terminal/TerminalDock.js';
 import { TopBar } from './TopBar.js';
 import { TopologyView } from './TopologyView.js';
@@ -24,6 +25,7 @@ export function App({ clusterName }: { clusterName: string }) {
         </ReactFlowProvider>
         <SidePanel />
       </main>
+      <WorkloadLogsDock />
       <TerminalDock />
       <NoticeBar />
       {dialog?.type === 'addHost' && <AddHostDialog />}

@@ -1,5 +1,5 @@
 import type { ContainerStatus } from '../../orchestrator/api/types.js';
-import { deletePod } from '../commands/index.js';
+import { deletePod, showWorkloadLogs } from '../commands/index.js';
 import { runCommand } from '../commands/runCommand.js';
 import { KeyValues, Labels, Section } from '../components/KeyValues.js';
 import { age } from '../components/time.js';
@@ -32,6 +32,11 @@ export function PodDetails({ podKey }: { podKey: string }) {
           </span>
         </div>
         <div className="actions">
+          {showWorkloadLogs.enabled(ctx) && (
+            <button className="btn btn-small" onClick={() => void runCommand(showWorkloadLogs, ctx)} data-testid="workload-logs-button">
+              Workload logs
+            </button>
+          )}
           <button className="btn btn-small btn-danger" disabled={!deletePod.enabled(ctx)} onClick={() => void runCommand(deletePod, ctx)} data-testid="delete-pod-button">
             Delete pod
           </button>
