@@ -89,6 +89,8 @@ function WorkloadLogs({ w }: { w: Workload }) {
   const current = matches.length ? matches[Math.min(hit, matches.length - 1)] : undefined;
   const status = session.status();
   const multi = containerNames.length > 1;
+  // Colours by the pod's place in the workload: distinct for up to eight pods; a gone pod keeps a hashed one.
+  const slots = useMemo(() => new Map(members.map((p, i) => [p.metadata.name ?? '', i % 8])), [members]);
 
   const download = () => {
     const url = URL.createObjectURL(new Blob([toDownloadText(lines, true)], { type: 'text/plain' }));
@@ -185,7 +187,7 @@ function WorkloadLogs({ w }: { w: Workload }) {
         scrollToIndex={follow ? undefined : current}
         render={(l: LogEntry, i) => (
           <span className={`log-line wl-line${i === current ? ' is-current' : ''}`} data-testid="wl-line" data-pod={l.pod}>
-            <span className={`wl-pod wl-c${colourSlot(l.pod)}`}>{multi ? `${l.pod}/${l.container}` : l.pod}</span>
+            <span className={`wl-pod wl-c${slots.get(l.pod) ?? colourSlot(l.pod)}`}>{multi ? `${l.pod}/${l.container}` : l.pod}</span>
             {timestamps && <span className="wl-ts">{l.ts.slice(11, 23)}</span>}
             {highlightParts(l.text, query).map((p, k) => (p.match ? <mark key={k}>{p.text}</mark> : <span key={k}>{p.text}</span>))}
           </span>
