@@ -181,7 +181,7 @@ describe('operating workloads from the UI', () => {
 
   it('opens a shell on an SSH host over the connection Skiff holds', async () => {
     const host = lab.hosts[0]?.name as string;
-    await page.getByTestId(`node-${host}`).locator('.node-group-header').click();
+    await page.getByTestId(`node-${host}`).click();
     await page.getByTestId('node-details').waitFor();
     await page.getByTestId('host-shell-button').click();
     await typeInTerminal(`host ${host}`, 'echo on-$(hostname)', new RegExp(`on-${host}`));
@@ -314,5 +314,22 @@ spec:
     await eventually("the previous run's lines", async () => (await dock.locator('[data-testid="wl-line"]').allInnerTexts()).some((t) => t.includes(`run${oldRun}`)), 30_000);
     await page.getByTestId('wl-close').click();
     await page.getByTestId('side-panel-close').click();
+  });
+
+  it("draws a Deployment's pods as one card with counts by state, folding open and shut, its Service joined to the card", async () => {
+    const card = page.getByTestId('card-deployment-default-web');
+    await expect.poll(async () => card.getByTestId('card-counts').innerText(), { timeout: 30_000 }).toMatch(/^2 pods · 2 running$/);
+    expect(await card.getAttribute('data-collapsed')).toBe('false');
+    expect(await page.locator('[data-testid^="pod-default-web-"]').count()).toBe(2);
+    // One edge from the Service to the card, not one per pod.
+    expect(await page.locator('[data-testid^="rf__edge-edge:default/web->"]').count()).toBe(1);
+    await card.getByTestId('card-toggle').click();
+    await expect.poll(async () => card.getAttribute('data-collapsed')).toBe('true');
+    expect(await page.locator('[data-testid^="pod-default-web-"]').count()).toBe(0);
+    await screenshot(page, 'ops-7-card-collapsed');
+    await card.getByTestId('card-toggle').click();
+    await expect.poll(async () => page.locator('[data-testid^="pod-default-web-"]').count()).toBe(2);
+    const names = (await webPods()).map((p) => p.name);
+    for (const n of names) expect(await page.getByTestId(`pod-default-${n}`).count()).toBe(1);
   });
 });

@@ -3,6 +3,7 @@ import { applyWatchOps } from './applyOps.js';
 import { emptyCluster, perKind } from './kinds.js';
 import { appendBounded, emptyLog } from './logBuffer.js';
 import { portForwardSlice } from './portForwardSlice.js';
+import { canvasSlice } from './canvasSlice.js';
 import { terminalSlice } from './terminalSlice.js';
 import { workloadLogSlice } from './workloadLogSlice.js';
 import type { AppState, ClusterSlice, ConnectionSlice, LogSlice, SelectionSlice, UiSlice } from './slices.js';
@@ -89,5 +90,6 @@ export function createAppStore(): AppStore {
     ...terminalSlice(set, get),
     ...portForwardSlice(set, get),
     ...workloadLogSlice(set),
+    ...canvasSlice(set, get),
   }));
 }

@@ -6,6 +6,7 @@ import type { WatchOp } from './applyOps.js';
 import type { ClusterObjects, WatchedKind } from './kinds.js';
 import type { LogBuffer, LogStreamState } from './logBuffer.js';
 import type { PortForwardSlice } from './portForwardSlice.js';
+import type { CanvasSlice } from './canvasSlice.js';
 import type { TerminalSlice } from './terminalSlice.js';
 import type { WorkloadLogSlice } from './workloadLogSlice.js';
 
@@ -83,4 +84,4 @@ export interface LogSlice {
   clearLogs(key: string): void;
 }
 
-export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice & WorkloadLogSlice;
+export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice & WorkloadLogSlice & CanvasSlice;

@@ -9,6 +9,7 @@ import { age } from '../components/time.js';
 import { nodeReadiness, podDisplay } from '../graph/podStatus.js';
 import { useApp, useServices } from '../store/context.js';
 import { EventList } from './EventList.js';
+import { NodeRequests } from './metrics/NodeRequests.js';
 import { useEventsFor } from './useEventsFor.js';
 
 /** A node: readiness, conditions, capacity, addresses, system info, taints and its pods. */
@@ -60,6 +61,7 @@ export function NodeDetails({ name }: { name: string }) {
           ['Age', age(node.metadata.creationTimestamp, Date.now())],
         ]}
       />
+      <NodeRequests node={node} />
       <Section title="Conditions">
         <table className="table" data-testid="node-conditions">
           <tbody>
