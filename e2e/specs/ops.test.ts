@@ -183,6 +183,10 @@ describe('operating workloads from the UI', () => {
     const host = lab.hosts[0]?.name as string;
     await page.getByTestId(`node-${host}`).click();
     await page.getByTestId('node-details').waitFor();
+    // Requests against allocatable, as kubectl sees the node and its pods (usage needs the metrics API).
+    const onNode = (await kubectl.ok(['get', 'pods', '-A', '--field-selector', `spec.nodeName=${host}`, '-o', 'name'])).trim().split('\n').filter(Boolean).length;
+    const slots = (await kubectl.ok(['get', 'node', host, '-o', 'jsonpath={.status.allocatable.pods}'])).trim();
+    await expect.poll(async () => page.getByTestId('node-requests-pods').innerText()).toContain(`${onNode} requested of ${slots}`);
     await page.getByTestId('host-shell-button').click();
     await typeInTerminal(`host ${host}`, 'echo on-$(hostname)', new RegExp(`on-${host}`));
     await screenshot(page, 'ops-2-host-shell');
@@ -317,6 +321,7 @@ spec:
   });
 
   it("draws a Deployment's pods as one card with counts by state, folding open and shut, its Service joined to the card", async () => {
+    if (await page.getByTestId('side-panel-close').isVisible()) await page.getByTestId('side-panel-close').click();
     const card = page.getByTestId('card-deployment-default-web');
     await expect.poll(async () => card.getByTestId('card-counts').innerText(), { timeout: 30_000 }).toMatch(/^2 pods · 2 running$/);
     expect(await card.getAttribute('data-collapsed')).toBe('false');

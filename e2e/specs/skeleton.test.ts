@@ -175,7 +175,8 @@ describe('walking skeleton in the browser', () => {
     }, MANIFEST);
     for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('[data-testid="canvas"]', type, { dataTransfer: dt });
     await page.getByTestId('drop-results').waitFor();
-    await expect.poll(async () => page.getByTestId('drop-results').innerText()).toMatch(/Deployment.*web[\s\S]*created[\s\S]*Service.*web[\s\S]*created/i);
+    // Applying waits on a loaded machine: wait as long as the other steps do.
+    await expect.poll(async () => page.getByTestId('drop-results').innerText(), { timeout: 60_000 }).toMatch(/Deployment.*web[\s\S]*created[\s\S]*Service.*web[\s\S]*created/i);
     await screenshot(page, 'skeleton-2-dropped');
     await eventually('3 running pods', async () => (await running()).length === 3, 120_000);
     const ps = await running();

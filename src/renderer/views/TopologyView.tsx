@@ -67,9 +67,16 @@ export function TopologyView() {
   const policy = useRef(new FitPolicy()).current;
 
   const graph = useMemo(
-    () => derive(synced ? { nodes: nodesMap, pods, services: svcs, endpoints, replicasets } : EMPTY, { collapsed, ...(expand ? { expand } : {}) }),
-    [synced, nodesMap, pods, svcs, endpoints, replicasets, collapsed, expand],
+    () => derive(synced ? { nodes: nodesMap, pods, services: svcs, endpoints, replicasets } : EMPTY, { collapsed }),
+    [synced, nodesMap, pods, svcs, endpoints, replicasets, collapsed],
   );
+  // Selecting a pod (in the palette, a table, a link) opens its card once; the user may fold it again.
+  useEffect(() => {
+    if (!expand) return;
+    const card = graph.nodes.find((n) => n.id === expand);
+    if (card?.type === 'workload' && card.data.collapsed) services.store.getState().setCardCollapsed(expand, false);
+    // Only when the selection moves to another card, not on every update of the graph.
+  }, [expand, services.store]);
   const lay = useMemo(() => layout(graph.nodes, graph.edges), [graph]);
   const placed = useMemo(() => place(graph.nodes, lay, overrides, selectedId), [graph, lay, overrides, selectedId]);
   const [nodes, setNodes] = useState<SkiffNode[]>([]);

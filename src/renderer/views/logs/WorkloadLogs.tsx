@@ -147,6 +147,8 @@ function WorkloadLogs({ w }: { w: Workload }) {
           onChange={(e) => {
             setQuery(e.target.value);
             setHit(0);
+            // Searching shows the hits, so the view stops following the newest line.
+            if (e.target.value) setFollow(false);
           }}
           onKeyDown={(e) => {
             if (e.key === 'Enter') step(e.shiftKey ? -1 : 1);
