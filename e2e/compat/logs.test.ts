@@ -51,6 +51,22 @@ describe('kubectl logs', () => {
     expect(ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z tick \d+\n$/);
   });
 
+  it('--since-time=T prints the lines from that second on (sinceTime)', async () => {
+    const [pod] = await runningPods(c.k, 'app=web');
+    await eventually('a few ticks', async () => (await c.k.ok(['logs', pod as string])).includes('tick 3'), 20_000);
+    const stamped = (await c.k.ok(['logs', pod as string, '--timestamps'])).trim().split('\n');
+    const pick = stamped[2] as string;
+    const second = `${pick.slice(0, 19)}Z`;
+    const since = await c.k.ok(['logs', pod as string, `--since-time=${second}`, '--timestamps']);
+    const lines = since.trim().split('\n');
+    expect(lines).toContain(pick);
+    // Nothing from before that second.
+    for (const l of lines) expect(l.slice(0, 19) >= second.slice(0, 19)).toBe(true);
+    expect(lines.length).toBeLessThan(stamped.length + 5);
+    const bad = await c.k.run(['logs', pod as string, '--since-time=soon']);
+    expect(bad.code).not.toBe(0);
+  });
+
   it('-f follows new lines until interrupted', async () => {
     const [pod] = await runningPods(c.k, 'app=web');
     const f = c.k.stream(['logs', '-f', '--tail=1', pod as string]);

@@ -95,15 +95,15 @@ async function openUi(): Promise<void> {
   await page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 30_000 });
 }
 
-/** Pod tiles the canvas draws inside a node's group (by geometry, as a user sees them). */
+/** Running pods the canvas draws inside the web Deployment's card, saying they run on `nodeName`. */
 async function podsDrawnIn(nodeName: string): Promise<string[]> {
-  const group = await page.getByTestId(`node-${nodeName}`).boundingBox();
-  if (!group) return [];
+  const card = await page.getByTestId('card-deployment-default-web').boundingBox();
+  if (!card) return [];
   const out: string[] = [];
   for (const el of await page.locator('[data-testid^="pod-default-web-"]').all()) {
     const b = await el.boundingBox();
-    const phase = await el.getAttribute('data-phase');
-    if (b && phase === 'Running' && b.x >= group.x && b.y >= group.y && b.x + b.width <= group.x + group.width + 1 && b.y + b.height <= group.y + group.height + 1) {
+    const [phase, node] = [await el.getAttribute('data-phase'), await el.getAttribute('data-node')];
+    if (b && phase === 'Running' && node === nodeName && (await el.innerText()).includes(nodeName) && b.x >= card.x && b.y >= card.y && b.x + b.width <= card.x + card.width + 1 && b.y + b.height <= card.y + card.height + 1) {
       out.push((await el.getAttribute('data-testid')) ?? '');
     }
   }
@@ -175,7 +175,8 @@ describe('walking skeleton in the browser', () => {
     }, MANIFEST);
     for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent('[data-testid="canvas"]', type, { dataTransfer: dt });
     await page.getByTestId('drop-results').waitFor();
-    await expect.poll(async () => page.getByTestId('drop-results').innerText()).toMatch(/Deployment.*web[\s\S]*created[\s\S]*Service.*web[\s\S]*created/i);
+    // Applying waits on a loaded machine: wait as long as the other steps do.
+    await expect.poll(async () => page.getByTestId('drop-results').innerText(), { timeout: 60_000 }).toMatch(/Deployment.*web[\s\S]*created[\s\S]*Service.*web[\s\S]*created/i);
     await screenshot(page, 'skeleton-2-dropped');
     await eventually('3 running pods', async () => (await running()).length === 3, 120_000);
     const ps = await running();
@@ -183,7 +184,7 @@ describe('walking skeleton in the browser', () => {
     const wide = await kubectl.ok(['get', 'pods', '-o', 'wide', '-l', 'app=web']);
     for (const p of ps) expect(wide).toMatch(new RegExp(`${p.name}\\s+1/1\\s+Running\\s+0\\s+\\S+\\s+${p.ip.replace(/\./g, '\\.')}\\s+${p.node}`));
     await page.getByTestId('drop-results-close').click().catch(() => undefined);
-    await eventually('3 running pods drawn inside their node groups', async () => {
+    await eventually('3 running pods drawn in their Deployment card, each naming its node', async () => {
       const drawn = [...(await podsDrawnIn('lab-w1')), ...(await podsDrawnIn('lab-w2'))];
       return drawn.length === 3 && (await podsDrawnIn('lab-w1')).length > 0 && (await podsDrawnIn('lab-w2')).length > 0;
     }, 30_000);

@@ -52,4 +52,21 @@ describe('UI server', () => {
     expect(await r.text()).toContain('skiff');
     expect(r.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
+
+  it('manages port-forwards behind the session, refusing cross-origin writes and bad fields', async () => {
+    const { ui } = await start();
+    const base = `http://127.0.0.1:${ui.port}`;
+    expect((await fetch(`${base}/skiff/portforwards`)).status).toBe(401);
+    const login = await fetch(ui.loginUrl(), { redirect: 'manual' });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const list = await fetch(`${base}/skiff/portforwards`, { headers: { cookie } });
+    expect(await list.json()).toEqual({ items: [] });
+    const body = JSON.stringify({ kind: 'pod', namespace: 'default', name: 'web', port: 0 });
+    const cross = await fetch(`${base}/skiff/portforwards`, { method: 'POST', headers: { cookie, origin: 'http://evil.example' }, body });
+    expect(cross.status).toBe(403);
+    const bad = await fetch(`${base}/skiff/portforwards`, { method: 'POST', headers: { cookie, origin: base }, body });
+    expect(bad.status).toBe(422);
+    expect(await bad.json()).toMatchObject({ kind: 'Status', reason: 'Invalid', details: { causes: [{ field: 'port', message: 'must be 1-65535' }] } });
+    expect((await fetch(`${base}/skiff/portforwards/abc`, { method: 'DELETE', headers: { cookie, origin: base } })).status).toBe(404);
+  });
 });

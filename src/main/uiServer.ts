@@ -5,6 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { Handler } from '../orchestrator/apiserver/handler.js';
 import type { RequestContext } from '../orchestrator/apiserver/requestContext.js';
+import { silentLogger, type Logger } from '../orchestrator/util/logger.js';
+import { inProcessApi } from './inProcessApi.js';
+import { PORT_FORWARDS_PATH, servePortForwards } from './portForwardRoutes.js';
+import { PortForwards } from './portForwards.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -30,10 +34,12 @@ export interface UiServer {
  * and for the Electron window alike. The API is never open without auth: a one-time login code is
  * exchanged for an HttpOnly, SameSite=Strict session cookie; writes must also come from our origin.
  */
-export async function startUiServer(opts: { port: number; rendererDir: string; api: Handler }): Promise<UiServer> {
+export async function startUiServer(opts: { port: number; rendererDir: string; api: Handler; log?: Logger }): Promise<UiServer> {
   const codes = new Set<string>();
   const sessions = new Set<string>();
   let port = 0;
+  // Browsers cannot listen: the UI's port-forwards listen here, tunnelled through the API as the UI.
+  const forwards = new PortForwards(inProcessApi(opts.api, UI_USER), opts.log ?? silentLogger);
 
   const hasSession = (req: IncomingMessage): boolean => {
     const m = (req.headers.cookie ?? '').match(new RegExp(`(?:^|;\\s*)${COOKIE}=([A-Za-z0-9_-]+)`));
@@ -69,6 +75,12 @@ export async function startUiServer(opts: { port: number; rendererDir: string; a
       opts.api(req, res, UI_USER);
       return;
     }
+    if (url.pathname === PORT_FORWARDS_PATH || url.pathname.startsWith(`${PORT_FORWARDS_PATH}/`)) {
+      if (!hasSession(req)) return deny(res, 401, 'Unauthorized', 'Log in with the one-time URL printed by Skiff.');
+      if (req.method !== 'GET' && !sameOrigin(req, port)) return deny(res, 403, 'Forbidden', 'cross-origin write refused');
+      void servePortForwards(req, res, url.pathname, forwards).catch(() => res.destroy());
+      return;
+    }
     serveStatic(opts.rendererDir, url.pathname, res);
   });
   // exec / attach / port-forward WebSockets under /k8s: same session and origin checks, then the API's upgrade handler.
@@ -102,6 +114,7 @@ export async function startUiServer(opts: { port: number; rendererDir: string; a
     },
     close: () =>
       new Promise((resolve) => {
+        forwards.dispose();
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
       }),

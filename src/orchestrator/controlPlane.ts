@@ -10,6 +10,7 @@ import { ApiServer } from './apiserver/ApiServer.js';
 import { issueNodeToken, TokenAuthenticator } from './apiserver/auth.js';
 import { createApiHandler, type Handler } from './apiserver/handler.js';
 import { writeKubeconfig } from './apiserver/kubeconfig.js';
+import { HostShells } from './client/hostShells.js';
 import { NodeDialers } from './client/nodeDialer.js';
 import { ensurePki } from './apiserver/pki.js';
 import { Registry } from './apiserver/registry.js';
@@ -87,8 +88,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const authenticator = await TokenAuthenticator.create(adminToken, store, clock);
     disposers.push(() => authenticator.dispose());
     const dialers = new NodeDialers();
+    const hostShells = new HostShells();
 
-    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, authenticator, serverAddress: `${host}:${opts.apiPort}` });
+    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, serverAddress: `${host}:${opts.apiPort}` });
     const server = new ApiServer(pki, handler);
     const apiPort = await server.listen(opts.apiPort, host);
     disposers.push(() => server.close());
@@ -111,6 +113,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       clock,
       log: log.child({ component: 'provision' }),
       dialers,
+      shells: hostShells,
       agentBundlePath: opts.agentBundlePath,
       apiPort,
       caPem: pki.caCert,

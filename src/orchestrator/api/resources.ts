@@ -15,7 +15,7 @@ export interface ResourceType {
   shortNames: string[];
   /** In `kubectl get all`. */
   all: boolean;
-  subresources: ('status' | 'scale' | 'log' | 'exec' | 'portforward' | 'attach' | 'binding' | 'proxy')[];
+  subresources: ('status' | 'scale' | 'log' | 'exec' | 'portforward' | 'attach' | 'binding' | 'proxy' | 'shell')[];
   /** Writes to the main resource leave `.status` alone; writes to `/status` change only `.status`. */
   hasStatus: boolean;
   verbs: string[];
@@ -57,7 +57,7 @@ export const RESOURCES: readonly ResourceType[] = [
   def({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', hasStatus: false }),
   def({ group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', hasStatus: false }),
   // Skiff's own: a worker host reached over SSH (provision/ reconciles it into a Node).
-  def({ group: 'skiff.dev', version: 'v1alpha1', kind: 'Host', resource: 'hosts', namespaced: false, subresources: ['status'] }),
+  def({ group: 'skiff.dev', version: 'v1alpha1', kind: 'Host', resource: 'hosts', namespaced: false, subresources: ['status', 'shell'] }),
 ];
 
 const byResource = new Map(RESOURCES.map((r) => [r.resource, r]));

@@ -40,6 +40,7 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   binding: ['create'],
   proxy: ['create', 'delete', 'get', 'patch', 'update'],
   token: ['create'],
+  shell: ['create', 'get'],
 };
 
 /** Subresources served outside the resource table: `serviceaccounts/token` (TokenRequest). */

@@ -17,11 +17,13 @@ import {
 import { parseBody, readBody, sendError, sendJson } from './http.js';
 import { reviewResource, selfSubjectAccessReview, selfSubjectReview } from './selfSubjectReview.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
+import type { HostShells } from '../client/hostShells.js';
 import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
 import { parseResourcePath } from './routes.js';
-import { serveBinding, serveLog, serveScale } from './subresources.js';
+import { serveLog } from './podLogs.js';
+import { serveBinding, serveScale } from './subresources.js';
 import { createUpgradeHandler, type UpgradeHandler } from './upgrade.js';
 import { serveResource, verbOf } from './verbs.js';
 
@@ -33,6 +35,8 @@ export interface HandlerDeps {
   /** Undefined: every caller is the given `anonymous` identity (the UI server's in-process use). */
   authenticator?: TokenAuthenticator;
   serverAddress: string;
+  /** Host shells over the control plane's SSH connections (`hosts/NAME/shell`); absent: not served. */
+  hostShells?: HostShells;
 }
 
 /** The request handler; `upgrade` serves HTTP upgrades (exec, attach, port-forward) with the same deps. */
@@ -132,6 +136,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
       const body = parseBody(await readBody(req), req.headers['content-type']);
       return sendJson(res, 201, await createServiceAccountToken(deps.registry, deps.clock, route.namespace as string, route.name as string, body));
     }
+    case 'shell':
+      throw errors.badRequest('hosts/shell is served only as a WebSocket upgrade (v5.channel.k8s.io)');
     default:
       throw errors.badRequest(`the ${sub} subresource is not served yet`);
   }

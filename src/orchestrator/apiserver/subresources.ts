@@ -1,10 +1,9 @@
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../api/errors.js';
 import { formatLabelSelector } from '../api/selectors.js';
-import type { KubeObject, LabelSelector, Pod } from '../api/types.js';
+import type { KubeObject, LabelSelector } from '../api/types.js';
 import { mergePatch } from '../api/patch/mergePatch.js';
 import type { Clock } from '../util/clock.js';
-import { connectToKubelet } from './kubeletConnection.js';
 import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
@@ -77,68 +76,4 @@ export async function serveBinding(req: IncomingMessage, res: ServerResponse, de
   if (!node) throw errors.invalid({ group: '', resource: 'bindings', kind: 'Binding' }, route.name ?? '', [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }]);
   await deps.registry.bind(route.namespace as string, route.name as string, node);
   sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
-}
-
-/**
- * `GET pods/<name>/log`: proxied to the agent on the pod's node (its kubelet API), reached through
- * the node dialer, so it works for hosts behind SSH. Streams until the agent ends or the client goes.
- */
-export async function serveLog(req: IncomingMessage, res: ServerResponse, deps: SubresourceDeps, route: ResourceRoute, q: URLSearchParams): Promise<void> {
-  const ns = route.namespace as string;
-  const podName = route.name as string;
-  const pod = await deps.registry.get<Pod>('pods', ns, podName);
-  const containers = pod.spec.containers.map((c) => c.name);
-  let container = q.get('container') ?? undefined;
-  if (!container) {
-    const def = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'];
-    if (def && containers.includes(def)) container = def;
-    else if (containers.length === 1) container = containers[0];
-    else throw errors.badRequest(`a container name must be specified for pod ${podName}, choose one of: [${containers.join(' ')}]`);
-  }
-  if (!containers.includes(container as string)) {
-    throw errors.badRequest(`container ${container} is not valid for pod ${podName}`);
-  }
-  const nodeName = pod.spec.nodeName;
-  if (!nodeName) throw errors.badRequest(`pod ${podName} does not have a host assigned`);
-  const status = pod.status?.containerStatuses?.find((c) => c.name === container);
-  if (!status || (!status.containerID && !status.lastState?.terminated)) {
-    const reason = status?.state.waiting?.reason ?? 'ContainerCreating';
-    throw errors.badRequest(`container "${container}" in pod "${podName}" is waiting to start: ${reason}`);
-  }
-  const params = new URLSearchParams();
-  for (const k of ['follow', 'tailLines', 'timestamps', 'previous', 'sinceSeconds', 'limitBytes']) {
-    const v = q.get(k);
-    if (v !== null) params.set(k, v);
-  }
-  const { socket, token } = await connectToKubelet(deps.registry, deps.dialer, nodeName, 'logs');
-  const path = `/containerLogs/${encodeURIComponent(ns)}/${encodeURIComponent(podName)}/${encodeURIComponent(container as string)}?${params}`;
-  await new Promise<void>((resolve) => {
-    const up = httpRequest({ path, method: 'GET', headers: { Authorization: `Bearer ${token}`, Host: 'kubelet' }, createConnection: () => socket as never }, (upRes) => {
-      if ((upRes.statusCode ?? 500) >= 400) {
-        const chunks: Buffer[] = [];
-        upRes.on('data', (c: Buffer) => chunks.push(c));
-        upRes.on('end', () => {
-          const msg = Buffer.concat(chunks).toString().trim() || `kubelet answered ${upRes.statusCode}`;
-          sendJson(res, upRes.statusCode === 404 ? 404 : 400, new ApiError(upRes.statusCode === 404 ? 404 : 400, upRes.statusCode === 404 ? 'NotFound' : 'BadRequest', msg).toStatus());
-          resolve();
-        });
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-      res.flushHeaders();
-      upRes.pipe(res);
-      upRes.on('end', resolve);
-      upRes.on('error', () => resolve());
-    });
-    up.on('error', (e) => {
-      if (!res.headersSent) sendJson(res, 503, errors.unavailable(`logs from node ${nodeName}: ${e.message}`).toStatus());
-      else res.end();
-      resolve();
-    });
-    res.on('close', () => {
-      up.destroy();
-      resolve();
-    });
-    up.end();
-  });
 }

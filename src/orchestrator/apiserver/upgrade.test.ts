@@ -228,7 +228,22 @@ describe('API server upgrades (exec, attach, port-forward) proxied to the kubele
   });
 
   it('refuses upgrades on other paths', async () => {
-    expect(await refusal('/api/v1/namespaces/default/pods/x/log')).toMatchObject({ code: 400, message: expect.stringContaining('pods/exec') });
+    expect(await refusal('/api/v1/namespaces/default/pods/x/binding')).toMatchObject({ code: 400, message: expect.stringContaining('pods/exec') });
+  });
+
+  it('serves pods/log over WebSocket (binary.k8s.io): the log in messages, then a normal close', async () => {
+    await runningPod('logger');
+    runtime.write(containerIds.get('logger/main') as string, 'line one');
+    runtime.write(containerIds.get('logger/main') as string, 'line two');
+    const ws = new WebSocket(`ws://127.0.0.1:${apiPort}/api/v1/namespaces/default/pods/logger/log?container=main&timestamps=true`, ['binary.k8s.io'], { headers: { Authorization: `Bearer ${ADMIN}` } });
+    let text = '';
+    ws.on('message', (m: Buffer) => (text += m.toString()));
+    const code = await new Promise<number>((r) => ws.on('close', (c) => r(c)));
+    expect(ws.protocol).toBe('binary.k8s.io');
+    expect(code).toBe(1000);
+    expect(text).toMatch(/^\S+Z line one\n\S+Z line two\n$/);
+    expect(await refusal('/api/v1/namespaces/default/pods/logger/log?container=nope')).toMatchObject({ code: 400, message: 'container nope is not valid for pod logger' });
+    expect(await refusal('/api/v1/namespaces/default/pods/logger/log?sinceTime=x')).toMatchObject({ code: 400, message: 'sinceTime: invalid RFC 3339 time "x"' });
   });
 
   it('serves a watch over WebSocket: one JSON event per message, replayed from a resourceVersion', async () => {

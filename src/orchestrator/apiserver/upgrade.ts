@@ -2,7 +2,9 @@ import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node
 import type { Duplex } from 'node:stream';
 import { ApiError, errors } from '../api/errors.js';
 import type { Pod } from '../api/types.js';
-import { authorize } from './auth.js';
+import { authorize, MASTERS_GROUP } from './auth.js';
+import { serveHostShell } from './hostShell.js';
+import { servePodLogSocket } from './podLogs.js';
 import type { HandlerDeps } from './handler.js';
 import type { RequestContext } from './requestContext.js';
 import { connectToKubelet } from './kubeletConnection.js';
@@ -53,8 +55,18 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
     authorize(ctx, { verb: 'watch', resource: route.r.resource, namespace: route.namespace });
     return serveWatchSocket(req, socket, head, deps.registry, route.r, route.namespace, q);
   }
+  if (route?.type === 'resource' && route.r.resource === 'hosts' && route.name && route.subresource === 'shell') {
+    // Root on a host: only the cluster's administrators (the UI's identity and the admin token).
+    if (!ctx.groups.includes(MASTERS_GROUP)) throw errors.forbidden(ctx.user, 'create', route.r, undefined, route.name, 'shell');
+    if (!deps.hostShells) throw errors.unavailable('host shells are not served by this API server');
+    return serveHostShell(req, socket, head, deps.hostShells, route.name, q, deps.log);
+  }
+  if (route?.type === 'resource' && route.r.resource === 'pods' && route.namespace && route.name && route.subresource === 'log') {
+    authorize(ctx, { verb: 'get', resource: 'pods', subresource: 'log', namespace: route.namespace, name: route.name });
+    return servePodLogSocket(req, socket, head, deps, route.namespace, route.name, q);
+  }
   if (!route || route.type !== 'resource' || route.r.resource !== 'pods' || !route.namespace || !route.name || !STREAMING.includes(route.subresource ?? '')) {
-    throw new ApiError(400, 'BadRequest', `upgrade requests are served only for watches and pods/exec, pods/attach and pods/portforward, not ${url.pathname}`);
+    throw new ApiError(400, 'BadRequest', `upgrade requests are served only for watches, pods/log, pods/exec, pods/attach, pods/portforward and hosts/shell, not ${url.pathname}`);
   }
   const ns = route.namespace;
   const name = route.name;

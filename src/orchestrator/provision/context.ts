@@ -1,3 +1,4 @@
+import type { HostShells } from '../client/hostShells.js';
 import type { NodeDialers } from '../client/nodeDialer.js';
 import type { Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
@@ -51,6 +52,8 @@ export interface ProvisionEnv {
   log: Logger;
   /** Each provisioned host registers a dialer for its node here (SSH direct-tcpip to its loopback). */
   dialers: NodeDialers;
+  /** Each connected host registers its shell here (`hosts/NAME/shell`, for the UI's host terminal). */
+  shells?: HostShells;
   /** The bundled agent (dist/agent/skiff-agent.js) pushed to every host. */
   agentBundlePath: string;
   /** The API server's port on the control plane's 127.0.0.1; the tunnel leads there. */

@@ -30,6 +30,7 @@ interface Live {
   specKey: string;
   nodeName: string;
   dialer?: { dispose(): void };
+  shell?: { dispose(): void };
 }
 
 /**
@@ -162,7 +163,9 @@ class HostController {
     };
     try {
       await provisionHost(ctx);
-      const l: Live = { session: ctx.session as SshSession, specKey, nodeName: ctx.nodeName as string, dialer: ctx.dialer };
+      const session = ctx.session as SshSession;
+      const shell = this.env.shells?.register(name, { open: (size) => session.shell(size) });
+      const l: Live = { session, specKey, nodeName: ctx.nodeName as string, dialer: ctx.dialer, shell };
       this.live.set(name, l);
       this.backoff.reset(name);
       this.retryAt.delete(name);
@@ -232,6 +235,7 @@ class HostController {
     if (!l) return;
     this.live.delete(name);
     l.dialer?.dispose();
+    l.shell?.dispose();
     l.session.close();
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+import type { ShellProcess } from '../client/hostShells.js';
 import type { Clock } from '../util/clock.js';
 import { installFileScript } from './agentFiles.js';
 import type { ExecResult } from './detect.js';
@@ -208,6 +209,33 @@ export class SshSession {
       this.conn.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, stream) =>
         err ? reject(new Error(`cannot open 127.0.0.1:${port} on ${this.target.address}: ${err.message}`)) : resolve(stream),
       );
+    });
+  }
+
+  /**
+   * A login shell with a pseudo-terminal (`xterm-256color`, `size` in characters), for a person at
+   * the UI's host terminal. Nothing of the request reaches the host's shell as text: the pty and
+   * its size are SSH channel requests.
+   */
+  shell(size: { cols: number; rows: number }): Promise<ShellProcess> {
+    return new Promise((resolve, reject) => {
+      if (this.ended) return reject(new Error(`the SSH connection to ${this.target.address} is closed`));
+      this.conn.shell({ term: 'xterm-256color', cols: size.cols, rows: size.rows }, (err, ch) => {
+        if (err) return reject(new Error(`cannot open a shell on ${this.target.address}: ${err.message}`));
+        let code = -1;
+        ch.on('exit', (c: number | null) => {
+          if (typeof c === 'number') code = c;
+        });
+        const closed = new Promise<number>((r) => ch.once('close', () => r(code)));
+        resolve({
+          stdin: ch,
+          stdout: ch,
+          stderr: ch.stderr,
+          resize: async (cols, rows) => void ch.setWindow(rows, cols, 0, 0),
+          wait: () => closed,
+          close: () => ch.close(),
+        });
+      });
     });
   }
 

@@ -2,6 +2,9 @@ import { addHostCommand } from './addHost.js';
 import { cordonNode } from './cordonNode.js';
 import { deletePod } from './deletePod.js';
 import { deployFromFile } from './deployFromFile.js';
+import { openHostShell, openPodShell } from './openShell.js';
+import { forwardSelected, showPortForwards, stopAllPortForwards } from './portForward.js';
+import { showWorkloadLogs } from './workloadLogs.js';
 import { removeHostCommand } from './removeHost.js';
 import { resetLayout } from './resetLayout.js';
 import { showHosts } from './showHosts.js';
@@ -18,6 +21,13 @@ export const COMMANDS: readonly Command[] = [
   uncordonNode,
   deletePod,
   resetLayout,
+  openPodShell,
+  openHostShell,
+  forwardSelected,
+  showPortForwards,
+  stopAllPortForwards,
+  showWorkloadLogs,
 ];
 
 export { addHostCommand, cordonNode, deletePod, deployFromFile, removeHostCommand, resetLayout, showHosts, uncordonNode };
+export { forwardSelected, openHostShell, openPodShell, showPortForwards, showWorkloadLogs, stopAllPortForwards };

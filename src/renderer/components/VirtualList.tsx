@@ -10,6 +10,8 @@ export interface VirtualListProps<T> {
   follow?: boolean;
   /** Called when the user scrolls away from (false) or back to (true) the bottom. */
   onAtBottom?(atBottom: boolean): void;
+  /** Scrolls so this row is in the middle of the view (e.g. a search hit); changes scroll again. */
+  scrollToIndex?: number;
 }
 
 const OVERSCAN = 12;
@@ -18,7 +20,7 @@ const OVERSCAN = 12;
  * A fixed-row-height list that renders only the rows in view: 5,000 log lines or pods cost the same
  * as 50.
  */
-export function VirtualList<T>({ items, rowHeight, render, className, testId, follow, onAtBottom }: VirtualListProps<T>) {
+export function VirtualList<T>({ items, rowHeight, render, className, testId, follow, onAtBottom, scrollToIndex }: VirtualListProps<T>) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
@@ -36,6 +38,11 @@ export function VirtualList<T>({ items, rowHeight, render, className, testId, fo
     const el = ref.current;
     if (follow && el) el.scrollTop = el.scrollHeight;
   }, [follow, items.length]);
+
+  useEffect(() => {
+    const el = ref.current;
+    if (el && scrollToIndex !== undefined && scrollToIndex >= 0) el.scrollTop = Math.max(0, scrollToIndex * rowHeight - el.clientHeight / 2);
+  }, [scrollToIndex, rowHeight]);
 
   const onScroll = (e: UIEvent<HTMLDivElement>) => {
     const el = e.currentTarget;

@@ -1,36 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { byKey, endpoints, node, pod, service } from '../testing/fixtures.js';
-import { derive, type DeriveInput } from './derive.js';
-import type { GroupFlowNode, PodFlowNode, ServiceFlowNode, SkiffNode } from './types.js';
+import type { Pod, ReplicaSet } from '../../orchestrator/api/types.js';
+import { byKey, endpoints, node, pod, service, type PodOpts } from '../testing/fixtures.js';
+import { derive, EXPAND_UP_TO, MANY_PODS, type DeriveInput } from './derive.js';
+import type { NodeCardFlowNode, PodFlowNode, ServiceFlowNode, SkiffNode, WorkloadFlowNode } from './types.js';
 
-const empty: DeriveInput = { nodes: {}, pods: {}, services: {}, endpoints: {} };
+const empty: DeriveInput = { nodes: {}, pods: {}, services: {}, endpoints: {}, replicasets: {} };
 const find = (nodes: SkiffNode[], id: string) => nodes.find((n) => n.id === id);
 
+/** A pod of ReplicaSet `rs` (which belongs to Deployment `deploy` when given). */
+function owned(name: string, rs: string, o: PodOpts = {}): Pod {
+  const p = pod(name, o);
+  return { ...p, metadata: { ...p.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, uid: `${rs}-uid`, controller: true }] } };
+}
+const replicaset = (name: string, deploy: string): ReplicaSet =>
+  ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deploy, uid: `${deploy}-uid`, controller: true }] }, spec: { selector: {} } }) as unknown as ReplicaSet;
+
 describe('derive', () => {
-  it('puts each pod in its node group, parents before children, sorted', () => {
+  it("groups a Deployment's pods (across ReplicaSets and nodes) into one card, parents before children", () => {
     const g = derive({
       ...empty,
       nodes: byKey(node('b'), node('a')),
-      pods: byKey(pod('p2', { nodeName: 'a', phase: 'Running' }), pod('p1', { nodeName: 'a' }), pod('q', { nodeName: 'b' })),
+      replicasets: byKey(replicaset('web-1', 'web'), replicaset('web-2', 'web')),
+      pods: byKey(owned('w2', 'web-2', { nodeName: 'b', phase: 'Running' }), owned('w1', 'web-1', { nodeName: 'a' }), pod('solo', { nodeName: 'a', phase: 'Running' })),
     });
-    expect(g.nodes.map((n) => n.id)).toEqual(['node:a', 'pod:default/p1', 'pod:default/p2', 'node:b', 'pod:default/q']);
-    const p1 = find(g.nodes, 'pod:default/p1') as PodFlowNode;
-    expect(p1.parentId).toBe('node:a');
-    expect((find(g.nodes, 'node:a') as GroupFlowNode).data.podCount).toBe(2);
+    expect(g.nodes.map((n) => n.id)).toEqual(['node:a', 'node:b', 'wl:Deployment/default/web', 'pod:default/w1', 'pod:default/w2', 'wl:Pod/default/', 'pod:default/solo']);
+    const card = find(g.nodes, 'wl:Deployment/default/web') as WorkloadFlowNode;
+    expect(card.data).toMatchObject({ kind: 'Deployment', name: 'web', podCount: 2, nodeCount: 2, collapsed: false, phases: { running: 1, pending: 1 } });
+    expect((find(g.nodes, 'pod:default/w1') as PodFlowNode).parentId).toBe('wl:Deployment/default/web');
+    expect((find(g.nodes, 'pod:default/w1') as PodFlowNode).data.node).toBe('a');
+    expect((find(g.nodes, 'node:a') as NodeCardFlowNode).data).toMatchObject({ podCount: 2, phases: { running: 1, pending: 1 } });
   });
 
-  it('collects unbound pods in an Unscheduled group, only when there are some', () => {
-    expect(derive({ ...empty, nodes: byKey(node('a')) }).nodes.map((n) => n.id)).toEqual(['node:a']);
-    const g = derive({ ...empty, nodes: byKey(node('a')), pods: byKey(pod('lost')) });
-    const group = find(g.nodes, 'unscheduled') as GroupFlowNode;
-    expect(group.data.readiness).toBe('Unscheduled');
-    expect(find(g.nodes, 'pod:default/lost')?.parentId).toBe('unscheduled');
+  it('collapses big cards and every card of a big cluster, unless the user or the selection opens it', () => {
+    const pods = Array.from({ length: EXPAND_UP_TO + 1 }, (_, i) => owned(`p${i}`, 'rs'));
+    const big = derive({ ...empty, pods: byKey(...pods) });
+    expect((find(big.nodes, 'wl:ReplicaSet/default/rs') as WorkloadFlowNode).data.collapsed).toBe(true);
+    expect(big.nodes.filter((n) => n.type === 'pod')).toHaveLength(0);
+    const opened = derive({ ...empty, pods: byKey(...pods) }, { collapsed: { 'wl:ReplicaSet/default/rs': false } });
+    expect(opened.nodes.filter((n) => n.type === 'pod')).toHaveLength(EXPAND_UP_TO + 1);
+    const many = Array.from({ length: MANY_PODS + 1 }, (_, i) => owned(`m${i}`, `rs${i % 100}`));
+    const g = derive({ ...empty, pods: byKey(...many) }, { expand: 'wl:ReplicaSet/default/rs7' });
+    expect(g.nodes.filter((n) => n.type === 'workload' && !n.data.collapsed).map((n) => n.id)).toEqual(['wl:ReplicaSet/default/rs7']);
   });
 
-  it('shows node readiness, cordoning, and groups for nodes that pods name but that do not exist', () => {
+  it('shows node readiness, cordoning, and cards for nodes that pods name but that do not exist', () => {
     const cordoned = node('c', 'True', { spec: { unschedulable: true } });
     const g = derive({ ...empty, nodes: byKey(node('a', 'True'), node('b', 'Unknown'), cordoned), pods: byKey(pod('x', { nodeName: 'gone' })) });
-    const data = (id: string) => (find(g.nodes, id) as GroupFlowNode).data;
+    const data = (id: string) => (find(g.nodes, id) as NodeCardFlowNode).data;
     expect(data('node:a').readiness).toBe('Ready');
     expect(data('node:b').readiness).toBe('NotReady');
     expect(data('node:c').unschedulable).toBe(true);
@@ -50,48 +66,36 @@ describe('derive', () => {
       ),
     });
     const tone = (n: string) => (find(g.nodes, `pod:default/${n}`) as PodFlowNode).data.tone;
-    expect([tone('run'), tone('pend'), tone('crash'), tone('fail'), tone('done'), tone('bye')]).toEqual([
-      'running',
-      'pending',
-      'failed',
-      'failed',
-      'succeeded',
-      'terminating',
-    ]);
-    expect((find(g.nodes, 'pod:default/crash') as PodFlowNode).data.status).toBe('CrashLoopBackOff');
+    expect([tone('run'), tone('pend'), tone('crash'), tone('fail'), tone('done'), tone('bye')]).toEqual(['running', 'pending', 'failed', 'failed', 'succeeded', 'terminating']);
+    expect((find(g.nodes, 'wl:Pod/default/') as WorkloadFlowNode).data.phases).toEqual({ running: 1, pending: 1, failed: 2, terminating: 1, succeeded: 1, unknown: 0 });
   });
 
-  it('links a service to the pods its selector matches, in its namespace only', () => {
+  it('joins a service to the card of the pods its selector matches, in its namespace only, with a count', () => {
     const g = derive({
       ...empty,
       pods: byKey(
-        pod('w1', { labels: { app: 'web', tier: 'fe' } }),
-        pod('w2', { labels: { app: 'web' } }),
+        owned('w1', 'web', { labels: { app: 'web', tier: 'fe' } }),
+        owned('w2', 'web', { labels: { app: 'web', tier: 'fe' } }),
+        owned('w3', 'web', { labels: { app: 'web' } }),
         pod('other', { labels: { app: 'db' } }),
         pod('elsewhere', { ns: 'prod', labels: { app: 'web', tier: 'fe' } }),
       ),
       services: byKey(service('web', { app: 'web', tier: 'fe' })),
     });
-    expect(g.edges.map((e) => [e.source, e.target, e.data?.ready])).toEqual([['svc:default/web', 'pod:default/w1', false]]);
-    expect((find(g.nodes, 'svc:default/web') as ServiceFlowNode).data.podCount).toBe(1);
+    expect(g.edges.map((e) => [e.source, e.target, e.data])).toEqual([['svc:default/web', 'wl:ReplicaSet/default/web', { ready: false, count: 2 }]]);
+    expect((find(g.nodes, 'svc:default/web') as ServiceFlowNode).data.podCount).toBe(2);
   });
 
-  it('marks endpoint pods ready and follows endpoints of services without a selector', () => {
+  it('marks an edge ready when an endpoint pod of the card is, and follows endpoints of services without a selector', () => {
     const g = derive({
       ...empty,
-      pods: byKey(
-        pod('a', { labels: { app: 'web' }, ip: '10.1.0.2', phase: 'Running' }),
-        pod('b', { labels: { app: 'web' }, ip: '10.1.0.3' }),
-        pod('m', { ip: '10.1.0.9', phase: 'Running' }),
-      ),
+      pods: byKey(owned('a', 'web', { labels: { app: 'web' }, ip: '10.1.0.2', phase: 'Running' }), owned('b', 'web', { labels: { app: 'web' }, ip: '10.1.0.3' }), pod('m', { ip: '10.1.0.9', phase: 'Running' })),
       services: byKey(service('web', { app: 'web' }), service('manual', undefined)),
       endpoints: byKey(endpoints('web', [{ ip: '10.1.0.2', pod: 'a' }], [{ ip: '10.1.0.3', pod: 'b' }]), endpoints('manual', [{ ip: '10.1.0.9' }, { ip: '192.0.2.1' }])),
     });
-    const edges = Object.fromEntries(g.edges.map((e) => [`${e.source}->${e.target}`, e.data?.ready]));
-    expect(edges).toEqual({
-      'svc:default/web->pod:default/a': true,
-      'svc:default/web->pod:default/b': false,
-      'svc:default/manual->pod:default/m': true,
+    expect(Object.fromEntries(g.edges.map((e) => [`${e.source}->${e.target}`, e.data]))).toEqual({
+      'svc:default/web->wl:ReplicaSet/default/web': { ready: true, count: 2 },
+      'svc:default/manual->wl:Pod/default/': { ready: true, count: 1 },
     });
   });
 
@@ -100,54 +104,12 @@ describe('derive', () => {
     expect(g.edges).toEqual([]);
   });
 
-  // How fast is for `npm run bench` to say (timed tests flake on a loaded machine); this checks the shape.
-  it('derives 5,000 pods, a node each and one edge per selected pod', () => {
-    const pods = Array.from({ length: 5000 }, (_, i) => pod(`p${i}`, { nodeName: `n${i % 10}`, labels: { app: `a${i % 50}` }, phase: 'Running' }));
-    const services = Array.from({ length: 50 }, (_, i) => service(`s${i}`, { app: `a${i}` }));
-    const nodes = Array.from({ length: 10 }, (_, i) => node(`n${i}`));
-    const input = { nodes: byKey(...nodes), pods: byKey(...pods), services: byKey(...services), endpoints: {} };
-    const g = derive(input);
-    expect(g.nodes).toHaveLength(10 + 5000 + 50);
-    expect(g.edges).toHaveLength(5000);
-  });
-});
-
-describe('derive, compact', () => {
-  it('draws pods as tiles of their group and joins services to groups, counting pods', () => {
-    const g = derive(
-      {
-        nodes: byKey(node('a'), node('b')),
-        pods: byKey(
-          pod('w1', { nodeName: 'a', labels: { app: 'web' }, phase: 'Running' }),
-          pod('w2', { nodeName: 'a', labels: { app: 'web' } }),
-          pod('w3', { nodeName: 'b', labels: { app: 'web' } }),
-          pod('x', {}),
-        ),
-        services: byKey(service('web', { app: 'web' })),
-        endpoints: byKey(endpoints('web', [{ ip: '10.1.0.2', pod: 'w1' }])),
-      },
-      { compact: true },
-    );
-    expect(g.nodes.map((n) => n.id)).toEqual(['node:a', 'node:b', 'unscheduled', 'svc:default/web']);
-    const a = find(g.nodes, 'node:a') as GroupFlowNode;
-    expect(a.data.tiles?.map((t) => [t.name, t.tone])).toEqual([
-      ['w1', 'running'],
-      ['w2', 'pending'],
-    ]);
-    expect(g.edges.map((e) => [e.target, e.data?.ready, e.data?.count])).toEqual([
-      ['node:a', true, 2],
-      ['node:b', false, 1],
-    ]);
-  });
-});
-
-describe('derive, group edges', () => {
-  it('keeps pod nodes but joins services to groups', () => {
-    const g = derive(
-      { nodes: byKey(node('a')), pods: byKey(pod('w1', { nodeName: 'a', labels: { app: 'web' } }), pod('w2', { nodeName: 'a', labels: { app: 'web' } })), services: byKey(service('web', { app: 'web' })), endpoints: {} },
-      { groupEdges: true },
-    );
-    expect(g.nodes.filter((n) => n.type === 'pod')).toHaveLength(2);
-    expect(g.edges.map((e) => [e.target, e.data?.count])).toEqual([['node:a', 2]]);
+  it('5,000 pods on 100 nodes make a few hundred flow nodes and one edge per service', () => {
+    const pods = Array.from({ length: 5000 }, (_, i) => owned(`p${i}`, `rs${i % 100}`, { nodeName: `n${i % 100}`, labels: { app: `a${i % 100}` }, phase: 'Running' }));
+    const services = Array.from({ length: 100 }, (_, i) => service(`s${i}`, { app: `a${i}` }));
+    const nodes = Array.from({ length: 100 }, (_, i) => node(`n${i}`));
+    const g = derive({ ...empty, nodes: byKey(...nodes), pods: byKey(...pods), services: byKey(...services) });
+    expect(g.nodes).toHaveLength(100 + 100 + 100);
+    expect(g.edges).toHaveLength(100);
   });
 });

@@ -1,87 +1,101 @@
-import type { Endpoints, Node, Pod, Service } from '../../orchestrator/api/types.js';
+import type { Endpoints, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
 import type { ObjectMap } from '../store/kinds.js';
-import { nodeReadiness, podDisplay } from './podStatus.js';
-import {
-  groupId,
-  podId,
-  serviceId,
-  UNSCHEDULED_ID,
-  type GroupFlowNode,
-  type PodData,
-  type PodFlowNode,
-  type ServiceFlowNode,
-  type SkiffEdge,
-  type SkiffNode,
-  type Tile,
-} from './types.js';
+import { workloadOf } from './owners.js';
+import { nodeReadiness, podDisplay, type PodTone } from './podStatus.js';
+import { groupId, podId, serviceId, workloadId, type EdgeData, type NodeCardFlowNode, type PhaseCounts, type PodData, type SkiffEdge, type SkiffNode, type WorkloadFlowNode } from './types.js';
 
 export interface DeriveInput {
   nodes: ObjectMap<Node>;
   pods: ObjectMap<Pod>;
   services: ObjectMap<Service>;
   endpoints: ObjectMap<Endpoints>;
+  replicasets: ObjectMap<ReplicaSet>;
 }
 
 export interface DeriveOptions {
-  /** Draw pods as tiles inside their group (see GroupData.tiles); implies groupEdges. */
-  compact?: boolean;
-  /** One edge per service and group instead of one per pod (thousands of long edges cost too much). */
-  groupEdges?: boolean;
+  /** The user's choices, by card id: true collapsed, false expanded. Others follow the defaults. */
+  collapsed?: Readonly<Record<string, boolean>>;
+  /** A card to show expanded whatever else says (the one holding the selected pod). */
+  expand?: string;
 }
 
+/** Cards with more pods than this start collapsed; so does every card once the cluster has more than MANY_PODS. */
+export const EXPAND_UP_TO = 12;
+export const MANY_PODS = 400;
+
 export interface DerivedGraph {
-  /** Groups each followed by their pods (React Flow needs parents first), then services. Positions are 0,0: see layout. */
+  /** Node cards, then each workload card followed by its pods (parents first), then services. Positions are 0,0: see layout. */
   nodes: SkiffNode[];
   edges: SkiffEdge[];
 }
 
 const ORIGIN = { x: 0, y: 0 };
+const TONES: readonly PodTone[] = ['running', 'pending', 'failed', 'terminating', 'succeeded', 'unknown'];
+const zeroCounts = (): Record<PodTone, number> => ({ running: 0, pending: 0, failed: 0, terminating: 0, succeeded: 0, unknown: 0 });
+
+/** The card a pod is drawn in: its workload's, or its namespace's standalone pods. */
+export function cardKeyOf(pod: Pod, replicasets: ObjectMap<ReplicaSet>): { key: string; kind: string; name: string; namespace: string } {
+  const ns = pod.metadata.namespace ?? 'default';
+  const w = workloadOf(pod, replicasets);
+  if (w) return { key: `${w.kind}/${w.namespace}/${w.name}`, kind: w.kind, name: w.name, namespace: w.namespace };
+  return { key: `Pod/${ns}/`, kind: 'Pod', name: 'standalone pods', namespace: ns };
+}
 
 /**
- * The topology as React Flow nodes and edges, from cluster state alone. O(pods + labels + endpoint
- * addresses + edges), sorted by name so the picture is stable between updates.
+ * The topology as React Flow nodes and edges, from cluster state alone: nodes as cards in a band,
+ * pods grouped by owner into collapsible cards (counts by state), services with one edge per card
+ * they reach. O(pods + labels + endpoint addresses), sorted by name so the picture is stable.
  */
 export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGraph {
-  const compact = opts.compact === true;
-  const perGroup = compact || opts.groupEdges === true;
-  const podGroup = new Map<string, string>();
-  const podsByGroup = new Map<string, string[]>();
   const podKeys = Object.keys(input.pods).sort();
-  for (const key of podKeys) {
-    const pod = input.pods[key];
-    if (!pod) continue;
-    const gid = pod.spec?.nodeName ? groupId(pod.spec.nodeName) : UNSCHEDULED_ID;
-    let list = podsByGroup.get(gid);
-    if (!list) podsByGroup.set(gid, (list = []));
-    list.push(key);
-    podGroup.set(key, gid);
-  }
-
+  const many = podKeys.length > MANY_PODS;
+  const cards = new Map<string, { kind: string; name: string; namespace: string; pods: string[] }>();
+  const cardOfPod = new Map<string, string>();
+  const perNode = new Map<string, { count: number; phases: Record<PodTone, number> }>();
   const nodeNames = new Set(Object.values(input.nodes).map((n) => n.metadata.name ?? ''));
   for (const key of podKeys) {
-    const n = input.pods[key]?.spec?.nodeName;
-    if (n) nodeNames.add(n);
+    const pod = input.pods[key] as Pod;
+    const c = cardKeyOf(pod, input.replicasets);
+    let card = cards.get(c.key);
+    if (!card) cards.set(c.key, (card = { kind: c.kind, name: c.name, namespace: c.namespace, pods: [] }));
+    card.pods.push(key);
+    cardOfPod.set(key, workloadId(c.key));
+    const n = pod.spec?.nodeName;
+    if (n) {
+      nodeNames.add(n);
+      let s = perNode.get(n);
+      if (!s) perNode.set(n, (s = { count: 0, phases: zeroCounts() }));
+      s.count++;
+      s.phases[podData(key, pod).tone]++;
+    }
   }
 
   const out: SkiffNode[] = [];
   for (const name of [...nodeNames].filter(Boolean).sort()) {
-    const node = input.nodes[name];
-    const gid = groupId(name);
-    const members = podsByGroup.get(gid) ?? [];
-    const group = groupNode(gid, name, node, members.length);
-    out.push(compact ? withTiles(group, members, input.pods) : group);
-    if (!compact) for (const key of members) out.push(podNode(key, input.pods[key] as Pod, gid));
+    const s = perNode.get(name);
+    out.push(nodeCard(name, input.nodes[name], s?.count ?? 0, s?.phases ?? zeroCounts()));
   }
-  const unscheduled = podsByGroup.get(UNSCHEDULED_ID) ?? [];
-  if (unscheduled.length > 0) {
-    const group: GroupFlowNode = {
-      id: UNSCHEDULED_ID,
-      type: 'nodeGroup',
+  const cardKeys = [...cards.keys()].sort((a, b) => (a.startsWith('Pod/') === b.startsWith('Pod/') ? a.localeCompare(b) : a.startsWith('Pod/') ? 1 : -1));
+  for (const ck of cardKeys) {
+    const card = cards.get(ck)!;
+    const id = workloadId(ck);
+    const phases = zeroCounts();
+    const nodes = new Set<string>();
+    for (const pk of card.pods) {
+      const pod = input.pods[pk] as Pod;
+      phases[podData(pk, pod).tone]++;
+      if (pod.spec?.nodeName) nodes.add(pod.spec.nodeName);
+    }
+    const byDefault = many || card.pods.length > EXPAND_UP_TO;
+    const collapsed = opts.expand === id ? false : (opts.collapsed?.[id] ?? byDefault);
+    const wl: WorkloadFlowNode = {
+      id,
+      type: 'workload',
       position: ORIGIN,
-      data: { name: 'Unscheduled', readiness: 'Unscheduled', unschedulable: false, missing: false, podCount: unscheduled.length },
+      data: { key: ck, kind: card.kind, name: card.name, namespace: card.namespace, podCount: card.pods.length, phases: phases as PhaseCounts, collapsed, nodeCount: nodes.size },
     };
-    out.push(compact ? withTiles(group, unscheduled, input.pods) : group);
-    if (!compact) for (const key of unscheduled) out.push(podNode(key, input.pods[key] as Pod, UNSCHEDULED_ID));
+    out.push(wl);
+    if (!collapsed) for (const pk of card.pods) out.push({ id: podId(pk), type: 'pod', parentId: id, extent: 'parent', draggable: false, position: ORIGIN, data: podData(pk, input.pods[pk] as Pod) });
   }
 
   const edges: SkiffEdge[] = [];
@@ -95,44 +109,28 @@ export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGra
     const svc = input.services[key] as Service;
     const targets = serviceTargets(svc, input.endpoints[key], selectIndex, podByIP, input.pods);
     out.push(serviceNode(key, svc, targets.size));
-    if (perGroup) {
-      edges.push(...groupEdges(key, targets, podGroup));
-      continue;
+    const perCard = new Map<string, EdgeData>();
+    for (const [pk, ready] of targets) {
+      const cid = cardOfPod.get(pk);
+      if (!cid) continue;
+      const cur = perCard.get(cid) ?? { ready: false, count: 0 };
+      perCard.set(cid, { ready: cur.ready || ready, count: cur.count + 1 });
     }
-    for (const [pk, ready] of targets) edges.push(edge(key, podId(pk), ready, 1));
+    for (const [cid, d] of [...perCard].sort(([a], [b]) => a.localeCompare(b))) edges.push(edge(key, cid, d));
   }
   return { nodes: out, edges };
 }
 
-function edge(svcKey: string, target: string, ready: boolean, count: number): SkiffEdge {
+function edge(svcKey: string, target: string, data: EdgeData): SkiffEdge {
   return {
     id: `edge:${svcKey}->${target}`,
     source: serviceId(svcKey),
     target,
-    data: { ready, count },
-    className: ready ? 'edge-ready' : 'edge-not-ready',
+    data,
+    className: data.ready ? 'edge-ready' : 'edge-not-ready',
     selectable: false,
-    // Above the node groups (z 0), level with the pods inside them.
-    zIndex: 1,
     // No label with the count: measuring edge text forces a layout of the whole canvas per update.
   };
-}
-
-/** Compact mode: one edge per group a service reaches, ready if any of its pods there is. */
-function groupEdges(svcKey: string, targets: Map<string, boolean>, podGroup: Map<string, string>): SkiffEdge[] {
-  const perGroup = new Map<string, { ready: boolean; count: number }>();
-  for (const [pk, ready] of targets) {
-    const gid = podGroup.get(pk);
-    if (!gid) continue;
-    const cur = perGroup.get(gid) ?? { ready: false, count: 0 };
-    perGroup.set(gid, { ready: cur.ready || ready, count: cur.count + 1 });
-  }
-  return [...perGroup].map(([gid, v]) => edge(svcKey, gid, v.ready, v.count));
-}
-
-function withTiles(group: GroupFlowNode, keys: string[], pods: ObjectMap<Pod>): GroupFlowNode {
-  const tiles: Tile[] = keys.map((key) => podData(key, pods[key] as Pod));
-  return { ...group, data: { ...group.data, tiles } };
 }
 
 /**
@@ -154,49 +152,29 @@ function podData(key: string, pod: Pod): PodData {
     status: d.status,
     ready: d.ready,
     restarts: d.restarts,
+    ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
   };
   podDataCache.set(pod, data);
   return data;
 }
 
-function groupNode(id: string, name: string, node: Node | undefined, podCount: number): GroupFlowNode {
+function nodeCard(name: string, node: Node | undefined, podCount: number, phases: PhaseCounts): NodeCardFlowNode {
   const address = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   return {
-    id,
-    type: 'nodeGroup',
+    id: groupId(name),
+    type: 'nodeCard',
     position: ORIGIN,
-    data: {
-      name,
-      readiness: nodeReadiness(node),
-      unschedulable: node?.spec?.unschedulable === true,
-      missing: node === undefined,
-      podCount,
-      ...(address ? { address } : {}),
-    },
+    data: { name, readiness: nodeReadiness(node), unschedulable: node?.spec?.unschedulable === true, missing: node === undefined, podCount, phases, ...(address ? { address } : {}) },
   };
 }
 
-function podNode(key: string, pod: Pod, parentId: string): PodFlowNode {
-  return { id: podId(key), type: 'pod', parentId, extent: 'parent', draggable: false, position: ORIGIN, data: podData(key, pod) };
-}
-
-function serviceNode(key: string, svc: Service, podCount: number): ServiceFlowNode {
-  const ports = (svc.spec?.ports ?? [])
-    .map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`)
-    .join(', ');
+function serviceNode(key: string, svc: Service, podCount: number): SkiffNode {
+  const ports = (svc.spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(', ');
   return {
     id: serviceId(key),
     type: 'service',
     position: ORIGIN,
-    data: {
-      key,
-      name: svc.metadata.name ?? '',
-      namespace: svc.metadata.namespace ?? 'default',
-      type: svc.spec?.type ?? 'ClusterIP',
-      ...(svc.spec?.clusterIP ? { clusterIP: svc.spec.clusterIP } : {}),
-      ports,
-      podCount,
-    },
+    data: { key, name: svc.metadata.name ?? '', namespace: svc.metadata.namespace ?? 'default', type: svc.spec?.type ?? 'ClusterIP', ...(svc.spec?.clusterIP ? { clusterIP: svc.spec.clusterIP } : {}), ports, podCount },
   };
 }
 
@@ -221,13 +199,7 @@ function labelIndex(pods: ObjectMap<Pod>, keys: string[]): Map<string, string[]>
  * Pods a service sends traffic to, with whether each is ready. Endpoints say who is ready (and cover
  * services without a selector); the selector adds matching pods that are not ready yet.
  */
-function serviceTargets(
-  svc: Service,
-  ep: Endpoints | undefined,
-  idx: Map<string, string[]>,
-  podByIP: Map<string, string>,
-  pods: ObjectMap<Pod>,
-): Map<string, boolean> {
+function serviceTargets(svc: Service, ep: Endpoints | undefined, idx: Map<string, string[]>, podByIP: Map<string, string>, pods: ObjectMap<Pod>): Map<string, boolean> {
   const ns = svc.metadata.namespace ?? 'default';
   const targets = new Map<string, boolean>();
   const selector = Object.entries(svc.spec?.selector ?? {});
@@ -259,3 +231,5 @@ function addressPod(a: { ip: string; targetRef?: { kind: string; name: string; n
   if (a.targetRef?.kind === 'Pod') return `${a.targetRef.namespace ?? ns}/${a.targetRef.name}`;
   return podByIP.get(a.ip);
 }
+
+export { TONES };

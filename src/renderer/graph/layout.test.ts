@@ -1,79 +1,98 @@
 import { describe, expect, it } from 'vitest';
+import type { Pod } from '../../orchestrator/api/types.js';
 import { byKey, node, pod, service } from '../testing/fixtures.js';
 import { derive } from './derive.js';
-import { gridColumns, groupSize, groupsPerRow, layout, podCell, POD_SIZE, SERVICE_SIZE } from './layout.js';
-import type { SkiffNode } from './types.js';
+import { cardSize, layout, NODE_CARD_SIZE, podCell, POD_SIZE, SERVICE_SIZE, type Layout } from './layout.js';
+import type { SkiffEdge, SkiffNode } from './types.js';
 
 type Box = { x: number; y: number; w: number; h: number };
 const overlap = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
-function graph(podsPerNode: number[], services = 0): SkiffNode[] {
-  const nodes = podsPerNode.map((_, i) => node(`n${i}`));
-  const pods = podsPerNode.flatMap((count, i) => Array.from({ length: count }, (_, j) => pod(`p${i}-${j}`, { nodeName: `n${i}` })));
-  const svcs = Array.from({ length: services }, (_, i) => service(`s${i}`, { app: 'x' }));
-  return derive({ nodes: byKey(...nodes), pods: byKey(...pods), services: byKey(...svcs), endpoints: {} }).nodes;
+function owned(name: string, rs: string, labels: Record<string, string>, nodeName?: string): Pod {
+  const p = pod(name, { labels, ...(nodeName ? { nodeName } : {}) });
+  return { ...p, metadata: { ...p.metadata, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, uid: rs, controller: true }] } };
+}
+
+/** `apps` workloads of `size` pods each; service i selects app i (and `shared` selects apps 0 and 1). */
+function graph(sizes: number[], nodes = 3, shared = false): { nodes: SkiffNode[]; edges: SkiffEdge[] } {
+  const pods = sizes.flatMap((n, a) => Array.from({ length: n }, (_, j) => owned(`a${a}-${j}`, `app${a}`, { app: `a${a}`, ...(a < 2 ? { pair: 'yes' } : {}) }, `n${j % nodes}`)));
+  const svcs = sizes.map((_, a) => service(`s${a}`, { app: `a${a}` }));
+  if (shared) svcs.push(service('shared', { pair: 'yes' }));
+  return derive({ nodes: byKey(...Array.from({ length: nodes }, (_, i) => node(`n${i}`))), pods: byKey(...pods), services: byKey(...svcs), endpoints: {}, replicasets: {} });
+}
+
+function boxes(g: { nodes: SkiffNode[] }, lay: Layout): Map<string, Box> {
+  const out = new Map<string, Box>();
+  for (const n of g.nodes) {
+    if (n.parentId) continue;
+    const p = lay.positions[n.id]!;
+    const s = lay.sizes[n.id]!;
+    out.set(n.id, { x: p.x, y: p.y, w: s.width, h: s.height });
+  }
+  return out;
+}
+
+/** Points along React Flow's default edge (a cubic Bézier with horizontal tangents). */
+function bezier(sx: number, sy: number, tx: number, ty: number, steps = 40): { x: number; y: number }[] {
+  const d = Math.max(0.5 * Math.abs(tx - sx), 25);
+  const [c1x, c1y, c2x, c2y] = [sx + d, sy, tx - d, ty];
+  return Array.from({ length: steps + 1 }, (_, i) => {
+    const t = i / steps;
+    const u = 1 - t;
+    return { x: u ** 3 * sx + 3 * u * u * t * c1x + 3 * u * t * t * c2x + t ** 3 * tx, y: u ** 3 * sy + 3 * u * u * t * c1y + 3 * u * t * t * c2y + t ** 3 * ty };
+  });
 }
 
 describe('layout', () => {
-  it('grids pods inside their group without overlap, within the group bounds', () => {
-    const nodes = graph([7]);
-    const lay = layout(nodes);
-    const group = lay.sizes['node:n0'];
-    expect(group).toEqual(groupSize(7));
-    const boxes: Box[] = nodes
-      .filter((n) => n.type === 'pod')
-      .map((n) => ({ x: lay.positions[n.id]!.x, y: lay.positions[n.id]!.y, w: POD_SIZE.width, h: POD_SIZE.height }));
-    expect(boxes).toHaveLength(7);
-    for (const [i, a] of boxes.entries()) {
-      expect(a.x).toBeGreaterThan(0);
-      expect(a.y).toBeGreaterThan(0);
-      expect(a.x + a.w).toBeLessThanOrEqual(group!.width);
-      expect(a.y + a.h).toBeLessThanOrEqual(group!.height);
-      for (const b of boxes.slice(i + 1)) expect(overlap(a, b)).toBe(false);
+  it('grids the pods of an open card inside it without overlap', () => {
+    const g = graph([7]);
+    const lay = layout(g.nodes, g.edges);
+    const card = lay.sizes['wl:ReplicaSet/default/app0']!;
+    expect(card).toEqual(cardSize(7, false));
+    const pods = g.nodes.filter((n) => n.type === 'pod').map((n) => ({ ...lay.positions[n.id]!, w: POD_SIZE.width, h: POD_SIZE.height }));
+    expect(pods).toHaveLength(7);
+    for (const [i, a] of pods.entries()) {
+      expect(a.x + a.w).toBeLessThanOrEqual(card.width);
+      expect(a.y + a.h).toBeLessThanOrEqual(card.height);
+      for (const b of pods.slice(i + 1)) expect(overlap(a, b)).toBe(false);
     }
-    // 7 pods -> 3 columns: the 4th pod starts the second row.
-    expect(lay.positions['pod:default/p0-3']).toEqual({ x: lay.positions['pod:default/p0-0']!.x, y: lay.positions['pod:default/p0-0']!.y + POD_SIZE.height + 10 });
+    expect(podCell(3, 7)).toEqual({ x: podCell(0, 7).x, y: podCell(0, 7).y + POD_SIZE.height + 10 });
   });
 
-  it('places groups in a row, then wraps into a grid, never overlapping', () => {
-    const few = layout(graph([1, 5, 2]));
-    const ys = ['node:n0', 'node:n1', 'node:n2'].map((id) => few.positions[id]!.y);
-    expect(new Set(ys).size).toBe(1);
-    const many = graph([3, 1, 9, 0, 2, 4, 6]);
-    const lay = layout(many);
-    const boxes = many
-      .filter((n) => n.type === 'nodeGroup')
-      .map((n) => ({ x: lay.positions[n.id]!.x, y: lay.positions[n.id]!.y, w: lay.sizes[n.id]!.width, h: lay.sizes[n.id]!.height }));
-    expect(new Set(boxes.map((b) => b.y)).size).toBe(Math.ceil(7 / groupsPerRow(7)));
-    for (const [i, a] of boxes.entries()) for (const b of boxes.slice(i + 1)) expect(overlap(a, b)).toBe(false);
+  it('puts nodes in a band above everything else, and nothing overlaps', () => {
+    const g = graph([3, 20, 1, 5], 12, true);
+    const lay = layout(g.nodes, g.edges);
+    const all = [...boxes(g, lay).entries()];
+    const nodeBottom = Math.max(...all.filter(([id]) => id.startsWith('node:')).map(([, b]) => b.y + b.h));
+    for (const [id, b] of all) if (!id.startsWith('node:')) expect(b.y).toBeGreaterThan(nodeBottom);
+    for (const [i, [, a]] of all.entries()) for (const [, b] of all.slice(i + 1)) expect(overlap(a, b)).toBe(false);
+    expect(lay.sizes['node:n0']).toEqual(NODE_CARD_SIZE);
   });
 
-  it('stacks services in a column left of the groups', () => {
-    const nodes = graph([4, 4], 3);
-    const lay = layout(nodes);
-    const svc = ['svc:default/s0', 'svc:default/s1', 'svc:default/s2'].map((id) => lay.positions[id]!);
-    expect(svc.every((p) => p.x === 0)).toBe(true);
-    expect(svc[1]!.y).toBeGreaterThan(svc[0]!.y + SERVICE_SIZE.height - 1);
-    expect(Math.min(lay.positions['node:n0']!.x, lay.positions['node:n1']!.x)).toBeGreaterThan(SERVICE_SIZE.width);
+  it('puts each service beside its card, and no edge crosses a card it does not join', () => {
+    const g = graph([2, 4, 1, 30, 3, 2, 6], 5, true);
+    const lay = layout(g.nodes, g.edges);
+    const b = boxes(g, lay);
+    for (const e of g.edges) {
+      const s = b.get(e.source)!;
+      const t = b.get(e.target)!;
+      // The service's right side to the card header's left side (where the handles are).
+      const path = bezier(s.x + s.w, s.y + SERVICE_SIZE.height / 2, t.x, t.y + 37);
+      for (const [id, box] of b) {
+        if (id === e.source || id === e.target) continue;
+        for (const p of path) expect(p.x > box.x && p.x < box.x + box.w && p.y > box.y && p.y < box.y + box.h, `${e.id} crosses ${id}`).toBe(false);
+      }
+      expect(t.x - (s.x + s.w)).toBe(120);
+    }
   });
 
-  it('sizes an empty group and picks square-ish grids', () => {
-    expect(groupSize(0).height).toBeGreaterThan(0);
-    expect([gridColumns(0), gridColumns(1), gridColumns(4), gridColumns(5), gridColumns(100)]).toEqual([2, 2, 2, 3, 10]);
-    expect([groupsPerRow(0), groupsPerRow(3), groupsPerRow(4), groupsPerRow(9), groupsPerRow(10)]).toEqual([1, 3, 2, 3, 4]);
-  });
-
-  it('is a pure function of its input', () => {
-    const nodes = graph([3, 2], 1);
-    expect(layout(nodes)).toEqual(layout(nodes));
-  });
-});
-
-describe('layout, compact', () => {
-  it('sizes a group by its pod count whether or not its pods are nodes', () => {
-    const full = layout(graph([5]));
-    const nodes = derive({ nodes: byKey(node('n0')), pods: byKey(...Array.from({ length: 5 }, (_, j) => pod(`p0-${j}`, { nodeName: 'n0' }))), services: {}, endpoints: {} }, { compact: true }).nodes;
-    expect(layout(nodes).sizes['node:n0']).toEqual(full.sizes['node:n0']);
-    expect(podCell(3, 5)).toEqual(full.positions['pod:default/p0-3']);
+  it('5,000 pods on 100 nodes lay out as a picture wider than tall, not a tower', () => {
+    const g = graph(Array.from({ length: 100 }, () => 50), 100);
+    const lay = layout(g.nodes, g.edges);
+    const all = [...boxes(g, lay).values()];
+    const width = Math.max(...all.map((x) => x.x + x.w));
+    const height = Math.max(...all.map((x) => x.y + x.h));
+    expect(width / height).toBeGreaterThan(0.8);
+    expect(width / height).toBeLessThan(4);
   });
 });

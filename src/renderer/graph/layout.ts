@@ -1,4 +1,4 @@
-import type { SkiffNode } from './types.js';
+import type { SkiffEdge, SkiffNode } from './types.js';
 
 export interface XY {
   x: number;
@@ -9,7 +9,7 @@ export interface Size {
   height: number;
 }
 
-/** Positions (pods relative to their group, the rest absolute) and sizes, by flow node id. */
+/** Positions (pods relative to their card, the rest absolute) and sizes, by flow node id. */
 export interface Layout {
   positions: Record<string, XY>;
   sizes: Record<string, Size>;
@@ -17,100 +17,181 @@ export interface Layout {
 
 export const POD_SIZE: Size = { width: 184, height: 52 };
 export const SERVICE_SIZE: Size = { width: 220, height: 76 };
+export const NODE_CARD_SIZE: Size = { width: 240, height: 84 };
 const POD_GAP = 10;
-const GROUP_PAD = 14;
-const GROUP_HEADER = 56;
-const GROUP_GAP = 56;
-const MIN_GROUP_COLS = 2;
-const EMPTY_GROUP_BODY = 56;
-const SERVICE_GAP = 18;
-const SERVICE_COLUMN_GAP = 140;
+const CARD_PAD = 14;
+const CARD_HEADER = 62;
+const COLLAPSED_HEIGHT = 74;
+const MAX_CARD_COLS = 4;
+const MIN_CARD_COLS = 2;
+const CARD_GAP = 16;
+const SERVICE_GAP = 16;
+/** Between a band's services and its cards: where its edges run, and nothing else. */
+const EDGE_LANE = 120;
+const BAND_GAP = 60;
+const NODE_GAP = 16;
+const NODES_TO_BANDS = 80;
 
-/** Columns for a group of `n` pods: a square-ish grid, never narrower than two pods. */
-export function gridColumns(n: number): number {
-  return Math.max(MIN_GROUP_COLS, Math.ceil(Math.sqrt(n)));
+/** Columns of pods in an expanded card of `n` pods: square-ish, two to four. */
+export function cardColumns(n: number): number {
+  return Math.min(MAX_CARD_COLS, Math.max(MIN_CARD_COLS, Math.ceil(Math.sqrt(n))));
 }
 
-/** Groups per row: one row up to three nodes, then a square-ish grid of groups. */
-export function groupsPerRow(groupCount: number): number {
-  return groupCount <= 3 ? Math.max(1, groupCount) : Math.ceil(Math.sqrt(groupCount));
-}
-
-export function groupSize(podCount: number): Size {
-  const cols = gridColumns(podCount);
+export function cardSize(podCount: number, collapsed: boolean): Size {
+  const cols = cardColumns(podCount);
+  const width = CARD_PAD * 2 + cols * POD_SIZE.width + (cols - 1) * POD_GAP;
+  if (collapsed || podCount === 0) return { width, height: COLLAPSED_HEIGHT };
   const rows = Math.ceil(podCount / cols);
-  const width = GROUP_PAD * 2 + cols * POD_SIZE.width + (cols - 1) * POD_GAP;
-  const body = rows === 0 ? EMPTY_GROUP_BODY : rows * POD_SIZE.height + (rows - 1) * POD_GAP;
-  return { width, height: GROUP_HEADER + body + GROUP_PAD };
+  return { width, height: CARD_HEADER + rows * POD_SIZE.height + (rows - 1) * POD_GAP + CARD_PAD };
 }
 
-/** Where the `i`th of `podCount` pods sits inside its group: pod nodes and compact tiles share it. */
+/** Where the `i`th of `podCount` pods sits inside its (expanded) card. */
 export function podCell(i: number, podCount: number): XY {
-  const cols = gridColumns(podCount);
-  return {
-    x: GROUP_PAD + (i % cols) * (POD_SIZE.width + POD_GAP),
-    y: GROUP_HEADER + Math.floor(i / cols) * (POD_SIZE.height + POD_GAP),
+  const cols = cardColumns(podCount);
+  return { x: CARD_PAD + (i % cols) * (POD_SIZE.width + POD_GAP), y: CARD_HEADER + Math.floor(i / cols) * (POD_SIZE.height + POD_GAP) };
+}
+
+/** Node cards per row: a wide band, about 2.5 times as wide as it is tall. */
+export function nodesPerRow(n: number): number {
+  return Math.max(1, Math.min(n, Math.max(4, Math.ceil(Math.sqrt(n * 2.5)))));
+}
+
+interface Band {
+  services: string[];
+  cards: string[];
+  width: number;
+  height: number;
+  /** Relative positions inside the band. */
+  at: Record<string, XY>;
+}
+
+/** Services and the cards they reach, joined into connected groups (union-find over the edges). */
+function components(services: string[], cards: string[], edges: readonly SkiffEdge[]): { services: string[]; cards: string[] }[] {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r) as string;
+    parent.set(x, r);
+    return r;
   };
+  for (const id of [...services, ...cards]) parent.set(id, id);
+  for (const e of edges) if (parent.has(e.source) && parent.has(e.target)) parent.set(find(e.source), find(e.target));
+  const groups = new Map<string, { services: string[]; cards: string[] }>();
+  const get = (id: string) => {
+    const r = find(id);
+    let g = groups.get(r);
+    if (!g) groups.set(r, (g = { services: [], cards: [] }));
+    return g;
+  };
+  // Cards first, in their (sorted) order, so a band's place follows its first card.
+  for (const c of cards) get(c).cards.push(c);
+  for (const s of services) get(s).services.push(s);
+  return [...groups.values()];
 }
 
 /**
- * Lays the topology out: a grid of pods inside each node group, groups in rows (row height = the
- * tallest group), services in a column to the left, centred on the groups. Pure and O(nodes).
+ * One band: its cards stacked in a column, its services in a column to their left, each service
+ * at the height of the cards it reaches (their mean), pushed down only to avoid its neighbour.
+ * Every edge of the band runs in the empty lane between the two columns, so it crosses no card.
  */
-export function layout(nodes: readonly SkiffNode[]): Layout {
+function bandLayout(g: { services: string[]; cards: string[] }, sizes: Record<string, Size>, edges: readonly SkiffEdge[]): Band {
+  const at: Record<string, XY> = {};
+  const left = g.services.length > 0 ? SERVICE_SIZE.width + EDGE_LANE : 0;
+  let y = 0;
+  let cardsWidth = 0;
+  const centre = new Map<string, number>();
+  for (const c of g.cards) {
+    const s = sizes[c] as Size;
+    at[c] = { x: left, y };
+    centre.set(c, y + Math.min(s.height, COLLAPSED_HEIGHT) / 2);
+    y += s.height + CARD_GAP;
+    cardsWidth = Math.max(cardsWidth, s.width);
+  }
+  const cardsHeight = Math.max(0, y - CARD_GAP);
+  const targets = new Map<string, number[]>();
+  for (const e of edges) {
+    const c = centre.get(e.target);
+    if (c === undefined) continue;
+    let list = targets.get(e.source);
+    if (!list) targets.set(e.source, (list = []));
+    list.push(c);
+  }
+  const want = g.services.map((s) => {
+    const ys = targets.get(s) ?? [0];
+    return { s, y: ys.reduce((a, b) => a + b, 0) / ys.length - SERVICE_SIZE.height / 2 };
+  });
+  want.sort((a, b) => a.y - b.y || a.s.localeCompare(b.s));
+  let next = 0;
+  for (const w of want) {
+    const sy = Math.max(next, w.y);
+    at[w.s] = { x: 0, y: sy };
+    next = sy + SERVICE_SIZE.height + SERVICE_GAP;
+  }
+  const servicesHeight = Math.max(0, next - SERVICE_GAP);
+  return { services: g.services, cards: g.cards, width: left + cardsWidth, height: Math.max(cardsHeight, servicesHeight), at };
+}
+
+/**
+ * Lays the topology out. Node cards in a band across the top. Below, one band per group of
+ * services and the workload cards they reach (bands never overlap, so no edge leaves its band),
+ * shelf-packed in rows about as wide as the picture is tall times 2.4. Pods sit in a grid inside
+ * their expanded card. Pure; O(nodes + edges).
+ */
+export function layout(nodes: readonly SkiffNode[], edges: readonly SkiffEdge[]): Layout {
   const positions: Record<string, XY> = {};
   const sizes: Record<string, Size> = {};
-  const children = new Map<string, string[]>();
-  const groups: string[] = [];
-  const podCounts = new Map<string, number>();
+  const nodeCards: string[] = [];
+  const cards: string[] = [];
   const services: string[] = [];
+  const kids = new Map<string, string[]>();
   for (const n of nodes) {
-    if (n.type === 'nodeGroup') {
-      groups.push(n.id);
-      podCounts.set(n.id, n.data.podCount);
-    }
+    if (n.type === 'nodeCard') nodeCards.push(n.id);
     else if (n.type === 'service') services.push(n.id);
-    else if (n.parentId) {
-      let list = children.get(n.parentId);
-      if (!list) children.set(n.parentId, (list = []));
+    else if (n.type === 'workload') {
+      cards.push(n.id);
+      sizes[n.id] = cardSize(n.data.podCount, n.data.collapsed);
+    } else if (n.parentId) {
+      let list = kids.get(n.parentId);
+      if (!list) kids.set(n.parentId, (list = []));
       list.push(n.id);
     }
   }
-
-  for (const gid of groups) {
-    const kids = children.get(gid) ?? [];
-    // Sized by pod count, not by child nodes: a compact group (tiles, no children) keeps its size.
-    const count = Math.max(kids.length, podCounts.get(gid) ?? 0);
-    sizes[gid] = groupSize(count);
-    kids.forEach((id, i) => {
-      positions[id] = podCell(i, count);
+  for (const [parent, ids] of kids) {
+    ids.forEach((id, i) => {
+      positions[id] = podCell(i, ids.length);
       sizes[id] = POD_SIZE;
     });
+    // A card drawn expanded is as tall as its pods need, whatever it was sized for.
+    const s = sizes[parent];
+    if (s) sizes[parent] = cardSize(ids.length, false);
   }
+  for (const id of services) sizes[id] = SERVICE_SIZE;
 
-  const left = services.length > 0 ? SERVICE_SIZE.width + SERVICE_COLUMN_GAP : 0;
-  const perRow = groupsPerRow(groups.length);
-  let x = left;
-  let y = 0;
+  const perRow = nodesPerRow(nodeCards.length);
+  nodeCards.forEach((id, i) => {
+    positions[id] = { x: (i % perRow) * (NODE_CARD_SIZE.width + NODE_GAP), y: Math.floor(i / perRow) * (NODE_CARD_SIZE.height + NODE_GAP) };
+    sizes[id] = NODE_CARD_SIZE;
+  });
+  const nodeRows = Math.ceil(nodeCards.length / perRow);
+  const nodesWidth = nodeCards.length ? perRow * (NODE_CARD_SIZE.width + NODE_GAP) - NODE_GAP : 0;
+  const top = nodeRows ? nodeRows * (NODE_CARD_SIZE.height + NODE_GAP) - NODE_GAP + NODES_TO_BANDS : 0;
+
+  const bands = components(services, cards, edges).map((g) => bandLayout(g, sizes, edges));
+  const area = bands.reduce((a, b) => a + (b.width + BAND_GAP) * (b.height + BAND_GAP), 0);
+  // About the shape of a desktop window, so a fit fills it.
+  const rowWidth = Math.max(nodesWidth, Math.sqrt(area * 2.4), ...bands.map((b) => b.width));
+  let x = 0;
+  let y = top;
   let rowHeight = 0;
-  groups.forEach((gid, i) => {
-    if (i > 0 && i % perRow === 0) {
-      x = left;
-      y += rowHeight + GROUP_GAP;
+  for (const b of bands) {
+    if (x > 0 && x + b.width > rowWidth) {
+      x = 0;
+      y += rowHeight + BAND_GAP;
       rowHeight = 0;
     }
-    const size = sizes[gid] as Size;
-    positions[gid] = { x, y };
-    x += size.width + GROUP_GAP;
-    rowHeight = Math.max(rowHeight, size.height);
-  });
-  const groupsHeight = groups.length > 0 ? y + rowHeight : 0;
-
-  const servicesHeight = services.length * SERVICE_SIZE.height + Math.max(0, services.length - 1) * SERVICE_GAP;
-  const top = Math.max(0, (groupsHeight - servicesHeight) / 2);
-  services.forEach((id, i) => {
-    positions[id] = { x: 0, y: top + i * (SERVICE_SIZE.height + SERVICE_GAP) };
-    sizes[id] = SERVICE_SIZE;
-  });
+    for (const [id, p] of Object.entries(b.at)) positions[id] = { x: x + p.x, y: y + p.y };
+    x += b.width + BAND_GAP;
+    rowHeight = Math.max(rowHeight, b.height);
+  }
   return { positions, sizes };
 }

@@ -1,11 +1,13 @@
 import type { NodeTypes } from '@xyflow/react';
-import { NodeGroup } from './nodes/NodeGroup.js';
+import { NodeCard } from './nodes/NodeCard.js';
 import { PodNode } from './nodes/PodNode.js';
 import { ServiceNode } from './nodes/ServiceNode.js';
+import { WorkloadCard } from './nodes/WorkloadCard.js';
 
 /** Declared once at module level: a new object per render would remount every node. */
 export const nodeTypes: NodeTypes = {
-  nodeGroup: NodeGroup,
+  nodeCard: NodeCard,
+  workload: WorkloadCard,
   pod: PodNode,
   service: ServiceNode,
 };

@@ -64,10 +64,20 @@ function equalNode(a: SkiffNode, b: SkiffNode): boolean {
   );
 }
 
-function shallowEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+/** Equal keys with identical values; a nested plain object (a card's counts) is compared the same way, one level down. */
+function shallowEqual(a: Record<string, unknown>, b: Record<string, unknown>, depth = 1): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => Object.is(a[k], b[k]));
+  return ka.every((k) => {
+    const x = a[k];
+    const y = b[k];
+    if (Object.is(x, y)) return true;
+    return depth > 0 && isPlain(x) && isPlain(y) && shallowEqual(x, y, depth - 1);
+  });
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Marks the edges of the selected service or pod, so its connections stand out. O(edges). */

@@ -1,24 +1,38 @@
 import type { Edge, Node as FlowNode } from '@xyflow/react';
 import type { NodeReadiness, PodTone } from './podStatus.js';
 
-/** A cluster Node drawn as a box around its pods (or the box of pods no node holds yet). */
-export type GroupData = {
+/** Pods per colour: how a card or a node says what its pods are doing without drawing each. */
+export type PhaseCounts = Readonly<Record<PodTone, number>>;
+
+/** A cluster Node, as a card in the band across the top: readiness, address, its pods' states. */
+export type NodeCardData = {
   name: string;
-  readiness: NodeReadiness | 'Unscheduled';
+  readiness: NodeReadiness;
   unschedulable: boolean;
-  /** Pods reference a node that no longer exists (deleted, or not registered yet). */
+  /** Pods name a node that does not exist (deleted, or not registered yet). */
   missing: boolean;
   podCount: number;
+  phases: PhaseCounts;
   address?: string;
-  /**
-   * Compact mode (many pods, zoomed out): the group draws its pods itself as coloured tiles in the
-   * same grid cells the pod nodes would take, instead of one flow node per pod.
-   */
-  tiles?: Tile[];
 };
 
-/** A pod drawn as a tile: the same data as its pod node. */
-export type Tile = PodData;
+/**
+ * The pods of one controller (a Deployment, StatefulSet, DaemonSet, Job, a ReplicaSet of its own)
+ * or the standalone pods of a namespace: one card, collapsible, with counts by state. Expanded, its
+ * pods are child nodes laid out inside it.
+ */
+export type WorkloadData = {
+  /** `Kind/namespace/name` (`Pod/<ns>/` for standalone pods). */
+  key: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  podCount: number;
+  phases: PhaseCounts;
+  collapsed: boolean;
+  /** Nodes its pods run on (distinct), for the header. */
+  nodeCount: number;
+};
 
 export type PodData = {
   key: string;
@@ -29,6 +43,8 @@ export type PodData = {
   status: string;
   ready: string;
   restarts: number;
+  /** The node it is bound to, if any. */
+  node?: string;
 };
 
 export type ServiceData = {
@@ -41,16 +57,17 @@ export type ServiceData = {
   podCount: number;
 };
 
-/** `count` > 1 when a compact edge stands for several pods in one group. */
+/** `count`: how many of the card's pods the service sends to. */
 export type EdgeData = { ready: boolean; count: number };
 
-export type GroupFlowNode = FlowNode<GroupData, 'nodeGroup'>;
+export type NodeCardFlowNode = FlowNode<NodeCardData, 'nodeCard'>;
+export type WorkloadFlowNode = FlowNode<WorkloadData, 'workload'>;
 export type PodFlowNode = FlowNode<PodData, 'pod'>;
 export type ServiceFlowNode = FlowNode<ServiceData, 'service'>;
-export type SkiffNode = GroupFlowNode | PodFlowNode | ServiceFlowNode;
+export type SkiffNode = NodeCardFlowNode | WorkloadFlowNode | PodFlowNode | ServiceFlowNode;
 export type SkiffEdge = Edge<EdgeData>;
 
-export const UNSCHEDULED_ID = 'unscheduled';
 export const groupId = (nodeName: string): string => `node:${nodeName}`;
+export const workloadId = (key: string): string => `wl:${key}`;
 export const podId = (key: string): string => `pod:${key}`;
 export const serviceId = (key: string): string => `svc:${key}`;

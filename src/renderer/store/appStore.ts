@@ -2,6 +2,10 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { applyWatchOps } from './applyOps.js';
 import { emptyCluster, perKind } from './kinds.js';
 import { appendBounded, emptyLog } from './logBuffer.js';
+import { portForwardSlice } from './portForwardSlice.js';
+import { canvasSlice } from './canvasSlice.js';
+import { terminalSlice } from './terminalSlice.js';
+import { workloadLogSlice } from './workloadLogSlice.js';
 import type { AppState, ClusterSlice, ConnectionSlice, LogSlice, SelectionSlice, UiSlice } from './slices.js';
 
 export type AppStore = StoreApi<AppState>;
@@ -83,5 +87,9 @@ export function createAppStore(): AppStore {
     ...selectionSlice(set),
     ...uiSlice(set, get),
     ...logSlice(set, get),
+    ...terminalSlice(set, get),
+    ...portForwardSlice(set, get),
+    ...workloadLogSlice(set),
+    ...canvasSlice(set, get),
   }));
 }

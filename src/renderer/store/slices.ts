@@ -5,6 +5,10 @@ import type { XY } from '../graph/layout.js';
 import type { WatchOp } from './applyOps.js';
 import type { ClusterObjects, WatchedKind } from './kinds.js';
 import type { LogBuffer, LogStreamState } from './logBuffer.js';
+import type { PortForwardSlice } from './portForwardSlice.js';
+import type { CanvasSlice } from './canvasSlice.js';
+import type { TerminalSlice } from './terminalSlice.js';
+import type { WorkloadLogSlice } from './workloadLogSlice.js';
 
 /** Cluster objects as the watches report them. */
 export interface ClusterSlice {
@@ -80,4 +84,4 @@ export interface LogSlice {
   clearLogs(key: string): void;
 }
 
-export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice;
+export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice & WorkloadLogSlice & CanvasSlice;

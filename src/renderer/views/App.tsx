@@ -5,6 +5,9 @@ import { CommandPalette } from './CommandPalette.js';
 import { HostsPanel } from './HostsPanel.js';
 import { NoticeBar } from './NoticeBar.js';
 import { SidePanel } from './SidePanel.js';
+import { PortForwards } from './portforward/PortForwards.js';
+import { WorkloadLogsDock } from './logs/WorkloadLogs.js';
+import { TerminalDock } from './terminal/TerminalDock.js';
 import { TopBar } from './TopBar.js';
 import { TopologyView } from './TopologyView.js';
 
@@ -22,8 +25,11 @@ export function App({ clusterName }: { clusterName: string }) {
         </ReactFlowProvider>
         <SidePanel />
       </main>
+      <WorkloadLogsDock />
+      <TerminalDock />
       <NoticeBar />
       {dialog?.type === 'addHost' && <AddHostDialog />}
+      <PortForwards />
       <CommandPalette />
     </div>
   );

@@ -1,4 +1,4 @@
-import { removeHostCommand } from '../commands/index.js';
+import { openHostShell, removeHostCommand } from '../commands/index.js';
 import { runCommand } from '../commands/runCommand.js';
 import { KeyValues } from '../components/KeyValues.js';
 import { useApp, useServices } from '../store/context.js';
@@ -24,6 +24,9 @@ export function HostDetails({ name }: { name: string }) {
       />
       <HostProgress host={host} name={name} />
       <div className="actions">
+        <button className="btn btn-small" disabled={!openHostShell.enabled(ctx)} onClick={() => void runCommand(openHostShell, ctx)} data-testid="host-shell-button">
+          Shell
+        </button>
         <button className="btn btn-small btn-danger" disabled={!removeHostCommand.enabled(ctx)} onClick={() => void runCommand(removeHostCommand, ctx)}>
           Remove host
         </button>

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import { objectKey } from '../../orchestrator/api/resources.js';
 import type { Pod } from '../../orchestrator/api/types.js';
-import { cordonNode, uncordonNode } from '../commands/index.js';
+import { cordonNode, openHostShell, uncordonNode } from '../commands/index.js';
 import { runCommand } from '../commands/runCommand.js';
 import { KeyValues, Labels, Section } from '../components/KeyValues.js';
 import { VirtualList } from '../components/VirtualList.js';
@@ -9,6 +9,7 @@ import { age } from '../components/time.js';
 import { nodeReadiness, podDisplay } from '../graph/podStatus.js';
 import { useApp, useServices } from '../store/context.js';
 import { EventList } from './EventList.js';
+import { NodeRequests } from './metrics/NodeRequests.js';
 import { useEventsFor } from './useEventsFor.js';
 
 /** A node: readiness, conditions, capacity, addresses, system info, taints and its pods. */
@@ -34,6 +35,11 @@ export function NodeDetails({ name }: { name: string }) {
         {node.spec?.unschedulable && <span className="badge badge-muted">Cordoned</span>}
       </div>
       <div className="actions">
+        {openHostShell.enabled(ctx) && (
+          <button className="btn btn-small" onClick={() => void runCommand(openHostShell, ctx)} data-testid="host-shell-button">
+            Host shell
+          </button>
+        )}
         {node.spec?.unschedulable ? (
           <button className="btn btn-small" onClick={() => void runCommand(uncordonNode, ctx)} data-testid="uncordon-button">
             Uncordon
@@ -55,6 +61,7 @@ export function NodeDetails({ name }: { name: string }) {
           ['Age', age(node.metadata.creationTimestamp, Date.now())],
         ]}
       />
+      <NodeRequests node={node} />
       <Section title="Conditions">
         <table className="table" data-testid="node-conditions">
           <tbody>

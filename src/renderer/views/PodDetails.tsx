@@ -1,11 +1,14 @@
 import type { ContainerStatus } from '../../orchestrator/api/types.js';
-import { deletePod } from '../commands/index.js';
+import { deletePod, showWorkloadLogs } from '../commands/index.js';
 import { runCommand } from '../commands/runCommand.js';
 import { KeyValues, Labels, Section } from '../components/KeyValues.js';
 import { age } from '../components/time.js';
 import { isFailingReason, podDisplay } from '../graph/podStatus.js';
 import { useApp, useServices } from '../store/context.js';
 import { EventList } from './EventList.js';
+import { PodPortForwards } from './portforward/ForwardButtons.js';
+import { PodSchedulingReasons } from './pending/PodSchedulingReasons.js';
+import { ShellButton } from './terminal/ShellButton.js';
 import { LogView } from './LogView.js';
 import { useEventsFor } from './useEventsFor.js';
 
@@ -29,6 +32,11 @@ export function PodDetails({ podKey }: { podKey: string }) {
           </span>
         </div>
         <div className="actions">
+          {showWorkloadLogs.enabled(ctx) && (
+            <button className="btn btn-small" onClick={() => void runCommand(showWorkloadLogs, ctx)} data-testid="workload-logs-button">
+              Workload logs
+            </button>
+          )}
           <button className="btn btn-small btn-danger" disabled={!deletePod.enabled(ctx)} onClick={() => void runCommand(deletePod, ctx)} data-testid="delete-pod-button">
             Delete pod
           </button>
@@ -54,6 +62,7 @@ export function PodDetails({ podKey }: { podKey: string }) {
                 <div className="container-head">
                   <b>{c.name}</b>
                   <ContainerState status={statuses.get(c.name)} />
+                  <ShellButton pod={pod} container={c.name} />
                 </div>
                 <div className="muted small mono">{c.image}</div>
                 <ContainerWhy status={statuses.get(c.name)} />
@@ -61,6 +70,8 @@ export function PodDetails({ podKey }: { podKey: string }) {
             ))}
           </ul>
         </Section>
+        <PodPortForwards pod={pod} />
+        <PodSchedulingReasons pod={pod} />
         <Section title="Labels">
           <Labels labels={pod.metadata.labels} />
         </Section>

@@ -1,5 +1,6 @@
 import { KeyValues, Labels, Section } from '../components/KeyValues.js';
 import { useApp } from '../store/context.js';
+import { ServicePortForwards } from './portforward/ForwardButtons.js';
 
 /** A service: type, addresses, ports, selector and its endpoints. */
 export function ServiceDetails({ svcKey }: { svcKey: string }) {
@@ -23,6 +24,7 @@ export function ServiceDetails({ svcKey }: { svcKey: string }) {
           ['Ports', (svc.spec.ports ?? []).map((p) => `${p.name ? `${p.name} ` : ''}${p.port}→${p.targetPort ?? p.port}${p.nodePort ? ` (node ${p.nodePort})` : ''}/${p.protocol ?? 'TCP'}`).join(', ')],
         ]}
       />
+      <ServicePortForwards svc={svc} />
       <Section title="Selector">
         <Labels labels={svc.spec.selector} />
       </Section>

@@ -11,6 +11,7 @@ export function TopBar({ clusterName }: { clusterName: string }) {
   const nodeCount = useApp((s) => s.counts.nodes);
   const podCount = useApp((s) => s.counts.pods);
   const hostCount = useApp((s) => s.counts.hosts);
+  const forwardCount = useApp((s) => s.forwards.length);
   const conn = useApp(connectionState);
   const lastError = useApp((s) => s.lastWatchError);
   const version = useApp((s) => s.serverVersion);
@@ -38,6 +39,9 @@ export function TopBar({ clusterName }: { clusterName: string }) {
       <div className="topbar-actions">
         <button className="btn btn-ghost" onClick={() => void runCommand(showHosts, ctx)} data-testid="hosts-button">
           Hosts <span className="pill">{hostCount}</span>
+        </button>
+        <button className="btn btn-ghost" onClick={() => ctx.store.getState().setForwardsOpen(!ctx.store.getState().forwardsOpen)} data-testid="forwards-button">
+          Forwards <span className="pill">{forwardCount}</span>
         </button>
         <button className="btn" onClick={() => void runCommand(deployFromFile, ctx)} data-testid="deploy-button">
           Deploy file

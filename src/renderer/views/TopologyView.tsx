@@ -1,36 +1,28 @@
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from 'react';
-import {
-  Background,
-  BackgroundVariant,
-  Controls,
-  MiniMap,
-  ReactFlow,
-  applyNodeChanges,
-  useStore as useFlowStore,
-  type NodeChange,
-  type NodeMouseHandler,
-} from '@xyflow/react';
+import './canvas.css';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, applyNodeChanges, useStore as useFlowStore, type NodeChange, type NodeMouseHandler } from '@xyflow/react';
 import { applyFiles } from '../commands/deployFromFile.js';
-import { derive } from '../graph/derive.js';
+import { cardKeyOf, derive } from '../graph/derive.js';
+import { FitPolicy } from '../graph/fitPolicy.js';
 import { layout } from '../graph/layout.js';
+import { lodFor } from '../graph/lod.js';
 import { nodeTypes } from '../graph/nodeTypes.js';
 import { highlightEdges, place, reconcileEdges, reconcileNodes } from '../graph/place.js';
-import { groupId, podId, serviceId, UNSCHEDULED_ID, type SkiffEdge, type SkiffNode } from '../graph/types.js';
+import { groupId, podId, serviceId, workloadId, type SkiffEdge, type SkiffNode } from '../graph/types.js';
 import { useApp, useServices } from '../store/context.js';
-import type { Selection } from '../store/slices.js';
+import type { AppState, Selection } from '../store/slices.js';
 import { AutoFit, structureKey } from './AutoFit.js';
-import { RevealSelection } from './RevealSelection.js';
 import { DropResults } from './DropResults.js';
 import { EmptyCanvas } from './EmptyCanvas.js';
+import { RevealSelection } from './RevealSelection.js';
 
 /** Above this many flow nodes the canvas renders only what is on screen, and drops the minimap. */
-const VIRTUALIZE_ABOVE = 400;
-const MINIMAP_UP_TO = 1500;
-/** With more pods than this, zooming out below COMPACT_ZOOM draws pods as tiles (see GroupData.tiles). */
-const COMPACT_ABOVE_PODS = 300;
-const COMPACT_ZOOM = 0.7;
+const VIRTUALIZE_ABOVE = 1000;
+/** The minimap redraws every node on every pan and zoom: only for small pictures. */
+const MINIMAP_UP_TO = 200;
+const ANIMATE_UP_TO = 300;
 
-const EMPTY = { nodes: {}, pods: {}, services: {}, endpoints: {} };
+const EMPTY = { nodes: {}, pods: {}, services: {}, endpoints: {}, replicasets: {} };
 
 function selectionId(s: Selection | null): string | undefined {
   if (!s) return undefined;
@@ -40,37 +32,52 @@ function selectionId(s: Selection | null): string | undefined {
   return undefined;
 }
 
-function selectionOf(n: SkiffNode): Selection | null {
-  if (n.type === 'pod') return { type: 'pod', key: n.data.key };
-  if (n.type === 'service') return { type: 'service', key: n.data.key };
-  if (n.id === UNSCHEDULED_ID || n.data.missing) return null;
-  return { type: 'node', name: n.data.name };
+/** The card that must be open because it holds the selected pod. */
+function selectedCard(s: AppState): string | undefined {
+  if (s.selection?.type !== 'pod') return undefined;
+  const pod = s.cluster.pods[s.selection.key];
+  return pod ? workloadId(cardKeyOf(pod, s.cluster.replicasets).key) : undefined;
 }
 
-/** The live topology: node groups with their pods, services with edges; drop manifests here. */
+function selectionOf(n: SkiffNode): Selection | null | undefined {
+  if (n.type === 'pod') return { type: 'pod', key: n.data.key };
+  if (n.type === 'service') return { type: 'service', key: n.data.key };
+  if (n.type === 'nodeCard') return n.data.missing ? null : { type: 'node', name: n.data.name };
+  // A card's own buttons act on it; a click elsewhere on it leaves the selection as it is.
+  return undefined;
+}
+
+/** The live topology: nodes across the top, workloads as cards with their services; drop manifests here. */
 export function TopologyView() {
   const services = useServices();
   const nodesMap = useApp((s) => s.cluster.nodes);
   const pods = useApp((s) => s.cluster.pods);
   const svcs = useApp((s) => s.cluster.services);
   const endpoints = useApp((s) => s.cluster.endpoints);
+  const replicasets = useApp((s) => s.cluster.replicasets);
+  const collapsed = useApp((s) => s.collapsed);
+  const expand = useApp(selectedCard);
   const overrides = useApp((s) => s.positions);
   const selectedId = useApp((s) => selectionId(s.selection));
   // Draw once nodes, pods and services are all listed, so the first fit sees the whole picture.
   const synced = useApp((s) => s.synced.nodes && s.synced.pods && s.synced.services);
   const podCount = useApp((s) => s.counts.pods);
-  // Until the first fit the viewport is the identity, and a large cluster would be drawn in full
-  // at zoom 1 just before the fit zooms far out: start compact instead.
-  const zoomedOut = useFlowStore((s) => s.transform[2] < COMPACT_ZOOM || (s.transform[0] === 0 && s.transform[1] === 0 && s.transform[2] === 1));
-  const many = podCount > COMPACT_ABOVE_PODS;
-  const compact = many && zoomedOut;
+  const lod = useFlowStore((s) => lodFor(s.transform[2]).level);
   const [dragOver, setDragOver] = useState(false);
+  const policy = useRef(new FitPolicy()).current;
 
   const graph = useMemo(
-    () => derive(synced ? { nodes: nodesMap, pods, services: svcs, endpoints } : EMPTY, { compact, groupEdges: many }),
-    [synced, nodesMap, pods, svcs, endpoints, compact, many],
+    () => derive(synced ? { nodes: nodesMap, pods, services: svcs, endpoints, replicasets } : EMPTY, { collapsed }),
+    [synced, nodesMap, pods, svcs, endpoints, replicasets, collapsed],
   );
-  const lay = useMemo(() => layout(graph.nodes), [graph]);
+  // Selecting a pod (in the palette, a table, a link) opens its card once; the user may fold it again.
+  useEffect(() => {
+    if (!expand) return;
+    const card = graph.nodes.find((n) => n.id === expand);
+    if (card?.type === 'workload' && card.data.collapsed) services.store.getState().setCardCollapsed(expand, false);
+    // Only when the selection moves to another card, not on every update of the graph.
+  }, [expand, services.store]);
+  const lay = useMemo(() => layout(graph.nodes, graph.edges), [graph]);
   const placed = useMemo(() => place(graph.nodes, lay, overrides, selectedId), [graph, lay, overrides, selectedId]);
   const [nodes, setNodes] = useState<SkiffNode[]>([]);
   const [edges, setEdges] = useState<SkiffEdge[]>([]);
@@ -78,17 +85,19 @@ export function TopologyView() {
   useEffect(() => setEdges((prev) => reconcileEdges(prev, graph.edges)), [graph]);
   const shownEdges = useMemo(() => highlightEdges(edges, selectedId), [edges, selectedId]);
 
-  const onNodesChange = useCallback(
-    (changes: NodeChange<SkiffNode>[]) => {
-      // Selection is the store's, not React Flow's; sizes are ours (place() sets `measured`), so
-      // only drags matter here.
-      const relevant = changes.filter((c) => c.type === 'position');
-      if (relevant.length > 0) setNodes((prev) => applyNodeChanges(relevant, prev));
-    },
-    [],
-  );
+  const onNodesChange = useCallback((changes: NodeChange<SkiffNode>[]) => {
+    // Selection is the store's, not React Flow's; sizes are ours (place() sets `measured`), so only drags matter.
+    const relevant = changes.filter((c) => c.type === 'position');
+    if (relevant.length > 0) setNodes((prev) => applyNodeChanges(relevant, prev));
+  }, []);
 
-  const onNodeClick: NodeMouseHandler<SkiffNode> = useCallback((_e, n) => services.store.getState().select(selectionOf(n)), [services.store]);
+  const onNodeClick: NodeMouseHandler<SkiffNode> = useCallback(
+    (_e, n) => {
+      const sel = selectionOf(n);
+      if (sel !== undefined) services.store.getState().select(sel);
+    },
+    [services.store],
+  );
   const onPaneClick = useCallback(() => services.store.getState().select(null), [services.store]);
   const onNodeDragStop = useCallback(
     (_e: unknown, n: SkiffNode) => {
@@ -96,6 +105,8 @@ export function TopologyView() {
     },
     [services.store],
   );
+  // A move with an input event is the user's (wheel, drag, pinch); fits and reveals come without one.
+  const onMoveStart = useCallback((e: MouseEvent | TouchEvent | null) => e && policy.userMove(), [policy]);
 
   const onDrop = useCallback(
     (e: DragEvent<HTMLDivElement>) => {
@@ -115,7 +126,7 @@ export function TopologyView() {
 
   const big = graph.nodes.length > VIRTUALIZE_ABOVE;
   return (
-    <div className={`canvas${dragOver ? ' is-drag-over' : ''}`} data-testid="canvas" onDrop={onDrop} onDragOver={onDragOver} onDragLeave={() => setDragOver(false)}>
+    <div className={`canvas lod-${lod}${dragOver ? ' is-drag-over' : ''}`} data-testid="canvas" data-lod={lod} onDrop={onDrop} onDragOver={onDragOver} onDragLeave={() => setDragOver(false)}>
       <ReactFlow<SkiffNode>
         nodes={nodes}
         edges={shownEdges}
@@ -124,9 +135,10 @@ export function TopologyView() {
         onNodeClick={onNodeClick}
         onNodeDragStop={onNodeDragStop}
         onPaneClick={onPaneClick}
+        onMoveStart={onMoveStart}
         fitView
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
-        minZoom={0.05}
+        fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
+        minZoom={0.02}
         maxZoom={2}
         nodesConnectable={false}
         edgesFocusable={false}
@@ -135,10 +147,10 @@ export function TopologyView() {
         proOptions={{ hideAttribution: true }}
         colorMode="dark"
       >
-        <AutoFit graphKey={structureKey(graph.nodes)} animate={podCount <= COMPACT_ABOVE_PODS} />
+        <AutoFit graphKey={synced ? structureKey(graph.nodes) : ''} animate={podCount <= ANIMATE_UP_TO} policy={policy} />
         <RevealSelection selectedId={selectedId} />
         <Background variant={BackgroundVariant.Dots} gap={22} size={1.2} />
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} onFitView={() => policy.userFit()} />
         {graph.nodes.length > 0 && graph.nodes.length <= MINIMAP_UP_TO && <MiniMap pannable zoomable nodeColor={miniColor} maskColor="rgba(8, 11, 16, 0.7)" />}
       </ReactFlow>
       {synced && graph.nodes.length === 0 && <EmptyCanvas />}
@@ -148,17 +160,11 @@ export function TopologyView() {
   );
 }
 
-const TONE_COLOURS: Record<string, string> = {
-  running: '#2ea043',
-  pending: '#d29922',
-  failed: '#f85149',
-  terminating: '#6e7681',
-  succeeded: '#388bfd',
-  unknown: '#6e7681',
-};
+const TONE_COLOURS: Record<string, string> = { running: '#2ea043', pending: '#d29922', failed: '#f85149', terminating: '#6e7681', succeeded: '#388bfd', unknown: '#6e7681' };
 
 function miniColor(n: SkiffNode): string {
   if (n.type === 'pod') return TONE_COLOURS[n.data.tone] ?? '#6e7681';
   if (n.type === 'service') return '#a371f7';
+  if (n.type === 'workload') return '#2a3340';
   return '#1f2630';
 }

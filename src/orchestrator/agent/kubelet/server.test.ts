@@ -2,7 +2,8 @@ import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../util/logger.js';
 import { kubeletFixture, type KubeletFixture } from '../testing/kubeletFixture.js';
-import { startKubeletServer, type KubeletServer } from './server.js';
+import { engineSince } from '../runtime/docker.js';
+import { sinceEpoch, startKubeletServer, type KubeletServer } from './server.js';
 
 const TOKEN = 'node-token-123';
 let f: KubeletFixture;
@@ -82,6 +83,21 @@ describe('kubelet server', () => {
     f.runtime.write(id, 'abcdefghij');
     expect((await get('/containerLogs/default/p/main?timestamps=true')).body).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z abcdefghij\n$/);
     expect((await get('/containerLogs/default/p/main?limitBytes=4')).body).toBe('abcd');
+  });
+
+  it('resumes from sinceTime (inclusive), to the microsecond', async () => {
+    await f.createPod('p');
+    const id = f.containersOf('p')[0]!.id;
+    f.runtime.write(id, 'old');
+    await f.clock.advance(1500);
+    f.runtime.write(id, 'new');
+    const stamped = (await get('/containerLogs/default/p/main?timestamps=true')).body.trim().split('\n');
+    const at = stamped[1]?.split(' ')[0] as string;
+    expect((await get(`/containerLogs/default/p/main?sinceTime=${encodeURIComponent(at)}`)).body).toBe('new\n');
+    expect((await get('/containerLogs/default/p/main?sinceTime=yesterday')).status).toBe(400);
+    expect(sinceEpoch('2026-01-01T00:00:01.5Z')).toBe(Date.UTC(2026, 0, 1) / 1000 + 1.5);
+    expect(sinceEpoch('2026-01-01T00:00:01.123456789+00:00')).toBeCloseTo(Date.UTC(2026, 0, 1) / 1000 + 1.123456, 6);
+    expect(engineSince(1700000000.000123)).toBe('1700000000.000123');
   });
 
   it.each([

@@ -34,7 +34,7 @@ export interface KubeletServer {
 
 /**
  * The kubelet API: `GET /healthz` and `GET /containerLogs/{ns}/{pod}/{container}` with `follow`,
- * `tailLines`, `timestamps`, `previous`, `sinceSeconds`, `limitBytes`, streamed as text/plain (the
+ * `tailLines`, `timestamps`, `previous`, `sinceSeconds`, `sinceTime`, `limitBytes`, streamed as text/plain (the
  * API server proxies `pods/log` here). Which run of a container is read follows the pod's reported
  * status, as Kubernetes does: `previous` is `lastState.terminated`, otherwise the current run (or the
  * last one, while it waits to restart). Errors are plain text: 401, 404 (no such pod), 400.
@@ -85,6 +85,12 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
     if (tail !== undefined) opts.tail = tail;
     const since = int(q, 'sinceSeconds');
     if (since !== undefined) opts.since = Math.floor(o.clock.now() / 1000) - since;
+    const sinceTime = q.get('sinceTime');
+    if (sinceTime !== null) {
+      const at = sinceEpoch(sinceTime);
+      if (at === undefined) throw new HttpError(400, `sinceTime: invalid RFC 3339 time "${sinceTime}"`);
+      opts.since = at;
+    }
     const limit = int(q, 'limitBytes');
     let stream: Readable;
     try {
@@ -256,6 +262,19 @@ function dialTcp(host: string, port: number, clock: Clock): Promise<Duplex> {
       resolve(s);
     });
   });
+}
+
+/**
+ * An RFC 3339 time as epoch seconds with its fraction kept to the microsecond (the engine filters
+ * on it, so a reconnecting reader resumes at the last line it has rather than a second earlier).
+ */
+export function sinceEpoch(t: string): number | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(t);
+  if (!m) return undefined;
+  const whole = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(whole)) return undefined;
+  const frac = Number(`0.${(m[2] ?? '0').padEnd(9, '0').slice(0, 6)}`);
+  return whole / 1000 + frac;
 }
 
 function bool(v: string | null): boolean {

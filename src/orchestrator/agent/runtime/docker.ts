@@ -181,7 +181,8 @@ export class DockerRuntime implements Runtime {
       stderr: true,
       timestamps: opts.timestamps ?? false,
       ...(opts.tail !== undefined ? { tail: opts.tail } : {}),
-      ...(opts.since !== undefined ? { since: opts.since } : {}),
+      // The engine reads `seconds.fraction`; a float's own text could be `1e-7` or lose digits.
+      ...(opts.since !== undefined ? { since: engineSince(opts.since) as unknown as number } : {}),
     };
     const raw: Readable = opts.follow
       ? ((await c.logs({ ...base, follow: true })) as Readable)
@@ -298,4 +299,11 @@ function statusOf(e: unknown): number | undefined {
 
 function optional<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
   return (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
+}
+
+/** Epoch seconds as the engine's `since` parameter: `<seconds>.<microseconds>`. */
+export function engineSince(since: number): string {
+  const whole = Math.floor(since);
+  const micros = Math.min(999_999, Math.round((since - whole) * 1e6));
+  return `${whole}.${String(micros).padStart(6, '0')}`;
 }

@@ -89,7 +89,7 @@ export interface LogOptions {
   tail?: number;
   /** Prefix each line with an RFC3339Nano timestamp and a space. */
   timestamps?: boolean;
-  /** Only lines after this time (epoch seconds). */
+  /** Only lines from this time on (epoch seconds; a fraction is kept, to the microsecond). */
   since?: number;
 }
 

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import type { NodeProps } from '@xyflow/react';
 import type { PodFlowNode } from '../types.js';
 
 /** One pod: a chip coloured by its status. */
@@ -10,9 +10,9 @@ function PodNodeView({ data, selected }: NodeProps<PodFlowNode>) {
       data-testid={`pod-${data.namespace}-${data.name}`}
       data-phase={data.phase}
       data-status={data.status}
-      title={`${data.namespace}/${data.name} · ${data.status} · ready ${data.ready} · restarts ${data.restarts}`}
+      data-node={data.node ?? ''}
+      title={`${data.namespace}/${data.name} · ${data.status} · ready ${data.ready} · restarts ${data.restarts}${data.node ? ` · on ${data.node}` : ''}`}
     >
-      <Handle type="target" position={Position.Left} isConnectable={false} className="hidden-handle" />
       <span className="pod-dot" aria-hidden />
       <div className="pod-text">
         <div className="pod-name">{data.name}</div>
@@ -20,7 +20,7 @@ function PodNodeView({ data, selected }: NodeProps<PodFlowNode>) {
           <span className="pod-status">{data.status}</span>
           <span>{data.ready}</span>
           {data.restarts > 0 && <span className="pod-restarts">↻{data.restarts}</span>}
-          {data.namespace !== 'default' && <span className="pod-ns">{data.namespace}</span>}
+          <span className="pod-node">{data.node ?? 'unscheduled'}</span>
         </div>
       </div>
     </div>

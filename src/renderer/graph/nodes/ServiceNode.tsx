@@ -10,13 +10,13 @@ function ServiceNodeView({ data, selected }: NodeProps<ServiceFlowNode>) {
         <span className="service-icon" aria-hidden>
           ⇄
         </span>
-        <span className="service-name" title={`${data.namespace}/${data.name}`}>
+        <span className="service-name card-title" title={`${data.namespace}/${data.name}`}>
           {data.name}
         </span>
-        <span className="badge badge-service">{data.type}</span>
+        <span className="badge badge-service detail">{data.type}</span>
       </div>
-      <div className="service-meta">{[data.clusterIP, data.ports].filter(Boolean).join(' · ') || 'no ports'}</div>
-      <div className="service-meta">
+      <div className="service-meta detail">{[data.clusterIP, data.ports].filter(Boolean).join(' · ') || 'no ports'}</div>
+      <div className="service-meta detail">
         {data.podCount} {data.podCount === 1 ? 'pod' : 'pods'}
         {data.namespace !== 'default' ? ` · ${data.namespace}` : ''}
       </div>
