@@ -37,8 +37,6 @@ export const EXCEPTIONS = [
   { file: 'orchestrator/controllers/manager.ts', target: 'scheduler', reason: 'starts the scheduler on the shared informers' },
   // The provisioner writes the agent's config file, whose shape the agent owns.
   { file: 'orchestrator/provision/agentFiles.ts', target: 'agent', reason: "writes the agent's config file" },
-  // A host shell speaks the exec channel protocol, which the agent's kubelet implements.
-  { file: 'orchestrator/apiserver/hostShell.ts', target: 'agent', reason: "serves host shells with the kubelet's exec channel protocol" },
 ];
 
 const IMPORT_RE = /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;

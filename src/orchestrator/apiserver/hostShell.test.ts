@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough, type Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { rawToBuffer } from '../agent/kubelet/exec.js';
+import { rawToBuffer } from '../client/remotecommand.js';
 import { memoryCluster } from '../testing/memoryCluster.js';
 import { silentLogger } from '../util/logger.js';
 import { issueNodeToken, TokenAuthenticator } from './auth.js';

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError } from '../api/errors.js';
-import { CHANNEL_PROTOCOLS, pickProtocol, serveChannelSession } from '../agent/kubelet/exec.js';
+import { CHANNEL_PROTOCOLS, pickProtocol, serveChannelSession } from '../client/remotecommand.js';
 import type { HostShells } from '../client/hostShells.js';
 import type { Logger } from '../util/logger.js';
 

@@ -4,7 +4,7 @@ import { Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { KubeObject, Node, Pod } from '../api/types.js';
-import { rawToBuffer } from '../agent/kubelet/exec.js';
+import { rawToBuffer } from '../client/remotecommand.js';
 import { startKubeletServer, type KubeletServer } from '../agent/kubelet/server.js';
 import { dialSpdyTunnel } from '../agent/kubelet/spdyTestClient.js';
 import { FakeRuntime } from '../agent/runtime/fake.js';

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { silentLogger } from '../../util/logger.js';
 import { kubeletFixture, type KubeletFixture } from '../testing/kubeletFixture.js';
-import { rawToBuffer } from './exec.js';
+import { rawToBuffer } from '../../client/remotecommand.js';
 import { startKubeletServer, type KubeletServer } from './server.js';
 
 const TOKEN = 'node-token-exec';

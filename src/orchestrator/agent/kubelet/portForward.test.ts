@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { silentLogger } from '../../util/logger.js';
 import { isSandbox } from '../net/sandbox.js';
 import { kubeletFixture, type KubeletFixture } from '../testing/kubeletFixture.js';
-import { rawToBuffer } from './exec.js';
+import { rawToBuffer } from '../../client/remotecommand.js';
 import { startKubeletServer, type KubeletServer } from './server.js';
 import { dialSpdyTunnel } from './spdyTestClient.js';
 

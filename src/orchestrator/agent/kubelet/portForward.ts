@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { holdUntilDrained, rawToBuffer } from './exec.js';
+import { holdUntilDrained, rawToBuffer } from '../../client/remotecommand.js';
 import { RstStatus } from './spdy.js';
 import { SpdyServerSession, type SpdyStream, type SpdyTransport } from './spdySession.js';
 

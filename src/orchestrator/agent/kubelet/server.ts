@@ -7,7 +7,8 @@ import type { Pod } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { LogOptions, Runtime } from '../runtime/types.js';
-import { CHANNEL_PROTOCOLS, parseStreamQuery, pickProtocol, serveChannelSession } from './exec.js';
+import { CHANNEL_PROTOCOLS, pickProtocol, serveChannelSession } from '../../client/remotecommand.js';
+import { parseStreamQuery } from './streamQuery.js';
 import { HttpError } from './httpError.js';
 import { PORT_FORWARD_CHANNEL_PROTOCOLS, servePortForwardChannels, servePortForwardSpdy, SPDY_TUNNEL_PROTOCOL, type PortForwardTarget } from './portForward.js';
 

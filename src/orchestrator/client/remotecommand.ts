@@ -1,7 +1,20 @@
+import type { Readable, Writable } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import type { Logger } from '../../util/logger.js';
-import type { ExecProcess } from '../runtime/types.js';
-import { HttpError } from './httpError.js';
+import type { Logger } from '../util/logger.js';
+
+/**
+ * A process on the far side of a channel session (client-go's remotecommand): a container's exec or
+ * attach (the agent runtime's `ExecProcess`), or a shell on a host (the host controller's SSH pty).
+ */
+export interface ChannelProcess {
+  stdin?: Writable;
+  stdout?: Readable;
+  stderr?: Readable;
+  /** Resizes the pseudo-terminal (characters); a no-op without one. */
+  resize(width: number, height: number): Promise<void>;
+  wait(): Promise<number>;
+  close(): void;
+}
 
 /**
  * The Kubernetes "channel" WebSocket protocol for exec and attach, as kubectl (v5) and the JS
@@ -30,23 +43,13 @@ export interface StreamOptions {
   tty: boolean;
 }
 
-/** `stdin`, `stdout`, `stderr`, `tty` (and, for exec, the repeated `command`) of an exec/attach URL. */
-export function parseStreamQuery(q: URLSearchParams, needCommand: boolean): StreamOptions & { command: string[] } {
-  const flag = (k: string) => ['true', '1'].includes(q.get(k) ?? '');
-  const o = { stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty'), command: q.getAll('command') };
-  if (needCommand && o.command.length === 0) throw new HttpError(400, 'you must specify at least one command for the container');
-  if (!o.stdin && !o.stdout && !o.stderr) throw new HttpError(400, 'you must specify at least one of stdin, stdout, stderr');
-  // A terminal merges stderr into stdout (the client then opens no stderr channel).
-  if (o.tty) o.stderr = false;
-  return o;
-}
 
 export interface ChannelSessionOptions extends StreamOptions {
   kind: 'exec' | 'attach';
   /** For the failure message of a non-zero exit. */
   command: string[];
   /** Starts the process; called once the WebSocket is open. */
-  start(): Promise<ExecProcess>;
+  start(): Promise<ChannelProcess>;
   log: Logger;
 }
 
@@ -90,11 +93,11 @@ export function rawToBuffer(data: RawData): Buffer {
 /**
  * Runs one exec/attach session over an open WebSocket: starts the process, relays the channels,
  * and ends with the Status on channel 3 and a normal close. Output always precedes the Status.
- * The client leaving early abandons the process's streams (`ExecProcess.close`).
+ * The client leaving early abandons the process's streams (`ChannelProcess.close`).
  */
 export function serveChannelSession(ws: WebSocket, o: ChannelSessionOptions): void {
   const v5 = ws.protocol === CHANNEL_PROTOCOLS[0];
-  let proc: ExecProcess | undefined;
+  let proc: ChannelProcess | undefined;
   let early: Buffer[] | undefined = [];
   let gone = false;
 
@@ -104,7 +107,7 @@ export function serveChannelSession(ws: WebSocket, o: ChannelSessionOptions): vo
   };
 
   const input = (m: Buffer) => {
-    const p = proc as ExecProcess;
+    const p = proc as ChannelProcess;
     const ch = m[0];
     const body = m.subarray(1);
     if (ch === Channel.stdin) {
