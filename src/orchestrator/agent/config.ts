@@ -21,6 +21,16 @@ export interface AgentConfig {
   dockerSocket: string;
   /** The node's InternalIP; default: the host's primary IPv4. */
   nodeIP?: string;
+  /**
+   * Where the agent writes the files of Secret, ConfigMap, downward API and token volumes: a
+   * memory file system, so secrets never reach the host's disk. Default `/dev/shm/skiff-<node>`.
+   */
+  memoryDir?: string;
+}
+
+/** The agent's memory directory: the configured one, else `/dev/shm/skiff-<node>` (a tmpfs on every Linux). */
+export function memoryDirOf(cfg: AgentConfig): string {
+  return cfg.memoryDir ?? `/dev/shm/skiff-${cfg.nodeName}`;
 }
 
 /** Validates a parsed config file; throws an Error naming the first bad field. */
@@ -54,5 +64,6 @@ export function parseAgentConfig(raw: unknown): AgentConfig {
     dockerSocket: str('dockerSocket', '/var/run/docker.sock'),
   };
   if (o.nodeIP !== undefined) cfg.nodeIP = str('nodeIP');
+  if (o.memoryDir !== undefined) cfg.memoryDir = str('memoryDir');
   return cfg;
 }

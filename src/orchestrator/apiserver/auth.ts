@@ -7,7 +7,7 @@ import type { Store } from '../store/types.js';
 import type { Disposable } from '../util/disposable.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { RequestContext } from './requestContext.js';
-import { SERVICE_ACCOUNTS_GROUP, serviceAccountUser, SIGNING_KEY_NAMESPACE, SIGNING_KEY_SECRET, verifyToken } from './serviceAccountTokens.js';
+import { SERVICE_ACCOUNTS_GROUP, serviceAccountUser, SIGNING_KEY_NAMESPACE, SIGNING_KEY_SECRET, TOKEN_ISSUER, verifyToken } from './serviceAccountTokens.js';
 
 export const NODE_TOKEN_LABEL = 'skiff.dev/node-token';
 export const NODES_GROUP = 'system:nodes';
@@ -100,6 +100,8 @@ export class TokenAuthenticator implements Disposable {
     if (this.signingKey && token.split('.').length === 3) {
       const claims = verifyToken(this.signingKey, token);
       if (!claims || claims.exp * 1000 <= this.clock.now()) return undefined;
+      // A token minted for another audience (a pod's token for some other service) is not for us.
+      if (!Array.isArray(claims.aud) || !claims.aud.includes(TOKEN_ISSUER)) return undefined;
       const sa = claims['kubernetes.io'];
       if (this.serviceAccounts.get(`${sa.namespace}/${sa.serviceaccount.name}`) !== sa.serviceaccount.uid) return undefined;
       return serviceAccountUser(claims);
@@ -129,7 +131,9 @@ export function allowed(ctx: RequestContext, a: Attributes): boolean {
   if (ctx.groups.includes(MASTERS_GROUP)) return true;
   if (ctx.groups.includes(NODES_GROUP)) {
     const node = ctx.user.slice('system:node:'.length);
-    if (READ.has(a.verb) && ['nodes', 'pods', 'services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'namespaces'].includes(a.resource)) return true;
+    if (READ.has(a.verb) && ['nodes', 'pods', 'services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'persistentvolumes', 'serviceaccounts', 'namespaces'].includes(a.resource)) return true;
+    // Tokens for the service accounts of its pods (projected serviceAccountToken volumes).
+    if (a.resource === 'serviceaccounts' && a.subresource === 'token' && a.verb === 'create') return true;
     if (a.resource === 'nodes' && (a.verb === 'create' || a.name === node)) return true;
     if (a.resource === 'pods' && (a.subresource === 'status' || a.verb === 'delete')) return true;
     if (a.resource === 'events' && ['create', 'update', 'patch'].includes(a.verb)) return true;

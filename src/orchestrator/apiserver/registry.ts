@@ -10,6 +10,7 @@ import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions 
 import { StoreConflict, StoreKeyExists, StoreNotFound, type Store, type StoreEntry } from '../store/types.js';
 import { isoTime, type Clock } from '../util/clock.js';
 import type { Disposable } from '../util/disposable.js';
+import { createServiceAccountToken } from './serviceAccountTokens.js';
 import { sentManagedFields, serverSideApply, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
@@ -72,6 +73,11 @@ export class Registry {
   private encode(obj: KubeObject): string {
     const { resourceVersion: _rv, ...meta } = obj.metadata;
     return JSON.stringify({ ...obj, metadata: meta });
+  }
+
+  /** TokenRequest for a service account (`serviceaccounts/NAME/token`); the in-process client's way in. */
+  createToken(namespace: string, serviceAccount: string, body: unknown): Promise<{ status: { token: string; expirationTimestamp: string } }> {
+    return createServiceAccountToken(this, this.clock, namespace, serviceAccount, body);
   }
 
   async get<T extends KubeObject>(resource: string, namespace: string | undefined, name: string): Promise<T> {

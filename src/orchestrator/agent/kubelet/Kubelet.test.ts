@@ -407,7 +407,7 @@ describe('Kubelet: deletion, orphans, adoption', () => {
     const { Kubelet } = await import('./Kubelet.js');
     const { silentLogger } = await import('../../util/logger.js');
     const hanging = { ...f.client, list: () => new Promise<never>(() => {}) } as unknown as typeof f.client;
-    const k = new Kubelet({ client: hanging, runtime: f.runtime, clock: f.clock, log: silentLogger, recorder: { record() {} }, nodeName: NODE, nodeIP: NODE_IP });
+    const k = new Kubelet({ client: hanging, runtime: f.runtime, clock: f.clock, log: silentLogger, recorder: { record() {} }, nodeName: NODE, nodeIP: NODE_IP, dataDir: f.dataDir, memoryDir: f.memoryDir });
     k.start();
     await f.clock.advance(30_000);
     await k.resync();

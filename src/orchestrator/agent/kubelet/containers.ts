@@ -75,6 +75,11 @@ export interface SpecContext {
   podIP?: string;
   /** `container:<sandbox id>`: every container joins the pod's sandbox (`net/sandbox.ts`). */
   networkMode: string;
+  /**
+   * What the agent resolved for this run (containerConfig.ts): the whole environment, command and
+   * args after `$(VAR)` expansion, and mounts, security and resources in the engine's terms.
+   */
+  resolved?: { env: string[]; command?: string[]; args?: string[]; extra: Partial<ContainerCreateSpec> };
 }
 
 /** Maps a pod's container onto the engine's create call. */
@@ -93,11 +98,13 @@ export function toCreateSpec(pod: Pod, c: Container, attempt: number, ctx: SpecC
   const spec: ContainerCreateSpec = {
     name: containerName(pod, c, attempt),
     image: c.image,
-    env: envOf(pod, c, ctx),
+    env: ctx.resolved?.env ?? envOf(pod, c, ctx),
     labels,
   };
-  if (c.command?.length) spec.entrypoint = [...c.command];
-  if (c.args) spec.cmd = [...c.args];
+  const command = ctx.resolved ? ctx.resolved.command : c.command;
+  const args = ctx.resolved ? ctx.resolved.args : c.args;
+  if (command?.length) spec.entrypoint = [...command];
+  if (args) spec.cmd = [...args];
   if (c.workingDir) spec.workingDir = c.workingDir;
   if (c.stdin) spec.stdin = true;
   if (c.stdin && c.stdinOnce) spec.stdinOnce = true;
@@ -107,6 +114,7 @@ export function toCreateSpec(pod: Pod, c: Container, attempt: number, ctx: SpecC
   if (nanoCpus) spec.nanoCpus = nanoCpus;
   if (memoryBytes) spec.memoryBytes = memoryBytes;
   spec.networkMode = ctx.networkMode;
+  if (ctx.resolved) Object.assign(spec, ctx.resolved.extra);
   return spec;
 }
 

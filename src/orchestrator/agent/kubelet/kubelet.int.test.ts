@@ -1,6 +1,9 @@
 import Docker from 'dockerode';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../api/types.js';
@@ -18,7 +21,7 @@ import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../testing/images.js';
 // A node name of its own: this agent only ever sees (and removes) containers labelled with it.
 const NODE = `agent-it-${randomBytes(4).toString('hex')}`;
 const TOKEN = randomBytes(16).toString('hex');
-const config: AgentConfig = { server: 'https://127.0.0.1:1', token: TOKEN, ca: 'unused', nodeName: NODE, kubeletPort: 0, dataDir: '/tmp', dockerSocket: '/var/run/docker.sock' };
+const config: AgentConfig = { server: 'https://127.0.0.1:1', token: TOKEN, ca: 'unused', nodeName: NODE, kubeletPort: 0, dataDir: mkdtempSync(join(tmpdir(), 'skiff-agent-it-')), dockerSocket: '/var/run/docker.sock' };
 const docker = new Docker();
 const run = promisify(execFile);
 const store = new SqliteStore(':memory:');

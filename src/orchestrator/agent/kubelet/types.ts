@@ -4,6 +4,7 @@ import type { EventType } from '../../client/events.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Runtime } from '../runtime/types.js';
+import type { Prober } from './probes/prober.js';
 
 /** What the kubelet needs of an event recorder (`controllers/events.ts` `EventRecorder`). Never throws. */
 export interface Recorder {
@@ -20,4 +21,13 @@ export interface KubeletDeps {
   nodeName: string;
   /** The node's InternalIP: the pods' `hostIP`. */
   nodeIP: string;
+  /** On the host's disk: per-pod files (termination messages) and `seccomp/` profiles. */
+  dataDir: string;
+  /**
+   * On a memory file system (default `/dev/shm/skiff-<node>`): the files of configMap, secret,
+   * downwardAPI and projected volumes, so Secrets and tokens never touch the host's disk.
+   */
+  memoryDir: string;
+  /** Runs probes and hooks (default: the engine's exec and sockets from the host). */
+  prober?: Prober;
 }
