@@ -94,7 +94,9 @@ export class Kubelet {
     this.syncer.pullBackoff.gc();
     try {
       // Volumes and files of pods deleted while the agent was away.
-      await this.syncer.volumes.sweep(new Set(this.pods.list().map((p) => p.metadata.uid ?? '')));
+      // Pods known now, and (asked again for the rare uid not among them) pods added since.
+      const live = new Set(this.pods.list().map((p) => p.metadata.uid ?? ''));
+      await this.syncer.volumes.sweep((uid) => live.has(uid) || this.pods.list((p) => p.metadata.uid === uid).length > 0);
     } catch (e) {
       this.d.log.warn('resync: cannot sweep volumes', { error: e instanceof Error ? e.message : String(e) });
     }

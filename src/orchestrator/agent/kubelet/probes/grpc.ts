@@ -70,7 +70,12 @@ export async function grpcHandler(clock: Clock, host: string, port: number, serv
   const secs = `${Math.round(timeoutMs / 1000)}s`;
   const work = new Promise<HandlerResult>((resolve) => {
     let connected = false;
-    session.on('error', (e) => resolve({ ok: false, output: connected ? `rpc error: ${e.message}` : `timeout: failed to connect service "${addr}" within ${secs}: ${e.message}` }));
+    let sessionError: Error | undefined;
+    const failed = (e: Error) => resolve({ ok: false, output: connected ? `rpc error: ${e.message}` : `timeout: failed to connect service "${addr}" within ${secs}: ${(sessionError ?? e).message}` });
+    session.on('error', (e) => {
+      sessionError = e;
+      failed(e);
+    });
     session.on('connect', () => (connected = true));
     const req = session.request({
       [constants.HTTP2_HEADER_METHOD]: 'POST',
@@ -89,7 +94,7 @@ export async function grpcHandler(clock: Clock, host: string, port: number, serv
     req.on('response', readStatus);
     req.on('trailers', readStatus);
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('error', (e) => resolve({ ok: false, output: `rpc error: ${e.message}` }));
+    req.on('error', failed);
     req.on('end', () => {
       if (grpcStatus === '12') {
         resolve({ ok: false, output: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${grpcMessage || 'unknown service grpc.health.v1.Health'}` });

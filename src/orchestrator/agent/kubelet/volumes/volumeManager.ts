@@ -215,8 +215,12 @@ export class VolumeManager {
     }
   }
 
-  /** Tears down the volumes and files of every pod uid not in `live` (pods deleted while the agent was away). */
-  async sweep(live: Set<string>): Promise<void> {
+  /**
+   * Tears down the volumes and files of pods that are gone (deleted while the agent was away).
+   * `isLive` is asked at the moment of each teardown (a pod may appear while the sweep runs), and a
+   * pod that still has containers on the engine is left for the orphan sweep to remove first.
+   */
+  async sweep(isLive: (uid: string) => boolean): Promise<void> {
     const uids = new Set<string>();
     for (const root of [join(this.d.memoryDir, 'pods'), join(this.d.dataDir, 'pods')]) {
       for (const u of await readdir(root).catch(() => [] as string[])) uids.add(u);
@@ -225,7 +229,11 @@ export class VolumeManager {
       const u = v.labels[LABELS.podUid];
       if (u) uids.add(u);
     }
-    for (const u of uids) if (!live.has(u)) await this.tearDown(u);
+    for (const u of uids) {
+      if (isLive(u)) continue;
+      const left = await this.d.runtime.list({ [LABELS.managed]: 'true', [LABELS.node]: this.d.nodeName, [LABELS.podUid]: u });
+      if (left.length === 0 && !isLive(u)) await this.tearDown(u);
+    }
   }
 
   private memoryIsTmpfs(): Promise<boolean> {
