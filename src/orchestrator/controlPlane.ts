@@ -105,7 +105,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }, 60_000);
     disposers.push(compaction);
 
-    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: opts.controllers });
+    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { rootCA: { caPem: pki.caCert }, ...opts.controllers } });
     disposers.push(() => controllers.dispose());
 
     const hosts = startHostController({

@@ -23,7 +23,15 @@ export const DEFAULT_FIELD_MANAGER = 'skiff-controller-manager';
  * Write options inside the API server: the subresource a write came through (for managed-field
  * entries) and whether server-side apply already computed the managed fields.
  */
-export type InternalWrite = WriteOptions & { subresource?: 'status'; fieldsSubresource?: string; applied?: boolean; patch?: unknown; user?: RequestContext };
+export type InternalWrite = WriteOptions & {
+  subresource?: 'status';
+  fieldsSubresource?: string;
+  applied?: boolean;
+  patch?: unknown;
+  user?: RequestContext;
+  /** Filled with the write's warnings (fields accepted but not acted on), for `Warning` headers. */
+  warnings?: string[];
+};
 
 /** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM). */
 export type InternalDelete = DeleteOptions & { user?: RequestContext };
@@ -131,6 +139,7 @@ export class Registry {
     const causes = validate(r, obj, { strict: opts.fieldValidation === 'Strict' });
     if (causes.length) throw errors.invalid(r, obj.metadata.name ?? '', causes);
     await strategy.admit?.(obj, undefined, user);
+    if (opts.warnings && strategy.warnings) opts.warnings.push(...(await strategy.warnings(obj, undefined)));
     const name = obj.metadata.name as string;
     if (!opts.applied) {
       const sent = sentManagedFields(obj.metadata.managedFields, undefined);
@@ -245,6 +254,7 @@ export class Registry {
     ];
     if (causes.length) throw errors.invalid(r, current.metadata.name ?? '', causes);
     await strategy.admit?.(next, current, user);
+    if (opts.warnings && strategy.warnings && opts.subresource !== 'status') opts.warnings.push(...(await strategy.warnings(next, current)));
     if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
     if (!opts.applied) {
       const sent = sentManagedFields(next.metadata.managedFields, current.metadata.managedFields);

@@ -13,14 +13,18 @@ import { startNamespaceController, type NamespaceOptions } from './namespace.js'
 import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle.js';
 import { startReplicaSetController } from './replicaset.js';
 import type { ControllerLoop } from '../client/runner.js';
+import { startRootCACertPublisher, type RootCAOptions } from './rootcacertpublisher.js';
+import { startServiceAccountController } from './serviceaccount.js';
 
-export type ControllerName = 'deployment' | 'replicaset' | 'endpoints' | 'endpointslice' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'scheduler';
+export type ControllerName = 'deployment' | 'replicaset' | 'endpoints' | 'endpointslice' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'serviceaccount' | 'rootcacertpublisher' | 'scheduler';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
   nodeLifecycle?: NodeLifecycleOptions;
   garbageCollector?: GarbageCollectorOptions;
   namespace?: NamespaceOptions;
+  /** The cluster CA, published as ConfigMap `kube-root-ca.crt` in every namespace (no CA: not published). */
+  rootCA?: RootCAOptions;
   /** Controllers to leave out (tests that exercise one in isolation). */
   disabled?: ControllerName[];
 }
@@ -77,6 +81,9 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('nodelifecycle', () => startNodeLifecycleController(ctx, options.nodeLifecycle));
   start('garbagecollector', () => startGarbageCollector(ctx, options.garbageCollector));
   start('namespace', () => startNamespaceController(ctx, options.namespace));
+  start('serviceaccount', () => startServiceAccountController(ctx));
+  const rootCA = options.rootCA;
+  if (rootCA) start('rootcacertpublisher', () => startRootCACertPublisher(ctx, rootCA));
   start('scheduler', () => createScheduler(ctx, options.scheduler));
   informers.start();
   log.info('controllers started', { controllers: loops.map((l) => l.name) });

@@ -1,4 +1,5 @@
 import { isConflict, isNotFound } from '../../api/errors.js';
+import { podSpecWarnings } from '../../api/podSupport.js';
 import { objectKey } from '../../api/resources.js';
 import type { ContainerStateWaiting, Pod } from '../../api/types.js';
 import { LABELS } from '../runtime/types.js';
@@ -55,6 +56,8 @@ export class PodSyncer {
   private readonly messages = new Map<string, Map<string, string>>();
   private allocatable?: Promise<PodContext['allocatable']>;
   private readonly publishing = new Map<string, Promise<void>>();
+  /** Pods already told which of their fields the agent does not act on. */
+  private readonly warned = new Set<string>();
 
   constructor(
     private readonly d: KubeletDeps,
@@ -100,6 +103,10 @@ export class PodSyncer {
       return undefined;
     }
     this.objects.setRefs(objectKey(m.namespace, m.name ?? ''), podRefs(pod));
+    if (!this.warned.has(m.uid ?? '')) {
+      this.warned.add(m.uid ?? '');
+      for (const w of podSpecWarnings(pod.spec as Record<string, unknown>)) this.d.recorder.record(pod, 'Warning', 'FieldNotSupported', w);
+    }
     const deadline = this.deadline(pod);
     if (deadline !== undefined && deadline <= 0) {
       await this.failDeadline(pod);
@@ -283,6 +290,7 @@ export class PodSyncer {
     this.probes.remove(uid);
     this.tokens.forget(uid);
     this.messages.delete(uid);
+    this.warned.delete(uid);
     if (podKey) this.objects.release(podKey);
     await this.volumes.tearDown(uid);
   }

@@ -119,3 +119,12 @@ describe('image pull secrets', () => {
     expect(events.find((e) => e.reason === 'Pulled')?.message).toMatch(/^Successfully pulled image "127.0.0.1:5000\/team\/app:1" in \d+\.\d{3}s \(\d+\.\d{3}s including waiting\)\. Image size: \d+ bytes\.$/);
   });
 });
+
+describe('fields the agent does not act on', () => {
+  it('are recorded once as FieldNotSupported events on the pod', async () => {
+    await f.createPod('ports', { containers: [{ name: 'main', image: IMAGE, ports: [{ containerPort: 80, hostPort: 8080 }] }] });
+    await f.advance(20_000, 10_000);
+    const events = (await f.events('ports')).filter((e) => e.reason === 'FieldNotSupported');
+    expect(events.map((e) => [e.type, e.message, e.count])).toEqual([['Warning', 'spec.containers[0].ports[0].hostPort: not published on the node by Skiff (reach the pod through a Service instead)', 1]]);
+  });
+});

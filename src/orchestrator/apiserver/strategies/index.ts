@@ -3,7 +3,7 @@ import type { Store } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
 import { eventStrategy } from './events.js';
 import { namespaceStrategy } from './namespaces.js';
-import { podStrategy } from './pods.js';
+import { podStrategy, podTemplateStrategy } from './pods.js';
 import { serviceStrategy } from './services.js';
 import type { Strategy } from './types.js';
 
@@ -26,7 +26,8 @@ export class Strategies {
 
   constructor(deps: StrategyDeps) {
     this.byResource = new Map<string, Strategy>([
-      ['pods', podStrategy],
+      ['pods', podStrategy(deps.store)],
+      ...['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs'].map((r): [string, Strategy] => [r, podTemplateStrategy]),
       ['namespaces', namespaceStrategy],
       ['events', eventStrategy],
       ['services', serviceStrategy(deps.store, deps.clock)],
