@@ -90,6 +90,12 @@ describe('warnings for fields Skiff does not act on', () => {
     ).toEqual([]);
   });
 
+  it('says a disk emptyDir sizeLimit is not enforced (a memory one is)', () => {
+    expect(podSpecWarnings({ volumes: [{ name: 'd', emptyDir: { sizeLimit: '1Gi' } }, { name: 'm', emptyDir: { medium: 'Memory', sizeLimit: '1Gi' } }] })).toEqual([
+      'spec.volumes[0].emptyDir.sizeLimit: not enforced by Skiff for a disk-backed emptyDir (it is for medium: Memory)',
+    ]);
+  });
+
   it('sends them as Warning headers, escaped, once each', () => {
     const headers = new Map<string, unknown>();
     setWarnings({ setHeader: (k: string, v: unknown) => headers.set(k, v) } as unknown as ServerResponse, ['a "quoted" \\ one', 'a "quoted" \\ one', 'ünïcode\nline']);
