@@ -144,6 +144,8 @@ export class PodSyncer {
         }
       }
     }
+    // A progress write still in flight goes first (both write the same pod's status).
+    await this.publishing.get(m.uid ?? '');
     // Only look at the engine again when this sync changed something on it.
     await this.writeStatus(pod, waiting, acted ? undefined : observed, network);
     const refresh = this.tokens.nextRefresh(m.uid ?? '');
