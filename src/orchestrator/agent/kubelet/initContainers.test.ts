@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flush } from '../../util/clock.js';
 import { podPrinter } from '../../api/tables/pods.js';
 import type { Pod } from '../../api/types.js';
 import { LABELS } from '../runtime/types.js';
@@ -58,6 +59,19 @@ describe('kubelet: init containers', () => {
     await f.settle();
     expect(f.containersOf('init', 'first')).toHaveLength(1);
     expect(running('init', 'main')).toHaveLength(1);
+  });
+
+  it('shows PodInitializing between the last init container and the app`s start', async () => {
+    let release!: () => void;
+    f.runtime.pullGate = new Promise<void>((r) => (release = r));
+    f.runtime.behavior = (spec) => (spec.labels[LABELS.containerName] === 'setup' ? { exitCode: 0 } : undefined);
+    await f.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'slowpull', namespace: 'default' }, spec: { nodeName: 'node-a', initContainers: [{ name: 'setup', image: IMAGE }], containers: [{ name: 'main', image: 'example.com/app:1' }] } });
+    // The kubelet is busy pulling (not idle): let it get there.
+    for (let i = 0; i < 200 && (await shown('slowpull'))[1] !== 'PodInitializing'; i++) await flush();
+    expect(await shown('slowpull')).toEqual(['0/1', 'PodInitializing']);
+    release();
+    await f.settle();
+    expect(await shown('slowpull')).toEqual(['1/1', 'Running']);
   });
 
   it('restarts a failing init container with back-off (Init:Error, then Init:CrashLoopBackOff)', async () => {

@@ -74,7 +74,11 @@ afterAll(async () => {
 
 describe('agent on the real Docker engine', () => {
   it('registers its Node', async () => {
-    const node = await waitFor('node', () => client.get<Node>('nodes', undefined, NODE));
+    // The Node is created first and its status written by the first heartbeat right after.
+    const node = await waitFor('node with its status', async () => {
+      const n = await client.get<Node>('nodes', undefined, NODE);
+      return n.status?.nodeInfo ? n : undefined;
+    });
     expect(node.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^docker:\/\/\d+\./);
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(Number(node.status?.capacity?.cpu)).toBeGreaterThan(0);

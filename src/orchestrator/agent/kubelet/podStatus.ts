@@ -110,7 +110,9 @@ function containerStatus(c: Container, input: StatusInput, kind: 'app' | 'init' 
   const newest = list[0];
   const transient = input.waiting.get(name);
   const restarts = (i: Instance) => (kind === 'init' ? initShouldRestart(input.pod, c, i, input.network ?? i.details.networkMode) : shouldRestart(input.pod, i.details.exitCode));
-  const idle: ContainerStateWaiting = { reason: kind === 'app' ? 'ContainerCreating' : 'PodInitializing' };
+  // The kubelet's default waiting state: PodInitializing for every container of a pod with init
+  // containers (also between the last init container and the app's start), else ContainerCreating.
+  const idle: ContainerStateWaiting = { reason: kind === 'app' && !(input.pod.spec.initContainers ?? []).length ? 'ContainerCreating' : 'PodInitializing' };
   let state: ContainerState;
   let rest: Instance[];
   if (newest?.details.running) {

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flush } from '../../util/clock.js';
 import type { KubeObject } from '../../api/types.js';
 import { IMAGE, kubeletFixture, type KubeletFixture } from '../testing/kubeletFixture.js';
 import { credentialsFor, credentialsOf, imageRegistry } from './pullSecrets.js';
@@ -126,5 +127,23 @@ describe('fields the agent does not act on', () => {
     await f.advance(20_000, 10_000);
     const events = (await f.events('ports')).filter((e) => e.reason === 'FieldNotSupported');
     expect(events.map((e) => [e.type, e.message, e.count])).toEqual([['Warning', 'spec.containers[0].ports[0].hostPort: not published on the node by Skiff (reach the pod through a Service instead)', 1]]);
+  });
+});
+
+describe('pull progress', () => {
+  it('shows how far a pull got in the waiting container`s message', async () => {
+    let release!: () => void;
+    f.runtime.pullGate = new Promise<void>((r) => (release = r));
+    f.runtime.pullProgress = [
+      { status: 'Downloading', id: 'l1', current: 1_000_000, total: 2_000_000 },
+      { status: 'Downloading', id: 'l2', current: 500_000, total: 3_000_000 },
+    ];
+    await f.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'big', namespace: 'default' }, spec: { nodeName: 'node-a', containers: [{ name: 'main', image: 'example.com/big:1' }] } });
+    for (let i = 0; i < 20; i++) await flush();
+    const w = (await f.pod('big')).status?.containerStatuses?.[0]?.state.waiting;
+    expect(w).toEqual({ reason: 'ContainerCreating', message: 'Pulling image "example.com/big:1": 1.0 MB of 2.0 MB' }); // reported at most every 2 s: the first line
+    release();
+    await f.settle();
+    expect((await f.pod('big')).status?.containerStatuses?.[0]?.state.running).toBeDefined();
   });
 });

@@ -68,6 +68,10 @@ export class FakeRuntime implements Runtime {
   readonly privateImages = new Map<string, { username: string; password: string }>();
   /** The auth each pull was given, in order (undefined: none). */
   readonly pullAuths: (RegistryAuth | undefined)[] = [];
+  /** Progress lines every pull reports, in order, before it waits for `pullGate`. */
+  pullProgress: PullProgress[] = [];
+  /** When set, pulls wait for it after reporting their progress (a pull still running). */
+  pullGate: Promise<void> | undefined;
   private readonly subscribers = new Set<{ labels: Record<string, string>; handler: (e: RuntimeEvent) => void }>();
   private nextIp = 2;
   /** Images whose pull fails with this message. */
@@ -164,6 +168,8 @@ export class FakeRuntime implements Runtime {
       if (given !== `${need.username}:${need.password}`) throw new Error(`Head "https://${ref.split('/')[0]}/v2/": unauthorized: authentication required`);
     }
     onProgress?.({ status: `Pulling from ${ref}` });
+    for (const p of this.pullProgress) onProgress?.(p);
+    if (this.pullGate) await this.pullGate;
     if (!this.images.has(ref)) this.addImage(ref);
   }
 
