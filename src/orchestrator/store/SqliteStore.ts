@@ -39,8 +39,11 @@ type WriteJob =
   | { kind: 'delete'; key: string; expected?: number };
 /** Work run inside a batch's transaction; the function it returns runs once the transaction committed. */
 type ExecJob = { kind: 'exec'; label: string; run: () => (() => void) | void };
-/** Work run alone, outside a transaction (checkpoint, incremental vacuum), then made durable. */
-type AloneJob = { kind: 'alone'; label: string; run: () => void; durable: 'wal' | 'db' };
+/**
+ * Work run alone, outside a transaction (checkpoint, vacuum): no batch runs until it is done, and
+ * it makes durable what it wrote itself (through `sync`, off the loop).
+ */
+type AloneJob = { kind: 'alone'; label: string; run: () => Promise<void> };
 type Job = (WriteJob | ExecJob | AloneJob) & { resolve(v: StoreEntry | undefined): void; reject(e: unknown): void };
 type Outcome = { event: StoreEvent } | { error: unknown } | { done: (() => void) | void };
 
@@ -122,7 +125,12 @@ export class SqliteStore implements Store {
     if (!inMemory) closeSync(openSync(path, 'a', 0o600));
     // No busy waiting: both connections live on this thread, so a lock that is busy would stay busy.
     this.db = new Database(path, { timeout: 0 });
-    prepareDatabase(this.db, path, this.log);
+    try {
+      prepareDatabase(this.db, path, this.log);
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
     this.stmts = prepareStatements(this.db);
     this.rev = this.stmts.getMeta.get('revision') as number;
     this.compacted = this.stmts.getMeta.get('compacted') as number;
@@ -246,26 +254,52 @@ export class SqliteStore implements Store {
     return done.reduce<number>((a, b) => a + b, 0);
   }
 
-  /** Copies the WAL into the database file and makes that durable, so the WAL can start over. */
-  checkpoint(mode: 'PASSIVE' | 'TRUNCATE' = 'PASSIVE'): Promise<void> {
-    return this.alone('checkpoint', () => {
-      this.db.pragma(`wal_checkpoint(${mode})`);
-      this.walBytes = 0;
-    }, 'db').then(() => undefined);
+  /**
+   * Copies the WAL into the database file and makes that durable, so the WAL can start over (at
+   * the next write, cut to `journal_size_limit`); with `truncate`, then empties the WAL file at once.
+   */
+  async checkpoint(truncate = false): Promise<void> {
+    await this.enqueue({ kind: 'alone', label: 'checkpoint', run: () => this.checkpointJob(truncate) });
+  }
+
+  /**
+   * PASSIVE copies without fsync (synchronous=OFF); the fsync of the database file follows, and
+   * only then may the WAL be reused: by the next batch (nothing runs between) or by TRUNCATE here,
+   * which has nothing left to copy.
+   */
+  private async checkpointJob(truncate: boolean): Promise<void> {
+    this.holds.time('checkpoint', () => this.db.pragma('wal_checkpoint(PASSIVE)'));
+    this.walBytes = 0;
+    await this.durable(this.dbFd);
+    if (truncate) this.holds.time('checkpoint', () => this.db.pragma('wal_checkpoint(TRUNCATE)'));
   }
 
   /** Returns up to `pages` free pages to the file system (the file shrinks at the next checkpoint). */
   async vacuumStep(pages: number): Promise<void> {
-    await this.alone('vacuum', () => this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`), 'wal');
+    await this.enqueue({
+      kind: 'alone',
+      label: 'vacuum',
+      run: async () => {
+        this.holds.time('vacuum', () => this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`));
+        await this.durable(this.walFd);
+      },
+    });
   }
 
   /**
-   * Rewrites the whole file (no free pages, no old content left in any page), then truncates the WAL.
+   * Rewrites the whole file (no free pages, no old content left in any page), then empties the WAL.
    * Holds the event loop for as long as it takes: for start-up and one-time migrations only.
    */
   async vacuumFull(): Promise<void> {
-    await this.alone('vacuum-full', () => this.db.exec('VACUUM'), 'wal');
-    await this.checkpoint('TRUNCATE');
+    await this.enqueue({
+      kind: 'alone',
+      label: 'vacuum-full',
+      run: async () => {
+        this.holds.time('vacuum-full', () => this.db.exec('VACUUM'));
+        await this.durable(this.walFd);
+        await this.checkpointJob(true);
+      },
+    });
   }
 
   /** Sizes for maintenance decisions and benchmarks. */
@@ -282,6 +316,19 @@ export class SqliteStore implements Store {
   liveData(): { keys: number; bytes: number; logRows: number } {
     const r = this.rstmts.liveBytes.get() as { keys: number; bytes: number | null };
     return { keys: r.keys, bytes: r.bytes ?? 0, logRows: this.rstmts.logRows.get() as number };
+  }
+
+  /**
+   * One sample (key and value) for each distinct header (`<prefix>...:`, up to the next colon) of
+   * the live values starting with `prefix`, or of every revision with `history`. A full scan: for
+   * start-up checks and key rotation.
+   */
+  samplesByHeader(prefix: string, history = false): { key: string; value: string }[] {
+    const head = `SUBSTR(log.value, 1, ${prefix.length} + INSTR(SUBSTR(log.value, ${prefix.length + 1}), ':'))`;
+    const from = history ? 'log' : 'kv JOIN log ON log.rev = kv.mod_rev';
+    return this.holds.time('scan', () =>
+      this.reader.prepare(`SELECT log.key AS key, log.value AS value FROM ${from} WHERE log.value >= ? AND log.value < ? GROUP BY ${head}`).all(prefix, prefixEnd(prefix)) as { key: string; value: string }[],
+    );
   }
 
   stats(): StoreStats {
@@ -313,10 +360,6 @@ export class SqliteStore implements Store {
       this.queue.push({ ...job, resolve, reject });
       this.schedule();
     });
-  }
-
-  private alone(label: string, run: () => void, durable: 'wal' | 'db'): Promise<StoreEntry | undefined> {
-    return this.enqueue({ kind: 'alone', label, run, durable });
   }
 
   private schedule(): void {
@@ -371,7 +414,7 @@ export class SqliteStore implements Store {
     this.unacked = true;
     this.durable(this.walFd).then(
       () => this.ack(batch, outcomes),
-      (e: unknown) => this.fail(e, batch),
+      (e: unknown) => this.fail(e instanceof FsyncFailed ? e.cause : e, batch),
     );
   }
 
@@ -379,31 +422,32 @@ export class SqliteStore implements Store {
     // The reader lets go for the job (a TRUNCATE checkpoint or VACUUM waits for readers) and
     // re-pins after it: after a complete checkpoint it then reads from the database file alone,
     // which lets the next batch start the WAL over.
-    this.unpin();
-    try {
-      this.holds.time(job.label, job.run);
-    } catch (e) {
-      job.reject(e);
-      this.schedule();
-      return;
-    } finally {
-      this.pin();
-    }
     this.busy = true;
-    this.durable(job.durable === 'db' ? this.dbFd : this.walFd).then(
-      () => {
-        this.busy = false;
-        if (job.label === 'checkpoint') this.checkpointQueued = false;
-        job.resolve(undefined);
-        this.schedule();
-      },
-      (e: unknown) => this.fail(e, [job]),
-    );
+    this.unpin();
+    const done = (e?: unknown) => {
+      if (!this.db.open) return job.reject(this.failed);
+      this.pin();
+      this.busy = false;
+      if (job.label === 'checkpoint') this.checkpointQueued = false;
+      if (e instanceof FsyncFailed) return this.fail(e.cause, [job]);
+      if (e !== undefined) job.reject(e);
+      else job.resolve(undefined);
+      this.schedule();
+    };
+    let p: Promise<void>;
+    try {
+      p = job.run();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.then(() => done(), (e: unknown) => done(e ?? new Error(`${job.label} failed`)));
   }
 
   private durable(fd: number | undefined): Promise<void> {
     if (fd === undefined) return Promise.resolve();
-    const p = this.syncFile(fd);
+    const p = this.syncFile(fd).catch((e: unknown) => {
+      throw new FsyncFailed(e);
+    });
     this.syncing = p.catch(() => undefined);
     return p;
   }
@@ -453,14 +497,9 @@ export class SqliteStore implements Store {
     if (this.walBytes >= this.checkpointBytes && !this.checkpointQueued && this.walFd !== undefined) {
       this.checkpointQueued = true;
       const noop = () => {};
-      this.queue.unshift({ kind: 'alone', label: 'checkpoint', run: () => this.checkpointNow(), durable: 'db', resolve: noop, reject: noop });
+      this.queue.unshift({ kind: 'alone', label: 'checkpoint', run: () => this.checkpointJob(false), resolve: noop, reject: noop });
     }
     this.schedule();
-  }
-
-  private checkpointNow(): void {
-    this.db.pragma('wal_checkpoint(PASSIVE)');
-    this.walBytes = 0;
   }
 
   /**
@@ -479,7 +518,14 @@ export class SqliteStore implements Store {
 
   private fanOut(event: StoreEvent): void {
     for (const w of this.watchers) {
-      if (event.entry.modRevision > w.from && event.entry.key.startsWith(w.prefix)) w.handler(event);
+      if (event.entry.modRevision > w.from && event.entry.key.startsWith(w.prefix)) {
+        try {
+          w.handler(event);
+        } catch (e) {
+          // A handler must not throw; if one does, the others and the writer still get their turn.
+          this.log.error('a store watch handler threw', { key: event.entry.key, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
     }
   }
 
@@ -536,6 +582,12 @@ export interface StoreSizes {
   freePages: number;
   fileBytes: number;
   walBytes: number;
+}
+
+class FsyncFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`fsync failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
 }
 
 /** The smallest string greater than every string starting with `prefix`. */
