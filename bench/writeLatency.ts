@@ -36,7 +36,7 @@ export async function writeLatency(): Promise<void> {
       );
     };
     await run(WARMUP, []);
-    await cp.loopDelay();
+    const before = (await cp.loopDelay()).store;
     const samples: number[] = [];
     const t0 = performance.now();
     await run(WRITES, samples);
@@ -48,6 +48,12 @@ export async function writeLatency(): Promise<void> {
     console.log(`  p50 ${f(percentile(samples, 50))}   p90 ${f(percentile(samples, 90))}   p99 ${f(percentile(samples, 99))}   max ${f(samples.at(-1) ?? NaN)}`);
     console.log(`  throughput ${(samples.length / secs).toFixed(0)} writes/s`);
     console.log(`  server event loop delay under load: p50 ${f(loop.p50)}   p99 ${f(loop.p99)}   max ${f(loop.max)}`);
+    const st = loop.store;
+    const batches = st.batches - before.batches;
+    console.log(`  datastore: ${batches} batches (${((st.writes - before.writes) / Math.max(1, batches)).toFixed(1)} writes each), one fdatasync each, off the loop`);
+    for (const [kind, h] of Object.entries(st.hold)) {
+      console.log(`    ${kind.padEnd(11)} held the loop p50 ${h.p50.toFixed(2)} ms   p99 ${h.p99.toFixed(2)} ms   max ${h.max.toFixed(2)} ms   (${h.count} calls)`);
+    }
   } finally {
     for (const c of conns) c.close();
     await cp.stop();

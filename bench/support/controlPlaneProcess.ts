@@ -1,7 +1,8 @@
 // A real control plane in a process of its own, for benchmarks that load it from outside (so the
 // clients' TLS and JSON work does not share its event loop). Started by `spawnControlPlane()` with
 // `node --import tsx`; prints one JSON line `{apiUrl, caPem, token, home}` when ready, then answers
-// each line "stats" on stdin with the event loop's delay figures since the last "stats" line.
+// each line "stats" on stdin with the event loop's delay figures since the last "stats" line and
+// the datastore's figures.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   for await (const line of createInterface({ input: process.stdin })) {
     if (line === 'stats') {
       const ms = (ns: number) => ns / 1e6;
-      process.stdout.write(JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max) }) + '\n');
+      process.stdout.write(JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), store: cp.datastore.stats() }) + '\n');
       h.reset();
     } else if (line === 'stop') break;
   }

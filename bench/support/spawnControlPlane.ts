@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { StoreStats } from '../../src/orchestrator/store/SqliteStore.js';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 
@@ -7,8 +8,8 @@ export interface ControlPlaneProcess {
   caPem: string;
   token: string;
   home: string;
-  /** The server's event-loop delay (ms) since the previous call. */
-  loopDelay(): Promise<{ p50: number; p99: number; max: number }>;
+  /** The server's event-loop delay (ms) since the previous call, and its datastore's figures. */
+  loopDelay(): Promise<{ p50: number; p99: number; max: number; store: StoreStats }>;
   stop(): Promise<void>;
 }
 
@@ -34,7 +35,7 @@ export async function spawnControlPlane(env: NodeJS.ProcessEnv = {}): Promise<Co
     ...ready,
     async loopDelay() {
       child.stdin.write('stats\n');
-      return (await next()) as { p50: number; p99: number; max: number };
+      return (await next()) as { p50: number; p99: number; max: number; store: StoreStats };
     },
     async stop() {
       const closed = new Promise((r) => child.once('close', r));

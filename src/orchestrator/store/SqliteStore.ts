@@ -1,21 +1,14 @@
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { Disposable } from '../util/disposable.js';
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { DiskFiles, FsyncFailed } from './diskFiles.js';
 import { HoldStats, type HoldSummary } from './holdStats.js';
 import { prepareDatabase } from './schema.js';
 import { prepareStatements, toEntry, type KvRow, type LogRow, type Statements } from './statements.js';
-import {
-  StoreCompacted,
-  StoreConflict,
-  StoreKeyExists,
-  StoreNotFound,
-  type Store,
-  type StoreEntry,
-  type StoreEvent,
-} from './types.js';
+import type { Disposable } from '../util/disposable.js';
+import { StoreCompacted, StoreConflict, StoreNotFound, type Store, type StoreEntry, type StoreEvent } from './types.js';
+import { applyWrite, isStoreError, type Tally, type WriteJob } from './writeBatch.js';
 
 export interface SqliteStoreOptions {
   /** Lease expiry times come from this clock. */
@@ -27,21 +20,21 @@ export interface SqliteStoreOptions {
    * keeps Events (`--event-ttl`, 1 h) with etcd leases.
    */
   leases?: { prefix: string; ttlMs: number }[];
-  /** Checkpoint the WAL into the database once about this many bytes were written (default 1 MiB). */
+  /**
+   * Checkpoint once the WAL holds about this many bytes, and cut the WAL file back to this size when
+   * it starts over (`journal_size_limit`), so it never keeps its high-water mark. Default: a sixteenth
+   * of the database file, between 256 KiB and 4 MiB (a small store keeps a small WAL).
+   */
   checkpointBytes?: number;
   /** Test seam: makes a file durable (default: fdatasync on libuv's thread pool). */
   syncFile?: (fd: number) => Promise<void>;
 }
 
-type WriteJob =
-  | { kind: 'create'; key: string; value: string }
-  | { kind: 'update'; key: string; value: string; expected?: number }
-  | { kind: 'delete'; key: string; expected?: number };
 /** Work run inside a batch's transaction; the function it returns runs once the transaction committed. */
-type ExecJob = { kind: 'exec'; label: string; run: () => (() => void) | void };
+type ExecJob = { kind: 'exec'; run: () => (() => void) | void };
 /**
  * Work run alone, outside a transaction (checkpoint, vacuum): no batch runs until it is done, and
- * it makes durable what it wrote itself (through `sync`, off the loop).
+ * it makes durable what it wrote itself (off the loop).
  */
 type AloneJob = { kind: 'alone'; label: string; run: () => Promise<void> };
 type Job = (WriteJob | ExecJob | AloneJob) & { resolve(v: StoreEntry | undefined): void; reject(e: unknown): void };
@@ -55,8 +48,19 @@ export interface StoreStats {
   compacted: number;
   batches: number;
   writes: number;
+  /** Bytes of live values, and of the history compaction has not dropped yet. */
+  liveBytes: number;
+  historyBytes: number;
   /** How long synchronous SQLite calls held the event loop (ms), by kind. */
   hold: Record<string, HoldSummary>;
+}
+
+export interface StoreSizes {
+  pageSize: number;
+  pageCount: number;
+  freePages: number;
+  fileBytes: number;
+  walBytes: number;
 }
 
 /**
@@ -79,33 +83,32 @@ export class SqliteStore implements Store {
   private readonly stmts: Statements;
   /**
    * The reader: a second connection holding a read transaction open on the last durable state
-   * (re-pinned after each batch), so reads never wait for the disk and never see a batch before it
-   * is durable. For `:memory:` (one connection per database) it is the writer, and reads wait while
-   * a batch is unacknowledged.
+   * (re-pinned after each batch). For `:memory:` (one connection per database) it is the writer,
+   * and reads wait while a batch is not acknowledged.
    */
   private readonly reader: Database.Database;
   private readonly rstmts: Statements;
+  private readonly files: DiskFiles;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly leases: { prefix: string; ttlMs: number }[];
-  private readonly checkpointBytes: number;
-  private readonly syncFile: (fd: number) => Promise<void>;
+  private readonly checkpointBytes: number | undefined;
+  private readonly pageSize: number;
   private readonly holds = new HoldStats();
-  private rev: number;
-  private compacted: number;
   private readonly watchers = new Set<{ prefix: string; from: number; handler: (e: StoreEvent) => void }>();
   private readonly queue: Job[] = [];
   private readonly waitingReads: (() => void)[] = [];
+  private rev: number;
+  private compacted: number;
+  private bytes: { live: number; history: number };
   private flushScheduled = false;
-  /** The flusher is waiting for the disk. */
+  /** The flusher waits for the disk (a batch, or a job running alone). */
   private busy = false;
-  /** A committed batch is not yet durable: reads wait. */
+  /** A committed batch is not acknowledged yet (`:memory:` reads wait for it). */
   private unacked = false;
   private failed: Error | undefined;
-  private walFd: number | undefined;
-  private dbFd: number | undefined;
-  private syncing: Promise<unknown> = Promise.resolve();
-  private walBytes = 0;
+  private walLimit = -1;
+  private writtenSinceCheckpoint = 0;
   private checkpointQueued = false;
   private compaction: Promise<void> = Promise.resolve();
   private counts = { batches: 0, writes: 0 };
@@ -118,8 +121,7 @@ export class SqliteStore implements Store {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? silentLogger;
     this.leases = opts.leases ?? [];
-    this.checkpointBytes = opts.checkpointBytes ?? 1 << 20;
-    this.syncFile = opts.syncFile ?? ((fd) => new Promise((res, rej) => fdatasync(fd, (e) => (e ? rej(e) : res()))));
+    this.checkpointBytes = opts.checkpointBytes;
     const inMemory = path === ':memory:';
     // SQLite gives the -wal and -shm files the database file's mode.
     if (!inMemory) closeSync(openSync(path, 'a', 0o600));
@@ -132,22 +134,41 @@ export class SqliteStore implements Store {
       throw e;
     }
     this.stmts = prepareStatements(this.db);
-    this.rev = this.stmts.getMeta.get('revision') as number;
-    this.compacted = this.stmts.getMeta.get('compacted') as number;
+    this.rev = this.meta('revision');
+    this.compacted = this.meta('compacted');
+    this.bytes = this.countBytes();
     this.leaseExisting();
+    this.pageSize = this.db.pragma('page_size', { simple: true }) as number;
     if (inMemory) {
       this.reader = this.db;
       this.rstmts = this.stmts;
+      this.files = DiskFiles.none();
     } else {
       this.reader = new Database(path, { timeout: 0, readonly: true });
       this.rstmts = prepareStatements(this.reader);
       this.pin();
-      this.walFd = openSync(`${path}-wal`, 'r+');
-      this.dbFd = openSync(path, 'r+');
-      // Whatever the migrations wrote, and the WAL's directory entry, reach the disk before serving.
-      fdatasyncSync(this.walFd);
-      fsyncDir(dirname(path));
+      this.files = DiskFiles.open(path, opts.syncFile);
     }
+    this.checkpointThreshold();
+  }
+
+  private meta(name: string): number {
+    return this.stmts.getMeta.get(name) as number;
+  }
+
+  /** The byte totals, counted once when a file does not have them yet (new, or from an older Skiff). */
+  private countBytes(): { live: number; history: number } {
+    let live = this.meta('live_bytes');
+    let history = this.meta('history_bytes');
+    if (live < 0 || history < 0) {
+      live = this.db.prepare('SELECT COALESCE(SUM(LENGTH(CAST(log.value AS BLOB))), 0) FROM kv JOIN log ON log.rev = kv.mod_rev').pluck().get() as number;
+      history = (this.db.prepare('SELECT COALESCE(SUM(LENGTH(CAST(value AS BLOB))), 0) FROM log').pluck().get() as number) - live;
+      this.db.transaction(() => {
+        this.stmts.setMeta.run(live, 'live_bytes');
+        this.stmts.setMeta.run(history, 'history_bytes');
+      })();
+    }
+    return { live, history };
   }
 
   /** Keys under a lease prefix written before the lease existed (or by an older Skiff) get one now. */
@@ -220,13 +241,15 @@ export class SqliteStore implements Store {
         const hi = Math.min(target, lo + COMPACT_CHUNK);
         await this.enqueue({
           kind: 'exec',
-          label: 'compact',
           run: () => {
+            const freed = this.stmts.compactFreed.get(lo, hi) as number;
             this.stmts.compactSuperseded.run(lo, hi);
             this.stmts.compactTombstones.run(lo, hi);
             this.stmts.setMeta.run(hi, 'compacted');
+            this.stmts.setMeta.run(this.bytes.history - freed, 'history_bytes');
             return () => {
               this.compacted = hi;
+              this.bytes.history -= freed;
             };
           },
         });
@@ -234,6 +257,27 @@ export class SqliteStore implements Store {
     };
     this.compaction = this.compaction.then(run, run);
     return this.compaction;
+  }
+
+  /**
+   * The revision to compact to so that at least `bytes` of history go, oldest first (the current
+   * revision when all of it must). Reads in chunks, letting other work run between them.
+   */
+  async compactionTargetFor(bytes: number): Promise<number> {
+    let from = this.compacted;
+    let freed = 0;
+    for (;;) {
+      const at = from;
+      const rows = await this.read('scan', () => this.rstmts.historyFreed.all(at, 2000) as { rev: number; n: number }[]);
+      for (const r of rows) {
+        freed += r.n;
+        if (freed >= bytes) return Math.min(r.rev, this.rev);
+      }
+      const last = rows.at(-1);
+      if (!last || last.rev >= this.rev) return this.rev;
+      from = last.rev;
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   /** Deletes up to `limit` keys whose lease ran out by `now`; returns how many it deleted. */
@@ -269,8 +313,8 @@ export class SqliteStore implements Store {
    */
   private async checkpointJob(truncate: boolean): Promise<void> {
     this.holds.time('checkpoint', () => this.db.pragma('wal_checkpoint(PASSIVE)'));
-    this.walBytes = 0;
-    await this.durable(this.dbFd);
+    this.writtenSinceCheckpoint = 0;
+    await this.files.sync('db');
     if (truncate) this.holds.time('checkpoint', () => this.db.pragma('wal_checkpoint(TRUNCATE)'));
   }
 
@@ -281,7 +325,7 @@ export class SqliteStore implements Store {
       label: 'vacuum',
       run: async () => {
         this.holds.time('vacuum', () => this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`));
-        await this.durable(this.walFd);
+        await this.files.sync('wal');
       },
     });
   }
@@ -296,7 +340,7 @@ export class SqliteStore implements Store {
       label: 'vacuum-full',
       run: async () => {
         this.holds.time('vacuum-full', () => this.db.exec('VACUUM'));
-        await this.durable(this.walFd);
+        await this.files.sync('wal');
         await this.checkpointJob(true);
       },
     });
@@ -304,18 +348,20 @@ export class SqliteStore implements Store {
 
   /** Sizes for maintenance decisions and benchmarks. */
   sizes(): StoreSizes {
-    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
     const pageCount = this.db.pragma('page_count', { simple: true }) as number;
     const freePages = this.db.pragma('freelist_count', { simple: true }) as number;
-    const file = this.path === ':memory:' ? pageSize * pageCount : statSync(this.path).size;
-    const wal = this.walFd !== undefined ? fstatSync(this.walFd).size : 0;
-    return { pageSize, pageCount, freePages, fileBytes: file, walBytes: wal };
+    const fileBytes = this.files.onDisk ? this.files.dbBytes() : this.pageSize * pageCount;
+    return { pageSize: this.pageSize, pageCount, freePages, fileBytes, walBytes: this.files.walFileBytes() };
   }
 
-  /** Live keys and the bytes of their keys and values (a full scan: for benchmarks and diagnostics). */
-  liveData(): { keys: number; bytes: number; logRows: number } {
+  /**
+   * Live keys and the bytes of their keys and values; log rows (live values and kept history) and
+   * their bytes. A full scan: for benchmarks and diagnostics.
+   */
+  liveData(): { keys: number; bytes: number; logRows: number; logBytes: number } {
     const r = this.rstmts.liveBytes.get() as { keys: number; bytes: number | null };
-    return { keys: r.keys, bytes: r.bytes ?? 0, logRows: this.rstmts.logRows.get() as number };
+    const l = this.rstmts.logRows.get() as { rows: number; bytes: number | null };
+    return { keys: r.keys, bytes: r.bytes ?? 0, logRows: l.rows, logBytes: l.bytes ?? 0 };
   }
 
   /**
@@ -332,7 +378,7 @@ export class SqliteStore implements Store {
   }
 
   stats(): StoreStats {
-    return { revision: this.rev, compacted: this.compacted, ...this.counts, hold: this.holds.summary() };
+    return { revision: this.rev, compacted: this.compacted, ...this.counts, liveBytes: this.bytes.live, historyBytes: this.bytes.history, hold: this.holds.summary() };
   }
 
   close(): void {
@@ -345,11 +391,7 @@ export class SqliteStore implements Store {
     // SQLite checkpoints and removes the WAL on close; FULL makes it fsync the file first.
     this.db.pragma('synchronous = FULL');
     this.db.close();
-    // A thread-pool fsync may still hold the descriptors: close them once it is done.
-    const fds = [this.walFd, this.dbFd];
-    void this.syncing.finally(() => {
-      for (const fd of fds) if (fd !== undefined) closeSync(fd);
-    });
+    this.files.close();
   }
 
   // ---- the write path ----
@@ -381,6 +423,7 @@ export class SqliteStore implements Store {
     const batch: Job[] = [];
     while (batch.length < MAX_BATCH && this.queue[0] && this.queue[0].kind !== 'alone') batch.push(this.queue.shift() as Job);
     const outcomes: Outcome[] = [];
+    const tally: Tally = { live: 0, history: 0, written: 0 };
     const t0 = performance.now();
     try {
       this.db.transaction(() => {
@@ -391,15 +434,20 @@ export class SqliteStore implements Store {
             continue;
           }
           try {
-            const event = this.apply(job as WriteJob, rev + 1);
+            const w = job as WriteJob;
+            const event = applyWrite(this.stmts, w, rev + 1, w.kind === 'delete' ? null : this.expiry(w.key), tally);
             rev = event.entry.modRevision;
             outcomes.push({ event });
           } catch (e) {
-            if (!(e instanceof StoreKeyExists || e instanceof StoreNotFound || e instanceof StoreConflict)) throw e;
+            if (!isStoreError(e)) throw e;
             outcomes.push({ error: e });
           }
         }
         if (rev !== this.rev) this.stmts.setMeta.run(rev, 'revision');
+        if (tally.live || tally.history) {
+          this.stmts.setMeta.run(this.bytes.live + tally.live, 'live_bytes');
+          this.stmts.setMeta.run(this.bytes.history + tally.history, 'history_bytes');
+        }
       })();
     } catch (e) {
       this.holds.record('commit', performance.now() - t0);
@@ -409,78 +457,22 @@ export class SqliteStore implements Store {
     }
     this.holds.record('commit', performance.now() - t0);
     this.counts.batches++;
+    this.bytes.live += tally.live;
+    this.bytes.history += tally.history;
+    this.writtenSinceCheckpoint += tally.written;
     for (const o of outcomes) if ('done' in o && o.done) o.done();
     this.busy = true;
     this.unacked = true;
-    this.durable(this.walFd).then(
+    this.files.sync('wal').then(
       () => this.ack(batch, outcomes),
-      (e: unknown) => this.fail(e instanceof FsyncFailed ? e.cause : e, batch),
+      (e: unknown) => this.fail(e, batch),
     );
-  }
-
-  private runAlone(job: Job & AloneJob): void {
-    // The reader lets go for the job (a TRUNCATE checkpoint or VACUUM waits for readers) and
-    // re-pins after it: after a complete checkpoint it then reads from the database file alone,
-    // which lets the next batch start the WAL over.
-    this.busy = true;
-    this.unpin();
-    const done = (e?: unknown) => {
-      if (!this.db.open) return job.reject(this.failed);
-      this.pin();
-      this.busy = false;
-      if (job.label === 'checkpoint') this.checkpointQueued = false;
-      if (e instanceof FsyncFailed) return this.fail(e.cause, [job]);
-      if (e !== undefined) job.reject(e);
-      else job.resolve(undefined);
-      this.schedule();
-    };
-    let p: Promise<void>;
-    try {
-      p = job.run();
-    } catch (e) {
-      p = Promise.reject(e);
-    }
-    p.then(() => done(), (e: unknown) => done(e ?? new Error(`${job.label} failed`)));
-  }
-
-  private durable(fd: number | undefined): Promise<void> {
-    if (fd === undefined) return Promise.resolve();
-    const p = this.syncFile(fd).catch((e: unknown) => {
-      throw new FsyncFailed(e);
-    });
-    this.syncing = p.catch(() => undefined);
-    return p;
-  }
-
-  /** One write inside the batch's transaction, at revision `rev`. Store errors leave nothing written. */
-  private apply(job: WriteJob, rev: number): StoreEvent {
-    const { key } = job;
-    if (job.kind === 'create') {
-      if (this.stmts.kvGet.get(key)) throw new StoreKeyExists(key);
-      this.stmts.insertLog.run(rev, key, job.value, rev, null, 0, 1);
-      this.stmts.insertKv.run(key, rev, rev, this.expiry(key));
-      this.walBytes += key.length + job.value.length;
-      return { type: 'put', entry: { key, value: job.value, modRevision: rev, createRevision: rev }, created: true };
-    }
-    const row = this.stmts.get.get(key) as KvRow | undefined;
-    const prev = row ? toEntry(row) : undefined;
-    if (!prev) throw new StoreNotFound(key);
-    if (job.expected !== undefined && job.expected !== prev.modRevision) throw new StoreConflict(key, job.expected, prev.modRevision);
-    if (job.kind === 'update') {
-      this.stmts.insertLog.run(rev, key, job.value, prev.createRevision, prev.modRevision, 0, 0);
-      this.stmts.updateKv.run(rev, this.expiry(key), key);
-      this.walBytes += key.length + job.value.length;
-      return { type: 'put', entry: { key, value: job.value, modRevision: rev, createRevision: prev.createRevision }, prev, created: false };
-    }
-    this.stmts.insertLog.run(rev, key, null, prev.createRevision, prev.modRevision, 1, 0);
-    this.stmts.deleteKv.run(key);
-    this.walBytes += key.length;
-    return { type: 'delete', entry: { ...prev, modRevision: rev }, prev, created: false };
   }
 
   /** The batch is durable: acknowledge it, fan out in revision order, serve the reads that waited. */
   private ack(batch: Job[], outcomes: Outcome[]): void {
-    this.pin();
+    // Closed meanwhile: close() checkpointed with fsync, so the batch is durable; nobody watches.
+    if (this.db.open) this.pin();
     batch.forEach((job, i) => {
       const o = outcomes[i] as Outcome;
       if ('event' in o) {
@@ -494,7 +486,7 @@ export class SqliteStore implements Store {
     this.busy = false;
     this.unacked = false;
     for (const r of this.waitingReads.splice(0)) r();
-    if (this.walBytes >= this.checkpointBytes && !this.checkpointQueued && this.walFd !== undefined) {
+    if (this.db.open && this.files.onDisk && !this.checkpointQueued && this.walSize() >= this.checkpointThreshold()) {
       this.checkpointQueued = true;
       const noop = () => {};
       this.queue.unshift({ kind: 'alone', label: 'checkpoint', run: () => this.checkpointJob(false), resolve: noop, reject: noop });
@@ -502,12 +494,41 @@ export class SqliteStore implements Store {
     this.schedule();
   }
 
+  private runAlone(job: Job & AloneJob): void {
+    // The reader lets go for the job (a TRUNCATE checkpoint or VACUUM waits for readers) and
+    // re-pins after it: after a complete checkpoint it then reads from the database file alone,
+    // which lets the next batch start the WAL over.
+    this.busy = true;
+    this.unpin();
+    const done = (e?: unknown) => {
+      if (!this.db.open) return job.reject(this.failed);
+      this.pin();
+      this.busy = false;
+      if (job.label === 'checkpoint') this.checkpointQueued = false;
+      if (e instanceof FsyncFailed) return this.fail(e, [job]);
+      if (e !== undefined) job.reject(e);
+      else job.resolve(undefined);
+      this.schedule();
+    };
+    let p: Promise<void>;
+    try {
+      p = job.run();
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.then(
+      () => done(),
+      (e: unknown) => done(e ?? new Error(`${job.label} failed`)),
+    );
+  }
+
   /**
    * The disk refused to make a batch durable. Its writes may be in the file but cannot be promised:
    * the store stops (every later call fails), as a database must after a failed fsync.
    */
   private fail(e: unknown, batch: Job[]): void {
-    const msg = e instanceof Error ? e.message : String(e);
+    const cause = e instanceof FsyncFailed ? e.cause : e;
+    const msg = cause instanceof Error ? cause.message : String(cause);
     this.failed = new Error(`the datastore could not make writes durable (fsync failed: ${msg}); restart Skiff`);
     this.log.error('datastore fsync failed; refusing further writes', { error: msg });
     for (const j of [...batch, ...this.queue.splice(0)]) j.reject(this.failed);
@@ -527,6 +548,23 @@ export class SqliteStore implements Store {
         }
       }
     }
+  }
+
+  /** The WAL size that calls for a checkpoint; also kept as `journal_size_limit`. */
+  private checkpointThreshold(): number {
+    const want = this.checkpointBytes ?? Math.min(4 << 20, Math.max(256 << 10, Math.floor(this.files.dbBytes() / 16)));
+    // Re-set only on a real change (a quarter), not on every page the file grows.
+    if (this.walLimit < 0 || Math.abs(want - this.walLimit) > this.walLimit / 4) {
+      this.db.pragma(`journal_size_limit = ${want}`);
+      this.walLimit = want;
+    }
+    return want;
+  }
+
+  /** Bytes of WAL frames since the WAL last started over (estimated when the -shm cannot be read). */
+  private walSize(): number {
+    const frames = this.files.walFrames();
+    return frames !== undefined ? frames * (this.pageSize + 24) : this.writtenSinceCheckpoint * 4;
   }
 
   // ---- reads ----
@@ -576,34 +614,7 @@ export class SqliteStore implements Store {
   }
 }
 
-export interface StoreSizes {
-  pageSize: number;
-  pageCount: number;
-  freePages: number;
-  fileBytes: number;
-  walBytes: number;
-}
-
-class FsyncFailed extends Error {
-  constructor(override readonly cause: unknown) {
-    super(`fsync failed: ${cause instanceof Error ? cause.message : String(cause)}`);
-  }
-}
-
 /** The smallest string greater than every string starting with `prefix`. */
 export function prefixEnd(prefix: string): string {
   return prefix + '\uffff';
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not every platform can fsync a directory (Windows); the file's own fsyncs still hold.
-  }
 }

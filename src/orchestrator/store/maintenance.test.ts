@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
@@ -77,6 +78,49 @@ describe('compaction policy', () => {
     await write(100); // a flood: 120
     await m.run();
     expect(s.compactedRevision()).toBe(70);
+    m.dispose();
+    s.close();
+  });
+});
+
+describe('history accounting', () => {
+  it('keeps the bytes of live values and of history exact through writes, compaction and a reopen', async () => {
+    const file = join(tmp.make(), 'state.db');
+    const s = new SqliteStore(file);
+    await s.create('/r/a', 'aaaa');
+    await s.update('/r/a', 'aaaaaaaa');
+    await s.create('/r/b', 'bb');
+    await s.delete('/r/b');
+    await s.create('/r/c', 'é'); // two bytes
+    // Counted from the file itself: live values, and every other value in the log.
+    const scan = () => {
+      const db = new Database(file, { readonly: true });
+      const live = db.prepare('SELECT SUM(LENGTH(CAST(log.value AS BLOB))) FROM kv JOIN log ON log.rev = kv.mod_rev').pluck().get() as number;
+      const all = db.prepare('SELECT SUM(LENGTH(CAST(value AS BLOB))) FROM log').pluck().get() as number;
+      db.close();
+      return { live, history: all - live };
+    };
+    expect([s.stats().liveBytes, s.stats().historyBytes]).toEqual([10, 6]);
+    expect(scan()).toEqual({ live: 10, history: 6 });
+    await s.compact(s.currentRevision());
+    expect([s.stats().liveBytes, s.stats().historyBytes]).toEqual([10, 0]);
+    s.close();
+    const t = new SqliteStore(file);
+    expect([t.stats().liveBytes, t.stats().historyBytes]).toEqual([10, 0]);
+    t.close();
+  });
+
+  it('compacts sooner when history outgrows half the live data', async () => {
+    const clock = new FakeClock();
+    const s = new SqliteStore(join(tmp.make(), 'state.db'), { clock });
+    const m = startMaintenance(s, clock, silentLogger, { historyMs: HOUR, maxHistoryFraction: 0.5 });
+    for (let i = 0; i < 10; i++) await s.create(`/r/${i}`, 'x'.repeat(1000)); // 10 kB live
+    for (let n = 0; n < 20; n++) await s.update('/r/0', 'y'.repeat(1000)); // 20 kB of history
+    await m.run();
+    // An hour of history would be kept, but only 5 kB of it fits: the oldest 15 updates go.
+    expect(s.stats().historyBytes).toBeLessThanOrEqual(5000);
+    expect(s.stats().historyBytes).toBeGreaterThan(3000);
+    expect(s.compactedRevision()).toBe(10 + 15);
     m.dispose();
     s.close();
   });

@@ -8,13 +8,19 @@ export interface MaintenancePolicy {
   /** How often maintenance runs. */
   intervalMs: number;
   /**
-   * Compaction keeps at least this much history, so a watcher away this long resumes without a
-   * relist; kube-apiserver compacts every 5 minutes to the revision of 5 minutes before.
+   * Compaction keeps this much history, so a watcher away this long resumes without a relist.
+   * Default 150 s: twice the 75 s of history kube-apiserver's watch cache keeps at least (the
+   * window its watchers really resume in; etcd itself is compacted every 5 minutes).
    */
   historyMs: number;
-  /** ...but never more than this many revisions of it: a flood of writes is compacted sooner (its watchers relist). */
+  /**
+   * ...but never more than this many revisions of it, nor history values adding up to more than
+   * this fraction of the live values' bytes: a flood of writes is compacted sooner (a watcher that
+   * far behind relists, after a 410).
+   */
   maxHistoryRevisions: number;
-  /** Vacuum once free pages exceed this fraction of the file (and at least `vacuumMinFreePages`). */
+  maxHistoryFraction: number;
+  /** Vacuum once free pages exceed this fraction of the file (and `vacuumMinFreePages`): writes reuse free pages first. */
   vacuumFreeFraction: number;
   vacuumMinFreePages: number;
   /** Pages returned per step; each step is its own short transaction between batches of writes. */
@@ -25,10 +31,11 @@ export interface MaintenancePolicy {
 
 export const DEFAULT_MAINTENANCE: MaintenancePolicy = {
   intervalMs: 30_000,
-  historyMs: 5 * 60_000,
+  historyMs: 150_000,
   maxHistoryRevisions: 20_000,
-  vacuumFreeFraction: 0.2,
-  vacuumMinFreePages: 256,
+  maxHistoryFraction: 0.5,
+  vacuumFreeFraction: 0.1,
+  vacuumMinFreePages: 64,
   vacuumStepPages: 256,
   expireLimit: 10_000,
 };
@@ -71,7 +78,10 @@ export function startMaintenance(store: SqliteStore, clock: Clock, log: Logger, 
     samples.push({ at: now, rev: current });
     while (samples.length > 1 && (samples[1] as { at: number }).at <= now - p.historyMs) samples.shift();
     const old = samples[0] && samples[0].at <= now - p.historyMs ? samples[0].rev : 0;
-    const target = Math.max(old, current - p.maxHistoryRevisions);
+    let target = Math.max(old, current - p.maxHistoryRevisions);
+    const { liveBytes, historyBytes } = store.stats();
+    const excess = historyBytes - p.maxHistoryFraction * liveBytes;
+    if (excess > 0) target = Math.max(target, await store.compactionTargetFor(excess));
     if (target > store.compactedRevision()) await store.compact(target);
 
     let vacuumedPages = 0;

@@ -11,7 +11,7 @@ import type { Logger } from '../util/logger.js';
  *   revision (the `prev` of later events), as etcd does.
  * - `kv`: the live keys, pointing at their log row; `expires_at` (ms since the epoch) for keys
  *   written with a lease (Events).
- * - `meta`: the current and the compacted revision.
+ * - `meta`: the current and the compacted revision; the bytes of live values and of history.
  *
  * Version 1 (the first slice) kept each live value twice (kv and log) and deletes' values; the
  * migration moves it to version 2 in one transaction.
@@ -37,6 +37,8 @@ const CREATE = `
   CREATE INDEX IF NOT EXISTS kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
   CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
   INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
+  -- Bytes of live values and of history values, kept current by every batch; -1: to be counted.
+  INSERT OR IGNORE INTO meta (name, value) VALUES ('live_bytes', -1), ('history_bytes', -1);
 `;
 
 /** Version 1 -> 2: values only in the log, deletes without a value, no (key, rev) index. */
@@ -68,8 +70,9 @@ const MIGRATE_1_TO_2 = `
  * Durability is the store's job, not SQLite's: `synchronous=OFF` so a commit never fsyncs on the
  * event loop; the store fsyncs the WAL itself (off the loop) before it acknowledges a write, and the
  * database file after each checkpoint before the WAL may be reused. `wal_autocheckpoint=0` for the
- * same reason: the store checkpoints at moments it chooses. `secure_delete=FAST` zeroes deleted
- * content inside the pages a write touches anyway (old Secret values do not linger in live pages).
+ * same reason: the store checkpoints at moments it chooses (and sets `journal_size_limit`).
+ * `secure_delete=FAST` zeroes deleted content inside the pages a write touches anyway (old Secret
+ * values do not linger in live pages).
  */
 export function prepareDatabase(db: Database.Database, path: string, log: Logger): void {
   const inMemory = path === ':memory:';
@@ -79,7 +82,6 @@ export function prepareDatabase(db: Database.Database, path: string, log: Logger
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   db.pragma('wal_autocheckpoint = 0');
-  db.pragma('journal_size_limit = 4194304');
   db.pragma('secure_delete = FAST');
   const version = db.pragma('user_version', { simple: true }) as number;
   if (!fresh && version < 2) {
@@ -106,6 +108,11 @@ function tableExists(db: Database.Database, name: string): boolean {
  * for a copy of the database (in the WAL); without it, the switch waits for a later start.
  */
 function convertToIncrementalVacuum(db: Database.Database, path: string, log: Logger): void {
+  // Full and incremental auto-vacuum switch freely; only "none" needs the rewrite.
+  if ((db.pragma('auto_vacuum', { simple: true }) as number) === 1) {
+    db.pragma('auto_vacuum = INCREMENTAL');
+    return;
+  }
   const size = statSync(path).size;
   const { bavail, bsize } = statfsSync(path);
   if (bavail * bsize < size * 2 + (64 << 20)) {

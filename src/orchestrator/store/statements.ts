@@ -22,9 +22,17 @@ export function prepareStatements(db: Database.Database) {
     // A change in (lo, hi] makes its predecessor history; deletes in (lo, hi] go with it.
     compactSuperseded: db.prepare('DELETE FROM log WHERE rev IN (SELECT prev_rev FROM log WHERE rev > ? AND rev <= ? AND prev_rev IS NOT NULL)'),
     compactTombstones: db.prepare('DELETE FROM log WHERE rev > ? AND rev <= ? AND deleted = 1'),
+    /** The bytes compactSuperseded frees. */
+    compactFreed: db
+      .prepare('SELECT COALESCE(SUM(LENGTH(CAST(value AS BLOB))), 0) FROM log WHERE rev IN (SELECT prev_rev FROM log WHERE rev > ? AND rev <= ? AND prev_rev IS NOT NULL)')
+      .pluck(),
+    /** Oldest first after a revision: the bytes of history that compacting past each change frees. */
+    historyFreed: db.prepare(
+      'SELECT l.rev AS rev, COALESCE(LENGTH(CAST(p.value AS BLOB)), 0) AS n FROM log l JOIN log p ON p.rev = l.prev_rev WHERE l.rev > ? ORDER BY l.rev LIMIT ?',
+    ),
     due: db.prepare('SELECT key, mod_rev FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?'),
     liveBytes: db.prepare('SELECT COUNT(*) AS keys, SUM(LENGTH(CAST(kv.key AS BLOB)) + LENGTH(CAST(log.value AS BLOB))) AS bytes FROM kv JOIN log ON log.rev = kv.mod_rev'),
-    logRows: db.prepare('SELECT COUNT(*) FROM log').pluck(),
+    logRows: db.prepare('SELECT COUNT(*) AS rows, SUM(LENGTH(CAST(key AS BLOB)) + COALESCE(LENGTH(CAST(value AS BLOB)), 0)) AS bytes FROM log'),
   };
 }
 
