@@ -18,6 +18,7 @@ import { startControllers, type ControllerOptions } from './controllers/manager.
 import { startHostController } from './provision/index.js';
 import { openDatastore, type Datastore } from './store/datastore.js';
 import type { KeyProvider } from './store/keys.js';
+import type { MaintenancePolicy } from './store/maintenance.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { consoleLogger, type Logger } from './util/logger.js';
 
@@ -44,6 +45,8 @@ export interface ControlPlaneOptions {
   encryptResources?: string[];
   /** Events expire this long after their last write (SKIFF_EVENT_TTL_SECONDS, default 1 h). */
   eventTtlMs?: number;
+  /** The datastore's housekeeping (tests shorten its interval). */
+  datastoreMaintenance?: Partial<MaintenancePolicy>;
   clock?: Clock;
   log?: Logger;
 }
@@ -91,6 +94,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       keyProvider: opts.keyProvider,
       encryptResources: opts.encryptResources,
       eventTtlMs: opts.eventTtlMs,
+      maintenance: opts.datastoreMaintenance,
       keepModesUnder: ['agent'],
     });
     disposers.push(() => datastore.close());
