@@ -40,8 +40,11 @@ type AloneJob = { kind: 'alone'; label: string; run: () => Promise<void> };
 type Job = (WriteJob | ExecJob | AloneJob) & { resolve(v: StoreEntry | undefined): void; reject(e: unknown): void };
 type Outcome = { event: StoreEvent } | { error: unknown } | { done: (() => void) | void };
 
-const MAX_BATCH = 512;
-const COMPACT_CHUNK = 2000;
+/** A batch holds the event loop while SQLite applies it: at most this many writes, or this many bytes. */
+const MAX_BATCH = 128;
+const MAX_BATCH_BYTES = 1 << 20;
+/** Revisions compacted per step (one short job between batches). */
+const COMPACT_CHUNK = 500;
 
 export interface StoreStats {
   revision: number;
@@ -421,7 +424,12 @@ export class SqliteStore implements Store {
       return;
     }
     const batch: Job[] = [];
-    while (batch.length < MAX_BATCH && this.queue[0] && this.queue[0].kind !== 'alone') batch.push(this.queue.shift() as Job);
+    let bytes = 0;
+    for (let next = this.queue[0]; next && next.kind !== 'alone' && batch.length < MAX_BATCH && bytes < MAX_BATCH_BYTES; next = this.queue[0]) {
+      batch.push(next);
+      this.queue.shift();
+      if (next.kind === 'create' || next.kind === 'update') bytes += next.value.length;
+    }
     const outcomes: Outcome[] = [];
     const tally: Tally = { live: 0, history: 0, written: 0 };
     const t0 = performance.now();

@@ -31,6 +31,17 @@ describe('SqliteStore group commit', () => {
     s.close();
   });
 
+  it('caps a batch at 128 writes or 1 MiB, so one batch never holds the event loop long', async () => {
+    const s = new SqliteStore(join(tmp.make(), 'state.db'));
+    let before = s.stats().batches;
+    await Promise.all(Array.from({ length: 300 }, (_, i) => s.create(`/r/small-${i}`, 'x')));
+    expect(s.stats().batches - before).toBe(3);
+    before = s.stats().batches;
+    await Promise.all(Array.from({ length: 8 }, (_, i) => s.create(`/r/big-${i}`, 'y'.repeat(300_000))));
+    expect(s.stats().batches - before).toBe(2);
+    s.close();
+  });
+
   it('acknowledges, fans out and shows a write only once the WAL fsync returned', async () => {
     const held = gate();
     let syncs = 0;
