@@ -17,7 +17,9 @@ import { Registry } from './apiserver/registry.js';
 import { LocalClient } from './client/LocalClient.js';
 import { startControllers, type ControllerOptions } from './controllers/manager.js';
 import { startHostController } from './provision/index.js';
-import { SqliteStore } from './store/SqliteStore.js';
+import { openDatastore, type Datastore } from './store/datastore.js';
+import type { KeyProvider } from './store/keys.js';
+import type { MaintenancePolicy } from './store/maintenance.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { consoleLogger, type Logger } from './util/logger.js';
 
@@ -38,6 +40,14 @@ export interface ControlPlaneOptions {
   /** Path of the bundled agent pushed to hosts (dist/agent/skiff-agent.js). */
   agentBundlePath: string;
   controllers?: ControllerOptions;
+  /** Where the key for encryption at rest lives (default: `$home/pki/encryption.json`, mode 0600). */
+  keyProvider?: KeyProvider;
+  /** Resources encrypted at rest (SKIFF_ENCRYPT_RESOURCES, default `secrets`). */
+  encryptResources?: string[];
+  /** Events expire this long after their last write (SKIFF_EVENT_TTL_SECONDS, default 1 h). */
+  eventTtlMs?: number;
+  /** The datastore's housekeeping (tests shorten its interval). */
+  datastoreMaintenance?: Partial<MaintenancePolicy>;
   clock?: Clock;
   log?: Logger;
 }
@@ -53,6 +63,8 @@ export interface ControlPlane {
   /** The local node's name when its agent runs, else undefined (with `localNodeMessage` saying why). */
   localNode?: string;
   localNodeMessage: string;
+  /** The datastore: its figures, and key rotation for encryption at rest. */
+  datastore: Pick<Datastore, 'stats' | 'rotateEncryptionKey'>;
   dispose(): Promise<void>;
 }
 
@@ -76,8 +88,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   };
   try {
     mkdirSync(opts.home, { recursive: true, mode: 0o700 });
-    const store = new SqliteStore(join(opts.home, 'state.db'));
-    disposers.push(() => store.close());
+    const datastore = await openDatastore({
+      home: opts.home,
+      clock,
+      log: log.child({ component: 'datastore' }),
+      keyProvider: opts.keyProvider,
+      encryptResources: opts.encryptResources,
+      eventTtlMs: opts.eventTtlMs,
+      maintenance: opts.datastoreMaintenance,
+      keepModesUnder: ['agent'],
+    });
+    disposers.push(() => datastore.close());
+    const store = datastore.store;
     const registry = new Registry(store, clock);
     const client = new LocalClient(registry);
     await bootstrap(client);
@@ -98,12 +120,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const kubeconfigPath = join(opts.home, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, apiUrl, pki.caCert, adminToken);
     log.info('API server ready', { url: apiUrl, kubeconfig: kubeconfigPath });
-
-    const compaction = clock.setInterval(() => {
-      const target = store.currentRevision() - 10_000;
-      if (target > store.compactedRevision()) void store.compact(target);
-    }, 60_000);
-    disposers.push(compaction);
 
     const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: opts.controllers });
     disposers.push(() => controllers.dispose());
@@ -152,7 +168,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       log.info(localNodeMessage);
     }
 
-    return { apiUrl, apiPort, kubeconfigPath, caPem: pki.caCert, handler, client, localNode, localNodeMessage, dispose };
+    return { apiUrl, apiPort, kubeconfigPath, caPem: pki.caCert, handler, client, localNode, localNodeMessage, datastore, dispose };
   } catch (e) {
     await dispose();
     throw e;
