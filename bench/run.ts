@@ -9,6 +9,7 @@ import { ensureBusybox } from '../e2e/support/images.js';
 import { startTestControlPlane } from '../e2e/support/controlPlane.js';
 import { PAUSE_COMMAND, PAUSE_IMAGE, PauseImage } from '../src/orchestrator/agent/net/pauseImage.js';
 import { DockerRuntime } from '../src/orchestrator/agent/runtime/docker.js';
+import { benchAuthz } from './authz.js';
 import { runUiBench } from './ui.js';
 
 const run = promisify(execFile);
@@ -113,6 +114,7 @@ async function benchSkiff(round: number): Promise<number> {
 
 async function main(): Promise<void> {
   await runUiBench();
+  await benchAuthz();
   await ensureBusybox();
   await new PauseImage(new DockerRuntime()).ensure();
   console.log(`Skiff bench: ${N} replicas of ${IMAGE} on the local engine, ${ROUNDS} rounds each\n`);

@@ -45,6 +45,14 @@ describe('RBAC with kubectl', () => {
     expect(admin).toMatch(/^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
   });
 
+  it('api-resources lists the RBAC kinds and the access reviews', async () => {
+    const out = await c.k.ok(['api-resources']);
+    expect(out).toMatch(/^clusterrolebindings\s+rbac\.authorization\.k8s\.io\/v1\s+false\s+ClusterRoleBinding$/m);
+    expect(out).toMatch(/^roles\s+rbac\.authorization\.k8s\.io\/v1\s+true\s+Role$/m);
+    expect(out).toMatch(/^localsubjectaccessreviews\s+authorization\.k8s\.io\/v1\s+true\s+LocalSubjectAccessReview$/m);
+    expect(out).toMatch(/^selfsubjectrulesreviews\s+authorization\.k8s\.io\/v1\s+false\s+SelfSubjectRulesReview$/m);
+  });
+
   it('get clusterroles and rolebindings print kube-apiserver\'s tables', async () => {
     const roles = await c.k.ok(['get', 'clusterroles']);
     expect(roles).toMatch(/^NAME\s+CREATED AT$/m);

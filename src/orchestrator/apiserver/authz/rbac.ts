@@ -57,7 +57,8 @@ type Visitor = (source: string | undefined, rule: PolicyRule | undefined, err: s
 export class RbacAuthorizer implements Authorizer, RuleResolver, Disposable {
   private readonly roles = new Map<string, PolicyRule[]>();
   private readonly clusterRoles = new Map<string, PolicyRule[]>();
-  private readonly roleBindings = new Map<string, Binding>();
+  /** RoleBindings by namespace, then name: a request reads only its namespace's. */
+  private readonly roleBindings = new Map<string, Map<string, Binding>>();
   private readonly clusterRoleBindings = new Map<string, Binding>();
   private readonly subs: Disposable[] = [];
 
@@ -81,7 +82,31 @@ export class RbacAuthorizer implements Authorizer, RuleResolver, Disposable {
     };
     await follow('/registry/roles/', a.roles, toRules);
     await follow('/registry/clusterroles/', a.clusterRoles, toRules);
-    await follow('/registry/rolebindings/', a.roleBindings, toBinding);
+    const byNs = (k: string) => {
+      const rest = k.slice('/registry/rolebindings/'.length);
+      const slash = rest.indexOf('/');
+      return [rest.slice(0, slash), rest.slice(slash + 1)] as const;
+    };
+    a.subs.push(
+      await followPrefix(
+        store,
+        '/registry/rolebindings/',
+        (k, v) => {
+          const [ns, name] = byNs(k);
+          const b = toBinding(v);
+          let m = a.roleBindings.get(ns);
+          if (!m) a.roleBindings.set(ns, (m = new Map()));
+          if (b) m.set(name, b);
+          else m.delete(name);
+        },
+        (k) => {
+          const [ns, name] = byNs(k);
+          const m = a.roleBindings.get(ns);
+          m?.delete(name);
+          if (m?.size === 0) a.roleBindings.delete(ns);
+        },
+      ),
+    );
     await follow('/registry/clusterrolebindings/', a.clusterRoleBindings, toBinding);
     return a;
   }
@@ -107,8 +132,7 @@ export class RbacAuthorizer implements Authorizer, RuleResolver, Disposable {
       for (const r of rules) if (!visit(source, r, undefined)) return;
     }
     if (!namespace) return;
-    for (const b of this.roleBindings.values()) {
-      if (b.namespace !== namespace) continue;
+    for (const b of this.roleBindings.get(namespace)?.values() ?? []) {
       const subject = b.subjects.find((s) => appliesTo(user, s, namespace));
       if (!subject) continue;
       const rules = this.roleRefRules(b.roleRef, namespace);

@@ -27,7 +27,12 @@ export function matchReview(path: string): { rr: ReviewResource; namespace?: str
   const [, group, version, ns, resource] = m;
   const rr = REVIEW_RESOURCES.find((r) => r.group === group && r.version === version && r.resource === resource);
   if (!rr || rr.namespaced !== (ns !== undefined)) return undefined;
-  return { rr, namespace: ns === undefined ? undefined : decodeURIComponent(ns) };
+  if (ns === undefined) return { rr };
+  try {
+    return { rr, namespace: decodeURIComponent(ns) };
+  } catch {
+    return undefined;
+  }
 }
 
 type Obj = Record<string, unknown>;
