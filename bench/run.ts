@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, one after the other, each printing its figures;
 // `npm run bench -- <name> [<name>...]` runs only those. One line per benchmark module.
+import { benchAuthz } from './authz.js';
 import { datastoreGrowth } from './datastoreGrowth.js';
 import { deploymentBench } from './deployment.js';
 import { runUiBench } from './ui.js';
@@ -10,6 +11,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'write-latency': writeLatency,
   'datastore-growth': datastoreGrowth,
   ui: runUiBench,
+  authz: benchAuthz,
 };
 
 async function main(): Promise<void> {

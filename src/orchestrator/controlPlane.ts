@@ -8,6 +8,8 @@ import { isAlreadyExists } from './api/errors.js';
 import { startAgent } from './agent/main.js';
 import { ApiServer } from './apiserver/ApiServer.js';
 import { issueNodeToken, TokenAuthenticator } from './apiserver/auth.js';
+import { Authorization } from './apiserver/authz/index.js';
+import { reconcileBootstrapPolicy } from './apiserver/authz/reconcile.js';
 import { createApiHandler, type Handler } from './apiserver/handler.js';
 import { writeKubeconfig } from './apiserver/kubeconfig.js';
 import { HostShells } from './client/hostShells.js';
@@ -103,6 +105,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const registry = new Registry(store, clock);
     const client = new LocalClient(registry);
     await bootstrap(client);
+    // Node, RBAC: the authorizer chain, the RBAC kinds' escalation checks, and the default policy.
+    const authz = await Authorization.create(store);
+    disposers.push(() => authz.dispose());
+    registry.strategies.useAuthorization(authz);
+    await reconcileBootstrapPolicy(registry, log.child({ component: 'rbac' }));
 
     const host = opts.apiHost ?? '127.0.0.1';
     const pki = ensurePki(join(opts.home, 'pki'), { dns: ['localhost', 'kubernetes', 'kubernetes.default', hostname()], ips: ['127.0.0.1', ...(host !== '127.0.0.1' && host !== '0.0.0.0' ? [host] : [])] });
@@ -112,7 +119,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const dialers = new NodeDialers();
     const hostShells = new HostShells();
 
-    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, serverAddress: `${host}:${opts.apiPort}` });
+    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, authz, serverAddress: `${host}:${opts.apiPort}` });
     const server = new ApiServer(pki, handler);
     const apiPort = await server.listen(opts.apiPort, host);
     disposers.push(() => server.close());

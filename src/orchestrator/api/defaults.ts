@@ -2,6 +2,7 @@ import { defaultPod, defaultPodSpec, obj, objects, setDefault } from './defaults
 import type { ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
 import type { Obj } from './validation/causes.js';
+import { defaultSubjects } from './validation/rbac.js';
 
 /** `o[key]` as an object, created empty when missing (left alone when it holds something else). */
 function child(o: Obj, key: string): Obj | undefined {
@@ -176,6 +177,8 @@ function endpointPorts(ports: unknown, named: boolean): void {
 }
 
 const BY_KIND: Record<string, (o: KubeObject) => void> = {
+  RoleBinding: defaultSubjects,
+  ClusterRoleBinding: defaultSubjects,
   Pod: (o) => defaultPod(o),
   Deployment: deployment,
   ReplicaSet: replicaSet,

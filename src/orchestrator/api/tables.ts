@@ -3,6 +3,7 @@ import { AGE_COLUMN, NAME_COLUMN, age, type Printer, type TableColumnDefinition,
 import { configMapPrinter, endpointsPrinter, eventPrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './tables/core.js';
 import { endpointSlicePrinter, hostPrinter, ingressPrinter, leasePrinter } from './tables/network.js';
 import { podPrinter } from './tables/pods.js';
+import { clusterRoleBindingPrinter, roleBindingPrinter, rolePrinter } from './tables/rbac.js';
 import { pvPrinter, pvcPrinter } from './tables/storage.js';
 import { daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './tables/workloads.js';
 import type { KubeObject, ObjectMeta } from './types.js';
@@ -67,6 +68,10 @@ const PRINTERS: Record<string, Printer> = {
   Lease: leasePrinter,
   EndpointSlice: endpointSlicePrinter,
   Host: hostPrinter,
+  Role: rolePrinter,
+  ClusterRole: rolePrinter,
+  RoleBinding: roleBindingPrinter,
+  ClusterRoleBinding: clusterRoleBindingPrinter,
 };
 
 /** What the server prints for a kind without its own columns. */

@@ -7,6 +7,7 @@ import { validateObjectMeta } from './validation/meta.js';
 import { validateConfigMap, validateEvent, validateHost, validateLease, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim, validateSecret } from './validation/misc.js';
 import { validateEndpointSlice, validateEndpoints, validateIngress, validateService } from './validation/network.js';
 import { validatePodSpec } from './validation/pod.js';
+import { validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './validation/rbac.js';
 import { checkSchema, type SchemaReport } from './validation/schemaCheck.js';
 import { validateObjectUpdate } from './validation/update.js';
 import { validateDaemonSet, validateDeployment, validateJob, validateReplicaSet, validateStatefulSet } from './validation/workloads.js';
@@ -36,6 +37,10 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   Lease: validateLease,
   Namespace: validateNamespace,
   Host: validateHost,
+  Role: validateRole,
+  ClusterRole: validateClusterRole,
+  RoleBinding: validateRoleBinding,
+  ClusterRoleBinding: validateClusterRoleBinding,
 };
 
 function report(r: ResourceType, obj: KubeObject): SchemaReport {

@@ -3,7 +3,11 @@ import { ApiError, errors } from '../api/errors.js';
 import { openapiDocument, openapiIndex } from '../api/openapi.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { authorize, type TokenAuthenticator } from './auth.js';
+import type { TokenAuthenticator } from './auth.js';
+import { pathAttributes, resourceAttributes, type Authorization } from './authz/index.js';
+import { admitTokenRequest } from './authz/nodeRestriction.js';
+import { identify } from './authz/request.js';
+import { matchReview, serveReview } from './authz/reviews.js';
 import {
   AGGREGATED_CT,
   aggregatedDiscovery,
@@ -15,7 +19,6 @@ import {
   wantsAggregated,
 } from './discovery.js';
 import { parseBody, readBody, sendError, sendJson } from './http.js';
-import { reviewResource, selfSubjectAccessReview, selfSubjectReview } from './selfSubjectReview.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import type { HostShells } from '../client/hostShells.js';
 import type { NodeDialer } from '../client/nodeDialer.js';
@@ -34,6 +37,8 @@ export interface HandlerDeps {
   dialer: NodeDialer;
   /** Undefined: every caller is the given `anonymous` identity (the UI server's in-process use). */
   authenticator?: TokenAuthenticator;
+  /** The authorizer chain (Node, RBAC) and its Node graph. */
+  authz: Authorization;
   serverAddress: string;
   /** Host shells over the control plane's SSH connections (`hosts/NAME/shell`); absent: not served. */
   hostShells?: HostShells;
@@ -71,8 +76,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
   }
   if (path === '/version') return sendJson(res, 200, VERSION_INFO);
 
-  const ctx = identity ?? deps.authenticator?.authenticate(req.headers.authorization);
-  if (!ctx) throw errors.unauthorized();
+  const ctx = identify(deps, req, identity);
+  if (!parseResourcePath(path)) deps.authz.check(pathAttributes(ctx, req.method ?? 'GET', path));
 
   if (path === '/api') {
     if (wantsAggregated(req.headers.accept)) return sendJson(res, 200, aggregatedDiscovery(true), AGGREGATED_CT);
@@ -101,12 +106,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
   }
 
-  const review = path.match(/^\/apis\/([^/]+)\/([^/]+)\/([^/]+)$/);
-  const rr = review ? reviewResource(review[1] as string, review[2] as string, review[3] as string) : undefined;
-  if (rr) {
+  const review = matchReview(path);
+  if (review) {
     if (req.method !== 'POST') throw errors.methodNotAllowed();
     const body = parseBody(await readBody(req), req.headers['content-type']);
-    return sendJson(res, 201, rr.resource === 'selfsubjectreviews' ? selfSubjectReview(ctx) : selfSubjectAccessReview(ctx, body));
+    return sendJson(res, 201, serveReview(deps.authz, ctx, review.rr, review.namespace, body));
   }
 
   const route = parseResourcePath(path);
@@ -115,7 +119,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${route.resource}${route.group ? '.' + route.group : ''})`);
   }
   const verb = verbOf(req.method ?? 'GET', route, q);
-  authorize(ctx, { verb, resource: route.r.resource, subresource: route.subresource, namespace: route.namespace, name: route.name });
+  deps.authz.check(resourceAttributes(ctx, verb, { group: route.r.group, resource: route.r.resource, subresource: route.subresource, namespace: route.namespace, name: route.name }, q));
 
   const sub = route.subresource;
   if (sub && !subresourcesOf(route.r).includes(sub)) {
@@ -134,6 +138,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     case 'token': {
       if (req.method !== 'POST') throw errors.methodNotAllowed();
       const body = parseBody(await readBody(req), req.headers['content-type']);
+      admitTokenRequest(ctx, route.namespace as string, route.name as string, body, deps.authz.graph);
       return sendJson(res, 201, await createServiceAccountToken(deps.registry, deps.clock, route.namespace as string, route.name as string, body));
     }
     case 'shell':

@@ -378,7 +378,9 @@ export class Registry {
       const finalizers = new Set(next.metadata.finalizers ?? []);
       if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
       if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
-      const deletion = this.strategies.for(r).deletion?.(current, opts) ?? { gracePeriodSeconds: 0 };
+      const strategy = this.strategies.for(r);
+      await strategy.admitDelete?.(current, opts.user ?? SYSTEM);
+      const deletion = strategy.deletion?.(current, opts) ?? { gracePeriodSeconds: 0 };
       for (const f of deletion.finalizers ?? []) finalizers.add(f);
       const grace = deletion.gracePeriodSeconds;
       const key = this.key(r, namespace, name);

@@ -2,7 +2,8 @@ import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node
 import type { Duplex } from 'node:stream';
 import { ApiError, errors } from '../api/errors.js';
 import type { Pod } from '../api/types.js';
-import { authorize, MASTERS_GROUP } from './auth.js';
+import { MASTERS_GROUP, resourceAttributes } from './authz/index.js';
+import { identify } from './authz/request.js';
 import { serveHostShell } from './hostShell.js';
 import { servePodLogSocket } from './podLogs.js';
 import type { HandlerDeps } from './handler.js';
@@ -48,11 +49,10 @@ export function createUpgradeHandler(deps: HandlerDeps): UpgradeHandler {
 async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://skiff');
   const q = url.searchParams;
-  const ctx = identity ?? deps.authenticator?.authenticate(req.headers.authorization);
-  if (!ctx) throw errors.unauthorized();
+  const ctx = identify(deps, req, identity);
   const route = parseResourcePath(url.pathname.replace(/\/+$/, ''));
   if (route?.type === 'resource' && !route.name && !route.subresource && (q.get('watch') === 'true' || q.get('watch') === '1')) {
-    authorize(ctx, { verb: 'watch', resource: route.r.resource, namespace: route.namespace });
+    deps.authz.check(resourceAttributes(ctx, 'watch', { group: route.r.group, resource: route.r.resource, namespace: route.namespace }, q));
     return serveWatchSocket(req, socket, head, deps.registry, route.r, route.namespace, q);
   }
   if (route?.type === 'resource' && route.r.resource === 'hosts' && route.name && route.subresource === 'shell') {
@@ -62,7 +62,7 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
     return serveHostShell(req, socket, head, deps.hostShells, route.name, q, deps.log);
   }
   if (route?.type === 'resource' && route.r.resource === 'pods' && route.namespace && route.name && route.subresource === 'log') {
-    authorize(ctx, { verb: 'get', resource: 'pods', subresource: 'log', namespace: route.namespace, name: route.name });
+    deps.authz.check(resourceAttributes(ctx, 'get', { group: '', resource: 'pods', subresource: 'log', namespace: route.namespace, name: route.name }));
     return servePodLogSocket(req, socket, head, deps, route.namespace, route.name, q);
   }
   if (!route || route.type !== 'resource' || route.r.resource !== 'pods' || !route.namespace || !route.name || !STREAMING.includes(route.subresource ?? '')) {
@@ -71,7 +71,7 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
   const ns = route.namespace;
   const name = route.name;
   const sub = route.subresource as StreamingSubresource;
-  authorize(ctx, { verb: 'create', resource: 'pods', subresource: sub, namespace: ns, name });
+  deps.authz.check(resourceAttributes(ctx, 'create', { group: '', resource: 'pods', subresource: sub, namespace: ns, name }));
 
   const pod = await deps.registry.get<Pod>('pods', ns, name);
   const nodeName = pod.spec.nodeName;

@@ -3,6 +3,7 @@ import { createScheduler, type SchedulerOptions } from '../scheduler/scheduler.j
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ControllerContext } from '../client/controllerContext.js';
+import { startClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { startDeploymentController } from './deployment.js';
 import { startEndpointsController } from './endpoints.js';
 import { startEndpointSliceController } from './endpointslice.js';
@@ -14,7 +15,7 @@ import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodel
 import { startReplicaSetController } from './replicaset.js';
 import type { ControllerLoop } from '../client/runner.js';
 
-export type ControllerName = 'deployment' | 'replicaset' | 'endpoints' | 'endpointslice' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'scheduler';
+export type ControllerName = 'clusterrole-aggregation' | 'deployment' | 'replicaset' | 'endpoints' | 'endpointslice' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'scheduler';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
@@ -77,6 +78,7 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('nodelifecycle', () => startNodeLifecycleController(ctx, options.nodeLifecycle));
   start('garbagecollector', () => startGarbageCollector(ctx, options.garbageCollector));
   start('namespace', () => startNamespaceController(ctx, options.namespace));
+  start('clusterrole-aggregation', () => startClusterRoleAggregationController(ctx));
   start('scheduler', () => createScheduler(ctx, options.scheduler));
   informers.start();
   log.info('controllers started', { controllers: loops.map((l) => l.name) });

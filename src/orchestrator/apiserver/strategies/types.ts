@@ -27,6 +27,8 @@ export interface Strategy {
   prepareForUpdate?(next: KubeObject, current: KubeObject, req: RequestContext): Promise<void> | void;
   /** Checks beyond the schema that depend on who asks (RBAC's escalation check). Throws to refuse. */
   admit?(obj: KubeObject, current: KubeObject | undefined, req: RequestContext): Promise<void> | void;
+  /** Checks a DELETE of `obj` against who asks (NodeRestriction: a node deletes only its own pods). Throws to refuse. */
+  admitDelete?(obj: KubeObject, req: RequestContext): Promise<void> | void;
   /** What a DELETE does; without this hook, objects without finalizers go at once. */
   deletion?(obj: KubeObject, opts: DeleteOptions): Deletion;
 }
