@@ -14,7 +14,7 @@ import {
   VERSION_INFO,
   wantsAggregated,
 } from './discovery.js';
-import { parseBody, readBody, sendError, sendJson } from './http.js';
+import { parseBody, readBody, requestTarget, sendError, sendJson } from './http.js';
 import { reviewResource, selfSubjectAccessReview, selfSubjectReview } from './selfSubjectReview.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import type { NodeDialer } from '../client/nodeDialer.js';
@@ -55,9 +55,8 @@ export function createApiHandler(deps: HandlerDeps): Handler {
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
-  const url = new URL(req.url ?? '/', 'https://skiff');
-  const path = url.pathname.replace(/\/+$/, '') || '/';
-  const q = url.searchParams;
+  const { pathname, query: q } = requestTarget(req.url);
+  const path = pathname.replace(/\/+$/, '') || '/';
 
   // Health and version are open, as on a kubeadm cluster.
   if (path === '/healthz' || path === '/livez' || path === '/readyz') {
@@ -101,7 +100,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
   const rr = review ? reviewResource(review[1] as string, review[2] as string, review[3] as string) : undefined;
   if (rr) {
     if (req.method !== 'POST') throw errors.methodNotAllowed();
-    const body = parseBody(await readBody(req), req.headers['content-type']);
+    const body = await parseBody(await readBody(req), req.headers['content-type']);
     return sendJson(res, 201, rr.resource === 'selfsubjectreviews' ? selfSubjectReview(ctx) : selfSubjectAccessReview(ctx, body));
   }
 
@@ -129,7 +128,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
       return serveLog(req, res, deps, route, q);
     case 'token': {
       if (req.method !== 'POST') throw errors.methodNotAllowed();
-      const body = parseBody(await readBody(req), req.headers['content-type']);
+      const body = await parseBody(await readBody(req), req.headers['content-type']);
       return sendJson(res, 201, await createServiceAccountToken(deps.registry, deps.clock, route.namespace as string, route.name as string, body));
     }
     default:

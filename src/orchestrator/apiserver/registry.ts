@@ -24,8 +24,8 @@ export const DEFAULT_FIELD_MANAGER = 'skiff-controller-manager';
  */
 export type InternalWrite = WriteOptions & { subresource?: 'status'; fieldsSubresource?: string; applied?: boolean; patch?: unknown; user?: RequestContext };
 
-/** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM). */
-export type InternalDelete = DeleteOptions & { user?: RequestContext };
+/** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM), and `dryRun`. */
+export type InternalDelete = DeleteOptions & { user?: RequestContext; dryRun?: boolean };
 
 /**
  * The resource logic behind every API verb, shared by the REST server and the in-process client:
@@ -382,6 +382,7 @@ export class Registry {
       for (const f of deletion.finalizers ?? []) finalizers.add(f);
       const grace = deletion.gracePeriodSeconds;
       const key = this.key(r, namespace, name);
+      if (opts.dryRun) return dryRunDelete(current, next, [...finalizers], grace, this.clock.now());
       try {
         if (finalizers.size === 0 && grace === 0) {
           return await this.remove(r, key, Number(current.metadata.resourceVersion), name);
@@ -434,6 +435,15 @@ export class Registry {
     const r = resourceType(resource);
     return watchResource({ store: this.store, decode: (e) => this.decode(e), floor: this.watchFloor }, this.prefix(r, opts.namespace), opts, handler);
   }
+}
+
+/** What a DELETE would answer, without writing: the object marked for deletion, or as it was when it would go at once. */
+function dryRunDelete(current: KubeObject, next: KubeObject, finalizers: string[], grace: number, now: number): KubeObject {
+  if (current.metadata.deletionTimestamp || (finalizers.length === 0 && grace === 0)) return current;
+  next.metadata.finalizers = finalizers;
+  next.metadata.deletionTimestamp = isoTime(now + grace * 1000);
+  next.metadata.deletionGracePeriodSeconds = grace;
+  return next;
 }
 
 function randomSuffix(): string {

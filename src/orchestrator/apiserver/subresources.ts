@@ -10,6 +10,7 @@ import type { Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
 import type { ResourceRoute } from './routes.js';
 import { parseBody, readBody, sendJson } from './http.js';
+import { forwardBool, queryInt } from './query.js';
 import { writeOptions } from './verbs.js';
 
 export interface SubresourceDeps {
@@ -46,10 +47,10 @@ export async function serveScale(req: IncomingMessage, res: ServerResponse, deps
   if (method === 'GET') return sendJson(res, 200, toScale(current));
   let wanted: unknown;
   if (method === 'PUT') {
-    wanted = parseBody(await readBody(req), req.headers['content-type']);
+    wanted = await parseBody(await readBody(req), req.headers['content-type']);
   } else if (method === 'PATCH') {
     const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-    const patch = parseBody(await readBody(req), ct.includes('yaml') ? 'application/yaml' : 'application/json');
+    const patch = await parseBody(await readBody(req), ct.includes('yaml') ? 'application/yaml' : 'application/json');
     if (ct === 'application/json-patch+json') throw errors.unsupportedMediaType(ct);
     wanted = mergePatch(toScale(current), patch);
   } else {
@@ -69,12 +70,34 @@ export async function serveScale(req: IncomingMessage, res: ServerResponse, deps
   return sendJson(res, 200, toScale(updated));
 }
 
+/** The integer PodLogOptions, validated as ValidatePodLogOptions does (422 PodLogOptions). */
+function podLogOptions(q: URLSearchParams, name: string, now: number): { tailLines?: number; sinceSeconds?: number; limitBytes?: number } {
+  const o = { tailLines: queryInt(q, 'tailLines'), sinceSeconds: queryInt(q, 'sinceSeconds'), limitBytes: queryInt(q, 'limitBytes') };
+  const sinceTime = q.get('sinceTime');
+  const causes = [];
+  if (o.tailLines !== undefined && o.tailLines < 0) causes.push({ reason: 'FieldValueInvalid', field: 'tailLines', message: `Invalid value: ${o.tailLines}: must be greater than or equal to 0` });
+  if (o.limitBytes !== undefined && o.limitBytes < 1) causes.push({ reason: 'FieldValueInvalid', field: 'limitBytes', message: `Invalid value: ${o.limitBytes}: must be greater than 0` });
+  if (o.sinceSeconds !== undefined && q.get('sinceTime') !== null) causes.push({ reason: 'FieldValueForbidden', field: '', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified' });
+  else if (o.sinceSeconds !== undefined && o.sinceSeconds < 1) causes.push({ reason: 'FieldValueInvalid', field: 'sinceSeconds', message: `Invalid value: ${o.sinceSeconds}: must be greater than 0` });
+  if (causes.length) throw errors.invalid({ group: '', resource: 'pods', kind: 'PodLogOptions' }, name, causes);
+  if (sinceTime !== null) {
+    // The kubelet API here takes seconds only: a time becomes the seconds since it (at least 1).
+    const t = Date.parse(sinceTime);
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(sinceTime) || Number.isNaN(t)) {
+      throw errors.badRequest(`parsing time ${JSON.stringify(sinceTime)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(sinceTime)} as "2006"`);
+    }
+    o.sinceSeconds = Math.max(1, Math.ceil((now - t) / 1000));
+  }
+  return o;
+}
+
 /** `POST pods/<name>/binding`: what the scheduler does over HTTP. */
 export async function serveBinding(req: IncomingMessage, res: ServerResponse, deps: SubresourceDeps, route: ResourceRoute): Promise<void> {
   if (req.method !== 'POST') throw errors.methodNotAllowed();
-  const body = parseBody(await readBody(req), req.headers['content-type']) as { target?: { name?: string } };
-  const node = body?.target?.name;
-  if (!node) throw errors.invalid({ group: '', resource: 'bindings', kind: 'Binding' }, route.name ?? '', [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }]);
+  const body = (await parseBody(await readBody(req), req.headers['content-type'])) as { target?: { name?: string } } | null;
+  const node: unknown = body?.target?.name;
+  // bind() writes the pod without the registry's validation: only a string may become spec.nodeName.
+  if (typeof node !== 'string' || !node) throw errors.invalid({ group: '', resource: 'bindings', kind: 'Binding' }, route.name ?? '', [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }]);
   await deps.registry.bind(route.namespace as string, route.name as string, node);
   sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }
@@ -84,8 +107,10 @@ export async function serveBinding(req: IncomingMessage, res: ServerResponse, de
  * the node dialer, so it works for hosts behind SSH. Streams until the agent ends or the client goes.
  */
 export async function serveLog(req: IncomingMessage, res: ServerResponse, deps: SubresourceDeps, route: ResourceRoute, q: URLSearchParams): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed();
   const ns = route.namespace as string;
   const podName = route.name as string;
+  const logOptions = podLogOptions(q, podName, deps.clock.now());
   const pod = await deps.registry.get<Pod>('pods', ns, podName);
   const containers = pod.spec.containers.map((c) => c.name);
   let container = q.get('container') ?? undefined;
@@ -105,11 +130,13 @@ export async function serveLog(req: IncomingMessage, res: ServerResponse, deps: 
     const reason = status?.state.waiting?.reason ?? 'ContainerCreating';
     throw errors.badRequest(`container "${container}" in pod "${podName}" is waiting to start: ${reason}`);
   }
+  // PodLogOptions as the API server reads them, passed on in the spelling the kubelet API reads.
   const params = new URLSearchParams();
-  for (const k of ['follow', 'tailLines', 'timestamps', 'previous', 'sinceSeconds', 'limitBytes']) {
-    const v = q.get(k);
-    if (v !== null) params.set(k, v);
+  for (const k of ['follow', 'timestamps', 'previous']) {
+    const v = forwardBool(q, k);
+    if (v !== undefined) params.set(k, v);
   }
+  for (const [k, v] of Object.entries(logOptions)) if (v !== undefined) params.set(k, String(v));
   const { socket, token } = await connectToKubelet(deps.registry, deps.dialer, nodeName, 'logs');
   const path = `/containerLogs/${encodeURIComponent(ns)}/${encodeURIComponent(podName)}/${encodeURIComponent(container as string)}?${params}`;
   await new Promise<void>((resolve) => {
