@@ -43,14 +43,14 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY, clock: Clock = 
       req.resume();
       reject(e);
     };
-    const cancel = clock.setTimeout(() => finish(timeoutError()), timeoutMs);
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) return finish(errors.tooLarge(limit));
     const onData = (c: Buffer) => {
       size += c.length;
       if (size > limit) finish(errors.tooLarge(limit));
       else chunks.push(c);
     };
+    const cancel = clock.setTimeout(() => finish(timeoutError()), timeoutMs);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) return finish(errors.tooLarge(limit));
     req.on('data', onData);
     req.on('end', () => finish());
     const gone = () => finish(new ApiError(400, 'BadRequest', 'the client closed the connection before the whole body arrived'));
