@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { errors } from '../api/errors.js';
 import { applyServerLimits } from '../util/serverLimits.js';
 import type { Handler } from './handler.js';
 import type { ServingPki } from './pki.js';
@@ -44,6 +45,12 @@ export class ApiServer {
     this.server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
       if (handler.upgrade) handler.upgrade(req, socket, head);
       else socket.destroy();
+    });
+    // CONNECT is not an API verb: answered, where Node would drop the connection without a word.
+    this.server.on('connect', (_req, socket: Duplex) => {
+      const body = JSON.stringify(errors.methodNotAllowed().toStatus());
+      socket.on('error', () => socket.destroy());
+      socket.end(`HTTP/1.1 405 Method Not Allowed\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     });
     this.server.on('connection', (s) => {
       this.sockets.add(s);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../api/errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { BadRequestTarget, parseRequestTarget, type RequestTarget } from '../util/requestTarget.js';
-import { MAX_DEPTH, shapeProblem } from './bodyShape.js';
+import { jsonTooDeep, MAX_DEPTH, shapeProblem } from './bodyShape.js';
 import { decodeKubeProtobuf, isKubeProtobuf } from './protobuf/decode.js';
 import { YamlDecoder } from './yamlDecoder.js';
 
@@ -80,7 +80,10 @@ export async function parseBody(buf: Buffer, contentType: string | undefined): P
   const text = buf.toString('utf8');
   if (!text.trim()) throw errors.badRequest('the request body is empty');
   const ct = (contentType ?? '').toLowerCase();
-  const json = (): unknown => checked(JSON.parse(text), "couldn't get version/kind; json parse error: ");
+  const json = (): unknown => {
+    if (jsonTooDeep(text)) throw errors.badRequest(`couldn't get version/kind; json parse error: exceeded max depth of ${MAX_DEPTH}`);
+    return checked(JSON.parse(text), "couldn't get version/kind; json parse error: ");
+  };
   if (ct.includes('yaml')) {
     // JSON is YAML: most "YAML" bodies are JSON, and JSON.parse is a hundred times faster.
     if (/^\s*[[{]/.test(text)) {
