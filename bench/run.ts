@@ -3,6 +3,7 @@
 import { benchAuthz } from './authz.js';
 import { datastoreGrowth } from './datastoreGrowth.js';
 import { deploymentBench } from './deployment.js';
+import { benchHostileRequests } from './hostileRequests.js';
 import { runUiBench } from './ui.js';
 import { writeLatency } from './writeLatency.js';
 
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'datastore-growth': datastoreGrowth,
   ui: runUiBench,
   authz: benchAuthz,
+  'hostile-requests': benchHostileRequests,
 };
 
 async function main(): Promise<void> {

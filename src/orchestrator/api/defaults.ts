@@ -1,4 +1,5 @@
 import { defaultPod, defaultPodSpec, obj, objects, setDefault } from './defaults/podSpec.js';
+import { applyZeroFields } from './defaults/zeroFields.js';
 import type { ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
 import type { Obj } from './validation/causes.js';
@@ -208,6 +209,7 @@ const BY_KIND: Record<string, (o: KubeObject) => void> = {
 export function applyDefaults(r: ResourceType, o: KubeObject): void {
   if (!obj(o.metadata)) o.metadata = {};
   BY_KIND[r.kind]?.(o);
+  applyZeroFields(r.kind, o);
 }
 
 /**

@@ -87,6 +87,16 @@ export function pruneUnknownFields(r: ResourceType, obj: KubeObject): string[] {
   return s ? checkSchema(s, obj, { prune: true }).unknown : [];
 }
 
+/**
+ * What the decoder does to an accepted body, in place and in one walk: nulls normalized as Go reads
+ * them (see CheckOptions.nulls in schemaCheck.ts), and unknown fields dropped when `prune` (every
+ * validation mode but Strict, which refuses them first). Returns the unknown fields' paths.
+ */
+export function normalizeDecoded(r: ResourceType, obj: KubeObject, prune: boolean): string[] {
+  const s = schemaFor(r);
+  return s ? checkSchema(s, obj, { prune, nulls: true }).unknown : [];
+}
+
 export interface DecodeOptions {
   strict: boolean;
   /** PATCH bodies are refused with a 422 naming the `patch` field instead of a 400. */

@@ -96,8 +96,8 @@ export class TokenAuthenticator implements Disposable {
       if (timingSafeEqual(d, n.digest)) return { user: `system:node:${n.node}`, groups: [NODES_GROUP, 'system:authenticated'] };
     }
     if (this.signingKey && token.split('.').length === 3) {
-      const claims = verifyToken(this.signingKey, token);
-      if (!claims || claims.exp * 1000 <= this.clock.now()) return undefined;
+      const claims = verifyToken(this.signingKey, token, { now: this.clock.now() });
+      if (!claims) return undefined;
       const sa = claims['kubernetes.io'];
       if (this.serviceAccounts.get(`${sa.namespace}/${sa.serviceaccount.name}`) !== sa.serviceaccount.uid) return undefined;
       return serviceAccountUser(claims);

@@ -18,7 +18,7 @@ import {
   VERSION_INFO,
   wantsAggregated,
 } from './discovery.js';
-import { parseBody, readBody, sendError, sendJson } from './http.js';
+import { parseBody, readBody, requestTarget, sendError, sendJson } from './http.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import type { HostShells } from '../client/hostShells.js';
 import type { NodeDialer } from '../client/nodeDialer.js';
@@ -64,9 +64,8 @@ export function createApiHandler(deps: HandlerDeps): Handler {
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
-  const url = new URL(req.url ?? '/', 'https://skiff');
-  const path = url.pathname.replace(/\/+$/, '') || '/';
-  const q = url.searchParams;
+  const { pathname, query: q } = requestTarget(req.url);
+  const path = pathname.replace(/\/+$/, '') || '/';
 
   // Health and version are open, as on a kubeadm cluster.
   if (path === '/healthz' || path === '/livez' || path === '/readyz') {
@@ -109,7 +108,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
   const review = matchReview(path);
   if (review) {
     if (req.method !== 'POST') throw errors.methodNotAllowed();
-    const body = parseBody(await readBody(req), req.headers['content-type']);
+    const body = await parseBody(await readBody(req), req.headers['content-type']);
     return sendJson(res, 201, serveReview(deps.authz, ctx, review.rr, review.namespace, body));
   }
 
@@ -137,7 +136,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
       return serveLog(req, res, deps, route, q);
     case 'token': {
       if (req.method !== 'POST') throw errors.methodNotAllowed();
-      const body = parseBody(await readBody(req), req.headers['content-type']);
+      const body = await parseBody(await readBody(req), req.headers['content-type']);
       admitTokenRequest(ctx, route.namespace as string, route.name as string, body, deps.authz.graph);
       return sendJson(res, 201, await createServiceAccountToken(deps.registry, deps.clock, route.namespace as string, route.name as string, body));
     }

@@ -5,7 +5,7 @@ import { applyPatch } from '../api/patch/index.js';
 import { apiVersionOf, resourceType, type ResourceType } from '../api/resources.js';
 import { matches, matchesFields, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
 import type { Condition, KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
-import { decodeError, pruneUnknownFields, validate, validateUpdate } from '../api/validation.js';
+import { decodeError, normalizeDecoded, validate, validateUpdate } from '../api/validation.js';
 import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from '../client/types.js';
 import { StoreConflict, StoreKeyExists, StoreNotFound, type Store, type StoreEntry } from '../store/types.js';
 import { isoTime, type Clock } from '../util/clock.js';
@@ -24,8 +24,8 @@ export const DEFAULT_FIELD_MANAGER = 'skiff-controller-manager';
  */
 export type InternalWrite = WriteOptions & { subresource?: 'status'; fieldsSubresource?: string; applied?: boolean; patch?: unknown; user?: RequestContext };
 
-/** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM). */
-export type InternalDelete = DeleteOptions & { user?: RequestContext };
+/** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM), and `dryRun`. */
+export type InternalDelete = DeleteOptions & { user?: RequestContext; dryRun?: boolean };
 
 /**
  * The resource logic behind every API verb, shared by the REST server and the in-process client:
@@ -165,7 +165,7 @@ export class Registry {
     const strict = opts.fieldValidation === 'Strict';
     const err = decodeError(r, obj, { strict, patch: opts.patch });
     if (err) throw err;
-    if (!strict) pruneUnknownFields(r, obj);
+    normalizeDecoded(r, obj, !strict);
   }
 
   private checkKind(r: ResourceType, obj: KubeObject): void {
@@ -384,6 +384,7 @@ export class Registry {
       for (const f of deletion.finalizers ?? []) finalizers.add(f);
       const grace = deletion.gracePeriodSeconds;
       const key = this.key(r, namespace, name);
+      if (opts.dryRun) return dryRunDelete(current, next, [...finalizers], grace, this.clock.now());
       try {
         if (finalizers.size === 0 && grace === 0) {
           return await this.remove(r, key, Number(current.metadata.resourceVersion), name);
@@ -436,6 +437,15 @@ export class Registry {
     const r = resourceType(resource);
     return watchResource({ store: this.store, decode: (e) => this.decode(e), floor: this.watchFloor }, this.prefix(r, opts.namespace), opts, handler);
   }
+}
+
+/** What a DELETE would answer, without writing: the object marked for deletion, or as it was when it would go at once. */
+function dryRunDelete(current: KubeObject, next: KubeObject, finalizers: string[], grace: number, now: number): KubeObject {
+  if (current.metadata.deletionTimestamp || (finalizers.length === 0 && grace === 0)) return current;
+  next.metadata.finalizers = finalizers;
+  next.metadata.deletionTimestamp = isoTime(now + grace * 1000);
+  next.metadata.deletionGracePeriodSeconds = grace;
+  return next;
 }
 
 function randomSuffix(): string {

@@ -248,7 +248,7 @@ describe('API server upgrades (exec, attach, port-forward) proxied to the kubele
     expect(code).toBe(1000);
     expect(text).toMatch(/^\S+Z line one\n\S+Z line two\n$/);
     expect(await refusal('/api/v1/namespaces/default/pods/logger/log?container=nope')).toMatchObject({ code: 400, message: 'container nope is not valid for pod logger' });
-    expect(await refusal('/api/v1/namespaces/default/pods/logger/log?sinceTime=x')).toMatchObject({ code: 400, message: 'sinceTime: invalid RFC 3339 time "x"' });
+    expect(await refusal('/api/v1/namespaces/default/pods/logger/log?sinceTime=x')).toMatchObject({ code: 400, message: 'parsing time "x" as "2006-01-02T15:04:05Z07:00": cannot parse "x" as "2006"' });
   });
 
   it('serves a watch over WebSocket: one JSON event per message, replayed from a resourceVersion', async () => {

@@ -9,6 +9,8 @@ import { servePodLogSocket } from './podLogs.js';
 import type { HandlerDeps } from './handler.js';
 import type { RequestContext } from './requestContext.js';
 import { connectToKubelet } from './kubeletConnection.js';
+import { requestTarget } from './http.js';
+import { forwardBool, queryBool } from './query.js';
 import { parseResourcePath } from './routes.js';
 import { serveWatchSocket } from './watchSocket.js';
 
@@ -47,11 +49,11 @@ export function createUpgradeHandler(deps: HandlerDeps): UpgradeHandler {
 }
 
 async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
-  const url = new URL(req.url ?? '/', 'https://skiff');
-  const q = url.searchParams;
+  const url = requestTarget(req.url);
+  const q = url.query;
   const ctx = identify(deps, req, identity);
   const route = parseResourcePath(url.pathname.replace(/\/+$/, ''));
-  if (route?.type === 'resource' && !route.name && !route.subresource && (q.get('watch') === 'true' || q.get('watch') === '1')) {
+  if (route?.type === 'resource' && !route.name && !route.subresource && queryBool(q, 'watch')) {
     deps.authz.check(resourceAttributes(ctx, 'watch', { group: route.r.group, resource: route.r.resource, namespace: route.namespace }, q));
     return serveWatchSocket(req, socket, head, deps.registry, route.r, route.namespace, q);
   }
@@ -92,9 +94,10 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
     const container = pickContainer(pod, q.get('container'));
     const params = new URLSearchParams();
     for (const c of q.getAll('command')) params.append('command', c);
+    // Read as the API server reads PodExecOptions, then passed on in the one spelling the kubelet reads.
     for (const k of ['stdin', 'stdout', 'stderr', 'tty']) {
-      const v = q.get(k);
-      if (v !== null) params.set(k, v);
+      const v = forwardBool(q, k);
+      if (v !== undefined) params.set(k, v);
     }
     path = `/${sub}/${enc(ns)}/${enc(name)}/${enc(container)}?${params}`;
   }

@@ -3,9 +3,11 @@ import { errors, isNotFound } from '../api/errors.js';
 import { apiVersionOf } from '../api/resources.js';
 import { toTable } from '../api/tables.js';
 import type { KubeObject } from '../api/types.js';
-import type { DeleteOptions, PatchType } from '../client/types.js';
+import type { PatchType } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import { includeObjectPolicy, parseBody, readBody, sendJson, wantsTable } from './http.js';
+import { parseDeleteOptions } from './deleteOptions.js';
+import { queryBool, queryOptionalBool, validateWriteQuery } from './query.js';
 import type { InternalDelete, InternalWrite, Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
 import type { ResourceRoute } from './routes.js';
@@ -26,7 +28,7 @@ const PATCH_TYPES: Record<string, PatchType> = {
 
 /** The Kubernetes verb a request maps to, for authorization and audit. */
 export function verbOf(method: string, route: ResourceRoute, q: URLSearchParams): string {
-  const watch = q.get('watch') === 'true' || q.get('watch') === '1';
+  const watch = queryBool(q, 'watch');
   switch (method) {
     case 'GET':
     case 'HEAD':
@@ -55,7 +57,7 @@ export function writeOptions(q: URLSearchParams, req?: IncomingMessage, user?: R
     fieldManager: q.get('fieldManager') || (ua ? ua.split('/')[0]?.trim().slice(0, 128) : undefined) || undefined,
     dryRun: q.getAll('dryRun').includes('All'),
     fieldValidation: fv === 'Strict' || fv === 'Warn' || fv === 'Ignore' ? fv : undefined,
-    force: q.get('force') === 'true',
+    force: queryOptionalBool(q, 'force') ?? false,
     ...(user ? { user } : {}),
   };
 }
@@ -78,7 +80,7 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
   const method = req.method ?? 'GET';
   if (name === undefined) {
     if (method === 'GET') {
-      if (q.get('watch') === 'true' || q.get('watch') === '1') return serveWatch(req, res, deps, r, namespace, q);
+      if (queryBool(q, 'watch')) return serveWatch(req, res, deps, r, namespace, q);
       const list = await registry.list(r.resource, {
         namespace,
         labelSelector: q.get('labelSelector') ?? undefined,
@@ -92,7 +94,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       return sendJson(res, 200, list);
     }
     if (method === 'POST') {
-      const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
+      validateWriteQuery(q, 'CreateOptions');
+      const obj = asObject(await parseBody(await readBody(req), req.headers['content-type']));
       const created = await registry.create(r.resource, namespace, obj, writeOptions(q, req, user));
       return sendJson(res, 201, created);
     }
@@ -112,6 +115,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     throw errors.methodNotAllowed();
   }
 
+  // The status subresource is read and written, never deleted or created (kube-apiserver: 405).
+  if (route.subresource === 'status' && method !== 'GET' && method !== 'PUT' && method !== 'PATCH') throw errors.methodNotAllowed();
   switch (method) {
     case 'GET': {
       const obj = await registry.get(r.resource, namespace, name);
@@ -119,7 +124,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       return sendJson(res, 200, obj);
     }
     case 'PUT': {
-      const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
+      validateWriteQuery(q, 'UpdateOptions');
+      const obj = asObject(await parseBody(await readBody(req), req.headers['content-type']));
       const status = route.subresource === 'status' ? 'status' : undefined;
       return sendJson(res, 200, await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req, user), subresource: status }));
     }
@@ -127,7 +133,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const type = PATCH_TYPES[ct];
       if (!type) throw errors.unsupportedMediaType(ct);
-      const body = parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
+      validateWriteQuery(q, 'PatchOptions');
+      const body = await parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
       const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined };
       if (type === 'apply') {
         // Server-side apply upserts: 201 when it created the object.
@@ -147,22 +154,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams, user: RequestContext): Promise<InternalDelete> {
-  const opts: InternalDelete = { user };
+  validateWriteQuery(q, 'DeleteOptions');
   const buf = await readBody(req);
-  if (buf.length > 0 && buf.toString().trim()) {
-    const body = parseBody(buf, req.headers['content-type']) as Record<string, unknown>;
-    if (body && typeof body === 'object') {
-      const p = body.propagationPolicy;
-      if (p === 'Background' || p === 'Foreground' || p === 'Orphan') opts.propagationPolicy = p;
-      else if (body.orphanDependents === true) opts.propagationPolicy = 'Orphan';
-      if (typeof body.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = body.gracePeriodSeconds;
-      const pre = body.preconditions as DeleteOptions['preconditions'];
-      if (pre && typeof pre === 'object') opts.preconditions = pre;
-    }
-  }
-  const p = q.get('propagationPolicy');
-  if (p === 'Background' || p === 'Foreground' || p === 'Orphan') opts.propagationPolicy = p;
-  const g = q.get('gracePeriodSeconds');
-  if (g !== null && /^\d+$/.test(g)) opts.gracePeriodSeconds = Number(g);
-  return opts;
+  const body = buf.length > 0 && buf.toString().trim() ? await parseBody(buf, req.headers['content-type']) : undefined;
+  return { ...parseDeleteOptions(body, q), user };
 }

@@ -6,6 +6,7 @@ import type { WatchOptions } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Registry } from './registry.js';
 import { includeObjectPolicy, sendError, wantsTable } from './http.js';
+import { queryBool, queryInt, queryOptionalBool } from './query.js';
 
 /** kube-apiserver sends a bookmark about once a minute, and one 2 s before the watch's timeout. */
 const BOOKMARK_EVERY_MS = 60_000;
@@ -29,7 +30,7 @@ export function watchOptions(namespace: string | undefined, q: URLSearchParams):
     namespace,
     labelSelector: q.get('labelSelector') ?? undefined,
     fieldSelector,
-    resourceVersion: q.get('sendInitialEvents') === 'true' ? undefined : (q.get('resourceVersion') ?? undefined),
+    resourceVersion: queryOptionalBool(q, 'sendInitialEvents') === true ? undefined : (q.get('resourceVersion') ?? undefined),
   };
 }
 
@@ -51,7 +52,9 @@ export async function serveWatch(
     }
     res.write(JSON.stringify({ type: ev.type, object }) + '\n');
   };
-  const initialEvents = q.get('sendInitialEvents') === 'true';
+  const initialEvents = queryOptionalBool(q, 'sendInitialEvents') === true;
+  const bookmarks = queryBool(q, 'allowWatchBookmarks');
+  const timeout = queryInt(q, 'timeoutSeconds') ?? 0;
   let sub: { dispose(): void; error?: unknown };
   try {
     sub = await deps.registry.watch(
@@ -81,7 +84,7 @@ export async function serveWatch(
     write({ type: 'BOOKMARK', object });
   };
   // Every event up to the store's current revision has been written above: the bookmark is exact.
-  if (initialEvents && q.get('allowWatchBookmarks') === 'true') bookmark({ 'k8s.io/initial-events-end': 'true' });
+  if (initialEvents && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
   const cancels: (() => void)[] = [];
   const end = () => {
     sub.dispose();
@@ -89,11 +92,11 @@ export async function serveWatch(
     if (!res.writableEnded) res.end();
   };
   res.on('close', end);
-  const timeout = Number(q.get('timeoutSeconds') ?? 0);
   // Without a client timeout, end after 30-60 minutes as kube-apiserver does, so clients re-watch.
-  const ms = timeout > 0 ? timeout * 1000 : (1800 + Math.random() * 1800) * 1000;
+  // Node's timers hold at most 2^31-1 ms (about 24 days); a longer one would fire at once.
+  const ms = timeout > 0 ? Math.min(timeout * 1000, 2 ** 31 - 1) : (1800 + Math.random() * 1800) * 1000;
   cancels.push(deps.clock.setTimeout(end, ms));
-  if (q.get('allowWatchBookmarks') === 'true') {
+  if (bookmarks) {
     const deadline = deps.clock.now() + ms;
     const schedule = () => {
       const now = deps.clock.now();
