@@ -14,6 +14,7 @@ import { HostShells } from './client/hostShells.js';
 import { NodeDialers } from './client/nodeDialer.js';
 import { ensurePki } from './apiserver/pki.js';
 import { Registry } from './apiserver/registry.js';
+import type { WatchCacheOptions } from './apiserver/cacher/index.js';
 import { LocalClient } from './client/LocalClient.js';
 import { startControllers, type ControllerOptions } from './controllers/manager.js';
 import { startHostController } from './provision/index.js';
@@ -38,6 +39,8 @@ export interface ControlPlaneOptions {
   /** Path of the bundled agent pushed to hosts (dist/agent/skiff-agent.js). */
   agentBundlePath: string;
   controllers?: ControllerOptions;
+  /** The API server's watch cache (on by default; `{ enabled: false }` reads the store for every list and watch). */
+  watchCache?: WatchCacheOptions;
   clock?: Clock;
   log?: Logger;
 }
@@ -78,7 +81,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     mkdirSync(opts.home, { recursive: true, mode: 0o700 });
     const store = new SqliteStore(join(opts.home, 'state.db'));
     disposers.push(() => store.close());
-    const registry = new Registry(store, clock);
+    const registry = new Registry(store, clock, { watchCache: opts.watchCache });
+    disposers.push(() => registry.dispose());
     const client = new LocalClient(registry);
     await bootstrap(client);
 

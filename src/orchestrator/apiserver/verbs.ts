@@ -3,12 +3,13 @@ import { errors, isNotFound } from '../api/errors.js';
 import { apiVersionOf } from '../api/resources.js';
 import { toTable } from '../api/tables.js';
 import type { KubeObject } from '../api/types.js';
-import type { DeleteOptions, PatchType } from '../client/types.js';
+import type { DeleteOptions, ListOptions, PatchType } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import { includeObjectPolicy, parseBody, readBody, sendJson, wantsTable } from './http.js';
 import type { InternalDelete, InternalWrite, Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
 import type { ResourceRoute } from './routes.js';
+import { sendList, sendTable } from './listWriter.js';
 import { serveWatch } from './watchStream.js';
 
 export interface VerbDeps {
@@ -79,17 +80,9 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
   if (name === undefined) {
     if (method === 'GET') {
       if (q.get('watch') === 'true' || q.get('watch') === '1') return serveWatch(req, res, deps, r, namespace, q);
-      const list = await registry.list(r.resource, {
-        namespace,
-        labelSelector: q.get('labelSelector') ?? undefined,
-        fieldSelector: q.get('fieldSelector') ?? undefined,
-      });
-      if (wantsTable(req.headers.accept)) {
-        const t = toTable(r, list.items, { now: deps.clock.now(), includeObject: includeObjectPolicy(q) });
-        t.metadata = { resourceVersion: list.metadata.resourceVersion };
-        return sendJson(res, 200, t);
-      }
-      return sendJson(res, 200, list);
+      const list = await registry.list(r.resource, listOptions(namespace, q));
+      if (wantsTable(req.headers.accept)) return sendTable(res, r, list, { now: deps.clock.now(), includeObject: includeObjectPolicy(q) });
+      return sendList(res, list);
     }
     if (method === 'POST') {
       const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
@@ -100,7 +93,13 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       const list = await registry.list(r.resource, { namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
       const opts = await deleteOptions(req, q, user);
       const items = [];
+      let turn = performance.now();
       for (const o of list.items) {
+        // A collection of thousands: let the event loop turn every few milliseconds of deleting.
+        if (performance.now() - turn > 10) {
+          await new Promise((r) => setImmediate(r));
+          turn = performance.now();
+        }
         try {
           items.push(await registry.delete(r.resource, o.metadata.namespace, o.metadata.name as string, opts));
         } catch (e) {
@@ -144,6 +143,21 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     default:
       throw errors.methodNotAllowed();
   }
+}
+
+/** A list's options from its query (`limit` as kube-apiserver parses it: an integer, else ignored). */
+export function listOptions(namespace: string | undefined, q: URLSearchParams): ListOptions {
+  const match = q.get('resourceVersionMatch');
+  const limit = q.get('limit');
+  return {
+    namespace,
+    labelSelector: q.get('labelSelector') ?? undefined,
+    fieldSelector: q.get('fieldSelector') ?? undefined,
+    limit: limit && /^-?\d+$/.test(limit) ? Number(limit) : undefined,
+    continue: q.get('continue') || undefined,
+    resourceVersion: q.get('resourceVersion') ?? undefined,
+    resourceVersionMatch: (match || undefined) as ListOptions['resourceVersionMatch'],
+  };
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams, user: RequestContext): Promise<InternalDelete> {
