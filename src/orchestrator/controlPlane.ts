@@ -15,6 +15,7 @@ import { NodeDialers } from './client/nodeDialer.js';
 import { ensurePki } from './apiserver/pki.js';
 import { Registry } from './apiserver/registry.js';
 import type { WatchCacheOptions } from './apiserver/cacher/index.js';
+import { FlowControl, type FlowControlOptions } from './apiserver/flowcontrol/FlowControl.js';
 import { LocalClient } from './client/LocalClient.js';
 import { startControllers, type ControllerOptions } from './controllers/manager.js';
 import { startHostController } from './provision/index.js';
@@ -41,6 +42,8 @@ export interface ControlPlaneOptions {
   controllers?: ControllerOptions;
   /** The API server's watch cache (on by default; `{ enabled: false }` reads the store for every list and watch). */
   watchCache?: WatchCacheOptions;
+  /** API priority and fairness for clients and the in-process controllers (on by default). */
+  flowControl?: FlowControlOptions & { enabled?: boolean };
   clock?: Clock;
   log?: Logger;
 }
@@ -83,7 +86,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     disposers.push(() => store.close());
     const registry = new Registry(store, clock, { watchCache: opts.watchCache });
     disposers.push(() => registry.dispose());
-    const client = new LocalClient(registry);
+    const flowControl = opts.flowControl?.enabled === false ? undefined : new FlowControl({ clock, ...opts.flowControl });
+    const client = new LocalClient(registry, flowControl);
     await bootstrap(client);
 
     const host = opts.apiHost ?? '127.0.0.1';
@@ -94,7 +98,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const dialers = new NodeDialers();
     const hostShells = new HostShells();
 
-    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, serverAddress: `${host}:${opts.apiPort}` });
+    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, serverAddress: `${host}:${opts.apiPort}`, flowControl });
     const server = new ApiServer(pki, handler);
     const apiPort = await server.listen(opts.apiPort, host);
     disposers.push(() => server.close());

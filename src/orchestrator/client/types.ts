@@ -81,4 +81,10 @@ export interface Client {
    * ERROR event carrying a 410 Status, then the watch closes: relist and watch again.
    */
   watch<T extends KubeObject = KubeObject>(resource: string, opts: WatchOptions, handler: (event: WatchEvent<T>) => void): Watch;
+  /**
+   * The same client with its requests queued under another flow of API priority and fairness (a
+   * controller's name), so one busy caller cannot delay the others. Optional: HttpClient's flow is
+   * its credential's user.
+   */
+  forFlow?(flow: string): Client;
 }

@@ -94,6 +94,14 @@ export class Cacher implements Disposable {
     }
   }
 
+  /**
+   * The oldest revision still readable here (exclusive): the cache's history window, and never
+   * further back than the store keeps history (a compacted revision is gone for every reader).
+   */
+  floor(): number {
+    return Math.max(this.cache.floor, this.store.compactedRevision());
+  }
+
   /** The newest revision this cache is known to reflect (see the class comment). */
   revision(): number {
     return Math.max(this.cache.rev, this.store.currentRevision());
@@ -152,9 +160,9 @@ export class Cacher implements Disposable {
       await this.waitFresh(c.rv);
       rev = c.kind === 'exact' ? c.rv : this.revision();
     }
-    if (rev < this.cache.floor) {
+    if (rev < this.floor()) {
       if (plan.continuing) throw continueTooOld(plan.startKey, prefix);
-      throw errors.expired(`too old resource version: ${rev} (${this.cache.floor + 1})`);
+      throw errors.expired(`too old resource version: ${rev} (${this.floor() + 1})`);
     }
     const items: KubeObject[] = [];
     const limit = plan.limit ?? Infinity;
@@ -196,7 +204,7 @@ export class Cacher implements Disposable {
       handler({ type: 'ERROR', object: status as unknown as KubeObject });
       return { dispose() {}, error: status, bookmark() {} };
     }
-    if (resourceVersion !== undefined && resourceVersion < this.cache.floor) return undefined;
+    if (resourceVersion !== undefined && resourceVersion < this.floor()) return undefined;
     if (this.disposed) throw errors.unavailable('the watch cache is stopping');
     // From here to registering the watcher nothing awaits: no event can fall between backlog and live.
     const w = new CacheWatcher(filter, handler, (x) => this.watchers.delete(x));
