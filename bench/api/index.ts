@@ -1,5 +1,6 @@
 // `npm run bench -- api`: the API server under load, each figure beside the same run with the
 // watch cache and API priority and fairness turned off ("before"), in one run.
+import { loadavg } from 'node:os';
 import { fmtMs, table } from './harness.js';
 import { listBench, PODS, type Lat, type ListFigures } from './listBench.js';
 import { scaleBench, type Sample, type ScaleFigures } from './scaleBench.js';
@@ -58,8 +59,12 @@ function printScale(before: ScaleFigures, after: ScaleFigures): void {
   ]);
 }
 
+/** The machine's load average: figures from a busy machine read differently. */
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' / ');
+
 export async function apiBench(): Promise<void> {
   const parts = (process.env.BENCH_API_PARTS ?? 'list,scale').split(',');
+  console.log(`load average (1 / 5 / 15 min) at start: ${load()}`);
   if (parts.includes('list')) {
     console.log(`API LIST bench: ${PODS} pods; "before" = watch cache and API priority and fairness off`);
     const before = await listBench(BEFORE);
@@ -72,4 +77,5 @@ export async function apiBench(): Promise<void> {
     const after = await scaleBench(AFTER, { replicas: REPLICAS, windowSec: WINDOW, deleteWaitSec: DELETE_WAIT, cached: true });
     printScale(before, after);
   }
+  console.log(`\nload average at the end: ${load()}`);
 }

@@ -12,7 +12,10 @@ import { WatchCache } from './watchCache.js';
 export interface CacherOptions {
   /** History kept for resuming watches and paging (kube-apiserver: 75 s). */
   freshMs?: number;
-  /** Fewest events kept whatever their age, and most kept whatever their age. */
+  /**
+   * Fewest events kept whatever their age (100), and most kept whatever their age (10,000: about a
+   * minute of a 20,000-pod scale-up; a watch further behind is served from the store's log).
+   */
   minEvents?: number;
   maxEvents?: number;
   /** How long a read asking for a future revision waits for it (kube-apiserver: 3 s). */
@@ -67,8 +70,10 @@ export class Cacher implements Disposable {
   ) {
     this.freshMs = opts.freshMs ?? 75_000;
     this.minEvents = opts.minEvents ?? 100;
-    this.maxEvents = opts.maxEvents ?? 100_000;
+    this.maxEvents = opts.maxEvents ?? 10_000;
     this.ready = this.fill();
+    // Readers await `ready` and see a failure; nobody else must be told (a store closed while filling).
+    this.ready.catch(() => {});
   }
 
   private async fill(): Promise<void> {
