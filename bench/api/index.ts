@@ -43,6 +43,8 @@ function printList(before: ListFigures, after: ListFigures): void {
   if (before.page.p50 === before.pagingPass.p50) console.log('  (before: the store path does not page; each "page" is the whole list)');
 }
 
+const rssLine = (f: ScaleFigures) => `${mb(f.rssIdleMb)} / ${mb(f.rssPeakMb)} / ${f.rssAfterMb !== undefined ? `${mb(f.rssAfterMb)} (x${(f.rssAfterMb / f.rssIdleMb).toFixed(2)})` : '-'}`;
+
 function printScale(before: ScaleFigures, after: ScaleFigures): void {
   console.log(`\nDeployment of ${REPLICAS} replicas, no nodes (latencies p50 / p99 / max)`);
   const created = (f: ScaleFigures) => (f.allCreatedSec !== undefined ? `all in ${f.allCreatedSec.toFixed(0)} s` : `${f.podsCreated} in ${f.windowSec.toFixed(0)} s`);
@@ -56,6 +58,7 @@ function printScale(before: ScaleFigures, after: ScaleFigures): void {
     ['all its pods gone', before.goneSec !== undefined ? `${before.goneSec.toFixed(0)} s` : 'not measured', after.goneSec !== undefined ? `${after.goneSec.toFixed(0)} s` : `${after.podsLeft ?? '?'} left after ${DELETE_WAIT} s`],
     ['/healthz while deleting', sample(before.healthzDelete), sample(after.healthzDelete)],
     ['GET deployment while deleting', sample(before.getDelete), sample(after.getDelete)],
+    ['server RSS: idle / highest / 20 s after the pods were gone', rssLine(before), rssLine(after)],
   ]);
 }
 

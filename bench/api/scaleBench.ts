@@ -16,6 +16,10 @@ export interface ScaleFigures {
   healthzDelete?: Sample;
   getDelete?: Sample;
   loop: { p99: number; max: number };
+  /** Server RSS before the Deployment, its highest while it ran, and 20 s after its pods were gone. */
+  rssIdleMb: number;
+  rssPeakMb: number;
+  rssAfterMb?: number;
   deleteMs?: number;
   /** Seconds from the DELETE until the last pod was gone (undefined: not within the wait). */
   goneSec?: number;
@@ -53,6 +57,8 @@ export async function scaleBench(options: Record<string, unknown>, opts: { repli
   const getter = new Client(s);
   try {
     await sleep(2_000);
+    const rssIdleMb = (await s.stats())?.rssMb ?? NaN;
+    let rssPeakMb = rssIdleMb;
     await admin.json('POST', '/apis/apps/v1/namespaces/default/deployments', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -92,6 +98,7 @@ export async function scaleBench(options: Record<string, unknown>, opts: { repli
       if (st) {
         maxLoop = Math.max(maxLoop, st.loop.max);
         loopP99 = Math.max(loopP99, st.loop.p99);
+        rssPeakMb = Math.max(rssPeakMb, st.rssMb);
       }
       try {
         podsCreated = (await counts(admin, opts.cached)).owned ?? podsCreated;
@@ -104,7 +111,17 @@ export async function scaleBench(options: Record<string, unknown>, opts: { repli
       }
     }
     const windowSec = (performance.now() - t0) / 1000;
-    const out: ScaleFigures = { replicas: opts.replicas, windowSec, podsCreated, allCreatedSec, healthz: summary(health, healthTimeouts), get: summary(gets, getTimeouts), loop: { p99: loopP99, max: maxLoop } };
+    const out: ScaleFigures = {
+      replicas: opts.replicas,
+      windowSec,
+      podsCreated,
+      allCreatedSec,
+      healthz: summary(health, healthTimeouts),
+      get: summary(gets, getTimeouts),
+      loop: { p99: loopP99, max: maxLoop },
+      rssIdleMb,
+      rssPeakMb,
+    };
     health.length = 0;
     gets.length = 0;
     healthTimeouts = 0;
@@ -127,6 +144,8 @@ export async function scaleBench(options: Record<string, unknown>, opts: { repli
             out.goneSec = (performance.now() - d0) / 1000;
             break;
           }
+          const st = await s.stats(5_000);
+          if (st) out.rssPeakMb = Math.max(out.rssPeakMb, st.rssMb);
         } catch {
           /* sampled by the probes */
         }
@@ -134,6 +153,10 @@ export async function scaleBench(options: Record<string, unknown>, opts: { repli
     }
     sampling = false;
     await Promise.all(probes);
+    if (out.goneSec !== undefined) {
+      await sleep(20_000);
+      out.rssAfterMb = (await s.stats(5_000))?.rssMb;
+    }
     out.healthzDelete = summary(health, healthTimeouts);
     out.getDelete = summary(gets, getTimeouts);
     return out;
