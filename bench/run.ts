@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, one after the other, each printing its figures;
 // `npm run bench -- <name> [<name>...]` runs only those. One line per benchmark module.
+import { apiBench } from './api/index.js';
 import { benchAuthz } from './authz.js';
 import { datastoreGrowth } from './datastoreGrowth.js';
 import { deploymentBench } from './deployment.js';
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   ui: runUiBench,
   authz: benchAuthz,
   'hostile-requests': benchHostileRequests,
+  api: apiBench,
 };
 
 async function main(): Promise<void> {

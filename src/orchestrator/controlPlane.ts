@@ -16,6 +16,8 @@ import { HostShells } from './client/hostShells.js';
 import { NodeDialers } from './client/nodeDialer.js';
 import { ensurePki } from './apiserver/pki.js';
 import { Registry } from './apiserver/registry.js';
+import type { WatchCacheOptions } from './apiserver/cacher/index.js';
+import { FlowControl, type FlowControlOptions } from './apiserver/flowcontrol/FlowControl.js';
 import { LocalClient } from './client/LocalClient.js';
 import { startControllers, type ControllerOptions } from './controllers/manager.js';
 import { startHostController } from './provision/index.js';
@@ -50,6 +52,10 @@ export interface ControlPlaneOptions {
   eventTtlMs?: number;
   /** The datastore's housekeeping (tests shorten its interval). */
   datastoreMaintenance?: Partial<MaintenancePolicy>;
+  /** The API server's watch cache (on by default; `{ enabled: false }` reads the store for every list and watch). */
+  watchCache?: WatchCacheOptions;
+  /** API priority and fairness for clients and the in-process controllers (on by default). */
+  flowControl?: FlowControlOptions & { enabled?: boolean };
   clock?: Clock;
   log?: Logger;
 }
@@ -102,8 +108,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     });
     disposers.push(() => datastore.close());
     const store = datastore.store;
-    const registry = new Registry(store, clock);
-    const client = new LocalClient(registry);
+    const registry = new Registry(store, clock, { watchCache: opts.watchCache });
+    disposers.push(() => registry.dispose());
+    const flowControl = opts.flowControl?.enabled === false ? undefined : new FlowControl({ clock, ...opts.flowControl });
+    const client = new LocalClient(registry, flowControl);
     await bootstrap(client);
     // Node, RBAC: the authorizer chain, the RBAC kinds' escalation checks, and the default policy.
     const authz = await Authorization.create(store);
@@ -119,7 +127,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const dialers = new NodeDialers();
     const hostShells = new HostShells();
 
-    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, authz, serverAddress: `${host}:${opts.apiPort}` });
+    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, authz, serverAddress: `${host}:${opts.apiPort}`, flowControl });
     const server = new ApiServer(pki, handler);
     const apiPort = await server.listen(opts.apiPort, host);
     disposers.push(() => server.close());

@@ -339,7 +339,10 @@ export interface Status {
 
 export interface ListMeta {
   resourceVersion: string;
+  /** Set when more items follow: pass it as `continue` to read the next page at the same revision. */
   continue?: string;
+  /** With `continue`, how many items follow, when the server can count them cheaply (no selectors). */
+  remainingItemCount?: number;
 }
 export interface KubeList<T extends KubeObject = KubeObject> {
   apiVersion: string;

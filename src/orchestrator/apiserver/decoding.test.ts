@@ -114,16 +114,3 @@ describe('nulls are read as Go reads them, so nothing downstream meets one', () 
   });
 });
 
-describe('a watch from a resourceVersion that has not happened yet', () => {
-  it('is accepted, as kube-apiserver accepts it, and delivers only what comes after that version', async () => {
-    const c = await memoryCluster();
-    const events: string[] = [];
-    const future = c.store.currentRevision() + 3;
-    const w = await c.registry.watch('configmaps', { resourceVersion: String(future) }, (e) => events.push(`${e.type} ${e.object.metadata.name}`));
-    expect(w.error).toBeUndefined();
-    for (const name of ['a', 'b', 'c', 'd', 'e']) await c.client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' } });
-    expect(events).toEqual(['ADDED d', 'ADDED e']);
-    w.dispose();
-    c.dispose();
-  });
-});

@@ -24,11 +24,13 @@ import type { HostShells } from '../client/hostShells.js';
 import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
-import { parseResourcePath } from './routes.js';
+import { parseResourcePath, type ResourceRoute } from './routes.js';
 import { serveLog } from './podLogs.js';
 import { serveBinding, serveScale } from './subresources.js';
 import { createUpgradeHandler, type UpgradeHandler } from './upgrade.js';
 import { serveResource, verbOf } from './verbs.js';
+import type { FlowControl } from './flowcontrol/FlowControl.js';
+import { classify } from './flowcontrol/levels.js';
 
 export interface HandlerDeps {
   registry: Registry;
@@ -42,6 +44,8 @@ export interface HandlerDeps {
   serverAddress: string;
   /** Host shells over the control plane's SSH connections (`hosts/NAME/shell`); absent: not served. */
   hostShells?: HostShells;
+  /** API priority and fairness; without it every request runs at once. */
+  flowControl?: FlowControl;
 }
 
 /** The request handler; `upgrade` serves HTTP upgrades (exec, attach, port-forward) with the same deps. */
@@ -124,6 +128,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
   if (sub && !subresourcesOf(route.r).includes(sub)) {
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${route.r.resource}/${sub})`);
   }
+  const serve = () => serveRoute(req, res, deps, route, q, ctx);
+  // Long-running requests (watches, log streams) hold no seat, as in kube-apiserver's APF.
+  if (!deps.flowControl || verb === 'watch' || sub === 'log') return serve();
+  return deps.flowControl.run(classify(ctx), serve);
+}
+
+async function serveRoute(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, route: ResourceRoute, q: URLSearchParams, ctx: RequestContext): Promise<void> {
+  const sub = route.subresource;
   switch (sub) {
     case undefined:
     case 'status':

@@ -133,6 +133,7 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
 export function sendError(res: ServerResponse, e: unknown): void {
   const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e));
   if (closeAfterResponse.has(res.req)) res.shouldKeepAlive = false;
+  if (err.details?.retryAfterSeconds && !res.headersSent) res.setHeader('Retry-After', String(err.details.retryAfterSeconds));
   sendJson(res, err.code, err.toStatus());
 }
 

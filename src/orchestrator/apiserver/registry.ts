@@ -11,6 +11,7 @@ import { StoreConflict, StoreKeyExists, StoreNotFound, type Store, type StoreEnt
 import { isoTime, type Clock } from '../util/clock.js';
 import type { Disposable } from '../util/disposable.js';
 import { sentManagedFields, serverSideApply, updateManagedFields, type ManagerRef } from './managedFields.js';
+import { WatchCaches, planRead, type WatchCacheOptions } from './cacher/index.js';
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
 import { Strategies } from './strategies/index.js';
@@ -41,13 +42,21 @@ export class Registry {
    * before a restart gets 410 Expired and relists, so it never misses what changed while it was away.
    */
   readonly watchFloor: number;
+  /** Lists and watches are served from memory (cacher/), kept current from one store watch per kind. */
+  readonly caches: WatchCaches;
 
   constructor(
     readonly store: Store,
     private readonly clock: Clock,
+    opts: { watchCache?: WatchCacheOptions } = {},
   ) {
     this.strategies = new Strategies({ store, clock });
     this.watchFloor = store.currentRevision();
+    this.caches = new WatchCaches(store, clock, (e) => this.decode(e), opts.watchCache);
+  }
+
+  dispose(): void {
+    this.caches.dispose();
   }
 
   private managerRef(opts: InternalWrite): ManagerRef {
@@ -81,11 +90,19 @@ export class Registry {
     return this.decode<T>(entry);
   }
 
+  /**
+   * LIST, from the watch cache (paging with `limit`/`continue`, every `resourceVersion` semantics;
+   * objects are frozen and shared) or, for kinds it does not cache, from the store (everything at
+   * once: `limit` is then not applied, which the API allows).
+   */
   async list<T extends KubeObject>(resource: string, opts: ListOptions = {}): Promise<KubeList<T>> {
     const r = resourceType(resource);
+    const prefix = this.prefix(r, opts.namespace);
+    if (this.caches.serves(r)) return this.caches.list<T>(r, prefix, opts);
+    planRead(opts, prefix);
     const labels = parseLabelSelector(opts.labelSelector);
     const fields = parseFieldSelector(opts.fieldSelector);
-    const { items, revision } = await this.store.list(this.prefix(r, opts.namespace));
+    const { items, revision } = await this.store.list(prefix);
     const out: T[] = [];
     for (const e of items) {
       const o = this.decode<T>(e);
@@ -430,12 +447,19 @@ export class Registry {
   }
 
   /**
-   * Streams changes as watch events, filtered by selectors (see registryWatch.ts). A version older
-   * than {@link watchFloor} or than the store's compaction is answered with one 410 Expired ERROR.
+   * Streams changes as watch events, filtered by selectors: from the watch cache when the version
+   * is within its history (cacher/; `bookmark` then queues a BOOKMARK behind what was sent), else
+   * from the store's log (registryWatch.ts). A version older than {@link watchFloor} or than the
+   * store's compaction is answered with one 410 Expired ERROR.
    */
-  watch(resource: string, opts: WatchOptions, handler: (e: WatchEvent) => void): Promise<Disposable & { error?: Status }> {
+  async watch(resource: string, opts: WatchOptions, handler: (e: WatchEvent) => void): Promise<Disposable & { error?: Status; bookmark?: (annotations?: Record<string, string>) => void }> {
     const r = resourceType(resource);
-    return watchResource({ store: this.store, decode: (e) => this.decode(e), floor: this.watchFloor }, this.prefix(r, opts.namespace), opts, handler);
+    const prefix = this.prefix(r, opts.namespace);
+    if (this.caches.serves(r)) {
+      const sub = await this.caches.watch(r, prefix, opts, handler);
+      if (sub) return sub;
+    }
+    return watchResource({ store: this.store, decode: (e) => this.decode(e), floor: this.watchFloor }, prefix, opts, handler);
   }
 }
 

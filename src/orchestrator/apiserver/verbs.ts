@@ -3,14 +3,15 @@ import { errors, isNotFound } from '../api/errors.js';
 import { apiVersionOf } from '../api/resources.js';
 import { toTable } from '../api/tables.js';
 import type { KubeObject } from '../api/types.js';
-import type { PatchType } from '../client/types.js';
+import type { ListOptions, PatchType } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import { includeObjectPolicy, parseBody, readBody, sendJson, wantsTable } from './http.js';
 import { parseDeleteOptions } from './deleteOptions.js';
-import { queryBool, queryOptionalBool, validateWriteQuery } from './query.js';
+import { queryBool, queryInt, queryOptionalBool, validateWriteQuery } from './query.js';
 import type { InternalDelete, InternalWrite, Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
 import type { ResourceRoute } from './routes.js';
+import { sendList, sendTable } from './listWriter.js';
 import { serveWatch } from './watchStream.js';
 
 export interface VerbDeps {
@@ -81,17 +82,9 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
   if (name === undefined) {
     if (method === 'GET') {
       if (queryBool(q, 'watch')) return serveWatch(req, res, deps, r, namespace, q);
-      const list = await registry.list(r.resource, {
-        namespace,
-        labelSelector: q.get('labelSelector') ?? undefined,
-        fieldSelector: q.get('fieldSelector') ?? undefined,
-      });
-      if (wantsTable(req.headers.accept)) {
-        const t = toTable(r, list.items, { now: deps.clock.now(), includeObject: includeObjectPolicy(q) });
-        t.metadata = { resourceVersion: list.metadata.resourceVersion };
-        return sendJson(res, 200, t);
-      }
-      return sendJson(res, 200, list);
+      const list = await registry.list(r.resource, listOptions(namespace, q));
+      if (wantsTable(req.headers.accept)) return sendTable(res, r, list, { now: deps.clock.now(), includeObject: includeObjectPolicy(q) });
+      return sendList(res, list);
     }
     if (method === 'POST') {
       validateWriteQuery(q, 'CreateOptions');
@@ -103,7 +96,13 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       const list = await registry.list(r.resource, { namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
       const opts = await deleteOptions(req, q, user);
       const items = [];
+      let turn = performance.now();
       for (const o of list.items) {
+        // A collection of thousands: let the event loop turn every few milliseconds of deleting.
+        if (performance.now() - turn > 10) {
+          await new Promise((r) => setImmediate(r));
+          turn = performance.now();
+        }
         try {
           items.push(await registry.delete(r.resource, o.metadata.namespace, o.metadata.name as string, opts));
         } catch (e) {
@@ -151,6 +150,20 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     default:
       throw errors.methodNotAllowed();
   }
+}
+
+/** A list's options from its query (`limit` an int64 as apimachinery parses it: anything else is a 400). */
+export function listOptions(namespace: string | undefined, q: URLSearchParams): ListOptions {
+  const match = q.get('resourceVersionMatch');
+  return {
+    namespace,
+    labelSelector: q.get('labelSelector') ?? undefined,
+    fieldSelector: q.get('fieldSelector') ?? undefined,
+    limit: queryInt(q, 'limit'),
+    continue: q.get('continue') || undefined,
+    resourceVersion: q.get('resourceVersion') ?? undefined,
+    resourceVersionMatch: (match || undefined) as ListOptions['resourceVersionMatch'],
+  };
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams, user: RequestContext): Promise<InternalDelete> {
