@@ -185,7 +185,9 @@ export interface Taint {
 export interface NodeSpec {
   unschedulable?: boolean;
   taints?: Taint[];
+  /** This node's pod addresses, assigned by the control plane's node IPAM (immutable once set). */
   podCIDR?: string;
+  podCIDRs?: string[];
 }
 export interface Node extends KubeObject {
   kind: 'Node';

@@ -13,14 +13,31 @@ import { startNamespaceController, type NamespaceOptions } from './namespace.js'
 import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle.js';
 import { startReplicaSetController } from './replicaset.js';
 import type { ControllerLoop } from '../client/runner.js';
+import type { ClusterNetwork } from '../api/clusterNetwork.js';
+import { startKubernetesServiceController } from './kubernetesService.js';
+import { startNodeIpamController } from './nodeipam.js';
+import { startServiceLbController } from './servicelb.js';
 
-export type ControllerName = 'deployment' | 'replicaset' | 'endpoints' | 'endpointslice' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'scheduler';
+export type ControllerName =
+  | 'deployment'
+  | 'replicaset'
+  | 'endpoints'
+  | 'endpointslice'
+  | 'nodelifecycle'
+  | 'garbagecollector'
+  | 'namespace'
+  | 'scheduler'
+  | 'nodeipam'
+  | 'kubernetesservice'
+  | 'servicelb';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
   nodeLifecycle?: NodeLifecycleOptions;
   garbageCollector?: GarbageCollectorOptions;
   namespace?: NamespaceOptions;
+  /** Pod and service ranges (node IPAM, the `kubernetes` Service); default 10.42.0.0/16 and 10.96.0.0/12. */
+  network?: ClusterNetwork;
   /** Controllers to leave out (tests that exercise one in isolation). */
   disabled?: ControllerName[];
 }
@@ -78,6 +95,9 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('garbagecollector', () => startGarbageCollector(ctx, options.garbageCollector));
   start('namespace', () => startNamespaceController(ctx, options.namespace));
   start('scheduler', () => createScheduler(ctx, options.scheduler));
+  start('nodeipam', () => startNodeIpamController(ctx, options.network));
+  start('kubernetesservice', () => startKubernetesServiceController(ctx, options.network));
+  start('servicelb', () => startServiceLbController(ctx));
   informers.start();
   log.info('controllers started', { controllers: loops.map((l) => l.name) });
 
