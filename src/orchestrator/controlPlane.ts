@@ -4,7 +4,9 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { isAlreadyExists } from './api/errors.js';
+import { clusterNetworkConfigMap, DEFAULT_CLUSTER_NETWORK, firstServiceIP, validateClusterNetwork, type ClusterNetwork } from './api/clusterNetwork.js';
+import { isAlreadyExists, isNotFound } from './api/errors.js';
+import { serviceStrategy } from './apiserver/strategies/services.js';
 import { startAgent } from './agent/main.js';
 import { ApiServer } from './apiserver/ApiServer.js';
 import { issueNodeToken, TokenAuthenticator } from './apiserver/auth.js';
@@ -37,6 +39,12 @@ export interface ControlPlaneOptions {
   /** Path of the bundled agent pushed to hosts (dist/agent/skiff-agent.js). */
   agentBundlePath: string;
   controllers?: ControllerOptions;
+  /**
+   * Pod and service ranges and the pod network backend (SKIFF_CLUSTER_CIDR, SKIFF_SERVICE_CIDR,
+   * SKIFF_POD_NETWORK_BACKEND); defaults 10.42.0.0/16, 10.96.0.0/12, auto. Overlapping or malformed
+   * ranges stop the start with an error naming the setting.
+   */
+  network?: Partial<ClusterNetwork>;
   clock?: Clock;
   log?: Logger;
 }
@@ -74,15 +82,21 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
   };
   try {
+    const network = validateClusterNetwork({ ...DEFAULT_CLUSTER_NETWORK, ...opts.network });
     mkdirSync(opts.home, { recursive: true, mode: 0o700 });
     const store = new SqliteStore(join(opts.home, 'state.db'));
     disposers.push(() => store.close());
     const registry = new Registry(store, clock);
+    registry.strategies.register('services', serviceStrategy(store, clock, network.serviceCIDR));
     const client = new LocalClient(registry);
-    await bootstrap(client);
+    await bootstrap(client, network);
 
     const host = opts.apiHost ?? '127.0.0.1';
-    const pki = ensurePki(join(opts.home, 'pki'), { dns: ['localhost', 'kubernetes', 'kubernetes.default', hostname()], ips: ['127.0.0.1', ...(host !== '127.0.0.1' && host !== '0.0.0.0' ? [host] : [])] });
+    // Pods reach the API as https://kubernetes.default.svc (10.96.0.1), relayed unchanged: the certificate names it.
+    const pki = ensurePki(join(opts.home, 'pki'), {
+      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', hostname()],
+      ips: ['127.0.0.1', firstServiceIP(network.serviceCIDR), ...(host !== '127.0.0.1' && host !== '0.0.0.0' ? [host] : [])],
+    });
     const adminToken = readOrCreateToken(join(opts.home, 'admin.token'));
     const authenticator = await TokenAuthenticator.create(adminToken, store, clock);
     disposers.push(() => authenticator.dispose());
@@ -103,7 +117,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }, 60_000);
     disposers.push(compaction);
 
-    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: opts.controllers });
+    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { ...opts.controllers, network } });
     disposers.push(() => controllers.dispose());
 
     const hosts = startHostController({
@@ -156,14 +170,22 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   }
 }
 
-/** The namespaces every cluster has. */
-async function bootstrap(client: LocalClient): Promise<void> {
+/** The namespaces every cluster has, and the network settings every node reads. */
+async function bootstrap(client: LocalClient, network: ClusterNetwork): Promise<void> {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     try {
       await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
+  }
+  const cm = clusterNetworkConfigMap(network);
+  try {
+    const have = await client.get<typeof cm>('configmaps', cm.metadata.namespace, cm.metadata.name ?? '');
+    if (JSON.stringify(have.data) !== JSON.stringify(cm.data)) await client.update('configmaps', { ...have, data: cm.data });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    await client.create('configmaps', cm);
   }
 }
 
