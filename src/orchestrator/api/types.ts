@@ -291,6 +291,26 @@ export interface Endpoints extends KubeObject {
   subsets?: EndpointSubset[];
 }
 
+// ---- discovery.k8s.io/v1 EndpointSlice (as readers such as the service proxy see it) ----
+export interface EndpointSliceEndpoint {
+  addresses: string[];
+  /** `ready` absent means unknown, which consumers treat as ready (the API's documented rule). */
+  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+  nodeName?: string;
+  hostname?: string;
+  targetRef?: { kind?: string; name?: string; namespace?: string; uid?: string };
+}
+export interface EndpointSlicePort {
+  name?: string;
+  port?: number;
+  protocol?: string;
+}
+export interface DiscoveryEndpointSlice extends KubeObject {
+  addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  endpoints?: EndpointSliceEndpoint[];
+  ports?: EndpointSlicePort[];
+}
+
 // ---- core/v1 Event ----
 export interface ObjectReference {
   kind?: string;
