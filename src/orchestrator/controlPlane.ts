@@ -155,6 +155,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         kubeletPort,
         dataDir: join(opts.home, 'agent'),
         dockerSocket,
+        // As root (tests, a server), the host component runs in this process; else as its container, running the bundle.
+        hostNetwork: 'auto',
+        bundlePath: opts.agentBundlePath,
       }, { clock, log: log.child({ component: 'agent', node: localNode }) });
       disposers.push(() => agent.dispose());
       const route = dialers.register(localNode, { dial: (_n, port) => dialLocal(port) });

@@ -68,6 +68,7 @@ export interface ContainerPort {
   name?: string;
   containerPort: number;
   hostPort?: number;
+  hostIP?: string;
   protocol?: 'TCP' | 'UDP' | 'SCTP';
 }
 export interface ResourceRequirements {

@@ -129,7 +129,7 @@ export function allowed(ctx: RequestContext, a: Attributes): boolean {
   if (ctx.groups.includes(MASTERS_GROUP)) return true;
   if (ctx.groups.includes(NODES_GROUP)) {
     const node = ctx.user.slice('system:node:'.length);
-    if (READ.has(a.verb) && ['nodes', 'pods', 'services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'namespaces'].includes(a.resource)) return true;
+    if (READ.has(a.verb) && ['nodes', 'pods', 'services', 'endpoints', 'endpointslices', 'configmaps', 'secrets', 'persistentvolumeclaims', 'namespaces'].includes(a.resource)) return true;
     if (a.resource === 'nodes' && (a.verb === 'create' || a.name === node)) return true;
     if (a.resource === 'pods' && (a.subresource === 'status' || a.verb === 'delete')) return true;
     if (a.resource === 'events' && ['create', 'update', 'patch'].includes(a.verb)) return true;
@@ -145,7 +145,7 @@ export function allowed(ctx: RequestContext, a: Attributes): boolean {
 
 /**
  * Authorization. `system:masters` may do anything. A node may read what its agent needs (nodes,
- * pods, services, endpoints, configmaps, secrets) and write only its own Node, pod status, pod
+ * pods, services, endpoints and endpoint slices, configmaps, secrets) and write only its own Node, pod status, pod
  * deletion (to finish a graceful delete) and events: the scope a kubelet has under Kubernetes'
  * Node authorizer, kept simple. A service account may get, list and watch in its own namespace.
  * Anything else is a 403 worded as kube-apiserver words it.

@@ -49,6 +49,9 @@ export function agentConfig(a: { tunnelPort: number; token: string; ca: string; 
     dataDir: agentPaths(a.nodeName).dataDir,
     dockerSocket: '/var/run/docker.sock',
     nodeIP: a.nodeIP,
+    // Whoever the SSH user is, hosts run the host component as its privileged container: one way on every host.
+    hostNetwork: 'container',
+    bundlePath: agentPaths(a.nodeName).bundle,
   };
 }
 

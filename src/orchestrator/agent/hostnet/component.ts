@@ -2,7 +2,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import { spawnRunner, type CommandRunner } from './exec.js';
 import { Iptables } from './iptables.js';
-import { bridgeName, vxlanDevice } from './names.js';
 import { PortHolder } from './ports.js';
 import { directlyConnected, planRoutes } from './routePlan.js';
 import { applyRoutes, readRoutes, removeNodeRoutes } from './routes.js';
@@ -62,8 +61,8 @@ export class HostNetComponent implements HostNet {
       const { chains } = await this.iptables.sync(d.node, d.rules);
       await this.clearStaleUdpFlows(d.node, d.rules);
       const routes = await readRoutes(this.run);
-      const exclude = [bridgeName(d.node), vxlanDevice(d.node)];
-      const direct = new Set(d.peers.filter((p) => directlyConnected(p.nodeIP, routes, exclude)).map((p) => p.nodeIP));
+      // Pod bridges and VXLAN devices (any node's: skb…, skv…) never lead to a peer's own address.
+      const direct = new Set(d.peers.filter((p) => directlyConnected(p.nodeIP, routes)).map((p) => p.nodeIP));
       const plan = planRoutes(d, { routes, direct });
       await applyRoutes(this.run, d, plan);
       for (const p of plan.peers) if (p.error) this.log.warn('no route to a peer node', { peer: p.peer, error: p.error });

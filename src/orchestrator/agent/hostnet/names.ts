@@ -42,19 +42,9 @@ export function chainName(node: string, suffix: string): string {
   return `${chainPrefix(node)}-${suffix}`;
 }
 
-/** The node's pod bridge (Docker's `com.docker.network.bridge.name`; at most 15 characters). */
-export function bridgeName(node: string): string {
-  return `skb${ownerTag(node).toLowerCase()}`;
-}
-
 /** The node's VXLAN device. */
 export function vxlanDevice(node: string): string {
   return `skv${ownerTag(node).toLowerCase()}`;
-}
-
-/** The Docker network holding the node's pods. */
-export function podNetworkName(node: string): string {
-  return `skiff-pods-${node}`;
 }
 
 /** The metric of the node's routes: with protocol 83 it says which routes are this node's. */

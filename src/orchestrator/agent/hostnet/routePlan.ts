@@ -117,11 +117,12 @@ export function planRoutes(d: HostNetDesired, facts: RouteFacts): RoutePlan {
 
 /**
  * True when `ip` lies in a route without a gateway (a directly connected network), other than the
- * ones through `exclude` (the node's own pod bridge and VXLAN device): host-gw can reach it.
+ * pod bridges and VXLAN devices of Skiff nodes (`skb…`, `skv…`): host-gw can reach it.
  */
-export function directlyConnected(ip: string, routes: readonly HostRoute[], exclude: readonly string[] = []): boolean {
+export function directlyConnected(ip: string, routes: readonly HostRoute[]): boolean {
   return routes.some((r) => {
     const c = cidrOf(r.dst);
-    return !r.gateway && c !== undefined && c.prefix < 32 && contains(c, ip) && !exclude.includes(r.dev ?? '');
+    const dev = r.dev ?? '';
+    return !r.gateway && c !== undefined && c.prefix < 32 && contains(c, ip) && !dev.startsWith('skb') && !dev.startsWith('skv');
   });
 }
