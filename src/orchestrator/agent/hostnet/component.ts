@@ -87,6 +87,11 @@ export class HostNetComponent implements HostNet {
     });
   }
 
+  /** Closes every port this component holds (the in-process agent stopping); rules stay. */
+  releasePorts(): void {
+    this.ports.releaseAll();
+  }
+
   async check(): Promise<HostCheck> {
     const missing: string[] = [];
     const iptables = await this.iptables.version();

@@ -47,7 +47,9 @@ export async function openHostNet(o: OpenHostNetOptions): Promise<OpenedHostNet>
   const root = process.getuid?.() === 0;
   if (o.mode === 'process' || (o.mode === 'auto' && root)) {
     if (!root) throw new Error('the host component can run in the agent\'s process only when the agent runs as root');
-    return { hostnet: new HostNetComponent({ log: o.log.child({ component: 'hostnet' }) }), mode: 'process', close() {} };
+    const component = new HostNetComponent({ log: o.log.child({ component: 'hostnet' }) });
+    // In-process, the held ports would outlive the agent (the desktop keeps running): they close with it.
+    return { hostnet: component, mode: 'process', close: () => component.releasePorts() };
   }
   if (!o.bundlePath) throw new Error('the host component container needs the agent bundle\'s path');
   const client = await startHostNetContainer({

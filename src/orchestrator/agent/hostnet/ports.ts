@@ -69,6 +69,10 @@ export class PortHolder {
     return result;
   }
 
+  releaseAll(): void {
+    for (const node of [...this.held.keys()]) this.release(node);
+  }
+
   /** Closes every port of `node`; returns how many. */
   release(node: string): number {
     const mine = this.held.get(node);
