@@ -5,7 +5,7 @@ import { startHostNetServer } from './server.js';
 
 /**
  * `skiff-agent.js hostnet --socket PATH --owner-uid UID --node NAME`: the host component's
- * program, as the privileged container runs it (chrooted into the host, as root). Serves the
+ * program, as its container runs it (chrooted into the host, as root). Serves the
  * socket until SIGTERM.
  */
 export async function runHostNetCli(argv: string[]): Promise<void> {
@@ -19,7 +19,7 @@ export async function runHostNetCli(argv: string[]): Promise<void> {
   const ownerUid = Number(arg('--owner-uid'));
   if (!Number.isInteger(ownerUid) || ownerUid < 0) throw new Error('--owner-uid must be a user id');
   const node = nodeName(arg('--node'));
-  if (process.getuid?.() !== 0) throw new Error('the host component must run as root (in its privileged container)');
+  if (process.getuid?.() !== 0) throw new Error('the host component must run as root (in its container)');
   const log = consoleLogger({ component: 'hostnet', node });
   const server = await startHostNetServer({ socketPath, ownerUid, hostnet: new HostNetComponent({ log }), log });
   log.info('host component serving', { socket: socketPath });

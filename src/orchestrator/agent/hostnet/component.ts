@@ -26,7 +26,7 @@ export const procSysctl: SysctlIO = {
 
 /**
  * The host component itself (see `HostNet`): runs as root, in the host's network namespace,
- * either in the agent's process (when the agent is root) or in the privileged `skiff-hostnet`
+ * either in the agent's process (when the agent is root) or in the `skiff-hostnet-<node>`
  * container (server.ts). Every request is validated again here; calls run one at a time.
  */
 export class HostNetComponent implements HostNet {

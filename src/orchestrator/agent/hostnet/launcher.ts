@@ -32,10 +32,11 @@ export function hostnetContainerName(node: string): string {
 }
 
 /**
- * Runs the host component as a privileged container in the host's network namespace, for an agent
- * that is not root (the SSH user may use Docker but not sudo; kube-proxy and flannel run as
- * privileged pods the same way): the image's `/chroot-exec` enters the host's root (bind-mounted
- * at /host) and runs the host's `node` on the agent bundle in `hostnet` mode, serving the socket.
+ * Runs the host component as a container in the host's network namespace with the capabilities
+ * its work needs (NET_ADMIN, NET_RAW, SYS_MODULE), for an agent that is not root (the SSH user may
+ * use Docker but not sudo; kube-proxy and flannel run as privileged pods the same way): the image's
+ * `/chroot-exec` enters the host's root (bind-mounted at /host) and runs the host's `node` on the
+ * agent bundle in `hostnet` mode, serving the socket.
  * The container restarts with Docker (`unless-stopped`) and outlives the agent; it is replaced when
  * the bundle or its command line changes. Resolves with a client once the socket answers.
  */
@@ -58,7 +59,9 @@ export async function startHostNetContainer(o: HostNetContainerOptions): Promise
       Env: ['ELECTRON_RUN_AS_NODE=1', `SKIFF_LOG=${process.env.SKIFF_LOG ?? 'info'}`],
       Labels: { [LABELS.managed]: 'true', [LABELS.node]: o.node, [HOSTNET_LABEL]: 'true', [CONFIG_LABEL]: config },
       HostConfig: {
-        Privileged: true,
+        // Only what the work needs (flannel's set, plus loading br_netfilter), not --privileged:
+        // hosts whose Docker runs with a reduced capability set cannot start privileged containers.
+        CapAdd: ['NET_ADMIN', 'NET_RAW', 'SYS_MODULE'],
         NetworkMode: 'host',
         Binds: ['/:/host'],
         RestartPolicy: { Name: 'unless-stopped' },

@@ -8,7 +8,7 @@ import { removeHostNetContainer, startHostNetContainer } from './launcher.js';
 import { ownerTag } from './names.js';
 import type { HostNet } from './types.js';
 
-/** How the host component runs: in the agent's process (it is root), or as the privileged container. */
+/** How the host component runs: in the agent's process (it is root), or as its container (NET_ADMIN, NET_RAW). */
 export type HostNetMode = 'auto' | 'process' | 'container';
 
 export interface OpenHostNetOptions {
@@ -39,7 +39,7 @@ export function hostnetSocketPath(dataDir: string, node: string): string {
 
 /**
  * The node's host component. `auto` runs it in this process when the agent is root (nothing to
- * start, nothing to survive), else as the privileged container; `container` always uses the
+ * start, nothing to survive), else as its container (launcher.ts); `container` always uses the
  * container (remote hosts do, whoever the SSH user is, so every host works the same way and the
  * component's rules keep being enforced while the agent restarts).
  */
