@@ -127,6 +127,26 @@ if [ -n "$ids" ]; then docker rm -f $ids >/dev/null || exit 1; fi
 echo "$ids" | grep -c . || true`;
 }
 
+/**
+ * Runs the agent's `cleanup-network` (its host component removes the node's chains, links, routes,
+ * VXLAN device and held ports, then its own container) when the agent's files are there; prints
+ * its one-line summary, or says there was nothing to clean.
+ */
+export function cleanupNetworkScript(p: AgentPaths): string {
+  return sh`if [ -f ${p.bundle} ] && [ -f ${p.config} ]; then
+  cd ${p.dataDir} && node ${p.bundle} cleanup-network --config ${p.config}
+else
+  echo "no agent files: nothing to clean"
+fi`;
+}
+
+/** Removes the node's pod networks from its Docker engine (after its containers). Prints how many. */
+export function removeNodeNetworksScript(nodeName: string): string {
+  return sh`ids=$(docker network ls -q --filter ${'label=io.skiff.managed=true'} --filter ${`label=io.skiff.node=${nodeName}`}) || exit 1
+if [ -n "$ids" ]; then docker network rm $ids >/dev/null || exit 1; fi
+echo "$ids" | grep -c . || true`;
+}
+
 /** `sha256sum` of the agent's files; missing files print nothing. */
 export function checksumScript(p: AgentPaths): string {
   return sh`mkdir -p ${p.dataDir} && chmod 700 ${p.dataDir} && { sha256sum ${p.bundle} ${p.config} 2>/dev/null || true; }`;

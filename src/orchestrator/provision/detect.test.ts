@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDocker, checkNode, HostRequirementError, nodeNameFromHostname, parseNodeVersion, systemdUsable } from './detect.js';
+import { checkDocker, checkNetworkTools, checkNode, HostRequirementError, nodeNameFromHostname, parseNodeVersion, systemdUsable } from './detect.js';
 
 const ok = (stdout: string) => ({ code: 0, stdout, stderr: '' });
 const fail = (code: number, stderr: string) => ({ code, stdout: '', stderr });
@@ -61,5 +61,17 @@ describe('nodeNameFromHostname', () => {
   it('rejects names Kubernetes would', () => {
     expect(() => nodeNameFromHostname(ok('my_host'), A)).toThrow(/"my_host"\) is not a valid node name/);
     expect(() => nodeNameFromHostname(ok(''), A)).toThrow(/not a valid node name/);
+  });
+});
+
+describe('network tools', () => {
+  it('reads the iptables version when every tool is there', () => {
+    expect(checkNetworkTools(ok('iptables v1.8.9 (nf_tables)\n'), '10.0.0.5')).toBe('iptables v1.8.9 (nf_tables)');
+  });
+
+  it('names what is missing and what to install', () => {
+    expect(() => checkNetworkTools(ok('missing iptables-restore\nmissing bridge\n'), '10.0.0.5')).toThrow(
+      new HostRequirementError("the pod network needs iptables-restore, bridge on 10.0.0.5 (Skiff's host component runs the host's own iptables and iproute2): apt-get install iptables iproute2"),
+    );
   });
 });

@@ -19,7 +19,7 @@ import {
 import { sleep, throwIfAborted, type ProvisionCtx, type ProvisionEnv } from './context.js';
 import type { NormalizedHostSpec } from './spec.js';
 import { loadCredentials } from './credentials.js';
-import { checkDocker, checkNode, HostRequirementError, nodeNameFromHostname, systemdUsable } from './detect.js';
+import { checkDocker, checkNetworkTools, checkNode, HostRequirementError, NETWORK_TOOLS_SCRIPT, nodeNameFromHostname, systemdUsable } from './detect.js';
 import { nodeReadySince, planAgentAction, PROVISION_STEPS, type StepDef } from './plan.js';
 import { sh } from './quote.js';
 import { SshSession } from './ssh.js';
@@ -108,6 +108,7 @@ const detectStep: Step = {
     const nodePath = (await s.exec('command -v node')).stdout.trim().split('\n')[0] ?? '';
     if (!nodePath.startsWith('/')) throw new HostRequirementError(`cannot find the path of node on ${addr}`);
     const dockerVersion = checkDocker(await s.exec(`docker version --format '{{.Server.Version}}'`), addr);
+    const iptables = checkNetworkTools(await s.exec(NETWORK_TOOLS_SCRIPT), addr);
     const systemd = systemdUsable(await s.exec('systemctl is-system-running 2>/dev/null'));
     ctx.nodeName = nodeName;
     ctx.nodePath = nodePath;
@@ -118,7 +119,7 @@ const detectStep: Step = {
       st.dockerVersion = dockerVersion;
       st.agentMode = systemd ? 'systemd' : 'process';
     });
-    return `node ${nodeName}: Docker ${dockerVersion}, Node.js ${nodeVersion}, ${systemd ? 'systemd' : 'no systemd (detached process)'}`;
+    return `node ${nodeName}: Docker ${dockerVersion}, Node.js ${nodeVersion}, ${iptables}, ${systemd ? 'systemd' : 'no systemd (detached process)'}`;
   },
 };
 
