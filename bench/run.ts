@@ -9,6 +9,7 @@ import { ensureBusybox } from '../e2e/support/images.js';
 import { startTestControlPlane } from '../e2e/support/controlPlane.js';
 import { PAUSE_COMMAND, PAUSE_IMAGE, PauseImage } from '../src/orchestrator/agent/net/pauseImage.js';
 import { DockerRuntime } from '../src/orchestrator/agent/runtime/docker.js';
+import { benchNetwork } from './network.js';
 
 const run = promisify(execFile);
 const N = Number(process.env.BENCH_REPLICAS ?? 30);
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
     const mw = median(swarm);
     console.log(`  docker swarm service  ${(mw / 1000).toFixed(2)} s   (skiff / swarm = ${(ms / mw).toFixed(2)})`);
   }
+  await benchNetwork();
 }
 
 main().catch((e: unknown) => {

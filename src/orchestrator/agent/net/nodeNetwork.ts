@@ -173,6 +173,11 @@ export class NodeNetwork implements PodNetworkGate {
     const ports = await hostnet.holdPorts(this.d.nodeName, built.ports);
     if (ports.busy.length) built = buildProxyRules({ node: proxyNode, services, slices, busyPorts: new Set(ports.busy.map((p) => `${p.port}/${p.protocol}`)) });
     this.reportBusyPorts(ports.busy, services);
+    for (const w of built.warnings) {
+      const [ns, name] = w.service.split('/');
+      const svc = services.find((x) => x.metadata.namespace === ns && x.metadata.name === name);
+      if (svc) this.report(svc, `unsupported:${w.service}:${w.message}`, 'Warning', 'NotSupported', w.message);
+    }
     const desired: HostNetDesired = {
       node: this.d.nodeName,
       clusterCIDR: cluster.clusterCIDR,

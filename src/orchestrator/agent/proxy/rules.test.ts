@@ -185,6 +185,12 @@ describe('service proxy rules', () => {
       has: ['nat E-db@192.0.2.50:5432 -m comment --comment "default/db:pg" -p tcp -j DNAT --to-destination 192.0.2.50:5432'],
     },
     {
+      name: 'externalIPs: the Service port on each external address, as external traffic',
+      input: base([svc('web', { externalIPs: ['192.0.2.10'] })], [slice('web', [{ ip: '10.42.2.5' }])]),
+      names: { web: { svc: 'web' } },
+      has: ['nat SVCS -m comment --comment "default/web external IP" -p tcp -d 192.0.2.10/32 -m tcp --dport 80 -j X-web', 'nat X-web -j C-web'],
+    },
+    {
       name: 'headless and ExternalName Services have no rules',
       input: base([svc('h', { clusterIP: 'None' }), svc('x', { type: 'ExternalName', clusterIP: undefined, externalName: 'example.com' })], [slice('h', [{ ip: '10.42.1.5' }])]),
       names: {},
@@ -198,6 +204,14 @@ describe('service proxy rules', () => {
     for (const l of has) expect(out).toContain(l);
     for (const re of hasNot ?? []) expect(out.filter((l) => re.test(l))).toEqual([]);
     expect(buildProxyRules(input).ports.map((p) => `${p.port}/${p.protocol}`)).toEqual(ports ?? []);
+  });
+
+  it('says which Service fields it does not act on', () => {
+    const out = buildProxyRules(base([svc('lb', { type: 'LoadBalancer', loadBalancerSourceRanges: ['10.0.0.0/8'], externalIPs: ['2001:db8::1'] })], []));
+    expect(out.warnings.map((w) => [w.service, w.message])).toEqual([
+      ['default/lb', "spec.loadBalancerSourceRanges is not enforced by Skiff's service proxy: every client can reach the LoadBalancer ports"],
+      ['default/lb', 'spec.externalIPs ["2001:db8::1"] are not IPv4 addresses and are not routed'],
+    ]);
   });
 
   it('is deterministic: the same input gives the same rules in the same order', () => {

@@ -1,6 +1,7 @@
 import type { DiscoveryEndpointSlice, Service, ServicePort } from '../../api/types.js';
 import { DROP_MARK, MASQ_MARK, type HeldPort, type Rule, type Target } from '../hostnet/types.js';
 import { hashBase32 } from '../hostnet/names.js';
+import { isIPv4 } from '../../util/cidr.js';
 
 /** What the rules need to know about the node they are for. */
 export interface ProxyNode {
@@ -20,6 +21,8 @@ export interface ProxyInput {
 
 export interface ProxyRules {
   rules: Rule[];
+  /** Fields of Services these rules do not act on, one sentence each, for a Warning event on the Service. */
+  warnings: { service: string; message: string }[];
   /** Ports to hold open: every node port, and every LoadBalancer port (ServiceLB opens them on every node). */
   ports: HeldPort[];
 }
@@ -57,6 +60,7 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
   const { node } = input;
   const rules: Rule[] = [];
   const ports: HeldPort[] = [];
+  const warnings: ProxyRules['warnings'] = [];
   const nat = (chain: string, r: Omit<Rule, 'table' | 'chain'>) => rules.push({ table: 'nat', chain, ...r });
   const filter = (chain: string, r: Omit<Rule, 'table' | 'chain'>) => rules.push({ table: 'filter', chain, ...r });
   const cluster = node.clusterCIDR;
@@ -88,6 +92,7 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
     const clusterIP = svc.spec.clusterIP;
     if (!clusterIP || clusterIP === 'None' || svc.spec.type === 'ExternalName') continue;
     const slices = bySvc.get(key(svc)) ?? [];
+    for (const message of unsupported(svc)) warnings.push({ service: key(svc), message });
     for (const sp of svc.spec.ports ?? []) {
       const protocol = (sp.protocol ?? 'TCP').toLowerCase() as 'tcp' | 'udp' | 'sctp';
       const name = `${key(svc)}${sp.name ? `:${sp.name}` : ''}`;
@@ -95,7 +100,8 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
       const all = backends(slices, sp, node.name);
       const local = all.filter((b) => b.local);
       const itpLocal = svc.spec.internalTrafficPolicy === 'Local';
-      const external = svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer';
+      const externalIPs = (Array.isArray(svc.spec.externalIPs) ? svc.spec.externalIPs : []).filter((ip): ip is string => typeof ip === 'string' && isIPv4(ip));
+      const external = svc.spec.type === 'NodePort' || svc.spec.type === 'LoadBalancer' || externalIPs.length > 0;
       const etpLocal = external && svc.spec.externalTrafficPolicy === 'Local';
       const internal = itpLocal ? local : all;
       const affinity = svc.spec.sessionAffinity === 'ClientIP' ? affinitySeconds(svc) : undefined;
@@ -125,7 +131,7 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
         if (ingress.length) entries.push({ port: sp.port, what: 'load balancer' });
         const open = entries.filter((e) => !input.busyPorts?.has(`${e.port}/${sp.protocol ?? 'TCP'}`));
         for (const e of entries) ports.push({ port: e.port, protocol: (sp.protocol ?? 'TCP') === 'UDP' ? 'UDP' : 'TCP', owner: `Service ${key(svc)} (${e.what} ${e.port}/${sp.protocol ?? 'TCP'})` });
-        if (open.length && all.length > 0) {
+        if ((open.length || externalIPs.length) && all.length > 0) {
           if (etpLocal) {
             // Pods and this host may use any endpoint; outside clients keep their address and only local ones serve them.
             nat(chains.X, { comment: `pod traffic for ${name} external destinations`, source: cluster, target: jump(policyChain('C')) });
@@ -143,6 +149,11 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
           }
         } else if (open.length) {
           for (const e of open) filter('SVCS', { comment: `${name} has no endpoints`, protocol, dstType: 'LOCAL', dport: e.port, target: { kind: 'REJECT' } });
+        }
+        // externalIPs: traffic to these addresses (routed to some node by the network) is the Service's.
+        for (const ip of externalIPs) {
+          if (all.length) nat('SVCS', { comment: `${name} external IP`, protocol, destination: `${ip}/32`, dport: sp.port, target: jump(chains.X) });
+          else filter('SVCS', { comment: `${name} has no endpoints`, protocol, destination: `${ip}/32`, dport: sp.port, target: { kind: 'REJECT' } });
         }
       }
 
@@ -172,7 +183,19 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
   // After every cluster IP: anything else for this host is a node port.
   for (const r of nodePortRules) nat('NODEPORTS', r);
   nat('SVCS', { comment: 'skiff service nodeports; NOTE: this must be the last rule in this chain', dstType: 'LOCAL', target: jump('NODEPORTS') });
-  return { rules, ports };
+  return { rules, ports, warnings };
+}
+
+/** Service fields the proxy does not enforce (said once per Service, never silently ignored). */
+function unsupported(svc: Service): string[] {
+  const out: string[] = [];
+  const ranges = svc.spec.loadBalancerSourceRanges;
+  if (Array.isArray(ranges) && ranges.length) out.push('spec.loadBalancerSourceRanges is not enforced by Skiff\'s service proxy: every client can reach the LoadBalancer ports');
+  const families = svc.spec.ipFamilies;
+  if (Array.isArray(families) && families.includes('IPv6')) out.push('IPv6 Service addresses are not routed: Skiff\'s pod network and service proxy are IPv4 only');
+  const bad = (Array.isArray(svc.spec.externalIPs) ? svc.spec.externalIPs : []).filter((ip) => typeof ip !== 'string' || !isIPv4(ip));
+  if (bad.length) out.push(`spec.externalIPs ${JSON.stringify(bad)} are not IPv4 addresses and are not routed`);
+  return out;
 }
 
 /** The 12 characters naming one Service port's chains (`C-`, `L-`, `X-`), stable across restarts. */
