@@ -4,6 +4,7 @@ import { apiBench } from './api/index.js';
 import { benchAuthz } from './authz.js';
 import { datastoreGrowth } from './datastoreGrowth.js';
 import { deploymentBench } from './deployment.js';
+import { benchNetwork } from './network.js';
 import { benchHostileRequests } from './hostileRequests.js';
 import { runUiBench } from './ui.js';
 import { writeLatency } from './writeLatency.js';
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   authz: benchAuthz,
   'hostile-requests': benchHostileRequests,
   api: apiBench,
+  network: benchNetwork,
 };
 
 async function main(): Promise<void> {

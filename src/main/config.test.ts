@@ -38,4 +38,16 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ SKIFF_EVENT_TTL_SECONDS: 'never' }, '/d', 0)).toThrow(/SKIFF_EVENT_TTL_SECONDS must be a positive number of seconds/);
     expect(() => configFromEnv({ SKIFF_ENCRYPT_RESOURCES: 'secret' }, '/d', 0)).toThrow(/SKIFF_ENCRYPT_RESOURCES: "secret" is not a resource Skiff serves/);
   });
+
+  it('reads the network ranges and refuses overlapping or malformed ones', () => {
+    expect(configFromEnv({}, '/d', 0).cp.network).toEqual({ clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.96.0.0/12', nodeMaskSize: 24, backend: 'auto' });
+    const c = configFromEnv({ SKIFF_CLUSTER_CIDR: '172.20.0.0/16', SKIFF_SERVICE_CIDR: '172.21.0.0/16', SKIFF_POD_NETWORK_BACKEND: 'vxlan' }, '/d', 0);
+    expect(c.cp.network).toMatchObject({ clusterCIDR: '172.20.0.0/16', serviceCIDR: '172.21.0.0/16', backend: 'vxlan' });
+    expect(() => configFromEnv({ SKIFF_CLUSTER_CIDR: '10.96.0.0/16' }, '/d', 0)).toThrow(
+      'SKIFF_CLUSTER_CIDR (10.96.0.0/16) and SKIFF_SERVICE_CIDR (10.96.0.0/12) overlap: pod and service addresses must come from separate ranges',
+    );
+    expect(() => configFromEnv({ SKIFF_SERVICE_CIDR: '10.96.0.1/12' }, '/d', 0)).toThrow(/SKIFF_SERVICE_CIDR: "10.96.0.1\/12" has host bits set/);
+    expect(() => configFromEnv({ SKIFF_CLUSTER_CIDR: '10.42.0.0/25' }, '/d', 0)).toThrow(/smaller than one node's \/24 pod subnet/);
+    expect(() => configFromEnv({ SKIFF_POD_NETWORK_BACKEND: 'wireguard' }, '/d', 0)).toThrow(/SKIFF_POD_NETWORK_BACKEND must be one of auto, host-gw, vxlan/);
+  });
 });

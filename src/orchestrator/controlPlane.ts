@@ -4,7 +4,9 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { isAlreadyExists } from './api/errors.js';
+import { clusterNetworkConfigMap, DEFAULT_CLUSTER_NETWORK, firstServiceIP, validateClusterNetwork, type ClusterNetwork } from './api/clusterNetwork.js';
+import { isAlreadyExists, isNotFound } from './api/errors.js';
+import { serviceStrategy } from './apiserver/strategies/services.js';
 import { startAgent } from './agent/main.js';
 import { ApiServer } from './apiserver/ApiServer.js';
 import { issueNodeToken, TokenAuthenticator } from './apiserver/auth.js';
@@ -56,6 +58,12 @@ export interface ControlPlaneOptions {
   watchCache?: WatchCacheOptions;
   /** API priority and fairness for clients and the in-process controllers (on by default). */
   flowControl?: FlowControlOptions & { enabled?: boolean };
+  /**
+   * Pod and service ranges and the pod network backend (SKIFF_CLUSTER_CIDR, SKIFF_SERVICE_CIDR,
+   * SKIFF_POD_NETWORK_BACKEND); defaults 10.42.0.0/16, 10.96.0.0/12, auto. Overlapping or malformed
+   * ranges stop the start with an error naming the setting.
+   */
+  network?: Partial<ClusterNetwork>;
   clock?: Clock;
   log?: Logger;
 }
@@ -95,6 +103,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
   };
   try {
+    const network = validateClusterNetwork({ ...DEFAULT_CLUSTER_NETWORK, ...opts.network });
     mkdirSync(opts.home, { recursive: true, mode: 0o700 });
     const datastore = await openDatastore({
       home: opts.home,
@@ -109,10 +118,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     disposers.push(() => datastore.close());
     const store = datastore.store;
     const registry = new Registry(store, clock, { watchCache: opts.watchCache });
+    registry.strategies.register('services', serviceStrategy(store, clock, network.serviceCIDR));
     disposers.push(() => registry.dispose());
     const flowControl = opts.flowControl?.enabled === false ? undefined : new FlowControl({ clock, ...opts.flowControl });
     const client = new LocalClient(registry, flowControl);
-    await bootstrap(client);
+    await bootstrap(client, network);
     // Node, RBAC: the authorizer chain, the RBAC kinds' escalation checks, and the default policy.
     const authz = await Authorization.create(store);
     disposers.push(() => authz.dispose());
@@ -120,7 +130,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await reconcileBootstrapPolicy(registry, log.child({ component: 'rbac' }));
 
     const host = opts.apiHost ?? '127.0.0.1';
-    const pki = ensurePki(join(opts.home, 'pki'), { dns: ['localhost', 'kubernetes', 'kubernetes.default', hostname()], ips: ['127.0.0.1', ...(host !== '127.0.0.1' && host !== '0.0.0.0' ? [host] : [])] });
+    // Pods reach the API as https://kubernetes.default.svc (10.96.0.1), relayed unchanged: the certificate names it.
+    const pki = ensurePki(join(opts.home, 'pki'), {
+      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', hostname()],
+      ips: ['127.0.0.1', firstServiceIP(network.serviceCIDR), ...(host !== '127.0.0.1' && host !== '0.0.0.0' ? [host] : [])],
+    });
     const adminToken = readOrCreateToken(join(opts.home, 'admin.token'));
     const authenticator = await TokenAuthenticator.create(adminToken, store, clock);
     disposers.push(() => authenticator.dispose());
@@ -136,7 +150,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     writeKubeconfig(kubeconfigPath, apiUrl, pki.caCert, adminToken);
     log.info('API server ready', { url: apiUrl, kubeconfig: kubeconfigPath });
 
-    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: opts.controllers });
+    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { ...opts.controllers, network } });
     disposers.push(() => controllers.dispose());
 
     const hosts = startHostController({
@@ -175,6 +189,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         kubeletPort,
         dataDir: join(opts.home, 'agent'),
         dockerSocket,
+        // As root (tests, a server), the host component runs in this process; else as its container, running the bundle.
+        hostNetwork: 'auto',
+        bundlePath: opts.agentBundlePath,
       }, { clock, log: log.child({ component: 'agent', node: localNode }) });
       disposers.push(() => agent.dispose());
       const route = dialers.register(localNode, { dial: (_n, port) => dialLocal(port) });
@@ -190,14 +207,22 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   }
 }
 
-/** The namespaces every cluster has. */
-async function bootstrap(client: LocalClient): Promise<void> {
+/** The namespaces every cluster has, and the network settings every node reads. */
+async function bootstrap(client: LocalClient, network: ClusterNetwork): Promise<void> {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     try {
       await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
+  }
+  const cm = clusterNetworkConfigMap(network);
+  try {
+    const have = await client.get<typeof cm>('configmaps', cm.metadata.namespace, cm.metadata.name ?? '');
+    if (JSON.stringify(have.data) !== JSON.stringify(cm.data)) await client.update('configmaps', { ...have, data: cm.data });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    await client.create('configmaps', cm);
   }
 }
 

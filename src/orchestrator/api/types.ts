@@ -68,6 +68,7 @@ export interface ContainerPort {
   name?: string;
   containerPort: number;
   hostPort?: number;
+  hostIP?: string;
   protocol?: 'TCP' | 'UDP' | 'SCTP';
 }
 export interface ResourceRequirements {
@@ -185,7 +186,9 @@ export interface Taint {
 export interface NodeSpec {
   unschedulable?: boolean;
   taints?: Taint[];
+  /** This node's pod addresses, assigned by the control plane's node IPAM (immutable once set). */
   podCIDR?: string;
+  podCIDRs?: string[];
 }
 export interface Node extends KubeObject {
   kind: 'Node';
@@ -287,6 +290,26 @@ export interface EndpointSubset {
 export interface Endpoints extends KubeObject {
   kind: 'Endpoints';
   subsets?: EndpointSubset[];
+}
+
+// ---- discovery.k8s.io/v1 EndpointSlice (as readers such as the service proxy see it) ----
+export interface EndpointSliceEndpoint {
+  addresses: string[];
+  /** `ready` absent means unknown, which consumers treat as ready (the API's documented rule). */
+  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+  nodeName?: string;
+  hostname?: string;
+  targetRef?: { kind?: string; name?: string; namespace?: string; uid?: string };
+}
+export interface EndpointSlicePort {
+  name?: string;
+  port?: number;
+  protocol?: string;
+}
+export interface DiscoveryEndpointSlice extends KubeObject {
+  addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  endpoints?: EndpointSliceEndpoint[];
+  ports?: EndpointSlicePort[];
 }
 
 // ---- core/v1 Event ----

@@ -317,7 +317,9 @@ export class Registry {
       try {
         return await this.write(r, current, next, { ...opts, patch });
       } catch (e) {
-        if (isConflict(e) && !pinned && attempt < 5) continue;
+        // Only a patch that names a resourceVersion is a compare-and-swap; any other is re-applied
+        // to the newer object, as kube-apiserver's GuaranteedUpdate does.
+        if (isConflict(e) && !patchPinsVersion(type, patch) && attempt < 5) continue;
         throw e;
       }
     }
@@ -498,4 +500,11 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
     return JSON.stringify(rest);
   };
   return strip(a) !== strip(b);
+}
+
+/** True when the patch body itself sets `metadata.resourceVersion` (then a conflict is the caller's to resolve). */
+function patchPinsVersion(type: PatchType, patch: unknown): boolean {
+  if (type === 'json') return Array.isArray(patch) && patch.some((op) => (op as { path?: unknown } | null)?.path === '/metadata/resourceVersion');
+  const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
+  return meta?.resourceVersion !== undefined && meta.resourceVersion !== null;
 }

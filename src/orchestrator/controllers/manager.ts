@@ -14,14 +14,32 @@ import { startNamespaceController, type NamespaceOptions } from './namespace.js'
 import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle.js';
 import { startReplicaSetController } from './replicaset.js';
 import type { ControllerLoop } from '../client/runner.js';
+import type { ClusterNetwork } from '../api/clusterNetwork.js';
+import { startKubernetesServiceController } from './kubernetesService.js';
+import { startNodeIpamController } from './nodeipam.js';
+import { startServiceLbController } from './servicelb.js';
 
-export type ControllerName = 'clusterrole-aggregation' | 'deployment' | 'replicaset' | 'endpoints' | 'endpointslice' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'scheduler';
+export type ControllerName =
+  | 'clusterrole-aggregation'
+  | 'deployment'
+  | 'replicaset'
+  | 'endpoints'
+  | 'endpointslice'
+  | 'nodelifecycle'
+  | 'garbagecollector'
+  | 'namespace'
+  | 'scheduler'
+  | 'nodeipam'
+  | 'kubernetesservice'
+  | 'servicelb';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
   nodeLifecycle?: NodeLifecycleOptions;
   garbageCollector?: GarbageCollectorOptions;
   namespace?: NamespaceOptions;
+  /** Pod and service ranges (node IPAM, the `kubernetes` Service); default 10.42.0.0/16 and 10.96.0.0/12. */
+  network?: ClusterNetwork;
   /** Controllers to leave out (tests that exercise one in isolation). */
   disabled?: ControllerName[];
 }
@@ -84,6 +102,9 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('namespace', (c) => startNamespaceController(c, options.namespace));
   start('clusterrole-aggregation', (c) => startClusterRoleAggregationController(c));
   start('scheduler', (c) => createScheduler(c, options.scheduler));
+  start('nodeipam', (c) => startNodeIpamController(c, options.network));
+  start('kubernetesservice', (c) => startKubernetesServiceController(c, options.network));
+  start('servicelb', (c) => startServiceLbController(c));
   informers.start();
   log.info('controllers started', { controllers: loops.map((l) => l.name) });
 

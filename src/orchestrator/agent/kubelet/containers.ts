@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Container, Pod } from '../../api/types.js';
 import { LABELS, isTerminated, type ContainerCreateSpec, type ContainerDetails } from '../runtime/types.js';
 import { cpuToNanoCpus, memoryToBytes } from './quantity.js';
+import { withServiceEnv } from '../net/serviceEnv.js';
 
 /** One engine container: one run (attempt) of a pod's container. */
 export interface Instance {
@@ -75,6 +76,8 @@ export interface SpecContext {
   podIP?: string;
   /** `container:<sandbox id>`: every container joins the pod's sandbox (`net/sandbox.ts`). */
   networkMode: string;
+  /** The Service variables (`net/serviceEnv.ts`), before the container's own. */
+  serviceEnv?: string[];
 }
 
 /** Maps a pod's container onto the engine's create call. */
@@ -93,7 +96,7 @@ export function toCreateSpec(pod: Pod, c: Container, attempt: number, ctx: SpecC
   const spec: ContainerCreateSpec = {
     name: containerName(pod, c, attempt),
     image: c.image,
-    env: envOf(pod, c, ctx),
+    env: withServiceEnv(ctx.serviceEnv, envOf(pod, c, ctx)),
     labels,
   };
   if (c.command?.length) spec.entrypoint = [...c.command];

@@ -78,7 +78,8 @@ export class PodSyncer {
    * is an event and a retry).
    */
   private async ensureSandbox(pod: Pod, newest: Sandbox | undefined, later: (ms: number) => void): Promise<{ current?: Sandbox; acted: boolean }> {
-    if (newest?.running) return { current: newest, acted: false };
+    const onPodNetwork = (s: Sandbox) => !!pod.spec.hostNetwork || !this.d.podNetwork || this.d.podNetwork.current(s.networkMode ?? '');
+    if (newest?.running && onPodNetwork(newest)) return { current: newest, acted: false };
     const { runtime, recorder, clock } = this.d;
     // A sandbox that cannot be made is retried with the crash back-off, not on every engine event.
     const key = `${pod.metadata.uid}/${SANDBOX_KEY}`;
@@ -91,8 +92,9 @@ export class PodSyncer {
     let id: string | undefined;
     try {
       const image = await this.pause.ensure();
+      const network = pod.spec.hostNetwork ? undefined : await this.d.podNetwork?.network();
       const attempt = newest ? newest.attempt + 1 : 0;
-      id = await runtime.create(sandboxSpec(pod, attempt, { nodeName: this.d.nodeName, image, exposedPorts: podPorts(pod) }));
+      id = await runtime.create(sandboxSpec(pod, attempt, { nodeName: this.d.nodeName, image, exposedPorts: podPorts(pod), ...(network ? { network } : {}) }));
       await runtime.start(id);
       const details = await runtime.inspect(id);
       if (!details?.running) throw new Error('the sandbox container stopped as soon as it started');
@@ -150,7 +152,7 @@ export class PodSyncer {
       return !!newest?.details.running;
     }
     const attempt = newest ? newest.attempt + 1 : 0;
-    const spec = toCreateSpec(pod, c, attempt, { nodeName: this.d.nodeName, nodeIP: this.d.nodeIP, podIP: pod.status?.podIP, networkMode: network });
+    const spec = toCreateSpec(pod, c, attempt, { nodeName: this.d.nodeName, nodeIP: this.d.nodeIP, podIP: pod.status?.podIP, networkMode: network, serviceEnv: this.d.serviceEnv?.(pod) });
     let id: string;
     try {
       id = await runtime.create(spec);

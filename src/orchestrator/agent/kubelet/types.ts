@@ -1,9 +1,10 @@
-import type { KubeObject } from '../../api/types.js';
+import type { KubeObject, Pod } from '../../api/types.js';
 import type { Client } from '../../client/types.js';
 import type { EventType } from '../../client/events.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Runtime } from '../runtime/types.js';
+import type { PodNetworkGate } from '../net/nodeNetwork.js';
 
 /** What the kubelet needs of an event recorder (`controllers/events.ts` `EventRecorder`). Never throws. */
 export interface Recorder {
@@ -20,4 +21,8 @@ export interface KubeletDeps {
   nodeName: string;
   /** The node's InternalIP: the pods' `hostIP`. */
   nodeIP: string;
+  /** The node's pod network (net/nodeNetwork.ts); absent: pods use the engine's default bridge (kubelet-only tests). */
+  podNetwork?: PodNetworkGate;
+  /** The Service variables a pod's containers get (net/serviceEnv.ts). */
+  serviceEnv?: (pod: Pod) => string[];
 }

@@ -129,6 +129,7 @@ export class DockerRuntime implements Runtime {
         ...(spec.networkMode ? { NetworkMode: spec.networkMode } : {}),
         ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
         ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
+        ...(spec.portBindings?.length ? { PortBindings: portBindings(spec.portBindings) } : {}),
       },
     };
     if (spec.entrypoint) opts.Entrypoint = spec.entrypoint;
@@ -276,6 +277,12 @@ export class DockerRuntime implements Runtime {
       },
     };
   }
+}
+
+function portBindings(list: NonNullable<ContainerCreateSpec['portBindings']>): Record<string, { HostIp: string; HostPort: string }[]> {
+  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const b of list) (out[`${b.containerPort}/${b.protocol}`] ??= []).push({ HostIp: b.hostIP ?? '', HostPort: String(b.hostPort) });
+  return out;
 }
 
 /** `busybox` -> `busybox:latest`; tagged or digested references are kept. */

@@ -150,6 +150,8 @@ const RULES: Record<string, (next: KubeObject, old: KubeObject) => StatusCause[]
   Node: (n, o) => {
     const oldCidr = asStr(specOf(o).podCIDR);
     if (oldCidr && specOf(n).podCIDR !== oldCidr) return [forbidden('spec.podCIDR', 'node updates may not change podCIDR except from "" to valid')];
+    const oldCidrs = specOf(o).podCIDRs;
+    if (Array.isArray(oldCidrs) && oldCidrs.length > 0 && !same(specOf(n).podCIDRs, oldCidrs)) return [forbidden('spec.podCIDRs', 'node updates may not change podCIDR except from "" to valid')];
     return [];
   },
 };

@@ -67,6 +67,12 @@ const CASES: [string, Partial<Attributes>, Decision][] = [
   ['allowed resource claim with template', { resource: 'resourceclaims', apiGroup: 'resource.k8s.io', name: 'generated-claim-pod0-node0-ns0-0', namespace: 'ns0' }, ALLOW],
   ['allowed pv', { resource: 'persistentvolumes', name: 'pv0-pod0-node0-ns0' }, ALLOW],
   ['disallowed configmap', { resource: 'configmaps', name: 'configmap0-pod0-node1', namespace: 'ns0' }, NO],
+  // Skiff: every agent follows the cluster's network settings (its node's flannel and kube-proxy).
+  ['get the network settings', { resource: 'configmaps', name: 'skiff-network', namespace: 'kube-system' }, ALLOW],
+  ['watch the network settings by field selector', { verb: 'watch', resource: 'configmaps', namespace: 'kube-system', fieldSelector: 'metadata.name=skiff-network' }, ALLOW],
+  ['list kube-system configmaps', { verb: 'list', resource: 'configmaps', namespace: 'kube-system' }, NO],
+  ['a configmap of that name elsewhere', { resource: 'configmaps', name: 'skiff-network', namespace: 'default' }, NO],
+  ['change the network settings', { verb: 'update', resource: 'configmaps', name: 'skiff-network', namespace: 'kube-system' }, NO],
   ['disallowed secret via pod', { resource: 'secrets', name: 'secret0-pod0-node1', namespace: 'ns0' }, NO],
   ['disallowed shared secret via pvc', { resource: 'secrets', name: 'secret-pv0-pod0-node1-ns0', namespace: 'ns0' }, NO],
   ['disallowed pvc', { resource: 'persistentvolumeclaims', name: 'pvc0-pod0-node1', namespace: 'ns0' }, NO],

@@ -1,3 +1,4 @@
+import { CLUSTER_NETWORK_CONFIGMAP } from '../../api/clusterNetwork.js';
 import type { RequestContext } from '../requestContext.js';
 import type { NodeGraph, VertexType } from './nodeGraph.js';
 import { rulesAllow } from './rules.js';
@@ -52,6 +53,16 @@ export const NODE_RULES: readonly PolicyRule[] = [...KUBE_NODE_RULES, r(['list',
 const NO = (reason = ''): AuthorizerResult => ({ decision: 'noOpinion', reason });
 const YES: AuthorizerResult = { decision: 'allow', reason: '' };
 
+/**
+ * A read of `kube-system/skiff-network`, the cluster's network settings every agent follows as its
+ * node's flannel and kube-proxy (as kube-proxy reads its own ConfigMap): by name, or a list/watch
+ * narrowed to that name by a field selector.
+ */
+function clusterNetworkConfigMap(a: Attributes): boolean {
+  if (!READ.includes(a.verb) || a.subresource || a.namespace !== CLUSTER_NETWORK_CONFIGMAP.namespace) return false;
+  return a.name === CLUSTER_NETWORK_CONFIGMAP.name || (a.verb !== 'get' && selectsNode(a.fieldSelector, 'metadata.name', CLUSTER_NETWORK_CONFIGMAP.name));
+}
+
 /** `spec.nodeName=n` (or `==`) among the requirements of a field selector. */
 function selectsNode(fieldSelector: string | undefined, field: string, node: string): boolean {
   for (const req of (fieldSelector ?? '').split(',')) {
@@ -83,6 +94,7 @@ export class NodeAuthorizer implements Authorizer {
         case '/secrets':
           return this.readNamespaced(nodeName, 'secret', a);
         case '/configmaps':
+          if (clusterNetworkConfigMap(a)) return YES;
           return this.readNamespaced(nodeName, 'configmap', a);
         case '/persistentvolumeclaims':
           if (a.subresource === 'status') return this.statusUpdate(nodeName, 'pvc', a);
