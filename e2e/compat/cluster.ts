@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { ControlPlaneOptions } from '../../src/orchestrator/controlPlane.js';
 import { startTestControlPlane, type TestControlPlane } from '../support/controlPlane.js';
 import { ensureBusybox } from '../support/images.js';
+import { cleanupLocalNode, leaseTestNetwork } from '../support/testNetwork.js';
 import { eventually, type Kubectl } from '../support/kubectl.js';
 
 /** The answer of a raw API request: status, headers and body text. */
@@ -47,7 +47,9 @@ export async function startCompatCluster(prefix: string, opts: Partial<ControlPl
   const nodeName = `${prefix}-${process.pid}-${Date.now().toString(36)}`;
   const home = mkdtempSync(join(tmpdir(), `skiff-${prefix}-home-`));
   const dir = mkdtempSync(join(tmpdir(), `skiff-${prefix}-`));
-  const start = () => startTestControlPlane({ localNode: 'on', localNodeName: nodeName, home, ...opts });
+  // One pod/service range for the cluster's whole life, restarts included (its Nodes keep their CIDRs).
+  const lease = opts.network ? undefined : await leaseTestNetwork();
+  const start = () => startTestControlPlane({ localNode: 'on', localNodeName: nodeName, home, ...(lease ? { network: lease.network } : {}), ...opts });
   let t = await start();
   const cluster: CompatCluster = {
     t,
@@ -97,9 +99,9 @@ export async function startCompatCluster(prefix: string, opts: Partial<ControlPl
     },
     async stop() {
       await t.cp.dispose();
-      // The control plane leaves containers running by design: remove this node's, and only those.
-      const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.skiff.node=${nodeName}`, '--filter', 'label=io.skiff.managed=true']).toString().split('\n').filter(Boolean);
-      if (ids.length) execFileSync('docker', ['rm', '-f', ...ids]);
+      // The control plane leaves containers and the node's network in place by design: remove this node's, and only those.
+      await cleanupLocalNode(nodeName);
+      lease?.release();
     },
   };
   await readyNode(cluster);

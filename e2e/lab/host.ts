@@ -29,7 +29,7 @@ if [ -d /run/systemd ]; then mount -t tmpfs -o mode=0755 tmpfs /run/systemd; fi
 [ -e /var/run/docker.sock ] || touch /var/run/docker.sock
 if [ "$docker" = 1 ]; then
   setsid dockerd --data-root "/var/lib/docker-w$n" --exec-root "/run/docker-w$n" -H "unix:///run/docker-w$n.sock" \\
-    --pidfile "/run/docker-w$n.pid" --bip "10.88.$n.1/24" --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/lab-w$n" \\
+    --pidfile "/run/docker-w$n.pid" --exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "/lab-w$n" \\
     --shutdown-timeout 3 </dev/null >"$state/dockerd.log" 2>&1 &
   i=0
   while [ ! -S "/run/docker-w$n.sock" ]; do

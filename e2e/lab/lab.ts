@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { hostProcesses, removeCgroups, sshBanner, startHost as startHostProcs, stopHost as stopHostProcs, type HostOptions } from './host.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../../src/orchestrator/agent/testing/images.js';
 import { createKey, removeKey } from './keys.js';
-import { allowLabToPods, bridgeDown, bridgeUp, hostNetDown, hostNetUp, labNetnsPresent, linkUp, netnsExists, setLink } from './network.js';
+import { bridgeDown, bridgeUp, hostNetDown, hostNetUp, labNetnsPresent, linkUp, netnsExists, setLink } from './network.js';
 import { BRIDGE, defaultLabDir, hostIndex, hostNames, MAX_HOSTS, type HostNames } from './paths.js';
 import { acquireLabLock } from './lock.js';
 import { killPidFile, LabError, run, type RunResult } from './run.js';
@@ -22,8 +22,6 @@ export interface LabHost {
   /** Its engine's socket as seen from the machine (on the host it is /var/run/docker.sock). */
   dockerSocket: string;
   sshPort: number;
-  /** The engine's bridge subnet; the machine routes it via the host, so tests reach pod IPs. */
-  podCidr: string;
 }
 
 export interface CreateLabOptions {
@@ -120,10 +118,7 @@ async function buildLab(dir: string, opts: CreateLabOptions, log: (msg: string) 
         const ho = hostOptions[h.name] ?? {};
         log(`${h.name}: starting engine and sshd on ${h.ip}`);
         await startHostProcs(h, ho);
-        if (ho.docker !== false) {
-          await allowLabToPods(h);
-          await ensureBusyboxImage(h.dockerSocket);
-        }
+        if (ho.docker !== false) await ensureBusyboxImage(h.dockerSocket);
         log(`${h.name}: ready`);
       }),
     );
@@ -139,7 +134,7 @@ function labHandle(dir: string, keyPath: string, names: HostNames[], release: ()
     dir,
     keyPath,
     user: 'root',
-    hosts: names.map((h) => ({ name: h.name, index: h.n, ip: h.ip, netns: h.netns, dockerSocket: h.dockerSocket, sshPort: 22, podCidr: h.podCidr })),
+    hosts: names.map((h) => ({ name: h.name, index: h.n, ip: h.ip, netns: h.netns, dockerSocket: h.dockerSocket, sshPort: 22 })),
     dispose: () => destroyLab(dir).finally(release),
     stopHost: (name, o) => stopHost(name, { dir, hard: o?.hard }),
     startHost: (name) => startHost(name, dir),
@@ -193,7 +188,6 @@ export async function startHost(name: string, dir: string = defaultLabDir()): Pr
   const ho = readState(dir)?.hostOptions[h.name] ?? {};
   if (hostProcesses(h).sshd !== undefined) throw new LabError(`${h.name} is running; stop it first`);
   await startHostProcs(h, ho);
-  if (ho.docker !== false) await allowLabToPods(h);
 }
 
 export async function partition(name: string, dir: string = defaultLabDir()): Promise<void> {

@@ -33,8 +33,9 @@ describe('the lab lock', () => {
     const again = await acquireLabLock();
     again();
     release();
-    // Released: another process gets it at once.
-    const third = spawn('flock', ['-xn', LAB_LOCK, '-c', 'echo ok'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Released: another process gets it (the holder exits asynchronously after release, so wait
+    // for it, bounded; a lock never released makes flock give up with exit 1).
+    const third = spawn('flock', ['-x', '-w', '60', LAB_LOCK, '-c', 'echo ok'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const code = await new Promise<number | null>((r) => third.on('close', r));
     expect(code).toBe(0);
   });

@@ -43,7 +43,10 @@ export async function bridgeDown(): Promise<void> {
   if (await linkExists(BRIDGE)) await run('ip', ['link', 'del', BRIDGE]);
 }
 
-/** The host's network namespace, its veth on the bridge, its address, and a root route to its pods. */
+/**
+ * The host's network namespace, its veth on the bridge and its address: the wire only. Routes to
+ * pods are Skiff's job (its host component on each host); the machine itself gets none.
+ */
 export async function hostNetUp(h: HostNames): Promise<void> {
   const ns = (...args: string[]) => run('ip', ['netns', 'exec', h.netns, ...args]);
   await run('ip', ['netns', 'add', h.netns]);
@@ -55,18 +58,9 @@ export async function hostNetUp(h: HostNames): Promise<void> {
   await ns('ip', 'route', 'replace', 'default', 'via', BRIDGE_IP);
   // Before dockerd starts: an engine that finds forwarding on leaves the FORWARD policy alone.
   await ns('sysctl', '-qw', 'net.ipv4.ip_forward=1');
-  await run('ip', ['route', 'replace', h.podCidr, 'via', h.ip]);
-}
-
-/** After the host's engine is up: let the lab network (tests in the root namespace) reach pod IPs. */
-export async function allowLabToPods(h: HostNames): Promise<void> {
-  const rule = ['DOCKER-USER', '-s', '10.77.0.0/24', '-d', h.podCidr, '-j', 'ACCEPT'];
-  const ns = (...args: string[]) => run('ip', ['netns', 'exec', h.netns, ...args], { allowFail: true });
-  if ((await ns('iptables', '-C', ...rule)).code !== 0) await ns('iptables', '-I', ...rule);
 }
 
 export async function hostNetDown(h: HostNames): Promise<void> {
-  await run('ip', ['route', 'del', h.podCidr], { allowFail: true });
   if (await netnsExists(h.netns)) await run('ip', ['netns', 'del', h.netns]);
   if (await linkExists(h.veth)) await run('ip', ['link', 'del', h.veth], { allowFail: true });
 }

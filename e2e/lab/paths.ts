@@ -25,8 +25,6 @@ export interface HostNames {
   /** The root-namespace end of the host's veth pair. */
   veth: string;
   ip: string;
-  podCidr: string;
-  bridgeIp: string;
   dockerSocket: string;
   dockerPid: string;
   dataRoot: string;
@@ -47,8 +45,6 @@ export function hostNames(n: number, dir: string): HostNames {
     netns: `w${n}`,
     veth: `vw${n}`,
     ip: `10.77.0.1${n}`,
-    podCidr: `10.88.${n}.0/24`,
-    bridgeIp: `10.88.${n}.1/24`,
     dockerSocket: `/run/docker-w${n}.sock`,
     dockerPid: `/run/docker-w${n}.pid`,
     dataRoot: `/var/lib/docker-w${n}`,

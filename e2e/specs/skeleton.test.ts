@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../lab/lab.js';
+import { run } from '../lab/run.js';
 import { launchBrowser, screenshot, type LaunchedBrowser } from '../support/browser.js';
 import { freePort } from '../support/controlPlane.js';
 import { eventually, Kubectl } from '../support/kubectl.js';
@@ -192,9 +193,21 @@ describe('walking skeleton in the browser', () => {
     await screenshot(page, 'skeleton-3-running');
   });
 
-  it('serves the HTTP page from a pod IP', async () => {
+  it('serves the HTTP page from a pod IP, and on the Service\'s node port on every host', async () => {
     const [p] = await running();
-    expect(await httpGet(`http://${p?.ip}/`)).toContain(`hello from ${p?.name}`);
+    // This machine is not a node, so Skiff gives it no route to pods (the lab adds none either): to
+    // open a pod IP from here, route that node's pod CIDR via the node, as an operator would.
+    const podCIDR = await kubectl.ok(['get', 'node', p?.node as string, '-o', 'jsonpath={.spec.podCIDR}']);
+    const via = lab.hosts.find((h) => h.name === p?.node)?.ip as string;
+    await run('ip', ['route', 'replace', podCIDR, 'via', via]);
+    try {
+      expect(await httpGet(`http://${p?.ip}/`)).toContain(`hello from ${p?.name}`);
+    } finally {
+      await run('ip', ['route', 'del', podCIDR, 'via', via], { allowFail: true });
+    }
+    await kubectl.ok(['patch', 'service', 'web', '-p', '{"spec":{"type":"NodePort"}}']);
+    const nodePort = await kubectl.ok(['get', 'service', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}']);
+    for (const h of lab.hosts) expect(await eventually(`the node port on ${h.name}`, () => httpGet(`http://${h.ip}:${nodePort}/`).catch(() => undefined), 30_000)).toMatch(/hello from web-/);
   });
 
   it('restarts a container killed with docker', async () => {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../src/orchestrator/controlPlane.js';
 import { silentLogger, consoleLogger } from '../../src/orchestrator/util/logger.js';
 import { Kubectl } from './kubectl.js';
+import { cleanupLocalNode, leaseTestNetwork, type TestNetworkLease } from './testNetwork.js';
 
 /** A free TCP port on 127.0.0.1 (for the kubelet API of a test's local agent). */
 export function freePort(): Promise<number> {
@@ -23,31 +24,45 @@ export interface TestControlPlane {
   cp: ControlPlane;
   home: string;
   kubectl: Kubectl;
+  /** Disposes the control plane; with a local node, removes its containers and its network too. */
   stop(): Promise<void>;
 }
 
 /**
  * A real control plane in this process, in a temp SKIFF_HOME, on free ports: SQLite on disk, HTTPS,
  * controllers, scheduler, and (unless `localNode: 'off'`) the local machine's agent on the real
- * Docker engine. `SKIFF_TEST_LOG=1` shows its logs.
+ * Docker engine. A local node gets pod and service ranges of its own (testNetwork.ts), unless
+ * `network` is given: several control planes share this machine's engine and network namespace.
+ * `SKIFF_TEST_LOG=1` shows its logs.
  */
 export async function startTestControlPlane(opts: Partial<ControlPlaneOptions> = {}): Promise<TestControlPlane> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'skiff-test-'));
-  const cp = await startControlPlane({
-    home,
-    apiPort: 0,
-    kubeletPort: await freePort(),
-    localNode: 'off',
-    agentBundlePath: resolve('dist/agent/skiff-agent.js'),
-    log: process.env.SKIFF_TEST_LOG ? consoleLogger({ component: 'test-cp' }) : silentLogger,
-    ...opts,
-  });
+  const local = (opts.localNode ?? 'off') !== 'off';
+  const lease: TestNetworkLease | undefined = local && !opts.network ? await leaseTestNetwork() : undefined;
+  let cp: ControlPlane;
+  try {
+    cp = await startControlPlane({
+      home,
+      apiPort: 0,
+      kubeletPort: await freePort(),
+      localNode: 'off',
+      agentBundlePath: resolve('dist/agent/skiff-agent.js'),
+      log: process.env.SKIFF_TEST_LOG ? consoleLogger({ component: 'test-cp' }) : silentLogger,
+      ...(lease ? { network: lease.network } : {}),
+      ...opts,
+    });
+  } catch (e) {
+    lease?.release();
+    throw e;
+  }
   return {
     cp,
     home,
     kubectl: new Kubectl(cp.kubeconfigPath),
     async stop() {
       await cp.dispose();
+      if (cp.localNode && lease) await cleanupLocalNode(cp.localNode);
+      lease?.release();
       if (!opts.home) rmSync(home, { recursive: true, force: true });
     },
   };

@@ -11,11 +11,13 @@ describe('configFromEnv', () => {
     expect(c.uiPort).toBe(6480);
     expect(c.cp.agentBundlePath).toBe('/app/dist/agent/skiff-agent.js');
     expect(c.cp.controllers?.nodeLifecycle?.gracePeriodMs).toBeUndefined();
+    expect(c.cp.eventTtlMs).toBeUndefined();
+    expect(c.cp.encryptResources).toBeUndefined();
   });
 
   it('reads every setting from the environment', () => {
     const c = configFromEnv(
-      { SKIFF_HOME: '/data', SKIFF_API_PORT: '7443', SKIFF_UI_PORT: '0', SKIFF_LOCAL_NODE: 'off', SKIFF_KUBELET_PORT: '11250', SKIFF_NODE_GRACE_SECONDS: '15', SKIFF_EVICTION_SECONDS: '5' },
+      { SKIFF_HOME: '/data', SKIFF_API_PORT: '7443', SKIFF_UI_PORT: '0', SKIFF_LOCAL_NODE: 'off', SKIFF_KUBELET_PORT: '11250', SKIFF_NODE_GRACE_SECONDS: '15', SKIFF_EVICTION_SECONDS: '5', SKIFF_EVENT_TTL_SECONDS: '600', SKIFF_ENCRYPT_RESOURCES: 'secrets, configmaps' },
       '/d',
       6480,
     );
@@ -25,11 +27,27 @@ describe('configFromEnv', () => {
     expect(c.cp.localNode).toBe('off');
     expect(c.cp.kubeletPort).toBe(11250);
     expect(c.cp.controllers?.nodeLifecycle).toEqual({ gracePeriodMs: 15000, evictionTimeoutMs: 5000 });
+    expect(c.cp.eventTtlMs).toBe(600_000);
+    expect(c.cp.encryptResources).toEqual(['secrets', 'configmaps']);
   });
 
   it('refuses bad values with a message naming the variable', () => {
     expect(() => configFromEnv({ SKIFF_API_PORT: 'http' }, '/d', 0)).toThrow(/SKIFF_API_PORT must be a port number/);
     expect(() => configFromEnv({ SKIFF_LOCAL_NODE: 'yes' }, '/d', 0)).toThrow(/SKIFF_LOCAL_NODE must be auto, on or off/);
     expect(() => configFromEnv({ SKIFF_NODE_GRACE_SECONDS: '-1' }, '/d', 0)).toThrow(/SKIFF_NODE_GRACE_SECONDS/);
+    expect(() => configFromEnv({ SKIFF_EVENT_TTL_SECONDS: 'never' }, '/d', 0)).toThrow(/SKIFF_EVENT_TTL_SECONDS must be a positive number of seconds/);
+    expect(() => configFromEnv({ SKIFF_ENCRYPT_RESOURCES: 'secret' }, '/d', 0)).toThrow(/SKIFF_ENCRYPT_RESOURCES: "secret" is not a resource Skiff serves/);
+  });
+
+  it('reads the network ranges and refuses overlapping or malformed ones', () => {
+    expect(configFromEnv({}, '/d', 0).cp.network).toEqual({ clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.96.0.0/12', nodeMaskSize: 24, backend: 'auto' });
+    const c = configFromEnv({ SKIFF_CLUSTER_CIDR: '172.20.0.0/16', SKIFF_SERVICE_CIDR: '172.21.0.0/16', SKIFF_POD_NETWORK_BACKEND: 'vxlan' }, '/d', 0);
+    expect(c.cp.network).toMatchObject({ clusterCIDR: '172.20.0.0/16', serviceCIDR: '172.21.0.0/16', backend: 'vxlan' });
+    expect(() => configFromEnv({ SKIFF_CLUSTER_CIDR: '10.96.0.0/16' }, '/d', 0)).toThrow(
+      'SKIFF_CLUSTER_CIDR (10.96.0.0/16) and SKIFF_SERVICE_CIDR (10.96.0.0/12) overlap: pod and service addresses must come from separate ranges',
+    );
+    expect(() => configFromEnv({ SKIFF_SERVICE_CIDR: '10.96.0.1/12' }, '/d', 0)).toThrow(/SKIFF_SERVICE_CIDR: "10.96.0.1\/12" has host bits set/);
+    expect(() => configFromEnv({ SKIFF_CLUSTER_CIDR: '10.42.0.0/25' }, '/d', 0)).toThrow(/smaller than one node's \/24 pod subnet/);
+    expect(() => configFromEnv({ SKIFF_POD_NETWORK_BACKEND: 'wireguard' }, '/d', 0)).toThrow(/SKIFF_POD_NETWORK_BACKEND must be one of auto, host-gw, vxlan/);
   });
 });

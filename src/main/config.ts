@@ -1,5 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { RESOURCES } from '../orchestrator/api/resources.js';
+import { DEFAULT_CLUSTER_NETWORK, validateClusterNetwork, type ClusterNetwork } from '../orchestrator/api/clusterNetwork.js';
 import type { ControlPlaneOptions } from '../orchestrator/controlPlane.js';
 
 export interface AppConfig {
@@ -21,7 +23,22 @@ function port(name: string, value: string | undefined, fallback: number): number
   return n;
 }
 
-/** Settings from the environment (README lists them): SKIFF_HOME, SKIFF_API_PORT, SKIFF_API_HOST, SKIFF_UI_PORT, SKIFF_LOCAL_NODE, SKIFF_KUBELET_PORT, SKIFF_NODE_GRACE_SECONDS, SKIFF_EVICTION_SECONDS. */
+/** Comma-separated resource names (plural, as in URLs), each one the API serves. */
+function resources(name: string, value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const list = value.split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of list) {
+    if (!RESOURCES.some((t) => t.resource === r)) throw new Error(`${name}: "${r}" is not a resource Skiff serves (use plural names, as in URLs: secrets,configmaps)`);
+  }
+  return list;
+}
+
+/**
+ * Settings from the environment (README lists them): SKIFF_HOME, SKIFF_API_PORT, SKIFF_API_HOST,
+ * SKIFF_UI_PORT, SKIFF_LOCAL_NODE, SKIFF_KUBELET_PORT, SKIFF_NODE_GRACE_SECONDS,
+ * SKIFF_EVICTION_SECONDS, SKIFF_EVENT_TTL_SECONDS, SKIFF_ENCRYPT_RESOURCES, SKIFF_CLUSTER_CIDR, SKIFF_SERVICE_CIDR, SKIFF_POD_NETWORK_BACKEND.
+ * The network ranges are checked (and refused when they overlap) when the control plane starts.
+ */
 export function configFromEnv(env: NodeJS.ProcessEnv, distDir: string, defaultUiPort: number): AppConfig {
   const local = env.SKIFF_LOCAL_NODE ?? 'auto';
   if (local !== 'auto' && local !== 'on' && local !== 'off') throw new Error(`SKIFF_LOCAL_NODE must be auto, on or off, got "${local}"`);
@@ -33,6 +50,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv, distDir: string, defaultUi
       localNode: local,
       kubeletPort: port('SKIFF_KUBELET_PORT', env.SKIFF_KUBELET_PORT, 10250),
       agentBundlePath: join(distDir, 'agent', 'skiff-agent.js'),
+      eventTtlMs: seconds('SKIFF_EVENT_TTL_SECONDS', env.SKIFF_EVENT_TTL_SECONDS),
+      encryptResources: resources('SKIFF_ENCRYPT_RESOURCES', env.SKIFF_ENCRYPT_RESOURCES),
+      network: validateClusterNetwork({
+        clusterCIDR: env.SKIFF_CLUSTER_CIDR || DEFAULT_CLUSTER_NETWORK.clusterCIDR,
+        serviceCIDR: env.SKIFF_SERVICE_CIDR || DEFAULT_CLUSTER_NETWORK.serviceCIDR,
+        nodeMaskSize: DEFAULT_CLUSTER_NETWORK.nodeMaskSize,
+        backend: (env.SKIFF_POD_NETWORK_BACKEND || DEFAULT_CLUSTER_NETWORK.backend) as ClusterNetwork['backend'],
+      }),
       controllers: {
         nodeLifecycle: {
           gracePeriodMs: seconds('SKIFF_NODE_GRACE_SECONDS', env.SKIFF_NODE_GRACE_SECONDS),

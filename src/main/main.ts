@@ -1,10 +1,12 @@
 // Electron main: the composition root of the desktop app. Starts the control plane, serves the UI on
 // 127.0.0.1 and opens a hardened window on it. Everything cluster-related lives in src/orchestrator.
-import { app, BrowserWindow, dialog, shell } from 'electron';
+import { app, BrowserWindow, dialog, safeStorage, shell } from 'electron';
 import { join, sep } from 'node:path';
 import { startControlPlane, type ControlPlane } from '../orchestrator/controlPlane.js';
+import { consoleLogger } from '../orchestrator/util/logger.js';
 import { configFromEnv } from './config.js';
 import { startUiServer, type UiServer } from './uiServer.js';
+import { KeychainKeyProvider } from './keychainKeyProvider.js';
 import { createMainWindow } from './window.js';
 
 let cp: ControlPlane | undefined;
@@ -16,6 +18,8 @@ async function boot(): Promise<void> {
   // Packaged, the agent bundle lives outside the asar archive (electron-builder.yml asarUnpack),
   // since it is read by SFTP and pushed to hosts as a plain file.
   cfg.cp.agentBundlePath = cfg.cp.agentBundlePath.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
+  // The key for encryption at rest, sealed by the OS keychain (safeStorage works once the app is ready).
+  cfg.cp.keyProvider = new KeychainKeyProvider(safeStorage, join(cfg.cp.home, 'pki'), consoleLogger({ component: 'keychain' }));
   cp = await startControlPlane(cfg.cp);
   ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler });
   const origin = `http://127.0.0.1:${ui.port}`;

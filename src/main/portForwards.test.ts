@@ -5,6 +5,7 @@ import { startKubeletServer, type KubeletServer } from '../orchestrator/agent/ku
 import { FakeRuntime } from '../orchestrator/agent/runtime/fake.js';
 import type { Node, Pod } from '../orchestrator/api/types.js';
 import { issueNodeToken } from '../orchestrator/apiserver/auth.js';
+import { Authorization } from '../orchestrator/apiserver/authz/index.js';
 import { createApiHandler } from '../orchestrator/apiserver/handler.js';
 import { memoryCluster } from '../orchestrator/testing/memoryCluster.js';
 import { silentLogger } from '../orchestrator/util/logger.js';
@@ -13,6 +14,7 @@ import { parseForwardSpec, PortForwards } from './portForwards.js';
 
 const NODE = 'n1';
 let cluster: Awaited<ReturnType<typeof memoryCluster>>;
+let authz: Authorization;
 let kubelet: KubeletServer;
 let echo: TcpServer;
 let forwards: PortForwards;
@@ -76,7 +78,9 @@ beforeEach(async () => {
   // The kubelet API names the pod it dials in its URL; remember it so the echo can say who answered.
   const node = await cluster.client.create<Node>('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE }, spec: {} } as Node);
   await cluster.client.updateStatus('nodes', { ...node, status: { daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } } } as Node);
+  authz = await Authorization.create(cluster.store);
   const handler = createApiHandler({
+    authz,
     registry: cluster.registry,
     clock: cluster.clock,
     log: silentLogger,
@@ -106,6 +110,7 @@ afterEach(async () => {
   forwards.dispose();
   await kubelet.close();
   await new Promise((r) => echo.close(r));
+  authz.dispose();
   cluster.dispose();
 });
 

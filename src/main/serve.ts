@@ -1,5 +1,6 @@
 // Browser mode: the same control plane as the desktop app, headless, with the UI served to a browser
-// on 127.0.0.1. Prints a one-time login URL.
+// on 127.0.0.1. Prints a one-time login URL. `--rotate-encryption-key` rotates the key for encryption
+// at rest once the control plane is up (README: Encryption at rest).
 import { join } from 'node:path';
 import { startControlPlane } from '../orchestrator/controlPlane.js';
 import { configFromEnv } from './config.js';
@@ -9,6 +10,10 @@ async function main(): Promise<void> {
   const dist = join(__dirname, '..');
   const cfg = configFromEnv(process.env, dist, 6480);
   const cp = await startControlPlane(cfg.cp);
+  if (process.argv.includes('--rotate-encryption-key')) {
+    const r = await cp.datastore.rotateEncryptionKey();
+    process.stdout.write(`Rotated the encryption key: ${r.key} now encrypts; ${r.rewritten} values re-encrypted; dropped ${r.dropped.join(', ') || 'no key'}.\n`);
+  }
   const ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler });
   process.stdout.write(
     [

@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { rawRequest } from '../orchestrator/testing/rawHttp.js';
 import { startUiServer, type UiServer } from './uiServer.js';
 
 describe('UI server', () => {
@@ -9,8 +10,13 @@ describe('UI server', () => {
   afterEach(async () => ui?.close());
 
   async function start() {
-    const dir = mkdtempSync(join(tmpdir(), 'skiff-ui-'));
+    const parent = mkdtempSync(join(tmpdir(), 'skiff-ui-'));
+    const dir = join(parent, 'renderer');
+    mkdirSync(dir);
     writeFileSync(join(dir, 'index.html'), '<html>skiff</html>');
+    // A sibling whose name starts with the renderer folder's: never served.
+    mkdirSync(join(parent, 'renderer-secret'));
+    writeFileSync(join(parent, 'renderer-secret', 'key'), 'SECRET');
     const calls: string[] = [];
     ui = await startUiServer({
       port: 0,
@@ -68,5 +74,33 @@ describe('UI server', () => {
     expect(bad.status).toBe(422);
     expect(await bad.json()).toMatchObject({ kind: 'Status', reason: 'Invalid', details: { causes: [{ field: 'port', message: 'must be 1-65535' }] } });
     expect((await fetch(`${base}/skiff/portforwards/abc`, { method: 'DELETE', headers: { cookie, origin: base } })).status).toBe(404);
+  });
+
+  it('answers malformed request targets with a 400 and keeps serving (they used to end the process)', async () => {
+    const { ui } = await start();
+    const cases = [
+      'GET /% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      'GET /a/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      'GET /%E0%A4 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    ];
+    for (const c of cases) expect((await rawRequest(ui.port, c)).status, c).toBe(400);
+    // `//` is not a URL a browser sends, but it is a path (`new URL` threw on it): the app, like any unknown path.
+    expect((await rawRequest(ui.port, 'GET // HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).status).toBe(200);
+    const upgrade = await rawRequest(ui.port, 'GET // HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    expect(upgrade.status).toBe(404);
+    const badUpgrade = await rawRequest(ui.port, 'GET /k8s/%zz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    expect(badUpgrade.status).toBe(400);
+    const nul = await rawRequest(ui.port, 'GET /%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(nul.status).toBe(200);
+    expect(nul.body).toContain('skiff');
+    expect((await fetch(`http://127.0.0.1:${ui.port}/index.html`)).status).toBe(200);
+  });
+
+  it('never serves a file outside the renderer folder', async () => {
+    const { ui } = await start();
+    for (const p of ['/../renderer-secret/key', '/..%2frenderer-secret%2fkey', '/%2e%2e/renderer-secret/key', '/..\\renderer-secret\\key']) {
+      const r = await rawRequest(ui.port, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(r.body, p).not.toContain('SECRET');
+    }
   });
 });

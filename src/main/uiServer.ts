@@ -2,13 +2,16 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { Handler } from '../orchestrator/apiserver/handler.js';
 import type { RequestContext } from '../orchestrator/apiserver/requestContext.js';
 import { silentLogger, type Logger } from '../orchestrator/util/logger.js';
 import { inProcessApi } from './inProcessApi.js';
 import { PORT_FORWARDS_PATH, servePortForwards } from './portForwardRoutes.js';
 import { PortForwards } from './portForwards.js';
+import { applyServerLimits } from '../orchestrator/util/serverLimits.js';
+import { BadRequestTarget, decodePathSegment, parseRequestTarget, type RequestTarget } from '../orchestrator/util/requestTarget.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -52,11 +55,10 @@ export async function startUiServer(opts: { port: number; rendererDir: string; a
     return false;
   };
 
-  const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const serve = (req: IncomingMessage, res: ServerResponse, url: RequestTarget): void => {
     securityHeaders(res);
     if (url.pathname === '/login') {
-      const code = url.searchParams.get('code') ?? '';
+      const code = url.query.get('code') ?? '';
       if (!codes.delete(code)) {
         res.writeHead(403, { 'Content-Type': 'text/plain' });
         res.end('This login link is not valid or was already used. Restart `npm run serve` (or the app) for a new one.');
@@ -71,7 +73,7 @@ export async function startUiServer(opts: { port: number; rendererDir: string; a
     if (url.pathname === '/k8s' || url.pathname.startsWith('/k8s/')) {
       if (!hasSession(req)) return deny(res, 401, 'Unauthorized', 'Log in with the one-time URL printed by Skiff.');
       if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req, port)) return deny(res, 403, 'Forbidden', 'cross-origin write refused');
-      req.url = url.pathname.slice('/k8s'.length) + url.search || '/';
+      req.url = (url.pathname.slice('/k8s'.length) || '/') + url.search;
       opts.api(req, res, UI_USER);
       return;
     }
@@ -82,19 +84,37 @@ export async function startUiServer(opts: { port: number; rendererDir: string; a
       return;
     }
     serveStatic(opts.rendererDir, url.pathname, res);
+  };
+  // Nothing a client sends may throw out of a listener: an uncaught exception ends the process (and
+  // with it the control plane). Any request is reachable from a web page, so this matters twice.
+  const server: Server = createServer((req, res) => {
+    try {
+      serve(req, res, parseRequestTarget(req.url));
+    } catch (e) {
+      if (res.headersSent) res.destroy();
+      else if (e instanceof BadRequestTarget) deny(res, 400, 'BadRequest', e.message);
+      else deny(res, 500, 'InternalError', `Internal error occurred: ${e instanceof Error ? e.message : String(e)}`);
+    }
   });
   // exec / attach / port-forward WebSockets under /k8s: same session and origin checks, then the API's upgrade handler.
-  server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (code: number, text: string) => socket.end(`HTTP/1.1 ${code} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.on('error', () => socket.destroy());
-    if (!(url.pathname.startsWith('/k8s/') && opts.api.upgrade)) return refuse(404, 'Not Found');
-    if (!hasSession(req)) return refuse(401, 'Unauthorized');
-    // Browsers send Origin on every WebSocket handshake and cookies ride along cross-site: require ours.
-    if (!req.headers.origin || !sameOrigin(req, port)) return refuse(403, 'Forbidden');
-    req.url = url.pathname.slice('/k8s'.length) + url.search;
-    opts.api.upgrade(req, socket, head, UI_USER);
+    try {
+      const url = parseRequestTarget(req.url);
+      if (!(url.pathname.startsWith('/k8s/') && opts.api.upgrade)) return refuse(404, 'Not Found');
+      if (!hasSession(req)) return refuse(401, 'Unauthorized');
+      // Browsers send Origin on every WebSocket handshake and cookies ride along cross-site: require ours.
+      if (!req.headers.origin || !sameOrigin(req, port)) return refuse(403, 'Forbidden');
+      req.url = url.pathname.slice('/k8s'.length) + url.search;
+      opts.api.upgrade(req, socket, head, UI_USER);
+    } catch (e) {
+      if (e instanceof BadRequestTarget) refuse(400, 'Bad Request');
+      else socket.destroy();
+    }
   });
+  // One user's browser (six connections an origin, plus WebSockets): a few hundred is plenty.
+  applyServerLimits(server, { maxConnections: 512 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, '127.0.0.1', () => resolve());
@@ -140,15 +160,22 @@ function securityHeaders(res: ServerResponse): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
 }
 
-function serveStatic(root: string, pathname: string, res: ServerResponse): void {
-  const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+function serveStatic(rendererDir: string, pathname: string, res: ServerResponse): void {
+  const root = resolve(rendererDir);
+  const decoded = pathname.split('/').map(decodePathSegment).join('/');
+  const rel = normalize(decoded).replace(/^([/\\])+/, '');
   let file = join(root, rel);
-  if (!file.startsWith(root) || !existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
+  // Inside root only: `root + sep`, so that a sibling folder whose name starts with root's is out too.
+  const inside = file === root || file.startsWith(root + sep);
+  if (!inside || file.includes('\0') || !existsSync(file) || statSync(file).isDirectory()) file = join(root, 'index.html');
   if (!existsSync(file)) {
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     res.end('The UI is not built: run `npm run build`.');
     return;
   }
   res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
-  createReadStream(file).pipe(res);
+  const stream = createReadStream(file);
+  // A read error (the file removed meanwhile) must not become an uncaught 'error' event.
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
 }

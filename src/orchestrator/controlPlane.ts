@@ -4,20 +4,28 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { isAlreadyExists } from './api/errors.js';
+import { clusterNetworkConfigMap, DEFAULT_CLUSTER_NETWORK, firstServiceIP, validateClusterNetwork, type ClusterNetwork } from './api/clusterNetwork.js';
+import { isAlreadyExists, isNotFound } from './api/errors.js';
+import { serviceStrategy } from './apiserver/strategies/services.js';
 import { startAgent } from './agent/main.js';
 import { ApiServer } from './apiserver/ApiServer.js';
 import { issueNodeToken, TokenAuthenticator } from './apiserver/auth.js';
+import { Authorization } from './apiserver/authz/index.js';
+import { reconcileBootstrapPolicy } from './apiserver/authz/reconcile.js';
 import { createApiHandler, type Handler } from './apiserver/handler.js';
 import { writeKubeconfig } from './apiserver/kubeconfig.js';
 import { HostShells } from './client/hostShells.js';
 import { NodeDialers } from './client/nodeDialer.js';
 import { ensurePki } from './apiserver/pki.js';
 import { Registry } from './apiserver/registry.js';
+import type { WatchCacheOptions } from './apiserver/cacher/index.js';
+import { FlowControl, type FlowControlOptions } from './apiserver/flowcontrol/FlowControl.js';
 import { LocalClient } from './client/LocalClient.js';
 import { startControllers, type ControllerOptions } from './controllers/manager.js';
 import { startHostController } from './provision/index.js';
-import { SqliteStore } from './store/SqliteStore.js';
+import { openDatastore, type Datastore } from './store/datastore.js';
+import type { KeyProvider } from './store/keys.js';
+import type { MaintenancePolicy } from './store/maintenance.js';
 import { systemClock, type Clock } from './util/clock.js';
 import { consoleLogger, type Logger } from './util/logger.js';
 
@@ -38,6 +46,24 @@ export interface ControlPlaneOptions {
   /** Path of the bundled agent pushed to hosts (dist/agent/skiff-agent.js). */
   agentBundlePath: string;
   controllers?: ControllerOptions;
+  /** Where the key for encryption at rest lives (default: `$home/pki/encryption.json`, mode 0600). */
+  keyProvider?: KeyProvider;
+  /** Resources encrypted at rest (SKIFF_ENCRYPT_RESOURCES, default `secrets`). */
+  encryptResources?: string[];
+  /** Events expire this long after their last write (SKIFF_EVENT_TTL_SECONDS, default 1 h). */
+  eventTtlMs?: number;
+  /** The datastore's housekeeping (tests shorten its interval). */
+  datastoreMaintenance?: Partial<MaintenancePolicy>;
+  /** The API server's watch cache (on by default; `{ enabled: false }` reads the store for every list and watch). */
+  watchCache?: WatchCacheOptions;
+  /** API priority and fairness for clients and the in-process controllers (on by default). */
+  flowControl?: FlowControlOptions & { enabled?: boolean };
+  /**
+   * Pod and service ranges and the pod network backend (SKIFF_CLUSTER_CIDR, SKIFF_SERVICE_CIDR,
+   * SKIFF_POD_NETWORK_BACKEND); defaults 10.42.0.0/16, 10.96.0.0/12, auto. Overlapping or malformed
+   * ranges stop the start with an error naming the setting.
+   */
+  network?: Partial<ClusterNetwork>;
   clock?: Clock;
   log?: Logger;
 }
@@ -53,6 +79,8 @@ export interface ControlPlane {
   /** The local node's name when its agent runs, else undefined (with `localNodeMessage` saying why). */
   localNode?: string;
   localNodeMessage: string;
+  /** The datastore: its figures, and key rotation for encryption at rest. */
+  datastore: Pick<Datastore, 'stats' | 'rotateEncryptionKey'>;
   dispose(): Promise<void>;
 }
 
@@ -75,22 +103,45 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
   };
   try {
+    const network = validateClusterNetwork({ ...DEFAULT_CLUSTER_NETWORK, ...opts.network });
     mkdirSync(opts.home, { recursive: true, mode: 0o700 });
-    const store = new SqliteStore(join(opts.home, 'state.db'));
-    disposers.push(() => store.close());
-    const registry = new Registry(store, clock);
-    const client = new LocalClient(registry);
-    await bootstrap(client);
+    const datastore = await openDatastore({
+      home: opts.home,
+      clock,
+      log: log.child({ component: 'datastore' }),
+      keyProvider: opts.keyProvider,
+      encryptResources: opts.encryptResources,
+      eventTtlMs: opts.eventTtlMs,
+      maintenance: opts.datastoreMaintenance,
+      keepModesUnder: ['agent'],
+    });
+    disposers.push(() => datastore.close());
+    const store = datastore.store;
+    const registry = new Registry(store, clock, { watchCache: opts.watchCache });
+    registry.strategies.register('services', serviceStrategy(store, clock, network.serviceCIDR));
+    disposers.push(() => registry.dispose());
+    const flowControl = opts.flowControl?.enabled === false ? undefined : new FlowControl({ clock, ...opts.flowControl });
+    const client = new LocalClient(registry, flowControl);
+    await bootstrap(client, network);
+    // Node, RBAC: the authorizer chain, the RBAC kinds' escalation checks, and the default policy.
+    const authz = await Authorization.create(store);
+    disposers.push(() => authz.dispose());
+    registry.strategies.useAuthorization(authz);
+    await reconcileBootstrapPolicy(registry, log.child({ component: 'rbac' }));
 
     const host = opts.apiHost ?? '127.0.0.1';
-    const pki = ensurePki(join(opts.home, 'pki'), { dns: ['localhost', 'kubernetes', 'kubernetes.default', hostname()], ips: ['127.0.0.1', ...(host !== '127.0.0.1' && host !== '0.0.0.0' ? [host] : [])] });
+    // Pods reach the API as https://kubernetes.default.svc (10.96.0.1), relayed unchanged: the certificate names it.
+    const pki = ensurePki(join(opts.home, 'pki'), {
+      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', hostname()],
+      ips: ['127.0.0.1', firstServiceIP(network.serviceCIDR), ...(host !== '127.0.0.1' && host !== '0.0.0.0' ? [host] : [])],
+    });
     const adminToken = readOrCreateToken(join(opts.home, 'admin.token'));
     const authenticator = await TokenAuthenticator.create(adminToken, store, clock);
     disposers.push(() => authenticator.dispose());
     const dialers = new NodeDialers();
     const hostShells = new HostShells();
 
-    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, serverAddress: `${host}:${opts.apiPort}` });
+    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, authz, serverAddress: `${host}:${opts.apiPort}`, flowControl });
     const server = new ApiServer(pki, handler);
     const apiPort = await server.listen(opts.apiPort, host);
     disposers.push(() => server.close());
@@ -99,13 +150,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     writeKubeconfig(kubeconfigPath, apiUrl, pki.caCert, adminToken);
     log.info('API server ready', { url: apiUrl, kubeconfig: kubeconfigPath });
 
-    const compaction = clock.setInterval(() => {
-      const target = store.currentRevision() - 10_000;
-      if (target > store.compactedRevision()) void store.compact(target);
-    }, 60_000);
-    disposers.push(compaction);
-
-    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { rootCA: { caPem: pki.caCert }, ...opts.controllers } });
+    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { rootCA: { caPem: pki.caCert }, ...opts.controllers, network } });
     disposers.push(() => controllers.dispose());
 
     const hosts = startHostController({
@@ -144,6 +189,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         kubeletPort,
         dataDir: join(opts.home, 'agent'),
         dockerSocket,
+        // As root (tests, a server), the host component runs in this process; else as its container, running the bundle.
+        hostNetwork: 'auto',
+        bundlePath: opts.agentBundlePath,
       }, { clock, log: log.child({ component: 'agent', node: localNode }) });
       disposers.push(() => agent.dispose());
       const route = dialers.register(localNode, { dial: (_n, port) => dialLocal(port) });
@@ -152,21 +200,29 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       log.info(localNodeMessage);
     }
 
-    return { apiUrl, apiPort, kubeconfigPath, caPem: pki.caCert, handler, client, localNode, localNodeMessage, dispose };
+    return { apiUrl, apiPort, kubeconfigPath, caPem: pki.caCert, handler, client, localNode, localNodeMessage, datastore, dispose };
   } catch (e) {
     await dispose();
     throw e;
   }
 }
 
-/** The namespaces every cluster has. */
-async function bootstrap(client: LocalClient): Promise<void> {
+/** The namespaces every cluster has, and the network settings every node reads. */
+async function bootstrap(client: LocalClient, network: ClusterNetwork): Promise<void> {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     try {
       await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
+  }
+  const cm = clusterNetworkConfigMap(network);
+  try {
+    const have = await client.get<typeof cm>('configmaps', cm.metadata.namespace, cm.metadata.name ?? '');
+    if (JSON.stringify(have.data) !== JSON.stringify(cm.data)) await client.update('configmaps', { ...have, data: cm.data });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+    await client.create('configmaps', cm);
   }
 }
 

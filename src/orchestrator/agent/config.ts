@@ -22,6 +22,14 @@ export interface AgentConfig {
   /** The node's InternalIP; default: the host's primary IPv4. */
   nodeIP?: string;
   /**
+   * How the privileged host component runs (routes, packet filter): `auto` (default) in the agent's
+   * process when it is root, else as a privileged container; `container` always as the container
+   * (provisioned hosts); `process` only in-process (refused unless root).
+   */
+  hostNetwork?: 'auto' | 'process' | 'container';
+  /** The agent bundle the host component's container runs; default: the running program's file. */
+  bundlePath?: string;
+  /**
    * Where the agent writes the files of Secret, ConfigMap, downward API and token volumes: a
    * memory file system, so secrets never reach the host's disk. Default `/dev/shm/skiff-<node>`.
    */
@@ -65,5 +73,10 @@ export function parseAgentConfig(raw: unknown): AgentConfig {
   };
   if (o.nodeIP !== undefined) cfg.nodeIP = str('nodeIP');
   if (o.memoryDir !== undefined) cfg.memoryDir = str('memoryDir');
+  if (o.hostNetwork !== undefined) {
+    if (o.hostNetwork !== 'auto' && o.hostNetwork !== 'process' && o.hostNetwork !== 'container') throw new Error('agent config: "hostNetwork" must be auto, process or container');
+    cfg.hostNetwork = o.hostNetwork;
+  }
+  if (o.bundlePath !== undefined) cfg.bundlePath = str('bundlePath');
   return cfg;
 }

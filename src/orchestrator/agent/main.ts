@@ -14,6 +14,9 @@ import type { Recorder } from './kubelet/types.js';
 import type { Prober } from './kubelet/probes/prober.js';
 import { DockerRuntime } from './runtime/docker.js';
 import type { Runtime } from './runtime/types.js';
+import { startNodeNetwork } from './net/compose.js';
+import { cleanupNodeNetwork } from './net/cleanup.js';
+import { runHostNetCli } from './hostnet/cli.js';
 
 export type { AgentConfig } from './config.js';
 
@@ -29,6 +32,12 @@ export interface AgentDeps {
   heartbeatMs?: number;
   /** Runs probes and hooks (tests). */
   prober?: Prober;
+  /**
+   * Run the node's network (pod network, routes, service proxy; net/compose.ts). Default: on,
+   * unless a runtime is injected (unit tests on the fake runtime); off, pods use the engine's
+   * default bridge (tests of the kubelet alone).
+   */
+  network?: boolean;
 }
 
 export interface AgentHandle {
@@ -68,7 +77,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   };
 
   try {
-    const kubelet = new Kubelet({ client, runtime, clock, log, recorder, nodeName: config.nodeName, nodeIP, dataDir: config.dataDir, memoryDir: memoryDirOf(config), ...(deps.prober ? { prober: deps.prober } : {}) }, deps.kubelet);
+    const network = (deps.network ?? !deps.runtime) ? startNodeNetwork({ config, client, runtime, clock, log, nodeIP }) : undefined;
+    if (network) disposers.push(() => network.stop());
+    const netDeps = network ? { podNetwork: network, serviceEnv: (p: Parameters<typeof network.envFor>[0]) => network.envFor(p) } : {};
+    const kubelet = new Kubelet(
+      { client, runtime, clock, log, recorder, nodeName: config.nodeName, nodeIP, dataDir: config.dataDir, memoryDir: memoryDirOf(config), ...(deps.prober ? { prober: deps.prober } : {}), ...netDeps },
+      deps.kubelet,
+    );
     const server = await startKubeletServer({ port: config.kubeletPort, token: config.token, pods: kubelet.pods, runtime, clock, log });
     disposers.push(() => server.close());
     // The Node advertises the port actually bound (it differs from the config's when that is 0).
@@ -114,15 +129,25 @@ function registerWithRetry(node: NodeStatusManager, clock: Clock, log: Logger): 
   };
 }
 
-/** `node skiff-agent.js --config <file.json>`: runs until SIGTERM/SIGINT, leaving containers running. */
+/**
+ * `node skiff-agent.js --config <file.json>`: runs until SIGTERM/SIGINT, leaving containers running.
+ * `hostnet ...`: the host component's program (its privileged container runs it).
+ * `cleanup-network --config <file.json>`: removes the node's rules, routes and pod networks (host removal).
+ */
 export async function runCli(argv: string[]): Promise<void> {
-  const i = argv.indexOf('--config');
-  const file = i >= 0 ? argv[i + 1] : undefined;
-  if (!file) throw new Error('usage: skiff-agent --config <file.json>');
-  const config = parseAgentConfig(JSON.parse(readFileSync(file, 'utf8')) as unknown);
+  if (argv[0] === 'hostnet') return runHostNetCli(argv.slice(1));
+  if (argv[0] === 'cleanup-network') {
+    const config = readConfig(argv);
+    const log = consoleLogger({ component: 'cleanup', node: config.nodeName });
+    const summary = await cleanupNodeNetwork({ nodeName: config.nodeName, dataDir: config.dataDir, dockerSocket: config.dockerSocket, mode: config.hostNetwork ?? 'auto', bundlePath: config.bundlePath ?? process.argv[1] ?? '', clock: systemClock, log });
+    process.stdout.write(`${summary}\n`);
+    process.exit(0);
+  }
+  const config = readConfig(argv);
   const log = consoleLogger({ component: 'agent', node: config.nodeName });
   mkdirSync(config.dataDir, { recursive: true });
-  const agent = await startAgent(config, { log });
+  const agent = await startAgent({ ...config, bundlePath: config.bundlePath ?? process.argv[1] ?? '' }, { log });
+
   // Written only once the agent runs (and holds its port), so a duplicate never clobbers it.
   const pidFile = join(config.dataDir, 'skiff-agent.pid');
   writeFileSync(pidFile, `${process.pid}\n`);
@@ -139,6 +164,13 @@ export async function runCli(argv: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (e) => log.error('unhandled rejection', { error: e instanceof Error ? e.message : String(e) }));
+}
+
+function readConfig(argv: string[]): AgentConfig {
+  const i = argv.indexOf('--config');
+  const file = i >= 0 ? argv[i + 1] : undefined;
+  if (!file) throw new Error('usage: skiff-agent [cleanup-network] --config <file.json> | skiff-agent hostnet --socket PATH --owner-uid UID --node NAME');
+  return parseAgentConfig(JSON.parse(readFileSync(file, 'utf8')) as unknown);
 }
 
 /** True when this module is the program (the bundle `skiff-agent.js`, or `tsx agent/main.ts`), not imported. */

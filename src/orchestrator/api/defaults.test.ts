@@ -94,7 +94,7 @@ describe('applyDefaults', () => {
     expect(at(d, 'spec.template.spec.containers.0.imagePullPolicy')).toBe('IfNotPresent');
     // Admission-only pod defaults stay off templates.
     expect(at(d, 'spec.template.spec.serviceAccountName')).toBeUndefined();
-    expect(at(d, 'status')).toBeUndefined();
+    expect(at(d, 'status')).toEqual({});
   });
 
   it('a Recreate deployment gets no rollingUpdate', () => {

@@ -1,7 +1,9 @@
 import { defaultPod, defaultPodSpec, obj, objects, setDefault } from './defaults/podSpec.js';
+import { applyZeroFields } from './defaults/zeroFields.js';
 import type { ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
 import type { Obj } from './validation/causes.js';
+import { defaultSubjects } from './validation/rbac.js';
 
 /** `o[key]` as an object, created empty when missing (left alone when it holds something else). */
 function child(o: Obj, key: string): Obj | undefined {
@@ -176,6 +178,8 @@ function endpointPorts(ports: unknown, named: boolean): void {
 }
 
 const BY_KIND: Record<string, (o: KubeObject) => void> = {
+  RoleBinding: defaultSubjects,
+  ClusterRoleBinding: defaultSubjects,
   Pod: (o) => defaultPod(o),
   Deployment: deployment,
   ReplicaSet: replicaSet,
@@ -205,6 +209,7 @@ const BY_KIND: Record<string, (o: KubeObject) => void> = {
 export function applyDefaults(r: ResourceType, o: KubeObject): void {
   if (!obj(o.metadata)) o.metadata = {};
   BY_KIND[r.kind]?.(o);
+  applyZeroFields(r.kind, o);
 }
 
 /**

@@ -16,6 +16,7 @@ export type StatusReason =
   | 'NotAcceptable'
   | 'InternalError'
   | 'ServiceUnavailable'
+  | 'TooManyRequests'
   | 'Timeout';
 
 /**

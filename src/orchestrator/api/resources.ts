@@ -56,6 +56,10 @@ export const RESOURCES: readonly ResourceType[] = [
   def({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: ['status'] }),
   def({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', hasStatus: false }),
   def({ group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', hasStatus: false }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', resource: 'roles', hasStatus: false }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'RoleBinding', resource: 'rolebindings', hasStatus: false }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', resource: 'clusterroles', namespaced: false, hasStatus: false }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', resource: 'clusterrolebindings', namespaced: false, hasStatus: false }),
   // Skiff's own: a worker host reached over SSH (provision/ reconciles it into a Node).
   def({ group: 'skiff.dev', version: 'v1alpha1', kind: 'Host', resource: 'hosts', namespaced: false, subresources: ['status', 'shell'] }),
 ];

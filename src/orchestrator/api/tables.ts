@@ -3,6 +3,7 @@ import { AGE_COLUMN, NAME_COLUMN, age, type Printer, type TableColumnDefinition,
 import { configMapPrinter, endpointsPrinter, eventPrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './tables/core.js';
 import { endpointSlicePrinter, hostPrinter, ingressPrinter, leasePrinter } from './tables/network.js';
 import { podPrinter } from './tables/pods.js';
+import { clusterRoleBindingPrinter, roleBindingPrinter, rolePrinter } from './tables/rbac.js';
 import { pvPrinter, pvcPrinter } from './tables/storage.js';
 import { daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './tables/workloads.js';
 import type { KubeObject, ObjectMeta } from './types.js';
@@ -29,7 +30,7 @@ export interface TableRow {
 export interface Table {
   kind: 'Table';
   apiVersion: 'meta.k8s.io/v1';
-  metadata: { resourceVersion?: string; continue?: string };
+  metadata: { resourceVersion?: string; continue?: string; remainingItemCount?: number };
   columnDefinitions: TableColumnDefinition[];
   rows: TableRow[];
 }
@@ -67,6 +68,10 @@ const PRINTERS: Record<string, Printer> = {
   Lease: leasePrinter,
   EndpointSlice: endpointSlicePrinter,
   Host: hostPrinter,
+  Role: rolePrinter,
+  ClusterRole: rolePrinter,
+  RoleBinding: roleBindingPrinter,
+  ClusterRoleBinding: clusterRoleBindingPrinter,
 };
 
 /** What the server prints for a kind without its own columns. */
@@ -79,29 +84,42 @@ export function columnsFor(r: Pick<ResourceType, 'kind'>): TableColumnDefinition
   return (PRINTERS[r.kind] ?? DEFAULT_PRINTER).columns;
 }
 
+/** One kind's Table columns and a row maker, for callers that render rows a few at a time. */
+export interface TablePrinter {
+  columnDefinitions: TableColumnDefinition[];
+  row(obj: KubeObject): TableRow;
+}
+
+export function tablePrinter(r: Pick<ResourceType, 'kind'>, opts: TableOptions): TablePrinter {
+  const printer = PRINTERS[r.kind] ?? DEFAULT_PRINTER;
+  const wide = opts.wide ?? true;
+  const keep = printer.columns.map((c) => wide || c.priority === 0);
+  const include = opts.includeObject ?? 'Metadata';
+  return {
+    columnDefinitions: printer.columns.filter((_, i) => keep[i]),
+    row(obj: KubeObject): TableRow {
+      const printed = printer.row(obj, opts.now);
+      const row: TableRow = { cells: wide ? printed.cells : printed.cells.filter((_, i) => keep[i]) };
+      if (printed.conditions) row.conditions = printed.conditions;
+      if (include === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+      else if (include === 'Object') row.object = obj;
+      return row;
+    },
+  };
+}
+
 /**
  * Renders objects of one kind as the Table kube-apiserver returns for `kubectl get`: the columns
  * kubectl prints for that kind, one row per object in the given order. Pure: the caller sets
  * `metadata.resourceVersion` (and `continue`) from its list.
  */
 export function toTable(r: Pick<ResourceType, 'kind'>, objects: readonly KubeObject[], opts: TableOptions): Table {
-  const printer = PRINTERS[r.kind] ?? DEFAULT_PRINTER;
-  const wide = opts.wide ?? true;
-  const keep = printer.columns.map((c) => wide || c.priority === 0);
-  const include = opts.includeObject ?? 'Metadata';
-  const rows = objects.map((obj): TableRow => {
-    const printed = printer.row(obj, opts.now);
-    const row: TableRow = { cells: printed.cells.filter((_, i) => keep[i]) };
-    if (printed.conditions) row.conditions = printed.conditions;
-    if (include === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
-    else if (include === 'Object') row.object = obj;
-    return row;
-  });
+  const p = tablePrinter(r, opts);
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: {},
-    columnDefinitions: printer.columns.filter((_, i) => keep[i]),
-    rows,
+    columnDefinitions: p.columnDefinitions,
+    rows: objects.map((o) => p.row(o)),
   };
 }

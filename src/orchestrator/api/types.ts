@@ -68,6 +68,7 @@ export interface ContainerPort {
   name?: string;
   containerPort: number;
   hostPort?: number;
+  hostIP?: string;
   protocol?: 'TCP' | 'UDP' | 'SCTP';
 }
 export interface ResourceRequirements {
@@ -186,7 +187,9 @@ export interface Taint {
 export interface NodeSpec {
   unschedulable?: boolean;
   taints?: Taint[];
+  /** This node's pod addresses, assigned by the control plane's node IPAM (immutable once set). */
   podCIDR?: string;
+  podCIDRs?: string[];
 }
 export interface Node extends KubeObject {
   kind: 'Node';
@@ -290,6 +293,26 @@ export interface Endpoints extends KubeObject {
   subsets?: EndpointSubset[];
 }
 
+// ---- discovery.k8s.io/v1 EndpointSlice (as readers such as the service proxy see it) ----
+export interface EndpointSliceEndpoint {
+  addresses: string[];
+  /** `ready` absent means unknown, which consumers treat as ready (the API's documented rule). */
+  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+  nodeName?: string;
+  hostname?: string;
+  targetRef?: { kind?: string; name?: string; namespace?: string; uid?: string };
+}
+export interface EndpointSlicePort {
+  name?: string;
+  port?: number;
+  protocol?: string;
+}
+export interface DiscoveryEndpointSlice extends KubeObject {
+  addressType: 'IPv4' | 'IPv6' | 'FQDN';
+  endpoints?: EndpointSliceEndpoint[];
+  ports?: EndpointSlicePort[];
+}
+
 // ---- core/v1 Event ----
 export interface ObjectReference {
   kind?: string;
@@ -340,7 +363,10 @@ export interface Status {
 
 export interface ListMeta {
   resourceVersion: string;
+  /** Set when more items follow: pass it as `continue` to read the next page at the same revision. */
   continue?: string;
+  /** With `continue`, how many items follow, when the server can count them cheaply (no selectors). */
+  remainingItemCount?: number;
 }
 export interface KubeList<T extends KubeObject = KubeObject> {
   apiVersion: string;

@@ -7,6 +7,7 @@ import { validateObjectMeta } from './validation/meta.js';
 import { validateConfigMap, validateEvent, validateHost, validateLease, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim, validateSecret } from './validation/misc.js';
 import { validateEndpointSlice, validateEndpoints, validateIngress, validateService } from './validation/network.js';
 import { validatePodSpec } from './validation/pod.js';
+import { validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './validation/rbac.js';
 import { checkSchema, type SchemaReport } from './validation/schemaCheck.js';
 import { validateObjectUpdate } from './validation/update.js';
 import { validateDaemonSet, validateDeployment, validateJob, validateReplicaSet, validateStatefulSet } from './validation/workloads.js';
@@ -36,6 +37,10 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   Lease: validateLease,
   Namespace: validateNamespace,
   Host: validateHost,
+  Role: validateRole,
+  ClusterRole: validateClusterRole,
+  RoleBinding: validateRoleBinding,
+  ClusterRoleBinding: validateClusterRoleBinding,
 };
 
 function report(r: ResourceType, obj: KubeObject): SchemaReport {
@@ -80,6 +85,16 @@ export function unknownFields(r: ResourceType, obj: KubeObject): string[] {
 export function pruneUnknownFields(r: ResourceType, obj: KubeObject): string[] {
   const s = schemaFor(r);
   return s ? checkSchema(s, obj, { prune: true }).unknown : [];
+}
+
+/**
+ * What the decoder does to an accepted body, in place and in one walk: nulls normalized as Go reads
+ * them (see CheckOptions.nulls in schemaCheck.ts), and unknown fields dropped when `prune` (every
+ * validation mode but Strict, which refuses them first). Returns the unknown fields' paths.
+ */
+export function normalizeDecoded(r: ResourceType, obj: KubeObject, prune: boolean): string[] {
+  const s = schemaFor(r);
+  return s ? checkSchema(s, obj, { prune, nulls: true }).unknown : [];
 }
 
 export interface DecodeOptions {

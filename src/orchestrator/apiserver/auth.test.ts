@@ -1,9 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../api/errors.js';
 import { memoryCluster } from '../testing/memoryCluster.js';
-import { allowed, authorize, issueNodeToken, TokenAuthenticator } from './auth.js';
-import type { RequestContext } from './requestContext.js';
-import { selfSubjectAccessReview, selfSubjectReview } from './selfSubjectReview.js';
+import { issueNodeToken, TokenAuthenticator } from './auth.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 
 type Cluster = Awaited<ReturnType<typeof memoryCluster>>;
@@ -55,41 +52,5 @@ describe('authentication', () => {
   it('token requests are validated: a missing account is 404, too short a duration 422', async () => {
     await expect(createServiceAccountToken(c.registry, c.clock, 'team', 'ghost', {})).rejects.toMatchObject({ code: 404 });
     await expect(createServiceAccountToken(c.registry, c.clock, 'team', 'bot', { spec: { expirationSeconds: 60 } })).rejects.toMatchObject({ code: 422 });
-  });
-});
-
-describe('authorization', () => {
-  const sa: RequestContext = { user: 'system:serviceaccount:team:bot', groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'] };
-
-  it('a service account reads its own namespace only', () => {
-    expect(allowed(sa, { verb: 'list', resource: 'pods', namespace: 'team' })).toBe(true);
-    expect(allowed(sa, { verb: 'get', resource: 'pods', subresource: 'log', namespace: 'team', name: 'p' })).toBe(true);
-    expect(allowed(sa, { verb: 'list', resource: 'pods' })).toBe(false);
-    expect(allowed(sa, { verb: 'get', resource: 'pods', namespace: 'other' })).toBe(false);
-    expect(allowed(sa, { verb: 'delete', resource: 'pods', namespace: 'team', name: 'p' })).toBe(false);
-  });
-
-  it('refusals are worded as kube-apiserver words them', () => {
-    const refuse = (a: Parameters<typeof authorize>[1]) => {
-      try {
-        authorize(sa, a);
-      } catch (e) {
-        return (e as ApiError).message;
-      }
-      return 'allowed';
-    };
-    expect(refuse({ verb: 'list', resource: 'pods' })).toBe('pods is forbidden: User "system:serviceaccount:team:bot" cannot list resource "pods" in API group "" at the cluster scope');
-    expect(refuse({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'team', name: 'p' })).toBe('pods "p" is forbidden: User "system:serviceaccount:team:bot" cannot create resource "pods/exec" in API group "" in the namespace "team"');
-    expect(refuse({ verb: 'delete', resource: 'deployments', namespace: 'team', name: 'd' })).toBe('deployments.apps "d" is forbidden: User "system:serviceaccount:team:bot" cannot delete resource "deployments" in API group "apps" in the namespace "team"');
-  });
-
-  it('self reviews answer who the caller is and what it may do', () => {
-    expect(selfSubjectReview({ ...sa, uid: 'u1' }).status.userInfo).toEqual({ username: sa.user, uid: 'u1', groups: sa.groups });
-    const review = (attrs: Record<string, string>) => selfSubjectAccessReview(sa, { spec: { resourceAttributes: attrs } }).status.allowed;
-    expect(review({ verb: 'list', resource: 'pods', namespace: 'team' })).toBe(true);
-    expect(review({ verb: 'delete', resource: 'pods', namespace: 'team' })).toBe(false);
-    expect(review({ verb: '*', resource: '*' })).toBe(false);
-    expect(selfSubjectAccessReview({ user: 'root', groups: ['system:masters'] }, { spec: { resourceAttributes: { verb: '*', resource: '*' } } }).status.allowed).toBe(true);
-    expect(() => selfSubjectAccessReview(sa, { spec: {} })).toThrow(ApiError);
   });
 });

@@ -1,17 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { errors, isNotFound } from '../api/errors.js';
-import { resourceType } from '../api/resources.js';
+import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import type { Client } from '../client/types.js';
 import type { Store } from '../store/types.js';
 import type { Disposable } from '../util/disposable.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { MASTERS_GROUP, NODES_GROUP } from './authz/index.js';
 import type { RequestContext } from './requestContext.js';
-import { SERVICE_ACCOUNTS_GROUP, serviceAccountUser, SIGNING_KEY_NAMESPACE, SIGNING_KEY_SECRET, TOKEN_ISSUER, verifyToken } from './serviceAccountTokens.js';
+import { SERVICE_ACCOUNTS_GROUP, serviceAccountUser, SIGNING_KEY_NAMESPACE, SIGNING_KEY_SECRET, verifyToken } from './serviceAccountTokens.js';
 
 export const NODE_TOKEN_LABEL = 'skiff.dev/node-token';
-export const NODES_GROUP = 'system:nodes';
-export const MASTERS_GROUP = 'system:masters';
 
 export function newToken(): string {
   return randomBytes(32).toString('base64url');
@@ -98,10 +96,8 @@ export class TokenAuthenticator implements Disposable {
       if (timingSafeEqual(d, n.digest)) return { user: `system:node:${n.node}`, groups: [NODES_GROUP, 'system:authenticated'] };
     }
     if (this.signingKey && token.split('.').length === 3) {
-      const claims = verifyToken(this.signingKey, token);
-      if (!claims || claims.exp * 1000 <= this.clock.now()) return undefined;
-      // A token minted for another audience (a pod's token for some other service) is not for us.
-      if (!Array.isArray(claims.aud) || !claims.aud.includes(TOKEN_ISSUER)) return undefined;
+      const claims = verifyToken(this.signingKey, token, { now: this.clock.now() });
+      if (!claims) return undefined;
       const sa = claims['kubernetes.io'];
       if (this.serviceAccounts.get(`${sa.namespace}/${sa.serviceaccount.name}`) !== sa.serviceaccount.uid) return undefined;
       return serviceAccountUser(claims);
@@ -112,57 +108,6 @@ export class TokenAuthenticator implements Disposable {
   dispose(): void {
     for (const s of this.subs) s.dispose();
   }
-}
-
-export interface Attributes {
-  verb: string;
-  resource: string;
-  subresource?: string;
-  namespace?: string;
-  name?: string;
-  /** API group, for resources the table in api/resources.ts does not list. */
-  group?: string;
-}
-
-const READ = new Set(['get', 'list', 'watch']);
-
-/** True when `ctx` may do `a`; the rules of {@link authorize}. */
-export function allowed(ctx: RequestContext, a: Attributes): boolean {
-  if (ctx.groups.includes(MASTERS_GROUP)) return true;
-  if (ctx.groups.includes(NODES_GROUP)) {
-    const node = ctx.user.slice('system:node:'.length);
-    if (READ.has(a.verb) && ['nodes', 'pods', 'services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'persistentvolumes', 'serviceaccounts', 'namespaces'].includes(a.resource)) return true;
-    // Tokens for the service accounts of its pods (projected serviceAccountToken volumes).
-    if (a.resource === 'serviceaccounts' && a.subresource === 'token' && a.verb === 'create') return true;
-    if (a.resource === 'nodes' && (a.verb === 'create' || a.name === node)) return true;
-    if (a.resource === 'pods' && (a.subresource === 'status' || a.verb === 'delete')) return true;
-    if (a.resource === 'events' && ['create', 'update', 'patch'].includes(a.verb)) return true;
-    if (a.resource === 'leases') return true;
-  }
-  if (ctx.groups.includes(SERVICE_ACCOUNTS_GROUP)) {
-    // A service account may read what is in its own namespace, nothing more.
-    const ns = ctx.user.split(':')[2];
-    if (READ.has(a.verb) && a.namespace !== undefined && a.namespace === ns) return true;
-  }
-  return false;
-}
-
-/**
- * Authorization. `system:masters` may do anything. A node may read what its agent needs (nodes,
- * pods, services, endpoints, configmaps, secrets) and write only its own Node, pod status, pod
- * deletion (to finish a graceful delete) and events: the scope a kubelet has under Kubernetes'
- * Node authorizer, kept simple. A service account may get, list and watch in its own namespace.
- * Anything else is a 403 worded as kube-apiserver words it.
- */
-export function authorize(ctx: RequestContext, a: Attributes): void {
-  if (allowed(ctx, a)) return;
-  let r;
-  try {
-    r = resourceType(a.resource);
-  } catch {
-    r = { group: a.group ?? '', resource: a.resource, kind: a.resource };
-  }
-  throw errors.forbidden(ctx.user, a.verb, r, a.namespace, a.name, a.subresource);
 }
 
 /** The token a node's agent uses: created once per node, returned again on later calls. */

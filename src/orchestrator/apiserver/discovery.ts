@@ -1,5 +1,5 @@
 import { RESOURCES, type ResourceType } from '../api/resources.js';
-import { REVIEW_RESOURCES } from './selfSubjectReview.js';
+import { REVIEW_RESOURCES } from './authz/reviews.js';
 
 /** What `/version` answers. kubectl's version dispatcher picks its binary by major/minor. */
 export const VERSION_INFO = {
@@ -56,6 +56,13 @@ function subresourceKind(r: ResourceType, sub: string): { group: string; version
   return { group: '', version: 'v1', kind: r.kind === 'Pod' ? 'PodProxyOptions' : 'Status' };
 }
 
+/** The review resources (not stored, create only) by API group. */
+function reviewGroups(): Map<string, (typeof REVIEW_RESOURCES)[number][]> {
+  const m = new Map<string, (typeof REVIEW_RESOURCES)[number][]>();
+  for (const rr of REVIEW_RESOURCES) m.set(rr.group, [...(m.get(rr.group) ?? []), rr]);
+  return m;
+}
+
 /** `/api` and `/apis` in the aggregated (v2) form kubectl 1.30+ asks for. */
 export function aggregatedDiscovery(core: boolean) {
   const items = [];
@@ -87,14 +94,20 @@ export function aggregatedDiscovery(core: boolean) {
     });
   }
   if (!core) {
-    for (const rr of REVIEW_RESOURCES) {
+    for (const [group, rrs] of reviewGroups()) {
       items.push({
-        metadata: { name: rr.group, creationTimestamp: null },
+        metadata: { name: group, creationTimestamp: null },
         versions: [
           {
-            version: rr.version,
+            version: 'v1',
             freshness: 'Current',
-            resources: [{ resource: rr.resource, responseKind: { group: rr.group, version: rr.version, kind: rr.kind }, scope: 'Cluster', singularResource: rr.resource.replace(/s$/, ''), verbs: ['create'] }],
+            resources: rrs.map((rr) => ({
+              resource: rr.resource,
+              responseKind: { group: rr.group, version: rr.version, kind: rr.kind },
+              scope: rr.namespaced ? 'Namespaced' : 'Cluster',
+              singularResource: rr.resource.replace(/s$/, ''),
+              verbs: ['create'],
+            })),
           },
         ],
       });
@@ -115,9 +128,9 @@ export function legacyGroupList() {
     const gv = { groupVersion: `${group}/${version}`, version };
     out.push({ name: group, versions: [gv], preferredVersion: gv });
   }
-  for (const rr of REVIEW_RESOURCES) {
-    const gv = { groupVersion: `${rr.group}/${rr.version}`, version: rr.version };
-    out.push({ name: rr.group, versions: [gv], preferredVersion: gv });
+  for (const group of reviewGroups().keys()) {
+    const gv = { groupVersion: `${group}/v1`, version: 'v1' };
+    out.push({ name: group, versions: [gv], preferredVersion: gv });
   }
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: out };
 }
@@ -125,13 +138,13 @@ export function legacyGroupList() {
 /** `/api/v1` or `/apis/<group>/<version>`; undefined when the group-version is not served. */
 export function resourceList(group: string, version: string) {
   const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
-  const review = REVIEW_RESOURCES.find((r) => r.group === group && r.version === version);
-  if (review) {
+  const reviews = REVIEW_RESOURCES.filter((r) => r.group === group && r.version === version);
+  if (reviews.length) {
     return {
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: `${group}/${version}`,
-      resources: [{ name: review.resource, singularName: review.resource.replace(/s$/, ''), namespaced: false, kind: review.kind, verbs: ['create'] }],
+      resources: reviews.map((rr) => ({ name: rr.resource, singularName: rr.resource.replace(/s$/, ''), namespaced: rr.namespaced, kind: rr.kind, verbs: ['create'] })),
     };
   }
   if (rs.length === 0) return undefined;

@@ -3,7 +3,11 @@ import { ApiError, errors } from '../api/errors.js';
 import { openapiDocument, openapiIndex } from '../api/openapi.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { authorize, type TokenAuthenticator } from './auth.js';
+import type { TokenAuthenticator } from './auth.js';
+import { pathAttributes, resourceAttributes, type Authorization } from './authz/index.js';
+import { admitTokenRequest } from './authz/nodeRestriction.js';
+import { identify } from './authz/request.js';
+import { matchReview, serveReview } from './authz/reviews.js';
 import {
   AGGREGATED_CT,
   aggregatedDiscovery,
@@ -14,18 +18,19 @@ import {
   VERSION_INFO,
   wantsAggregated,
 } from './discovery.js';
-import { parseBody, readBody, sendError, sendJson } from './http.js';
-import { reviewResource, selfSubjectAccessReview, selfSubjectReview } from './selfSubjectReview.js';
+import { parseBody, readBody, requestTarget, sendError, sendJson } from './http.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import type { HostShells } from '../client/hostShells.js';
 import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
-import { parseResourcePath } from './routes.js';
+import { parseResourcePath, type ResourceRoute } from './routes.js';
 import { serveLog } from './podLogs.js';
 import { serveBinding, serveScale } from './subresources.js';
 import { createUpgradeHandler, type UpgradeHandler } from './upgrade.js';
 import { serveResource, verbOf } from './verbs.js';
+import type { FlowControl } from './flowcontrol/FlowControl.js';
+import { classify } from './flowcontrol/levels.js';
 
 export interface HandlerDeps {
   registry: Registry;
@@ -34,9 +39,13 @@ export interface HandlerDeps {
   dialer: NodeDialer;
   /** Undefined: every caller is the given `anonymous` identity (the UI server's in-process use). */
   authenticator?: TokenAuthenticator;
+  /** The authorizer chain (Node, RBAC) and its Node graph. */
+  authz: Authorization;
   serverAddress: string;
   /** Host shells over the control plane's SSH connections (`hosts/NAME/shell`); absent: not served. */
   hostShells?: HostShells;
+  /** API priority and fairness; without it every request runs at once. */
+  flowControl?: FlowControl;
 }
 
 /** The request handler; `upgrade` serves HTTP upgrades (exec, attach, port-forward) with the same deps. */
@@ -59,9 +68,8 @@ export function createApiHandler(deps: HandlerDeps): Handler {
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
-  const url = new URL(req.url ?? '/', 'https://skiff');
-  const path = url.pathname.replace(/\/+$/, '') || '/';
-  const q = url.searchParams;
+  const { pathname, query: q } = requestTarget(req.url);
+  const path = pathname.replace(/\/+$/, '') || '/';
 
   // Health and version are open, as on a kubeadm cluster.
   if (path === '/healthz' || path === '/livez' || path === '/readyz') {
@@ -71,8 +79,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
   }
   if (path === '/version') return sendJson(res, 200, VERSION_INFO);
 
-  const ctx = identity ?? deps.authenticator?.authenticate(req.headers.authorization);
-  if (!ctx) throw errors.unauthorized();
+  const ctx = identify(deps, req, identity);
+  if (!parseResourcePath(path)) deps.authz.check(pathAttributes(ctx, req.method ?? 'GET', path));
 
   if (path === '/api') {
     if (wantsAggregated(req.headers.accept)) return sendJson(res, 200, aggregatedDiscovery(true), AGGREGATED_CT);
@@ -101,12 +109,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
   }
 
-  const review = path.match(/^\/apis\/([^/]+)\/([^/]+)\/([^/]+)$/);
-  const rr = review ? reviewResource(review[1] as string, review[2] as string, review[3] as string) : undefined;
-  if (rr) {
+  const review = matchReview(path);
+  if (review) {
     if (req.method !== 'POST') throw errors.methodNotAllowed();
-    const body = parseBody(await readBody(req), req.headers['content-type']);
-    return sendJson(res, 201, rr.resource === 'selfsubjectreviews' ? selfSubjectReview(ctx) : selfSubjectAccessReview(ctx, body));
+    const body = await parseBody(await readBody(req), req.headers['content-type']);
+    return sendJson(res, 201, serveReview(deps.authz, ctx, review.rr, review.namespace, body));
   }
 
   const route = parseResourcePath(path);
@@ -115,12 +122,20 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${route.resource}${route.group ? '.' + route.group : ''})`);
   }
   const verb = verbOf(req.method ?? 'GET', route, q);
-  authorize(ctx, { verb, resource: route.r.resource, subresource: route.subresource, namespace: route.namespace, name: route.name });
+  deps.authz.check(resourceAttributes(ctx, verb, { group: route.r.group, resource: route.r.resource, subresource: route.subresource, namespace: route.namespace, name: route.name }, q));
 
   const sub = route.subresource;
   if (sub && !subresourcesOf(route.r).includes(sub)) {
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${route.r.resource}/${sub})`);
   }
+  const serve = () => serveRoute(req, res, deps, route, q, ctx);
+  // Long-running requests (watches, log streams) hold no seat, as in kube-apiserver's APF.
+  if (!deps.flowControl || verb === 'watch' || sub === 'log') return serve();
+  return deps.flowControl.run(classify(ctx), serve);
+}
+
+async function serveRoute(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, route: ResourceRoute, q: URLSearchParams, ctx: RequestContext): Promise<void> {
+  const sub = route.subresource;
   switch (sub) {
     case undefined:
     case 'status':
@@ -133,7 +148,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
       return serveLog(req, res, deps, route, q);
     case 'token': {
       if (req.method !== 'POST') throw errors.methodNotAllowed();
-      const body = parseBody(await readBody(req), req.headers['content-type']);
+      const body = await parseBody(await readBody(req), req.headers['content-type']);
+      admitTokenRequest(ctx, route.namespace as string, route.name as string, body, deps.authz.graph);
       return sendJson(res, 201, await createServiceAccountToken(deps.registry, deps.clock, route.namespace as string, route.name as string, body));
     }
     case 'shell':

@@ -7,6 +7,7 @@ import { rawToBuffer } from '../client/remotecommand.js';
 import { memoryCluster } from '../testing/memoryCluster.js';
 import { silentLogger } from '../util/logger.js';
 import { issueNodeToken, TokenAuthenticator } from './auth.js';
+import { Authorization } from './authz/index.js';
 import { createApiHandler } from './handler.js';
 import { HostShells, type ShellProcess } from '../client/hostShells.js';
 import { initialSize } from './hostShell.js';
@@ -16,6 +17,7 @@ let cluster: Awaited<ReturnType<typeof memoryCluster>>;
 let api: Server;
 let port: number;
 let auth: TokenAuthenticator;
+let authz: Authorization;
 let shells: HostShells;
 const opened: { cols: number; rows: number }[] = [];
 const resized: [number, number][] = [];
@@ -41,8 +43,9 @@ beforeEach(async () => {
   cluster = await memoryCluster();
   await cluster.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } });
   auth = await TokenAuthenticator.create(ADMIN, cluster.store);
+  authz = await Authorization.create(cluster.store);
   shells = new HostShells();
-  const handler = createApiHandler({ registry: cluster.registry, clock: cluster.clock, log: silentLogger, authenticator: auth, serverAddress: '127.0.0.1', dialer: { dial: () => Promise.reject(new Error('no nodes')) }, hostShells: shells });
+  const handler = createApiHandler({ registry: cluster.registry, clock: cluster.clock, log: silentLogger, authenticator: auth, authz, serverAddress: '127.0.0.1', dialer: { dial: () => Promise.reject(new Error('no nodes')) }, hostShells: shells });
   api = createServer(handler);
   api.on('upgrade', (req, socket: Duplex, head: Buffer) => handler.upgrade?.(req, socket, head));
   await new Promise<void>((r) => api.listen(0, '127.0.0.1', () => r()));
@@ -53,6 +56,7 @@ afterEach(async () => {
   api.closeAllConnections();
   await new Promise((r) => api.close(r));
   auth.dispose();
+  authz.dispose();
   cluster.dispose();
 });
 

@@ -1,69 +1,119 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
 import { ApiError, errors } from '../api/errors.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { BadRequestTarget, parseRequestTarget, type RequestTarget } from '../util/requestTarget.js';
+import { jsonTooDeep, MAX_DEPTH, shapeProblem } from './bodyShape.js';
 import { decodeKubeProtobuf, isKubeProtobuf } from './protobuf/decode.js';
+import { YamlDecoder } from './yamlDecoder.js';
+
+/** The path and query of a request; a target that cannot be parsed is a 400 Status. */
+export function requestTarget(raw: string | undefined): RequestTarget {
+  try {
+    return parseRequestTarget(raw);
+  } catch (e) {
+    if (e instanceof BadRequestTarget) throw errors.badRequest(e.message);
+    throw e;
+  }
+}
 
 /** The largest request body the API accepts, as kube-apiserver (3 MiB). */
 export const MAX_BODY = 3 * 1024 * 1024;
 
-/** Reads the whole body, refusing more than MAX_BODY bytes with 413 (and draining the rest). */
-export function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Buffer> {
+/** How long a client may take to send a body: kube-apiserver's `--request-timeout` (60 s). */
+export const BODY_TIMEOUT_MS = 60_000;
+
+/**
+ * Reads the whole body, refusing more than `limit` bytes with 413, and a body that has not arrived
+ * within {@link BODY_TIMEOUT_MS} (shorter than its Content-Length, or trickling) with 504, worded
+ * as kube-apiserver's timeout filter words it. Either refusal closes the connection once answered.
+ */
+export function readBody(req: IncomingMessage, limit = MAX_BODY, clock: Clock = systemClock, timeoutMs = BODY_TIMEOUT_MS): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      reject(errors.tooLarge(limit));
-      return;
-    }
     const chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
-    req.on('data', (c: Buffer) => {
-      if (failed) return;
+    let done = false;
+    const finish = (e?: unknown) => {
+      if (done) return;
+      done = true;
+      cancel();
+      req.off('data', onData);
+      if (e === undefined) return resolve(Buffer.concat(chunks));
+      // The rest of this body is not read: the connection cannot carry another request.
+      if (e instanceof ApiError) closeAfterResponse.add(req);
+      req.resume();
+      reject(e);
+    };
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        failed = true;
-        reject(errors.tooLarge(limit));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks));
-    });
-    req.on('error', (e) => {
-      if (!failed) reject(e);
-    });
+      if (size > limit) finish(errors.tooLarge(limit));
+      else chunks.push(c);
+    };
+    const cancel = clock.setTimeout(() => finish(timeoutError()), timeoutMs);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) return finish(errors.tooLarge(limit));
+    req.on('data', onData);
+    req.on('end', () => finish());
+    const gone = () => finish(new ApiError(400, 'BadRequest', 'the client closed the connection before the whole body arrived'));
+    req.on('error', gone);
+    req.on('close', gone);
   });
 }
 
-/** Parses a JSON or YAML body into a value; malformed input is a 400, never a crash. */
-export function parseBody(buf: Buffer, contentType: string | undefined): unknown {
+/** Requests whose body was left unread: their answer carries `Connection: close`. */
+const closeAfterResponse = new WeakSet<IncomingMessage>();
+
+function timeoutError(): ApiError {
+  return new ApiError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {});
+}
+
+const yaml = new YamlDecoder(MAX_DEPTH);
+
+/**
+ * Parses a JSON, YAML or protobuf body into a value; malformed input is a 400, never a crash or a
+ * stall. Nesting beyond {@link MAX_DEPTH} and keys named `__proto__` are refused (see bodyShape.ts).
+ * YAML that is JSON (as kubectl sends for server-side apply) is parsed as JSON; other YAML goes to
+ * a worker thread (yamlDecoder.ts). Errors are worded as kube-apiserver's decoders word them.
+ */
+export async function parseBody(buf: Buffer, contentType: string | undefined): Promise<unknown> {
   // kubectl's typed clients (create namespace|configmap|secret|deployment, create token, auth whoami) send protobuf.
-  if (isKubeProtobuf(contentType)) return decodeKubeProtobuf(buf);
+  if (isKubeProtobuf(contentType)) return checked(decodeKubeProtobuf(buf), 'the body of the request could not be decoded as protobuf: ');
   const text = buf.toString('utf8');
   if (!text.trim()) throw errors.badRequest('the request body is empty');
   const ct = (contentType ?? '').toLowerCase();
-  // Worded as kube-apiserver's decoders word it.
+  const json = (): unknown => {
+    if (jsonTooDeep(text)) throw errors.badRequest(`couldn't get version/kind; json parse error: exceeded max depth of ${MAX_DEPTH}`);
+    return checked(JSON.parse(text), "couldn't get version/kind; json parse error: ");
+  };
   if (ct.includes('yaml')) {
-    try {
-      return parseYaml(text);
-    } catch (e) {
-      throw errors.badRequest(`error converting YAML to JSON: ${firstLine(e)}`);
+    // JSON is YAML: most "YAML" bodies are JSON, and JSON.parse is a hundred times faster.
+    if (/^\s*[[{]/.test(text)) {
+      try {
+        return json();
+      } catch (e) {
+        if (e instanceof ApiError) throw e;
+      }
     }
+    return checked(await yaml.decode(text), 'error converting YAML to JSON: yaml: ');
   }
   try {
-    return JSON.parse(text);
+    return json();
   } catch (e) {
+    if (e instanceof ApiError) throw e;
     if (ct === '') {
       try {
-        return parseYaml(text);
+        return checked(await yaml.decode(text), 'error converting YAML to JSON: yaml: ');
       } catch {
         /* fall through to the JSON error */
       }
     }
     throw errors.badRequest(`couldn't get version/kind; json parse error: ${firstLine(e)}`);
   }
+}
+
+function checked(value: unknown, prefix: string): unknown {
+  const p = shapeProblem(value);
+  if (p) throw errors.badRequest(prefix + p.message);
+  return value;
 }
 
 function firstLine(e: unknown): string {
@@ -82,6 +132,8 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
 
 export function sendError(res: ServerResponse, e: unknown): void {
   const err = e instanceof ApiError ? e : errors.internal(e instanceof Error ? e.message : String(e));
+  if (closeAfterResponse.has(res.req)) res.shouldKeepAlive = false;
+  if (err.details?.retryAfterSeconds && !res.headersSent) res.setHeader('Retry-After', String(err.details.retryAfterSeconds));
   sendJson(res, err.code, err.toStatus());
 }
 

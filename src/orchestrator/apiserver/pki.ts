@@ -25,7 +25,7 @@ export function ensurePki(dir: string, sans: { dns: string[]; ips: string[] }): 
   if (!existsSync(caCertPath) || !existsSync(caKeyPath)) {
     const { cert, key } = makeCa();
     writeFileSync(caKeyPath, key, { mode: 0o600 });
-    writeFileSync(caCertPath, cert);
+    writeFileSync(caCertPath, cert, { mode: 0o600 });
   }
   const caCert = readFileSync(caCertPath, 'utf8');
   const caKey = readFileSync(caKeyPath, 'utf8');
@@ -35,7 +35,7 @@ export function ensurePki(dir: string, sans: { dns: string[]; ips: string[] }): 
   if (!servingCertOk(certPath, caCert, sans)) {
     const { cert, key } = makeServing(caCert, caKey, sans);
     writeFileSync(keyPath, key, { mode: 0o600 });
-    writeFileSync(certPath, cert);
+    writeFileSync(certPath, cert, { mode: 0o600 });
   }
   return { caCert, serverCert: readFileSync(certPath, 'utf8'), serverKey: readFileSync(keyPath, 'utf8') };
 }

@@ -6,12 +6,38 @@ import type { Pod } from '../api/types.js';
 import { connectToKubelet } from './kubeletConnection.js';
 import type { ResourceRoute } from './routes.js';
 import type { SubresourceDeps } from './subresources.js';
-
-/** Query parameters of `pods/log` passed on to the kubelet API (each validated there or here). */
-const LOG_PARAMS = ['follow', 'tailLines', 'timestamps', 'previous', 'sinceSeconds', 'sinceTime', 'limitBytes'];
+import { forwardBool, queryInt } from './query.js';
 
 /** RFC 3339 with optional fractional seconds, as metav1.Time and kubectl's --since-time write it. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * PodLogOptions as the API server reads them (booleans and integers as apimachinery parses them,
+ * validated as ValidatePodLogOptions does: a 422 PodLogOptions), in the spelling the kubelet API
+ * reads. `sinceTime` is passed on whole, fraction included: a reconnecting reader resumes at its
+ * last line.
+ */
+function logParams(q: URLSearchParams, name: string): URLSearchParams {
+  const ints = { tailLines: queryInt(q, 'tailLines'), sinceSeconds: queryInt(q, 'sinceSeconds'), limitBytes: queryInt(q, 'limitBytes') };
+  const sinceTime = q.get('sinceTime');
+  const causes = [];
+  if (ints.tailLines !== undefined && ints.tailLines < 0) causes.push({ reason: 'FieldValueInvalid', field: 'tailLines', message: `Invalid value: ${ints.tailLines}: must be greater than or equal to 0` });
+  if (ints.limitBytes !== undefined && ints.limitBytes < 1) causes.push({ reason: 'FieldValueInvalid', field: 'limitBytes', message: `Invalid value: ${ints.limitBytes}: must be greater than 0` });
+  if (ints.sinceSeconds !== undefined && sinceTime !== null) causes.push({ reason: 'FieldValueForbidden', field: '', message: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified' });
+  else if (ints.sinceSeconds !== undefined && ints.sinceSeconds < 1) causes.push({ reason: 'FieldValueInvalid', field: 'sinceSeconds', message: `Invalid value: ${ints.sinceSeconds}: must be greater than 0` });
+  if (causes.length) throw errors.invalid({ group: '', resource: 'pods', kind: 'PodLogOptions' }, name, causes);
+  if (sinceTime !== null && (!RFC3339.test(sinceTime) || Number.isNaN(Date.parse(sinceTime)))) {
+    throw errors.badRequest(`parsing time ${JSON.stringify(sinceTime)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(sinceTime)} as "2006"`);
+  }
+  const params = new URLSearchParams();
+  for (const k of ['follow', 'timestamps', 'previous']) {
+    const v = forwardBool(q, k);
+    if (v !== undefined) params.set(k, v);
+  }
+  for (const [k, v] of Object.entries(ints)) if (v !== undefined) params.set(k, String(v));
+  if (sinceTime !== null) params.set('sinceTime', sinceTime);
+  return params;
+}
 
 /**
  * Opens a container's log on the kubelet of the pod's node (through the node dialer, so hosts
@@ -32,22 +58,13 @@ export async function openPodLog(deps: SubresourceDeps, ns: string, podName: str
   if (!containers.includes(container as string) && !(pod.spec.initContainers ?? []).some((c) => c.name === container)) {
     throw errors.badRequest(`container ${container} is not valid for pod ${podName}`);
   }
-  const sinceTime = q.get('sinceTime');
-  if (sinceTime !== null) {
-    if (q.get('sinceSeconds') !== null) throw errors.badRequest('at most one of sinceTime or sinceSeconds may be specified');
-    if (!RFC3339.test(sinceTime) || Number.isNaN(Date.parse(sinceTime))) throw errors.badRequest(`sinceTime: invalid RFC 3339 time "${sinceTime}"`);
-  }
+  const params = logParams(q, podName);
   const nodeName = pod.spec.nodeName;
   if (!nodeName) throw errors.badRequest(`pod ${podName} does not have a host assigned`);
   const status = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === container);
   if (!status || (!status.containerID && !status.lastState?.terminated)) {
     const reason = status?.state.waiting?.reason ?? 'ContainerCreating';
     throw errors.badRequest(`container "${container}" in pod "${podName}" is waiting to start: ${reason}`);
-  }
-  const params = new URLSearchParams();
-  for (const k of LOG_PARAMS) {
-    const v = q.get(k);
-    if (v !== null) params.set(k, v);
   }
   const { socket, token } = await connectToKubelet(deps.registry, deps.dialer, nodeName, 'logs');
   const path = `/containerLogs/${encodeURIComponent(ns)}/${encodeURIComponent(podName)}/${encodeURIComponent(container as string)}?${params}`;
@@ -73,7 +90,8 @@ export async function openPodLog(deps: SubresourceDeps, ns: string, podName: str
  * `GET pods/<name>/log`: the kubelet's stream, as text/plain, until the agent ends it or the
  * client goes.
  */
-export async function serveLog(_req: IncomingMessage, res: ServerResponse, deps: SubresourceDeps, route: ResourceRoute, q: URLSearchParams): Promise<void> {
+export async function serveLog(req: IncomingMessage, res: ServerResponse, deps: SubresourceDeps, route: ResourceRoute, q: URLSearchParams): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed();
   const log = await openPodLog(deps, route.namespace as string, route.name as string, q);
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();

@@ -5,13 +5,14 @@ import { applyPatch } from '../api/patch/index.js';
 import { apiVersionOf, resourceType, type ResourceType } from '../api/resources.js';
 import { matches, matchesFields, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
 import type { Condition, KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
-import { decodeError, pruneUnknownFields, validate, validateUpdate } from '../api/validation.js';
+import { decodeError, normalizeDecoded, validate, validateUpdate } from '../api/validation.js';
 import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from '../client/types.js';
 import { StoreConflict, StoreKeyExists, StoreNotFound, type Store, type StoreEntry } from '../store/types.js';
 import { isoTime, type Clock } from '../util/clock.js';
 import type { Disposable } from '../util/disposable.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import { sentManagedFields, serverSideApply, updateManagedFields, type ManagerRef } from './managedFields.js';
+import { WatchCaches, planRead, type WatchCacheOptions } from './cacher/index.js';
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
 import { Strategies } from './strategies/index.js';
@@ -33,8 +34,8 @@ export type InternalWrite = WriteOptions & {
   warnings?: string[];
 };
 
-/** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM). */
-export type InternalDelete = DeleteOptions & { user?: RequestContext };
+/** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM), and `dryRun`. */
+export type InternalDelete = DeleteOptions & { user?: RequestContext; dryRun?: boolean };
 
 /**
  * The resource logic behind every API verb, shared by the REST server and the in-process client:
@@ -50,13 +51,21 @@ export class Registry {
    * before a restart gets 410 Expired and relists, so it never misses what changed while it was away.
    */
   readonly watchFloor: number;
+  /** Lists and watches are served from memory (cacher/), kept current from one store watch per kind. */
+  readonly caches: WatchCaches;
 
   constructor(
     readonly store: Store,
     private readonly clock: Clock,
+    opts: { watchCache?: WatchCacheOptions } = {},
   ) {
     this.strategies = new Strategies({ store, clock });
     this.watchFloor = store.currentRevision();
+    this.caches = new WatchCaches(store, clock, (e) => this.decode(e), opts.watchCache);
+  }
+
+  dispose(): void {
+    this.caches.dispose();
   }
 
   private managerRef(opts: InternalWrite): ManagerRef {
@@ -95,11 +104,19 @@ export class Registry {
     return this.decode<T>(entry);
   }
 
+  /**
+   * LIST, from the watch cache (paging with `limit`/`continue`, every `resourceVersion` semantics;
+   * objects are frozen and shared) or, for kinds it does not cache, from the store (everything at
+   * once: `limit` is then not applied, which the API allows).
+   */
   async list<T extends KubeObject>(resource: string, opts: ListOptions = {}): Promise<KubeList<T>> {
     const r = resourceType(resource);
+    const prefix = this.prefix(r, opts.namespace);
+    if (this.caches.serves(r)) return this.caches.list<T>(r, prefix, opts);
+    planRead(opts, prefix);
     const labels = parseLabelSelector(opts.labelSelector);
     const fields = parseFieldSelector(opts.fieldSelector);
-    const { items, revision } = await this.store.list(this.prefix(r, opts.namespace));
+    const { items, revision } = await this.store.list(prefix);
     const out: T[] = [];
     for (const e of items) {
       const o = this.decode<T>(e);
@@ -180,7 +197,7 @@ export class Registry {
     const strict = opts.fieldValidation === 'Strict';
     const err = decodeError(r, obj, { strict, patch: opts.patch });
     if (err) throw err;
-    if (!strict) pruneUnknownFields(r, obj);
+    normalizeDecoded(r, obj, !strict);
   }
 
   private checkKind(r: ResourceType, obj: KubeObject): void {
@@ -316,7 +333,9 @@ export class Registry {
       try {
         return await this.write(r, current, next, { ...opts, patch });
       } catch (e) {
-        if (isConflict(e) && !pinned && attempt < 5) continue;
+        // Only a patch that names a resourceVersion is a compare-and-swap; any other is re-applied
+        // to the newer object, as kube-apiserver's GuaranteedUpdate does.
+        if (isConflict(e) && !patchPinsVersion(type, patch) && attempt < 5) continue;
         throw e;
       }
     }
@@ -394,10 +413,13 @@ export class Registry {
       const finalizers = new Set(next.metadata.finalizers ?? []);
       if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
       if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
-      const deletion = this.strategies.for(r).deletion?.(current, opts) ?? { gracePeriodSeconds: 0 };
+      const strategy = this.strategies.for(r);
+      await strategy.admitDelete?.(current, opts.user ?? SYSTEM);
+      const deletion = strategy.deletion?.(current, opts) ?? { gracePeriodSeconds: 0 };
       for (const f of deletion.finalizers ?? []) finalizers.add(f);
       const grace = deletion.gracePeriodSeconds;
       const key = this.key(r, namespace, name);
+      if (opts.dryRun) return dryRunDelete(current, next, [...finalizers], grace, this.clock.now());
       try {
         if (finalizers.size === 0 && grace === 0) {
           return await this.remove(r, key, Number(current.metadata.resourceVersion), name);
@@ -443,13 +465,29 @@ export class Registry {
   }
 
   /**
-   * Streams changes as watch events, filtered by selectors (see registryWatch.ts). A version older
-   * than {@link watchFloor} or than the store's compaction is answered with one 410 Expired ERROR.
+   * Streams changes as watch events, filtered by selectors: from the watch cache when the version
+   * is within its history (cacher/; `bookmark` then queues a BOOKMARK behind what was sent), else
+   * from the store's log (registryWatch.ts). A version older than {@link watchFloor} or than the
+   * store's compaction is answered with one 410 Expired ERROR.
    */
-  watch(resource: string, opts: WatchOptions, handler: (e: WatchEvent) => void): Promise<Disposable & { error?: Status }> {
+  async watch(resource: string, opts: WatchOptions, handler: (e: WatchEvent) => void): Promise<Disposable & { error?: Status; bookmark?: (annotations?: Record<string, string>) => void }> {
     const r = resourceType(resource);
-    return watchResource({ store: this.store, decode: (e) => this.decode(e), floor: this.watchFloor }, this.prefix(r, opts.namespace), opts, handler);
+    const prefix = this.prefix(r, opts.namespace);
+    if (this.caches.serves(r)) {
+      const sub = await this.caches.watch(r, prefix, opts, handler);
+      if (sub) return sub;
+    }
+    return watchResource({ store: this.store, decode: (e) => this.decode(e), floor: this.watchFloor }, prefix, opts, handler);
   }
+}
+
+/** What a DELETE would answer, without writing: the object marked for deletion, or as it was when it would go at once. */
+function dryRunDelete(current: KubeObject, next: KubeObject, finalizers: string[], grace: number, now: number): KubeObject {
+  if (current.metadata.deletionTimestamp || (finalizers.length === 0 && grace === 0)) return current;
+  next.metadata.finalizers = finalizers;
+  next.metadata.deletionTimestamp = isoTime(now + grace * 1000);
+  next.metadata.deletionGracePeriodSeconds = grace;
+  return next;
 }
 
 function randomSuffix(): string {
@@ -478,4 +516,11 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
     return JSON.stringify(rest);
   };
   return strip(a) !== strip(b);
+}
+
+/** True when the patch body itself sets `metadata.resourceVersion` (then a conflict is the caller's to resolve). */
+function patchPinsVersion(type: PatchType, patch: unknown): boolean {
+  if (type === 'json') return Array.isArray(patch) && patch.some((op) => (op as { path?: unknown } | null)?.path === '/metadata/resourceVersion');
+  const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
+  return meta?.resourceVersion !== undefined && meta.resourceVersion !== null;
 }

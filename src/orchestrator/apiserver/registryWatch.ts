@@ -37,6 +37,8 @@ export async function watchResource(src: WatchSource, prefix: string, opts: Watc
     if (from < src.floor) return expired(from, src.floor, handler);
   }
   const onEvent = (ev: StoreEvent) => {
+    // A version from the future (kube-apiserver accepts it): only what comes after it is news.
+    if (ev.entry.modRevision <= from) return;
     const obj = src.decode(ev.entry);
     const now = match(obj);
     const before = ev.prev ? match(src.decode(ev.prev)) : false;

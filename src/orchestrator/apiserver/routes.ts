@@ -1,4 +1,6 @@
+import { errors } from '../api/errors.js';
 import { findResource, type ResourceType } from '../api/resources.js';
+import { BadRequestTarget, decodePathSegment } from '../util/requestTarget.js';
 
 /** A request path resolved to a resource, as kube-apiserver's RequestInfo. */
 export interface ResourceRoute {
@@ -18,9 +20,19 @@ export interface UnknownResourceRoute {
   resource: string;
 }
 
-/** Parses `/api/v1/...` and `/apis/<g>/<v>/...` paths; undefined for anything else (discovery etc.). */
+/**
+ * Parses `/api/v1/...` and `/apis/<g>/<v>/...` paths; undefined for anything else (discovery etc.).
+ * Segments are percent-decoded; a malformed escape, or a namespace or name that cannot be a path
+ * segment (`.`, `..`, or holding `/` or `%` once decoded), is a 400 as kube-apiserver words it.
+ */
 export function parseResourcePath(pathname: string): ResourceRoute | UnknownResourceRoute | undefined {
-  const segs = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  let segs: string[];
+  try {
+    segs = pathname.split('/').filter((s) => s !== '').map(decodePathSegment);
+  } catch (e) {
+    if (e instanceof BadRequestTarget) throw errors.badRequest(e.message);
+    throw e;
+  }
   let group: string;
   let version: string;
   let rest: string[];
@@ -43,8 +55,19 @@ export function parseResourcePath(pathname: string): ResourceRoute | UnknownReso
   }
   const [resource, name, subresource, ...extra] = rest;
   if (!resource || extra.length > 0) return undefined;
+  checkSegment('Namespace', namespace);
+  checkSegment('Name', name);
   const r = findResource(group, version, resource);
   if (!r) return { type: 'unknown', group, version, resource };
   if (namespace !== undefined && !r.namespaced) return { type: 'unknown', group, version, resource };
   return { type: 'resource', r, group, version, namespace, name, subresource };
+}
+
+/** apimachinery's IsValidPathSegmentName, as the registry's key functions apply it. */
+function checkSegment(what: 'Namespace' | 'Name', value: string | undefined): void {
+  if (value === undefined) return;
+  const msgs: string[] = [];
+  if (value === '.' || value === '..') msgs.push(`may not be '${value}'`);
+  for (const c of ['/', '%']) if (value.includes(c)) msgs.push(`may not contain '${c}'`);
+  if (msgs.length) throw errors.badRequest(`${what} parameter invalid: ${JSON.stringify(value)}: ${msgs.join(';')}`);
 }

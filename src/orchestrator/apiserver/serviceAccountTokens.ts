@@ -36,23 +36,55 @@ export function signToken(key: Buffer, claims: TokenClaims): string {
   return `${head}.${body}.${sig}`;
 }
 
-/** The claims of a token signed with `key`, or undefined when it is not one (bad shape or signature). */
-export function verifyToken(key: Buffer, token: string): TokenClaims | undefined {
+/** When a token is checked, and what the API itself is called in tokens meant for it. */
+export interface TokenCheck {
+  /** The current time, ms. */
+  now: number;
+  /** Default: {@link TOKEN_ISSUER}, the only issuer this server signs as. */
+  issuer?: string;
+  /** The API's audiences (kube-apiserver's `--api-audiences`, default the issuer); a token must name one. */
+  audiences?: string[];
+}
+
+/** Clock skew tolerated on `nbf` and `iat`, as go-jose's default leeway in kube-apiserver. */
+const LEEWAY_S = 60;
+
+/**
+ * The claims of a token signed with `key` and valid now for this API, or undefined: a bad shape or
+ * signature, another issuer, no audience of the API's (a TokenRequest's `spec.audiences` makes a
+ * token for someone else), expired, not valid yet (`nbf`), issued in the future (`iat`), or living
+ * longer than this server ever issues (48 h), as kube-apiserver's service-account authenticator
+ * refuses them.
+ */
+export function verifyToken(key: Buffer, token: string, check: TokenCheck): TokenClaims | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   const [head, body, sig] = parts as [string, string, string];
   const want = createHmac('sha256', key).update(`${head}.${body}`).digest();
   const got = Buffer.from(sig, 'base64url');
   if (got.length !== want.length || !timingSafeEqual(got, want)) return undefined;
+  let c: Partial<TokenClaims>;
   try {
     const h = JSON.parse(Buffer.from(head, 'base64url').toString()) as { alg?: unknown };
     if (h.alg !== 'HS256') return undefined;
-    const c = JSON.parse(Buffer.from(body, 'base64url').toString()) as TokenClaims;
-    if (typeof c.exp !== 'number' || typeof c.sub !== 'string' || !c['kubernetes.io']?.serviceaccount) return undefined;
-    return c;
+    c = JSON.parse(Buffer.from(body, 'base64url').toString()) as Partial<TokenClaims>;
   } catch {
     return undefined;
   }
+  if (c === null || typeof c !== 'object') return undefined;
+  const sa = c['kubernetes.io'];
+  if (typeof sa?.namespace !== 'string' || typeof sa.serviceaccount?.name !== 'string' || typeof sa.serviceaccount.uid !== 'string') return undefined;
+  if (c.sub !== `system:serviceaccount:${sa.namespace}:${sa.serviceaccount.name}`) return undefined;
+  if (c.iss !== (check.issuer ?? TOKEN_ISSUER)) return undefined;
+  const aud = typeof c.aud === 'string' ? [c.aud] : c.aud;
+  const api = check.audiences ?? [TOKEN_ISSUER];
+  if (!Array.isArray(aud) || !aud.some((a) => api.includes(a))) return undefined;
+  const now = Math.floor(check.now / 1000);
+  if (typeof c.exp !== 'number' || !Number.isFinite(c.exp) || c.exp <= now) return undefined;
+  if (typeof c.iat !== 'number' || c.iat > now + LEEWAY_S) return undefined;
+  if (c.nbf !== undefined && (typeof c.nbf !== 'number' || c.nbf > now + LEEWAY_S)) return undefined;
+  if (c.exp - c.iat > MAX_EXPIRATION_S || c.exp > now + MAX_EXPIRATION_S + LEEWAY_S) return undefined;
+  return c as TokenClaims;
 }
 
 /** The identity a verified token stands for, as kube-apiserver names service accounts. */

@@ -45,10 +45,10 @@ export async function serveScale(req: IncomingMessage, res: ServerResponse, deps
   if (method === 'GET') return sendJson(res, 200, toScale(current));
   let wanted: unknown;
   if (method === 'PUT') {
-    wanted = parseBody(await readBody(req), req.headers['content-type']);
+    wanted = await parseBody(await readBody(req), req.headers['content-type']);
   } else if (method === 'PATCH') {
     const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-    const patch = parseBody(await readBody(req), ct.includes('yaml') ? 'application/yaml' : 'application/json');
+    const patch = await parseBody(await readBody(req), ct.includes('yaml') ? 'application/yaml' : 'application/json');
     if (ct === 'application/json-patch+json') throw errors.unsupportedMediaType(ct);
     wanted = mergePatch(toScale(current), patch);
   } else {
@@ -71,9 +71,10 @@ export async function serveScale(req: IncomingMessage, res: ServerResponse, deps
 /** `POST pods/<name>/binding`: what the scheduler does over HTTP. */
 export async function serveBinding(req: IncomingMessage, res: ServerResponse, deps: SubresourceDeps, route: ResourceRoute): Promise<void> {
   if (req.method !== 'POST') throw errors.methodNotAllowed();
-  const body = parseBody(await readBody(req), req.headers['content-type']) as { target?: { name?: string } };
-  const node = body?.target?.name;
-  if (!node) throw errors.invalid({ group: '', resource: 'bindings', kind: 'Binding' }, route.name ?? '', [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }]);
+  const body = (await parseBody(await readBody(req), req.headers['content-type'])) as { target?: { name?: string } } | null;
+  const node: unknown = body?.target?.name;
+  // bind() writes the pod without the registry's validation: only a string may become spec.nodeName.
+  if (typeof node !== 'string' || !node) throw errors.invalid({ group: '', resource: 'bindings', kind: 'Binding' }, route.name ?? '', [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }]);
   await deps.registry.bind(route.namespace as string, route.name as string, node);
   sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

@@ -130,6 +130,8 @@ export interface Comparison {
 export function compare(root: SchemaObject | undefined, lhs: unknown, rhs: unknown): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
   const leaf = (l: unknown, r: unknown, path: string[]) => {
+    // Absent and null are one value once decoded (Go writes a zero time, absent or not, as null).
+    if ((l ?? null) === null && (r ?? null) === null) return;
     if (l === undefined) c.added.add(path);
     else if (r === undefined) c.removed.add(path);
     else if (!deepEqual(l, r)) c.modified.add(path);

@@ -11,6 +11,7 @@ import { FakeRuntime } from '../agent/runtime/fake.js';
 import { memoryCluster } from '../testing/memoryCluster.js';
 import { silentLogger } from '../util/logger.js';
 import { issueNodeToken, TokenAuthenticator } from './auth.js';
+import { Authorization } from './authz/index.js';
 import { createApiHandler } from './handler.js';
 
 const ADMIN = 'admin-token-upgrade-test';
@@ -22,6 +23,7 @@ let kubelet: KubeletServer;
 let api: Server;
 let apiPort: number;
 let auth: TokenAuthenticator;
+let authz: Authorization;
 let nodeToken: string;
 let echo: TcpServer;
 let echoPort: number;
@@ -102,7 +104,9 @@ beforeEach(async () => {
   const node = await cluster.client.create<Node>('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE }, spec: {} } as Node);
   await cluster.client.updateStatus('nodes', { ...node, status: { daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } } } as Node);
   auth = await TokenAuthenticator.create(ADMIN, cluster.store);
+  authz = await Authorization.create(cluster.store);
   const handler = createApiHandler({
+    authz,
     registry: cluster.registry,
     clock: cluster.clock,
     log: silentLogger,
@@ -131,6 +135,7 @@ afterEach(async () => {
   await kubelet.close();
   await new Promise((r) => echo.close(r));
   auth.dispose();
+  authz.dispose();
   cluster.dispose();
 });
 
@@ -243,7 +248,7 @@ describe('API server upgrades (exec, attach, port-forward) proxied to the kubele
     expect(code).toBe(1000);
     expect(text).toMatch(/^\S+Z line one\n\S+Z line two\n$/);
     expect(await refusal('/api/v1/namespaces/default/pods/logger/log?container=nope')).toMatchObject({ code: 400, message: 'container nope is not valid for pod logger' });
-    expect(await refusal('/api/v1/namespaces/default/pods/logger/log?sinceTime=x')).toMatchObject({ code: 400, message: 'sinceTime: invalid RFC 3339 time "x"' });
+    expect(await refusal('/api/v1/namespaces/default/pods/logger/log?sinceTime=x')).toMatchObject({ code: 400, message: 'parsing time "x" as "2006-01-02T15:04:05Z07:00": cannot parse "x" as "2006"' });
   });
 
   it('serves a watch over WebSocket: one JSON event per message, replayed from a resourceVersion', async () => {

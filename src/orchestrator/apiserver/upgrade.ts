@@ -2,12 +2,15 @@ import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node
 import type { Duplex } from 'node:stream';
 import { ApiError, errors } from '../api/errors.js';
 import type { Pod } from '../api/types.js';
-import { authorize, MASTERS_GROUP } from './auth.js';
+import { MASTERS_GROUP, resourceAttributes } from './authz/index.js';
+import { identify } from './authz/request.js';
 import { serveHostShell } from './hostShell.js';
 import { servePodLogSocket } from './podLogs.js';
 import type { HandlerDeps } from './handler.js';
 import type { RequestContext } from './requestContext.js';
 import { connectToKubelet } from './kubeletConnection.js';
+import { requestTarget } from './http.js';
+import { forwardBool, queryBool } from './query.js';
 import { parseResourcePath } from './routes.js';
 import { serveWatchSocket } from './watchSocket.js';
 
@@ -46,13 +49,12 @@ export function createUpgradeHandler(deps: HandlerDeps): UpgradeHandler {
 }
 
 async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
-  const url = new URL(req.url ?? '/', 'https://skiff');
-  const q = url.searchParams;
-  const ctx = identity ?? deps.authenticator?.authenticate(req.headers.authorization);
-  if (!ctx) throw errors.unauthorized();
+  const url = requestTarget(req.url);
+  const q = url.query;
+  const ctx = identify(deps, req, identity);
   const route = parseResourcePath(url.pathname.replace(/\/+$/, ''));
-  if (route?.type === 'resource' && !route.name && !route.subresource && (q.get('watch') === 'true' || q.get('watch') === '1')) {
-    authorize(ctx, { verb: 'watch', resource: route.r.resource, namespace: route.namespace });
+  if (route?.type === 'resource' && !route.name && !route.subresource && queryBool(q, 'watch')) {
+    deps.authz.check(resourceAttributes(ctx, 'watch', { group: route.r.group, resource: route.r.resource, namespace: route.namespace }, q));
     return serveWatchSocket(req, socket, head, deps.registry, route.r, route.namespace, q);
   }
   if (route?.type === 'resource' && route.r.resource === 'hosts' && route.name && route.subresource === 'shell') {
@@ -62,7 +64,7 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
     return serveHostShell(req, socket, head, deps.hostShells, route.name, q, deps.log);
   }
   if (route?.type === 'resource' && route.r.resource === 'pods' && route.namespace && route.name && route.subresource === 'log') {
-    authorize(ctx, { verb: 'get', resource: 'pods', subresource: 'log', namespace: route.namespace, name: route.name });
+    deps.authz.check(resourceAttributes(ctx, 'get', { group: '', resource: 'pods', subresource: 'log', namespace: route.namespace, name: route.name }));
     return servePodLogSocket(req, socket, head, deps, route.namespace, route.name, q);
   }
   if (!route || route.type !== 'resource' || route.r.resource !== 'pods' || !route.namespace || !route.name || !STREAMING.includes(route.subresource ?? '')) {
@@ -71,7 +73,7 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
   const ns = route.namespace;
   const name = route.name;
   const sub = route.subresource as StreamingSubresource;
-  authorize(ctx, { verb: 'create', resource: 'pods', subresource: sub, namespace: ns, name });
+  deps.authz.check(resourceAttributes(ctx, 'create', { group: '', resource: 'pods', subresource: sub, namespace: ns, name }));
 
   const pod = await deps.registry.get<Pod>('pods', ns, name);
   const nodeName = pod.spec.nodeName;
@@ -92,9 +94,10 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
     const container = pickContainer(pod, q.get('container'));
     const params = new URLSearchParams();
     for (const c of q.getAll('command')) params.append('command', c);
+    // Read as the API server reads PodExecOptions, then passed on in the one spelling the kubelet reads.
     for (const k of ['stdin', 'stdout', 'stderr', 'tty']) {
-      const v = q.get(k);
-      if (v !== null) params.set(k, v);
+      const v = forwardBool(q, k);
+      if (v !== undefined) params.set(k, v);
     }
     path = `/${sub}/${enc(ns)}/${enc(name)}/${enc(container)}?${params}`;
   }

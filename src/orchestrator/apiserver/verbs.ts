@@ -3,12 +3,15 @@ import { errors, isNotFound } from '../api/errors.js';
 import { apiVersionOf } from '../api/resources.js';
 import { toTable } from '../api/tables.js';
 import type { KubeObject } from '../api/types.js';
-import type { DeleteOptions, PatchType } from '../client/types.js';
+import type { ListOptions, PatchType } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import { includeObjectPolicy, parseBody, readBody, sendJson, wantsTable } from './http.js';
+import { parseDeleteOptions } from './deleteOptions.js';
+import { queryBool, queryInt, queryOptionalBool, validateWriteQuery } from './query.js';
 import type { InternalDelete, InternalWrite, Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
 import type { ResourceRoute } from './routes.js';
+import { sendList, sendTable } from './listWriter.js';
 import { serveWatch } from './watchStream.js';
 
 export interface VerbDeps {
@@ -26,7 +29,7 @@ const PATCH_TYPES: Record<string, PatchType> = {
 
 /** The Kubernetes verb a request maps to, for authorization and audit. */
 export function verbOf(method: string, route: ResourceRoute, q: URLSearchParams): string {
-  const watch = q.get('watch') === 'true' || q.get('watch') === '1';
+  const watch = queryBool(q, 'watch');
   switch (method) {
     case 'GET':
     case 'HEAD':
@@ -55,7 +58,7 @@ export function writeOptions(q: URLSearchParams, req?: IncomingMessage, user?: R
     fieldManager: q.get('fieldManager') || (ua ? ua.split('/')[0]?.trim().slice(0, 128) : undefined) || undefined,
     dryRun: q.getAll('dryRun').includes('All'),
     fieldValidation: fv === 'Strict' || fv === 'Warn' || fv === 'Ignore' ? fv : undefined,
-    force: q.get('force') === 'true',
+    force: queryOptionalBool(q, 'force') ?? false,
     ...(user ? { user } : {}),
   };
 }
@@ -78,21 +81,14 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
   const method = req.method ?? 'GET';
   if (name === undefined) {
     if (method === 'GET') {
-      if (q.get('watch') === 'true' || q.get('watch') === '1') return serveWatch(req, res, deps, r, namespace, q);
-      const list = await registry.list(r.resource, {
-        namespace,
-        labelSelector: q.get('labelSelector') ?? undefined,
-        fieldSelector: q.get('fieldSelector') ?? undefined,
-      });
-      if (wantsTable(req.headers.accept)) {
-        const t = toTable(r, list.items, { now: deps.clock.now(), includeObject: includeObjectPolicy(q) });
-        t.metadata = { resourceVersion: list.metadata.resourceVersion };
-        return sendJson(res, 200, t);
-      }
-      return sendJson(res, 200, list);
+      if (queryBool(q, 'watch')) return serveWatch(req, res, deps, r, namespace, q);
+      const list = await registry.list(r.resource, listOptions(namespace, q));
+      if (wantsTable(req.headers.accept)) return sendTable(res, r, list, { now: deps.clock.now(), includeObject: includeObjectPolicy(q) });
+      return sendList(res, list);
     }
     if (method === 'POST') {
-      const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
+      validateWriteQuery(q, 'CreateOptions');
+      const obj = asObject(await parseBody(await readBody(req), req.headers['content-type']));
       const warnings: string[] = [];
       const created = await registry.create(r.resource, namespace, obj, { ...writeOptions(q, req, user), warnings });
       setWarnings(res, warnings);
@@ -102,7 +98,13 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       const list = await registry.list(r.resource, { namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
       const opts = await deleteOptions(req, q, user);
       const items = [];
+      let turn = performance.now();
       for (const o of list.items) {
+        // A collection of thousands: let the event loop turn every few milliseconds of deleting.
+        if (performance.now() - turn > 10) {
+          await new Promise((r) => setImmediate(r));
+          turn = performance.now();
+        }
         try {
           items.push(await registry.delete(r.resource, o.metadata.namespace, o.metadata.name as string, opts));
         } catch (e) {
@@ -114,6 +116,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     throw errors.methodNotAllowed();
   }
 
+  // The status subresource is read and written, never deleted or created (kube-apiserver: 405).
+  if (route.subresource === 'status' && method !== 'GET' && method !== 'PUT' && method !== 'PATCH') throw errors.methodNotAllowed();
   switch (method) {
     case 'GET': {
       const obj = await registry.get(r.resource, namespace, name);
@@ -121,7 +125,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       return sendJson(res, 200, obj);
     }
     case 'PUT': {
-      const obj = asObject(parseBody(await readBody(req), req.headers['content-type']));
+      validateWriteQuery(q, 'UpdateOptions');
+      const obj = asObject(await parseBody(await readBody(req), req.headers['content-type']));
       const status = route.subresource === 'status' ? 'status' : undefined;
       const warnings: string[] = [];
       const updated = await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req, user), subresource: status, warnings });
@@ -132,7 +137,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const type = PATCH_TYPES[ct];
       if (!type) throw errors.unsupportedMediaType(ct);
-      const body = parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
+      validateWriteQuery(q, 'PatchOptions');
+      const body = await parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
       const warnings: string[] = [];
       const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined, warnings };
       if (type === 'apply') {
@@ -167,23 +173,23 @@ export function setWarnings(res: ServerResponse, warnings: string[]): void {
   res.setHeader('Warning', quoted);
 }
 
+/** A list's options from its query (`limit` an int64 as apimachinery parses it: anything else is a 400). */
+export function listOptions(namespace: string | undefined, q: URLSearchParams): ListOptions {
+  const match = q.get('resourceVersionMatch');
+  return {
+    namespace,
+    labelSelector: q.get('labelSelector') ?? undefined,
+    fieldSelector: q.get('fieldSelector') ?? undefined,
+    limit: queryInt(q, 'limit'),
+    continue: q.get('continue') || undefined,
+    resourceVersion: q.get('resourceVersion') ?? undefined,
+    resourceVersionMatch: (match || undefined) as ListOptions['resourceVersionMatch'],
+  };
+}
+
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams, user: RequestContext): Promise<InternalDelete> {
-  const opts: InternalDelete = { user };
+  validateWriteQuery(q, 'DeleteOptions');
   const buf = await readBody(req);
-  if (buf.length > 0 && buf.toString().trim()) {
-    const body = parseBody(buf, req.headers['content-type']) as Record<string, unknown>;
-    if (body && typeof body === 'object') {
-      const p = body.propagationPolicy;
-      if (p === 'Background' || p === 'Foreground' || p === 'Orphan') opts.propagationPolicy = p;
-      else if (body.orphanDependents === true) opts.propagationPolicy = 'Orphan';
-      if (typeof body.gracePeriodSeconds === 'number') opts.gracePeriodSeconds = body.gracePeriodSeconds;
-      const pre = body.preconditions as DeleteOptions['preconditions'];
-      if (pre && typeof pre === 'object') opts.preconditions = pre;
-    }
-  }
-  const p = q.get('propagationPolicy');
-  if (p === 'Background' || p === 'Foreground' || p === 'Orphan') opts.propagationPolicy = p;
-  const g = q.get('gracePeriodSeconds');
-  if (g !== null && /^\d+$/.test(g)) opts.gracePeriodSeconds = Number(g);
-  return opts;
+  const body = buf.length > 0 && buf.toString().trim() ? await parseBody(buf, req.headers['content-type']) : undefined;
+  return { ...parseDeleteOptions(body, q), user };
 }

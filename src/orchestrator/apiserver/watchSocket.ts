@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ResourceType } from '../api/resources.js';
 import type { WatchEvent } from '../api/types.js';
 import type { Registry } from './registry.js';
+import { jsonOf } from './cacher/frozen.js';
 import { watchOptions } from './watchStream.js';
 
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
@@ -27,7 +28,8 @@ export async function serveWatchSocket(req: IncomingMessage, socket: Duplex, hea
       ws.close(1013, 'watch client too slow');
       return;
     }
-    ws.send(JSON.stringify(ev));
+    // Objects from the watch cache are serialized once for every watcher (cacher/frozen.ts).
+    ws.send(`{"type":${JSON.stringify(ev.type)},"object":${jsonOf(ev.object)}}`);
   };
   ws.on('close', () => {
     closed = true;

@@ -6,6 +6,8 @@ import type { WatchOptions } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Registry } from './registry.js';
 import { includeObjectPolicy, sendError, wantsTable } from './http.js';
+import { queryBool, queryInt, queryOptionalBool } from './query.js';
+import { jsonOf } from './cacher/frozen.js';
 
 /** kube-apiserver sends a bookmark about once a minute, and one 2 s before the watch's timeout. */
 const BOOKMARK_EVERY_MS = 60_000;
@@ -29,7 +31,7 @@ export function watchOptions(namespace: string | undefined, q: URLSearchParams):
     namespace,
     labelSelector: q.get('labelSelector') ?? undefined,
     fieldSelector,
-    resourceVersion: q.get('sendInitialEvents') === 'true' ? undefined : (q.get('resourceVersion') ?? undefined),
+    resourceVersion: queryOptionalBool(q, 'sendInitialEvents') === true ? undefined : (q.get('resourceVersion') ?? undefined),
   };
 }
 
@@ -45,14 +47,17 @@ export async function serveWatch(
   const include = includeObjectPolicy(q);
   const write = (ev: WatchEvent) => {
     if (res.writableEnded) return;
-    let object: unknown = ev.object;
     if (table && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
-      object = toTable(r, [ev.object], { now: deps.clock.now(), includeObject: include });
+      res.write(JSON.stringify({ type: ev.type, object: toTable(r, [ev.object], { now: deps.clock.now(), includeObject: include }) }) + '\n');
+      return;
     }
-    res.write(JSON.stringify({ type: ev.type, object }) + '\n');
+    // Objects from the watch cache are serialized once for every watcher (cacher/frozen.ts).
+    res.write(`{"type":${JSON.stringify(ev.type)},"object":${jsonOf(ev.object)}}\n`);
   };
-  const initialEvents = q.get('sendInitialEvents') === 'true';
-  let sub: { dispose(): void; error?: unknown };
+  const initialEvents = queryOptionalBool(q, 'sendInitialEvents') === true;
+  const bookmarks = queryBool(q, 'allowWatchBookmarks');
+  const timeout = queryInt(q, 'timeoutSeconds') ?? 0;
+  let sub: { dispose(): void; error?: unknown; bookmark?: (annotations?: Record<string, string>) => void };
   try {
     sub = await deps.registry.watch(
       r.resource,
@@ -76,12 +81,14 @@ export async function serveWatch(
     return;
   }
   const bookmark = (annotations?: Record<string, string>) => {
+    // A cache watch may still be sending a backlog: its bookmark queues behind it.
+    if (sub.bookmark) return sub.bookmark(annotations);
     const rv = String(deps.registry.store.currentRevision());
     const object: KubeObject = { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, metadata: { resourceVersion: rv, ...(annotations ? { annotations } : {}) } };
     write({ type: 'BOOKMARK', object });
   };
-  // Every event up to the store's current revision has been written above: the bookmark is exact.
-  if (initialEvents && q.get('allowWatchBookmarks') === 'true') bookmark({ 'k8s.io/initial-events-end': 'true' });
+  // Every event up to the store's current revision has been written (or queued) above: the bookmark is exact.
+  if (initialEvents && bookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
   const cancels: (() => void)[] = [];
   const end = () => {
     sub.dispose();
@@ -89,11 +96,11 @@ export async function serveWatch(
     if (!res.writableEnded) res.end();
   };
   res.on('close', end);
-  const timeout = Number(q.get('timeoutSeconds') ?? 0);
   // Without a client timeout, end after 30-60 minutes as kube-apiserver does, so clients re-watch.
-  const ms = timeout > 0 ? timeout * 1000 : (1800 + Math.random() * 1800) * 1000;
+  // Node's timers hold at most 2^31-1 ms (about 24 days); a longer one would fire at once.
+  const ms = timeout > 0 ? Math.min(timeout * 1000, 2 ** 31 - 1) : (1800 + Math.random() * 1800) * 1000;
   cancels.push(deps.clock.setTimeout(end, ms));
-  if (q.get('allowWatchBookmarks') === 'true') {
+  if (bookmarks) {
     const deadline = deps.clock.now() + ms;
     const schedule = () => {
       const now = deps.clock.now();

@@ -100,7 +100,14 @@ export class HttpClient implements Client {
   }
 
   list<T extends KubeObject>(resource: string, opts: ListOptions = {}): Promise<KubeList<T>> {
-    return this.call('GET', this.path(resource, opts.namespace, undefined, undefined, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector }));
+    return this.call('GET', this.path(resource, opts.namespace, undefined, undefined, {
+      labelSelector: opts.labelSelector,
+      fieldSelector: opts.fieldSelector,
+      limit: opts.limit ? String(opts.limit) : undefined,
+      continue: opts.continue,
+      resourceVersion: opts.resourceVersion,
+      resourceVersionMatch: opts.resourceVersionMatch,
+    }));
   }
 
   create<T extends KubeObject>(resource: string, obj: T, opts: WriteOptions = {}): Promise<T> {

@@ -4,6 +4,9 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Client, ListOptions, Watch } from './types.js';
 
+/** Objects of a relist handed to the handlers per turn of the event loop. */
+const RELIST_CHUNK = 500;
+
 export interface InformerHandlers<T extends KubeObject> {
   onAdd?(obj: T): void;
   onUpdate?(oldObj: T, newObj: T): void;
@@ -118,7 +121,13 @@ export class Informer<T extends KubeObject = KubeObject> {
       const list = await this.client.list<T>(this.resource, this.opts);
       if (this.stopped) return;
       const seen = new Set<string>();
-      for (const o of list.items) {
+      // A big relist (20,000 pods) reaches the handlers in chunks, with a turn of the event loop between.
+      for (let i = 0; i < list.items.length; i++) {
+        if (i > 0 && i % RELIST_CHUNK === 0) {
+          await new Promise((r) => setImmediate(r));
+          if (this.stopped) return;
+        }
+        const o = list.items[i] as T;
         const key = keyOf(o);
         seen.add(key);
         this.apply('ADDED', o);

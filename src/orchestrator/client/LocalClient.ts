@@ -1,29 +1,51 @@
 import { ApiError } from '../api/errors.js';
 import type { KubeList, KubeObject, WatchEvent } from '../api/types.js';
+import type { FlowControl } from '../apiserver/flowcontrol/FlowControl.js';
 import type { Registry } from '../apiserver/registry.js';
 import type { Client, DeleteOptions, ListOptions, PatchType, TokenRequestSpec, TokenRequestStatus, Watch, WatchOptions, WriteOptions } from './types.js';
 
+/** Watch events delivered per turn of the event loop; a burst beyond waits for the next turn. */
+const EVENTS_PER_TURN = 500;
+
 /**
  * The in-process client: the control plane's controllers and scheduler talk to the same registry
- * the REST server uses, with the same validation and errors, without HTTP in between.
+ * the REST server uses, with the same validation and errors, without HTTP in between. With a
+ * FlowControl, every request but watches takes a seat at the `workload-low` priority level under
+ * this client's flow (`forFlow`: one per controller), exactly as a client's request over HTTP
+ * does: in-process work goes through the same fairness, never around it.
  */
 export class LocalClient implements Client {
-  constructor(private readonly registry: Registry) {}
+  constructor(
+    private readonly registry: Registry,
+    private readonly flowControl?: FlowControl,
+    /** The flow this client's requests are queued under (fair queuing is fair between flows). */
+    readonly flow = 'control-plane',
+  ) {}
+
+  /** The same client under another flow (a controller's, the event recorder's). */
+  forFlow(flow: string): LocalClient {
+    return new LocalClient(this.registry, this.flowControl, flow);
+  }
+
+  private admit<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.flowControl) return fn();
+    return this.flowControl.run({ level: 'workload-low', flow: this.flow, inProcess: true }, fn);
+  }
 
   get<T extends KubeObject>(resource: string, namespace: string | undefined, name: string): Promise<T> {
-    return this.registry.get<T>(resource, namespace, name);
+    return this.admit(() => this.registry.get<T>(resource, namespace, name));
   }
   list<T extends KubeObject>(resource: string, opts?: ListOptions): Promise<KubeList<T>> {
-    return this.registry.list<T>(resource, opts);
+    return this.admit(() => this.registry.list<T>(resource, opts));
   }
   create<T extends KubeObject>(resource: string, obj: T, opts?: WriteOptions): Promise<T> {
-    return this.registry.create<T>(resource, obj.metadata?.namespace, obj, opts);
+    return this.admit(() => this.registry.create<T>(resource, obj.metadata?.namespace, obj, opts));
   }
   update<T extends KubeObject>(resource: string, obj: T, opts?: WriteOptions): Promise<T> {
-    return this.registry.update<T>(resource, obj.metadata.namespace, obj.metadata.name as string, obj, opts);
+    return this.admit(() => this.registry.update<T>(resource, obj.metadata.namespace, obj.metadata.name as string, obj, opts));
   }
   updateStatus<T extends KubeObject>(resource: string, obj: T): Promise<T> {
-    return this.registry.updateStatus<T>(resource, obj);
+    return this.admit(() => this.registry.updateStatus<T>(resource, obj));
   }
   patch<T extends KubeObject>(
     resource: string,
@@ -34,16 +56,16 @@ export class LocalClient implements Client {
     opts?: WriteOptions & { subresource?: 'status' | 'scale' },
   ): Promise<T> {
     if (opts?.subresource === 'scale') throw new ApiError(400, 'BadRequest', 'patch the scale subresource over HTTP; in-process callers patch spec.replicas');
-    return this.registry.patch<T>(resource, namespace, name, type, patch, opts as WriteOptions & { subresource?: 'status' });
+    return this.admit(() => this.registry.patch<T>(resource, namespace, name, type, patch, opts as WriteOptions & { subresource?: 'status' }));
   }
   async createToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<TokenRequestStatus> {
     return (await this.registry.createToken(namespace, serviceAccount, { spec })).status;
   }
   delete(resource: string, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<KubeObject | undefined> {
-    return this.registry.delete(resource, namespace, name, opts);
+    return this.admit(() => this.registry.delete(resource, namespace, name, opts));
   }
   async bind(namespace: string, podName: string, nodeName: string): Promise<void> {
-    await this.registry.bind(namespace, podName, nodeName);
+    await this.admit(() => this.registry.bind(namespace, podName, nodeName));
   }
   watch<T extends KubeObject>(resource: string, opts: WatchOptions, handler: (event: WatchEvent<T>) => void): Watch {
     let disposed = false;
@@ -54,8 +76,10 @@ export class LocalClient implements Client {
     const queue: WatchEvent<T>[] = [];
     let scheduled = false;
     const drain = () => {
-      scheduled = false;
-      for (const ev of queue.splice(0)) if (!disposed) handler(ev);
+      const batch = queue.splice(0, EVENTS_PER_TURN);
+      for (const ev of batch) if (!disposed) handler(ev);
+      if (queue.length > 0 && !disposed) setImmediate(drain);
+      else scheduled = false;
     };
     this.registry
       .watch(resource, opts, (ev) => {

@@ -17,6 +17,10 @@ export class RequeueAfter extends Error {
  * one that is being processed marks it dirty, and it runs again once the current run ends.
  * A reconcile that throws is retried after the key's `Backoff` delay (by default 10 ms, doubling up
  * to `maxBackoffMs`); success resets the key's backoff.
+ *
+ * The queue yields: reconciles start from a turn of the event loop of their own (`setImmediate`),
+ * at most `workers` per turn, never inside the `add` call or the previous reconcile's completion, so
+ * a queue of 20,000 keys whose reconciles never truly wait cannot hold the event loop.
  */
 export class WorkQueue {
   private readonly queue: string[] = [];
@@ -29,6 +33,7 @@ export class WorkQueue {
   private readonly retryDue = new Map<string, number>();
   private active = 0;
   private stopped = false;
+  private pumpScheduled = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -52,7 +57,7 @@ export class WorkQueue {
     if (this.queued.has(key)) return;
     this.queued.add(key);
     this.queue.push(key);
-    this.pump();
+    this.schedulePump();
   }
 
   /** Adds `key` after `ms` (a later `add` still runs it sooner). */
@@ -94,8 +99,18 @@ export class WorkQueue {
     this.queued.clear();
   }
 
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
   private pump(): void {
-    while (!this.stopped && this.active < this.workers && this.queue.length > 0) {
+    let started = 0;
+    while (!this.stopped && this.active < this.workers && this.queue.length > 0 && started++ < this.workers) {
       const key = this.queue.shift() as string;
       this.queued.delete(key);
       this.processing.add(key);
@@ -124,7 +139,8 @@ export class WorkQueue {
       this.processing.delete(key);
       this.active--;
       if (this.dirty.delete(key)) this.add(key);
-      this.pump();
+      if (this.queue.length > 0) this.schedulePump();
+      else if (this.active === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 }

@@ -9,6 +9,16 @@ export interface ListOptions {
   labelSelector?: string;
   /** `metadata.name=x,spec.nodeName=n,status.phase!=Running` */
   fieldSelector?: string;
+  /** At most this many items; the list then carries `metadata.continue` while more follow. */
+  limit?: number;
+  /** The `metadata.continue` of the previous page: the next page, read at the first page's revision. */
+  continue?: string;
+  /**
+   * Unset: every acknowledged write is seen. '0': whatever the server's cache holds. N: at least N
+   * (exactly N with `resourceVersionMatch: 'Exact'`, or with a `limit` and no match).
+   */
+  resourceVersion?: string;
+  resourceVersionMatch?: 'Exact' | 'NotOlderThan';
 }
 
 export interface WatchOptions extends ListOptions {
@@ -88,4 +98,10 @@ export interface Client {
    * ERROR event carrying a 410 Status, then the watch closes: relist and watch again.
    */
   watch<T extends KubeObject = KubeObject>(resource: string, opts: WatchOptions, handler: (event: WatchEvent<T>) => void): Watch;
+  /**
+   * The same client with its requests queued under another flow of API priority and fairness (a
+   * controller's name), so one busy caller cannot delay the others. Optional: HttpClient's flow is
+   * its credential's user.
+   */
+  forFlow?(flow: string): Client;
 }

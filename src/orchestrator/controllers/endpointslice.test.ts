@@ -44,3 +44,36 @@ describe('endpointslice controller', () => {
     expect((await slices()).items).toEqual([]);
   });
 });
+
+describe('endpointslice mirroring', () => {
+  let f: ControllerFixture;
+  beforeEach(async () => {
+    f = await controllerFixture();
+  });
+  afterEach(async () => {
+    await f.dispose();
+  });
+
+  it('mirrors the Endpoints written for a Service without a selector, including addresses outside the cluster', async () => {
+    await f.client.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db', namespace: 'default' }, spec: { ports: [{ name: 'pg', port: 5432 }] } });
+    await f.client.create('endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'db', namespace: 'default' }, subsets: [{ addresses: [{ ip: '192.0.2.50' }], ports: [{ name: 'pg', port: 5432 }] }] });
+    await f.settle();
+    const list = (await f.client.list<EndpointSlice>('endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=db' })).items;
+    expect(list).toHaveLength(1);
+    expect(list[0]?.metadata.labels?.['endpointslice.kubernetes.io/managed-by']).toBe('endpointslicemirroring-controller.k8s.io');
+    expect(list[0]?.endpoints.map((e) => [e.addresses, e.conditions.ready])).toEqual([[['192.0.2.50'], true]]);
+    expect(list[0]?.ports).toEqual([{ name: 'pg', port: 5432, protocol: 'TCP' }]);
+
+    await f.client.delete('endpoints', 'default', 'db');
+    await f.settle();
+    expect((await f.client.list('endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=db' })).items).toEqual([]);
+  });
+
+  it('leaves slices written by hand alone', async () => {
+    await f.client.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext', namespace: 'default' }, spec: { ports: [{ port: 80 }] } });
+    await f.client.create('endpointslices', { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'ext-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'ext' } }, addressType: 'IPv4', endpoints: [{ addresses: ['198.51.100.7'] }], ports: [{ port: 80, protocol: 'TCP' }] });
+    await f.settle();
+    const list = (await f.client.list<EndpointSlice>('endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=ext' })).items;
+    expect(list.map((s) => s.metadata.name)).toEqual(['ext-1']);
+  });
+});

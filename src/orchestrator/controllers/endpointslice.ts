@@ -10,6 +10,10 @@ const COMPONENT = 'endpointslice-controller';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export const MANAGED_BY = 'endpointslice-controller.k8s.io';
+/** Slices mirrored from the Endpoints of a Service without a selector (Kubernetes' mirroring controller). */
+export const MIRROR_MANAGED_BY = 'endpointslicemirroring-controller.k8s.io';
+/** Endpoints labelled so are not mirrored (the `kubernetes` Service's, which has its own slice). */
+export const SKIP_MIRROR_LABEL = 'endpointslice.kubernetes.io/skip-mirror';
 
 /** A discovery.k8s.io/v1 EndpointSlice, the fields Skiff writes. */
 export interface EndpointSlice extends KubeObject {
@@ -24,11 +28,13 @@ export interface EndpointSlice extends KubeObject {
 }
 
 /**
- * Service -> EndpointSlices (`kubectl describe service` and newer clients read slices, not
- * Endpoints): one slice per subset of the Service's Endpoints (which the endpoints controller
- * computes from the selected pods), labelled `kubernetes.io/service-name` and owned by the Service,
- * so the garbage collector removes them with it. Slices of Services without a selector are left to
- * their authors (only slices labelled as managed by this controller are touched).
+ * Service -> EndpointSlices (`kubectl describe service`, the service proxy and newer clients read
+ * slices, not Endpoints): one slice per subset of the Service's Endpoints (which the endpoints
+ * controller computes from the selected pods), labelled `kubernetes.io/service-name` and owned by
+ * the Service, so the garbage collector removes them with it. For a Service without a selector the
+ * Endpoints its user wrote are mirrored the same way (Kubernetes' EndpointSlice mirroring
+ * controller; `endpointslice.kubernetes.io/skip-mirror: "true"` opts out). Slices written by hand
+ * are left to their authors: only slices labelled as managed by these two controllers are touched.
  */
 export function startEndpointSliceController(ctx: ControllerContext): ControllerLoop {
   const { client, clock, informers } = ctx;
@@ -40,8 +46,10 @@ export function startEndpointSliceController(ctx: ControllerContext): Controller
   const reconcile = async (key: string): Promise<void> => {
     const svc = svcInf.get(key);
     const [namespace, name] = key.split('/') as [string, string];
-    const current = sliceInf.list((s) => s.metadata.namespace === namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY);
-    const wanted = svc && svc.spec.selector && svc.spec.type !== 'ExternalName' ? desiredSlices(svc, epInf.get(key)) : [];
+    const current = sliceInf.list((s) => s.metadata.namespace === namespace && s.metadata.labels?.[SERVICE_NAME_LABEL] === name && ours(s));
+    const ep = epInf.get(key);
+    const mirror = !!svc && !svc.spec.selector && !!ep && ep.metadata.labels?.[SKIP_MIRROR_LABEL] !== 'true';
+    const wanted = svc && svc.spec.type !== 'ExternalName' && (svc.spec.selector || mirror) ? desiredSlices(svc, ep, svc.spec.selector ? MANAGED_BY : MIRROR_MANAGED_BY) : [];
     for (const s of current) {
       if (wanted.some((w) => w.metadata.name === s.metadata.name)) continue;
       try {
@@ -71,14 +79,19 @@ export function startEndpointSliceController(ctx: ControllerContext): Controller
   epInf.addHandlers({ onAdd: (e) => loop.enqueue(keyOf(e)), onUpdate: (_o, e) => loop.enqueue(keyOf(e)), onDelete: (e) => loop.enqueue(keyOf(e)) });
   const bySlice = (s: EndpointSlice) => {
     const svcName = s.metadata.labels?.[SERVICE_NAME_LABEL];
-    if (svcName && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) loop.enqueue(objectKey(s.metadata.namespace, svcName));
+    if (svcName && ours(s)) loop.enqueue(objectKey(s.metadata.namespace, svcName));
   };
   sliceInf.addHandlers({ onUpdate: (_o, s) => bySlice(s), onDelete: bySlice });
   return loop;
 }
 
+function ours(s: EndpointSlice): boolean {
+  const m = s.metadata.labels?.[MANAGED_BY_LABEL];
+  return m === MANAGED_BY || m === MIRROR_MANAGED_BY;
+}
+
 /** The slices a Service's Endpoints translate to, named `<service>-<hash>` (stable per subset position). */
-export function desiredSlices(svc: Service, ep: Endpoints | undefined): EndpointSlice[] {
+export function desiredSlices(svc: Service, ep: Endpoints | undefined, managedBy: string = MANAGED_BY): EndpointSlice[] {
   const subsets: EndpointSubset[] = ep?.subsets?.length ? ep.subsets : [{}];
   const name = svc.metadata.name ?? '';
   return subsets.map((ss, i) => {
@@ -95,7 +108,7 @@ export function desiredSlices(svc: Service, ep: Endpoints | undefined): Endpoint
       metadata: {
         name: `${name}-${suffix}`,
         namespace: svc.metadata.namespace,
-        labels: { ...svc.metadata.labels, [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY },
+        labels: { ...svc.metadata.labels, [SERVICE_NAME_LABEL]: name, [MANAGED_BY_LABEL]: managedBy },
         ...(svc.metadata.uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name, uid: svc.metadata.uid, controller: true, blockOwnerDeletion: true }] } : {}),
       },
       addressType: 'IPv4',

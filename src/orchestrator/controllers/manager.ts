@@ -3,6 +3,7 @@ import { createScheduler, type SchedulerOptions } from '../scheduler/scheduler.j
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ControllerContext } from '../client/controllerContext.js';
+import { startClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { startDeploymentController } from './deployment.js';
 import { startEndpointsController } from './endpoints.js';
 import { startEndpointSliceController } from './endpointslice.js';
@@ -15,8 +16,26 @@ import { startReplicaSetController } from './replicaset.js';
 import type { ControllerLoop } from '../client/runner.js';
 import { startRootCACertPublisher, type RootCAOptions } from './rootcacertpublisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
+import type { ClusterNetwork } from '../api/clusterNetwork.js';
+import { startKubernetesServiceController } from './kubernetesService.js';
+import { startNodeIpamController } from './nodeipam.js';
+import { startServiceLbController } from './servicelb.js';
 
-export type ControllerName = 'deployment' | 'replicaset' | 'endpoints' | 'endpointslice' | 'nodelifecycle' | 'garbagecollector' | 'namespace' | 'serviceaccount' | 'rootcacertpublisher' | 'scheduler';
+export type ControllerName =
+  | 'clusterrole-aggregation'
+  | 'deployment'
+  | 'replicaset'
+  | 'endpoints'
+  | 'endpointslice'
+  | 'nodelifecycle'
+  | 'garbagecollector'
+  | 'namespace'
+  | 'serviceaccount'
+  | 'rootcacertpublisher'
+  | 'scheduler'
+  | 'nodeipam'
+  | 'kubernetesservice'
+  | 'servicelb';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
@@ -25,6 +44,8 @@ export interface ControllerManagerOptions {
   namespace?: NamespaceOptions;
   /** The cluster CA, published as ConfigMap `kube-root-ca.crt` in every namespace (no CA: not published). */
   rootCA?: RootCAOptions;
+  /** Pod and service ranges (node IPAM, the `kubernetes` Service); default 10.42.0.0/16 and 10.96.0.0/12. */
+  network?: ClusterNetwork;
   /** Controllers to leave out (tests that exercise one in isolation). */
   disabled?: ControllerName[];
 }
@@ -56,8 +77,12 @@ export interface ControllerManager {
  * informers. Controllers do no work before their caches have synced.
  */
 export function startControllers({ client, clock, log, options = {} }: StartControllersOptions): ControllerManager {
-  const informers = new SharedInformers(client, clock, log.child({ component: 'informers' }));
+  // Each controller, and the event recorders together, is a flow of its own for API priority and
+  // fairness: a ReplicaSet creating 20,000 pods delays the scheduler by one request per round at most.
+  const flow = (name: string): Client => client.forFlow?.(name) ?? client;
+  const informers = new SharedInformers(flow('informers'), clock, log.child({ component: 'informers' }));
   const recorders = new Map<string, EventRecorder>();
+  const events = flow('events');
   const ctx: ControllerContext = {
     client,
     clock,
@@ -65,26 +90,30 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
     informers,
     recorder(component) {
       let r = recorders.get(component);
-      if (!r) recorders.set(component, (r = new EventRecorder({ client, clock, log, component })));
+      if (!r) recorders.set(component, (r = new EventRecorder({ client: events, clock, log, component })));
       return r;
     },
   };
   const off = new Set(options.disabled ?? []);
   const loops: ControllerLoop[] = [];
-  const start = (name: ControllerName, f: () => ControllerLoop) => {
-    if (!off.has(name)) loops.push(f());
+  const start = (name: ControllerName, f: (c: ControllerContext) => ControllerLoop) => {
+    if (!off.has(name)) loops.push(f({ ...ctx, client: flow(name) }));
   };
-  start('replicaset', () => startReplicaSetController(ctx));
-  start('deployment', () => startDeploymentController(ctx));
-  start('endpoints', () => startEndpointsController(ctx));
-  start('endpointslice', () => startEndpointSliceController(ctx));
-  start('nodelifecycle', () => startNodeLifecycleController(ctx, options.nodeLifecycle));
-  start('garbagecollector', () => startGarbageCollector(ctx, options.garbageCollector));
-  start('namespace', () => startNamespaceController(ctx, options.namespace));
-  start('serviceaccount', () => startServiceAccountController(ctx));
+  start('replicaset', (c) => startReplicaSetController(c));
+  start('deployment', (c) => startDeploymentController(c));
+  start('endpoints', (c) => startEndpointsController(c));
+  start('endpointslice', (c) => startEndpointSliceController(c));
+  start('nodelifecycle', (c) => startNodeLifecycleController(c, options.nodeLifecycle));
+  start('garbagecollector', (c) => startGarbageCollector(c, options.garbageCollector));
+  start('namespace', (c) => startNamespaceController(c, options.namespace));
+  start('clusterrole-aggregation', (c) => startClusterRoleAggregationController(c));
+  start('serviceaccount', (c) => startServiceAccountController(c));
   const rootCA = options.rootCA;
-  if (rootCA) start('rootcacertpublisher', () => startRootCACertPublisher(ctx, rootCA));
-  start('scheduler', () => createScheduler(ctx, options.scheduler));
+  if (rootCA) start('rootcacertpublisher', (c) => startRootCACertPublisher(c, rootCA));
+  start('scheduler', (c) => createScheduler(c, options.scheduler));
+  start('nodeipam', (c) => startNodeIpamController(c, options.network));
+  start('kubernetesservice', (c) => startKubernetesServiceController(c, options.network));
+  start('servicelb', (c) => startServiceLbController(c));
   informers.start();
   log.info('controllers started', { controllers: loops.map((l) => l.name) });
 

@@ -28,6 +28,8 @@ describe('agent files', () => {
       dataDir: '/var/lib/skiff/agent/lab-w1',
       dockerSocket: '/var/run/docker.sock',
       nodeIP: '10.77.0.11',
+      hostNetwork: 'container',
+      bundlePath: '/var/lib/skiff/agent/lab-w1/skiff-agent.js',
     });
   });
 

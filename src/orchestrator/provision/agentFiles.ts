@@ -49,6 +49,9 @@ export function agentConfig(a: { tunnelPort: number; token: string; ca: string; 
     dataDir: agentPaths(a.nodeName).dataDir,
     dockerSocket: '/var/run/docker.sock',
     nodeIP: a.nodeIP,
+    // Whoever the SSH user is, hosts run the host component as its privileged container: one way on every host.
+    hostNetwork: 'container',
+    bundlePath: agentPaths(a.nodeName).bundle,
   };
 }
 
@@ -121,6 +124,26 @@ rm -f ${p.pid}`;
 export function removeManagedContainersScript(): string {
   return sh`ids=$(docker ps -aq --filter ${'label=io.skiff.managed=true'}) || exit 1
 if [ -n "$ids" ]; then docker rm -f $ids >/dev/null || exit 1; fi
+echo "$ids" | grep -c . || true`;
+}
+
+/**
+ * Runs the agent's `cleanup-network` (its host component removes the node's chains, links, routes,
+ * VXLAN device and held ports, then its own container) when the agent's files are there; prints
+ * its one-line summary, or says there was nothing to clean.
+ */
+export function cleanupNetworkScript(p: AgentPaths): string {
+  return sh`if [ -f ${p.bundle} ] && [ -f ${p.config} ]; then
+  cd ${p.dataDir} && node ${p.bundle} cleanup-network --config ${p.config}
+else
+  echo "no agent files: nothing to clean"
+fi`;
+}
+
+/** Removes the node's pod networks from its Docker engine (after its containers). Prints how many. */
+export function removeNodeNetworksScript(nodeName: string): string {
+  return sh`ids=$(docker network ls -q --filter ${'label=io.skiff.managed=true'} --filter ${`label=io.skiff.node=${nodeName}`}) || exit 1
+if [ -n "$ids" ]; then docker network rm $ids >/dev/null || exit 1; fi
 echo "$ids" | grep -c . || true`;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDocker, checkNode, HostRequirementError, nodeNameFromHostname, parseNodeVersion, parseProbes, probeScript, systemdUsable } from './detect.js';
+import { checkDocker, checkNetworkTools, checkNode, HostRequirementError, nodeNameFromHostname, parseNodeVersion, parseProbes, probeScript, systemdUsable } from './detect.js';
 
 const ok = (stdout: string) => ({ code: 0, stdout, stderr: '' });
 const fail = (code: number, stderr: string) => ({ code, stdout: '', stderr });
@@ -92,5 +92,17 @@ describe('probeScript', () => {
   it('says a probe did not run when its section is missing', () => {
     expect(parseProbes('@@hostname 0\naG9zdA==\n\n').node).toEqual({ code: null, stdout: '', stderr: 'the probe did not run' });
     expect(parseProbes('@@hostname 0\naG9zdA==\n\n').hostname.stdout).toBe('host');
+  });
+});
+
+describe('network tools', () => {
+  it('reads the iptables version when every tool is there', () => {
+    expect(checkNetworkTools(ok('iptables v1.8.9 (nf_tables)\n'), '10.0.0.5')).toBe('iptables v1.8.9 (nf_tables)');
+  });
+
+  it('names what is missing and what to install', () => {
+    expect(() => checkNetworkTools(ok('missing iptables-restore\nmissing bridge\n'), '10.0.0.5')).toThrow(
+      new HostRequirementError("the pod network needs iptables-restore, bridge on 10.0.0.5 (Skiff's host component runs the host's own iptables and iproute2): apt-get install iptables iproute2"),
+    );
   });
 });

@@ -12,6 +12,12 @@ export interface ExecResult {
 
 export const MIN_NODE_MAJOR = 20;
 
+/** Lists the network tools a host lacks (sbin directories included: a non-root PATH often misses them). */
+export const NETWORK_TOOLS_SCRIPT = `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+for t in iptables iptables-restore iptables-save ip bridge; do command -v "$t" >/dev/null 2>&1 || echo "missing $t"; done
+iptables --version 2>/dev/null | head -n 1
+true`;
+
 /** The detect step's commands: fixed words, run together in one SSH exec (one round trip, not five). */
 export const PROBES = {
   hostname: 'hostname',
@@ -19,6 +25,7 @@ export const PROBES = {
   nodePath: 'command -v node',
   docker: "docker version --format '{{.Server.Version}}'",
   systemd: 'systemctl is-system-running',
+  network: NETWORK_TOOLS_SCRIPT,
 } as const;
 
 export type Probe = keyof typeof PROBES;
@@ -112,3 +119,20 @@ export function nodeNameFromHostname(r: ExecResult, address: string): string {
   }
   return name;
 }
+
+/**
+ * What `networkToolsScript` prints: one `missing <tool>` line per tool the host lacks, then the
+ * `iptables --version` line. The pod network's host component runs the host's own `iptables`,
+ * `iptables-restore`, `iptables-save`, `ip` and `bridge` (iproute2): returns the iptables version,
+ * or throws naming what to install.
+ */
+export function checkNetworkTools(r: ExecResult, address: string): string {
+  const lines = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const missing = lines.filter((l) => l.startsWith('missing ')).map((l) => l.slice('missing '.length));
+  if (missing.length) {
+    const pkgs = [...new Set(missing.map((t) => (t.startsWith('iptables') ? 'iptables' : 'iproute2')))].join(' ');
+    throw new HostRequirementError(`the pod network needs ${missing.join(', ')} on ${address} (Skiff's host component runs the host's own iptables and iproute2): apt-get install ${pkgs}`);
+  }
+  return lines.find((l) => l.startsWith('iptables')) ?? 'iptables';
+}
+

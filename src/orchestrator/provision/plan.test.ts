@@ -15,7 +15,7 @@ describe('steps', () => {
       ['agent', 'pending'],
       ['node', 'pending'],
     ]);
-    expect(planSteps(REMOVAL_STEPS).map((s) => s.name)).toEqual(['stopAgent', 'removeContainers', 'deleteNode', 'deleteToken']);
+    expect(planSteps(REMOVAL_STEPS).map((s) => s.name)).toEqual(['stopAgent', 'removeNetwork', 'removeContainers', 'deleteNode', 'deleteToken']);
   });
 
   it('stamps start and finish, and leaves other steps alone', () => {

@@ -16,7 +16,7 @@ export interface StepDef {
 export const PROVISION_STEPS: readonly StepDef[] = [
   { name: 'connect', title: 'Connect over SSH', phase: 'Connecting' },
   { name: 'hostKey', title: 'Verify the host key', phase: 'Connecting' },
-  { name: 'detect', title: 'Check hostname, Docker and Node.js', phase: 'Provisioning' },
+  { name: 'detect', title: 'Check hostname, Docker, Node.js, iptables and ip', phase: 'Provisioning' },
   { name: 'upload', title: 'Upload the agent', phase: 'Provisioning' },
   { name: 'tunnel', title: 'Open the API tunnel', phase: 'Provisioning' },
   { name: 'agent', title: 'Start the agent', phase: 'Provisioning' },
@@ -25,6 +25,7 @@ export const PROVISION_STEPS: readonly StepDef[] = [
 
 export const REMOVAL_STEPS: readonly StepDef[] = [
   { name: 'stopAgent', title: 'Stop the agent', phase: 'Removing' },
+  { name: 'removeNetwork', title: "Remove the node's routes and packet-filter rules", phase: 'Removing' },
   { name: 'removeContainers', title: "Remove the node's containers", phase: 'Removing' },
   { name: 'deleteNode', title: 'Delete the node and its pods', phase: 'Removing' },
   { name: 'deleteToken', title: "Delete the node's token", phase: 'Removing' },

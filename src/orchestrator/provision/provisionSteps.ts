@@ -19,7 +19,7 @@ import {
 import { sleep, throwIfAborted, type ProvisionCtx, type ProvisionEnv } from './context.js';
 import type { NormalizedHostSpec } from './spec.js';
 import { loadCredentials } from './credentials.js';
-import { checkDocker, checkNode, HostRequirementError, nodeNameFromHostname, parseProbes, probeScript, systemdUsable } from './detect.js';
+import { checkDocker, checkNetworkTools, checkNode, HostRequirementError, nodeNameFromHostname, parseProbes, probeScript, systemdUsable } from './detect.js';
 import { nodeReadySince, planAgentAction, PROVISION_STEPS, type StepDef } from './plan.js';
 import { sh } from './quote.js';
 import { SshSession } from './ssh.js';
@@ -110,6 +110,7 @@ const detectStep: Step = {
     const nodePath = r.nodePath.stdout.trim().split('\n')[0] ?? '';
     if (!nodePath.startsWith('/')) throw new HostRequirementError(`cannot find the path of node on ${addr}`);
     const dockerVersion = checkDocker(r.docker, addr);
+    const iptables = checkNetworkTools(r.network, addr);
     const systemd = systemdUsable(r.systemd);
     ctx.nodeName = nodeName;
     ctx.nodePath = nodePath;
@@ -120,7 +121,7 @@ const detectStep: Step = {
       st.dockerVersion = dockerVersion;
       st.agentMode = systemd ? 'systemd' : 'process';
     });
-    return `node ${nodeName}: Docker ${dockerVersion}, Node.js ${nodeVersion}, ${systemd ? 'systemd' : 'no systemd (detached process)'}`;
+    return `node ${nodeName}: Docker ${dockerVersion}, Node.js ${nodeVersion}, ${iptables}, ${systemd ? 'systemd' : 'no systemd (detached process)'}`;
   },
 };
 

@@ -1,7 +1,7 @@
 import { isNotFound } from '../api/errors.js';
 import type { Pod } from '../api/types.js';
 import type { Client } from '../client/types.js';
-import { agentPaths, removeManagedContainersScript, stopAgentScript } from './agentFiles.js';
+import { agentPaths, cleanupNetworkScript, removeManagedContainersScript, removeNodeNetworksScript, stopAgentScript } from './agentFiles.js';
 import { REMOVAL_STEPS } from './plan.js';
 import { sh } from './quote.js';
 import type { SshSession } from './ssh.js';
@@ -18,9 +18,11 @@ async function ignoreNotFound(p: Promise<unknown>): Promise<boolean> {
 }
 
 /**
- * Takes a host out of the cluster: stops its agent (systemd unit or pid file), removes the
- * containers the agent owns and its data dir (which holds the node's token), deletes the Node's
- * pods and the Node, and the token Secret. With no session (the host is unreachable and the
+ * Takes a host out of the cluster: stops its agent (systemd unit or pid file), removes the node's
+ * routes, packet-filter rules and held ports through its host component (exactly what the node
+ * made; other rules stay), removes the containers the agent owns, its pod networks and its data
+ * dir (which holds the node's token), deletes the Node's pods and the Node (every other node then
+ * drops its routes to it), and the token Secret. With no session (the host is unreachable and the
  * controller gave up trying) the host-side steps are reported as skipped; the API side still goes,
  * and the token stops working at once, so a surviving agent can do nothing.
  */
@@ -57,12 +59,20 @@ export async function removeHost(a: {
       return 'agent stopped';
     }),
   );
+  await run('removeNetwork', () =>
+    onHost(async (s) => {
+      const r = await s.exec(cleanupNetworkScript(p), { timeoutMs: 120_000 });
+      if (r.code !== 0) throw new Error(`cannot remove the node's network rules on ${s.target.address}: ${(r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' ') || `exit ${r.code}`}`);
+      return r.stdout.trim().split('\n').slice(-1)[0] ?? 'done';
+    }),
+  );
   await run('removeContainers', () =>
     onHost(async (s) => {
       const r = await s.exec(removeManagedContainersScript());
       if (r.code !== 0) throw new Error(`cannot remove the containers on ${s.target.address}: ${r.stderr.trim() || `exit ${r.code}`}`);
+      const nets = await s.exec(removeNodeNetworksScript(nodeName));
       await s.exec(sh`rm -rf ${p.dataDir}`);
-      return `removed ${Number(r.stdout.trim()) || 0} container(s) and ${p.dataDir}`;
+      return `removed ${Number(r.stdout.trim()) || 0} container(s), ${Number(nets.stdout.trim()) || 0} pod network(s) and ${p.dataDir}`;
     }),
   );
   await run('deleteNode', async () => {
@@ -80,6 +90,9 @@ export async function removeHost(a: {
 
 /** Undoes a first provisioning that failed after the agent step: no half-registered node is left. */
 export async function undoFirstProvisioning(a: { client: Client; nodeName: string; session: SshSession | undefined }): Promise<void> {
-  if (a.session?.isOpen) await a.session.exec(stopAgentScript(agentPaths(a.nodeName)));
+  if (a.session?.isOpen) {
+    await a.session.exec(stopAgentScript(agentPaths(a.nodeName)));
+    await a.session.exec(cleanupNetworkScript(agentPaths(a.nodeName)), { timeoutMs: 120_000 });
+  }
   await ignoreNotFound(a.client.delete('nodes', undefined, a.nodeName));
 }

@@ -12,5 +12,14 @@ export async function memoryCluster(clock = new FakeClock()) {
   const registry = new Registry(store, clock);
   const client = new LocalClient(registry);
   await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
-  return { store, registry, client, clock, dispose: () => store.close() };
+  return {
+    store,
+    registry,
+    client,
+    clock,
+    dispose: () => {
+      registry.dispose();
+      store.close();
+    },
+  };
 }

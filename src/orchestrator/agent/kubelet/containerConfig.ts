@@ -17,8 +17,21 @@ export interface ContainerConfigDeps {
   recorder: Recorder;
   /** Where `Localhost` seccomp profiles are read from. */
   seccompRoot: string;
-  /** Kubernetes service variables for `enableServiceLinks` (filled by the service proxy's work). */
-  serviceEnv?: (pod: Pod) => ReadonlyMap<string, string>;
+  /**
+   * The Service variables of the pod (`net/serviceEnv.ts`: `NAME=value` lines; it applies
+   * `enableServiceLinks` and always adds `KUBERNETES_SERVICE_*`), read when a container is created.
+   */
+  serviceEnv?: (pod: Pod) => readonly string[];
+}
+
+/** `NAME=value` lines as a map (the first `=` splits). */
+function envMap(lines: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const l of lines) {
+    const i = l.indexOf('=');
+    if (i > 0) out.set(l.slice(0, i), l.slice(i + 1));
+  }
+  return out;
 }
 
 /** The kubelet's `MilliCPUToShares`: requests.cpu as a relative CPU weight (at least 2). */
@@ -45,7 +58,7 @@ export async function resolveContainerConfig(
   const env = await containerEnv(pod, c, {
     ...ctx,
     objects: d.objects,
-    ...(d.serviceEnv && pod.spec.enableServiceLinks !== false ? { serviceEnv: d.serviceEnv(pod) } : {}),
+    ...(d.serviceEnv ? { serviceEnv: envMap(d.serviceEnv(pod)) } : {}),
     warn: (reason, message) => d.recorder.record(pod, 'Warning', reason, message),
   });
   const { command, args } = expandCommand(c, env);

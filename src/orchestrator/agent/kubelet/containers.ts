@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Container, Pod } from '../../api/types.js';
 import { LABELS, isTerminated, type ContainerCreateSpec, type ContainerDetails } from '../runtime/types.js';
 import { cpuToNanoCpus, memoryToBytes } from './quantity.js';
+import { withServiceEnv } from '../net/serviceEnv.js';
 
 /** One engine container: one run (attempt) of a pod's container. */
 export interface Instance {
@@ -80,6 +81,8 @@ export interface SpecContext {
    * args after `$(VAR)` expansion, and mounts, security and resources in the engine's terms.
    */
   resolved?: { env: string[]; command?: string[]; args?: string[]; extra: Partial<ContainerCreateSpec> };
+  /** The Service variables (`net/serviceEnv.ts`), before the container's own. */
+  serviceEnv?: string[];
 }
 
 /** Maps a pod's container onto the engine's create call. */
@@ -98,7 +101,7 @@ export function toCreateSpec(pod: Pod, c: Container, attempt: number, ctx: SpecC
   const spec: ContainerCreateSpec = {
     name: containerName(pod, c, attempt),
     image: c.image,
-    env: ctx.resolved?.env ?? envOf(pod, c, ctx),
+    env: ctx.resolved?.env ?? withServiceEnv(ctx.serviceEnv, envOf(pod, c, ctx)),
     labels,
   };
   const command = ctx.resolved ? ctx.resolved.command : c.command;

@@ -28,7 +28,8 @@ const store = new SqliteStore(':memory:');
 const client = new LocalClient(new Registry(store, systemClock));
 let agent: AgentHandle;
 
-const start = () => startAgent(config, { client, clock: systemClock, log: silentLogger });
+// The kubelet alone: no control plane assigns a pod CIDR here, so pods use the engine's default bridge.
+const start = () => startAgent(config, { client, clock: systemClock, log: silentLogger, network: false });
 const getPod = () => client.get<Pod>('pods', 'default', 'web');
 const ours = () => docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${NODE}`] } });
 

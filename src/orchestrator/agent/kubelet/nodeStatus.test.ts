@@ -42,7 +42,11 @@ describe('NodeStatusManager', () => {
       { type: 'InternalIP', address: '10.77.0.11' },
       { type: 'Hostname', address: 'lab-w1' },
     ]);
+    // What the engine does not say (machine and boot ids) the API server writes as "", as Go encodes them.
     expect(n.status!.nodeInfo).toEqual({
+      machineID: '',
+      systemUUID: '',
+      bootID: '',
       kernelVersion: '6.1.0-fake',
       osImage: 'Fake OS 1.0',
       containerRuntimeVersion: 'docker://27.0.0-fake',

@@ -118,7 +118,8 @@ export class NodeStatusManager {
       return;
     }
     const status = this.status(node, runtimeError);
-    const updated = await this.o.client.patch<Node>('nodes', undefined, this.o.nodeName, 'merge', { status }, { subresource: 'status' });
+    // A strategic merge keeps conditions others own (the network's NetworkUnavailable), as the kubelet's patch does.
+    const updated = await this.o.client.patch<Node>('nodes', undefined, this.o.nodeName, 'strategic', { status }, { subresource: 'status' });
     this.recordTransitions(updated, runtimeError);
   }
 

@@ -84,7 +84,7 @@ export class PodSyncer {
       lifecycle: this.lifecycle,
       probes: this.probes,
       objects: this.objects,
-      config: { runtime: d.runtime, objects: this.objects, volumes: this.volumes, recorder: d.recorder, seccompRoot: join(d.dataDir, 'seccomp') },
+      config: { runtime: d.runtime, objects: this.objects, volumes: this.volumes, recorder: d.recorder, seccompRoot: join(d.dataDir, 'seccomp'), ...(d.serviceEnv ? { serviceEnv: d.serviceEnv } : {}) },
     };
   }
 
@@ -211,7 +211,8 @@ export class PodSyncer {
    * is an event and a retry). The sandbox also holds the pod's engine volumes and `net.*` sysctls.
    */
   private async ensureSandbox(pod: Pod, newest: Sandbox | undefined, later: (ms: number) => void, pv: PodVolumes): Promise<{ current?: Sandbox; acted: boolean }> {
-    if (newest?.running) return { current: newest, acted: false };
+    const onPodNetwork = (s: Sandbox) => !!pod.spec.hostNetwork || !this.d.podNetwork || this.d.podNetwork.current(s.networkMode ?? '');
+    if (newest?.running && onPodNetwork(newest)) return { current: newest, acted: false };
     const { runtime, recorder, clock } = this.d;
     // A sandbox that cannot be made is retried with the crash back-off, not on every engine event.
     const key = `${pod.metadata.uid}/${SANDBOX_KEY}`;
@@ -224,8 +225,9 @@ export class PodSyncer {
     let id: string | undefined;
     try {
       const image = await this.pause.ensure();
+      const network = pod.spec.hostNetwork ? undefined : await this.d.podNetwork?.network();
       const attempt = newest ? newest.attempt + 1 : 0;
-      const spec = sandboxSpec(pod, attempt, { nodeName: this.d.nodeName, image, exposedPorts: podPorts(pod) });
+      const spec = sandboxSpec(pod, attempt, { nodeName: this.d.nodeName, image, exposedPorts: podPorts(pod), ...(network ? { network } : {}) });
       const mounts = this.volumes.sandboxMounts(pv);
       if (mounts.length) spec.mounts = mounts;
       const sysctls = sandboxSysctls(pod);

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rawRequest } from '../../testing/rawHttp.js';
 import { silentLogger } from '../../util/logger.js';
 import { kubeletFixture, type KubeletFixture } from '../testing/kubeletFixture.js';
 import { engineSince } from '../runtime/docker.js';
@@ -40,6 +41,19 @@ function get(path: string, token: string | null = TOKEN, until?: string): Promis
 
 describe('kubelet server', () => {
   it('answers /healthz without a token', async () => {
+    expect(await get('/healthz', null)).toMatchObject({ status: 200, body: 'ok' });
+  });
+
+  it('answers malformed request targets and escapes with a 400, on requests and upgrades alike', async () => {
+    await f.createPod('p');
+    const auth = `Authorization: Bearer ${TOKEN}\r\n`;
+    for (const target of ['//', '/containerLogs/default/p/%E0%A4%A', '/containerLogs/default/%zz/main', '*']) {
+      const plain = await rawRequest(server.port, `GET ${target} HTTP/1.1\r\nHost: k\r\n${auth}Connection: close\r\n\r\n`);
+      expect(plain.status === 400 || plain.status === 404, `${target}: ${plain.status}`).toBe(true);
+      const up = await rawRequest(server.port, `GET ${target} HTTP/1.1\r\nHost: k\r\n${auth}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n`);
+      expect(up.status === 400 || up.status === 404, `upgrade ${target}: ${up.status}`).toBe(true);
+    }
+    expect((await rawRequest(server.port, `GET /containerLogs/default/p/%E0%A4%A HTTP/1.1\r\nHost: k\r\n${auth}\r\n`)).status).toBe(400);
     expect(await get('/healthz', null)).toMatchObject({ status: 200, body: 'ok' });
   });
 

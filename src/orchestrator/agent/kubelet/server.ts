@@ -6,6 +6,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Pod } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import { BadRequestTarget, decodePathSegment, parseRequestTarget } from '../../util/requestTarget.js';
+import { applyServerLimits } from '../../util/serverLimits.js';
 import type { LogOptions, Runtime } from '../runtime/types.js';
 import { CHANNEL_PROTOCOLS, pickProtocol, serveChannelSession } from '../../client/remotecommand.js';
 import { parseStreamQuery } from './streamQuery.js';
@@ -50,7 +52,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   const want = digest(o.token);
   const server = createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
-      const code = e instanceof HttpError ? e.code : 500;
+      const code = statusOf(e);
       const msg = e instanceof Error ? e.message : String(e);
       if (code === 500) o.log.warn('kubelet API error', { url: req.url, error: msg });
       if (!res.headersSent) {
@@ -61,7 +63,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const url = parseRequestTarget(req.url);
     if (req.method !== 'GET') throw new HttpError(405, 'method not allowed');
     if (url.pathname === '/healthz') {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -73,8 +75,8 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
     if (!got || !timingSafeEqual(got, want)) throw new HttpError(401, 'Unauthorized');
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
     if (!m) throw new HttpError(404, `not found: ${url.pathname}`);
-    const [ns, podName, container] = [m[1], m[2], m[3]].map((s) => decodeURIComponent(s ?? ''));
-    await serveLogs(res, ns ?? '', podName ?? '', container ?? '', url.searchParams);
+    const [ns, podName, container] = [m[1], m[2], m[3]].map((s) => decodePathSegment(s ?? ''));
+    await serveLogs(res, ns ?? '', podName ?? '', container ?? '', url.query);
   }
 
   async function serveLogs(res: ServerResponse, ns: string, podName: string, container: string, q: URLSearchParams): Promise<void> {
@@ -126,7 +128,7 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
     try {
       routeUpgrade(req, socket, head);
     } catch (e) {
-      const code = e instanceof HttpError ? e.code : 500;
+      const code = statusOf(e);
       const msg = e instanceof Error ? e.message : String(e);
       if (code === 500) o.log.warn('kubelet upgrade error', { url: req.url, error: msg });
       refuse(socket, code, msg);
@@ -143,13 +145,13 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   }
 
   function routeUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const url = parseRequestTarget(req.url);
     const auth = req.headers.authorization ?? '';
     const got = auth.startsWith('Bearer ') ? digest(auth.slice(7).trim()) : undefined;
     if (!got || !timingSafeEqual(got, want)) throw new HttpError(401, 'Unauthorized');
     const m = /^\/(exec|attach|portForward)\/([^/]+)\/([^/]+)(?:\/([^/]+))?\/?$/.exec(url.pathname);
     if (!m || (m[1] !== 'portForward') !== (m[4] !== undefined)) throw new HttpError(404, `not found: ${url.pathname}`);
-    const [kind, ns, podName, container] = [m[1], m[2], m[3], m[4]].map((s) => (s === undefined ? '' : decodeURIComponent(s)));
+    const [kind, ns, podName, container] = [m[1], m[2], m[3], m[4]].map((s) => (s === undefined ? '' : decodePathSegment(s)));
     const pod = o.pods.getByName(ns ?? '', podName ?? '');
     if (!pod) throw new HttpError(404, `pod "${podName}" not found in namespace "${ns}"`);
     // Checked after the pod and container: when kubectl's WebSocket attempt is refused it retries
@@ -172,12 +174,12 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
       }
       const protocol = pickProtocol(offered, PORT_FORWARD_CHANNEL_PROTOCOLS);
       if (!protocol) throw new HttpError(400, `unsupported subprotocol: offer ${SPDY_TUNNEL_PROTOCOL} or ${PORT_FORWARD_CHANNEL_PROTOCOLS.join(', ')}`);
-      const ports = url.searchParams.getAll('ports').flatMap((p) => p.split(',')).map((p) => Number(p.trim()));
+      const ports = url.query.getAll('ports').flatMap((p) => p.split(',')).map((p) => Number(p.trim()));
       if (ports.length === 0 || ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) throw new HttpError(400, 'query parameter "ports" must list ports between 1 and 65535');
       return accept(req, socket, head, protocol, (ws) => servePortForwardChannels(ws, target, ports, { log: o.log }));
     }
     const id = runningContainer(pod, container ?? '');
-    const q = parseStreamQuery(url.searchParams, kind === 'exec');
+    const q = parseStreamQuery(url.query, kind === 'exec');
     requireWebSocket();
     const protocol = pickProtocol(offered, CHANNEL_PROTOCOLS);
     if (!protocol) throw new HttpError(400, `unsupported subprotocol: offer one of ${CHANNEL_PROTOCOLS.join(', ')}`);
@@ -185,6 +187,8 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
     accept(req, socket, head, protocol, (ws) => serveChannelSession(ws, { ...q, kind: kind as 'exec' | 'attach', start, log: o.log }));
   }
 
+  // Only the control plane dials this API (a few log streams and sessions at once).
+  applyServerLimits(server, { maxConnections: 256 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host ?? '127.0.0.1', () => resolve());
@@ -210,7 +214,7 @@ function hasContainer(pod: Pod, name: string): boolean {
   return [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].some((c) => c.name === name);
 }
 
-function statusOf(pod: Pod, name: string) {
+function containerStatusOf(pod: Pod, name: string) {
   return [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === name);
 }
 
@@ -220,7 +224,7 @@ export function pickContainer(pod: Pod, container: string, previous: boolean): s
   if (!hasContainer(pod, container)) {
     throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
   }
-  const s = statusOf(pod, container);
+  const s = containerStatusOf(pod, container);
   if (!s) throw new HttpError(400, `container "${container}" in pod "${podName}" is waiting to start: ContainerCreating`);
   const last = s.lastState.terminated?.containerID;
   let id: string | undefined;
@@ -242,7 +246,7 @@ export function pickContainer(pod: Pod, container: string, previous: boolean): s
 export function runningContainer(pod: Pod, container: string): string {
   const podName = pod.metadata.name ?? '';
   if (!hasContainer(pod, container)) throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
-  const s = statusOf(pod, container);
+  const s = containerStatusOf(pod, container);
   if (!s?.state.running || !s.containerID) {
     const why = s?.state.waiting?.reason ?? (s?.state.terminated ? 'Completed' : 'ContainerCreating');
     throw new HttpError(400, `container "${container}" in pod "${podName}" is not running (${why})`);
@@ -285,6 +289,12 @@ export function sinceEpoch(t: string): number | undefined {
   if (Number.isNaN(whole)) return undefined;
   const frac = Number(`0.${(m[2] ?? '0').padEnd(9, '0').slice(0, 6)}`);
   return whole / 1000 + frac;
+}
+
+/** The HTTP status an error is answered with: a malformed request target is the client's fault. */
+function statusOf(e: unknown): number {
+  if (e instanceof HttpError) return e.code;
+  return e instanceof BadRequestTarget ? 400 : 500;
 }
 
 function bool(v: string | null): boolean {

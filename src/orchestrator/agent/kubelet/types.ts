@@ -1,10 +1,11 @@
-import type { KubeObject } from '../../api/types.js';
+import type { KubeObject, Pod } from '../../api/types.js';
 import type { Client } from '../../client/types.js';
 import type { EventType } from '../../client/events.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Prober } from './probes/prober.js';
+import type { PodNetworkGate } from '../net/nodeNetwork.js';
 
 /** What the kubelet needs of an event recorder (`controllers/events.ts` `EventRecorder`). Never throws. */
 export interface Recorder {
@@ -30,4 +31,8 @@ export interface KubeletDeps {
   memoryDir: string;
   /** Runs probes and hooks (default: the engine's exec and sockets from the host). */
   prober?: Prober;
+  /** The node's pod network (net/nodeNetwork.ts); absent: pods use the engine's default bridge (kubelet-only tests). */
+  podNetwork?: PodNetworkGate;
+  /** The Service variables a pod's containers get (net/serviceEnv.ts). */
+  serviceEnv?: (pod: Pod) => string[];
 }

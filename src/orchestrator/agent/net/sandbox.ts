@@ -12,8 +12,10 @@ export interface Sandbox {
   id: string;
   attempt: number;
   running: boolean;
-  /** The pod's IP on the engine's bridge; absent while stopped, or with `hostNetwork`. */
+  /** The pod's IP on the node's pod network; absent while stopped, or with `hostNetwork`. */
   ip?: string;
+  /** The network it was created on (`skiff-pods-...`, `host`, `default`). */
+  networkMode?: string;
 }
 
 export function isSandbox(labels: Record<string, string>): boolean {
@@ -22,7 +24,7 @@ export function isSandbox(labels: Record<string, string>): boolean {
 
 export function toSandbox(d: ContainerDetails): Sandbox {
   const attempt = Number(d.labels[LABELS.attempt] ?? '0');
-  return { id: d.id, attempt: Number.isFinite(attempt) ? attempt : 0, running: d.running, ...(d.ip ? { ip: d.ip } : {}) };
+  return { id: d.id, attempt: Number.isFinite(attempt) ? attempt : 0, running: d.running, ...(d.ip ? { ip: d.ip } : {}), networkMode: d.networkMode };
 }
 
 /** The network mode every container of the pod is created with. */
@@ -30,8 +32,12 @@ export function joinSandbox(s: Sandbox): string {
   return `container:${s.id}`;
 }
 
-/** What the engine creates for a pod's sandbox (run `attempt`, 0 first). */
-export function sandboxSpec(pod: Pod, attempt: number, ctx: { nodeName: string; image: string; exposedPorts: NonNullable<ContainerCreateSpec['exposedPorts']> }): ContainerCreateSpec {
+/**
+ * What the engine creates for a pod's sandbox (run `attempt`, 0 first): on the node's pod network
+ * (`network`, when the node has one), publishing the pod's `hostPort`s as Docker port bindings (as
+ * dockershim did), so a host port another program holds fails the sandbox with Docker's message.
+ */
+export function sandboxSpec(pod: Pod, attempt: number, ctx: { nodeName: string; image: string; exposedPorts: NonNullable<ContainerCreateSpec['exposedPorts']>; network?: string }): ContainerCreateSpec {
   const m = pod.metadata;
   const spec: ContainerCreateSpec = {
     name: `skiff_POD_${m.name}_${m.namespace}_${(m.uid ?? '').slice(0, 8)}_${attempt}`,
@@ -50,7 +56,23 @@ export function sandboxSpec(pod: Pod, attempt: number, ctx: { nodeName: string; 
   if (pod.spec.hostNetwork) spec.networkMode = 'host';
   else {
     spec.hostname = m.name ?? '';
+    if (ctx.network) spec.networkMode = ctx.network;
     if (ctx.exposedPorts.length) spec.exposedPorts = ctx.exposedPorts;
+    const bindings = hostPorts(pod);
+    if (bindings.length) spec.portBindings = bindings;
   }
   return spec;
+}
+
+/** The pod's `hostPort`s (every container's), as Docker port bindings. */
+export function hostPorts(pod: Pod): NonNullable<ContainerCreateSpec['portBindings']> {
+  const out: NonNullable<ContainerCreateSpec['portBindings']> = [];
+  for (const c of pod.spec.containers) {
+    for (const p of c.ports ?? []) {
+      if (!p.hostPort) continue;
+      const protocol = (p.protocol ?? 'TCP').toLowerCase() as 'tcp' | 'udp' | 'sctp';
+      out.push({ containerPort: p.containerPort, protocol, hostPort: p.hostPort, ...(p.hostIP ? { hostIP: p.hostIP } : {}) });
+    }
+  }
+  return out;
 }

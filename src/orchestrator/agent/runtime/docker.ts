@@ -203,6 +203,7 @@ export class DockerRuntime implements Runtime {
         ...(spec.ipcMode ? { IpcMode: spec.ipcMode } : {}),
         ...(spec.maskedPaths ? { MaskedPaths: spec.maskedPaths } : {}),
         ...(spec.readonlyPaths ? { ReadonlyPaths: spec.readonlyPaths } : {}),
+        ...(spec.portBindings?.length ? { PortBindings: portBindings(spec.portBindings) } : {}),
       },
     };
     if (spec.user) opts.User = spec.user;
@@ -398,6 +399,12 @@ export class DockerRuntime implements Runtime {
 function volumeOptions(subPath?: string): Docker.MountSettings['VolumeOptions'] {
   // dockerode's type wants Labels and DriverConfig, which the engine treats as optional.
   return { NoCopy: true, ...(subPath ? { Subpath: subPath } : {}) } as Docker.MountSettings['VolumeOptions'];
+}
+
+function portBindings(list: NonNullable<ContainerCreateSpec['portBindings']>): Record<string, { HostIp: string; HostPort: string }[]> {
+  const out: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const b of list) (out[`${b.containerPort}/${b.protocol}`] ??= []).push({ HostIp: b.hostIP ?? '', HostPort: String(b.hostPort) });
+  return out;
 }
 
 /** `busybox` -> `busybox:latest`; tagged or digested references are kept. */

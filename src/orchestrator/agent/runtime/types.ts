@@ -42,8 +42,10 @@ export interface ContainerCreateSpec {
   nanoCpus?: number;
   /** Memory limit in bytes (Docker `Memory`). */
   memoryBytes?: number;
-  /** `container:<id>` to share that container's network namespace; absent for the engine's default bridge. */
+  /** `container:<id>` to share that container's network namespace, a network's name, `host`; absent for the engine's default bridge. */
   networkMode?: string;
+  /** Host ports published to the container (a pod's `hostPort`s, on its sandbox). */
+  portBindings?: { containerPort: number; protocol: 'tcp' | 'udp' | 'sctp'; hostPort: number; hostIP?: string }[];
   /** Only for containers that own their network. */
   hostname?: string;
   /** Keep the main process's standard input open for `attach` (Kubernetes `stdin`). */

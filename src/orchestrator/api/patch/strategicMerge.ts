@@ -47,6 +47,8 @@ function typeOf(p: SchemaObject | undefined): SchemaObject | undefined {
 }
 
 function mergeMap(original: Map, patch: Map, s: SchemaObject | undefined): Map {
+  // Assigning `__proto__` would change a prototype, and reading it yields Object.prototype itself.
+  if (Object.hasOwn(patch, '__proto__')) throw errors.badRequest('the key "__proto__" is not accepted');
   if (DIRECTIVE in patch) {
     const d = patch[DIRECTIVE];
     if (d === 'replace') return clean(patch, s) as Map;
@@ -77,7 +79,7 @@ function mergeMap(original: Map, patch: Map, s: SchemaObject | undefined): Map {
       delete original[k];
       continue;
     }
-    const cur = original[k];
+    const cur = Object.hasOwn(original, k) ? original[k] : undefined;
     const order = patch[`${SET_ORDER}${k}`];
     if (order !== undefined && !Array.isArray(order)) throw errors.badRequest(`invalid patch: ${SET_ORDER}${k} must be a list`);
     if (Array.isArray(v) && Array.isArray(cur)) {
@@ -195,6 +197,7 @@ function clean(v: unknown, prop: SchemaObject | undefined): unknown {
   const s = typeOf(prop);
   const out: Map = {};
   for (const [k, x] of Object.entries(v)) {
+    if (k === '__proto__') throw errors.badRequest('the key "__proto__" is not accepted');
     if (isDirectiveKey(k) || x === null) continue;
     out[k] = clean(x, childProp(s, k));
   }

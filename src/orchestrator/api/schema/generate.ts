@@ -46,6 +46,7 @@ const ROOTS: { model: string; group: string; version: string; kind: string }[] =
   { model: 'V1Ingress', group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' },
   { model: 'V1Lease', group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' },
   { model: 'V1EndpointSlice', group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' },
+  ...['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].map((k) => ({ model: `V1${k}`, group: 'rbac.authorization.k8s.io', version: 'v1', kind: k })),
   // Not kinds, but bodies and answers the OpenAPI paths name.
   { model: 'V1Status', group: 'meta', version: 'v1', kind: '' },
   { model: 'V1DeleteOptions', group: 'meta', version: 'v1', kind: '' },
@@ -75,6 +76,7 @@ const GROUP_PACKAGE: Record<string, string> = {
   'networking.k8s.io': 'io.k8s.api.networking.v1',
   'coordination.k8s.io': 'io.k8s.api.coordination.v1',
   'discovery.k8s.io': 'io.k8s.api.discovery.v1',
+  'rbac.authorization.k8s.io': 'io.k8s.api.rbac.v1',
   meta: 'io.k8s.apimachinery.pkg.apis.meta.v1',
 };
 
@@ -133,7 +135,7 @@ const names = new Map<string, string>();
 const models = new Map<string, Model>();
 
 function shortName(model: string): string {
-  return model.replace(/^(CoreV1|DiscoveryV1|V1)/, '');
+  return model.replace(/^(CoreV1|DiscoveryV1|RbacV1|V1)/, '');
 }
 
 function visit(model: string, pkg: string): void {
@@ -146,7 +148,7 @@ function visit(model: string, pkg: string): void {
 }
 
 function referencedModels(type: string): string[] {
-  return [...type.matchAll(/\b((?:V1|CoreV1|DiscoveryV1)[A-Za-z0-9]+)\b/g)].map((x) => x[1] as string).filter((x) => x !== 'V1MicroTime');
+  return [...type.matchAll(/\b((?:V1|CoreV1|DiscoveryV1|RbacV1)[A-Za-z0-9]+)\b/g)].map((x) => x[1] as string).filter((x) => x !== 'V1MicroTime');
 }
 
 function ref(name: string, description?: string): SchemaObject {

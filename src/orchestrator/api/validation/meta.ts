@@ -10,6 +10,11 @@ const NAME_RULES: Record<string, (v: string) => string[]> = {
   Namespace: dns1123Label,
   Service: dns1035Label,
   Event: pathSegmentName,
+  // RBAC names (ValidateRBACName) are path segments: `system:node`, `system:aggregate-to-admin`.
+  Role: pathSegmentName,
+  ClusterRole: pathSegmentName,
+  RoleBinding: pathSegmentName,
+  ClusterRoleBinding: pathSegmentName,
 };
 
 function pathSegmentName(v: string): string[] {

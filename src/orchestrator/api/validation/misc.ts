@@ -1,5 +1,6 @@
 import { compareQuantities, isQuantity } from '../quantity.js';
 import type { KubeObject, StatusCause } from '../types.js';
+import { parseCidr } from '../../util/cidr.js';
 import { asArr, asNum, asObj, asStr, duplicate, each, enumOf, invalid, notSupported, positive, required, tooLong } from './causes.js';
 import { configMapKey, portNumber } from './names.js';
 import { TAINT_EFFECTS } from './pod.js';
@@ -91,6 +92,18 @@ export function validateNode(obj: KubeObject): StatusCause[] {
     if (!t) return;
     causes.push(...enumOf(`spec.taints[${i}].effect`, t.effect, TAINT_EFFECTS));
   });
+  const spec = asObj(obj.spec) ?? {};
+  const cidr = asStr(spec.podCIDR);
+  if (cidr) {
+    try {
+      parseCidr(cidr);
+    } catch (e) {
+      causes.push(invalid('spec.podCIDR', cidr, e instanceof Error ? e.message : String(e)));
+    }
+  }
+  const cidrs = asArr(spec.podCIDRs);
+  if (cidrs.length > 0 && cidrs[0] !== cidr) causes.push(invalid('spec.podCIDRs', cidrs, 'the first entry must match spec.podCIDR'));
+  if (cidrs.length > 1) causes.push({ reason: 'FieldValueTooMany', message: `Too many: ${cidrs.length}: must have at most 1 items (IPv4 only)`, field: 'spec.podCIDRs' });
   return causes;
 }
 

@@ -30,16 +30,74 @@ interface Ctx {
   report: SchemaReport;
   /** When set, unknown fields are deleted from the object as they are found. */
   prune: boolean;
+  /** When set, nulls are normalized in place as Go's decoder reads them (see {@link checkSchema}). */
+  nulls: boolean;
+}
+
+export interface CheckOptions {
+  /** Delete unknown fields (the decoder drops them unless validation is Strict). */
+  prune?: boolean;
+  /**
+   * Rewrite nulls as the object would read once decoded into Go types and encoded again: a field
+   * set to null is unset (left out), except a time, which Go writes back as `null`; a null list
+   * item or map value is its type's zero value (`{}`, `""`, `0`, `false`, `"0"` for a quantity),
+   * so `resources: null` or `requests: {cpu: null}` never reaches code that walks the object.
+   */
+  nulls?: boolean;
 }
 
 /**
  * Walks `obj` against the schema of its kind, collecting unknown fields, values of the wrong type
- * and missing required fields. `null` is always accepted: the decoder treats it as "unset".
+ * (integers out of their format's range included) and missing required fields. `null` is always
+ * accepted: the decoder treats it as "unset".
  */
-export function checkSchema(root: SchemaObject, obj: unknown, opts: { prune?: boolean } = {}): SchemaReport {
-  const ctx: Ctx = { report: { unknown: [], decode: [], required: [] }, prune: opts.prune ?? false };
+export function checkSchema(root: SchemaObject, obj: unknown, opts: CheckOptions = {}): SchemaReport {
+  const ctx: Ctx = { report: { unknown: [], decode: [], required: [] }, prune: opts.prune ?? false, nulls: opts.nulls ?? false };
   walk(ctx, root, obj, '', undefined, '', false);
   return ctx.report;
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * Whether an integer fits its OpenAPI format as Go's decoder would hold it. An int64 beyond
+ * ±(2^53 - 1) is refused too: a JavaScript number cannot hold it exactly, and storing a rounded
+ * value would change what the client sent.
+ */
+function fitsFormat(v: number, format: string | undefined): boolean {
+  if (format === 'int32') return v >= INT32_MIN && v <= INT32_MAX;
+  return Number.isSafeInteger(v);
+}
+
+function isTime(p: SchemaObject): boolean {
+  const n = refName(p);
+  return n === `${META}Time` || n === `${META}MicroTime`;
+}
+
+/** The JSON zero value of a type, for a null list item or map value (undefined: leave the null). */
+function zeroOf(p: SchemaObject): unknown {
+  const n = refName(p);
+  if (n === QUANTITY) return '0';
+  if (n === INT_OR_STRING) return 0;
+  if (isTime(p)) return undefined;
+  const s = resolve(p);
+  if (s['x-kubernetes-preserve-unknown-fields']) return undefined;
+  switch (s.type) {
+    case 'string':
+      return '';
+    case 'integer':
+    case 'number':
+      return 0;
+    case 'boolean':
+      return false;
+    case 'array':
+      return [];
+    case 'object':
+    case undefined:
+      return {};
+  }
+  return undefined;
 }
 
 function jsonType(v: unknown): string {
@@ -111,7 +169,10 @@ function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct
     return;
   }
   if (name === INT_OR_STRING) {
-    if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) typeError('intstr.IntOrString');
+    if (typeof value === 'number' && Number.isInteger(value) && !fitsFormat(value, 'int32')) {
+      // IntOrString decodes its number into an int32 with a json.Unmarshal of its own.
+      ctx.report.decode.push({ field: path, message: `json: cannot unmarshal number ${value} into Go value of type int32`, detail: `Invalid value: ${value}: must be a 32-bit integer` });
+    } else if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) typeError('intstr.IntOrString');
     return;
   }
   if (name === `${META}Time` || name === `${META}MicroTime`) {
@@ -135,7 +196,17 @@ function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct
       }
       return;
     case 'integer':
-      if (typeof value !== 'number' || !Number.isInteger(value)) typeError(goType(s));
+      if (typeof value !== 'number') return typeError(goType(s));
+      if (!Number.isInteger(value) || !fitsFormat(value, s.format)) {
+        // Go names the number itself when it does not fit the integer type.
+        const where = struct ? `Go struct field ${struct}.${goPath}` : 'Go value';
+        const range = s.format === 'int32' ? 'a 32-bit integer' : 'an integer between -(2^53-1) and 2^53-1';
+        ctx.report.decode.push({
+          field: path,
+          message: `json: cannot unmarshal number ${value} into ${where} of type ${goType(s)}`,
+          detail: `Invalid value: ${value}: must be ${range}`,
+        });
+      }
       return;
     case 'number':
       if (typeof value !== 'number') typeError('float64');
@@ -146,7 +217,12 @@ function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct
     case 'array':
       if (!Array.isArray(value)) return typeError(goType(prop));
       value.forEach((item, i) => {
-        if (s.items) walk(ctx, s.items, item, `${path}[${i}]`, struct, goPath, inStatus);
+        if (!s.items) return;
+        if (item === null && ctx.nulls) {
+          const zero = zeroOf(s.items);
+          if (zero !== undefined) value[i] = zero;
+        }
+        walk(ctx, s.items, value[i], `${path}[${i}]`, struct, goPath, inStatus);
       });
       return;
     case 'object':
@@ -169,10 +245,14 @@ function walkObject(
   if (s.properties) {
     const here = name ? name.slice(name.lastIndexOf('.') + 1) : struct;
     for (const [k, v] of Object.entries(obj)) {
-      const p = s.properties[k];
+      const p = Object.hasOwn(s.properties, k) ? s.properties[k] : undefined;
       if (!p) {
         ctx.report.unknown.push(join(path, k));
         if (ctx.prune) delete obj[k];
+        continue;
+      }
+      if (v === null && ctx.nulls && !isTime(p)) {
+        delete obj[k];
         continue;
       }
       walk(ctx, p, v, join(path, k), here, join(goPath, k), inStatus || (path === '' && k === 'status'));
@@ -188,7 +268,13 @@ function walkObject(
   }
   const ap = s.additionalProperties;
   if (ap && typeof ap === 'object') {
-    for (const [k, v] of Object.entries(obj)) walk(ctx, ap, v, `${path}[${k}]`, struct, goPath, inStatus);
+    for (const [k, v] of Object.entries(obj)) {
+      if (v === null && ctx.nulls) {
+        const zero = zeroOf(ap);
+        if (zero !== undefined) obj[k] = zero;
+      }
+      walk(ctx, ap, obj[k], `${path}[${k}]`, struct, goPath, inStatus);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ResourceType } from '../resources.js';
 import type { KubeObject, StatusCause } from '../types.js';
 import { asArr, asNum, asObj, asStr, forbidden, goStringMap, immutable, type Obj } from './causes.js';
+import { roleRefUpdate } from './rbac.js';
 
 /** Deterministic JSON (sorted keys) so two values compare by content. */
 export function canonical(v: unknown): string {
@@ -98,6 +99,8 @@ function without(o: Obj, keys: string[]): Obj {
 
 /** Per-kind immutability rules (ValidateXUpdate upstream). */
 const RULES: Record<string, (next: KubeObject, old: KubeObject) => StatusCause[]> = {
+  RoleBinding: roleRefUpdate,
+  ClusterRoleBinding: roleRefUpdate,
   Pod: (n, o) => podSpecUpdate(specOf(n), specOf(o)),
   Deployment: (n, o) => selectorImmutable(specOf(n), specOf(o)),
   ReplicaSet: (n, o) => selectorImmutable(specOf(n), specOf(o)),
@@ -147,6 +150,8 @@ const RULES: Record<string, (next: KubeObject, old: KubeObject) => StatusCause[]
   Node: (n, o) => {
     const oldCidr = asStr(specOf(o).podCIDR);
     if (oldCidr && specOf(n).podCIDR !== oldCidr) return [forbidden('spec.podCIDR', 'node updates may not change podCIDR except from "" to valid')];
+    const oldCidrs = specOf(o).podCIDRs;
+    if (Array.isArray(oldCidrs) && oldCidrs.length > 0 && !same(specOf(n).podCIDRs, oldCidrs)) return [forbidden('spec.podCIDRs', 'node updates may not change podCIDR except from "" to valid')];
     return [];
   },
 };

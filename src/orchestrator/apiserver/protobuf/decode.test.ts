@@ -23,12 +23,12 @@ function enc(fields: F[]): Uint8Array {
       const bytes = typeof v === 'string' ? new TextEncoder().encode(v) : v instanceof Uint8Array ? v : enc(v);
       varint(BigInt((no << 3) | 2));
       varint(BigInt(bytes.length));
-      out.push(...bytes);
+      for (const b of bytes) out.push(b);
     }
   }
   return Uint8Array.from(out);
 }
-const envelope = (apiVersion: string, kind: string, raw: F[]) => Buffer.from([0x6b, 0x38, 0x73, 0x00, ...enc([[1, [[1, apiVersion], [2, kind]]], [2, enc(raw)]])]);
+const envelope = (apiVersion: string, kind: string, raw: F[]) => Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), enc([[1, [[1, apiVersion], [2, kind]]], [2, enc(raw)]])]);
 
 // Field numbers from k8s.io/api generated.proto (what kubectl's typed clients send).
 const meta = (name: string, extra: F[] = []): F => [1, [[1, name], [2, ''], [3, ''], [5, ''], ...extra]];
@@ -94,5 +94,54 @@ describe('Kubernetes protobuf bodies', () => {
     expect(goDuration(0)).toBe('0s');
     expect(goDuration(1_500_000)).toBe('1.5ms');
     expect(goDuration(3_723_500_000_000)).toBe('1h2m3.5s');
+  });
+
+  describe('bounded work whatever the body holds', () => {
+    const decodeError = (buf: Buffer): ApiError => {
+      try {
+        decodeKubeProtobuf(buf);
+      } catch (e) {
+        return e as ApiError;
+      }
+      throw new Error('decoded');
+    };
+
+    it('refuses a varint longer than 10 bytes at once (no number grows with the input)', () => {
+      const long = new Uint8Array(400_000).fill(0x80);
+      const e = decodeError(envelope('authentication.k8s.io/v1', 'TokenRequest', [meta('sa'), [2, [[4, long]]]]));
+      expect(e.code).toBe(400);
+      expect(e.message).toContain('longer than 10 bytes');
+    });
+
+    it('reads 64-bit values exactly: a negative int64 is a 10-byte varint', () => {
+      const d = decodeKubeProtobuf(envelope('authentication.k8s.io/v1', 'TokenRequest', [meta('sa'), [2, [[4, -5n]]]]));
+      expect(d.spec).toEqual({ expirationSeconds: -5 });
+      const big = decodeKubeProtobuf(envelope('authentication.k8s.io/v1', 'TokenRequest', [meta('sa'), [2, [[4, 2n ** 40n + 3n]]]]));
+      expect(big.spec).toEqual({ expirationSeconds: 2 ** 40 + 3 });
+    });
+
+    it('appends repeated fields in place (100,000 audiences decode in linear time)', () => {
+      // Copying the list once per element took minutes for this many (the test's own timeout ends it);
+      // the figures are in `npm run bench` (bench/hostileRequests.ts).
+      const auds: F[] = Array.from({ length: 100_000 }, (): F => [1, 'a']);
+      const d = decodeKubeProtobuf(envelope('authentication.k8s.io/v1', 'TokenRequest', [meta('sa'), [2, auds]]));
+      expect((d.spec as { audiences: string[] }).audiences).toHaveLength(100_000);
+    });
+
+    it('keeps a map key "__proto__" as an own property, never as the prototype', () => {
+      const cm = decodeKubeProtobuf(envelope('v1', 'ConfigMap', [meta('c'), [2, [[1, '__proto__'], [2, 'v']]]]));
+      const data = cm.data as Record<string, unknown>;
+      expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+      expect(Object.keys(data)).toEqual(['__proto__']);
+    });
+
+    it('refuses objects embedded in objects more than 16 deep', () => {
+      // ControllerRevision.data (field 2) is a RawExtension whose raw bytes (field 1) may be another envelope.
+      let inner: Buffer = envelope('v1', 'ConfigMap', [meta('c')]);
+      for (let i = 0; i < 20; i++) inner = envelope('apps/v1', 'ControllerRevision', [meta('r'), [2, [[1, inner]]]]);
+      const e = decodeError(inner);
+      expect(e.code).toBe(400);
+      expect(e.message).toContain('embedded more than 16 deep');
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { errors } from '../../api/errors.js';
 import raw from './descriptors.json';
-import { ProtoError, readFields, readPackedVarints, signed32, signed64, text, WIRE, type WireField } from './wire.js';
+import { float32, float64, intOf, isZero, ProtoError, readFields, readPackedVarints, signed32, signed64, text, unsigned32, unsigned64, WIRE, zigzag, type WireField } from './wire.js';
 
 /** `[number, name, type, repeated, typeName?]`, types as protobuf's FieldDescriptorProto codes. */
 type FieldDesc = [number, string, number, 0 | 1, string?];
@@ -15,6 +15,12 @@ const T = { DOUBLE: 1, FLOAT: 2, INT64: 3, UINT64: 4, INT32: 5, FIXED64: 6, FIXE
 const META = 'k8s.io.apimachinery.pkg.apis.meta.v1.';
 const MAGIC = [0x6b, 0x38, 0x73, 0x00]; // "k8s\0"
 
+/**
+ * Envelopes nested in envelopes (an object in a RawExtension holding another, ...). Message types
+ * themselves never nest without end (their graph has no cycle), so this bounds the recursion.
+ */
+const MAX_ENVELOPES = 16;
+
 /** True for the media type Kubernetes' protobuf serializer uses. */
 export function isKubeProtobuf(contentType: string | undefined): boolean {
   return (contentType ?? '').toLowerCase().split(';')[0]?.trim() === 'application/vnd.kubernetes.protobuf';
@@ -27,8 +33,9 @@ export function isKubeProtobuf(contentType: string | undefined): boolean {
  * non-pointer field, so zero values are dropped here, except the numbers that are pointers in the
  * Go types (an explicit `replicas: 0` must survive). Throws a 400 ApiError for anything malformed.
  */
-export function decodeKubeProtobuf(buf: Uint8Array): Record<string, unknown> {
+export function decodeKubeProtobuf(buf: Uint8Array, envelopes = 0): Record<string, unknown> {
   try {
+    if (envelopes >= MAX_ENVELOPES) throw new ProtoError(`objects embedded more than ${MAX_ENVELOPES} deep`);
     if (buf.length < 4 || MAGIC.some((b, i) => buf[i] !== b)) throw new ProtoError('missing the "k8s\\0" prefix');
     const unknown = readFields(buf.subarray(4));
     const typeMeta = readFields(bytesOf(unknown, 1));
@@ -38,7 +45,7 @@ export function decodeKubeProtobuf(buf: Uint8Array): Record<string, unknown> {
     if (encoding) throw new ProtoError(`unsupported content encoding ${encoding}`);
     const name = messageName(apiVersion, kind);
     if (!name) throw new ProtoError(`no protobuf type is known for ${apiVersion}, Kind=${kind}`);
-    const obj = decodeMessage(name, bytesOf(unknown, 2)) as Record<string, unknown>;
+    const obj = decodeMessage(name, bytesOf(unknown, 2), envelopes) as Record<string, unknown>;
     return { apiVersion, kind, ...obj };
   } catch (e) {
     if (e instanceof ProtoError) throw errors.badRequest(`the body of the request could not be decoded as protobuf: ${e.message}`);
@@ -69,23 +76,23 @@ const POINTER_NUMBERS = new Set([
   'priority', 'minAvailable', 'maxUnavailable', 'maxSurge', 'partition', 'seconds',
 ]);
 
-function decodeMessage(name: string, bytes: Uint8Array): unknown {
+function decodeMessage(name: string, bytes: Uint8Array, envelopes: number): unknown {
   switch (name) {
     case `${META}Time`:
     case `${META}MicroTime`:
       return decodeTime(bytes, name.endsWith('MicroTime'));
     case `${META}Duration`:
-      return goDuration(signed64(readFields(bytes).find((f) => f.no === 1)?.int ?? 0n));
+      return goDuration(signed64(intOf(readFields(bytes).find((f) => f.no === 1))));
     case 'k8s.io.apimachinery.pkg.api.resource.Quantity':
       return text(bytesOf(readFields(bytes), 1));
     case 'k8s.io.apimachinery.pkg.util.intstr.IntOrString': {
       const f = readFields(bytes);
-      const type = f.find((x) => x.no === 1)?.int ?? 0n;
-      return type === 1n ? text(bytesOf(f, 3)) : signed32(f.find((x) => x.no === 2)?.int ?? 0n);
+      const type = signed32(intOf(f.find((x) => x.no === 1)));
+      return type === 1 ? text(bytesOf(f, 3)) : signed32(intOf(f.find((x) => x.no === 2)));
     }
     case 'k8s.io.apimachinery.pkg.runtime.RawExtension':
     case `${META}FieldsV1`:
-      return decodeRaw(bytesOf(readFields(bytes), 1));
+      return decodeRaw(bytesOf(readFields(bytes), 1), envelopes);
   }
   const desc = descriptors[name];
   if (!desc) throw new ProtoError(`unknown message type ${name}`);
@@ -98,16 +105,21 @@ function decodeMessage(name: string, bytes: Uint8Array): unknown {
     const entry = typeName ? descriptors[typeName] : undefined;
     if (repeated && entry?.map) {
       const m = (out[fname] as Record<string, unknown> | undefined) ?? {};
-      const kv = decodeMessage(typeName as string, wf.bytes ?? new Uint8Array()) as { key?: unknown; value?: unknown };
-      m[String(kv.key ?? '')] = kv.value ?? emptyOf(entry, 2);
+      const kv = decodeMessage(typeName as string, wf.bytes ?? new Uint8Array(), envelopes) as { key?: unknown; value?: unknown };
+      // An own property whatever the key is (`__proto__` too), as JSON.parse makes it.
+      Object.defineProperty(m, String(kv.key ?? ''), { value: kv.value ?? emptyOf(entry, 2), enumerable: true, writable: true, configurable: true });
       out[fname] = m;
       continue;
     }
     const values = wf.wire === WIRE.LEN && type !== T.STRING && type !== T.BYTES && type !== T.MESSAGE
       ? readPackedVarints(wf.bytes ?? new Uint8Array()).map((v) => scalar(type, { no: wf.no, wire: WIRE.VARINT, int: v }))
-      : [type === T.MESSAGE ? decodeMessage(typeName as string, wf.bytes ?? new Uint8Array()) : scalar(type, wf)];
-    if (repeated) out[fname] = [...((out[fname] as unknown[] | undefined) ?? []), ...values];
-    else out[fname] = values[values.length - 1];
+      : [type === T.MESSAGE ? decodeMessage(typeName as string, wf.bytes ?? new Uint8Array(), envelopes) : scalar(type, wf)];
+    if (repeated) {
+      // Appended in place: copying the list for each element would be quadratic in its length.
+      const list = (out[fname] as unknown[] | undefined) ?? [];
+      for (const v of values) list.push(v);
+      out[fname] = list;
+    } else out[fname] = values[values.length - 1];
   }
   for (const [k, v] of Object.entries(out)) {
     if (v === undefined || v === '' || v === false || (v === 0 && !POINTER_NUMBERS.has(k)) || (Array.isArray(v) && v.length === 0)) delete out[k];
@@ -122,42 +134,34 @@ function emptyOf(entry: MessageDesc, no: number): unknown {
 }
 
 function scalar(type: number, f: WireField): unknown {
-  const i = f.int ?? 0n;
+  const i = intOf(f);
   switch (type) {
     case T.STRING:
       return text(f.bytes);
     case T.BYTES:
       return Buffer.from(f.bytes ?? new Uint8Array()).toString('base64');
     case T.BOOL:
-      return i !== 0n;
+      return !isZero(i);
     case T.INT32:
     case T.SFIXED32:
     case T.ENUM:
       return signed32(i);
     case T.UINT32:
     case T.FIXED32:
-      return Number(BigInt.asUintN(32, i));
+      return unsigned32(i);
     case T.INT64:
     case T.SFIXED64:
       return signed64(i);
     case T.UINT64:
     case T.FIXED64:
-      return Number(BigInt.asUintN(64, i));
+      return unsigned64(i);
     case T.SINT32:
-    case T.SINT64: {
-      const n = BigInt.asUintN(64, i);
-      return Number((n >> 1n) ^ -(n & 1n));
-    }
-    case T.DOUBLE: {
-      const b = Buffer.alloc(8);
-      b.writeBigUInt64LE(BigInt.asUintN(64, i));
-      return b.readDoubleLE(0);
-    }
-    case T.FLOAT: {
-      const b = Buffer.alloc(4);
-      b.writeUInt32LE(Number(BigInt.asUintN(32, i)));
-      return b.readFloatLE(0);
-    }
+    case T.SINT64:
+      return zigzag(i);
+    case T.DOUBLE:
+      return float64(i);
+    case T.FLOAT:
+      return float32(i);
     default:
       throw new ProtoError(`unsupported field type ${type}`);
   }
@@ -165,17 +169,19 @@ function scalar(type: number, f: WireField): unknown {
 
 function decodeTime(bytes: Uint8Array, micro: boolean): string | undefined {
   const f = readFields(bytes);
-  const seconds = signed64(f.find((x) => x.no === 1)?.int ?? 0n);
-  const nanos = signed32(f.find((x) => x.no === 2)?.int ?? 0n);
+  const seconds = signed64(intOf(f.find((x) => x.no === 1)));
+  const nanos = signed32(intOf(f.find((x) => x.no === 2)));
   if (seconds === 0 && nanos === 0) return undefined;
+  // Go's time.Time marshals years 0-9999 only; anything else is no time a client means.
+  if (seconds < -62135596800 || seconds > 253402300799) throw new ProtoError(`time out of range: ${seconds}s`);
   const base = new Date(seconds * 1000).toISOString().slice(0, 19);
   return micro ? `${base}.${String(Math.floor(nanos / 1000)).padStart(6, '0')}Z` : `${base}Z`;
 }
 
 /** An embedded object: JSON as sent, or a nested protobuf envelope. */
-function decodeRaw(bytes: Uint8Array): unknown {
+function decodeRaw(bytes: Uint8Array, envelopes: number): unknown {
   if (bytes.length === 0) return undefined;
-  if (bytes.length >= 4 && MAGIC.every((b, i) => bytes[i] === b)) return decodeKubeProtobuf(bytes);
+  if (bytes.length >= 4 && MAGIC.every((b, i) => bytes[i] === b)) return decodeKubeProtobuf(bytes, envelopes + 1);
   try {
     return JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {

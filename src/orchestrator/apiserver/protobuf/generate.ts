@@ -15,7 +15,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { readFields, text } from './wire.js';
+import { intOf, readFields, text, unsigned64 } from './wire.js';
 
 type Field = [number, string, number, 0 | 1, string?];
 interface Message {
@@ -73,13 +73,13 @@ function addMessage(prefix: string, bytes: Uint8Array): void {
       const ff = readFields(f.bytes as Uint8Array);
       const get = (n: number) => ff.find((x) => x.no === n);
       const typeName = text(get(6)?.bytes).replace(/^\./, '');
-      const entry: Field = [Number(get(3)?.int), text(get(1)?.bytes), Number(get(5)?.int), Number(get(4)?.int) === 3 ? 1 : 0];
+      const entry: Field = [unsigned64(intOf(get(3))), text(get(1)?.bytes), unsigned64(intOf(get(5))), unsigned64(intOf(get(4))) === 3 ? 1 : 0];
       if (typeName) entry.push(typeName);
       msg.f.push(entry);
     } else if (f.no === 3) {
       addMessage(name, f.bytes as Uint8Array);
     } else if (f.no === 7) {
-      if (readFields(f.bytes as Uint8Array).some((o) => o.no === 7 && o.int === 1n)) msg.map = 1;
+      if (readFields(f.bytes as Uint8Array).some((o) => o.no === 7 && unsigned64(intOf(o)) === 1)) msg.map = 1;
     }
   }
   all.set(name, msg);

@@ -1,9 +1,14 @@
 import type { ResourceType } from '../../api/resources.js';
 import type { Store } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
+import type { Authorization } from '../authz/index.js';
 import { eventStrategy } from './events.js';
+import { leaseStrategy } from './leases.js';
 import { namespaceStrategy } from './namespaces.js';
+import { nodeStrategy } from './nodes.js';
 import { podStrategy, podTemplateStrategy } from './pods.js';
+import { roleBindingStrategy } from './roleBindings.js';
+import { roleStrategy } from './roles.js';
 import { serviceStrategy } from './services.js';
 import type { Strategy } from './types.js';
 
@@ -31,7 +36,17 @@ export class Strategies {
       ['namespaces', namespaceStrategy],
       ['events', eventStrategy],
       ['services', serviceStrategy(deps.store, deps.clock)],
+      ['nodes', nodeStrategy],
+      ['leases', leaseStrategy],
     ]);
+  }
+
+  /** The RBAC kinds' escalation checks, which need the authorizer (built after the registry). */
+  useAuthorization(authz: Authorization): void {
+    this.register('roles', roleStrategy(authz, 'roles'));
+    this.register('clusterroles', roleStrategy(authz, 'clusterroles'));
+    this.register('rolebindings', roleBindingStrategy(authz, 'rolebindings'));
+    this.register('clusterrolebindings', roleBindingStrategy(authz, 'clusterrolebindings'));
   }
 
   /** Adds or replaces the strategy of a resource (another part of the API server owns it). */

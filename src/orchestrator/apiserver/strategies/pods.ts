@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../api/types.js';
 import { podSpecWarnings } from '../../api/podSupport.js';
 import type { Store } from '../../store/types.js';
+import { admitPod } from '../authz/nodeRestriction.js';
 import { admitServiceAccount, serviceAccountWarnings } from './serviceAccountAdmission.js';
 import type { Strategy } from './types.js';
 
@@ -10,11 +11,14 @@ import type { Strategy } from './types.js';
  * not act on (api/podSupport.ts). A DELETE of a pod that runs on a node is graceful: the pod is
  * marked and stays while its node's agent stops the containers (`spec.terminationGracePeriodSeconds`,
  * default 30 s, or the request's `gracePeriodSeconds`), then the agent deletes it with grace 0.
- * Unbound or finished pods have nothing to stop and go at once.
+ * Unbound or finished pods have nothing to stop and go at once. A node's credential creates only
+ * mirror pods, and changes the status of and deletes only pods bound to it (NodeRestriction).
  */
 export function podStrategy(store: Store): Strategy {
   return {
     prepareForCreate: (obj) => admitServiceAccount(obj, store),
+    admit: (obj, current, req) => admitPod(req, current ? 'update' : 'create', obj, current),
+    admitDelete: (obj, req) => admitPod(req, 'delete', obj, obj),
     async warnings(obj, current) {
       const spec = obj.spec as Record<string, unknown> | undefined;
       return [...podSpecWarnings(spec), ...(current ? [] : await serviceAccountWarnings(obj, store))];

@@ -4,6 +4,7 @@ import { SqliteStore } from '../../store/SqliteStore.js';
 import { memoryCluster } from '../../testing/memoryCluster.js';
 import { FakeClock } from '../../util/clock.js';
 import { Registry } from '../registry.js';
+import { serviceStrategy } from './services.js';
 
 type Cluster = Awaited<ReturnType<typeof memoryCluster>>;
 type Svc = KubeObject & { spec: { clusterIP?: string; clusterIPs?: string[]; type?: string; ports?: { name?: string; port: number; nodePort?: number }[] } };
@@ -48,6 +49,17 @@ describe('service addresses', () => {
     expect(ports).toHaveLength(2);
     for (const p of ports) expect(p).toBeGreaterThanOrEqual(30000);
     expect(new Set(ports).size).toBe(2);
+  });
+
+  it('allocates from the configured range and refuses an address outside it', async () => {
+    c.registry.strategies.register('services', serviceStrategy(c.store, c.clock, '10.200.0.0/24'));
+    const made = await Promise.all(Array.from({ length: 20 }, (_, i) => c.client.create<Svc>('services', svc(`r${i}`))));
+    for (const s of made) expect(s.spec.clusterIP).toMatch(/^10\.200\.0\.(\d+)$/);
+    expect(made.map((s) => s.spec.clusterIP)).not.toContain('10.200.0.1');
+    await expect(c.client.create('services', svc('out', { clusterIP: '10.96.0.10' }))).rejects.toMatchObject({
+      code: 422,
+      message: expect.stringContaining('provided IP is not in the valid range. The range of valid IPs is 10.200.0.0/24'),
+    });
   });
 });
 

@@ -2,42 +2,47 @@ import { errors } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Store } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
+import { contains, formatCidr, formatIPv4, parseCidr, parseIPv4, size, type Cidr } from '../../util/cidr.js';
 
-/** The service CIDR, as kube-apiserver's default `--service-cluster-ip-range`. */
+/** The default service CIDR, as kube-apiserver's default `--service-cluster-ip-range`. */
 export const SERVICE_CIDR = '10.96.0.0/12';
-const BASE = ipToInt('10.96.0.0');
-const SIZE = 1 << 20;
-/** 10.96.0.1 is the `kubernetes` service's address on every cluster. */
-const RESERVED = new Set([BASE, BASE + 1, BASE + SIZE - 1]);
 const NODE_PORTS = { min: 30000, max: 32767 };
 
 function ipToInt(ip: string): number {
-  return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  return parseIPv4(ip) ?? -1;
 }
 
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
+const intToIp = formatIPv4;
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
 
 /**
- * Assigns a Service its cluster IP (from 10.96.0.0/12, unless headless or ExternalName) and the
- * node ports its type needs, as kube-apiserver's Service registry does before validation. Existing
- * values are kept (they are immutable; validation refuses a change). Allocation reads the stored
- * services; calls are serialized so two creates never pick the same address.
+ * Assigns a Service its cluster IP (from the service CIDR, 10.96.0.0/12 unless set, never for
+ * headless or ExternalName) and the node ports its type needs, as kube-apiserver's Service
+ * registry does before validation. The range's first address is kept for the `kubernetes`
+ * Service. Existing values are kept (they are immutable; validation refuses a change); an address
+ * asked for must lie in the range and be free. Allocation reads the stored services; calls are
+ * serialized so two creates never pick the same address.
  */
 export class ServiceAllocator {
   private queue: Promise<unknown> = Promise.resolve();
   /** Addresses handed out but maybe not stored yet (a create in flight). */
   private readonly pending = new Set<number>();
   private readonly pendingPorts = new Set<number>();
+  private readonly range: Cidr;
+  private readonly reserved: Set<number>;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-  ) {}
+    serviceCIDR: string = SERVICE_CIDR,
+  ) {
+    this.range = parseCidr(serviceCIDR);
+    const { base } = this.range;
+    // The network address, the `kubernetes` Service's address, and the broadcast address.
+    this.reserved = new Set([base, base + 1, base + size(this.range) - 1]);
+  }
 
   allocate(svc: KubeObject, old?: KubeObject): Promise<void> {
     const run = this.queue.then(() => this.assign(svc, old));
@@ -63,11 +68,13 @@ export class ServiceAllocator {
       spec.clusterIP = intToIp(ip);
     } else if (typeof wanted === 'string' && wanted !== 'None' && !old) {
       const n = ipToInt(wanted);
-      if (/^\d+\.\d+\.\d+\.\d+$/.test(wanted) && n >= BASE && n < BASE + SIZE && (ips.has(n) || this.pending.has(n))) {
-        throw errors.invalid({ group: '', resource: 'services', kind: 'Service' }, svc.metadata.name ?? '', [
-          { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify([wanted])}: failed to allocate IP ${wanted}: provided IP is already allocated`, field: 'spec.clusterIPs' },
+      const refuse = (why: string) =>
+        errors.invalid({ group: '', resource: 'services', kind: 'Service' }, svc.metadata.name ?? '', [
+          { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify([wanted])}: failed to allocate IP ${wanted}: ${why}`, field: 'spec.clusterIPs' },
         ]);
-      }
+      // Not an address at all is validation's to report.
+      if (n >= 0 && !contains(this.range, n)) throw refuse(`provided IP is not in the valid range. The range of valid IPs is ${formatCidr(this.range)}`);
+      if (n >= 0 && (ips.has(n) || this.pending.has(n))) throw refuse('provided IP is already allocated');
     }
     if (typeof spec.clusterIP === 'string' && (spec.clusterIPs === undefined || (Array.isArray(spec.clusterIPs) && spec.clusterIPs.length === 0))) {
       spec.clusterIPs = [spec.clusterIP];
@@ -112,13 +119,17 @@ export class ServiceAllocator {
   }
 
   private pick(used: Set<number>): number {
-    // Random, as kube-apiserver allocates, so addresses are not reused right after a delete.
+    const { base } = this.range;
+    const n0 = size(this.range);
+    // Random, as kube-apiserver allocates, so addresses are not reused right after a delete; the
+    // first 16 are left for addresses users pick (the DNS Service's 10.96.0.10).
+    const low = n0 > 64 ? 16 : 2;
     for (let i = 0; i < 64; i++) {
-      const n = BASE + 16 + Math.floor(Math.random() * (SIZE - 32));
-      if (!used.has(n) && !this.pending.has(n) && !RESERVED.has(n)) return n;
+      const n = base + low + Math.floor(Math.random() * (n0 - low - 1));
+      if (!used.has(n) && !this.pending.has(n) && !this.reserved.has(n)) return n;
     }
-    for (let n = BASE + 2; n < BASE + SIZE - 1; n++) if (!used.has(n) && !this.pending.has(n)) return n;
-    throw errors.internal(`the service IP range ${SERVICE_CIDR} is full`);
+    for (let n = base + 2; n < base + n0 - 1; n++) if (!used.has(n) && !this.pending.has(n)) return n;
+    throw errors.internal(`the service IP range ${formatCidr(this.range)} is full`);
   }
 
   private pickPort(used: Set<number>): number {

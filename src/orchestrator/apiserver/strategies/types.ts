@@ -32,6 +32,8 @@ export interface Strategy {
    * acted on. They reach the client as `Warning` headers (kubectl prints them); never a refusal.
    */
   warnings?(obj: KubeObject, current: KubeObject | undefined): Promise<string[]> | string[];
+  /** Checks a DELETE of `obj` against who asks (NodeRestriction: a node deletes only its own pods). Throws to refuse. */
+  admitDelete?(obj: KubeObject, req: RequestContext): Promise<void> | void;
   /** What a DELETE does; without this hook, objects without finalizers go at once. */
   deletion?(obj: KubeObject, opts: DeleteOptions): Deletion;
 }

@@ -11,6 +11,10 @@ import { isoTime } from '../../util/clock.js';
  * registers or heartbeats the Node, as the real agent's status writes would.
  */
 export const STUB_AGENT = `
+if (process.argv[2] === 'cleanup-network') {
+  console.log('stub agent: no network to clean');
+  process.exit(0);
+}
 const fs = require('fs');
 const net = require('net');
 const cfg = JSON.parse(fs.readFileSync(process.argv[process.argv.indexOf('--config') + 1], 'utf8'));

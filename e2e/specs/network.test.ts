@@ -1,0 +1,210 @@
+import { createSocket } from 'node:dgram';
+import { get } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureUdpEchoImage, UDP_ECHO_IMAGE, UDP_ECHO_PORT } from '../../src/orchestrator/agent/testing/images.js';
+import { chainPrefix, vxlanDevice } from '../../src/orchestrator/agent/hostnet/names.js';
+import { hostnetContainerName } from '../../src/orchestrator/agent/hostnet/launcher.js';
+import { createLab, type Lab, type LabHost } from '../lab/lab.js';
+import { run } from '../lab/run.js';
+import type { TestControlPlane } from '../support/controlPlane.js';
+import { eventually, type Kubectl } from '../support/kubectl.js';
+import { startLabCluster } from '../support/labCluster.js';
+
+/*
+ * Cluster networking across real hosts: two lab hosts (network namespaces on one bridge, each with
+ * its own sshd and Docker engine), added over SSH. The lab adds no route to any pod: every route,
+ * rule and VXLAN device is Skiff's (its host component on each host). Traffic starts in pods (kubectl
+ * exec) and on this machine, which is not a node and has no route to pods either.
+ */
+
+let lab: Lab;
+let t: TestControlPlane;
+let k: Kubectl;
+
+const APP = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: backend}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: backend}}
+  template:
+    metadata: {labels: {app: backend}}
+    spec:
+      # Serves 5 s more after TERM (as a real server drains), so its endpoint goes before it does.
+      terminationGracePeriodSeconds: 8
+      nodeSelector: {kubernetes.io/hostname: lab-w2}
+      containers:
+      - name: web
+        image: local/busybox:1
+        imagePullPolicy: IfNotPresent
+        # index.html names the pod; /cgi-bin/ip prints the caller's address as the pod sees it.
+        command: ["sh", "-c", "mkdir -p /www/cgi-bin; echo $HOSTNAME > /www/index.html; printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho $REMOTE_ADDR\\n' > /www/cgi-bin/ip; chmod +x /www/cgi-bin/ip; httpd -f -p 8080 -h /www & trap 'sleep 5; exit 0' TERM; wait"]
+        ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: backend}
+spec:
+  type: LoadBalancer
+  selector: {app: backend}
+  ports: [{port: 8088, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: frontend}
+spec:
+  nodeSelector: {kubernetes.io/hostname: lab-w1}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: local/busybox:1
+    imagePullPolicy: IfNotPresent
+    command: ["sleep", "3600"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: echo-udp, labels: {app: echo-udp}}
+spec:
+  nodeSelector: {kubernetes.io/hostname: lab-w2}
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: echo
+    image: ${UDP_ECHO_IMAGE}
+    imagePullPolicy: Never
+    command: ["/udp-echo"]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo-udp}
+spec:
+  selector: {app: echo-udp}
+  ports: [{port: 53, targetPort: ${UDP_ECHO_PORT}, protocol: UDP}]
+`;
+
+function httpGet(url: string, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { timeout: timeoutMs, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(body.trim()));
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout fetching ${url}`)));
+    req.on('error', reject);
+  });
+}
+
+const inHost = (netns: string, ...args: string[]) => run('ip', ['netns', 'exec', netns, ...args], { allowFail: true });
+const exec = (pod: string, script: string, timeoutMs = 30_000) => k.ok(['exec', pod, '--', 'sh', '-c', script], { timeoutMs });
+const jp = (args: string[]) => k.ok(['get', ...args]);
+const backends = async () => (await jp(['pods', '-l', 'app=backend', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.podIP}={.metadata.deletionTimestamp}{"\\n"}{end}'])).split('\n').filter(Boolean).map((l) => l.split('=') as [string, string, string]);
+
+beforeAll(async () => {
+  lab = await createLab({ hosts: 2 });
+  await Promise.all(lab.hosts.map((h) => ensureUdpEchoImage(h.dockerSocket)));
+  t = await startLabCluster(lab);
+  k = t.kubectl;
+  await k.ok(['apply', '-f', '-'], { input: APP });
+  await eventually('backends, frontend and the UDP echo running', async () => {
+    const out = await jp(['pods', '-o', 'jsonpath={range .items[*]}{.status.phase}{"\\n"}{end}']);
+    return out.split('\n').filter((p) => p === 'Running').length === 4;
+  }, 180_000, 1_000);
+  // Long: createLab waits its turn for the machine's one lab (other suites may hold it for minutes).
+}, 1_800_000);
+
+afterAll(async () => {
+  await t?.stop();
+  await lab?.dispose();
+});
+
+describe('cluster networking across lab hosts', () => {
+  it('routes pods across hosts by itself: the lab and this machine have no pod routes of their own', async () => {
+    const cidrs = await jp(['nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.podCIDR}={.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}']);
+    const nodes = cidrs.split('\n').filter(Boolean).map((l) => l.split('=') as [string, string, string]);
+    expect(nodes).toHaveLength(2);
+    expect((await run('ip', ['route'])).stdout).not.toMatch(/10\.42\./);
+    for (const [name, , ] of nodes) {
+      const netns = lab.hosts.find((h) => h.name === name)?.netns as string;
+      const routes = (await inHost(netns, 'ip', 'route')).stdout;
+      for (const [peer, cidr, ip] of nodes) if (peer !== name) expect(routes).toContain(`${cidr} via ${ip} dev eth0 proto 83`);
+    }
+  });
+
+  it('lets a pod on one host reach a pod on another by IP, keeping its own address', async () => {
+    const [[, ip] = ['', '']] = await backends();
+    const frontendIP = await jp(['pod', 'frontend', '-o', 'jsonpath={.status.podIP}']);
+    expect((await exec('frontend', `timeout 5 wget -qO- http://${ip}:8080/`)).trim()).toMatch(/^backend-/);
+    // The backend sees the frontend's own address: no NAT between pods.
+    const caller = (await exec('frontend', `timeout 5 wget -qO- http://${ip}:8080/cgi-bin/ip`)).trim();
+    expect(caller.replace(/^\[::ffff:(.*)\]$/, '$1')).toBe(frontendIP);
+  });
+
+  it('serves a backend Service\'s cluster IP on another host to a frontend pod, over every ready backend', async () => {
+    const ip = await jp(['svc', 'backend', '-o', 'jsonpath={.spec.clusterIP}']);
+    const names = new Set((await backends()).map(([n]) => n));
+    const seen = new Set<string>();
+    await eventually('both backends answering the frontend', async () => {
+      const out = await exec('frontend', `for i in 1 2 3 4 5 6; do timeout 3 wget -qO- http://${ip}:8088/; done`);
+      for (const l of out.split('\n').filter(Boolean)) seen.add(l.trim());
+      return [...names].every((n) => seen.has(n));
+    }, 60_000, 500);
+  });
+
+  it('routes UDP across hosts', async () => {
+    const ip = await jp(['svc', 'echo-udp', '-o', 'jsonpath={.spec.clusterIP}']);
+    expect(await exec('frontend', `timeout 10 nslookup skiff.test ${ip} 2>&1; true`)).toContain('Non-authoritative answer:');
+  });
+
+  it('answers the NodePort and the LoadBalancer on every node\'s address, from this machine', async () => {
+    const nodePort = await jp(['svc', 'backend', '-o', 'jsonpath={.spec.ports[0].nodePort}']);
+    const ingress = (await eventually('LoadBalancer addresses', async () => (await jp(['svc', 'backend', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}'])) || undefined, 30_000)).split(' ').sort();
+    expect(ingress).toEqual(lab.hosts.map((h) => h.ip).sort());
+    for (const h of lab.hosts) {
+      expect(await eventually(`node port on ${h.name}`, () => httpGet(`http://${h.ip}:${nodePort}/`), 20_000)).toMatch(/^backend-/);
+      expect(await eventually(`load balancer on ${h.name}`, () => httpGet(`http://${h.ip}:8088/`), 20_000)).toMatch(/^backend-/);
+    }
+  });
+
+  it('moves traffic to the other backends when one is killed mid-traffic', async () => {
+    const ip = await jp(['svc', 'backend', '-o', 'jsonpath={.spec.clusterIP}']);
+    const [[victim] = ['']] = await backends();
+    // 60 requests, 0.2 s apart, from the frontend; the victim is deleted two seconds in.
+    const traffic = exec('frontend', `for i in $(seq 1 60); do r=$(timeout 3 wget -qO- http://${ip}:8088/) && echo "$r" || echo FAILED; sleep 0.2; done`, 120_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    await k.ok(['delete', 'pod', victim, '--wait=false']);
+    const lines = (await traffic).split('\n').map((l) => l.trim()).filter(Boolean);
+    expect(lines).toHaveLength(60);
+    expect(lines.filter((l) => l === 'FAILED')).toEqual([]);
+    const lastVictim = lines.lastIndexOf(victim);
+    // After its endpoint went, only the others answer.
+    expect(lines.slice(lastVictim + 1).length).toBeGreaterThan(30);
+    expect(new Set(lines.slice(lastVictim + 1)).has(victim)).toBe(false);
+  });
+
+  it('switches the pod network to VXLAN when the cluster says so, and pods still reach each other', async () => {
+    await k.ok(['patch', 'configmap', 'skiff-network', '-n', 'kube-system', '-p', '{"data":{"backend":"vxlan"}}']);
+    const w1 = lab.hosts[0] as LabHost;
+    await eventually('a VXLAN device and VXLAN routes on lab-w1', async () => (await inHost(w1.netns, 'ip', 'route')).stdout.includes(`dev ${vxlanDevice('lab-w1')} proto 83`), 60_000, 500);
+    expect((await inHost(w1.netns, 'ip', '-d', 'link', 'show', vxlanDevice('lab-w1'))).stdout).toMatch(/vxlan id \d+ local 10\.77\.0\.11 .*dstport 8472/);
+    const [[, podIP] = ['', '']] = (await backends()).filter(([, , deleting]) => !deleting);
+    expect((await eventually('a backend pod over VXLAN', () => exec('frontend', `timeout 5 wget -qO- http://${podIP}:8080/`), 30_000)).trim()).toMatch(/^backend-/);
+    await k.ok(['patch', 'configmap', 'skiff-network', '-n', 'kube-system', '-p', '{"data":{"backend":"auto"}}']);
+    await eventually('host-gw again', async () => !(await inHost(w1.netns, 'ip', 'link', 'show', vxlanDevice('lab-w1'))).stdout.includes(vxlanDevice('lab-w1')), 60_000, 500);
+  });
+
+  it('removes a host\'s rules, routes and networks from it, and its routes from the others', async () => {
+    const [w1, w2] = lab.hosts as [LabHost, LabHost];
+    const w2cidr = await jp(['node', w2.name, '-o', 'jsonpath={.spec.podCIDR}']);
+    expect((await inHost(w2.netns, 'iptables-save')).stdout).toContain(chainPrefix(w2.name));
+    await k.ok(['delete', 'host', w2.name, '--timeout=180s'], { timeoutMs: 200_000 });
+    expect((await inHost(w2.netns, 'iptables-save')).stdout).not.toContain(chainPrefix(w2.name));
+    expect((await inHost(w2.netns, 'ip', 'route')).stdout).not.toContain('proto 83');
+    expect((await inHost(w2.netns, 'ip', 'link')).stdout).not.toContain(vxlanDevice(w2.name));
+    const docker = (args: string[]) => lab.dockerOn(w2.name, args).then((r) => r.stdout.trim());
+    expect(await docker(['ps', '-a', '--filter', 'label=io.skiff.managed=true', '-q'])).toBe('');
+    expect(await docker(['network', 'ls', '-q', '--filter', 'label=io.skiff.managed=true'])).toBe('');
+    expect(await docker(['ps', '-a', '--filter', `name=${hostnetContainerName(w2.name)}`, '-q'])).toBe('');
+    await eventually(`lab-w1 forgets its route to ${w2cidr}`, async () => !(await inHost(w1.netns, 'ip', 'route')).stdout.includes(w2cidr), 30_000, 500);
+    // The rest of the cluster keeps working on the host that stays.
+    expect((await inHost(w1.netns, 'iptables-save')).stdout).toContain(chainPrefix(w1.name));
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { routeMetric, vxlanDevice } from './names.js';
+import { directlyConnected, planRoutes, type HostRoute } from './routePlan.js';
+import type { HostNetDesired } from './types.js';
+
+const desired = (over: Partial<HostNetDesired> = {}): HostNetDesired => ({
+  node: 'n1',
+  clusterCIDR: '10.42.0.0/16',
+  nodeIP: '10.77.0.11',
+  podCIDR: '10.42.1.0/24',
+  backend: 'auto',
+  vxlan: { vni: 7, port: 8472 },
+  peers: [
+    { node: 'n2', podCIDR: '10.42.2.0/24', nodeIP: '10.77.0.12' },
+    { node: 'n3', podCIDR: '10.42.3.0/24', nodeIP: '192.168.50.3' },
+  ],
+  rules: [],
+  ...over,
+});
+const LAN: HostRoute[] = [
+  { dst: 'default', gateway: '10.77.0.1', dev: 'eth0', protocol: 'boot' },
+  { dst: '10.77.0.0/24', dev: 'eth0', protocol: 'kernel' },
+  { dst: '10.42.1.0/24', dev: 'skbxxxx', protocol: 'kernel' },
+];
+const direct = (routes: HostRoute[], d = desired()) => new Set(d.peers.map((p) => p.nodeIP).filter((ip) => directlyConnected(ip, routes)));
+
+describe('route planning', () => {
+  it.each([
+    { backend: 'auto' as const, want: { n2: 'host-gw', n3: 'vxlan' }, add: [{ dst: '10.42.2.0/24', via: '10.77.0.12' }, { dst: '10.42.3.0/24', via: '10.42.3.0', dev: vxlanDevice('n1') }] },
+    { backend: 'vxlan' as const, want: { n2: 'vxlan', n3: 'vxlan' }, add: [{ dst: '10.42.2.0/24', via: '10.42.2.0', dev: vxlanDevice('n1') }, { dst: '10.42.3.0/24', via: '10.42.3.0', dev: vxlanDevice('n1') }] },
+    { backend: 'host-gw' as const, want: { n2: 'host-gw', n3: 'host-gw' }, add: [{ dst: '10.42.2.0/24', via: '10.77.0.12' }] },
+  ])('$backend: host-gw on the shared network, VXLAN beyond it', ({ backend, want, add }) => {
+    const d = desired({ backend });
+    const plan = planRoutes(d, { routes: LAN, direct: direct(LAN, d) });
+    expect(Object.fromEntries(plan.peers.map((p) => [p.peer, p.mode]))).toEqual(want);
+    expect(plan.add).toEqual(add);
+    if (backend === 'host-gw') expect(plan.peers.find((p) => p.peer === 'n3')?.error).toMatch(/192.168.50.3 is not on a network this host is directly connected to/);
+    if (plan.vxlan) {
+      expect(plan.vxlan.address).toBe('10.42.1.0/32');
+      expect(plan.vxlan.mac).toBe('02:53:0a:2a:01:00');
+      expect(plan.vxlan.peers.find((p) => p.nodeIP === '192.168.50.3')).toEqual({ vtep: '10.42.3.0', mac: '02:53:0a:2a:03:00', nodeIP: '192.168.50.3' });
+    } else expect(backend).toBe('host-gw');
+  });
+
+  it('removes its own routes to peers that left, and never another program\'s', () => {
+    const m = routeMetric('n1');
+    const routes: HostRoute[] = [...LAN, { dst: '10.42.9.0/24', gateway: '10.77.0.19', dev: 'eth0', protocol: '83', metric: m }, { dst: '10.42.8.0/24', gateway: '10.77.0.18', dev: 'eth0', protocol: '83', metric: routeMetric('other-node') }];
+    const plan = planRoutes(desired({ peers: [] }), { routes, direct: new Set() });
+    expect(plan.remove.map((r) => r.dst)).toEqual(['10.42.9.0/24']);
+    expect(plan.vxlan).toBeUndefined();
+  });
+
+  it('says which host route is in the way of a peer\'s pod CIDR', () => {
+    const routes: HostRoute[] = [...LAN, { dst: '10.42.2.0/24', dev: 'br-1234', protocol: 'kernel' }];
+    const plan = planRoutes(desired(), { routes, direct: direct(routes) });
+    expect(plan.peers.find((p) => p.peer === 'n2')?.error).toBe('the host already routes 10.42.2.0/24 dev br-1234 (proto kernel), which overlaps its pod CIDR 10.42.2.0/24');
+    expect(plan.add.map((r) => r.dst)).toEqual(['10.42.3.0/24']);
+  });
+
+  it('keeps a route it made itself, and a broader route is no obstacle', () => {
+    const routes: HostRoute[] = [...LAN, { dst: '10.0.0.0/8', gateway: '10.77.0.1', dev: 'eth0', protocol: 'static' }, { dst: '10.42.2.0/24', gateway: '10.77.0.12', dev: 'eth0', protocol: '83', metric: routeMetric('n1') }];
+    const plan = planRoutes(desired(), { routes, direct: direct(routes) });
+    expect(plan.peers.every((p) => !p.error)).toBe(true);
+    expect(plan.remove).toEqual([]);
+  });
+
+  it('cannot build VXLAN before the node has its pod CIDR', () => {
+    const plan = planRoutes(desired({ podCIDR: undefined, backend: 'vxlan' }), { routes: LAN, direct: new Set() });
+    expect(plan.peers.map((p) => p.error)).toEqual(["this node has no pod CIDR yet, so its VXLAN device has no address", "this node has no pod CIDR yet, so its VXLAN device has no address"]);
+  });
+});

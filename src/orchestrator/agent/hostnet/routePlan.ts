@@ -1,0 +1,128 @@
+import { contains, formatIPv4, overlaps, parseCidr, type Cidr } from '../../util/cidr.js';
+import { routeMetric, vtepMac, vxlanDevice } from './names.js';
+import { ROUTE_PROTO, type HostNetDesired, type PeerRoute } from './types.js';
+
+/** A route of the host's main table, as `ip -j route show` prints it. */
+export interface HostRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  metric?: number;
+}
+
+/** What the host looks like, gathered by the component before planning. */
+export interface RouteFacts {
+  routes: HostRoute[];
+  /** Peer addresses reachable without a gateway (`ip route get` names none): host-gw can use them. */
+  direct: ReadonlySet<string>;
+}
+
+export interface PlannedRoute {
+  dst: string;
+  via: string;
+  /** Set for VXLAN routes (`dev skv… onlink`). */
+  dev?: string;
+}
+
+export interface VxlanPlan {
+  device: string;
+  /** The device's own address: the node's pod CIDR's network address, as a /32 (flannel's scheme). */
+  address: string;
+  mac: string;
+  /** Peers reached through it: their VTEP (pod CIDR network address), its MAC, and where to send it. */
+  peers: { vtep: string; mac: string; nodeIP: string }[];
+}
+
+export interface RoutePlan {
+  add: PlannedRoute[];
+  /** Destinations of this node's routes that are no longer wanted. */
+  remove: HostRoute[];
+  /** The VXLAN device when some peer needs it; undefined means it should not exist. */
+  vxlan?: VxlanPlan;
+  peers: PeerRoute[];
+}
+
+function isOurs(r: HostRoute, metric: number): boolean {
+  return (r.protocol === String(ROUTE_PROTO) || r.protocol === 'skiff') && r.metric === metric;
+}
+
+function cidrOf(dst: string): Cidr | undefined {
+  if (dst === 'default') return undefined;
+  try {
+    return parseCidr(dst.includes('/') ? dst : `${dst}/32`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pure: the routes (and VXLAN device) that let this node's pods reach every peer's pods, as
+ * flannel's host-gw and vxlan backends do. `host-gw` routes a peer's pod CIDR via the peer's
+ * address and needs the peer on a directly connected network; `vxlan` routes it via the peer's
+ * VTEP over the node's VXLAN device; `auto` picks host-gw where it works and VXLAN elsewhere. A
+ * peer whose pod CIDR another route already covers as specifically (not one of this node's) is not
+ * routed, and says which route is in the way. Routes this node made that are no longer wanted go.
+ */
+export function planRoutes(d: HostNetDesired, facts: RouteFacts): RoutePlan {
+  const metric = routeMetric(d.node);
+  const device = vxlanDevice(d.node);
+  const add: PlannedRoute[] = [];
+  const peers: PeerRoute[] = [];
+  const vxPeers: VxlanPlan['peers'] = [];
+  const foreign = facts.routes.filter((r) => !isOurs(r, metric) && r.dev !== device);
+  const local = d.podCIDR ? parseCidr(d.podCIDR) : undefined;
+  for (const p of [...d.peers].sort((a, b) => a.node.localeCompare(b.node))) {
+    const cidr = parseCidr(p.podCIDR);
+    const base = { peer: p.node, podCIDR: p.podCIDR };
+    if (local && overlaps(cidr, local)) {
+      peers.push({ ...base, mode: 'host-gw', error: `its pod CIDR ${p.podCIDR} overlaps this node's ${d.podCIDR}` });
+      continue;
+    }
+    const inTheWay = foreign.find((r) => {
+      const c = cidrOf(r.dst);
+      // A broader route (a default, a LAN) is fine: the pod CIDR route is more specific.
+      return c !== undefined && overlaps(c, cidr) && c.prefix >= cidr.prefix && !(r.gateway === p.nodeIP && c.prefix === cidr.prefix);
+    });
+    if (inTheWay) {
+      peers.push({ ...base, mode: 'host-gw', error: `the host already routes ${inTheWay.dst}${inTheWay.dev ? ` dev ${inTheWay.dev}` : ''}${inTheWay.gateway ? ` via ${inTheWay.gateway}` : ''} (proto ${inTheWay.protocol ?? 'boot'}), which overlaps its pod CIDR ${p.podCIDR}` });
+      continue;
+    }
+    const direct = facts.direct.has(p.nodeIP);
+    const mode = d.backend === 'host-gw' || (d.backend === 'auto' && direct) ? 'host-gw' : 'vxlan';
+    if (mode === 'host-gw') {
+      if (!direct) {
+        peers.push({ ...base, mode, error: `${p.nodeIP} is not on a network this host is directly connected to, so host-gw cannot route to it (set SKIFF_POD_NETWORK_BACKEND to auto or vxlan)` });
+        continue;
+      }
+      add.push({ dst: p.podCIDR, via: p.nodeIP });
+      peers.push({ ...base, mode });
+      continue;
+    }
+    if (!local) {
+      peers.push({ ...base, mode, error: "this node has no pod CIDR yet, so its VXLAN device has no address" });
+      continue;
+    }
+    const vtep = formatIPv4(cidr.base);
+    add.push({ dst: p.podCIDR, via: vtep, dev: device });
+    vxPeers.push({ vtep, mac: vtepMac(cidr.base), nodeIP: p.nodeIP });
+    peers.push({ ...base, mode });
+  }
+  const wanted = new Set(add.map((r) => r.dst));
+  const remove = facts.routes.filter((r) => isOurs(r, metric) && !wanted.has(r.dst));
+  const plan: RoutePlan = { add, remove, peers };
+  if (vxPeers.length && local) plan.vxlan = { device, address: `${formatIPv4(local.base)}/32`, mac: vtepMac(local.base), peers: vxPeers };
+  return plan;
+}
+
+/**
+ * True when `ip` lies in a route without a gateway (a directly connected network), other than the
+ * pod bridges and VXLAN devices of Skiff nodes (`skb…`, `skv…`): host-gw can reach it.
+ */
+export function directlyConnected(ip: string, routes: readonly HostRoute[]): boolean {
+  return routes.some((r) => {
+    const c = cidrOf(r.dst);
+    const dev = r.dev ?? '';
+    return !r.gateway && c !== undefined && c.prefix < 32 && contains(c, ip) && !dev.startsWith('skb') && !dev.startsWith('skv');
+  });
+}

@@ -1,0 +1,157 @@
+import type { PodNetworkBackend } from '../../api/clusterNetwork.js';
+
+/**
+ * The privileged host component's interface ("hostnet"): the only code that changes a host's
+ * routes, network devices, sysctls and packet-filter rules. The agent sends it declarative desired
+ * state; it converges to exactly that, idempotently, and touches only what it owns:
+ * - iptables chains named `SK<tag>-...` (tag: 6 characters derived from the node's name; see
+ *   `ownerTag`), linked from the built-in chains by rules that jump to them; nothing else in any
+ *   table is read for ownership or changed;
+ * - routes with protocol 83 and the node's own metric (see `routeMetric`);
+ * - the VXLAN device `skv<tag>` and the sysctls it needs (forwarding, bridge netfilter), which it
+ *   sets but never resets (Docker needs them too);
+ * - the ports it holds open (node ports), closed when no longer wanted.
+ * Values arrive typed and are validated again by the component (`validate.ts`): they reach
+ * `iptables-restore` and `ip` as argument vectors or restore-file lines it renders itself, never
+ * through a shell.
+ */
+export interface HostNet {
+  /**
+   * Converges to `d`: sysctls, the VXLAN device (only while some peer needs it), routes to each
+   * peer's pod CIDR, and the rule set (one `iptables-restore --noflush` of the node's chains: all
+   * or nothing), then links the node's entry chains from the built-in ones. Stale chains and routes
+   * of the node go. Calls are serialized; a failed apply leaves the previous rules in place.
+   */
+  apply(d: HostNetDesired): Promise<ApplyResult>;
+  /**
+   * Holds exactly these ports open on every address (TCP listen / UDP bind), as kube-proxy holds
+   * node ports, so no other program can take one the rules send elsewhere. Ports already held
+   * stay held; ports no longer listed are closed. A port another program holds is reported busy.
+   */
+  holdPorts(node: string, ports: HeldPort[]): Promise<PortsResult>;
+  /** Removes every chain, link, route and device of `node`, and closes its ports. Idempotent. */
+  cleanup(node: string): Promise<CleanupResult>;
+  /** What the host offers: the iptables flavour, `ip`, conntrack; what is missing, as sentences. */
+  check(): Promise<HostCheck>;
+}
+
+/** Desired host networking of one node. */
+export interface HostNetDesired {
+  node: string;
+  clusterCIDR: string;
+  /** This node's address: where peers send its pods' traffic (the VXLAN endpoint too). */
+  nodeIP: string;
+  /** This node's pod CIDR, once the control plane assigned one (its VXLAN device's address). */
+  podCIDR?: string;
+  backend: PodNetworkBackend;
+  /** VXLAN network identifier and UDP port (flannel's 8472), the same on every node of a cluster. */
+  vxlan: { vni: number; port: number; mtu?: number };
+  /** Every other node with a pod CIDR: its pods are reached through it. */
+  peers: Peer[];
+  rules: Rule[];
+}
+
+export interface Peer {
+  node: string;
+  podCIDR: string;
+  nodeIP: string;
+}
+
+export type Table = 'nat' | 'filter';
+
+/** The built-in chains the component links each table's node entry chain from. */
+export const HOOKS: Readonly<Record<Table, Readonly<Record<string, string>>>> = {
+  nat: { PREROUTING: 'PRE', OUTPUT: 'OUT', POSTROUTING: 'POST' },
+  filter: { FORWARD: 'FWD', INPUT: 'IN', OUTPUT: 'OUT' },
+};
+
+/**
+ * One packet-filter rule in one of the node's chains. Chain names (`chain`, `jump`, `recent.name`)
+ * are the part after the node's prefix: `SVCS` becomes `SKABCDEF-SVCS`.
+ */
+export interface Rule {
+  table: Table;
+  chain: string;
+  comment?: string;
+  protocol?: 'tcp' | 'udp' | 'sctp';
+  /** An address or CIDR; `!` when `notSource`. */
+  source?: string;
+  notSource?: boolean;
+  destination?: string;
+  notDestination?: boolean;
+  dport?: number;
+  srcType?: 'LOCAL';
+  notSrcType?: boolean;
+  dstType?: 'LOCAL';
+  ctstate?: ('NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID')[];
+  /** Matches when `packet mark & mask == value` (or not). */
+  mark?: { value: number; mask: number; not?: boolean };
+  /** `-m statistic --mode random --probability p`. */
+  probability?: number;
+  /** `-m recent`: remember the source (`set`) or match a source seen within `seconds` (`rcheck`). */
+  recent?: { name: string; op: 'set' } | { name: string; op: 'rcheck'; seconds: number };
+  target: Target;
+}
+
+export type Target =
+  | { kind: 'ACCEPT' | 'DROP' | 'RETURN' | 'MASQUERADE' }
+  | { kind: 'REJECT' }
+  | { kind: 'jump'; chain: string }
+  | { kind: 'DNAT'; to: string }
+  | { kind: 'MARK'; or: number }
+  | { kind: 'MARK'; xor: number };
+
+export interface HeldPort {
+  port: number;
+  protocol: 'TCP' | 'UDP';
+  /** Who wants it (a Service), for messages. */
+  owner: string;
+}
+
+export interface PortsResult {
+  held: HeldPort[];
+  busy: (HeldPort & { error: string })[];
+}
+
+export interface PeerRoute {
+  peer: string;
+  podCIDR: string;
+  mode: 'host-gw' | 'vxlan';
+  /** Why the route could not be installed (the peer is not directly reachable for host-gw, a conflicting route...). */
+  error?: string;
+}
+
+export interface ApplyResult {
+  routes: PeerRoute[];
+  chains: number;
+  rules: number;
+  /** Which iptables the host runs (`nf_tables` or `legacy`). */
+  iptables: string;
+  /** Host settings the component could not make (a kernel module missing...), as sentences. */
+  warnings: string[];
+}
+
+export interface CleanupResult {
+  chains: number;
+  links: number;
+  routes: number;
+  devices: number;
+  ports: number;
+}
+
+export interface HostCheck {
+  ok: boolean;
+  /** e.g. `iptables v1.8.9 (nf_tables)`. */
+  iptables?: string;
+  conntrack: boolean;
+  /** One sentence per missing requirement. */
+  missing: string[];
+}
+
+/** Marks the rules use: masquerade on the way out; drop (the nat table cannot drop itself). */
+export const MASQ_MARK = 0x400000;
+export const DROP_MARK = 0x800000;
+/** The route protocol number Skiff's routes carry (`ip route ... proto 83`). */
+export const ROUTE_PROTO = 83;
+/** flannel's VXLAN port on Linux; the VNI is derived from the cluster CIDR. */
+export const VXLAN_PORT = 8472;

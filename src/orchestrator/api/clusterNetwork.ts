@@ -1,0 +1,96 @@
+import { formatIPv4, overlaps, parseCidr, subnetCount } from '../util/cidr.js';
+import type { KubeObject } from './types.js';
+
+/**
+ * The cluster's network settings: where pod and service addresses come from, and how pods on
+ * different hosts reach each other. The control plane owns them (SKIFF_CLUSTER_CIDR,
+ * SKIFF_SERVICE_CIDR, SKIFF_POD_NETWORK_BACKEND) and publishes them in ConfigMap
+ * `kube-system/skiff-network`, which every node's agent reads (as kube-proxy reads its ConfigMap).
+ */
+export interface ClusterNetwork {
+  /** Pod addresses of the whole cluster (kube-controller-manager's `--cluster-cidr`). */
+  clusterCIDR: string;
+  /** Service cluster IPs (kube-apiserver's `--service-cluster-ip-range`). */
+  serviceCIDR: string;
+  /** Each node's pod CIDR is a /nodeMaskSize inside the cluster CIDR (`--node-cidr-mask-size`). */
+  nodeMaskSize: number;
+  /**
+   * How pods on different hosts reach each other: `host-gw` routes pod CIDRs via the peer's
+   * address (hosts on one network), `vxlan` encapsulates (anywhere), `auto` picks host-gw for a peer
+   * on a directly connected network and VXLAN otherwise (flannel's backends).
+   */
+  backend: PodNetworkBackend;
+}
+
+export type PodNetworkBackend = 'auto' | 'host-gw' | 'vxlan';
+export const POD_NETWORK_BACKENDS: readonly PodNetworkBackend[] = ['auto', 'host-gw', 'vxlan'];
+
+export const DEFAULT_CLUSTER_NETWORK: ClusterNetwork = {
+  clusterCIDR: '10.42.0.0/16',
+  serviceCIDR: '10.96.0.0/12',
+  nodeMaskSize: 24,
+  backend: 'auto',
+};
+
+export const CLUSTER_NETWORK_CONFIGMAP = { namespace: 'kube-system', name: 'skiff-network' } as const;
+
+/**
+ * Checks the settings and returns them normalized; throws an Error naming the setting and what is
+ * wrong: a block that does not parse, pod and service ranges that overlap, a cluster range too small
+ * for one node's subnet, a service range larger than a /12 (kube-apiserver's limit) or too small.
+ */
+export function validateClusterNetwork(n: ClusterNetwork, names = { cluster: 'SKIFF_CLUSTER_CIDR', service: 'SKIFF_SERVICE_CIDR', backend: 'SKIFF_POD_NETWORK_BACKEND' }): ClusterNetwork {
+  const parse = (what: string, text: string) => {
+    try {
+      return parseCidr(text);
+    } catch (e) {
+      throw new Error(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const cluster = parse(names.cluster, n.clusterCIDR);
+  const service = parse(names.service, n.serviceCIDR);
+  if (overlaps(cluster, service)) {
+    throw new Error(`${names.cluster} (${n.clusterCIDR}) and ${names.service} (${n.serviceCIDR}) overlap: pod and service addresses must come from separate ranges`);
+  }
+  if (!Number.isInteger(n.nodeMaskSize) || n.nodeMaskSize < 16 || n.nodeMaskSize > 28) throw new Error(`the node pod CIDR size must be /16../28, got /${n.nodeMaskSize}`);
+  if (subnetCount(cluster, n.nodeMaskSize) < 1) throw new Error(`${names.cluster} (${n.clusterCIDR}) is smaller than one node's /${n.nodeMaskSize} pod subnet`);
+  if (service.prefix < 12) throw new Error(`${names.service} (${n.serviceCIDR}) is larger than a /12, the largest service range Kubernetes allows`);
+  if (service.prefix > 28) throw new Error(`${names.service} (${n.serviceCIDR}) is smaller than a /28: too few service addresses`);
+  if (!POD_NETWORK_BACKENDS.includes(n.backend)) throw new Error(`${names.backend} must be one of ${POD_NETWORK_BACKENDS.join(', ')}, got ${JSON.stringify(n.backend)}`);
+  return { ...n };
+}
+
+/** The first address of the service range: the `kubernetes` Service's cluster IP (10.96.0.1 by default). */
+export function firstServiceIP(serviceCIDR: string): string {
+  return formatIPv4(parseCidr(serviceCIDR).base + 1);
+}
+
+/** The ConfigMap that publishes the settings to every node. */
+export function clusterNetworkConfigMap(n: ClusterNetwork): KubeObject & { data: Record<string, string> } {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: CLUSTER_NETWORK_CONFIGMAP.name, namespace: CLUSTER_NETWORK_CONFIGMAP.namespace, labels: { 'app.kubernetes.io/managed-by': 'skiff' } },
+    data: { clusterCIDR: n.clusterCIDR, serviceCIDR: n.serviceCIDR, nodeMaskSize: String(n.nodeMaskSize), backend: n.backend },
+  };
+}
+
+/** Reads the ConfigMap back; throws when it is missing a field or holds a bad value. */
+export function clusterNetworkFromConfigMap(cm: KubeObject): ClusterNetwork {
+  const data = (cm as { data?: Record<string, string> }).data ?? {};
+  const name = `ConfigMap ${CLUSTER_NETWORK_CONFIGMAP.namespace}/${CLUSTER_NETWORK_CONFIGMAP.name}`;
+  const n: ClusterNetwork = {
+    clusterCIDR: data.clusterCIDR ?? '',
+    serviceCIDR: data.serviceCIDR ?? '',
+    nodeMaskSize: Number(data.nodeMaskSize ?? DEFAULT_CLUSTER_NETWORK.nodeMaskSize),
+    backend: (data.backend ?? 'auto') as PodNetworkBackend,
+  };
+  return validateClusterNetwork(n, { cluster: `${name} clusterCIDR`, service: `${name} serviceCIDR`, backend: `${name} backend` });
+}
+
+/**
+ * The port every node's agent listens on at its pod bridge's gateway address, relaying to the API
+ * server (through the SSH tunnel on a host): the `kubernetes` Service's endpoints. 6443, as
+ * kube-apiserver's secure port.
+ */
+export const API_RELAY_PORT = 6443;
