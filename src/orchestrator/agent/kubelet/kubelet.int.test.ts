@@ -78,7 +78,7 @@ describe('agent on the real Docker engine', () => {
     // The Node is created first and its status written by the first heartbeat right after.
     const node = await waitFor('node with its status', async () => {
       const n = await client.get<Node>('nodes', undefined, NODE);
-      return n.status?.nodeInfo ? n : undefined;
+      return n.status?.nodeInfo?.containerRuntimeVersion ? n : undefined;
     });
     expect(node.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^docker:\/\/\d+\./);
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');

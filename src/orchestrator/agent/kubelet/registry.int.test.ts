@@ -117,7 +117,8 @@ beforeAll(async () => {
   await docker.getImage(image).remove();
   await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
   const config: AgentConfig = { server: 'https://127.0.0.1:1', token: 'unused', ca: 'unused', nodeName: NODE, kubeletPort: 0, dataDir: dir, dockerSocket: '/var/run/docker.sock' };
-  agent = await startAgent(config, { client, clock: systemClock, log: silentLogger });
+  // The kubelet alone: no node network here (no hostnet component), pods use the engine's default bridge.
+  agent = await startAgent(config, { client, clock: systemClock, log: silentLogger, network: false });
 });
 
 afterAll(async () => {
@@ -142,7 +143,12 @@ describe.skipIf(missing.length > 0)('images from a private registry', () => {
   it('with a wrong password it is refused too', async () => {
     await client.create<KubeObject>('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'wrong', namespace: 'default' }, type: 'kubernetes.io/dockerconfigjson', data: dockerConfig('not-it') });
     await client.create<Pod>('pods', pod('wrong', 'wrong'));
-    expect((await waiting('wrong')).message).toMatch(/unauthorized|authentication required/);
+    await waiting('wrong');
+    // The engine's error is in the Failed event (the status may already show the back-off that follows it).
+    const failed = await waitFor('the Failed pull event of "wrong"', async () =>
+      (await client.list<KubeEvent>('events', { namespace: 'default' })).items.find((e) => e.involvedObject.name === 'wrong' && e.reason === 'Failed' && e.message?.startsWith(`Failed to pull image "${image}"`)),
+    );
+    expect(failed.message).toMatch(/unauthorized|authentication required/);
   });
 
   it('with the pull secret the image is pulled and the pod runs (Pulling, Pulled with duration and size)', async () => {

@@ -37,7 +37,7 @@ function countingClient(inner: Client, counts: { statusWrites: number }): Client
  * A kubelet on the fake runtime, talking to a real in-memory control plane, on a fake clock.
  * `settle()` lets every watch event, queued sync and event write finish without moving time.
  */
-export async function kubeletFixture(opts: { prober?: Prober } = {}) {
+export async function kubeletFixture(opts: { prober?: Prober; serviceEnv?: (pod: Pod) => string[] } = {}) {
   const clock = new FakeClock();
   const cluster = await memoryCluster(clock);
   const runtime = new FakeRuntime(clock);
@@ -51,7 +51,7 @@ export async function kubeletFixture(opts: { prober?: Prober } = {}) {
   const memoryDir = mkdtempSync('/dev/shm/skiff-kubelet-test-');
 
   const newKubelet = () => {
-    const k = new Kubelet({ client, runtime, clock, log: silentLogger, recorder, nodeName: NODE, nodeIP: NODE_IP, dataDir, memoryDir, ...(opts.prober ? { prober: opts.prober } : {}) });
+    const k = new Kubelet({ client, runtime, clock, log: silentLogger, recorder, nodeName: NODE, nodeIP: NODE_IP, dataDir, memoryDir, ...(opts.prober ? { prober: opts.prober } : {}), ...(opts.serviceEnv ? { serviceEnv: opts.serviceEnv } : {}) });
     kubelets.push(k);
     k.start();
     return k;
