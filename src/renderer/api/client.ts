@@ -35,8 +35,8 @@ export class KubeApi {
   }
 
   /** Any request; resolves to the Response when it is 2xx, throws the Status error otherwise. */
-  async send(method: string, path: string, init: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+  async send(method: string, path: string, init: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; signal?: AbortSignal; accept?: string } = {}): Promise<Response> {
+    const headers: Record<string, string> = { Accept: init.accept ?? 'application/json' };
     let body: string | undefined;
     if (init.body !== undefined) {
       headers['Content-Type'] = init.contentType ?? 'application/json';
@@ -47,7 +47,8 @@ export class KubeApi {
     return res;
   }
 
-  private async json(method: string, path: string, init: Parameters<KubeApi['send']>[2] = {}): Promise<unknown> {
+  /** Any request answered with JSON (discovery, OpenAPI, subresources); the body is `unknown` until checked. */
+  async json(method: string, path: string, init: Parameters<KubeApi['send']>[2] = {}): Promise<unknown> {
     const res = await this.send(method, path, init);
     const text = await res.text();
     try {

@@ -9,6 +9,7 @@ import type { PortForwardSlice } from './portForwardSlice.js';
 import type { CanvasSlice } from './canvasSlice.js';
 import type { TerminalSlice } from './terminalSlice.js';
 import type { WorkloadLogSlice } from './workloadLogSlice.js';
+import type { ObjectRef, ResourcesSlice } from './resourcesSlice.js';
 
 /** Cluster objects as the watches report them. */
 export interface ClusterSlice {
@@ -33,7 +34,9 @@ export type Selection =
   | { type: 'pod'; key: string }
   | { type: 'node'; name: string }
   | { type: 'service'; key: string }
-  | { type: 'host'; name: string };
+  | { type: 'host'; name: string }
+  /** Any other object (the resource browser's details). */
+  | { type: 'object'; ref: ObjectRef };
 
 export interface SelectionSlice {
   selection: Selection | null;
@@ -84,4 +87,4 @@ export interface LogSlice {
   clearLogs(key: string): void;
 }
 
-export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice & WorkloadLogSlice & CanvasSlice;
+export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice & WorkloadLogSlice & CanvasSlice & ResourcesSlice;

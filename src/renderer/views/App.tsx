@@ -4,6 +4,8 @@ import { AddHostDialog } from './AddHostDialog.js';
 import { CommandPalette } from './CommandPalette.js';
 import { HostsPanel } from './HostsPanel.js';
 import { NoticeBar } from './NoticeBar.js';
+import { ResourceDialogs } from './resources/ResourceDialogs.js';
+import { ResourcesView } from './resources/ResourcesView.js';
 import { SidePanel } from './SidePanel.js';
 import { PortForwards } from './portforward/PortForwards.js';
 import { WorkloadLogsDock } from './logs/WorkloadLogs.js';
@@ -15,14 +17,19 @@ import { TopologyView } from './TopologyView.js';
 export function App({ clusterName }: { clusterName: string }) {
   const dialog = useApp((s) => s.dialog);
   const hostsOpen = useApp((s) => s.hostsOpen);
+  const view = useApp((s) => s.view);
   return (
     <div className="app">
       <TopBar clusterName={clusterName} />
       <main className="main">
         {hostsOpen && <HostsPanel />}
-        <ReactFlowProvider>
-          <TopologyView />
-        </ReactFlowProvider>
+        {view === 'resources' ? (
+          <ResourcesView />
+        ) : (
+          <ReactFlowProvider>
+            <TopologyView />
+          </ReactFlowProvider>
+        )}
         <SidePanel />
       </main>
       <WorkloadLogsDock />
@@ -30,6 +37,7 @@ export function App({ clusterName }: { clusterName: string }) {
       <NoticeBar />
       {dialog?.type === 'addHost' && <AddHostDialog />}
       <PortForwards />
+      <ResourceDialogs />
       <CommandPalette />
     </div>
   );

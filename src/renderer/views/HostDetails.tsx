@@ -3,6 +3,8 @@ import { runCommand } from '../commands/runCommand.js';
 import { KeyValues } from '../components/KeyValues.js';
 import { useApp, useServices } from '../store/context.js';
 import { HostProgress } from './HostProgress.js';
+import { ObjectExtras } from './resources/ObjectDetails.js';
+import { ObjectActions } from './resources/ObjectActions.js';
 
 /** A host in the side panel: how it is reached and its provisioning steps. */
 export function HostDetails({ name }: { name: string }) {
@@ -22,7 +24,9 @@ export function HostDetails({ name }: { name: string }) {
           ['Node', host.status?.nodeName],
         ]}
       />
+      <ObjectActions object={host} />
       <HostProgress host={host} name={name} />
+      <ObjectExtras object={host} />
       <div className="actions">
         <button className="btn btn-small" disabled={!openHostShell.enabled(ctx)} onClick={() => void runCommand(openHostShell, ctx)} data-testid="host-shell-button">
           Shell

@@ -2,6 +2,7 @@ import { addHostCommand, deployFromFile, showHosts } from '../commands/index.js'
 import { runCommand } from '../commands/runCommand.js';
 import { useApp, useServices } from '../store/context.js';
 import { connectionState } from '../store/selectors.js';
+import { TopBarControls } from './resources/TopBarControls.js';
 
 const CONNECTION_LABEL = { connected: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', offline: 'Offline' } as const;
 
@@ -28,6 +29,7 @@ export function TopBar({ clusterName }: { clusterName: string }) {
           {clusterName}
         </span>
       </div>
+      <TopBarControls />
       <div className="counts">
         <span className="count" data-testid="node-count">
           <b>{nodeCount}</b> {nodeCount === 1 ? 'node' : 'nodes'}
