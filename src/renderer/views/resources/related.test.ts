@@ -9,7 +9,7 @@ const kinds = builtinKinds();
 const titles = (obj: KubeObject, cluster: ClusterObjects) => relatedObjects(obj, kinds, cluster).map((g) => `${g.title}: ${g.links.map((l) => `${l.ref.kind}/${l.ref.namespace ? `${l.ref.namespace}/` : ''}${l.ref.name}${l.note ? ` (${l.note})` : ''}`).join(', ')}`);
 
 const deploy: Deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', uid: 'd1' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] } } } } as Deployment;
-const rs: ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'default', uid: 'r1', annotations: { 'deployment.kubernetes.io/revision': '2' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'd1', controller: true }] }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } } }, status: { replicas: 2, readyReplicas: 1 } } as ReplicaSet;
+const rs: ReplicaSet = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'default', uid: 'r1', annotations: { 'deployment.kubernetes.io/revision': '2' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'd1', controller: true }] }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: {}, spec: { containers: [] } } }, status: { replicas: 2, readyReplicas: 1 } } as ReplicaSet;
 const p1: Pod = { ...pod('web-1-a', { labels: { app: 'web' }, nodeName: 'n1', phase: 'Running' }) };
 p1.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'r1', controller: true }];
 p1.spec.containers[0] = { name: 'main', image: 'x', envFrom: [{ configMapRef: { name: 'cfg' } }], env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'pw', key: 'k' } } }] } as Pod['spec']['containers'][0];
@@ -49,7 +49,7 @@ describe('related objects', () => {
     expect(titles({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' } }, c)).toEqual(['Used by pods: Pod/default/web-1-a (Running)']);
     const ing: KubeObject = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'default' }, spec: { defaultBackend: { service: { name: 'web' } }, rules: [{ http: { paths: [{ backend: { service: { name: 'api' } } }] } }] } };
     expect(titles(ing, c)).toEqual(['Routes to: Service/default/api, Service/default/web']);
-    const withHost = { ...c, hosts: { h1: { apiVersion: 'skiff.dev/v1alpha1', kind: 'Host', metadata: { name: 'h1' }, spec: { address: '1.2.3.4' }, status: { nodeName: 'n1' } } } } as ClusterObjects;
+    const withHost = { ...c, hosts: { h1: { apiVersion: 'skiff.dev/v1alpha1', kind: 'Host', metadata: { name: 'h1' }, spec: { address: '1.2.3.4', user: 'root' }, status: { nodeName: 'n1' } } } } as unknown as ClusterObjects;
     expect(titles(c.nodes['n1'] as KubeObject, withHost)).toEqual(['Host: Host/h1', 'Pods: Pod/default/web-1-a (Running)']);
   });
 
