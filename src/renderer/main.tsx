@@ -1,5 +1,6 @@
 import '@xyflow/react/dist/style.css';
 import './styles.css';
+import './theme.css';
 import { createRef, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { KubeApi } from './api/client.js';

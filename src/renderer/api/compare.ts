@@ -28,3 +28,13 @@ export function stable(v: unknown): string {
   if (isRecord(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable(v[k])}`).join(',')}}`;
   return JSON.stringify(v) ?? 'null';
 }
+
+/**
+ * Whether two versions say the same thing apart from what controllers keep writing (`status`) and
+ * server bookkeeping: a newer version that differs only so is no reason to stop a user's edit.
+ */
+export function sameIntent(a: KubeObject, b: KubeObject): boolean {
+  const { status: _a, ...ra } = a;
+  const { status: _b, ...rb } = b;
+  return sameContent(ra as KubeObject, rb as KubeObject);
+}

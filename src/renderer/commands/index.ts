@@ -7,6 +7,7 @@ import { forwardSelected, showPortForwards, stopAllPortForwards } from './portFo
 import { showWorkloadLogs } from './workloadLogs.js';
 import { removeHostCommand } from './removeHost.js';
 import { resetLayout } from './resetLayout.js';
+import { newResource } from './newResource.js';
 import { OBJECT_COMMANDS } from './objectCommands.js';
 import { showCanvas } from './showCanvas.js';
 import { showHosts } from './showHosts.js';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   showWorkloadLogs,
   showResources,
   showCanvas,
+  newResource,
   ...OBJECT_COMMANDS,
 ];
 

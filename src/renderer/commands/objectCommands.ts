@@ -9,9 +9,13 @@ import { rollbackDeployment } from './rollbackDeployment.js';
 import { rolloutRestart } from './rolloutRestart.js';
 import { scaleWorkload } from './scaleWorkload.js';
 import type { Command } from './types.js';
+import { editYaml } from './editYaml.js';
+import { viewYaml } from './viewYaml.js';
 
 /** The commands that act on the selected object, in the order the details panel shows them. */
 export const OBJECT_COMMANDS: readonly Command[] = [
+  viewYaml,
+  editYaml,
   scaleWorkload,
   rolloutRestart,
   pauseRollout,

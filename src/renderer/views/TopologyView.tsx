@@ -147,7 +147,7 @@ export function TopologyView() {
         deleteKeyCode={null}
         onlyRenderVisibleElements={big}
         proOptions={{ hideAttribution: true }}
-        colorMode="dark"
+        colorMode="system"
       >
         <AutoFit graphKey={synced ? structureKey(graph.nodes) : ''} animate={podCount <= ANIMATE_UP_TO} policy={policy} />
         <RevealSelection selectedId={selectedId} />

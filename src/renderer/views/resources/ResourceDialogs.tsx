@@ -1,5 +1,7 @@
 import { useCallback } from 'react';
 import { useApp, useServices } from '../../store/context.js';
+import { CreateDialog } from '../yaml/CreateDialog.js';
+import { YamlDialog } from '../yaml/YamlDialog.js';
 import { DeleteDialog } from './dialogs/DeleteDialog.js';
 import { DrainDialog } from './dialogs/DrainDialog.js';
 import { EvictDialog } from './dialogs/EvictDialog.js';
@@ -26,7 +28,9 @@ export function ResourceDialogs() {
       return <EvictDialog objRef={d.ref} onClose={close} />;
     case 'metadata':
       return <MetadataDialog objRef={d.ref} field={d.field} onClose={close} />;
-    default:
-      return null;
+    case 'yaml':
+      return <YamlDialog objRef={d.ref} edit={d.edit} onClose={close} />;
+    case 'create':
+      return <CreateDialog {...(d.template ? { template: d.template } : {})} onClose={close} />;
   }
 }

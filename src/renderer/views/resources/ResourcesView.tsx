@@ -1,6 +1,8 @@
 import { useCallback, useDeferredValue, useMemo, useState } from 'react';
 import { kindKey, sectionKinds, type ApiKind } from '../../api/discovery.js';
 import type { TableRow } from '../../api/tables.js';
+import { newResource } from '../../commands/newResource.js';
+import { runCommand } from '../../commands/runCommand.js';
 import { useApp, useServices } from '../../store/context.js';
 import { connectionState } from '../../store/selectors.js';
 import { refOf, refOfSelection, selectionFor } from './open.js';
@@ -55,7 +57,8 @@ function plural(kind: string): string {
 }
 
 function KindTable({ kind }: { kind: ApiKind }) {
-  const { store } = useServices();
+  const ctx = useServices();
+  const { store } = ctx;
   const namespace = useApp((s) => s.namespace);
   const nameFilter = useApp((s) => s.nameFilter);
   const labelSelector = useApp((s) => s.labelSelector);
@@ -104,6 +107,9 @@ function KindTable({ kind }: { kind: ApiKind }) {
             data-testid="label-filter"
           />
         </form>
+        <button className="btn btn-small" onClick={() => void runCommand(newResource, ctx)} data-testid="new-resource-button">
+          New…
+        </button>
         <label className="check small">
           <input type="checkbox" checked={wide} onChange={(e) => setWide(e.target.checked)} data-testid="wide-toggle" /> Wide
         </label>
