@@ -80,4 +80,15 @@ describe('commands', () => {
     expect(store.getState().drop).toMatchObject({ files: ['a.yaml'], total: 2, running: false });
     expect(store.getState().drop?.results.map((r) => r.outcome)).toEqual(['created', 'error']);
   });
+
+  it('offline, commands that need the cluster are refused with a notice; local ones still run', async () => {
+    const { ctx, calls, store } = setup();
+    for (const k of ['nodes', 'pods', 'services', 'endpoints', 'deployments', 'replicasets', 'hosts', 'events'] as const) store.getState().setWatchState(k, 'retrying', 'connection refused');
+    store.getState().select({ type: 'node', name: 'n1' });
+    expect(await runCommand(cordonNode, ctx)).toBe(false);
+    expect(calls).toEqual([]);
+    expect(store.getState().notice?.text).toMatch(/^Cordon node: offline/);
+    expect(await runCommand(COMMANDS.find((c) => c.id === 'show-resources')!, ctx)).toBe(true);
+    expect(store.getState().view).toBe('resources');
+  });
 });

@@ -4,6 +4,7 @@ import type { Command } from './types.js';
 export const showCanvas: Command = {
   id: 'show-canvas',
   label: 'Show canvas (topology)',
+  local: true,
   enabled: (ctx) => ctx.store.getState().view !== 'canvas',
   run: (ctx) => ctx.store.getState().setView('canvas'),
 };

@@ -4,6 +4,7 @@ import type { Command } from './types.js';
 export const showResources: Command = {
   id: 'show-resources',
   label: 'Show resources (tables)',
+  local: true,
   enabled: (ctx) => ctx.store.getState().view !== 'resources',
   run: (ctx) => ctx.store.getState().setView('resources'),
 };

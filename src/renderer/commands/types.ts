@@ -18,5 +18,7 @@ export interface Command {
   button?: string;
   /** Destructive: drawn red, and its dialog asks before anything goes. */
   danger?: boolean;
+  /** Works without the cluster (changes only the UI): runs while offline. Others wait for the connection. */
+  local?: boolean;
   run(ctx: CommandContext): Promise<void> | void;
 }

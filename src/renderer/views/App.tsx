@@ -1,9 +1,12 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useApp } from '../store/context.js';
+import { connectionState } from '../store/selectors.js';
 import { AddHostDialog } from './AddHostDialog.js';
 import { CommandPalette } from './CommandPalette.js';
 import { HostsPanel } from './HostsPanel.js';
+import { KeyboardShortcuts } from './KeyboardShortcuts.js';
 import { NoticeBar } from './NoticeBar.js';
+import { OfflineBanner } from './OfflineBanner.js';
 import { ResourceDialogs } from './resources/ResourceDialogs.js';
 import { ResourcesView } from './resources/ResourcesView.js';
 import { SidePanel } from './SidePanel.js';
@@ -18,9 +21,11 @@ export function App({ clusterName }: { clusterName: string }) {
   const dialog = useApp((s) => s.dialog);
   const hostsOpen = useApp((s) => s.hostsOpen);
   const view = useApp((s) => s.view);
+  const offline = useApp((s) => connectionState(s) === 'offline');
   return (
-    <div className="app">
+    <div className={`app${offline ? ' is-offline' : ''}`}>
       <TopBar clusterName={clusterName} />
+      <OfflineBanner />
       <main className="main">
         {hostsOpen && <HostsPanel />}
         {view === 'resources' ? (
@@ -38,6 +43,7 @@ export function App({ clusterName }: { clusterName: string }) {
       {dialog?.type === 'addHost' && <AddHostDialog />}
       <PortForwards />
       <ResourceDialogs />
+      <KeyboardShortcuts />
       <CommandPalette />
     </div>
   );

@@ -2,6 +2,7 @@ import type { KubeObject } from '../../../orchestrator/api/types.js';
 import { OBJECT_COMMANDS } from '../../commands/objectCommands.js';
 import { runCommand } from '../../commands/runCommand.js';
 import { useApp, useServices } from '../../store/context.js';
+import { connectionState } from '../../store/selectors.js';
 
 /**
  * The actions that apply to the object shown (each a command: the same as in the palette), as
@@ -11,7 +12,7 @@ export function ObjectActions({ object }: { object: KubeObject | undefined }) {
   const ctx = useServices();
   // Enabled states read the store: follow the selection and the connection.
   useApp((s) => s.selection);
-  const offline = useApp((s) => s.watchStates.pods === 'retrying' && s.watchStates.nodes === 'retrying');
+  const offline = useApp((s) => connectionState(s) === 'offline');
   if (!object) return null;
   const shown = OBJECT_COMMANDS.filter((c) => c.enabled(ctx));
   if (shown.length === 0) return null;
