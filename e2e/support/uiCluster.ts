@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { startUiServer, type UiServer } from '../../src/main/uiServer.js';
+import { scanHostKey } from '../../src/orchestrator/provision/index.js';
 import { startCompatCluster, type CompatCluster } from '../compat/cluster.js';
 
 /**
@@ -19,7 +20,7 @@ export async function startUiCluster(prefix: string): Promise<UiCluster> {
   const c = await startCompatCluster(prefix);
   let ui: UiServer;
   try {
-    ui = await startUiServer({ port: 0, rendererDir: resolve('dist/renderer'), api: c.t.cp.handler });
+    ui = await startUiServer({ port: 0, rendererDir: resolve('dist/renderer'), api: c.t.cp.handler, scanHostKey });
   } catch (e) {
     await c.stop();
     throw e;

@@ -2,6 +2,7 @@
 // 127.0.0.1 and opens a hardened window on it. Everything cluster-related lives in src/orchestrator.
 import { app, BrowserWindow, dialog, shell } from 'electron';
 import { join, sep } from 'node:path';
+import { scanHostKey } from '../orchestrator/provision/index.js';
 import { startControlPlane, type ControlPlane } from '../orchestrator/controlPlane.js';
 import { configFromEnv } from './config.js';
 import { startUiServer, type UiServer } from './uiServer.js';
@@ -17,7 +18,7 @@ async function boot(): Promise<void> {
   // since it is read by SFTP and pushed to hosts as a plain file.
   cfg.cp.agentBundlePath = cfg.cp.agentBundlePath.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
   cp = await startControlPlane(cfg.cp);
-  ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler });
+  ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler, scanHostKey: (address, port) => scanHostKey(address, port) });
   const origin = `http://127.0.0.1:${ui.port}`;
   createMainWindow({ url: ui.loginUrl(), origin, preload: join(__dirname, 'preload.js'), openExternal: (u) => void shell.openExternal(u) });
 }

@@ -1,6 +1,7 @@
 // Browser mode: the same control plane as the desktop app, headless, with the UI served to a browser
 // on 127.0.0.1. Prints a one-time login URL.
 import { join } from 'node:path';
+import { scanHostKey } from '../orchestrator/provision/index.js';
 import { startControlPlane } from '../orchestrator/controlPlane.js';
 import { configFromEnv } from './config.js';
 import { startUiServer } from './uiServer.js';
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   const dist = join(__dirname, '..');
   const cfg = configFromEnv(process.env, dist, 6480);
   const cp = await startControlPlane(cfg.cp);
-  const ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler });
+  const ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler, scanHostKey: (address, port) => scanHostKey(address, port) });
   process.stdout.write(
     [
       '',

@@ -59,7 +59,8 @@ export interface Notice {
   causes?: StatusCause[];
 }
 
-export type Dialog = { type: 'addHost' } | null;
+/** `edit`: the name of a host to change (and retry) instead of adding one. */
+export type Dialog = { type: 'addHost'; edit?: string } | null;
 
 export interface UiSlice {
   dialog: Dialog;

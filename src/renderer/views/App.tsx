@@ -40,7 +40,7 @@ export function App({ clusterName }: { clusterName: string }) {
       <WorkloadLogsDock />
       <TerminalDock />
       <NoticeBar />
-      {dialog?.type === 'addHost' && <AddHostDialog />}
+      {dialog?.type === 'addHost' && <AddHostDialog key={dialog.edit ?? ''} {...(dialog.edit ? { edit: dialog.edit } : {})} />}
       <PortForwards />
       <ResourceDialogs />
       <KeyboardShortcuts />

@@ -43,6 +43,11 @@ export function DeleteDialog({ objRef, onClose }: { objRef: ObjectRef; onClose()
             {controller ? `Its controller ${controller.kind} ${controller.name} will create a replacement.` : 'No controller owns it: it will not come back.'}
           </p>
         )}
+        {objRef.kind === 'Host' && (
+          <p className="warning-text" data-testid="delete-consequence">
+            Skiff stops its agent and removes the containers it runs; its node and that node's pods go too (controllers start replacements elsewhere).
+          </p>
+        )}
         {objRef.kind === 'Namespace' && (
           <p className="warning-text" data-testid="delete-consequence">
             Everything in namespace {objRef.name} goes with it{dependents.length > 0 ? `, including ${countByKind(dependents)}` : ''}.
