@@ -64,7 +64,7 @@ describe('hosts in the browser', () => {
     expect((await kubectl.ok(['get', 'hosts', '-o', 'name'])).trim()).toBe('');
     await screenshot(page, 'hosts-1-confirm-fingerprint');
     await page.getByTestId('add-host-trust').click();
-    await page.getByTestId('host-ready').waitFor({ timeout: 180_000 });
+    await page.getByTestId('add-host-dialog').getByTestId('host-ready').waitFor({ timeout: 180_000 });
     // Step titles, not ids.
     expect(await page.getByTestId('host-steps').innerText()).toContain('Verify the host key');
     expect(await kubectl.ok(['get', 'host', 'first', '-o', 'jsonpath={.spec.hostKeyFingerprint} {.status.pinnedHostKey}'])).toBe(`${shown} ${shown}`);
@@ -106,7 +106,7 @@ describe('hosts in the browser', () => {
     await page.getByTestId('add-host-submit').click();
     expect(await page.getByTestId('add-host-fingerprint').innerText()).toBe(labFingerprint(h.index));
     await page.getByTestId('add-host-trust').click();
-    await page.getByTestId('host-ready').waitFor({ timeout: 180_000 });
+    await page.getByTestId('add-host-dialog').getByTestId('host-ready').waitFor({ timeout: 180_000 });
     await eventually('node lab-w2 Ready', async () => /lab-w2\s+Ready/.test(await kubectl.ok(['get', 'nodes'])), 60_000);
     expect(await kubectl.ok(['get', 'host', 'second', '-o', 'jsonpath={.spec.user}'])).toBe('root');
     await page.getByTestId('add-host-done').click();
