@@ -137,6 +137,12 @@ describe('resources in the browser', () => {
     const related = page.getByTestId('related');
     expect(await related.innerText()).toMatch(/Children \(1\)[\s\S]*ReplicaSet\/web-[\s\S]*Pods \(2\)/);
     // deployment -> replica set -> pod -> node: every step a link.
+    await screenshot(page, 'resources-0-deployment-details');
+    // The light theme follows the system's preference.
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(255, 255, 255)');
+    await screenshot(page, 'resources-6-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
     await related.locator('[data-testid^="related-ReplicaSet-web-"]').click();
     await page.locator('[data-testid="object-details"][data-kind="ReplicaSet"]').waitFor();
     await page.getByTestId('related').locator('[data-testid^="related-Pod-web-"]').first().click();
