@@ -254,6 +254,7 @@ describe('resources in the browser', () => {
 
   it('reviews a YAML edit as a server-side dry-run diff before applying; an identical one is unchanged', async () => {
     const editor = page.getByTestId('yaml-editor');
+    await eventually('the rollout done', async () => (await k.run(['rollout', 'status', 'deploy/web', '-n', 'shop', '--timeout=5s'])).code === 0, 120_000);
     const rvBefore = await jsonpath(['get', 'deploy', 'web', '-n', 'shop'], '{.metadata.resourceVersion}');
     await page.getByTestId('yaml-review').click();
     await expect.poll(async () => page.getByTestId('yaml-review-summary').innerText()).toContain('unchanged');

@@ -56,7 +56,8 @@ export function YamlDialog({ objRef, edit: startEditing, onClose }: { objRef: Ob
    */
   const write = async (mine: KubeObject, dryRun: boolean): Promise<{ result: KubeObject; mine: KubeObject } | undefined> => {
     let current = mine;
-    for (let attempt = 0; attempt < 3; attempt++) {
+    // A rollout in progress rewrites status many times a second: keep moving onto the newest.
+    for (let attempt = 0; attempt < 10; attempt++) {
       try {
         return { result: await replaceObject(api, objRef, current, { dryRun }), mine: current };
       } catch (e) {
