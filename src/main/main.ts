@@ -2,6 +2,7 @@
 // 127.0.0.1 and opens a hardened window on it. Everything cluster-related lives in src/orchestrator.
 import { app, BrowserWindow, dialog, safeStorage, shell } from 'electron';
 import { join, sep } from 'node:path';
+import { scanHostKey } from '../orchestrator/provision/index.js';
 import { startControlPlane, type ControlPlane } from '../orchestrator/controlPlane.js';
 import { consoleLogger } from '../orchestrator/util/logger.js';
 import { configFromEnv } from './config.js';
@@ -21,7 +22,7 @@ async function boot(): Promise<void> {
   // The key for encryption at rest, sealed by the OS keychain (safeStorage works once the app is ready).
   cfg.cp.keyProvider = new KeychainKeyProvider(safeStorage, join(cfg.cp.home, 'pki'), consoleLogger({ component: 'keychain' }));
   cp = await startControlPlane(cfg.cp);
-  ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler });
+  ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler, scanHostKey: (address, port) => scanHostKey(address, port) });
   const origin = `http://127.0.0.1:${ui.port}`;
   createMainWindow({ url: ui.loginUrl(), origin, preload: join(__dirname, 'preload.js'), openExternal: (u) => void shell.openExternal(u) });
 }

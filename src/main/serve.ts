@@ -2,6 +2,7 @@
 // on 127.0.0.1. Prints a one-time login URL. `--rotate-encryption-key` rotates the key for encryption
 // at rest once the control plane is up (README: Encryption at rest).
 import { join } from 'node:path';
+import { scanHostKey } from '../orchestrator/provision/index.js';
 import { startControlPlane } from '../orchestrator/controlPlane.js';
 import { configFromEnv } from './config.js';
 import { startUiServer } from './uiServer.js';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
     const r = await cp.datastore.rotateEncryptionKey();
     process.stdout.write(`Rotated the encryption key: ${r.key} now encrypts; ${r.rewritten} values re-encrypted; dropped ${r.dropped.join(', ') || 'no key'}.\n`);
   }
-  const ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler });
+  const ui = await startUiServer({ port: cfg.uiPort, rendererDir: join(dist, 'renderer'), api: cp.handler, scanHostKey: (address, port) => scanHostKey(address, port) });
   process.stdout.write(
     [
       '',

@@ -9,7 +9,7 @@ describe('UI server', () => {
   let ui: UiServer | undefined;
   afterEach(async () => ui?.close());
 
-  async function start() {
+  async function start(scan?: (address: string, port: number) => Promise<{ fingerprint: string; algorithm: string }>) {
     const parent = mkdtempSync(join(tmpdir(), 'skiff-ui-'));
     const dir = join(parent, 'renderer');
     mkdirSync(dir);
@@ -26,6 +26,7 @@ describe('UI server', () => {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end('{}');
       },
+      ...(scan ? { scanHostKey: scan } : {}),
     });
     return { ui, calls };
   }
@@ -102,5 +103,26 @@ describe('UI server', () => {
       const r = await rawRequest(ui.port, `GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       expect(r.body, p).not.toContain('SECRET');
     }
+  });
+
+  it('reads a host key for a logged-in page only, by POST from its own origin, and says why not', async () => {
+    const asked: string[] = [];
+    const { ui } = await start(async (address, port) => {
+      asked.push(`${address}:${port}`);
+      if (address === 'down') throw new Error('cannot connect to down:22: host unreachable');
+      return { fingerprint: 'SHA256:abc', algorithm: 'ssh-ed25519' };
+    });
+    const base = `http://127.0.0.1:${ui.port}`;
+    const post = (body: unknown, headers: Record<string, string> = {}) => fetch(`${base}/skiff/host-key`, { method: 'POST', body: JSON.stringify(body), headers });
+    expect((await post({ address: 'h' })).status).toBe(401);
+    const cookie = ((await fetch(ui.loginUrl(), { redirect: 'manual' })).headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect((await post({ address: 'h' }, { cookie, origin: 'http://evil.example' })).status).toBe(403);
+    const ok = await post({ address: '10.0.0.5', port: 2222 }, { cookie, origin: base });
+    expect(await ok.json()).toEqual({ fingerprint: 'SHA256:abc', algorithm: 'ssh-ed25519' });
+    const down = await post({ address: 'down' }, { cookie });
+    expect(down.status).toBe(502);
+    expect(((await down.json()) as { message: string }).message).toContain('host unreachable');
+    expect((await post({ address: '' }, { cookie })).status).toBe(422);
+    expect(asked).toEqual(['10.0.0.5:2222', 'down:22']);
   });
 });

@@ -37,7 +37,19 @@ export interface UiServer {
  * and for the Electron window alike. The API is never open without auth: a one-time login code is
  * exchanged for an HttpOnly, SameSite=Strict session cookie; writes must also come from our origin.
  */
-export async function startUiServer(opts: { port: number; rendererDir: string; api: Handler; log?: Logger }): Promise<UiServer> {
+export interface UiServerOptions {
+  port: number;
+  rendererDir: string;
+  api: Handler;
+  log?: Logger;
+  /**
+   * Reads a host's SSH key before it is added (`POST /skiff/host-key {address, port}`), so the user
+   * confirms the fingerprint before it is pinned. Absent: the endpoint answers 404.
+   */
+  scanHostKey?(address: string, port: number): Promise<{ fingerprint: string; algorithm: string }>;
+}
+
+export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   const codes = new Set<string>();
   const sessions = new Set<string>();
   let port = 0;
@@ -81,6 +93,12 @@ export async function startUiServer(opts: { port: number; rendererDir: string; a
       if (!hasSession(req)) return deny(res, 401, 'Unauthorized', 'Log in with the one-time URL printed by Skiff.');
       if (req.method !== 'GET' && !sameOrigin(req, port)) return deny(res, 403, 'Forbidden', 'cross-origin write refused');
       void servePortForwards(req, res, url.pathname, forwards).catch(() => res.destroy());
+      return;
+    }
+    if (url.pathname === '/skiff/host-key') {
+      if (!hasSession(req)) return deny(res, 401, 'Unauthorized', 'Log in with the one-time URL printed by Skiff.');
+      if (req.method !== 'POST' || !sameOrigin(req, port)) return deny(res, 403, 'Forbidden', 'POST from this origin only');
+      void hostKey(req, res, opts.scanHostKey);
       return;
     }
     serveStatic(opts.rendererDir, url.pathname, res);
@@ -139,6 +157,34 @@ export async function startUiServer(opts: { port: number; rendererDir: string; a
         for (const s of sockets) s.destroy();
       }),
   };
+}
+
+/** `POST /skiff/host-key`: `{address, port}` in, `{fingerprint, algorithm}` out, or a Status saying why not. */
+async function hostKey(req: IncomingMessage, res: ServerResponse, scan: UiServerOptions['scanHostKey']): Promise<void> {
+  if (!scan) return deny(res, 404, 'NotFound', 'this server cannot read host keys');
+  let body: unknown;
+  try {
+    let text = '';
+    for await (const chunk of req) {
+      text += String(chunk);
+      if (text.length > 4096) return deny(res, 413, 'RequestEntityTooLarge', 'body too large');
+    }
+    body = JSON.parse(text);
+  } catch {
+    return deny(res, 400, 'BadRequest', 'expected JSON {"address": "...", "port": 22}');
+  }
+  const b = (typeof body === 'object' && body !== null ? body : {}) as { address?: unknown; port?: unknown };
+  const address = typeof b.address === 'string' ? b.address.trim() : '';
+  const p = typeof b.port === 'number' ? b.port : 22;
+  if (!address || address.length > 253 || /\s/.test(address)) return deny(res, 422, 'Invalid', 'address: Required value');
+  if (!Number.isInteger(p) || p < 1 || p > 65535) return deny(res, 422, 'Invalid', 'port: must be 1-65535');
+  try {
+    const key = await scan(address, p);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(key));
+  } catch (e) {
+    deny(res, 502, 'ServiceUnavailable', e instanceof Error ? e.message : String(e));
+  }
 }
 
 function sameOrigin(req: IncomingMessage, port: number): boolean {

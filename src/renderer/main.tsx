@@ -1,10 +1,12 @@
 import '@xyflow/react/dist/style.css';
 import './styles.css';
+import './theme.css';
 import { createRef, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { KubeApi } from './api/client.js';
 import { createAppStore } from './store/appStore.js';
 import { ServicesContext, type AppServices } from './store/context.js';
+import { startResourcesSync } from './store/resourcesSync.js';
 import { startSync } from './store/sync.js';
 import { App } from './views/App.js';
 import { FileInput } from './views/FileInput.js';
@@ -15,7 +17,11 @@ const api = new KubeApi();
 const fileInput = createRef<HTMLInputElement>();
 const services: AppServices = { store, api, openFilePicker: () => fileInput.current?.click() };
 const stop = startSync(api, store, window.location.origin);
-window.addEventListener('pagehide', stop);
+const stopResources = startResourcesSync(api, store, window.location.origin);
+window.addEventListener('pagehide', () => {
+  stop();
+  stopResources();
+});
 
 const clusterName = document.querySelector<HTMLMetaElement>('meta[name="skiff-cluster-name"]')?.content || 'local';
 document.title = `Skiff · ${clusterName}`;

@@ -3,3 +3,4 @@ export { startHostController, type HostControllerDeps } from './hostController.j
 export { HOST_FINALIZER, type Host, type HostSpec, type HostStatus, type HostStep, type HostPhase } from './types.js';
 export { agentPaths, DEFAULT_TUNNEL_PORT, KUBELET_PORT } from './agentFiles.js';
 export { DEFAULT_TIMING, type Timing } from './context.js';
+export { scanHostKey, type ScannedHostKey } from './hostKeyScan.js';

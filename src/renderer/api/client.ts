@@ -1,5 +1,6 @@
 import { resourceForKind, resourcePath, type ResourceType } from '../../orchestrator/api/resources.js';
 import type { KubeList, KubeObject } from '../../orchestrator/api/types.js';
+import { sameContent } from './compare.js';
 import { ApiRequestError, errorFromResponse } from './errors.js';
 import { isKubeList, isKubeObject, isRecord } from './guards.js';
 
@@ -8,8 +9,11 @@ export const FIELD_MANAGER = 'skiff-ui';
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
-/** What a server-side apply did: the server answers 201 for a new object, 200 for an existing one. */
-export type ApplyOutcome = 'created' | 'configured';
+/**
+ * What an apply did, in kubectl's words: `created`, `configured`, or `unchanged` when the object
+ * already was as written (then nothing is written, as `kubectl apply` sends no patch).
+ */
+export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
 
 export interface ApplyResult {
   outcome: ApplyOutcome;
@@ -35,8 +39,8 @@ export class KubeApi {
   }
 
   /** Any request; resolves to the Response when it is 2xx, throws the Status error otherwise. */
-  async send(method: string, path: string, init: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; signal?: AbortSignal } = {}): Promise<Response> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+  async send(method: string, path: string, init: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; contentType?: string; signal?: AbortSignal; accept?: string } = {}): Promise<Response> {
+    const headers: Record<string, string> = { Accept: init.accept ?? 'application/json' };
     let body: string | undefined;
     if (init.body !== undefined) {
       headers['Content-Type'] = init.contentType ?? 'application/json';
@@ -47,7 +51,8 @@ export class KubeApi {
     return res;
   }
 
-  private async json(method: string, path: string, init: Parameters<KubeApi['send']>[2] = {}): Promise<unknown> {
+  /** Any request answered with JSON (discovery, OpenAPI, subresources); the body is `unknown` until checked. */
+  async json(method: string, path: string, init: Parameters<KubeApi['send']>[2] = {}): Promise<unknown> {
     const res = await this.send(method, path, init);
     const text = await res.text();
     try {
@@ -84,18 +89,40 @@ export class KubeApi {
    * `default`, as kubectl does. Throws for kinds the server does not serve.
    */
   async apply(obj: KubeObject): Promise<ApplyResult> {
+    const { path } = this.applyTarget(obj);
+    const res = await this.send('PATCH', path, { query: { fieldManager: FIELD_MANAGER, force: 'true' }, body: obj, contentType: 'application/apply-patch+yaml' });
+    const body: unknown = await res.json().catch(() => undefined);
+    return { outcome: res.status === 201 ? 'created' : 'configured', object: isKubeObject(body) ? body : obj };
+  }
+
+  /**
+   * Apply as `kubectl apply` reports it: an object that exists is applied first as a server-side
+   * dry run, and when that changes nothing, nothing is written and the outcome is `unchanged`.
+   */
+  async applyReporting(obj: KubeObject): Promise<ApplyResult> {
+    const { path } = this.applyTarget(obj);
+    const live = await this.json('GET', path).then(
+      (b) => (isKubeObject(b) ? b : undefined),
+      (e: unknown) => {
+        if (e instanceof ApiRequestError && e.code === 404) return undefined;
+        throw e;
+      },
+    );
+    if (!live) return this.apply(obj);
+    const dry = await this.json('PATCH', path, { query: { fieldManager: FIELD_MANAGER, force: 'true', dryRun: 'All' }, body: obj, contentType: 'application/apply-patch+yaml' });
+    if (isKubeObject(dry) && sameContent(dry, live)) return { outcome: 'unchanged', object: live };
+    const done = await this.apply(obj);
+    return { ...done, outcome: 'configured' };
+  }
+
+  /** Where a manifest goes: namespaced kinds without a namespace go to `default`, as kubectl does. */
+  private applyTarget(obj: KubeObject): { path: string } {
     const r = resourceForKind(String(obj.apiVersion), obj.kind);
     if (!r) throw new ApiRequestError(400, `kind "${obj.kind}" in apiVersion "${String(obj.apiVersion)}" is not served by this cluster`);
     const name = obj.metadata.name;
     if (!name) throw new ApiRequestError(422, `${obj.kind} has no metadata.name (server-side apply needs a name)`, 'Invalid', [{ field: 'metadata.name', message: 'Required value' }]);
     const namespace = r.namespaced ? (obj.metadata.namespace ?? 'default') : undefined;
-    const res = await this.send('PATCH', resourcePath(r, namespace, name), {
-      query: { fieldManager: FIELD_MANAGER, force: 'true' },
-      body: obj,
-      contentType: 'application/apply-patch+yaml',
-    });
-    const body: unknown = await res.json().catch(() => undefined);
-    return { outcome: res.status === 201 ? 'created' : 'configured', object: isKubeObject(body) ? body : obj };
+    return { path: resourcePath(r, namespace, name) };
   }
 
   async mergePatch<T extends KubeObject>(r: ResourceType, namespace: string | undefined, name: string, patch: Record<string, unknown>): Promise<T> {

@@ -16,6 +16,32 @@ export interface AddHostInput {
   /** The key's passphrase, when it is encrypted (kept in the same Secret). */
   passphrase?: string;
   useAgent: boolean;
+  /** The host key the user confirmed (`SHA256:…`): pinned in spec.hostKeyFingerprint. */
+  hostKeyFingerprint?: string;
+  /** Editing a host whose key Secret exists: an empty private key keeps it. */
+  keepExistingKey?: boolean;
+}
+
+/** The form's labels, for saying what is wrong in its own words. */
+export const FIELD_LABELS: Readonly<Record<string, string>> = {
+  name: 'Name',
+  address: 'Address',
+  port: 'Port',
+  user: 'User',
+  privateKey: 'Private key',
+  passphrase: 'Key passphrase',
+};
+
+/** An existing host with the same name, or the same address and port: adding must ask, not overwrite. */
+export function duplicateOf(hosts: Iterable<Host>, input: Pick<AddHostInput, 'name' | 'address' | 'port'>): { host: Host; by: 'name' | 'address' } | undefined {
+  const address = input.address.trim().toLowerCase();
+  for (const h of hosts) {
+    if (h.metadata.name === input.name) return { host: h, by: 'name' };
+  }
+  for (const h of hosts) {
+    if (h.spec.address.trim().toLowerCase() === address && (h.spec.port ?? 22) === input.port) return { host: h, by: 'address' };
+  }
+  return undefined;
 }
 
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -34,7 +60,7 @@ export function validateAddHost(input: AddHostInput): StatusCause[] {
   if (input.address.trim() === '') causes.push({ field: 'address', message: 'Required value' });
   if (!Number.isInteger(input.port) || input.port < 1 || input.port > 65535) causes.push({ field: 'port', message: 'must be 1-65535' });
   if (input.user.trim() === '') causes.push({ field: 'user', message: 'Required value' });
-  if (!input.useAgent && !input.privateKey.includes('PRIVATE KEY')) {
+  if (!input.useAgent && !(input.keepExistingKey && input.privateKey.trim() === '') && !input.privateKey.includes('PRIVATE KEY')) {
     causes.push({ field: 'privateKey', message: 'paste a private key (-----BEGIN ... PRIVATE KEY-----) or use ssh-agent' });
   }
   return causes;
@@ -68,12 +94,14 @@ export async function addHost(api: KubeApi, input: AddHostInput): Promise<AddHos
     type: 'kubernetes.io/ssh-auth',
     stringData: { 'ssh-privatekey': input.privateKey.trim() + '\n', ...(input.passphrase ? { 'ssh-passphrase': input.passphrase } : {}) },
   });
-  if (!input.useAgent) await api.apply(secret());
+  const newKey = !input.useAgent && input.privateKey.trim() !== '';
+  if (newKey) await api.apply(secret());
   const spec: HostSpec = { address: input.address.trim(), port: input.port, user: input.user.trim(), useAgent: input.useAgent };
   if (!input.useAgent) spec.privateKeySecretRef = { namespace: 'kube-system', name: secretName };
+  if (input.hostKeyFingerprint) spec.hostKeyFingerprint = input.hostKeyFingerprint;
   const applied = await api.apply({ apiVersion: apiVersionOf(hosts), kind: 'Host', metadata: { name: input.name }, spec });
   const host = applied.object as Host;
-  if (input.useAgent || !host.metadata.uid) return { host };
+  if (!newKey || !host.metadata.uid) return { host };
   try {
     const owner = { apiVersion: apiVersionOf(hosts), kind: 'Host', name: input.name, uid: host.metadata.uid };
     await api.apply(secret({ ownerReferences: [owner] }));
@@ -81,6 +109,14 @@ export async function addHost(api: KubeApi, input: AddHostInput): Promise<AddHos
   } catch (e) {
     return { host, warning: `the host was added, but its key Secret could not be linked to it: ${messageOf(e)}` };
   }
+}
+
+/**
+ * Asks the host controller to try again now rather than at its next back-off: any change to the
+ * Host enqueues it, and this annotation says when (and that a person asked).
+ */
+export async function retryHost(api: KubeApi, name: string, now: string): Promise<void> {
+  await api.mergePatch(resourceType('hosts'), undefined, name, { metadata: { annotations: { 'skiff.dev/retry-requested-at': now } } });
 }
 
 /** Deletes a Host; its controller stops the agent and removes containers, then lets it go. */

@@ -66,7 +66,8 @@ export interface ApplyDocResult {
 
 /**
  * Applies documents one after another, in file order (a Namespace before what goes in it), reporting
- * each result as soon as it is known. A failure does not stop the rest, as with `kubectl apply -f`.
+ * each result as soon as it is known (`unchanged` when a document matches what is there). A failure
+ * does not stop the rest, as with `kubectl apply -f`.
  */
 export async function applyManifests(api: KubeApi, docs: ManifestDoc[], onResult: (r: ApplyDocResult, index: number) => void): Promise<ApplyDocResult[]> {
   const results: ApplyDocResult[] = [];
@@ -76,7 +77,7 @@ export async function applyManifests(api: KubeApi, docs: ManifestDoc[], onResult
       r = { source: doc.source, label: doc.label, outcome: 'error', message: doc.error ?? 'invalid document' };
     } else {
       try {
-        const { outcome } = await api.apply(doc.object);
+        const { outcome } = await api.applyReporting(doc.object);
         r = { source: doc.source, label: doc.label, outcome };
       } catch (e) {
         r = { source: doc.source, label: doc.label, outcome: 'error', message: messageOf(e), causes: e instanceof ApiRequestError ? e.causes : [] };

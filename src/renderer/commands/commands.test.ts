@@ -45,15 +45,22 @@ describe('commands', () => {
     ]);
   });
 
-  it('delete pod is off for a terminating pod; a failure becomes the notice with the server message', async () => {
-    const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 403, reason: 'Forbidden', message: 'pods "p" is forbidden' };
-    const { ctx, calls, store } = setup(() => new Response(JSON.stringify(status), { status: 403 }));
+  it('delete pod is off for a terminating pod, and asks first: it opens the confirmation, naming the pod', async () => {
+    const { ctx, calls, store } = setup();
     store.getState().select({ type: 'pod', key: 'default/gone' });
     expect(deletePod.enabled(ctx)).toBe(false);
     store.getState().select({ type: 'pod', key: 'default/p' });
-    expect(await runCommand(deletePod, ctx)).toBe(false);
-    expect(calls[0]).toMatchObject({ method: 'DELETE', url: '/k8s/api/v1/namespaces/default/pods/p' });
-    expect(store.getState().notice).toEqual({ kind: 'error', text: 'Delete pod: pods "p" is forbidden' });
+    expect(await runCommand(deletePod, ctx)).toBe(true);
+    expect(calls).toEqual([]);
+    expect(store.getState().resourceDialog).toEqual({ type: 'delete', ref: { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, namespace: 'default', name: 'p' } });
+  });
+
+  it('a failing command becomes the notice with the server message', async () => {
+    const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 403, reason: 'Forbidden', message: 'nodes "n1" is forbidden' };
+    const { ctx, store } = setup(() => new Response(JSON.stringify(status), { status: 403 }));
+    store.getState().select({ type: 'node', name: 'n1' });
+    expect(await runCommand(cordonNode, ctx)).toBe(false);
+    expect(store.getState().notice).toEqual({ kind: 'error', text: 'Cordon node: nodes "n1" is forbidden' });
   });
 
   it('remove host needs a selected host', () => {
@@ -65,12 +72,23 @@ describe('commands', () => {
   });
 
   it('deploy from file opens the picker; applied files fill the result list in order', async () => {
-    const { ctx, store, picks } = setup((_url, init) => new Response(String(init?.body), { status: 201 }));
+    const { ctx, store, picks } = setup((_url, init) => (init?.method === 'GET' ? new Response('{"kind":"Status","code":404}', { status: 404 }) : new Response(String(init?.body), { status: 201 })));
     await runCommand(COMMANDS.find((c) => c.id === 'deploy-from-file')!, ctx);
     expect(picks()).toBe(1);
     const file = new File(['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: nope\n'], 'a.yaml');
     await applyFiles(ctx, [file]);
     expect(store.getState().drop).toMatchObject({ files: ['a.yaml'], total: 2, running: false });
     expect(store.getState().drop?.results.map((r) => r.outcome)).toEqual(['created', 'error']);
+  });
+
+  it('offline, commands that need the cluster are refused with a notice; local ones still run', async () => {
+    const { ctx, calls, store } = setup();
+    for (const k of ['nodes', 'pods', 'services', 'endpoints', 'deployments', 'replicasets', 'hosts', 'events'] as const) store.getState().setWatchState(k, 'retrying', 'connection refused');
+    store.getState().select({ type: 'node', name: 'n1' });
+    expect(await runCommand(cordonNode, ctx)).toBe(false);
+    expect(calls).toEqual([]);
+    expect(store.getState().notice?.text).toMatch(/^Cordon node: offline/);
+    expect(await runCommand(COMMANDS.find((c) => c.id === 'show-resources')!, ctx)).toBe(true);
+    expect(store.getState().view).toBe('resources');
   });
 });

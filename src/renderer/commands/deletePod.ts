@@ -1,11 +1,14 @@
-import { resourceType } from '../../orchestrator/api/resources.js';
 import { selectedPod } from './selected.js';
 import type { Command } from './types.js';
 
-/** Deletes the selected pod (graceful: its node stops the containers); a controller may replace it. */
+/**
+ * Asks, then deletes the selected pod (graceful: its node stops the containers); the confirmation
+ * says whether a controller will replace it.
+ */
 export const deletePod: Command = {
   id: 'delete-pod',
-  label: 'Delete pod',
+  label: 'Delete pod…',
+  danger: true,
   detail: (ctx) => {
     const p = selectedPod(ctx);
     return p ? `${p.namespace}/${p.name}` : undefined;
@@ -14,8 +17,8 @@ export const deletePod: Command = {
     const p = selectedPod(ctx);
     return p !== undefined && !p.pod.metadata.deletionTimestamp;
   },
-  async run(ctx) {
+  run(ctx) {
     const p = selectedPod(ctx);
-    if (p) await ctx.api.delete(resourceType('pods'), p.namespace, p.name);
+    if (p) ctx.store.getState().openResourceDialog({ type: 'delete', ref: { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, namespace: p.namespace, name: p.name } });
   },
 };

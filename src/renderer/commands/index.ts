@@ -7,7 +7,11 @@ import { forwardSelected, showPortForwards, stopAllPortForwards } from './portFo
 import { showWorkloadLogs } from './workloadLogs.js';
 import { removeHostCommand } from './removeHost.js';
 import { resetLayout } from './resetLayout.js';
+import { newResource } from './newResource.js';
+import { OBJECT_COMMANDS } from './objectCommands.js';
+import { showCanvas } from './showCanvas.js';
 import { showHosts } from './showHosts.js';
+import { showResources } from './showResources.js';
 import type { Command } from './types.js';
 import { uncordonNode } from './uncordonNode.js';
 
@@ -27,6 +31,10 @@ export const COMMANDS: readonly Command[] = [
   showPortForwards,
   stopAllPortForwards,
   showWorkloadLogs,
+  showResources,
+  showCanvas,
+  newResource,
+  ...OBJECT_COMMANDS,
 ];
 
 export { addHostCommand, cordonNode, deletePod, deployFromFile, removeHostCommand, resetLayout, showHosts, uncordonNode };

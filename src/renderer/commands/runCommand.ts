@@ -1,9 +1,14 @@
 import { ApiRequestError, messageOf } from '../api/errors.js';
+import { connectionState } from '../store/selectors.js';
 import type { Command, CommandContext } from './types.js';
 
-/** Runs a command if it is enabled; failures become the app's notice (message and field causes). */
+/** Runs a command if it is enabled (and, unless it is local, while online); failures become the app's notice. */
 export async function runCommand(cmd: Command, ctx: CommandContext): Promise<boolean> {
   if (!cmd.enabled(ctx)) return false;
+  if (!cmd.local && connectionState(ctx.store.getState()) === 'offline') {
+    ctx.store.getState().notify({ kind: 'error', text: `${cmd.label}: offline, the cluster cannot be reached. Try again once Skiff has reconnected.` });
+    return false;
+  }
   try {
     await cmd.run(ctx);
     return true;

@@ -14,5 +14,11 @@ export interface Command {
   /** The target, shown beside the label (e.g. the selected node's name). */
   detail?(ctx: CommandContext): string | undefined;
   enabled(ctx: CommandContext): boolean;
+  /** Short text for a button (the label is what the palette shows). */
+  button?: string;
+  /** Destructive: drawn red, and its dialog asks before anything goes. */
+  danger?: boolean;
+  /** Works without the cluster (changes only the UI): runs while offline. Others wait for the connection. */
+  local?: boolean;
   run(ctx: CommandContext): Promise<void> | void;
 }

@@ -6,6 +6,7 @@ import { portForwardSlice } from './portForwardSlice.js';
 import { canvasSlice } from './canvasSlice.js';
 import { terminalSlice } from './terminalSlice.js';
 import { workloadLogSlice } from './workloadLogSlice.js';
+import { resourcesSlice } from './resourcesSlice.js';
 import type { AppState, ClusterSlice, ConnectionSlice, LogSlice, SelectionSlice, UiSlice } from './slices.js';
 
 export type AppStore = StoreApi<AppState>;
@@ -91,5 +92,6 @@ export function createAppStore(): AppStore {
     ...portForwardSlice(set, get),
     ...workloadLogSlice(set),
     ...canvasSlice(set, get),
+    ...resourcesSlice(set),
   }));
 }

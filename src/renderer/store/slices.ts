@@ -9,6 +9,7 @@ import type { PortForwardSlice } from './portForwardSlice.js';
 import type { CanvasSlice } from './canvasSlice.js';
 import type { TerminalSlice } from './terminalSlice.js';
 import type { WorkloadLogSlice } from './workloadLogSlice.js';
+import type { ObjectRef, ResourcesSlice } from './resourcesSlice.js';
 
 /** Cluster objects as the watches report them. */
 export interface ClusterSlice {
@@ -33,7 +34,9 @@ export type Selection =
   | { type: 'pod'; key: string }
   | { type: 'node'; name: string }
   | { type: 'service'; key: string }
-  | { type: 'host'; name: string };
+  | { type: 'host'; name: string }
+  /** Any other object (the resource browser's details). */
+  | { type: 'object'; ref: ObjectRef };
 
 export interface SelectionSlice {
   selection: Selection | null;
@@ -56,7 +59,8 @@ export interface Notice {
   causes?: StatusCause[];
 }
 
-export type Dialog = { type: 'addHost' } | null;
+/** `edit`: the name of a host to change (and retry) instead of adding one. */
+export type Dialog = { type: 'addHost'; edit?: string } | null;
 
 export interface UiSlice {
   dialog: Dialog;
@@ -84,4 +88,4 @@ export interface LogSlice {
   clearLogs(key: string): void;
 }
 
-export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice & WorkloadLogSlice & CanvasSlice;
+export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice & WorkloadLogSlice & CanvasSlice & ResourcesSlice;

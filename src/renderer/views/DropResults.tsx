@@ -1,7 +1,7 @@
 import { Causes } from '../components/Causes.js';
 import { useApp, useServices } from '../store/context.js';
 
-const OUTCOME_ICON = { created: '✓', configured: '✓', error: '✕' } as const;
+const OUTCOME_ICON = { created: '✓', configured: '✓', unchanged: '=', error: '✕' } as const;
 
 /** The outcome of the last dropped (or picked) files, one row per document, filled in as each applies. */
 export function DropResults() {

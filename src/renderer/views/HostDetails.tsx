@@ -1,8 +1,12 @@
+import { messageOf } from '../api/errors.js';
+import { retryHost } from '../api/hosts.js';
 import { openHostShell, removeHostCommand } from '../commands/index.js';
 import { runCommand } from '../commands/runCommand.js';
 import { KeyValues } from '../components/KeyValues.js';
 import { useApp, useServices } from '../store/context.js';
 import { HostProgress } from './HostProgress.js';
+import { ObjectExtras } from './resources/ObjectDetails.js';
+import { ObjectActions } from './resources/ObjectActions.js';
 
 /** A host in the side panel: how it is reached and its provisioning steps. */
 export function HostDetails({ name }: { name: string }) {
@@ -22,11 +26,27 @@ export function HostDetails({ name }: { name: string }) {
           ['Node', host.status?.nodeName],
         ]}
       />
+      <ObjectActions object={host} />
       <HostProgress host={host} name={name} />
+      <ObjectExtras object={host} />
       <div className="actions">
         <button className="btn btn-small" disabled={!openHostShell.enabled(ctx)} onClick={() => void runCommand(openHostShell, ctx)} data-testid="host-shell-button">
           Shell
         </button>
+        {host.status?.phase === 'Failed' && !host.metadata.deletionTimestamp && (
+          <>
+            <button className="btn btn-small btn-primary" onClick={() => ctx.store.getState().openDialog({ type: 'addHost', edit: name })} data-testid="host-edit">
+              Edit and retry…
+            </button>
+            <button
+              className="btn btn-small"
+              onClick={() => void retryHost(ctx.api, name, new Date().toISOString()).catch((e: unknown) => ctx.store.getState().notify({ kind: 'error', text: `Retry host ${name}: ${messageOf(e)}` }))}
+              data-testid="host-retry"
+            >
+              Retry now
+            </button>
+          </>
+        )}
         <button className="btn btn-small btn-danger" disabled={!removeHostCommand.enabled(ctx)} onClick={() => void runCommand(removeHostCommand, ctx)}>
           Remove host
         </button>

@@ -28,7 +28,7 @@ export function HostProgress({ host, name }: { host: Host | undefined; name: str
       </div>
       {host?.status?.pinnedHostKey && (
         <div className="fingerprint">
-          <span className="muted small">Host key (pinned on first use)</span>
+          <span className="muted small">{host.spec.hostKeyFingerprint === host.status.pinnedHostKey ? 'Host key (confirmed by you, pinned)' : 'Host key (pinned on first use)'}</span>
           <code data-testid="host-fingerprint">{host.status.pinnedHostKey}</code>
         </div>
       )}
@@ -37,7 +37,7 @@ export function HostProgress({ host, name }: { host: Host | undefined; name: str
           <li key={s.name} className={`step step-${s.state}`} data-testid={`host-step-${s.name}`} data-state={s.state}>
             <StepIcon state={s.state} />
             <div>
-              <div className="step-name">{s.name}</div>
+              <div className="step-name">{s.title || s.name}</div>
               {s.message && <div className={s.state === 'failed' ? 'error-text small' : 'muted small'}>{s.message}</div>}
             </div>
           </li>

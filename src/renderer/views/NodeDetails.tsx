@@ -10,6 +10,7 @@ import { nodeReadiness, podDisplay } from '../graph/podStatus.js';
 import { useApp, useServices } from '../store/context.js';
 import { EventList } from './EventList.js';
 import { NodeRequests } from './metrics/NodeRequests.js';
+import { ObjectActions } from './resources/ObjectActions.js';
 import { useEventsFor } from './useEventsFor.js';
 
 /** A node: readiness, conditions, capacity, addresses, system info, taints and its pods. */
@@ -50,6 +51,7 @@ export function NodeDetails({ name }: { name: string }) {
           </button>
         )}
       </div>
+      <ObjectActions object={node} />
       <KeyValues
         rows={[
           ['Addresses', node.status?.addresses?.map((a) => `${a.address} (${a.type})`).join(', ')],

@@ -9,6 +9,8 @@ import { EventList } from './EventList.js';
 import { PodPortForwards } from './portforward/ForwardButtons.js';
 import { PodSchedulingReasons } from './pending/PodSchedulingReasons.js';
 import { ShellButton } from './terminal/ShellButton.js';
+import { ObjectExtras } from './resources/ObjectDetails.js';
+import { ObjectActions } from './resources/ObjectActions.js';
 import { LogView } from './LogView.js';
 import { useEventsFor } from './useEventsFor.js';
 
@@ -41,6 +43,7 @@ export function PodDetails({ podKey }: { podKey: string }) {
             Delete pod
           </button>
         </div>
+        <ObjectActions object={pod} />
         <KeyValues
           rows={[
             ['Namespace', namespace],
@@ -75,6 +78,7 @@ export function PodDetails({ podKey }: { podKey: string }) {
         <Section title="Labels">
           <Labels labels={pod.metadata.labels} />
         </Section>
+        <ObjectExtras object={pod} />
         <Section title={`Events (${events.length})`}>
           <EventList events={events} testId="pod-events" />
         </Section>

@@ -1,6 +1,8 @@
 import { KeyValues, Labels, Section } from '../components/KeyValues.js';
 import { useApp } from '../store/context.js';
 import { ServicePortForwards } from './portforward/ForwardButtons.js';
+import { ObjectExtras } from './resources/ObjectDetails.js';
+import { ObjectActions } from './resources/ObjectActions.js';
 
 /** A service: type, addresses, ports, selector and its endpoints. */
 export function ServiceDetails({ svcKey }: { svcKey: string }) {
@@ -16,6 +18,7 @@ export function ServiceDetails({ svcKey }: { svcKey: string }) {
         <h2>{svc.metadata.name}</h2>
         <span className="badge badge-service">{svc.spec.type ?? 'ClusterIP'}</span>
       </div>
+      <ObjectActions object={svc} />
       <KeyValues
         rows={[
           ['Namespace', svc.metadata.namespace],
@@ -42,6 +45,7 @@ export function ServiceDetails({ svcKey }: { svcKey: string }) {
           ))}
         </ul>
       </Section>
+      <ObjectExtras object={svc} />
     </div>
   );
 }

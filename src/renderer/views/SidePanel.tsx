@@ -3,6 +3,7 @@ import { HostDetails } from './HostDetails.js';
 import { NodeDetails } from './NodeDetails.js';
 import { PodDetails } from './PodDetails.js';
 import { ServiceDetails } from './ServiceDetails.js';
+import { ObjectDetails } from './resources/ObjectDetails.js';
 
 /** Details of what is selected on the canvas or in the hosts list. */
 export function SidePanel() {
@@ -18,6 +19,7 @@ export function SidePanel() {
       {selection.type === 'node' && <NodeDetails key={selection.name} name={selection.name} />}
       {selection.type === 'service' && <ServiceDetails key={selection.key} svcKey={selection.key} />}
       {selection.type === 'host' && <HostDetails key={selection.name} name={selection.name} />}
+      {selection.type === 'object' && <ObjectDetails key={`${selection.ref.group}/${selection.ref.resource}/${selection.ref.namespace ?? ''}/${selection.ref.name}`} objRef={selection.ref} />}
     </aside>
   );
 }

@@ -2,6 +2,7 @@ import { addHostCommand, deployFromFile, showHosts } from '../commands/index.js'
 import { runCommand } from '../commands/runCommand.js';
 import { useApp, useServices } from '../store/context.js';
 import { connectionState } from '../store/selectors.js';
+import { TopBarControls } from './resources/TopBarControls.js';
 
 const CONNECTION_LABEL = { connected: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', offline: 'Offline' } as const;
 
@@ -28,6 +29,7 @@ export function TopBar({ clusterName }: { clusterName: string }) {
           {clusterName}
         </span>
       </div>
+      <TopBarControls />
       <div className="counts">
         <span className="count" data-testid="node-count">
           <b>{nodeCount}</b> {nodeCount === 1 ? 'node' : 'nodes'}
@@ -43,10 +45,10 @@ export function TopBar({ clusterName }: { clusterName: string }) {
         <button className="btn btn-ghost" onClick={() => ctx.store.getState().setForwardsOpen(!ctx.store.getState().forwardsOpen)} data-testid="forwards-button">
           Forwards <span className="pill">{forwardCount}</span>
         </button>
-        <button className="btn" onClick={() => void runCommand(deployFromFile, ctx)} data-testid="deploy-button">
+        <button className="btn" disabled={conn === 'offline'} onClick={() => void runCommand(deployFromFile, ctx)} data-testid="deploy-button">
           Deploy file
         </button>
-        <button className="btn btn-primary" onClick={() => void runCommand(addHostCommand, ctx)} data-testid="add-host-button">
+        <button className="btn btn-primary" disabled={conn === 'offline'} onClick={() => void runCommand(addHostCommand, ctx)} data-testid="add-host-button">
           Add host
         </button>
         <button className="btn btn-ghost kbd-btn" onClick={() => ctx.store.getState().setPaletteOpen(true)} title="Command palette" data-testid="palette-button">

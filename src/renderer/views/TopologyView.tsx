@@ -10,6 +10,7 @@ import { nodeTypes } from '../graph/nodeTypes.js';
 import { highlightEdges, place, reconcileEdges, reconcileNodes } from '../graph/place.js';
 import { groupId, podId, serviceId, workloadId, type SkiffEdge, type SkiffNode } from '../graph/types.js';
 import { useApp, useServices } from '../store/context.js';
+import { useInNamespace } from '../store/namespaceFilter.js';
 import type { AppState, Selection } from '../store/slices.js';
 import { AutoFit, structureKey } from './AutoFit.js';
 import { DropResults } from './DropResults.js';
@@ -51,9 +52,10 @@ function selectionOf(n: SkiffNode): Selection | null | undefined {
 export function TopologyView() {
   const services = useServices();
   const nodesMap = useApp((s) => s.cluster.nodes);
-  const pods = useApp((s) => s.cluster.pods);
-  const svcs = useApp((s) => s.cluster.services);
-  const endpoints = useApp((s) => s.cluster.endpoints);
+  // The namespace picker filters the canvas too (nodes are cluster-wide and stay).
+  const pods = useInNamespace('pods');
+  const svcs = useInNamespace('services');
+  const endpoints = useInNamespace('endpoints');
   const replicasets = useApp((s) => s.cluster.replicasets);
   const collapsed = useApp((s) => s.collapsed);
   const expand = useApp(selectedCard);
@@ -145,7 +147,7 @@ export function TopologyView() {
         deleteKeyCode={null}
         onlyRenderVisibleElements={big}
         proOptions={{ hideAttribution: true }}
-        colorMode="dark"
+        colorMode="system"
       >
         <AutoFit graphKey={synced ? structureKey(graph.nodes) : ''} animate={podCount <= ANIMATE_UP_TO} policy={policy} />
         <RevealSelection selectedId={selectedId} />
