@@ -66,23 +66,23 @@ spec:
       'apply',
       '-f',
       c.file(
-        'hostport.yaml',
+        'resize.yaml',
         `apiVersion: v1
 kind: Pod
-metadata: {name: hostport}
+metadata: {name: resize}
 spec:
   terminationGracePeriodSeconds: 0
   containers:
   - name: main
     image: local/busybox:1
     command: ["sleep", "3600"]
-    ports: [{containerPort: 80, hostPort: 8080}]
+    resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]
 `,
       ),
     ]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('Warning: spec.containers[0].ports[0].hostPort: not published on the node by Skiff (reach the pod through a Service instead)');
-    await eventually('the event', async () => (await c.k.ok(['get', 'events', '--field-selector', 'involvedObject.name=hostport,reason=FieldNotSupported', '-o', 'name'])).trim() !== '', 60_000);
+    expect(r.stderr).toContain('Warning: spec.containers[0].resizePolicy: resources are not resized in place by Skiff (a changed pod is recreated)');
+    await eventually('the event', async () => (await c.k.ok(['get', 'events', '--field-selector', 'involvedObject.name=resize,reason=FieldNotSupported', '-o', 'name'])).trim() !== '', 60_000);
   });
 
   it('shows CreateContainerConfigError for a missing ConfigMap, and the pod starts once it exists', async () => {

@@ -24,10 +24,6 @@ const VOLUME_SOURCES = [
 const ENFORCED_LIMITS = new Set(['cpu', 'memory']);
 
 function containerWarnings(c: Obj, path: string, out: string[]): void {
-  list(c.ports).forEach((p, i) => {
-    if (set(p.hostPort) && p.hostPort !== 0) out.push(`${path}.ports[${i}].hostPort: not published on the node by Skiff (reach the pod through a Service instead)`);
-    if (set(p.hostIP)) out.push(`${path}.ports[${i}].hostIP: not acted on by Skiff`);
-  });
   const limits = obj(obj(c.resources)?.limits) ?? {};
   for (const k of Object.keys(limits)) if (!ENFORCED_LIMITS.has(k)) out.push(`${path}.resources.limits[${k}]: not enforced by Skiff (only cpu and memory limits are)`);
   if (set(obj(c.resources)?.claims)) out.push(`${path}.resources.claims: dynamic resource allocation is not supported by Skiff`);

@@ -123,10 +123,10 @@ describe('image pull secrets', () => {
 
 describe('fields the agent does not act on', () => {
   it('are recorded once as FieldNotSupported events on the pod', async () => {
-    await f.createPod('ports', { containers: [{ name: 'main', image: IMAGE, ports: [{ containerPort: 80, hostPort: 8080 }] }] });
+    await f.createPod('resize', { containers: [{ name: 'main', image: IMAGE, resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }] }] });
     await f.advance(20_000, 10_000);
-    const events = (await f.events('ports')).filter((e) => e.reason === 'FieldNotSupported');
-    expect(events.map((e) => [e.type, e.message, e.count])).toEqual([['Warning', 'spec.containers[0].ports[0].hostPort: not published on the node by Skiff (reach the pod through a Service instead)', 1]]);
+    const events = (await f.events('resize')).filter((e) => e.reason === 'FieldNotSupported');
+    expect(events.map((e) => [e.type, e.message, e.count])).toEqual([['Warning', 'spec.containers[0].resizePolicy: resources are not resized in place by Skiff (a changed pod is recreated)', 1]]);
   });
 });
 

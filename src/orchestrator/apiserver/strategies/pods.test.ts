@@ -58,14 +58,14 @@ describe('warnings for fields Skiff does not act on', () => {
     const spec = {
       affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [] as unknown[] }, nodeAffinity: {} },
       volumes: [{ name: 'share', nfs: { server: 'nas', path: '/x' } }],
-      containers: [{ name: 'main', image: 'x:1', ports: [{ containerPort: 80, hostPort: 8080 }], resources: { limits: { 'nvidia.com/gpu': '1', cpu: '1' } } }],
+      containers: [{ name: 'main', image: 'x:1', ports: [{ containerPort: 80, hostPort: 8080 }], resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }], resources: { limits: { 'nvidia.com/gpu': '1', cpu: '1' } } }],
     };
     const warnings: string[] = [];
     await registry.create<Pod>('pods', 'default', pod('w', spec), { warnings });
     expect(warnings).toEqual([
       'spec.volumes[0].nfs: nfs volumes are not mounted by Skiff; containers that mount "share" will not start',
-      'spec.containers[0].ports[0].hostPort: not published on the node by Skiff (reach the pod through a Service instead)',
       'spec.containers[0].resources.limits[nvidia.com/gpu]: not enforced by Skiff (only cpu and memory limits are)',
+      'spec.containers[0].resizePolicy: resources are not resized in place by Skiff (a changed pod is recreated)',
       "spec.affinity.podAntiAffinity: not honoured by Skiff's scheduler yet",
     ]);
     const dw: string[] = [];
