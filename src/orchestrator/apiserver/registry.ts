@@ -407,12 +407,13 @@ export class Registry {
       const key = this.key(r, namespace, name);
       if (opts.dryRun) return dryRunDelete(current, next, [...finalizers], grace, this.clock.now());
       try {
+        // The store's own errors reach the catch below as they are: a lost race is retried there.
         if (finalizers.size === 0 && grace === 0) {
-          return await this.remove(r, key, Number(current.metadata.resourceVersion), name);
+          return this.decode(await this.store.delete(key, Number(current.metadata.resourceVersion)));
         }
         if (current.metadata.deletionTimestamp) {
           // Already terminating: a shorter grace period may still be applied, nothing else changes.
-          if (grace === 0 && finalizers.size === 0) return await this.remove(r, key, Number(current.metadata.resourceVersion), name);
+          if (grace === 0 && finalizers.size === 0) return this.decode(await this.store.delete(key, Number(current.metadata.resourceVersion)));
           return current;
         }
         next.metadata.finalizers = [...finalizers];
@@ -421,8 +422,13 @@ export class Registry {
         if (deletion.status !== undefined) (next as KubeObject).status = deletion.status;
         return this.decode(await this.store.update(key, this.encode(next), Number(current.metadata.resourceVersion)));
       } catch (e) {
-        if ((e instanceof StoreConflict || isConflict(e)) && !pre && attempt < MAX_PATCH_RETRIES) continue;
+        // The object changed under us (a status write, say): read it again and check the
+        // preconditions against what is there now, as GuaranteedUpdate does. Only a failed
+        // precondition is the caller's conflict; a lost race never is.
+        if (e instanceof StoreConflict && attempt < MAX_PATCH_RETRIES) continue;
+        if (isConflict(e) && !pre && attempt < MAX_PATCH_RETRIES) continue;
         if (e instanceof StoreConflict) throw errors.conflict(r, name);
+        if (e instanceof StoreNotFound) throw errors.notFound(r, name);
         throw e;
       }
     }
