@@ -50,6 +50,27 @@ describe('Registry', () => {
     expect(await code(c.client.create('configmaps', { ...cm('x'), metadata: { name: 'x', namespace: 'missing' } }))).toBe(404);
   });
 
+  it('a delete with a uid precondition that loses a race to another write reads again and deletes; a stale resourceVersion precondition is a 409', async () => {
+    const o = await c.client.create('configmaps', cm('raced'));
+    // The first read the delete makes is followed by another writer's patch, before the delete's swap.
+    const get = c.registry.get.bind(c.registry);
+    let raced = false;
+    c.registry.get = (async (...args: Parameters<typeof get>) => {
+      const current = await get(...args);
+      if (!raced && args[2] === 'raced') {
+        raced = true;
+        await c.client.patch('configmaps', 'default', 'raced', 'merge', { data: { status: 'written meanwhile' } });
+      }
+      return current;
+    }) as typeof get;
+    await c.client.delete('configmaps', 'default', 'raced', { preconditions: { uid: o.metadata.uid } });
+    expect(raced).toBe(true);
+    expect(await code(c.client.get('configmaps', 'default', 'raced'))).toBe(404);
+    const b = await c.client.create('configmaps', cm('b'));
+    await c.client.patch('configmaps', 'default', 'b', 'merge', { data: { k: 'v' } });
+    expect(await code(c.client.delete('configmaps', 'default', 'b', { preconditions: { resourceVersion: b.metadata.resourceVersion } }))).toBe(409);
+  });
+
   it('compares and swaps on resourceVersion', async () => {
     const o = await c.client.create('configmaps', cm('a'));
     const u1 = await c.client.update('configmaps', { ...o, data: { k: '1' } });

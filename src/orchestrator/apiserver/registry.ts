@@ -334,8 +334,10 @@ export class Registry {
         return await this.write(r, current, next, { ...opts, patch });
       } catch (e) {
         // Only a patch that names a resourceVersion is a compare-and-swap; any other is re-applied
-        // to the newer object, as kube-apiserver's GuaranteedUpdate does.
-        if (isConflict(e) && !patchPinsVersion(type, patch) && attempt < 5) continue;
+        // to the newer object, as kube-apiserver's GuaranteedUpdate does (it never gives up). Each
+        // round one racing writer wins, and a read sees only durable state, so a loser may read the
+        // old version once more while the winner's batch reaches the disk: a generous bound, not 5.
+        if (isConflict(e) && !patchPinsVersion(type, patch) && attempt < MAX_PATCH_RETRIES) continue;
         throw e;
       }
     }
@@ -385,7 +387,7 @@ export class Registry {
         const object = await this.write(r, current, this.merged(r, current, next, opts.subresource === 'status'), { ...opts, applied: true, patch: body });
         return { object, created: false };
       } catch (e) {
-        if ((isConflict(e) || isAlreadyExists(e)) && !(e instanceof ApiError && e.details?.causes?.length) && !config.metadata.resourceVersion && attempt < 5) continue;
+        if ((isConflict(e) || isAlreadyExists(e)) && !(e instanceof ApiError && e.details?.causes?.length) && !config.metadata.resourceVersion && attempt < MAX_PATCH_RETRIES) continue;
         throw e;
       }
     }
@@ -421,12 +423,13 @@ export class Registry {
       const key = this.key(r, namespace, name);
       if (opts.dryRun) return dryRunDelete(current, next, [...finalizers], grace, this.clock.now());
       try {
+        // The store's own errors reach the catch below as they are: a lost race is retried there.
         if (finalizers.size === 0 && grace === 0) {
-          return await this.remove(r, key, Number(current.metadata.resourceVersion), name);
+          return this.decode(await this.store.delete(key, Number(current.metadata.resourceVersion)));
         }
         if (current.metadata.deletionTimestamp) {
           // Already terminating: a shorter grace period may still be applied, nothing else changes.
-          if (grace === 0 && finalizers.size === 0) return await this.remove(r, key, Number(current.metadata.resourceVersion), name);
+          if (grace === 0 && finalizers.size === 0) return this.decode(await this.store.delete(key, Number(current.metadata.resourceVersion)));
           return current;
         }
         next.metadata.finalizers = [...finalizers];
@@ -435,8 +438,13 @@ export class Registry {
         if (deletion.status !== undefined) (next as KubeObject).status = deletion.status;
         return this.decode(await this.store.update(key, this.encode(next), Number(current.metadata.resourceVersion)));
       } catch (e) {
-        if ((e instanceof StoreConflict || isConflict(e)) && !pre && attempt < 5) continue;
+        // The object changed under us (a status write, say): read it again and check the
+        // preconditions against what is there now, as GuaranteedUpdate does. Only a failed
+        // precondition is the caller's conflict; a lost race never is.
+        if (e instanceof StoreConflict && attempt < MAX_PATCH_RETRIES) continue;
+        if (isConflict(e) && !pre && attempt < MAX_PATCH_RETRIES) continue;
         if (e instanceof StoreConflict) throw errors.conflict(r, name);
+        if (e instanceof StoreNotFound) throw errors.notFound(r, name);
         throw e;
       }
     }
@@ -458,7 +466,7 @@ export class Registry {
       try {
         return this.decode(await this.store.update(this.key(r, namespace, name), this.encode(pod), Number(pod.metadata.resourceVersion)));
       } catch (e) {
-        if (e instanceof StoreConflict && attempt < 5) continue;
+        if (e instanceof StoreConflict && attempt < MAX_PATCH_RETRIES) continue;
         throw e;
       }
     }
@@ -517,6 +525,9 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
   };
   return strip(a) !== strip(b);
 }
+
+/** Conflicts an unconditional write (a patch or apply without a resourceVersion, a delete without preconditions) absorbs before it reports one: a bound against a livelock. */
+const MAX_PATCH_RETRIES = 100;
 
 /** True when the patch body itself sets `metadata.resourceVersion` (then a conflict is the caller's to resolve). */
 function patchPinsVersion(type: PatchType, patch: unknown): boolean {
