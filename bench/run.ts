@@ -8,6 +8,7 @@ import { benchNetwork } from './network.js';
 import { benchHostileRequests } from './hostileRequests.js';
 import { runUiBench } from './ui.js';
 import { writeLatency } from './writeLatency.js';
+import { benchPodStart } from './podStart.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   deployment: deploymentBench,
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'hostile-requests': benchHostileRequests,
   api: apiBench,
   network: benchNetwork,
+  'pod-start': benchPodStart,
 };
 
 async function main(): Promise<void> {

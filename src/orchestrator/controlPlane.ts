@@ -150,7 +150,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     writeKubeconfig(kubeconfigPath, apiUrl, pki.caCert, adminToken);
     log.info('API server ready', { url: apiUrl, kubeconfig: kubeconfigPath });
 
-    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { ...opts.controllers, network } });
+    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { rootCA: { caPem: pki.caCert }, ...opts.controllers, network } });
     disposers.push(() => controllers.dispose());
 
     const hosts = startHostController({

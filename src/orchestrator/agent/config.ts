@@ -29,6 +29,16 @@ export interface AgentConfig {
   hostNetwork?: 'auto' | 'process' | 'container';
   /** The agent bundle the host component's container runs; default: the running program's file. */
   bundlePath?: string;
+  /**
+   * Where the agent writes the files of Secret, ConfigMap, downward API and token volumes: a
+   * memory file system, so secrets never reach the host's disk. Default `/dev/shm/skiff-<node>`.
+   */
+  memoryDir?: string;
+}
+
+/** The agent's memory directory: the configured one, else `/dev/shm/skiff-<node>` (a tmpfs on every Linux). */
+export function memoryDirOf(cfg: AgentConfig): string {
+  return cfg.memoryDir ?? `/dev/shm/skiff-${cfg.nodeName}`;
 }
 
 /** Validates a parsed config file; throws an Error naming the first bad field. */
@@ -62,6 +72,7 @@ export function parseAgentConfig(raw: unknown): AgentConfig {
     dockerSocket: str('dockerSocket', '/var/run/docker.sock'),
   };
   if (o.nodeIP !== undefined) cfg.nodeIP = str('nodeIP');
+  if (o.memoryDir !== undefined) cfg.memoryDir = str('memoryDir');
   if (o.hostNetwork !== undefined) {
     if (o.hostNetwork !== 'auto' && o.hostNetwork !== 'process' && o.hostNetwork !== 'container') throw new Error('agent config: "hostNetwork" must be auto, process or container');
     cfg.hostNetwork = o.hostNetwork;

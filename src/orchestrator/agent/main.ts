@@ -5,12 +5,13 @@ import type { Client } from '../client/types.js';
 import { EventRecorder } from '../client/events.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { consoleLogger, type Logger } from '../util/logger.js';
-import { parseAgentConfig, type AgentConfig } from './config.js';
+import { memoryDirOf, parseAgentConfig, type AgentConfig } from './config.js';
 import { primaryIPv4 } from './kubelet/hostAddress.js';
 import { Kubelet, type KubeletOptions } from './kubelet/Kubelet.js';
 import { NodeStatusManager } from './kubelet/nodeStatus.js';
 import { startKubeletServer } from './kubelet/server.js';
 import type { Recorder } from './kubelet/types.js';
+import type { Prober } from './kubelet/probes/prober.js';
 import { DockerRuntime } from './runtime/docker.js';
 import type { Runtime } from './runtime/types.js';
 import { startNodeNetwork } from './net/compose.js';
@@ -29,6 +30,8 @@ export interface AgentDeps {
   kubelet?: KubeletOptions;
   /** Heartbeat interval (default 10 s). */
   heartbeatMs?: number;
+  /** Runs probes and hooks (tests). */
+  prober?: Prober;
   /**
    * Run the node's network (pod network, routes, service proxy; net/compose.ts). Default: on,
    * unless a runtime is injected (unit tests on the fake runtime); off, pods use the engine's
@@ -77,7 +80,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const network = (deps.network ?? !deps.runtime) ? startNodeNetwork({ config, client, runtime, clock, log, nodeIP }) : undefined;
     if (network) disposers.push(() => network.stop());
     const netDeps = network ? { podNetwork: network, serviceEnv: (p: Parameters<typeof network.envFor>[0]) => network.envFor(p) } : {};
-    const kubelet = new Kubelet({ client, runtime, clock, log, recorder, nodeName: config.nodeName, nodeIP, ...netDeps }, deps.kubelet);
+    const kubelet = new Kubelet(
+      { client, runtime, clock, log, recorder, nodeName: config.nodeName, nodeIP, dataDir: config.dataDir, memoryDir: memoryDirOf(config), ...(deps.prober ? { prober: deps.prober } : {}), ...netDeps },
+      deps.kubelet,
+    );
     const server = await startKubeletServer({ port: config.kubeletPort, token: config.token, pods: kubelet.pods, runtime, clock, log });
     disposers.push(() => server.close());
     // The Node advertises the port actually bound (it differs from the config's when that is 0).

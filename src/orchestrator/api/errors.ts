@@ -137,3 +137,6 @@ export function isConflict(e: unknown): boolean {
 export function isAlreadyExists(e: unknown): boolean {
   return e instanceof ApiError && e.reason === 'AlreadyExists';
 }
+export function isForbidden(e: unknown): boolean {
+  return e instanceof ApiError && e.code === 403;
+}

@@ -146,6 +146,7 @@ export interface PodStatus {
   podIPs?: { ip: string }[];
   startTime?: string;
   containerStatuses?: ContainerStatus[];
+  initContainerStatuses?: ContainerStatus[];
   nominatedNodeName?: string;
 }
 export interface Pod extends KubeObject {

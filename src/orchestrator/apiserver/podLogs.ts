@@ -54,13 +54,14 @@ export async function openPodLog(deps: SubresourceDeps, ns: string, podName: str
     else if (containers.length === 1) container = containers[0];
     else throw errors.badRequest(`a container name must be specified for pod ${podName}, choose one of: [${containers.join(' ')}]`);
   }
-  if (!containers.includes(container as string)) {
+  // Init containers have logs too (kubectl logs -c <init container>).
+  if (!containers.includes(container as string) && !(pod.spec.initContainers ?? []).some((c) => c.name === container)) {
     throw errors.badRequest(`container ${container} is not valid for pod ${podName}`);
   }
   const params = logParams(q, podName);
   const nodeName = pod.spec.nodeName;
   if (!nodeName) throw errors.badRequest(`pod ${podName} does not have a host assigned`);
-  const status = pod.status?.containerStatuses?.find((c) => c.name === container);
+  const status = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === container);
   if (!status || (!status.containerID && !status.lastState?.terminated)) {
     const reason = status?.state.waiting?.reason ?? 'ContainerCreating';
     throw errors.badRequest(`container "${container}" in pod "${podName}" is waiting to start: ${reason}`);

@@ -10,6 +10,7 @@ import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions 
 import { StoreConflict, StoreKeyExists, StoreNotFound, type Store, type StoreEntry } from '../store/types.js';
 import { isoTime, type Clock } from '../util/clock.js';
 import type { Disposable } from '../util/disposable.js';
+import { createServiceAccountToken } from './serviceAccountTokens.js';
 import { sentManagedFields, serverSideApply, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { WatchCaches, planRead, type WatchCacheOptions } from './cacher/index.js';
 import { watchResource } from './registryWatch.js';
@@ -23,7 +24,15 @@ export const DEFAULT_FIELD_MANAGER = 'skiff-controller-manager';
  * Write options inside the API server: the subresource a write came through (for managed-field
  * entries) and whether server-side apply already computed the managed fields.
  */
-export type InternalWrite = WriteOptions & { subresource?: 'status'; fieldsSubresource?: string; applied?: boolean; patch?: unknown; user?: RequestContext };
+export type InternalWrite = WriteOptions & {
+  subresource?: 'status';
+  fieldsSubresource?: string;
+  applied?: boolean;
+  patch?: unknown;
+  user?: RequestContext;
+  /** Filled with the write's warnings (fields accepted but not acted on), for `Warning` headers. */
+  warnings?: string[];
+};
 
 /** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM), and `dryRun`. */
 export type InternalDelete = DeleteOptions & { user?: RequestContext; dryRun?: boolean };
@@ -81,6 +90,11 @@ export class Registry {
   private encode(obj: KubeObject): string {
     const { resourceVersion: _rv, ...meta } = obj.metadata;
     return JSON.stringify({ ...obj, metadata: meta });
+  }
+
+  /** TokenRequest for a service account (`serviceaccounts/NAME/token`); the in-process client's way in. */
+  createToken(namespace: string, serviceAccount: string, body: unknown): Promise<{ status: { token: string; expirationTimestamp: string } }> {
+    return createServiceAccountToken(this, this.clock, namespace, serviceAccount, body);
   }
 
   async get<T extends KubeObject>(resource: string, namespace: string | undefined, name: string): Promise<T> {
@@ -142,6 +156,7 @@ export class Registry {
     const causes = validate(r, obj, { strict: opts.fieldValidation === 'Strict' });
     if (causes.length) throw errors.invalid(r, obj.metadata.name ?? '', causes);
     await strategy.admit?.(obj, undefined, user);
+    if (opts.warnings && strategy.warnings) opts.warnings.push(...(await strategy.warnings(obj, undefined)));
     const name = obj.metadata.name as string;
     if (!opts.applied) {
       const sent = sentManagedFields(obj.metadata.managedFields, undefined);
@@ -256,6 +271,7 @@ export class Registry {
     ];
     if (causes.length) throw errors.invalid(r, current.metadata.name ?? '', causes);
     await strategy.admit?.(next, current, user);
+    if (opts.warnings && strategy.warnings && opts.subresource !== 'status') opts.warnings.push(...(await strategy.warnings(next, current)));
     if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
     if (!opts.applied) {
       const sent = sentManagedFields(next.metadata.managedFields, current.metadata.managedFields);

@@ -23,7 +23,7 @@ export interface TokenClaims {
   iat: number;
   nbf: number;
   jti: string;
-  'kubernetes.io': { namespace: string; serviceaccount: { name: string; uid: string } };
+  'kubernetes.io': { namespace: string; serviceaccount: { name: string; uid: string }; pod?: { name: string; uid: string } };
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -123,6 +123,24 @@ async function signingKey(registry: Registry): Promise<Buffer> {
   throw errors.internal('the service-account signing key could not be created');
 }
 
+/**
+ * The pod a token is bound to (what the kubelet asks for a pod's projected token): it must exist, in
+ * the token's namespace, with the uid given, as kube-apiserver checks. Other kinds are refused.
+ */
+async function boundPod(registry: Registry, namespace: string, name: string, ref: unknown): Promise<{ name: string; uid: string } | undefined> {
+  if (ref === undefined || ref === null) return undefined;
+  const r = ref as { kind?: unknown; name?: unknown; uid?: unknown };
+  const invalid = (field: string, message: string) =>
+    errors.invalid({ group: 'authentication.k8s.io', resource: 'tokenrequests', kind: 'TokenRequest' }, name, [{ reason: 'FieldValueInvalid', message, field }]);
+  if (r.kind !== 'Pod') throw invalid('spec.boundObjectRef.kind', `Unsupported value: ${JSON.stringify(r.kind)}: supported values: "Pod"`);
+  if (typeof r.name !== 'string' || !r.name) throw invalid('spec.boundObjectRef.name', 'Required value');
+  const pod = await registry.get('pods', namespace, r.name);
+  if (typeof r.uid === 'string' && r.uid && r.uid !== pod.metadata.uid) {
+    throw errors.conflict({ group: '', resource: 'pods', kind: 'Pod' }, r.name, `the UID in the bound object reference (${r.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+  }
+  return { name: r.name, uid: pod.metadata.uid ?? '' };
+}
+
 interface TokenRequestBody {
   spec?: { audiences?: unknown; expirationSeconds?: unknown; boundObjectRef?: unknown };
 }
@@ -153,12 +171,14 @@ export async function createServiceAccountToken(registry: Registry, clock: Clock
     jti: randomUUID(),
     'kubernetes.io': { namespace, serviceaccount: { name, uid: sa.metadata.uid as string } },
   };
+  const bound = await boundPod(registry, namespace, name, spec.boundObjectRef);
+  if (bound) claims['kubernetes.io'].pod = { name: bound.name, uid: bound.uid };
   const token = signToken(await signingKey(registry), claims);
   return {
     kind: 'TokenRequest',
     apiVersion: 'authentication.k8s.io/v1',
     metadata: { name, namespace, creationTimestamp: null },
-    spec: { audiences, expirationSeconds: seconds, boundObjectRef: null },
+    spec: { audiences, expirationSeconds: seconds, boundObjectRef: bound ? { kind: 'Pod', apiVersion: 'v1', name: bound.name, uid: bound.uid } : null },
     status: { token, expirationTimestamp: new Date(claims.exp * 1000).toISOString().replace('.000Z', 'Z') },
   };
 }

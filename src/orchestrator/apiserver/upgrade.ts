@@ -114,7 +114,8 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
 
 /** The container an exec/attach means: the named one, else the default-container annotation's, else the first. */
 function pickContainer(pod: Pod, requested: string | null): string {
-  const names = pod.spec.containers.map((c) => c.name);
+  // Init containers may be named (kubectl exec -c init); the default is an app container.
+  const names = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((c) => c.name);
   const podName = pod.metadata.name ?? '';
   if (requested) {
     if (!names.includes(requested)) throw errors.badRequest(`container ${requested} is not valid for pod ${podName}; choose one of: [${names.join(' ')}]`);

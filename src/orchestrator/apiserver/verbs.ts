@@ -89,7 +89,9 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     if (method === 'POST') {
       validateWriteQuery(q, 'CreateOptions');
       const obj = asObject(await parseBody(await readBody(req), req.headers['content-type']));
-      const created = await registry.create(r.resource, namespace, obj, writeOptions(q, req, user));
+      const warnings: string[] = [];
+      const created = await registry.create(r.resource, namespace, obj, { ...writeOptions(q, req, user), warnings });
+      setWarnings(res, warnings);
       return sendJson(res, 201, created);
     }
     if (method === 'DELETE') {
@@ -126,7 +128,10 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       validateWriteQuery(q, 'UpdateOptions');
       const obj = asObject(await parseBody(await readBody(req), req.headers['content-type']));
       const status = route.subresource === 'status' ? 'status' : undefined;
-      return sendJson(res, 200, await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req, user), subresource: status }));
+      const warnings: string[] = [];
+      const updated = await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req, user), subresource: status, warnings });
+      setWarnings(res, warnings);
+      return sendJson(res, 200, updated);
     }
     case 'PATCH': {
       const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -134,13 +139,17 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       if (!type) throw errors.unsupportedMediaType(ct);
       validateWriteQuery(q, 'PatchOptions');
       const body = await parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
-      const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined };
+      const warnings: string[] = [];
+      const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined, warnings };
       if (type === 'apply') {
         // Server-side apply upserts: 201 when it created the object.
         const { object, created } = await registry.applyOrCreate(r.resource, namespace, name, asObject(body), { ...opts, fieldManager: q.get('fieldManager') ?? undefined });
+        setWarnings(res, warnings);
         return sendJson(res, created ? 201 : 200, object);
       }
-      return sendJson(res, 200, await registry.patch(r.resource, namespace, name, type, body, opts));
+      const patched = await registry.patch(r.resource, namespace, name, type, body, opts);
+      setWarnings(res, warnings);
+      return sendJson(res, 200, patched);
     }
     case 'DELETE': {
       const opts = await deleteOptions(req, q, user);
@@ -150,6 +159,18 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     default:
       throw errors.methodNotAllowed();
   }
+}
+
+/**
+ * `Warning: 299 - "text"` headers, one per distinct warning, as kube-apiserver sends them
+ * (kubectl prints each as `Warning: text` on stderr).
+ */
+export function setWarnings(res: ServerResponse, warnings: string[]): void {
+  const distinct = [...new Set(warnings)];
+  if (!distinct.length) return;
+  // Header values are one line of visible ASCII; quotes and backslashes are escaped (RFC 9111).
+  const quoted = distinct.map((w) => `299 - "${w.replace(/[^\x20-\x7e]/g, '?').replace(/[\\"]/g, (c) => `\\${c}`)}"`);
+  res.setHeader('Warning', quoted);
 }
 
 /** A list's options from its query (`limit` an int64 as apimachinery parses it: anything else is a 400). */

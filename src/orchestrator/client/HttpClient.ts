@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError, errors } from '../api/errors.js';
 import { resourcePath, resourceType } from '../api/resources.js';
 import type { KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
-import type { Client, DeleteOptions, ListOptions, PatchType, Watch, WatchOptions, WriteOptions } from './types.js';
+import type { Client, DeleteOptions, ListOptions, PatchType, TokenRequestSpec, TokenRequestStatus, Watch, WatchOptions, WriteOptions } from './types.js';
 
 export interface HttpClientOptions {
   /** `https://host:port` */
@@ -32,14 +32,19 @@ const CONTENT_TYPES: Record<PatchType, string> = {
 export class HttpClient implements Client {
   private readonly url: URL;
   private readonly agent: Agent;
+  private readonly watchAgent: Agent;
 
   constructor(private readonly opts: HttpClientOptions) {
     this.url = new URL(opts.server);
     this.agent = new Agent({ keepAlive: true, ca: opts.ca, maxSockets: 16 });
+    // A watch holds its connection for as long as it runs (the kubelet keeps one per referenced
+    // ConfigMap and Secret): watches get their own pool, so they never starve requests.
+    this.watchAgent = new Agent({ keepAlive: false, ca: opts.ca });
   }
 
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 
   private options(method: string, path: string, headers: Record<string, string> = {}): RequestOptions {
@@ -132,6 +137,15 @@ export class HttpClient implements Client {
     return this.call('DELETE', this.path(resource, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', ...opts });
   }
 
+  async createToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<TokenRequestStatus> {
+    const tr = await this.call<{ status: TokenRequestStatus }>('POST', this.path('serviceaccounts', namespace, serviceAccount, 'token'), {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec,
+    });
+    return tr.status;
+  }
+
   async bind(namespace: string, podName: string, nodeName: string): Promise<void> {
     await this.call('POST', this.path('pods', namespace, podName, 'binding'), {
       apiVersion: 'v1',
@@ -172,7 +186,7 @@ export class HttpClient implements Client {
       done = true;
       resolveClosed(e);
     };
-    const req = request(this.options('GET', path), (res) => {
+    const req = request({ ...this.options('GET', path), agent: this.watchAgent }, (res) => {
       const code = res.statusCode ?? 500;
       if (code < 200 || code >= 300) {
         const chunks: Buffer[] = [];

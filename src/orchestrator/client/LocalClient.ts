@@ -2,7 +2,7 @@ import { ApiError } from '../api/errors.js';
 import type { KubeList, KubeObject, WatchEvent } from '../api/types.js';
 import type { FlowControl } from '../apiserver/flowcontrol/FlowControl.js';
 import type { Registry } from '../apiserver/registry.js';
-import type { Client, DeleteOptions, ListOptions, PatchType, Watch, WatchOptions, WriteOptions } from './types.js';
+import type { Client, DeleteOptions, ListOptions, PatchType, TokenRequestSpec, TokenRequestStatus, Watch, WatchOptions, WriteOptions } from './types.js';
 
 /** Watch events delivered per turn of the event loop; a burst beyond waits for the next turn. */
 const EVENTS_PER_TURN = 500;
@@ -57,6 +57,9 @@ export class LocalClient implements Client {
   ): Promise<T> {
     if (opts?.subresource === 'scale') throw new ApiError(400, 'BadRequest', 'patch the scale subresource over HTTP; in-process callers patch spec.replicas');
     return this.admit(() => this.registry.patch<T>(resource, namespace, name, type, patch, opts as WriteOptions & { subresource?: 'status' }));
+  }
+  async createToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<TokenRequestStatus> {
+    return (await this.registry.createToken(namespace, serviceAccount, { spec })).status;
   }
   delete(resource: string, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<KubeObject | undefined> {
     return this.admit(() => this.registry.delete(resource, namespace, name, opts));

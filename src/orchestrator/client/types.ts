@@ -44,6 +44,21 @@ export interface WriteOptions {
   force?: boolean;
 }
 
+/** What a TokenRequest asks for (`authentication.k8s.io/v1` TokenRequestSpec). */
+export interface TokenRequestSpec {
+  /** Empty: the API server's own audience. */
+  audiences?: string[];
+  expirationSeconds?: number;
+  /** The object the token is bound to (the kubelet binds a pod's tokens to the pod). */
+  boundObjectRef?: { kind: 'Pod' | 'Secret'; apiVersion?: string; name: string; uid?: string };
+}
+
+/** A TokenRequest's answer: the token and when it expires (RFC 3339). */
+export interface TokenRequestStatus {
+  token: string;
+  expirationTimestamp: string;
+}
+
 /** A live subscription; `dispose` ends it. `closed` settles when the stream ends for any reason. */
 export interface Watch {
   dispose(): void;
@@ -74,6 +89,8 @@ export interface Client {
     opts?: WriteOptions & { subresource?: 'status' | 'scale' },
   ): Promise<T>;
   delete(resource: string, namespace: string | undefined, name: string, opts?: DeleteOptions): Promise<KubeObject | undefined>;
+  /** Issues a service account token (`POST serviceaccounts/NAME/token`, TokenRequest). */
+  createToken(namespace: string, serviceAccount: string, spec: TokenRequestSpec): Promise<TokenRequestStatus>;
   /** Binds a pending pod to a node (`pods/binding`); 409 Conflict when it is already bound. */
   bind(namespace: string, podName: string, nodeName: string): Promise<void>;
   /**

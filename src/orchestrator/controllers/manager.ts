@@ -14,6 +14,8 @@ import { startNamespaceController, type NamespaceOptions } from './namespace.js'
 import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle.js';
 import { startReplicaSetController } from './replicaset.js';
 import type { ControllerLoop } from '../client/runner.js';
+import { startRootCACertPublisher, type RootCAOptions } from './rootcacertpublisher.js';
+import { startServiceAccountController } from './serviceaccount.js';
 import type { ClusterNetwork } from '../api/clusterNetwork.js';
 import { startKubernetesServiceController } from './kubernetesService.js';
 import { startNodeIpamController } from './nodeipam.js';
@@ -28,6 +30,8 @@ export type ControllerName =
   | 'nodelifecycle'
   | 'garbagecollector'
   | 'namespace'
+  | 'serviceaccount'
+  | 'rootcacertpublisher'
   | 'scheduler'
   | 'nodeipam'
   | 'kubernetesservice'
@@ -38,6 +42,8 @@ export interface ControllerManagerOptions {
   nodeLifecycle?: NodeLifecycleOptions;
   garbageCollector?: GarbageCollectorOptions;
   namespace?: NamespaceOptions;
+  /** The cluster CA, published as ConfigMap `kube-root-ca.crt` in every namespace (no CA: not published). */
+  rootCA?: RootCAOptions;
   /** Pod and service ranges (node IPAM, the `kubernetes` Service); default 10.42.0.0/16 and 10.96.0.0/12. */
   network?: ClusterNetwork;
   /** Controllers to leave out (tests that exercise one in isolation). */
@@ -101,6 +107,9 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('garbagecollector', (c) => startGarbageCollector(c, options.garbageCollector));
   start('namespace', (c) => startNamespaceController(c, options.namespace));
   start('clusterrole-aggregation', (c) => startClusterRoleAggregationController(c));
+  start('serviceaccount', (c) => startServiceAccountController(c));
+  const rootCA = options.rootCA;
+  if (rootCA) start('rootcacertpublisher', (c) => startRootCACertPublisher(c, rootCA));
   start('scheduler', (c) => createScheduler(c, options.scheduler));
   start('nodeipam', (c) => startNodeIpamController(c, options.network));
   start('kubernetesservice', (c) => startKubernetesServiceController(c, options.network));

@@ -98,6 +98,32 @@ describe('Kubelet: starting pods', () => {
   });
 });
 
+describe('Kubelet: Service variables', () => {
+  it('gives containers the Service variables, which $(VAR) sees in env values, command and args; the container`s own win', async () => {
+    f.dispose();
+    f = await kubeletFixture({ serviceEnv: () => ['KUBERNETES_SERVICE_HOST=10.96.0.1', 'KUBERNETES_SERVICE_PORT=443', 'WEB_SERVICE_HOST=10.96.0.7'] });
+    await f.createPod('svc', {
+      containers: [
+        {
+          name: 'main',
+          image: IMAGE,
+          command: ['sh', '-c', 'echo $(WEB_SERVICE_HOST)'],
+          args: ['$(KUBERNETES_SERVICE_PORT)'],
+          env: [
+            { name: 'API', value: 'https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)' },
+            { name: 'WEB_SERVICE_HOST', value: 'mine' },
+          ],
+        },
+      ],
+    });
+    const [main] = f.containersOf('svc', 'main');
+    const spec = f.runtime.spec(main!.id)!;
+    expect(spec.entrypoint).toEqual(['sh', '-c', 'echo mine']);
+    expect(spec.cmd).toEqual(['443']);
+    expect([...(spec.env ?? [])].sort()).toEqual(['API=https://10.96.0.1:443', 'KUBERNETES_SERVICE_HOST=10.96.0.1', 'KUBERNETES_SERVICE_PORT=443', 'WEB_SERVICE_HOST=mine']);
+  });
+});
+
 describe('Kubelet: restarts', () => {
   const cases = [
     { policy: 'Always', exitCode: 0, restarts: true, phase: 'Running', reason: undefined },
@@ -407,7 +433,7 @@ describe('Kubelet: deletion, orphans, adoption', () => {
     const { Kubelet } = await import('./Kubelet.js');
     const { silentLogger } = await import('../../util/logger.js');
     const hanging = { ...f.client, list: () => new Promise<never>(() => {}) } as unknown as typeof f.client;
-    const k = new Kubelet({ client: hanging, runtime: f.runtime, clock: f.clock, log: silentLogger, recorder: { record() {} }, nodeName: NODE, nodeIP: NODE_IP });
+    const k = new Kubelet({ client: hanging, runtime: f.runtime, clock: f.clock, log: silentLogger, recorder: { record() {} }, nodeName: NODE, nodeIP: NODE_IP, dataDir: f.dataDir, memoryDir: f.memoryDir });
     k.start();
     await f.clock.advance(30_000);
     await k.resync();

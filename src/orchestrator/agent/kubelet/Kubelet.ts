@@ -38,7 +38,7 @@ export class Kubelet {
   ) {
     const log = d.log.child({ component: 'kubelet' });
     this.pods = new Informer<Pod>(d.client, 'pods', d.clock, log, { fieldSelector: `spec.nodeName=${d.nodeName}` });
-    this.syncer = new PodSyncer({ ...d, log });
+    this.syncer = new PodSyncer({ ...d, log }, (key) => this.queue.enqueue(key));
     this.queue = runLoop('kubelet', (key) => this.reconcile(key), { clock: d.clock, log, workers: opts.workers ?? 8, maxBackoffMs: 30_000 });
   }
 
@@ -83,6 +83,7 @@ export class Kubelet {
     for (const d of this.disposables.splice(0).reverse()) d();
     this.queue.stop();
     this.pods.stop();
+    this.syncer.stop();
   }
 
   /** Enqueues every pod, and the namespace/name of every container whose pod is gone. */
@@ -91,6 +92,14 @@ export class Kubelet {
     for (const key of this.pods.keys()) this.queue.enqueue(key);
     this.syncer.crashBackoff.gc();
     this.syncer.pullBackoff.gc();
+    try {
+      // Volumes and files of pods deleted while the agent was away.
+      // Pods known now, and (asked again for the rare uid not among them) pods added since.
+      const live = new Set(this.pods.list().map((p) => p.metadata.uid ?? ''));
+      await this.syncer.volumes.sweep((uid) => live.has(uid) || this.pods.list((p) => p.metadata.uid === uid).length > 0);
+    } catch (e) {
+      this.d.log.warn('resync: cannot sweep volumes', { error: e instanceof Error ? e.message : String(e) });
+    }
     try {
       const containers = await this.d.runtime.list(nodeSelector(this.d.nodeName));
       for (const c of containers) {
@@ -127,6 +136,8 @@ export class Kubelet {
 const SANDBOX_GONE = new Set(['die', 'kill', 'oom', 'stop', 'destroy']);
 
 function onlyStatusChanged(a: Pod, b: Pod): boolean {
+  // Readiness gates' conditions are set by others in the status, and decide the pod's Ready.
+  if (b.spec.readinessGates && JSON.stringify(a.status?.conditions) !== JSON.stringify(b.status?.conditions)) return false;
   const strip = (p: Pod) => JSON.stringify({ ...p, status: undefined, metadata: { ...p.metadata, resourceVersion: undefined, managedFields: undefined } });
   return strip(a) === strip(b);
 }

@@ -76,6 +76,11 @@ export interface SpecContext {
   podIP?: string;
   /** `container:<sandbox id>`: every container joins the pod's sandbox (`net/sandbox.ts`). */
   networkMode: string;
+  /**
+   * What the agent resolved for this run (containerConfig.ts): the whole environment, command and
+   * args after `$(VAR)` expansion, and mounts, security and resources in the engine's terms.
+   */
+  resolved?: { env: string[]; command?: string[]; args?: string[]; extra: Partial<ContainerCreateSpec> };
   /** The Service variables (`net/serviceEnv.ts`), before the container's own. */
   serviceEnv?: string[];
 }
@@ -96,11 +101,13 @@ export function toCreateSpec(pod: Pod, c: Container, attempt: number, ctx: SpecC
   const spec: ContainerCreateSpec = {
     name: containerName(pod, c, attempt),
     image: c.image,
-    env: withServiceEnv(ctx.serviceEnv, envOf(pod, c, ctx)),
+    env: ctx.resolved?.env ?? withServiceEnv(ctx.serviceEnv, envOf(pod, c, ctx)),
     labels,
   };
-  if (c.command?.length) spec.entrypoint = [...c.command];
-  if (c.args) spec.cmd = [...c.args];
+  const command = ctx.resolved ? ctx.resolved.command : c.command;
+  const args = ctx.resolved ? ctx.resolved.args : c.args;
+  if (command?.length) spec.entrypoint = [...command];
+  if (args) spec.cmd = [...args];
   if (c.workingDir) spec.workingDir = c.workingDir;
   if (c.stdin) spec.stdin = true;
   if (c.stdin && c.stdinOnce) spec.stdinOnce = true;
@@ -110,6 +117,7 @@ export function toCreateSpec(pod: Pod, c: Container, attempt: number, ctx: SpecC
   if (nanoCpus) spec.nanoCpus = nanoCpus;
   if (memoryBytes) spec.memoryBytes = memoryBytes;
   spec.networkMode = ctx.networkMode;
+  if (ctx.resolved) Object.assign(spec, ctx.resolved.extra);
   return spec;
 }
 

@@ -1,7 +1,7 @@
 import type { Container, ContainerStateWaiting, Pod } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import type { Runtime } from '../runtime/types.js';
+import type { PullProgress, RegistryAuth, Runtime } from '../runtime/types.js';
 import type { Backoff } from '../../client/Backoff.js';
 import { pullPolicy } from './containers.js';
 import type { Recorder } from './types.js';
@@ -9,11 +9,28 @@ import type { Recorder } from './types.js';
 /** `ready`: the image is there. Otherwise why the container waits, and when to look again. */
 export type ImageResult = { ready: true } | { ready: false; waiting: ContainerStateWaiting; retryMs?: number };
 
+export interface PullOptions {
+  /** Runs once a real pull is about to start (to publish a Pending status first). */
+  beforePull?: () => Promise<void>;
+  /** Credentials that match the image (from the pod's pull secrets), tried in order; none: anonymous. */
+  auths?: RegistryAuth[];
+  /** Called now and then during a pull with a line saying how far it got. */
+  onProgress?: (message: string) => void;
+}
+
+/** How often progress is reported while a pull runs. */
+const PROGRESS_EVERY_MS = 2_000;
+
+function mb(n: number): string {
+  return `${(n / 1e6).toFixed(1)} MB`;
+}
+
 /**
  * Makes a container's image present according to its `imagePullPolicy`, as the kubelet's image
- * manager does, recording Pulling/Pulled/Failed/BackOff events. A failed pull answers `ErrImagePull`
- * and arms a per-container back-off; asking again inside it answers `ImagePullBackOff` without
- * pulling.
+ * manager does, recording Pulling/Pulled/Failed/BackOff events (`Pulled` with the duration and the
+ * image's size). With pull secrets, each matching credential is tried until one works, as the
+ * kubelet does. A failed pull answers `ErrImagePull` with the engine's message and arms a
+ * per-container back-off; asking again inside it answers `ImagePullBackOff` without pulling.
  */
 export class ImagePuller {
   constructor(
@@ -24,8 +41,7 @@ export class ImagePuller {
     private readonly log: Logger,
   ) {}
 
-  /** `beforePull` runs once a real pull is about to start (to publish a Pending status first). */
-  async ensure(pod: Pod, c: Container, beforePull?: () => Promise<void>): Promise<ImageResult> {
+  async ensure(pod: Pod, c: Container, opts: PullOptions = {}): Promise<ImageResult> {
     const policy = pullPolicy(c);
     const present = (await this.runtime.imageId(c.image)) !== undefined;
     if (policy === 'Never') {
@@ -45,13 +61,22 @@ export class ImagePuller {
       this.recorder.record(pod, 'Normal', 'BackOff', message);
       return { ready: false, waiting: { reason: 'ImagePullBackOff', message }, retryMs: left };
     }
-    await beforePull?.();
+    await opts.beforePull?.();
     this.recorder.record(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
     const started = this.clock.now();
-    try {
-      await this.runtime.pull(c.image, (p) => this.log.debug('pull progress', { image: c.image, status: p.status, progress: p.progress }));
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
+    const attempts: (RegistryAuth | undefined)[] = opts.auths?.length ? opts.auths : [undefined];
+    let failure: unknown;
+    for (const auth of attempts) {
+      try {
+        await this.runtime.pull(c.image, this.progress(c.image, opts.onProgress), auth);
+        failure = undefined;
+        break;
+      } catch (e) {
+        failure = e;
+      }
+    }
+    if (failure !== undefined) {
+      const msg = failure instanceof Error ? failure.message : String(failure);
       this.backoff.next(key, this.clock.now());
       this.recorder.record(pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${msg}`);
       this.recorder.record(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
@@ -59,7 +84,33 @@ export class ImagePuller {
     }
     this.backoff.reset(key);
     const secs = ((this.clock.now() - started) / 1000).toFixed(3);
-    this.recorder.record(pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${secs}s`);
+    const size = (await this.runtime.imageInfo(c.image).catch(() => undefined))?.sizeBytes;
+    this.recorder.record(pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${secs}s (${secs}s including waiting).${size !== undefined ? ` Image size: ${size} bytes.` : ''}`);
     return { ready: true };
+  }
+
+  /** Sums the layers' download progress and reports it at most every two seconds. */
+  private progress(image: string, report: ((m: string) => void) | undefined): (p: PullProgress) => void {
+    const layers = new Map<string, { current: number; total: number }>();
+    let last = 0;
+    return (p) => {
+      this.log.debug('pull progress', { image, status: p.status, progress: p.progress });
+      if (!report || !p.id) return;
+      if (p.status === 'Downloading' && p.total) layers.set(p.id, { current: p.current ?? 0, total: p.total });
+      else if (p.status === 'Download complete' || p.status === 'Pull complete' || p.status === 'Already exists') {
+        const l = layers.get(p.id);
+        if (l) l.current = l.total;
+      }
+      const now = this.clock.now();
+      if (now - last < PROGRESS_EVERY_MS || layers.size === 0) return;
+      last = now;
+      let done = 0;
+      let total = 0;
+      for (const l of layers.values()) {
+        done += l.current;
+        total += l.total;
+      }
+      report(`Pulling image "${image}": ${mb(done)} of ${mb(total)}`);
+    };
   }
 }

@@ -1,6 +1,9 @@
 import Docker from 'dockerode';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../api/types.js';
@@ -18,7 +21,7 @@ import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../testing/images.js';
 // A node name of its own: this agent only ever sees (and removes) containers labelled with it.
 const NODE = `agent-it-${randomBytes(4).toString('hex')}`;
 const TOKEN = randomBytes(16).toString('hex');
-const config: AgentConfig = { server: 'https://127.0.0.1:1', token: TOKEN, ca: 'unused', nodeName: NODE, kubeletPort: 0, dataDir: '/tmp', dockerSocket: '/var/run/docker.sock' };
+const config: AgentConfig = { server: 'https://127.0.0.1:1', token: TOKEN, ca: 'unused', nodeName: NODE, kubeletPort: 0, dataDir: mkdtempSync(join(tmpdir(), 'skiff-agent-it-')), dockerSocket: '/var/run/docker.sock' };
 const docker = new Docker();
 const run = promisify(execFile);
 const store = new SqliteStore(':memory:');
@@ -72,7 +75,11 @@ afterAll(async () => {
 
 describe('agent on the real Docker engine', () => {
   it('registers its Node', async () => {
-    const node = await waitFor('node', () => client.get<Node>('nodes', undefined, NODE));
+    // The Node is created first and its status written by the first heartbeat right after.
+    const node = await waitFor('node with its status', async () => {
+      const n = await client.get<Node>('nodes', undefined, NODE);
+      return n.status?.nodeInfo?.containerRuntimeVersion ? n : undefined;
+    });
     expect(node.status?.nodeInfo?.containerRuntimeVersion).toMatch(/^docker:\/\/\d+\./);
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(Number(node.status?.capacity?.cpu)).toBeGreaterThan(0);

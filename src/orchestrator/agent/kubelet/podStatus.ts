@@ -1,6 +1,13 @@
-import type { Condition, ContainerState, ContainerStateWaiting, ContainerStatus, Pod, PodPhase, PodStatus } from '../../api/types.js';
+import type { Condition, Container, ContainerState, ContainerStateWaiting, ContainerStatus, Pod, PodPhase, PodStatus } from '../../api/types.js';
 import { isoTime } from '../../util/clock.js';
 import { isTerminated, shouldRestart, terminatedOf, type Instance } from './containers.js';
+import { initShouldRestart, isSidecar } from './initContainers.js';
+
+/** Probe results of container runs (the agent's `ProbeManager`); undefined: no such probe. */
+export interface ProbeResults {
+  ready(name: string, containerId: string): boolean | undefined;
+  started(name: string, containerId: string): boolean | undefined;
+}
 
 export interface StatusInput {
   pod: Pod;
@@ -12,32 +19,53 @@ export interface StatusInput {
   /** The network owner's IP when it runs; otherwise the last known pod IP is kept. */
   podIP?: string;
   now: number;
+  /** Where initialization stands (`planInit`); absent: initialized (no init containers). */
+  init?: { initialized: boolean; failed?: string };
+  /** The current sandbox's network mode (`container:<id>`): init runs before it are not this pod's initialization. */
+  network?: string;
+  probes?: ProbeResults;
+  /** Termination messages of terminated runs, by container id. */
+  messages?: ReadonlyMap<string, string>;
 }
 
 /**
  * The pod status the agent reports, computed from what runs on the engine, as the kubelet's
- * `generateAPIPodStatus` does. Pure. Fields the agent does not own (e.g. `nominatedNodeName`, the
- * scheduler's PodScheduled condition) are kept; timestamps only move when their state changes, so
- * a status computed twice from the same containers is identical (no needless writes).
+ * `generateAPIPodStatus` does. Pure. Init containers get `initContainerStatuses` (not yet run:
+ * waiting `PodInitializing`) and the Initialized condition; app containers wait with
+ * `PodInitializing` until then. `ready` and `started` follow the readiness and startup probes;
+ * the Ready condition also needs every readiness gate's condition True. Fields the agent does not
+ * own are kept; timestamps only move when their state changes, so a status computed twice from the
+ * same containers is identical (no needless writes).
  */
 export function buildPodStatus(input: StatusInput): PodStatus {
   const { pod, now } = input;
   const old = pod.status ?? {};
-  const containerStatuses = pod.spec.containers.map((c) => containerStatus(c.name, c.image, input));
-  const phase = podPhase(pod, containerStatuses);
-  const unready = containerStatuses.filter((s) => !s.ready).map((s) => s.name);
+  const initialized = input.init?.initialized ?? true;
+  const inits = pod.spec.initContainers ?? [];
+  const initStatuses = inits.map((c) => containerStatus(c, input, 'init'));
+  const containerStatuses = pod.spec.containers.map((c) => containerStatus(c, input, initialized ? 'app' : 'blocked'));
+  const phase = input.init?.failed && (pod.spec.restartPolicy ?? 'Always') === 'Never' ? 'Failed' : initialized ? podPhase(pod, containerStatuses) : 'Pending';
   const nowIso = isoTime(now);
-  const ready: Omit<Condition, 'type'> =
-    phase === 'Succeeded' || phase === 'Failed'
-      ? { status: 'False', reason: 'PodCompleted' }
-      : unready.length
-        ? { status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` }
-        : { status: 'True' };
+  const sidecarStatuses = initStatuses.filter((_, i) => isSidecar(inits[i] as Container));
+  const unready = [...sidecarStatuses, ...containerStatuses].filter((s) => !s.ready).map((s) => s.name);
+  const terminal = phase === 'Succeeded' || phase === 'Failed';
+  const containersReady: Omit<Condition, 'type'> = terminal
+    ? { status: 'False', reason: 'PodCompleted' }
+    : unready.length
+      ? { status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` }
+      : { status: 'True' };
+  const ready = containersReady.status === 'True' ? (gatesNotReady(pod) ?? containersReady) : containersReady;
+  const incomplete = inits.filter((c, i) => (isSidecar(c) ? !initStatuses[i]?.started : !initStatuses[i]?.state.terminated || initStatuses[i]?.state.terminated?.exitCode !== 0)).map((c) => c.name);
+  const init: Omit<Condition, 'type'> = initialized
+    ? { status: 'True' }
+    : { status: 'False', reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${incomplete.join(' ')}]` };
   const conditions = [
-    condition(old.conditions, { type: 'Initialized', status: 'True' }, nowIso),
+    condition(old.conditions, { type: 'Initialized', ...init }, nowIso),
     condition(old.conditions, { type: 'Ready', ...ready }, nowIso),
-    condition(old.conditions, { type: 'ContainersReady', ...ready }, nowIso),
+    condition(old.conditions, { type: 'ContainersReady', ...containersReady }, nowIso),
     old.conditions?.find((c) => c.type === 'PodScheduled') ?? condition(undefined, { type: 'PodScheduled', status: 'True' }, nowIso),
+    // Conditions others own (readiness gates' types, DisruptionTarget...) are kept as they are.
+    ...(old.conditions ?? []).filter((c) => !OWN_CONDITIONS.has(c.type)),
   ];
   const podIP = input.podIP ?? old.podIP;
   const status: PodStatus & Record<string, unknown> = {
@@ -49,6 +77,8 @@ export function buildPodStatus(input: StatusInput): PodStatus {
     startTime: old.startTime ?? nowIso,
     containerStatuses,
   };
+  if (inits.length) status.initContainerStatuses = initStatuses;
+  else delete status.initContainerStatuses;
   if (podIP) {
     status.podIP = podIP;
     status.podIPs = [{ ip: podIP }];
@@ -56,48 +86,76 @@ export function buildPodStatus(input: StatusInput): PodStatus {
   return status;
 }
 
-function containerStatus(name: string, image: string, input: StatusInput): ContainerStatus {
+const OWN_CONDITIONS = new Set(['Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
+
+/** The kubelet's readiness-gate check: the Ready condition's False status when a gate is not True. */
+function gatesNotReady(pod: Pod): Omit<Condition, 'type'> | undefined {
+  const gates = (pod.spec.readinessGates as { conditionType?: string }[] | undefined) ?? [];
+  const msgs: string[] = [];
+  for (const g of gates) {
+    const c = pod.status?.conditions?.find((x) => x.type === g.conditionType);
+    if (!c) msgs.push(`corresponding condition of pod readiness gate "${g.conditionType ?? ''}" does not exist.`);
+    else if (c.status !== 'True') msgs.push(`the status of pod readiness gate "${g.conditionType ?? ''}" is not "True", but ${c.status}`);
+  }
+  return msgs.length ? { status: 'False', reason: 'ReadinessGatesNotReady', message: msgs.join(', ') } : undefined;
+}
+
+/**
+ * One container's status. `kind`: an app container (`app`), one waiting for initialization
+ * (`blocked`: `PodInitializing` until it has run), or an init container (`init`).
+ */
+function containerStatus(c: Container, input: StatusInput, kind: 'app' | 'init' | 'blocked'): ContainerStatus {
+  const { name, image } = c;
   const list = input.instances.get(name) ?? [];
   const newest = list[0];
   const transient = input.waiting.get(name);
+  const restarts = (i: Instance) => (kind === 'init' ? initShouldRestart(input.pod, c, i, input.network ?? i.details.networkMode) : shouldRestart(input.pod, i.details.exitCode));
+  // The kubelet's default waiting state: PodInitializing for every container of a pod with init
+  // containers (also between the last init container and the app's start), else ContainerCreating.
+  const idle: ContainerStateWaiting = { reason: kind === 'app' && !(input.pod.spec.initContainers ?? []).length ? 'ContainerCreating' : 'PodInitializing' };
   let state: ContainerState;
   let rest: Instance[];
   if (newest?.details.running) {
     state = { running: { startedAt: isoTime(newest.details.startedAt ?? input.now) } };
     rest = list.slice(1);
-  } else if (newest && isTerminated(newest.details) && !shouldRestart(input.pod, newest.details.exitCode)) {
-    state = terminatedState(newest);
+  } else if (newest && isTerminated(newest.details) && !restarts(newest)) {
+    state = terminatedState(newest, input.messages);
     rest = list.slice(1);
   } else if (newest && isTerminated(newest.details)) {
-    // Will run again: waiting (back-off, pull error...) with this run as the last state.
-    state = { waiting: transient ?? { reason: 'ContainerCreating' } };
-    rest = list;
+    // Will run again: waiting (back-off, pull error...) with this run as the last state; an init
+    // container shows its failed run until the back-off starts, as `Init:Error` on Kubernetes.
+    state = transient ? { waiting: transient } : kind === 'init' && newest.details.networkMode === input.network ? terminatedState(newest, input.messages) : { waiting: idle };
+    rest = state.terminated ? list.slice(1) : list;
   } else {
-    state = { waiting: transient ?? { reason: 'ContainerCreating' } };
+    state = { waiting: transient ?? idle };
     rest = list.slice(1);
   }
   const previous = rest.find((i) => isTerminated(i.details));
+  const id = newest?.details.id ?? '';
+  const started = !!state.running && (input.probes?.started(name, id) ?? true);
+  const ready = started && !!state.running && (input.probes?.ready(name, id) ?? true);
   const s: ContainerStatus = {
     name,
     state,
-    lastState: previous ? terminatedState(previous) : {},
-    ready: !!state.running,
+    lastState: previous ? terminatedState(previous, input.messages) : {},
+    ready,
     restartCount: newest?.attempt ?? 0,
     image,
     imageID: newest ? `docker://${newest.details.imageId}` : '',
-    started: !!state.running,
+    started,
   };
   if (newest) s.containerID = `docker://${newest.details.id}`;
   return s;
 }
 
-function terminatedState(i: Instance): ContainerState {
+function terminatedState(i: Instance, messages: ReadonlyMap<string, string> | undefined): ContainerState {
   const t = terminatedOf(i);
+  const message = messages?.get(i.details.id) || t.message;
   return {
     terminated: {
       exitCode: t.exitCode,
       reason: t.reason,
-      ...(t.message ? { message: t.message } : {}),
+      ...(message ? { message } : {}),
       ...(t.startedAt !== undefined ? { startedAt: isoTime(t.startedAt) } : {}),
       ...(t.finishedAt !== undefined ? { finishedAt: isoTime(t.finishedAt) } : {}),
       containerID: `docker://${i.details.id}`,
@@ -105,7 +163,7 @@ function terminatedState(i: Instance): ContainerState {
   };
 }
 
-/** Kubernetes' `getPhase` for a pod without init containers. */
+/** Kubernetes' `getPhase` for the app containers of an initialized pod. */
 export function podPhase(pod: Pod, statuses: ContainerStatus[]): PodPhase {
   let waiting = 0;
   let running = 0;

@@ -209,13 +209,22 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   };
 }
 
+/** App and init containers both have logs and may be exec'd into. */
+function hasContainer(pod: Pod, name: string): boolean {
+  return [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].some((c) => c.name === name);
+}
+
+function containerStatusOf(pod: Pod, name: string) {
+  return [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === name);
+}
+
 /** The engine container id whose logs a request means (Kubernetes' `validateContainerLogStatus`). */
 export function pickContainer(pod: Pod, container: string, previous: boolean): string {
   const podName = pod.metadata.name ?? '';
-  if (!pod.spec.containers.some((c) => c.name === container)) {
+  if (!hasContainer(pod, container)) {
     throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
   }
-  const s = pod.status?.containerStatuses?.find((c) => c.name === container);
+  const s = containerStatusOf(pod, container);
   if (!s) throw new HttpError(400, `container "${container}" in pod "${podName}" is waiting to start: ContainerCreating`);
   const last = s.lastState.terminated?.containerID;
   let id: string | undefined;
@@ -236,8 +245,8 @@ export function pickContainer(pod: Pod, container: string, previous: boolean): s
 /** The engine id of a container that is running now (exec and attach need one). */
 export function runningContainer(pod: Pod, container: string): string {
   const podName = pod.metadata.name ?? '';
-  if (!pod.spec.containers.some((c) => c.name === container)) throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
-  const s = pod.status?.containerStatuses?.find((c) => c.name === container);
+  if (!hasContainer(pod, container)) throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
+  const s = containerStatusOf(pod, container);
   if (!s?.state.running || !s.containerID) {
     const why = s?.state.waiting?.reason ?? (s?.state.terminated ? 'Completed' : 'ContainerCreating');
     throw new HttpError(400, `container "${container}" in pod "${podName}" is not running (${why})`);

@@ -4,6 +4,7 @@ import type { EventType } from '../../client/events.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { Runtime } from '../runtime/types.js';
+import type { Prober } from './probes/prober.js';
 import type { PodNetworkGate } from '../net/nodeNetwork.js';
 
 /** What the kubelet needs of an event recorder (`controllers/events.ts` `EventRecorder`). Never throws. */
@@ -21,6 +22,15 @@ export interface KubeletDeps {
   nodeName: string;
   /** The node's InternalIP: the pods' `hostIP`. */
   nodeIP: string;
+  /** On the host's disk: per-pod files (termination messages) and `seccomp/` profiles. */
+  dataDir: string;
+  /**
+   * On a memory file system (default `/dev/shm/skiff-<node>`): the files of configMap, secret,
+   * downwardAPI and projected volumes, so Secrets and tokens never touch the host's disk.
+   */
+  memoryDir: string;
+  /** Runs probes and hooks (default: the engine's exec and sockets from the host). */
+  prober?: Prober;
   /** The node's pod network (net/nodeNetwork.ts); absent: pods use the engine's default bridge (kubelet-only tests). */
   podNetwork?: PodNetworkGate;
   /** The Service variables a pod's containers get (net/serviceEnv.ts). */

@@ -13,7 +13,12 @@ import type {
   EngineInfo,
   ExecOptions,
   ExecProcess,
+  ImageInfo,
   LogOptions,
+  MountSpec,
+  RegistryAuth,
+  VolumeSpec,
+  VolumeSummary,
   PullProgress,
   Runtime,
   RuntimeEvent,
@@ -81,15 +86,23 @@ export class DockerRuntime implements Runtime {
     };
   }
 
-  async pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+  async pull(image: string, onProgress?: (p: PullProgress) => void, auth?: RegistryAuth): Promise<void> {
     const ref = normalizeImageRef(image);
-    const stream = await this.docker.pull(ref);
+    const stream = await this.docker.pull(ref, auth ? { authconfig: auth } : {});
     await new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,
         (err: Error | null) => (err ? reject(err) : resolve()),
-        (ev: { status?: string; id?: string; progress?: string; error?: string }) => {
-          if (ev.status) onProgress?.({ status: ev.status, ...optional('id', ev.id), ...optional('progress', ev.progress) });
+        (ev: { status?: string; id?: string; progress?: string; progressDetail?: { current?: number; total?: number }; error?: string }) => {
+          if (ev.status) {
+            onProgress?.({
+              status: ev.status,
+              ...optional('id', ev.id),
+              ...optional('progress', ev.progress),
+              ...optional('current', ev.progressDetail?.current),
+              ...optional('total', ev.progressDetail?.total),
+            });
+          }
         },
       );
     });
@@ -104,6 +117,51 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async imageInfo(image: string): Promise<ImageInfo | undefined> {
+    try {
+      const i = await this.docker.getImage(normalizeImageRef(image)).inspect();
+      return { id: i.Id, sizeBytes: i.Size, user: i.Config?.User ?? '' };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async createVolume(spec: VolumeSpec): Promise<void> {
+    const opts: Record<string, string> = {};
+    if (spec.tmpfs) {
+      const t = spec.tmpfs;
+      const o = [
+        ...(t.sizeBytes ? [`size=${t.sizeBytes}`] : []),
+        ...(t.mode !== undefined ? [`mode=${t.mode.toString(8).padStart(4, '0')}`] : []),
+        ...(t.uid !== undefined ? [`uid=${t.uid}`] : []),
+        ...(t.gid !== undefined ? [`gid=${t.gid}`] : []),
+      ];
+      Object.assign(opts, { type: 'tmpfs', device: 'tmpfs', ...(o.length ? { o: o.join(',') } : {}) });
+    }
+    // Creating an existing volume returns it unchanged (the engine's own idempotence).
+    await this.docker.createVolume({ Name: spec.name, Driver: 'local', Labels: spec.labels, DriverOpts: opts });
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).remove();
+    } catch (e) {
+      if (statusOf(e) === 404) return;
+      throw e;
+    }
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]> {
+    const label = Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+    const res = (await this.docker.listVolumes({ filters: { label } })) as { Volumes?: { Name: string; Labels?: Record<string, string> | null }[] | null };
+    return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    await this.docker.getContainer(id).putArchive(tar, { path });
+  }
+
   async importImage(rootfsTar: Buffer, ref: string): Promise<void> {
     const full = normalizeImageRef(ref);
     const at = full.lastIndexOf(':');
@@ -115,6 +173,7 @@ export class DockerRuntime implements Runtime {
 
   async create(spec: ContainerCreateSpec): Promise<string> {
     const joined = spec.networkMode?.startsWith('container:') ?? false;
+    const { mounts, binds } = await this.dockerMounts(spec.mounts ?? []);
     const opts: Docker.ContainerCreateOptions = {
       name: spec.name,
       Image: normalizeImageRef(spec.image),
@@ -129,9 +188,25 @@ export class DockerRuntime implements Runtime {
         ...(spec.networkMode ? { NetworkMode: spec.networkMode } : {}),
         ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
         ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
+        ...(spec.memoryReservationBytes ? { MemoryReservation: spec.memoryReservationBytes } : {}),
+        ...(spec.cpuShares ? { CpuShares: spec.cpuShares } : {}),
+        ...(mounts.length ? { Mounts: mounts } : {}),
+        ...(binds.length ? { Binds: binds } : {}),
+        ...(spec.groupAdd?.length ? { GroupAdd: spec.groupAdd } : {}),
+        ...(spec.capAdd?.length ? { CapAdd: spec.capAdd } : {}),
+        ...(spec.capDrop?.length ? { CapDrop: spec.capDrop } : {}),
+        ...(spec.privileged ? { Privileged: true } : {}),
+        ...(spec.readonlyRootfs ? { ReadonlyRootfs: true } : {}),
+        ...(spec.securityOpt?.length ? { SecurityOpt: spec.securityOpt } : {}),
+        ...(spec.sysctls && Object.keys(spec.sysctls).length ? { Sysctls: spec.sysctls } : {}),
+        ...(spec.pidMode ? { PidMode: spec.pidMode } : {}),
+        ...(spec.ipcMode ? { IpcMode: spec.ipcMode } : {}),
+        ...(spec.maskedPaths ? { MaskedPaths: spec.maskedPaths } : {}),
+        ...(spec.readonlyPaths ? { ReadonlyPaths: spec.readonlyPaths } : {}),
         ...(spec.portBindings?.length ? { PortBindings: portBindings(spec.portBindings) } : {}),
       },
     };
+    if (spec.user) opts.User = spec.user;
     if (spec.entrypoint) opts.Entrypoint = spec.entrypoint;
     if (spec.cmd) opts.Cmd = spec.cmd;
     if (spec.workingDir) opts.WorkingDir = spec.workingDir;
@@ -142,6 +217,47 @@ export class DockerRuntime implements Runtime {
     }
     const c = await this.docker.createContainer(opts);
     return c.id;
+  }
+
+  /**
+   * Docker's form of each mount. A bind whose host directory the engine should create goes to the
+   * legacy `Binds` (the Mounts API refuses a missing source). A volume subPath uses the engine's own
+   * `Subpath` from API 1.45 (Docker 26), which opens the path safely; older engines bind the path
+   * under the volume's mountpoint (the agent made it a real directory first: see volumes/).
+   */
+  private async dockerMounts(list: MountSpec[]): Promise<{ mounts: Docker.MountSettings[]; binds: string[] }> {
+    const mounts: Docker.MountSettings[] = [];
+    const binds: string[] = [];
+    for (const m of list) {
+      if (m.type === 'bind') {
+        if (m.createHostDir && !m.source.includes(':') && !m.target.includes(':') && !m.source.includes(',')) {
+          binds.push(`${m.source}:${m.target}:${[m.readOnly ? 'ro' : 'rw', ...(m.propagation ? [m.propagation] : [])].join(',')}`);
+          continue;
+        }
+        mounts.push({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: !!m.readOnly, ...(m.propagation ? { BindOptions: { Propagation: m.propagation } } : {}) });
+        continue;
+      }
+      if (!m.subPath) {
+        mounts.push({ Type: 'volume', Source: m.source, Target: m.target, ReadOnly: !!m.readOnly, VolumeOptions: volumeOptions() });
+      } else if (await this.apiAtLeast(1, 45)) {
+        mounts.push({ Type: 'volume', Source: m.source, Target: m.target, ReadOnly: !!m.readOnly, VolumeOptions: volumeOptions(m.subPath) });
+      } else {
+        const v = (await this.docker.getVolume(m.source).inspect()) as { Mountpoint: string };
+        mounts.push({ Type: 'bind', Source: `${v.Mountpoint}/${m.subPath}`, Target: m.target, ReadOnly: !!m.readOnly });
+      }
+    }
+    return { mounts, binds };
+  }
+
+  private apiVersion?: Promise<number[]>;
+
+  private async apiAtLeast(major: number, minor: number): Promise<boolean> {
+    this.apiVersion ??= this.docker.version().then(
+      (v) => (v.ApiVersion ?? '1.0').split('.').map(Number),
+      () => [1, 0],
+    );
+    const [ma = 1, mi = 0] = await this.apiVersion;
+    return ma > major || (ma === major && mi >= minor);
   }
 
   async start(id: string): Promise<void> {
@@ -277,6 +393,12 @@ export class DockerRuntime implements Runtime {
       },
     };
   }
+}
+
+/** Never copy the image's files into a new volume: an emptyDir starts empty, as on Kubernetes. */
+function volumeOptions(subPath?: string): Docker.MountSettings['VolumeOptions'] {
+  // dockerode's type wants Labels and DriverConfig, which the engine treats as optional.
+  return { NoCopy: true, ...(subPath ? { Subpath: subPath } : {}) } as Docker.MountSettings['VolumeOptions'];
 }
 
 function portBindings(list: NonNullable<ContainerCreateSpec['portBindings']>): Record<string, { HostIp: string; HostPort: string }[]> {

@@ -1,6 +1,7 @@
 import type { Disposable } from '../../util/disposable.js';
 import { randomBytes } from 'node:crypto';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
+import { extract } from 'tar-stream';
 import type { Clock } from '../../util/clock.js';
 import { normalizeImageRef } from './docker.js';
 import type {
@@ -11,7 +12,11 @@ import type {
   EngineInfo,
   ExecOptions,
   ExecProcess,
+  ImageInfo,
   LogOptions,
+  RegistryAuth,
+  VolumeSpec,
+  VolumeSummary,
   PullProgress,
   Runtime,
   RuntimeEvent,
@@ -54,7 +59,19 @@ export const catExec: FakeExecHandler = async (io) => {
  */
 export class FakeRuntime implements Runtime {
   private readonly containers = new Map<string, FakeContainer>();
-  private readonly images = new Map<string, string>();
+  private readonly images = new Map<string, ImageInfo>();
+  /** Volumes by name. */
+  readonly volumes = new Map<string, VolumeSpec>();
+  /** Every `putArchive`: container, path and the tar's entries (name, mode, uid, gid). */
+  readonly archives: { id: string; path: string; entries: { name: string; mode: number; uid: number; gid: number; type: string }[] }[] = [];
+  /** Images a pull needs credentials for: the pull fails unless `auth` carries this user and password. */
+  readonly privateImages = new Map<string, { username: string; password: string }>();
+  /** The auth each pull was given, in order (undefined: none). */
+  readonly pullAuths: (RegistryAuth | undefined)[] = [];
+  /** Progress lines every pull reports, in order, before it waits for `pullGate`. */
+  pullProgress: PullProgress[] = [];
+  /** When set, pulls wait for it after reporting their progress (a pull still running). */
+  pullGate: Promise<void> | undefined;
   private readonly subscribers = new Set<{ labels: Record<string, string>; handler: (e: RuntimeEvent) => void }>();
   private nextIp = 2;
   /** Images whose pull fails with this message. */
@@ -87,8 +104,12 @@ export class FakeRuntime implements Runtime {
 
   constructor(private readonly clock: Clock) {}
 
-  addImage(image: string): void {
-    this.images.set(normalizeImageRef(image), `sha256:${randomBytes(32).toString('hex')}`);
+  addImage(image: string, opts: { user?: string; sizeBytes?: number } = {}): void {
+    this.images.set(normalizeImageRef(image), { id: `sha256:${randomBytes(32).toString('hex')}`, sizeBytes: opts.sizeBytes ?? 1234567, user: opts.user ?? '' });
+  }
+
+  removeImage(image: string): void {
+    this.images.delete(normalizeImageRef(image));
   }
 
   /** All containers, for assertions. */
@@ -133,19 +154,58 @@ export class FakeRuntime implements Runtime {
     return c && structuredClone(c.details);
   }
 
-  async pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void> {
+  async pull(image: string, onProgress?: (p: PullProgress) => void, auth?: RegistryAuth): Promise<void> {
     this.check();
     const ref = normalizeImageRef(image);
     this.pulls.push(ref);
+    this.pullAuths.push(auth && structuredClone(auth));
     const err = this.pullErrors.get(ref) ?? this.pullErrors.get(image);
     if (err) throw new Error(err);
+    const need = this.privateImages.get(ref);
+    if (need) {
+      const given = auth?.auth ? Buffer.from(auth.auth, 'base64').toString() : `${auth?.username ?? ''}:${auth?.password ?? ''}`;
+      if (!auth) throw new Error(`Head "https://${ref.split('/')[0]}/v2/": no basic auth credentials`);
+      if (given !== `${need.username}:${need.password}`) throw new Error(`Head "https://${ref.split('/')[0]}/v2/": unauthorized: authentication required`);
+    }
     onProgress?.({ status: `Pulling from ${ref}` });
+    for (const p of this.pullProgress) onProgress?.(p);
+    if (this.pullGate) await this.pullGate;
     if (!this.images.has(ref)) this.addImage(ref);
   }
 
   async imageId(image: string): Promise<string | undefined> {
     this.check();
-    return this.images.get(normalizeImageRef(image));
+    return this.images.get(normalizeImageRef(image))?.id;
+  }
+
+  async imageInfo(image: string): Promise<ImageInfo | undefined> {
+    this.check();
+    const i = this.images.get(normalizeImageRef(image));
+    return i && { ...i };
+  }
+
+  async createVolume(spec: VolumeSpec): Promise<void> {
+    this.check();
+    if (!this.volumes.has(spec.name)) this.volumes.set(spec.name, structuredClone(spec));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.check();
+    for (const c of this.containers.values()) {
+      if (c.spec.mounts?.some((m) => m.type === 'volume' && m.source === name)) throw new Error(`remove ${name}: volume is in use - [${c.details.id}]`);
+    }
+    this.volumes.delete(name);
+  }
+
+  async listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]> {
+    this.check();
+    return [...this.volumes.values()].filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).map((v) => ({ name: v.name, labels: { ...v.labels } }));
+  }
+
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    this.check();
+    this.must(id);
+    this.archives.push({ id, path, entries: await tarEntries(tar) });
   }
 
   async importImage(rootfsTar: Buffer, ref: string): Promise<void> {
@@ -157,8 +217,11 @@ export class FakeRuntime implements Runtime {
 
   async create(spec: ContainerCreateSpec): Promise<string> {
     this.check();
-    const imageId = this.images.get(normalizeImageRef(spec.image));
+    const imageId = this.images.get(normalizeImageRef(spec.image))?.id;
     if (!imageId) throw new Error(`No such image: ${spec.image}`);
+    for (const m of spec.mounts ?? []) {
+      if (m.type === 'volume' && !this.volumes.has(m.source)) throw new Error(`create ${spec.name}: volume ${m.source} not found`);
+    }
     for (const c of this.containers.values()) {
       if (c.details.name === spec.name) throw new Error(`Conflict. The container name "/${spec.name}" is already in use`);
     }
@@ -335,4 +398,22 @@ export class FakeRuntime implements Runtime {
   private check(): void {
     if (this.down) throw new Error('Cannot connect to the Docker daemon (fake engine is down)');
   }
+}
+
+/** The headers of a tar (the fake records what a real engine would apply). */
+async function tarEntries(tar: Buffer): Promise<{ name: string; mode: number; uid: number; gid: number; type: string }[]> {
+  const out: { name: string; mode: number; uid: number; gid: number; type: string }[] = [];
+  const ex = extract();
+  const done = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (h, stream, next) => {
+      out.push({ name: h.name, mode: h.mode ?? 0, uid: h.uid ?? 0, gid: h.gid ?? 0, type: h.type ?? 'file' });
+      stream.on('end', next);
+      stream.resume();
+    });
+    ex.on('finish', resolve);
+    ex.on('error', reject);
+  });
+  Readable.from([tar]).pipe(ex);
+  await done;
+  return out;
 }

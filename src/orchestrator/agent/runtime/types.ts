@@ -54,6 +54,84 @@ export interface ContainerCreateSpec {
   stdinOnce?: boolean;
   /** Run the main process under a pseudo-terminal (Kubernetes `tty`). */
   tty?: boolean;
+  /** Volumes, host paths and files mounted into the container (Docker `HostConfig.Mounts`). */
+  mounts?: MountSpec[];
+  /** `uid[:gid]` or `name[:gid]` the main process runs as (Docker `User`). */
+  user?: string;
+  /** Supplementary groups (numeric gids) of the main process. */
+  groupAdd?: string[];
+  /** Linux capabilities, Kubernetes style (`NET_ADMIN`, `ALL`). */
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  readonlyRootfs?: boolean;
+  /** Docker security options: `no-new-privileges`, `seccomp=...`, `apparmor=...`, `label=...`. */
+  securityOpt?: string[];
+  /** Namespaced kernel parameters (`net.*` only on the container that owns the network). */
+  sysctls?: Record<string, string>;
+  /** Relative CPU weight (Docker `CpuShares`, from `requests.cpu`). */
+  cpuShares?: number;
+  /** Soft memory limit in bytes (Docker `MemoryReservation`, from `requests.memory`). */
+  memoryReservationBytes?: number;
+  /** `host` or `container:<id>` to share a PID namespace. */
+  pidMode?: string;
+  /** `host`, `shareable`, or `container:<id>`. */
+  ipcMode?: string;
+  /** Paths masked / read-only under /proc and /sys; an empty list unmasks everything (`procMount: Unmasked`). */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+}
+
+/**
+ * One mount of a container. `bind` mounts a path of the host (the agent's own files, hostPath,
+ * local persistent volumes); `volume` mounts an engine volume by name (emptyDir), or one path
+ * inside it (`subPath`).
+ */
+export interface MountSpec {
+  type: 'bind' | 'volume';
+  /** Host path (bind) or volume name (volume). */
+  source: string;
+  target: string;
+  readOnly?: boolean;
+  /** Bind only: mount propagation (Kubernetes `mountPropagation`). */
+  propagation?: 'rprivate' | 'rslave' | 'rshared';
+  /** Volume only: a relative path inside the volume that must already exist. */
+  subPath?: string;
+  /** Bind only: let the engine create a missing host directory (it can where the agent, not root, cannot). */
+  createHostDir?: boolean;
+}
+
+/** An engine volume: named storage that outlives the containers mounting it. */
+export interface VolumeSpec {
+  name: string;
+  labels: Record<string, string>;
+  /** Memory-backed (tmpfs): size limit, mode and owner of its root. Absent: on the engine's disk. */
+  tmpfs?: { sizeBytes?: number; mode?: number; uid?: number; gid?: number };
+}
+
+export interface VolumeSummary {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** Credentials for one pull, as Docker's `X-Registry-Auth` carries them. */
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  /** base64 of `user:password` (a Docker config's `auth`). */
+  auth?: string;
+  /** The registry the credentials are for (`127.0.0.1:5000`, `https://index.docker.io/v1/`). */
+  serveraddress?: string;
+  identitytoken?: string;
+  registrytoken?: string;
+}
+
+/** A local image, as far as the kubelet cares. */
+export interface ImageInfo {
+  id: string;
+  sizeBytes: number;
+  /** The image's configured user (`USER`), '' when it runs as root by default. */
+  user: string;
 }
 
 /** A container as a list returns it. */
@@ -97,8 +175,12 @@ export interface LogOptions {
 
 export interface PullProgress {
   status: string;
+  /** The layer this line is about. */
   id?: string;
   progress?: string;
+  /** Bytes of the layer done and in all (while downloading). */
+  current?: number;
+  total?: number;
 }
 
 /** The engine and its host, as the Node status reports them. */
@@ -179,16 +261,31 @@ export interface RuntimeEvent {
  *   Destroy the stream to stop following.
  * - `exec` starts a command in a running container (rejects when the container is not running);
  *   `attach` joins a running container's main process. See `ExecProcess`.
+ * - Volumes (`createVolume`...) carry labels as containers do; `putArchive` writes into a container's
+ *   mounts as the engine's root (how the agent prepares a volume's root and subPaths without root).
  * - `events` delivers container events (best effort; callers must also resync periodically) until
  *   disposed, reconnecting on its own if the engine restarts.
  */
 export interface Runtime {
   list(labels: Record<string, string>): Promise<ContainerSummary[]>;
   inspect(id: string): Promise<ContainerDetails | undefined>;
-  /** Pulls `image` (`name[:tag][@digest]`, `:latest` when untagged); rejects with the engine's message. */
-  pull(image: string, onProgress?: (p: PullProgress) => void): Promise<void>;
+  /** Pulls `image` (`name[:tag][@digest]`, `:latest` when untagged), with `auth` when given; rejects with the engine's message. */
+  pull(image: string, onProgress?: (p: PullProgress) => void, auth?: RegistryAuth): Promise<void>;
   /** The local image's id (`sha256:...`), or `undefined` when the image is not present. */
   imageId(image: string): Promise<string | undefined>;
+  /** The local image's id, size and user, or `undefined` when the image is not present. */
+  imageInfo(image: string): Promise<ImageInfo | undefined>;
+  /** Creates a volume; an existing volume of that name is kept as it is. */
+  createVolume(spec: VolumeSpec): Promise<void>;
+  /** Removes a volume; a missing one is a no-op. Rejects while a container still uses it. */
+  removeVolume(name: string): Promise<void>;
+  /** Every volume whose labels include all of `labels`. */
+  listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]>;
+  /**
+   * Extracts a tar into a container's file system at `path` (which may be a mounted volume), as the
+   * engine's root: modes and owners in the tar headers are applied, existing directories merged.
+   */
+  putArchive(id: string, path: string, tar: Buffer): Promise<void>;
   /** Creates (or re-tags) image `ref` from a tar of a root filesystem, as `docker import`. */
   importImage(rootfsTar: Buffer, ref: string): Promise<void>;
   /** Creates a container and returns its id. */

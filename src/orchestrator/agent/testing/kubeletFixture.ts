@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Container, KubeEvent, KubeObject, Pod, PodSpec } from '../../api/types.js';
+import type { Prober } from '../kubelet/probes/prober.js';
 import type { Client } from '../../client/types.js';
 import { EventRecorder } from '../../client/events.js';
 import { memoryCluster } from '../../testing/memoryCluster.js';
@@ -33,7 +37,7 @@ function countingClient(inner: Client, counts: { statusWrites: number }): Client
  * A kubelet on the fake runtime, talking to a real in-memory control plane, on a fake clock.
  * `settle()` lets every watch event, queued sync and event write finish without moving time.
  */
-export async function kubeletFixture() {
+export async function kubeletFixture(opts: { prober?: Prober; serviceEnv?: (pod: Pod) => string[] } = {}) {
   const clock = new FakeClock();
   const cluster = await memoryCluster(clock);
   const runtime = new FakeRuntime(clock);
@@ -42,9 +46,12 @@ export async function kubeletFixture() {
   const client = countingClient(cluster.client, counts);
   const recorder = new EventRecorder({ client: cluster.client, clock, log: silentLogger, component: 'kubelet', host: NODE });
   const kubelets: Kubelet[] = [];
+  // Real directories: the agent writes volume files itself (the memory one on /dev/shm, a tmpfs).
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-kubelet-data-'));
+  const memoryDir = mkdtempSync('/dev/shm/skiff-kubelet-test-');
 
   const newKubelet = () => {
-    const k = new Kubelet({ client, runtime, clock, log: silentLogger, recorder, nodeName: NODE, nodeIP: NODE_IP });
+    const k = new Kubelet({ client, runtime, clock, log: silentLogger, recorder, nodeName: NODE, nodeIP: NODE_IP, dataDir, memoryDir, ...(opts.prober ? { prober: opts.prober } : {}), ...(opts.serviceEnv ? { serviceEnv: opts.serviceEnv } : {}) });
     kubelets.push(k);
     k.start();
     return k;
@@ -118,9 +125,13 @@ export async function kubeletFixture() {
       const list = await cluster.client.list<KubeEvent>('events', { namespace: 'default' });
       return list.items.filter((e) => e.involvedObject.name === podName);
     },
+    dataDir,
+    memoryDir,
     dispose() {
       for (const k of kubelets) k.stop();
       cluster.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(memoryDir, { recursive: true, force: true });
     },
   };
 }

@@ -6,7 +6,7 @@ import { eventStrategy } from './events.js';
 import { leaseStrategy } from './leases.js';
 import { namespaceStrategy } from './namespaces.js';
 import { nodeStrategy } from './nodes.js';
-import { podStrategy } from './pods.js';
+import { podStrategy, podTemplateStrategy } from './pods.js';
 import { roleBindingStrategy } from './roleBindings.js';
 import { roleStrategy } from './roles.js';
 import { serviceStrategy } from './services.js';
@@ -31,7 +31,8 @@ export class Strategies {
 
   constructor(deps: StrategyDeps) {
     this.byResource = new Map<string, Strategy>([
-      ['pods', podStrategy],
+      ['pods', podStrategy(deps.store)],
+      ...['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs'].map((r): [string, Strategy] => [r, podTemplateStrategy]),
       ['namespaces', namespaceStrategy],
       ['events', eventStrategy],
       ['services', serviceStrategy(deps.store, deps.clock)],

@@ -1,21 +1,41 @@
 import type { KubeObject } from '../../api/types.js';
+import { podSpecWarnings } from '../../api/podSupport.js';
+import type { Store } from '../../store/types.js';
 import { admitPod } from '../authz/nodeRestriction.js';
+import { admitServiceAccount, serviceAccountWarnings } from './serviceAccountAdmission.js';
 import type { Strategy } from './types.js';
 
 /**
- * Pods: a DELETE of a pod that runs on a node is graceful: the pod is marked and stays while its
- * node's agent stops the containers (`spec.terminationGracePeriodSeconds`, default 30 s, or the
- * request's `gracePeriodSeconds`), then the agent deletes it with grace 0. Unbound or finished pods
- * have nothing to stop and go at once. A node's credential creates only mirror pods, and changes the
- * status of and deletes only pods bound to it (NodeRestriction).
+ * Pods: on create, the ServiceAccount admission (API token volume, pull secrets; see
+ * serviceAccountAdmission.ts); on create and update, a warning for each field Skiff accepts but does
+ * not act on (api/podSupport.ts). A DELETE of a pod that runs on a node is graceful: the pod is
+ * marked and stays while its node's agent stops the containers (`spec.terminationGracePeriodSeconds`,
+ * default 30 s, or the request's `gracePeriodSeconds`), then the agent deletes it with grace 0.
+ * Unbound or finished pods have nothing to stop and go at once. A node's credential creates only
+ * mirror pods, and changes the status of and deletes only pods bound to it (NodeRestriction).
  */
-export const podStrategy: Strategy = {
-  admit: (obj, current, req) => admitPod(req, current ? 'update' : 'create', obj, current),
-  admitDelete: (obj, req) => admitPod(req, 'delete', obj, obj),
-  deletion(obj: KubeObject, opts) {
-    const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
-    const phase = (obj.status as { phase?: string } | undefined)?.phase;
-    if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return { gracePeriodSeconds: 0 };
-    return { gracePeriodSeconds: opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30 };
+export function podStrategy(store: Store): Strategy {
+  return {
+    prepareForCreate: (obj) => admitServiceAccount(obj, store),
+    admit: (obj, current, req) => admitPod(req, current ? 'update' : 'create', obj, current),
+    admitDelete: (obj, req) => admitPod(req, 'delete', obj, obj),
+    async warnings(obj, current) {
+      const spec = obj.spec as Record<string, unknown> | undefined;
+      return [...podSpecWarnings(spec), ...(current ? [] : await serviceAccountWarnings(obj, store))];
+    },
+    deletion(obj: KubeObject, opts) {
+      const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
+      const phase = (obj.status as { phase?: string } | undefined)?.phase;
+      if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return { gracePeriodSeconds: 0 };
+      return { gracePeriodSeconds: opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30 };
+    },
+  };
+}
+
+/** Workloads (Deployment, ReplicaSet, DaemonSet, StatefulSet, Job): their pod template's warnings. */
+export const podTemplateStrategy: Strategy = {
+  warnings(obj) {
+    const template = (obj.spec as { template?: { spec?: Record<string, unknown> } } | undefined)?.template;
+    return podSpecWarnings(template?.spec, 'spec.template.spec');
   },
 };

@@ -27,6 +27,11 @@ export interface Strategy {
   prepareForUpdate?(next: KubeObject, current: KubeObject, req: RequestContext): Promise<void> | void;
   /** Checks beyond the schema that depend on who asks (RBAC's escalation check). Throws to refuse. */
   admit?(obj: KubeObject, current: KubeObject | undefined, req: RequestContext): Promise<void> | void;
+  /**
+   * Warnings about an object being created or updated (`current` set): fields accepted but not
+   * acted on. They reach the client as `Warning` headers (kubectl prints them); never a refusal.
+   */
+  warnings?(obj: KubeObject, current: KubeObject | undefined): Promise<string[]> | string[];
   /** Checks a DELETE of `obj` against who asks (NodeRestriction: a node deletes only its own pods). Throws to refuse. */
   admitDelete?(obj: KubeObject, req: RequestContext): Promise<void> | void;
   /** What a DELETE does; without this hook, objects without finalizers go at once. */

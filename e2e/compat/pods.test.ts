@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/kubectl.js';
+import { startCompatCluster, type CompatCluster } from './cluster.js';
+
+// What kubectl shows of pods that use volumes, config, init containers and probes.
+let c: CompatCluster;
+
+beforeAll(async () => {
+  c = await startCompatCluster('compat-pods');
+});
+
+afterAll(async () => {
+  await c?.stop();
+});
+
+/** `kubectl get pod NAME` as printed: NAME READY STATUS RESTARTS AGE, split on blanks. */
+async function row(pod: string): Promise<string[]> {
+  const out = await c.k.ok(['get', 'pod', pod, '--no-headers']);
+  return out.trim().split(/\s+/);
+}
+
+describe('kubectl and pods with init containers, volumes, config and probes', () => {
+  it('get pods shows Init:0/1 while the init container runs, then the app Running', async () => {
+    await c.k.ok([
+      'apply',
+      '-f',
+      c.file(
+        'init.yaml',
+        `apiVersion: v1
+kind: Pod
+metadata: {name: gated}
+spec:
+  terminationGracePeriodSeconds: 0
+  volumes: [{name: work, emptyDir: {}}]
+  initContainers:
+  - name: wait
+    image: local/busybox:1
+    command: ["sh", "-c", "until [ -f /work/go ]; do sleep 1; done; echo ready > /work/msg"]
+    volumeMounts: [{name: work, mountPath: /work}]
+  containers:
+  - name: main
+    image: local/busybox:1
+    command: ["sh", "-c", "cat /work/msg; trap 'exit 0' TERM; while true; do sleep 1; done"]
+    volumeMounts: [{name: work, mountPath: /work}]
+`,
+      ),
+    ]);
+    await eventually('Init:0/1', async () => (await row('gated'))[2] === 'Init:0/1', 90_000);
+    expect((await row('gated'))[1]).toBe('0/1');
+    await c.k.ok(['exec', 'gated', '-c', 'wait', '--', 'touch', '/work/go']);
+    await eventually('Running 1/1', async () => {
+      const r = await row('gated');
+      return r[1] === '1/1' && r[2] === 'Running';
+    }, 90_000);
+    expect((await c.k.ok(['logs', 'gated'])).trim()).toBe('ready');
+    const describe = await c.k.ok(['describe', 'pod', 'gated']);
+    expect(describe).toMatch(/Init Containers:\n\s+wait:/);
+    expect(describe).toMatch(/State:\s+Terminated\n\s+Reason:\s+Completed/);
+    expect(describe).toMatch(/work:\n\s+Type:\s+EmptyDir/);
+    // The API mounted the service account's token, as on any cluster.
+    expect(describe).toMatch(/\/var\/run\/secrets\/kubernetes\.io\/serviceaccount from kube-api-access-\w{5} \(ro\)/);
+  });
+
+  it('prints the API`s warnings for fields Skiff does not act on', async () => {
+    const r = await c.k.run([
+      'apply',
+      '-f',
+      c.file(
+        'resize.yaml',
+        `apiVersion: v1
+kind: Pod
+metadata: {name: resize}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: main
+    image: local/busybox:1
+    command: ["sleep", "3600"]
+    resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]
+`,
+      ),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Warning: spec.containers[0].resizePolicy: resources are not resized in place by Skiff (a changed pod is recreated)');
+    await eventually('the event', async () => (await c.k.ok(['get', 'events', '--field-selector', 'involvedObject.name=resize,reason=FieldNotSupported', '-o', 'name'])).trim() !== '', 60_000);
+  });
+
+  it('shows CreateContainerConfigError for a missing ConfigMap, and the pod starts once it exists', async () => {
+    await c.k.ok(['run', 'needs-config', '--image=local/busybox:1', '--image-pull-policy=IfNotPresent', '--overrides', JSON.stringify({ spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'needs-config', image: 'local/busybox:1', command: ['sh', '-c', 'echo mode=$MODE; sleep 3600'], envFrom: [{ configMapRef: { name: 'app' } }] }] } })]);
+    await eventually('CreateContainerConfigError', async () => (await row('needs-config'))[2] === 'CreateContainerConfigError', 90_000);
+    const describe = await c.k.ok(['describe', 'pod', 'needs-config']);
+    expect(describe).toMatch(/Error: configmap "app" not found/);
+    await c.k.ok(['create', 'configmap', 'app', '--from-literal=MODE=blue']);
+    await c.phase('needs-config');
+    await eventually('the env in the logs', async () => (await c.k.ok(['logs', 'needs-config'])).trim() === 'mode=blue', 60_000);
+  });
+
+  it('the mounted service account token works with kubectl --token', async () => {
+    await c.phase('gated');
+    const token = await c.k.ok(['exec', 'gated', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/token']);
+    expect(await c.k.ok(['exec', 'gated', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace'])).toBe('default');
+    const who = await c.k.ok(['auth', 'whoami', '--token', token, '-o', 'jsonpath={.status.userInfo.username}']);
+    expect(who).toBe('system:serviceaccount:default:default');
+  });
+
+  it('READY follows a readiness probe (0/1 until it passes)', async () => {
+    await c.k.ok([
+      'apply',
+      '-f',
+      c.file(
+        'ready.yaml',
+        `apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: main
+    image: local/busybox:1
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    readinessProbe:
+      exec: {command: ["cat", "/tmp/ready"]}
+      periodSeconds: 1
+      timeoutSeconds: 10
+`,
+      ),
+    ]);
+    await c.phase('probed');
+    expect((await row('probed'))[1]).toBe('0/1');
+    await c.k.ok(['exec', 'probed', '--', 'touch', '/tmp/ready']);
+    await eventually('1/1', async () => (await row('probed'))[1] === '1/1', 60_000);
+    expect(await c.k.ok(['describe', 'pod', 'probed'])).toMatch(/Readiness:\s+exec \[cat \/tmp\/ready\] delay=0s timeout=10s period=1s #success=1 #failure=3/);
+  });
+});
