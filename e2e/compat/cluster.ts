@@ -1,3 +1,4 @@
+import { DEFAULT_CLUSTER_NETWORK, type ClusterNetwork } from '../../src/orchestrator/api/clusterNetwork.js';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,8 @@ export interface CompatCluster {
   k: Kubectl;
   nodeName: string;
   home: string;
+  /** The cluster's pod and service ranges (leased per test cluster: several share this machine). */
+  network: ClusterNetwork;
   /** Writes `text` to `name` (subfolders allowed) under the cluster's temp folder; returns the path. */
   file(name: string, text: string): string;
   /** The admin bearer token (the kubeconfig's). */
@@ -56,6 +59,7 @@ export async function startCompatCluster(prefix: string, opts: Partial<ControlPl
     k: t.kubectl,
     nodeName,
     home,
+    network: { ...DEFAULT_CLUSTER_NETWORK, ...(lease?.network ?? opts.network) },
     file(name, text) {
       const p = join(dir, name);
       mkdirSync(dirname(p), { recursive: true });

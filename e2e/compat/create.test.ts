@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/kubectl.js';
+import { addressAt, contains, formatIPv4, parseCidr } from '../../src/orchestrator/util/cidr.js';
 import { runningPods, startCompatCluster, type CompatCluster } from './cluster.js';
 
 // kubectl create <kind> (typed clients: their bodies are protobuf) and kubectl expose; Services get
-// a cluster IP from 10.96.0.0/12 that never changes afterwards.
+// a cluster IP from the cluster's service range (10.96.0.0/12 by default; each test cluster leases
+// its own) that never changes afterwards.
 let c: CompatCluster;
 
 beforeAll(async () => {
@@ -73,11 +75,7 @@ describe('kubectl expose and cluster IPs', () => {
     expect(svc.spec.type).toBe('ClusterIP');
     expect(svc.spec.selector).toEqual({ app: 'hello' });
     expect(svc.spec.ports).toEqual([{ port: 80, protocol: 'TCP', targetPort: 8080 }]);
-    const [a, b, cc, d] = svc.spec.clusterIP.split('.').map(Number) as [number, number, number, number];
-    expect(a).toBe(10);
-    expect(b).toBeGreaterThanOrEqual(96);
-    expect(b).toBeLessThanOrEqual(111);
-    expect(cc >= 0 && cc <= 255 && d >= 0 && d <= 255).toBe(true);
+    expect(contains(parseCidr(c.network.serviceCIDR), svc.spec.clusterIP), `${svc.spec.clusterIP} in ${c.network.serviceCIDR}`).toBe(true);
     expect(svc.spec.clusterIPs).toEqual([svc.spec.clusterIP]);
     expect(await c.k.ok(['get', 'svc', 'hello', '-n', 'apps', '-o', 'wide'])).toMatch(new RegExp(`^hello\\s+ClusterIP\\s+${svc.spec.clusterIP.replace(/\./g, '\\.')}\\s+<none>\\s+80/TCP\\s+\\S+\\s+app=hello$`, 'm'));
     await eventually('endpoints for both pods', async () => (await c.k.ok(['get', 'endpoints', 'hello', '-n', 'apps', '-o', 'jsonpath={.subsets[0].addresses[*].ip}'])).split(' ').length === 2, 60_000);
@@ -91,7 +89,7 @@ describe('kubectl expose and cluster IPs', () => {
     await c.k.ok(['create', 'service', 'nodeport', 'np', '-n', 'apps', '--tcp=80:8080']);
     const ip = (n: string) => c.k.ok(['get', 'svc', n, '-n', 'apps', '-o', 'jsonpath={.spec.clusterIP}']);
     const [ia, ib] = [await ip('svc-a'), await ip('svc-b')];
-    expect(ia).toMatch(/^10\.(9[6-9]|10\d|11[01])\.\d+\.\d+$/);
+    expect(contains(parseCidr(c.network.serviceCIDR), ia), `${ia} in ${c.network.serviceCIDR}`).toBe(true);
     expect(ib).not.toBe(ia);
     expect(await ip('headless')).toBe('None');
     expect(await ip('ext')).toBe('');
@@ -100,7 +98,8 @@ describe('kubectl expose and cluster IPs', () => {
   });
 
   it('a cluster IP is immutable, and an address in use cannot be taken', async () => {
-    const r = await c.k.run(['patch', 'svc', 'svc-a', '-n', 'apps', '-p', '{"spec":{"clusterIP":"10.96.7.7","clusterIPs":["10.96.7.7"]}}']);
+    const other = formatIPv4(addressAt(parseCidr(c.network.serviceCIDR), 7 * 256 + 7));
+    const r = await c.k.run(['patch', 'svc', 'svc-a', '-n', 'apps', '-p', JSON.stringify({ spec: { clusterIP: other, clusterIPs: [other] } })]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/The Service "svc-a" is invalid: .*spec\.clusterIPs?\[?0?\]?: Invalid value: .*field is immutable/);
     const taken = await c.k.ok(['get', 'svc', 'svc-a', '-n', 'apps', '-o', 'jsonpath={.spec.clusterIP}']);

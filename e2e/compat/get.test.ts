@@ -76,7 +76,8 @@ describe('kubectl get', () => {
     expect(one).toMatch(/^apiVersion: apps\/v1\nkind: Deployment\nmetadata:/);
     expect(one).toMatch(/resourceVersion: "\d+"/);
     expect(one).not.toContain('managedFields');
-    expect(await c.k.ok(['get', 'deploy,svc', '-o', 'name'])).toBe('deployment.apps/web\nservice/web\n');
+    // default/kubernetes is there as on every Kubernetes cluster.
+    expect(await c.k.ok(['get', 'deploy,svc', '-o', 'name'])).toBe('deployment.apps/web\nservice/kubernetes\nservice/web\n');
   });
 
   it('-o jsonpath and custom-columns read fields', async () => {
