@@ -4,6 +4,8 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ControllerContext } from '../client/controllerContext.js';
 import { startClusterRoleAggregationController } from './clusterroleaggregation.js';
+import { startJobController } from './job.js';
+import { startCronJobController } from './cronjob.js';
 import { startDeploymentController } from './deployment.js';
 import { startEndpointsController } from './endpoints.js';
 import { startEndpointSliceController } from './endpointslice.js';
@@ -24,6 +26,8 @@ import { startServiceLbController } from './servicelb.js';
 export type ControllerName =
   | 'clusterrole-aggregation'
   | 'deployment'
+  | 'job'
+  | 'cronjob'
   | 'replicaset'
   | 'endpoints'
   | 'endpointslice'
@@ -101,6 +105,8 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   };
   start('replicaset', (c) => startReplicaSetController(c));
   start('deployment', (c) => startDeploymentController(c));
+  start('job', (c) => startJobController(c));
+  start('cronjob', (c) => startCronJobController(c));
   start('endpoints', (c) => startEndpointsController(c));
   start('endpointslice', (c) => startEndpointSliceController(c));
   start('nodelifecycle', (c) => startNodeLifecycleController(c, options.nodeLifecycle));
