@@ -6,6 +6,7 @@ import type { ControllerContext } from '../client/controllerContext.js';
 import { startClusterRoleAggregationController } from './clusterroleaggregation.js';
 import { startJobController } from './job.js';
 import { startCronJobController } from './cronjob.js';
+import { startDaemonSetController } from './daemonset.js';
 import { startDeploymentController } from './deployment.js';
 import { startEndpointsController } from './endpoints.js';
 import { startEndpointSliceController } from './endpointslice.js';
@@ -28,6 +29,7 @@ export type ControllerName =
   | 'deployment'
   | 'job'
   | 'cronjob'
+  | 'daemonset'
   | 'replicaset'
   | 'endpoints'
   | 'endpointslice'
@@ -107,6 +109,7 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('deployment', (c) => startDeploymentController(c));
   start('job', (c) => startJobController(c));
   start('cronjob', (c) => startCronJobController(c));
+  start('daemonset', (c) => startDaemonSetController(c));
   start('endpoints', (c) => startEndpointsController(c));
   start('endpointslice', (c) => startEndpointSliceController(c));
   start('nodelifecycle', (c) => startNodeLifecycleController(c, options.nodeLifecycle));
