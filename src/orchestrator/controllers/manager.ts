@@ -7,6 +7,7 @@ import { startClusterRoleAggregationController } from './clusterroleaggregation.
 import { startJobController } from './job.js';
 import { startCronJobController } from './cronjob.js';
 import { startDaemonSetController } from './daemonset.js';
+import { startStatefulSetController } from './statefulset.js';
 import { startDeploymentController } from './deployment.js';
 import { startEndpointsController } from './endpoints.js';
 import { startEndpointSliceController } from './endpointslice.js';
@@ -30,6 +31,7 @@ export type ControllerName =
   | 'job'
   | 'cronjob'
   | 'daemonset'
+  | 'statefulset'
   | 'replicaset'
   | 'endpoints'
   | 'endpointslice'
@@ -110,6 +112,7 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('job', (c) => startJobController(c));
   start('cronjob', (c) => startCronJobController(c));
   start('daemonset', (c) => startDaemonSetController(c));
+  start('statefulset', (c) => startStatefulSetController(c));
   start('endpoints', (c) => startEndpointsController(c));
   start('endpointslice', (c) => startEndpointSliceController(c));
   start('nodelifecycle', (c) => startNodeLifecycleController(c, options.nodeLifecycle));
