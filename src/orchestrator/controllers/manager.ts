@@ -16,7 +16,7 @@ import { startGarbageCollector, type GarbageCollectorOptions } from './garbageco
 import { SharedInformers } from '../client/SharedInformers.js';
 import { startNamespaceController, type NamespaceOptions } from './namespace.js';
 import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle.js';
-import { startReplicaSetController } from './replicaset.js';
+import { startReplicaSetController, startReplicationControllerController } from './replicaset.js';
 import type { ControllerLoop } from '../client/runner.js';
 import { startRootCACertPublisher, type RootCAOptions } from './rootcacertpublisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
@@ -32,6 +32,7 @@ export type ControllerName =
   | 'cronjob'
   | 'daemonset'
   | 'statefulset'
+  | 'replicationcontroller'
   | 'replicaset'
   | 'endpoints'
   | 'endpointslice'
@@ -113,6 +114,7 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('cronjob', (c) => startCronJobController(c));
   start('daemonset', (c) => startDaemonSetController(c));
   start('statefulset', (c) => startStatefulSetController(c));
+  start('replicationcontroller', (c) => startReplicationControllerController(c));
   start('endpoints', (c) => startEndpointsController(c));
   start('endpointslice', (c) => startEndpointSliceController(c));
   start('nodelifecycle', (c) => startNodeLifecycleController(c, options.nodeLifecycle));
