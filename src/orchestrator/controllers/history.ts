@@ -17,7 +17,33 @@ export interface HistoryOwner extends KubeObject {
  * replaces the pod template, so `kubectl rollout undo` can PATCH it back onto the owner as it is.
  */
 export function revisionData(owner: HistoryOwner): { spec: { template: Record<string, unknown> } } {
-  return { spec: { template: { ...structuredClone(owner.spec.template), $patch: 'replace' } } };
+  return sortedKeys({ spec: { template: { ...goShaped(owner.spec.template), $patch: 'replace' } } }) as { spec: { template: Record<string, unknown> } };
+}
+
+/**
+ * The template as Go's encoding/json writes the typed struct: kubectl compares the revision's bytes
+ * with its own encoding of the live object (`rollout undo` says "skipped rollback" when equal), so
+ * the fields Go always writes are added (`creationTimestamp: null`, a container's `resources: {}`).
+ */
+function goShaped(t: PodTemplateSpec): Record<string, unknown> {
+  const out = structuredClone(t) as unknown as Record<string, unknown>;
+  const meta = (out.metadata ?? {}) as Record<string, unknown>;
+  if (!('creationTimestamp' in meta)) meta.creationTimestamp = null;
+  out.metadata = meta;
+  const spec = (out.spec ?? {}) as Record<string, unknown>;
+  for (const list of ['containers', 'initContainers', 'ephemeralContainers']) {
+    const cs = spec[list];
+    if (Array.isArray(cs)) for (const c of cs) if (c && typeof c === 'object' && !('resources' in c)) (c as Record<string, unknown>).resources = {};
+  }
+  return out;
+}
+
+/** A deep copy with object keys in sorted order (Go marshals maps that way; the API returns keys as stored). */
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (!v || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, sortedKeys(o[k])]));
 }
 
 export function revisionHash(owner: HistoryOwner): string {
