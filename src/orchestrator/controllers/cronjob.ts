@@ -12,6 +12,7 @@ import { errorText, terminatingNamespace } from './podcontrol.js';
 
 const COMPONENT = 'cronjob-controller';
 const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
+const MAX_WAIT_MS = 60_000;
 
 /**
  * CronJob -> Jobs (Kubernetes' cronjob controller v2). At each start time of `spec.schedule` (robfig
@@ -78,8 +79,9 @@ export function startCronJobController(ctx: ControllerContext): ControllerLoop {
     }
     const view: CronJob = { ...cj, status };
     const requeue = () => {
-      const d = nextScheduleDelay(view, now, schedule);
-      if (Number.isFinite(d)) loop.enqueueAfter(key, d);
+      // At most a minute: timers run on the monotonic clock, which stands still while a laptop
+      // sleeps, so a long wait could end hours late; a look every minute sees the wall clock move.
+      loop.enqueueAfter(key, Math.min(nextScheduleDelay(view, now, schedule), MAX_WAIT_MS));
     };
 
     let recent;
