@@ -108,14 +108,14 @@ describe('cronjob controller', () => {
   });
 
   it('reads the schedule in spec.timeZone', async () => {
-    await f.client.create('cronjobs', cronJob('cj', { schedule: '0 9 * * *', timeZone: 'Asia/Tokyo' }));
-    // 09:00 in Tokyo is 00:00 UTC: the first run is a day after the start of the test clock.
-    await f.advance(24 * 60 * MIN - MIN);
+    // The test clock starts at 00:00 UTC, 09:00 in Tokyo: 09:05 there is five minutes away (09:05 UTC would be nine hours).
+    await f.client.create('cronjobs', cronJob('cj', { schedule: '5 9 * * *', timeZone: 'Asia/Tokyo' }));
+    await f.advance(4 * MIN);
     expect(await jobs(f)).toHaveLength(0);
     await f.advance(MIN + 200);
     const [j] = await jobs(f);
-    expect(j?.metadata.name).toBe(nameAt('cj', t0 + 24 * 60 * MIN));
-    expect(j?.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp']).toBe('2026-01-02T09:00:00+09:00');
+    expect(j?.metadata.name).toBe(nameAt('cj', t0 + 5 * MIN));
+    expect(j?.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp']).toBe('2026-01-01T09:05:00+09:00');
   });
 
   describe('after the clock jumps forward (a laptop asleep)', () => {
