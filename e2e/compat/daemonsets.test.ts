@@ -45,6 +45,9 @@ describe.each([
   it('status waits for the pods, history lists revisions, undo rolls back', async () => {
     await c.k.ok(['apply', '-f', c.file(`${name}.yaml`, manifest(kind, name))]);
     expect(await status(res)).toContain(done);
+    const described = await c.k.ok(['describe', res]);
+    expect(described).toMatch(new RegExp(`Pods Status:\\s+${kind === 'StatefulSet' ? 2 : 1} Running / 0 Waiting / 0 Succeeded / 0 Failed`));
+    expect(described).toMatch(kind === 'StatefulSet' ? /Normal\s+SuccessfulCreate\s+.*create Pod db-1 in StatefulSet db successful/ : /Normal\s+SuccessfulCreate\s+.*Created pod: agent-\w{5}/);
     await c.k.ok(['set', 'image', res, `main=${V2}`]);
     await c.k.ok(['annotate', res, 'kubernetes.io/change-cause=image v2', '--overwrite']);
     expect(await status(res)).toContain(done);

@@ -217,6 +217,12 @@ describe('validateUpdate', () => {
     ]);
   });
 
+  it('a controller revision may be renumbered, its data never changes', () => {
+    const cr = { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: 'r', namespace: 'default' }, data: { spec: { template: { $patch: 'replace' } } }, revision: 1 } as KubeObject;
+    expect(upd('controllerrevisions', cr, (x) => set(x, 'revision', 3))).toEqual([]);
+    expect(upd('controllerrevisions', cr, (x) => set(x, 'data', { spec: {} }))).toEqual(['data: Invalid value: {"spec":{}}: field is immutable']);
+  });
+
   it('a service cluster IP is immutable once set', () => {
     const s = svc({ clusterIP: '10.96.0.10', ports: [{ port: 80 }] });
     expect(upd('services', s, (x) => set(x, 'spec.clusterIP', '10.96.0.11'))).toEqual(['spec.clusterIP: Invalid value: "10.96.0.11": field is immutable']);
