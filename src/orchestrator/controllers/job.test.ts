@@ -29,6 +29,7 @@ async function finish(f: ControllerFixture, pod: Pod, exitCode: number, conditio
 
 const running = async (f: ControllerFixture) => (await f.pods()).filter((p) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
 const get = (f: ControllerFixture, name: string) => f.client.get<Job>('jobs', 'default', name);
+const finish_ = (f: ControllerFixture, p: Pod) => finish(f, p, 0);
 const cond = (j: Job, type: string) => j.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 
 /** Finishes every running pod with `code`, then settles; `rounds` times. */
@@ -154,6 +155,27 @@ describe('job controller', () => {
     const j = await get(f, 'ix');
     expect(j.status).toMatchObject({ completedIndexes: '0-3', succeeded: 4 });
     expect(cond(j, 'Complete')).toBeDefined();
+  });
+
+  it.each([
+    { rules: [{ succeededIndexes: '0,2' }], finish: ['0', '2'], done: true },
+    { rules: [{ succeededIndexes: '0,2' }], finish: ['0', '1'], done: false },
+    { rules: [{ succeededCount: 2 }], finish: ['1', '3'], done: true },
+    { rules: [{ succeededIndexes: '0-1', succeededCount: 1 }], finish: ['3'], done: false },
+  ])('successPolicy $rules with indexes $finish succeeded: complete $done', async ({ rules, finish, done }) => {
+    await f.client.create('jobs', job('sp', { completionMode: 'Indexed', completions: 4, parallelism: 4, successPolicy: { rules } }));
+    await f.settle();
+    for (const p of await running(f)) if (finish.includes(p.metadata.labels?.[COMPLETION_INDEX] ?? '')) await finish_(f, p);
+    await f.settle();
+    const j = await get(f, 'sp');
+    if (done) {
+      expect(cond(j, 'Complete')).toMatchObject({ reason: 'SuccessPolicy', message: 'Matched rules at index 0' });
+      expect(cond(j, 'SuccessCriteriaMet')).toMatchObject({ reason: 'SuccessPolicy' });
+      expect(await running(f)).toHaveLength(0);
+    } else {
+      expect(cond(j, 'Complete')).toBeUndefined();
+      expect(await running(f)).toHaveLength(4 - finish.length);
+    }
   });
 
   it('Indexed with backoffLimitPerIndex: a failed index fails the Job at the end', async () => {

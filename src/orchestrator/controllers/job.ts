@@ -9,7 +9,7 @@ import { claim } from './ownership.js';
 import { changedBeyondStatus, controllerRef, deepEqual, isPodReady } from '../api/podutil.js';
 import { InvalidSpec, runLoop, type ControllerLoop } from '../client/runner.js';
 import { errorText, podFromTemplate, terminatingNamespace } from './podcontrol.js';
-import { COMPLETION_INDEX, formatIndexes, isJobPodFailed, isJobPodSucceeded, jobFinished, jobFinishTime, matchPodFailurePolicy, podFinishTime, podIndex, remainingBackoff, withCondition } from './jobutil.js';
+import { COMPLETION_INDEX, formatIndexes, matchSuccessPolicy, isJobPodFailed, isJobPodSucceeded, jobFinished, jobFinishTime, matchPodFailurePolicy, podFinishTime, podIndex, remainingBackoff, withCondition } from './jobutil.js';
 
 const COMPONENT = 'job-controller';
 const MANAGED_BY = 'kubernetes.io/job-controller';
@@ -26,7 +26,7 @@ interface Verdict {
  * Job -> Pods (Kubernetes' job controller and ttl-after-finished controller). Runs up to
  * `parallelism` pods until `completions` succeed (NonIndexed: any pods; Indexed: one per index
  * 0..completions-1, each with its index in an annotation, a label, `JOB_COMPLETION_INDEX` and the
- * hostname `<job>-<index>`). Failed pods are matched against `podFailurePolicy` (FailJob, Ignore,
+ * hostname `<job>-<index>`; `successPolicy` may complete it early). Failed pods are matched against `podFailurePolicy` (FailJob, Ignore,
  * Count, FailIndex) and counted against `backoffLimit` (or `backoffLimitPerIndex`, with
  * `maxFailedIndexes`); container restarts of `OnFailure` pods count too. Replacements wait the pod
  * failure back-off (10s doubling, at most 10 minutes). `activeDeadlineSeconds` fails the Job,
@@ -41,7 +41,6 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
   const jobInf = informers.get<Job>('jobs');
   const podInf = informers.get<Pod>('pods');
   const exp = new Expectations(clock);
-  const warned = new Set<string>();
 
   const reconcile = async (key: string): Promise<void> => {
     const job = jobInf.get(key);
@@ -50,11 +49,6 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
       return;
     }
     if (job.spec.managedBy !== undefined && job.spec.managedBy !== MANAGED_BY) return;
-    const uid = job.metadata.uid ?? '';
-    if (!warned.has(uid) && job.spec.successPolicy) {
-      warned.add(uid);
-      recorder.record(job, 'Warning', 'UnsupportedField', 'spec.successPolicy is not acted on by Skiff: the Job completes by spec.completions (see docs/compat.md)');
-    }
     const ns = job.metadata.namespace ?? '';
     const candidates = podInf.byIndex('namespace', ns);
     const pods = await claim({ client, log, resource: 'pods', owner: job, ownerResource: 'jobs', candidates, selects: (p) => selectorMatches(job.spec.selector, p.metadata.labels) });
@@ -109,6 +103,10 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
         const left = started + ads * 1000 - now;
         if (left <= 0) verdict = { type: 'Failed', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
         else loop.enqueueAfter(key, left);
+      }
+      if (!verdict && indexed) {
+        const i = matchSuccessPolicy(job.spec.successPolicy?.rules ?? [], completedIndexes);
+        if (i !== undefined) verdict = { type: 'Complete', reason: 'SuccessPolicy', message: `Matched rules at index ${i}` };
       }
       if (!verdict) {
         if (indexed && completions !== undefined && completedIndexes.size + failedIndexes.size >= completions) {

@@ -1,5 +1,5 @@
 import { getCondition } from '../api/podutil.js';
-import type { ContainerStatus, Job, JobCondition, Pod, PodFailurePolicyRule } from '../api/types.js';
+import type { ContainerStatus, Job, JobCondition, Pod, PodFailurePolicyRule, SuccessPolicyRule } from '../api/types.js';
 
 /** The label and annotation that carry an Indexed Job pod's index. */
 export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
@@ -127,4 +127,19 @@ export function isJobPodFailed(pod: Pod): boolean {
 }
 export function isJobPodSucceeded(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded';
+}
+
+/**
+ * Kubernetes' successPolicy (Indexed Jobs): the index of the first rule met, if any. A rule with
+ * `succeededIndexes` alone needs all of them; with `succeededCount`, that many succeeded indexes
+ * (among `succeededIndexes` when both are given).
+ */
+export function matchSuccessPolicy(rules: readonly SuccessPolicyRule[], succeeded: Set<number>): number | undefined {
+  for (const [i, rule] of rules.entries()) {
+    const set = rule.succeededIndexes !== undefined ? parseIndexes(rule.succeededIndexes) : undefined;
+    const hits = set ? [...succeeded].filter((x) => set.has(x)).length : succeeded.size;
+    const met = rule.succeededCount !== undefined ? hits >= rule.succeededCount : set !== undefined && set.size > 0 && [...set].every((x) => succeeded.has(x));
+    if (met) return i;
+  }
+  return undefined;
 }
