@@ -75,3 +75,26 @@ describe('kubectl create cronjob', () => {
     expect(r.stderr).toMatch(/^error: failed to create cronjob: CronJob(\.batch)? "bad" is invalid: spec\.schedule: Invalid value: "61 \* \* \* \*": end of range \(61\) above maximum \(59\): 61$/m);
   });
 });
+
+describe('ReplicationController', () => {
+  it('create, get, scale through /scale', async () => {
+    await c.k.ok(['apply', '-f', c.file('rc.yaml', `apiVersion: v1
+kind: ReplicationController
+metadata: {name: legacy}
+spec:
+  replicas: 1
+  selector: {app: legacy, tier: web}
+  template:
+    metadata:
+      labels: {app: legacy, tier: web}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers: [{name: main, image: local/busybox:1, command: [sh, -c, "trap 'exit 0' TERM; while true; do sleep 1; done"]}]
+`)]);
+    expect(await c.k.ok(['scale', 'rc/legacy', '--replicas=2'])).toBe('replicationcontroller/legacy scaled\n');
+    await eventually('2 ready replicas', async () => (await c.k.ok(['get', 'rc', 'legacy', '-o', 'jsonpath={.status.readyReplicas}'])) === '2', 90_000);
+    expect(await c.k.ok(['get', 'rc', 'legacy', '--no-headers'])).toMatch(/^legacy\s+2\s+2\s+2\s+\d+s\n$/);
+    const scale = JSON.parse(await c.k.ok(['get', '--raw', '/api/v1/namespaces/default/replicationcontrollers/legacy/scale'])) as { status: { selector: string } };
+    expect(scale.status.selector).toBe('app=legacy,tier=web');
+  });
+});
