@@ -88,6 +88,10 @@ const invalid: Case[] = [
       ['cronjob job template restartPolicy', 'cronjobs', cj({ jobTemplate: { spec: { template: { spec: { restartPolicy: 'Always', containers: [{ name: 'a', image: 'x' }] } } } } }), [
         'spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
       ]],
+      ['indexed job without completions', 'jobs', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'default' }, spec: { completionMode: 'Indexed', parallelism: 200000, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: 'x' }] } } } }, [
+        'spec.completions: Required value: when completion mode is Indexed',
+        'spec.parallelism: Invalid value: 200000: must be less than or equal to 100000 when completion mode is Indexed',
+      ]],
       ['replicationcontroller selector mismatch', 'replicationcontrollers', { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'r', namespace: 'default' }, spec: { selector: { app: 'x' }, template: { metadata: { labels: { app: 'y' } }, spec: { containers: [{ name: 'a', image: 'x' }] } } } }, [
         'spec.template.metadata.labels: Invalid value: map[string]string{"app":"y"}: `selector` does not match template `labels`',
       ]],

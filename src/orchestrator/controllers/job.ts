@@ -216,7 +216,8 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
         else seen.add(i);
       }
       const pending: number[] = [];
-      for (let i = 0; i < (completions ?? 0) && pending.length < plan.parallelism; i++) {
+      // Bounded by BURST: a huge completions/parallelism must not hold the event loop or allocate it all.
+      for (let i = 0; i < (completions ?? 0) && pending.length < Math.min(plan.parallelism, BURST); i++) {
         if (!seen.has(i) && !plan.completedIndexes.has(i) && !plan.failedIndexes.has(i)) pending.push(i);
       }
       const room = Math.max(0, plan.parallelism - seen.size);
@@ -226,7 +227,7 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
       // Work queue (no completions): after a first success, what runs finishes but nothing new starts.
       const want = completions === undefined ? (plan.succeededCount > 0 ? Math.min(active.length, plan.parallelism) : plan.parallelism) : Math.max(0, Math.min(plan.parallelism, completions - plan.succeededCount));
       if (active.length > want) extra = [...active].sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '')).slice(0, active.length - want);
-      else toCreate = Array.from({ length: want - active.length }, () => undefined);
+      else toCreate = Array.from({ length: Math.min(want - active.length, BURST) }, () => undefined);
     }
     if (extra.length) await deletePods(job, key, extra.filter((p) => !p.metadata.deletionTimestamp), true);
     if (!toCreate.length) return;

@@ -95,7 +95,7 @@ export function matchPodFailurePolicy(rules: readonly PodFailurePolicyRule[], po
         const code = cs.state.terminated?.exitCode;
         if (code === undefined || code === 0) continue;
         if (ec.containerName && ec.containerName !== cs.name) continue;
-        const inValues = ec.values.includes(code);
+        const inValues = (Array.isArray(ec.values) ? ec.values : []).includes(code);
         if ((ec.operator === 'In') === inValues) {
           return { action: rule.action, message: `Container ${cs.name} for pod ${who} failed with exit code ${code} matching ${rule.action} rule at index ${i}` };
         }

@@ -11,6 +11,7 @@ import { REVISION_HASH_LABEL, syncHistory, truncateHistory } from './history.js'
 import { claimFor, claimName, ordinalOf, ownerRef, startOrdinal, statefulPod, templateOfRevision } from './statefulsetutil.js';
 
 const COMPONENT = 'statefulset-controller';
+const BURST = 500;
 
 /**
  * StatefulSet -> pods `<set>-<ordinal>` (Kubernetes' statefulset controller). Each pod keeps its name,
@@ -69,12 +70,16 @@ export function startStatefulSetController(ctx: ControllerContext): ControllerLo
     const versionFor = (ord: number): [PodTemplateSpec, string] => (rolling && ord < start + partition ? [currentTemplate, currentRevision] : [sts.spec.template, updateRevision]);
 
     const act = async (): Promise<void> => {
+      let created = 0;
       for (let ord = start; ord < start + replicas; ord++) {
         const pod = byOrdinal.get(ord);
         if (!pod) {
           const [template, revision] = versionFor(ord);
           await createPod(sts, template, ord, revision);
           if (monotonic) return;
+          // Parallel: at most BURST per reconcile (the pods' events bring the next round), so a huge
+          // `replicas` neither loops for long nor floods the API at once.
+          if (++created >= BURST) return;
           continue;
         }
         if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') {
