@@ -80,6 +80,10 @@ describe('daemonset controller', () => {
     const [p] = await live(f);
     await f.client.updateStatus<Pod>('pods', { ...(p as Pod), status: { ...p?.status, phase: 'Failed' } });
     await converge(f);
+    // The replacement waits the failed-pod back-off (1 s after a first failure).
+    expect(await live(f)).toHaveLength(0);
+    await f.advance(1_100);
+    await converge(f);
     const now = await live(f);
     expect(now.map(targetNode)).toEqual(['node-d']);
     expect(now[0]?.metadata.name).not.toBe(p?.metadata.name);

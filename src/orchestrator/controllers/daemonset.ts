@@ -42,11 +42,13 @@ export function startDaemonSetController(ctx: ControllerContext): ControllerLoop
   const nodeInf = informers.get<Node>('nodes');
   const crInf = informers.get<ControllerRevision>('controllerrevisions');
   const exp = new Expectations(clock);
+  const failedBackoff = new Map<string, { n: number; until: number }>();
 
   const reconcile = async (key: string): Promise<void> => {
     const ds = dsInf.get(key);
     if (!ds) {
       exp.forget(key);
+      for (const k of failedBackoff.keys()) if (k.startsWith(`${key}/`)) failedBackoff.delete(k);
       return;
     }
     const ns = ds.metadata.namespace ?? '';
@@ -74,14 +76,22 @@ export function startDaemonSetController(ctx: ControllerContext): ControllerLoop
     if (exp.satisfied(key)) {
       const create: string[] = [];
       const remove: Pod[] = [...orphaned];
+      const now = clock.now();
       for (const p of failed) {
         recorder.record(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${ns}/${p.metadata.name} on node ${targetNode(p)}, will try to kill it`);
         remove.push(p);
+        // failedPodsBackoff: 1s doubling to 15 minutes per node, so a pod that fails at once is not a hot loop.
+        const b = failedBackoff.get(`${key}/${targetNode(p)}`) ?? { n: 0, until: 0 };
+        failedBackoff.set(`${key}/${targetNode(p)}`, { n: b.n + 1, until: now + Math.min(1000 * 2 ** b.n, 15 * 60_000) });
       }
       const surging = maxSurgeOf(ds, states) > 0;
       for (const s of states.values()) {
         if (!s.shouldContinue) remove.push(...s.pods);
-        else if (s.pods.length === 0 && s.shouldRun && !failed.some((p) => targetNode(p) === s.node)) create.push(s.node);
+        else if (s.pods.length === 0 && s.shouldRun && !failed.some((p) => targetNode(p) === s.node)) {
+          const until = failedBackoff.get(`${key}/${s.node}`)?.until ?? 0;
+          if (until > now) loop.enqueueAfter(key, until - now);
+          else create.push(s.node);
+        }
         else if (s.pods.length > 1) {
           // One pod per node; while surging, one old and one new.
           const updated = s.pods.filter((p) => p.metadata.labels?.[REVISION_HASH_LABEL] === hash);
