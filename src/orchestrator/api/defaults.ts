@@ -97,10 +97,13 @@ function job(o: KubeObject): void {
   if (!spec) return;
   if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
   setDefault(spec, 'parallelism', 1);
-  setDefault(spec, 'backoffLimit', 6);
+  // With a per-index limit the global one is effectively off (math.MaxInt32), as SetDefaults_Job.
+  setDefault(spec, 'backoffLimit', spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null ? 2147483647 : 6);
   setDefault(spec, 'completionMode', 'NonIndexed');
   setDefault(spec, 'suspend', false);
-  if (spec.podFailurePolicy === undefined) setDefault(spec, 'podReplacementPolicy', 'TerminatingOrFailed');
+  const pfp = obj(spec.podFailurePolicy);
+  for (const rule of objects(pfp?.rules)) for (const pattern of objects(rule.onPodConditions)) setDefault(pattern, 'status', 'True');
+  setDefault(spec, 'podReplacementPolicy', pfp ? 'Failed' : 'TerminatingOrFailed');
   const uid = o.metadata.uid;
   const name = o.metadata.name;
   // The generated selector needs the Job's uid, so it appears once the uid is assigned.
@@ -112,6 +115,33 @@ function job(o: KubeObject): void {
     const tl = meta && child(meta, 'labels');
     if (tl) for (const [k, v] of Object.entries(labels)) setDefault(tl, k, v);
   }
+  // A Job without labels of its own takes its template's (SetDefaults_Job).
+  const tlabels = obj(obj(obj(spec.template)?.metadata)?.labels);
+  if (tlabels && Object.keys(tlabels).length && Object.keys(o.metadata.labels ?? {}).length === 0) o.metadata.labels = { ...(tlabels as Record<string, string>) };
+  template(spec);
+}
+
+function cronJob(o: KubeObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  setDefault(spec, 'concurrencyPolicy', 'Allow');
+  setDefault(spec, 'suspend', false);
+  setDefault(spec, 'successfulJobsHistoryLimit', 3);
+  setDefault(spec, 'failedJobsHistoryLimit', 1);
+  // Only the pod template inside the job template is defaulted; the JobSpec gets its defaults when a Job is made from it.
+  const jobSpec = obj(obj(spec.jobTemplate)?.spec);
+  if (jobSpec) template(jobSpec);
+}
+
+function replicationController(o: KubeObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  const labels = obj(obj(obj(spec.template)?.metadata)?.labels);
+  if (labels) {
+    if (Object.keys(obj(spec.selector) ?? {}).length === 0) spec.selector = { ...labels };
+    if (Object.keys(o.metadata.labels ?? {}).length === 0) o.metadata.labels = { ...(labels as Record<string, string>) };
+  }
+  setDefault(spec, 'replicas', 1);
   template(spec);
 }
 
@@ -186,6 +216,8 @@ const BY_KIND: Record<string, (o: KubeObject) => void> = {
   DaemonSet: daemonSet,
   StatefulSet: statefulSet,
   Job: job,
+  CronJob: cronJob,
+  ReplicationController: replicationController,
   Service: service,
   Secret: secret,
   Namespace: namespace,

@@ -1,5 +1,6 @@
 import type { ResourceType } from './resources.js';
 import { AGE_COLUMN, NAME_COLUMN, age, type Printer, type TableColumnDefinition, type TableRowCondition } from './tables/common.js';
+import { controllerRevisionPrinter, cronJobPrinter, replicationControllerPrinter } from './tables/batch.js';
 import { configMapPrinter, endpointsPrinter, eventPrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './tables/core.js';
 import { endpointSlicePrinter, hostPrinter, ingressPrinter, leasePrinter } from './tables/network.js';
 import { podPrinter } from './tables/pods.js';
@@ -64,6 +65,9 @@ const PRINTERS: Record<string, Printer> = {
   DaemonSet: daemonSetPrinter,
   StatefulSet: statefulSetPrinter,
   Job: jobPrinter,
+  CronJob: cronJobPrinter,
+  ReplicationController: replicationControllerPrinter,
+  ControllerRevision: controllerRevisionPrinter,
   Ingress: ingressPrinter,
   Lease: leasePrinter,
   EndpointSlice: endpointSlicePrinter,

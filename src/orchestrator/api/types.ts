@@ -432,3 +432,5 @@ export interface Host extends KubeObject {
   spec: HostSpec;
   status?: HostStatus;
 }
+
+export type * from './workloadTypes.js';

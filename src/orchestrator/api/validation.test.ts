@@ -79,6 +79,24 @@ const invalid: Case[] = [
   ['job with default restartPolicy', 'jobs', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'default' }, spec: { template: { spec: { containers: [{ name: 'a', image: 'x' }] } } } }, [
     'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
   ]],
+  ...(() => {
+    const cj = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c', namespace: 'default' }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: 'x' }] } } } }, ...spec } });
+    return [
+      ['cronjob bad schedule', 'cronjobs', cj({ schedule: '61 * * * *' }), ['spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61']],
+      ['cronjob TZ in schedule', 'cronjobs', cj({ schedule: 'TZ=UTC * * * * *' }), ['spec.schedule: Invalid value: "TZ=UTC * * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead']],
+      ['cronjob unknown time zone', 'cronjobs', cj({ timeZone: 'Mars/Olympus' }), ['spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus']],
+      ['cronjob job template restartPolicy', 'cronjobs', cj({ jobTemplate: { spec: { template: { spec: { restartPolicy: 'Always', containers: [{ name: 'a', image: 'x' }] } } } } }), [
+        'spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+      ]],
+      ['indexed job without completions', 'jobs', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'default' }, spec: { completionMode: 'Indexed', parallelism: 200000, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'a', image: 'x' }] } } } }, [
+        'spec.completions: Required value: when completion mode is Indexed',
+        'spec.parallelism: Invalid value: 200000: must be less than or equal to 100000 when completion mode is Indexed',
+      ]],
+      ['replicationcontroller selector mismatch', 'replicationcontrollers', { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'r', namespace: 'default' }, spec: { selector: { app: 'x' }, template: { metadata: { labels: { app: 'y' } }, spec: { containers: [{ name: 'a', image: 'x' }] } } } }, [
+        'spec.template.metadata.labels: Invalid value: map[string]string{"app":"y"}: `selector` does not match template `labels`',
+      ]],
+    ] satisfies Case[];
+  })(),
   ['service without ports', 'services', svc({ selector: { app: 'web' } }), ['spec.ports: Required value']],
   ['service bad type', 'services', svc({ type: 'Magic', ports: [{ port: 80 }] }), ['spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"']],
   ['service port range', 'services', svc({ ports: [{ port: 0 }] }), ['spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive']],
@@ -201,6 +219,12 @@ describe('validateUpdate', () => {
     expect(upd('deployments', deploy({}), (d) => set(d, 'spec.selector', { matchLabels: { app: 'x' } }))).toEqual([
       'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"x"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
     ]);
+  });
+
+  it('a controller revision may be renumbered, its data never changes', () => {
+    const cr = { apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: { name: 'r', namespace: 'default' }, data: { spec: { template: { $patch: 'replace' } } }, revision: 1 } as KubeObject;
+    expect(upd('controllerrevisions', cr, (x) => set(x, 'revision', 3))).toEqual([]);
+    expect(upd('controllerrevisions', cr, (x) => set(x, 'data', { spec: {} }))).toEqual(['data: Invalid value: {"spec":{}}: field is immutable']);
   });
 
   it('a service cluster IP is immutable once set', () => {

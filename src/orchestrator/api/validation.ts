@@ -10,6 +10,7 @@ import { validatePodSpec } from './validation/pod.js';
 import { validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './validation/rbac.js';
 import { checkSchema, type SchemaReport } from './validation/schemaCheck.js';
 import { validateObjectUpdate } from './validation/update.js';
+import { validateCronJob, validateReplicationController } from './validation/batch.js';
 import { validateDaemonSet, validateDeployment, validateJob, validateReplicaSet, validateStatefulSet } from './validation/workloads.js';
 
 export interface ValidateOptions {
@@ -24,6 +25,8 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   DaemonSet: validateDaemonSet,
   StatefulSet: validateStatefulSet,
   Job: validateJob,
+  CronJob: validateCronJob,
+  ReplicationController: validateReplicationController,
   Service: validateService,
   Endpoints: validateEndpoints,
   EndpointSlice: validateEndpointSlice,

@@ -31,8 +31,15 @@ function toScale(obj: Scalable) {
       creationTimestamp: obj.metadata.creationTimestamp,
     },
     spec: { replicas: obj.spec.replicas ?? 0 },
-    status: { replicas: obj.status?.replicas ?? 0, selector: formatLabelSelector(obj.spec.selector) },
+    status: { replicas: obj.status?.replicas ?? 0, selector: scaleSelector(obj) },
   };
+}
+
+/** The Scale's selector string; a ReplicationController's selector is a plain label map (sorted, as labels.Set prints it). */
+function scaleSelector(obj: Scalable): string {
+  if (obj.kind !== 'ReplicationController') return formatLabelSelector(obj.spec.selector);
+  const m = (obj.spec.selector ?? {}) as Record<string, string>;
+  return Object.keys(m).sort().map((k) => `${k}=${m[k]}`).join(',');
 }
 
 /** `/scale`: read and write `spec.replicas` through an autoscaling/v1 Scale. */

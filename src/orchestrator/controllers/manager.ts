@@ -4,6 +4,10 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { ControllerContext } from '../client/controllerContext.js';
 import { startClusterRoleAggregationController } from './clusterroleaggregation.js';
+import { startJobController } from './job.js';
+import { startCronJobController } from './cronjob.js';
+import { startDaemonSetController } from './daemonset.js';
+import { startStatefulSetController } from './statefulset.js';
 import { startDeploymentController } from './deployment.js';
 import { startEndpointsController } from './endpoints.js';
 import { startEndpointSliceController } from './endpointslice.js';
@@ -12,7 +16,7 @@ import { startGarbageCollector, type GarbageCollectorOptions } from './garbageco
 import { SharedInformers } from '../client/SharedInformers.js';
 import { startNamespaceController, type NamespaceOptions } from './namespace.js';
 import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle.js';
-import { startReplicaSetController } from './replicaset.js';
+import { startReplicaSetController, startReplicationControllerController } from './replicaset.js';
 import type { ControllerLoop } from '../client/runner.js';
 import { startRootCACertPublisher, type RootCAOptions } from './rootcacertpublisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
@@ -24,6 +28,11 @@ import { startServiceLbController } from './servicelb.js';
 export type ControllerName =
   | 'clusterrole-aggregation'
   | 'deployment'
+  | 'job'
+  | 'cronjob'
+  | 'daemonset'
+  | 'statefulset'
+  | 'replicationcontroller'
   | 'replicaset'
   | 'endpoints'
   | 'endpointslice'
@@ -101,6 +110,11 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   };
   start('replicaset', (c) => startReplicaSetController(c));
   start('deployment', (c) => startDeploymentController(c));
+  start('job', (c) => startJobController(c));
+  start('cronjob', (c) => startCronJobController(c));
+  start('daemonset', (c) => startDaemonSetController(c));
+  start('statefulset', (c) => startStatefulSetController(c));
+  start('replicationcontroller', (c) => startReplicationControllerController(c));
   start('endpoints', (c) => startEndpointsController(c));
   start('endpointslice', (c) => startEndpointSliceController(c));
   start('nodelifecycle', (c) => startNodeLifecycleController(c, options.nodeLifecycle));

@@ -20,10 +20,43 @@ const BURST = 500;
  * not count. Creations and deletions are tracked as expectations so a lagging cache never doubles them.
  */
 export function startReplicaSetController(ctx: ControllerContext): ControllerLoop {
+  return startReplicaManager(ctx, { resource: 'replicasets', kind: 'ReplicaSet', component: COMPONENT, view: (rs) => rs });
+}
+
+/**
+ * ReplicationController -> Pods: the same manager as the ReplicaSet's (Kubernetes runs one
+ * ReplicaSetController for both); the RC's label-map selector is read as `matchLabels`.
+ */
+export function startReplicationControllerController(ctx: ControllerContext): ControllerLoop {
+  return startReplicaManager(ctx, {
+    resource: 'replicationcontrollers',
+    kind: 'ReplicationController',
+    component: 'replication-controller',
+    view: (rc) => ({ ...rc, spec: { ...rc.spec, selector: { matchLabels: (rc.spec.selector ?? {}) as Record<string, string> } } }),
+  });
+}
+
+interface ManagedKind {
+  resource: string;
+  kind: string;
+  component: string;
+  /** The object as a ReplicaSet (selector as a LabelSelector). */
+  view(obj: ReplicaSet): ReplicaSet;
+}
+
+function startReplicaManager(ctx: ControllerContext, k: ManagedKind): ControllerLoop {
   const { client, clock, informers } = ctx;
+  const COMPONENT = k.component;
   const log = ctx.log.child({ component: COMPONENT });
   const recorder = ctx.recorder(COMPONENT);
-  const rsInf = informers.get<ReplicaSet>('replicasets');
+  const rawInf = informers.get<ReplicaSet>(k.resource);
+  const rsInf = {
+    get: (key: string) => {
+      const o = rawInf.get(key);
+      return o && k.view(o);
+    },
+    byIndex: (name: string, value: string) => rawInf.byIndex(name, value).map(k.view),
+  };
   const podInf = informers.get<Pod>('pods');
   const exp = new Expectations(clock);
 
@@ -39,7 +72,7 @@ export function startReplicaSetController(ctx: ControllerContext): ControllerLoo
     }
     const ns = rs.metadata.namespace;
     const candidates = podInf.byIndex('namespace', ns ?? '').filter(isPodActive);
-    const owned = await claim({ client, log, resource: 'pods', owner: rs, ownerResource: 'replicasets', candidates, selects: (p) => selectorMatches(rs.spec.selector, p.metadata.labels) });
+    const owned = await claim({ client, log, resource: 'pods', owner: rs, ownerResource: k.resource, candidates, selects: (p) => selectorMatches(rs.spec.selector, p.metadata.labels) });
     let failure: unknown;
     if (exp.satisfied(key) && !rs.metadata.deletionTimestamp) {
       try {
@@ -139,16 +172,16 @@ export function startReplicaSetController(ctx: ControllerContext): ControllerLoo
     }
     if (conditions.length) status.conditions = conditions;
     if (deepEqual(status, rs.status ?? {})) return;
-    await client.patch('replicasets', rs.metadata.namespace, rs.metadata.name ?? '', 'merge', { status: { ...status, conditions: status.conditions ?? null } }, { subresource: 'status' });
+    await client.patch(k.resource, rs.metadata.namespace, rs.metadata.name ?? '', 'merge', { status: { ...status, conditions: status.conditions ?? null } }, { subresource: 'status' });
   };
 
-  const loop = runLoop(COMPONENT, reconcile, { clock, log, ready: informers.waitForSync(['replicasets', 'pods']) });
+  const loop = runLoop(COMPONENT, reconcile, { clock, log, ready: informers.waitForSync([k.resource, 'pods']) });
 
   /** The ReplicaSets a pod's events concern: its controller, or (an orphan) every RS that would adopt it. */
   const ownersOf = (pod: Pod): string[] => {
     const ref = controllerRef(pod);
     const ns = pod.metadata.namespace;
-    if (ref) return ref.kind === 'ReplicaSet' ? [objectKey(ns, ref.name)] : [];
+    if (ref) return ref.kind === k.kind ? [objectKey(ns, ref.name)] : [];
     if (pod.metadata.deletionTimestamp) return [];
     return rsInf
       .byIndex('namespace', ns ?? '')
@@ -157,7 +190,7 @@ export function startReplicaSetController(ctx: ControllerContext): ControllerLoo
   };
   const podKey = (p: Pod) => objectKey(p.metadata.namespace, p.metadata.name ?? '');
 
-  rsInf.addHandlers({
+  rawInf.addHandlers({
     onAdd: (rs) => loop.enqueue(objectKey(rs.metadata.namespace, rs.metadata.name ?? '')),
     onUpdate: (old, rs) => {
       if (changedBeyondStatus(old, rs)) loop.enqueue(objectKey(rs.metadata.namespace, rs.metadata.name ?? ''));

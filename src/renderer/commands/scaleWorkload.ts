@@ -3,7 +3,7 @@ import { isRecord } from '../api/guards.js';
 import { targetOfKind } from './target.js';
 import type { Command } from './types.js';
 
-const SCALABLE = ['Deployment', 'ReplicaSet', 'StatefulSet'];
+const SCALABLE = ['Deployment', 'ReplicaSet', 'ReplicationController', 'StatefulSet'];
 
 /** `spec.replicas` of a workload (1 when unset, the server's default). */
 export function replicasOf(o: KubeObject): number {

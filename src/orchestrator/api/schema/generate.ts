@@ -33,16 +33,17 @@ const modelsDir = join(dirname(require.resolve('@kubernetes/client-node/package.
 
 /** Kinds in group order: a shared type is named in the package of the first group reaching it. */
 const ROOTS: { model: string; group: string; version: string; kind: string }[] = [
-  ...['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'PersistentVolumeClaim', 'PersistentVolume', 'Binding'].map((k) => ({
+  ...['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'PersistentVolumeClaim', 'PersistentVolume', 'Binding', 'ReplicationController'].map((k) => ({
     model: `V1${k}`,
     group: '',
     version: 'v1',
     kind: k,
   })),
   { model: 'CoreV1Event', group: '', version: 'v1', kind: 'Event' },
-  ...['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet'].map((k) => ({ model: `V1${k}`, group: 'apps', version: 'v1', kind: k })),
+  ...['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'ControllerRevision'].map((k) => ({ model: `V1${k}`, group: 'apps', version: 'v1', kind: k })),
   { model: 'V1Scale', group: 'autoscaling', version: 'v1', kind: 'Scale' },
   { model: 'V1Job', group: 'batch', version: 'v1', kind: 'Job' },
+  { model: 'V1CronJob', group: 'batch', version: 'v1', kind: 'CronJob' },
   { model: 'V1Ingress', group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' },
   { model: 'V1Lease', group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' },
   { model: 'V1EndpointSlice', group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' },
@@ -81,6 +82,9 @@ const GROUP_PACKAGE: Record<string, string> = {
 };
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
+const RAW_EXTENSION = 'io.k8s.apimachinery.pkg.runtime.RawExtension';
+/** `any` fields that are a runtime.RawExtension upstream (the rest of client-node's `any` are FieldsV1). */
+const RAW_EXTENSION_FIELDS = new Set(['V1ControllerRevision.data']);
 const SCALARS: Definitions = {
   [`${META}.Time`]: {
     description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.',
@@ -101,6 +105,11 @@ const SCALARS: Definitions = {
   },
   [`${META}.FieldsV1`]: { description: 'FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format.', type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
   [`${META}.Patch`]: { description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.', type: 'object' },
+  [RAW_EXTENSION]: {
+    description: 'RawExtension is used to hold extensions in external versions: any JSON value, stored and returned as sent.',
+    type: 'object',
+    'x-kubernetes-preserve-unknown-fields': true,
+  },
 };
 
 function loadModel(name: string): Model {
@@ -185,7 +194,7 @@ function build(model: string, m: Model, gvk?: { group: string; version: string; 
   const properties: Record<string, SchemaObject> = {};
   for (const a of m.attrs) {
     const key = `${model}.${a.baseName}`;
-    let s = typeSchema(a.type, a.format, QUANTITY_FIELDS.has(key));
+    let s = RAW_EXTENSION_FIELDS.has(key) ? ref(RAW_EXTENSION) : typeSchema(a.type, a.format, QUANTITY_FIELDS.has(key));
     const doc = m.fieldDocs.get(a.baseName);
     if (doc) s = s.$ref ? { allOf: [s], description: doc } : { ...s, description: doc };
     const pm = PATCH_META[key];

@@ -63,4 +63,7 @@ export const PATCH_META: Record<string, PatchMeta> = {
 
   // batch/v1
   'V1JobStatus.conditions': { strategy: 'merge', mergeKey: 'type', listType: 'atomic' },
+
+  // core/v1 ReplicationController
+  'V1ReplicationControllerStatus.conditions': byType,
 };

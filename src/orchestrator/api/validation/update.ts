@@ -114,6 +114,8 @@ const RULES: Record<string, (next: KubeObject, old: KubeObject) => StatusCause[]
     }
     return causes;
   },
+  // A revision is a record: only its number (and metadata) may change (ValidateControllerRevisionUpdate).
+  ControllerRevision: (n, o) => (same(n.data, o.data) ? [] : [immutable('data', n.data)]),
   Job: (n, o) => {
     const ns = specOf(n);
     const os = specOf(o);

@@ -172,6 +172,14 @@ export function validateJob(obj: KubeObject): StatusCause[] {
   causes.push(...positive('spec.activeDeadlineSeconds', spec.activeDeadlineSeconds));
   causes.push(...nonNegative('spec.ttlSecondsAfterFinished', spec.ttlSecondsAfterFinished));
   causes.push(...enumOf('spec.completionMode', spec.completionMode, ['Indexed', 'NonIndexed']));
+  if (spec.completionMode === 'Indexed') {
+    // ValidateJobSpec: Indexed Jobs need completions, and both it and parallelism stay within 10^5.
+    if (spec.completions === undefined || spec.completions === null) causes.push(required('spec.completions', 'when completion mode is Indexed'));
+    for (const f of ['completions', 'parallelism']) {
+      const v = asNum(spec[f]);
+      if (v !== undefined && v > 100_000) causes.push(invalid(`spec.${f}`, v, 'must be less than or equal to 100000 when completion mode is Indexed'));
+    }
+  }
   // Without manualSelector the server generates the selector from the Job's uid (see defaults).
   causes.push(...validateSelectorAndTemplate(spec, { restartPolicies: ['OnFailure', 'Never'], kind: 'Job', selectorOptional: spec.manualSelector !== true }));
   return causes;

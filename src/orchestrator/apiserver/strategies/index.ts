@@ -10,6 +10,7 @@ import { podStrategy, podTemplateStrategy } from './pods.js';
 import { roleBindingStrategy } from './roleBindings.js';
 import { roleStrategy } from './roles.js';
 import { serviceStrategy } from './services.js';
+import { statefulSetStrategy } from './statefulsets.js';
 import type { Strategy } from './types.js';
 
 export type { Deletion, Strategy } from './types.js';
@@ -38,6 +39,7 @@ export class Strategies {
       ['services', serviceStrategy(deps.store, deps.clock)],
       ['nodes', nodeStrategy],
       ['leases', leaseStrategy],
+      ['statefulsets', statefulSetStrategy],
     ]);
   }
 

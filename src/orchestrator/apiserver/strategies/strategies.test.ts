@@ -37,4 +37,16 @@ describe('per-kind strategies', () => {
     expect(marked.metadata.finalizers).toEqual(['example.com/keep']);
     expect(marked.metadata.deletionGracePeriodSeconds).toBe(5);
   });
+
+  it('drops a StatefulSet\'s rollingUpdate.maxUnavailable (alpha and off in 1.32), as kube-apiserver does', async () => {
+    const { registry } = await memoryCluster();
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'db' } }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1, maxUnavailable: 2 } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'a', image: 'x' }] } } },
+    } as KubeObject;
+    const created = await registry.create('statefulsets', 'default', sts);
+    expect((created.spec as { updateStrategy: unknown }).updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 1 } });
+  });
 });

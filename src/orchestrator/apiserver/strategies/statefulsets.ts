@@ -1,0 +1,24 @@
+import type { KubeObject } from '../../api/types.js';
+import type { Strategy } from './types.js';
+
+type RollingUpdate = { maxUnavailable?: unknown } | undefined;
+
+function rollingUpdateOf(o: KubeObject | undefined): RollingUpdate {
+  return ((o?.spec as { updateStrategy?: { rollingUpdate?: RollingUpdate } } | undefined)?.updateStrategy?.rollingUpdate ?? undefined) as RollingUpdate;
+}
+
+/**
+ * StatefulSets (pkg/registry/apps/statefulset/strategy.go): `rollingUpdate.maxUnavailable` belongs
+ * to the MaxUnavailableStatefulSet feature, alpha and off in Kubernetes 1.32, so the field is dropped
+ * on write (as kube-apiserver drops disabled fields) unless the stored object already uses it.
+ */
+export const statefulSetStrategy: Strategy = {
+  prepareForCreate(obj) {
+    const ru = rollingUpdateOf(obj);
+    if (ru) delete ru.maxUnavailable;
+  },
+  prepareForUpdate(next, current) {
+    const ru = rollingUpdateOf(next);
+    if (ru && rollingUpdateOf(current)?.maxUnavailable === undefined) delete ru.maxUnavailable;
+  },
+};
