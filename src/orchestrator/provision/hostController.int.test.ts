@@ -158,6 +158,8 @@ describe('host controller on lab hosts', () => {
       dataDir: '/var/lib/skiff/agent/lab-w1',
       dockerSocket: '/var/run/docker.sock',
       nodeIP: '10.77.0.11',
+      hostNetwork: 'container',
+      bundlePath: p.bundle,
     });
     expect(started.argv.slice(1)).toEqual([p.bundle, '--config', p.config]);
     expect(statSync(p.config).mode & 0o777).toBe(0o600);
