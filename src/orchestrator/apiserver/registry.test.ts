@@ -71,6 +71,13 @@ describe('Registry', () => {
     expect(await code(c.client.delete('configmaps', 'default', 'b', { preconditions: { resourceVersion: b.metadata.resourceVersion } }))).toBe(409);
   });
 
+  it('refuses a patch that leaves metadata or the object not an object, with a 400', async () => {
+    await c.client.create('configmaps', cm('shape'));
+    expect(await code(c.client.patch('configmaps', 'default', 'shape', 'merge', { metadata: 1 }))).toBe(400);
+    expect(await code(c.client.patch('configmaps', 'default', 'shape', 'json', [{ op: 'replace', path: '/metadata', value: [] }]))).toBe(400);
+    expect((await c.client.get<KubeObject>('configmaps', 'default', 'shape')).metadata.name).toBe('shape');
+  });
+
   it('compares and swaps on resourceVersion', async () => {
     const o = await c.client.create('configmaps', cm('a'));
     const u1 = await c.client.update('configmaps', { ...o, data: { k: '1' } });

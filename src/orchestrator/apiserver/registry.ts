@@ -326,6 +326,7 @@ export class Registry {
     for (let attempt = 0; ; attempt++) {
       const current = await this.get<T>(resource, namespace, name);
       const patched = applyPatch(type, r, current, patch) as T;
+      checkPatchedShape(r, patched);
       const pinned = patched.metadata?.resourceVersion;
       if (pinned && pinned !== current.metadata.resourceVersion) throw errors.conflict(r, name);
       const next = this.merged(r, current, patched, opts.subresource === 'status');
@@ -524,6 +525,20 @@ function specChanged(a: KubeObject, b: KubeObject): boolean {
     return JSON.stringify(rest);
   };
   return strip(a) !== strip(b);
+}
+
+/**
+ * A patch may turn the object, or its metadata, into something that is not an object (`"metadata": 1`
+ * in a merge patch): refused as kube-apiserver refuses to decode it, before anything reads it.
+ */
+function checkPatchedShape(r: ResourceType, patched: unknown): void {
+  const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+  const version = r.group ? `${r.group}/${r.version}` : r.version;
+  const refuse = (what: string, field: string, type: string) =>
+    errors.badRequest(`${r.kind} in version "${version}" cannot be handled as a ${r.kind}: json: cannot unmarshal ${what} into Go ${field} of type ${type}`);
+  if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw refuse(kindOf(patched), 'value', `*${r.kind}`);
+  const meta = (patched as { metadata?: unknown }).metadata;
+  if (meta !== undefined && meta !== null && (typeof meta !== 'object' || Array.isArray(meta))) throw refuse(kindOf(meta), `struct field ${r.kind}.metadata`, 'v1.ObjectMeta');
 }
 
 /** Conflicts an unconditional write (a patch or apply without a resourceVersion, a delete without preconditions) absorbs before it reports one: a bound against a livelock. */
