@@ -1,4 +1,5 @@
 import { RESOURCES, type ResourceType } from '../api/resources.js';
+import { METRICS_GROUP, METRICS_RESOURCES, METRICS_VERBS, METRICS_VERSION } from './metrics/metricsApi.js';
 import { REVIEW_RESOURCES } from './authz/reviews.js';
 
 /** What `/version` answers. kubectl's version dispatcher picks its binary by major/minor. */
@@ -113,6 +114,24 @@ export function aggregatedDiscovery(core: boolean) {
       });
     }
   }
+  if (!core) {
+    items.push({
+      metadata: { name: METRICS_GROUP, creationTimestamp: null },
+      versions: [
+        {
+          version: METRICS_VERSION,
+          freshness: 'Current',
+          resources: METRICS_RESOURCES.map((r) => ({
+            resource: r.resource,
+            responseKind: { group: METRICS_GROUP, version: METRICS_VERSION, kind: r.kind },
+            scope: r.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: r.singular,
+            verbs: METRICS_VERBS,
+          })),
+        },
+      ],
+    });
+  }
   return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
 }
 
@@ -132,6 +151,8 @@ export function legacyGroupList() {
     const gv = { groupVersion: `${group}/v1`, version: 'v1' };
     out.push({ name: group, versions: [gv], preferredVersion: gv });
   }
+  const mgv = { groupVersion: `${METRICS_GROUP}/${METRICS_VERSION}`, version: METRICS_VERSION };
+  out.push({ name: METRICS_GROUP, versions: [mgv], preferredVersion: mgv });
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: out };
 }
 
@@ -145,6 +166,14 @@ export function resourceList(group: string, version: string) {
       apiVersion: 'v1',
       groupVersion: `${group}/${version}`,
       resources: reviews.map((rr) => ({ name: rr.resource, singularName: rr.resource.replace(/s$/, ''), namespaced: rr.namespaced, kind: rr.kind, verbs: ['create'] })),
+    };
+  }
+  if (group === METRICS_GROUP && version === METRICS_VERSION) {
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${group}/${version}`,
+      resources: METRICS_RESOURCES.map((r) => ({ name: r.resource, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: METRICS_VERBS })),
     };
   }
   if (rs.length === 0) return undefined;

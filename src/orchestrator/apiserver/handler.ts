@@ -18,6 +18,8 @@ import {
   VERSION_INFO,
   wantsAggregated,
 } from './discovery.js';
+import { MetricsStore } from './metrics/metricsStore.js';
+import { serveMetrics } from './metrics/metricsApi.js';
 import { parseBody, readBody, requestTarget, sendError, sendJson } from './http.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import type { HostShells } from '../client/hostShells.js';
@@ -42,6 +44,8 @@ export interface HandlerDeps {
   /** The authorizer chain (Node, RBAC) and its Node graph. */
   authz: Authorization;
   serverAddress: string;
+  /** The last resource-usage samples (`metrics.k8s.io`); absent: the group answers empty lists. */
+  metrics?: MetricsStore;
   /** Host shells over the control plane's SSH connections (`hosts/NAME/shell`); absent: not served. */
   hostShells?: HostShells;
   /** API priority and fairness; without it every request runs at once. */
@@ -66,6 +70,8 @@ export function createApiHandler(deps: HandlerDeps): Handler {
   handler.upgrade = createUpgradeHandler(deps);
   return handler;
 }
+
+const EMPTY_METRICS = new MetricsStore();
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
   const { pathname, query: q } = requestTarget(req.url);
@@ -107,6 +113,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     const g = legacyGroupList().groups.find((x) => x.name === group[1]);
     if (!g) throw errors.notFound({ group: '', resource: 'group', kind: 'APIGroup' }, group[1] as string);
     return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
+  }
+
+  if (path.startsWith('/apis/metrics.k8s.io/')) {
+    if (await serveMetrics(req, res, { registry: deps.registry, clock: deps.clock, metrics: deps.metrics ?? EMPTY_METRICS, authz: deps.authz }, path, q, ctx)) return;
   }
 
   const review = matchReview(path);
