@@ -158,7 +158,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const scraper = startMetricsScraper({ registry, dialer: dialers, store: metrics, clock, log: log.child({ component: 'metrics' }), ...(opts.metricsResolutionMs ? { periodMs: opts.metricsResolutionMs } : {}) });
     disposers.push(() => scraper.dispose());
 
-    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { rootCA: { caPem: pki.caCert }, ...opts.controllers, network } });
+    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { rootCA: { caPem: pki.caCert }, ...opts.controllers, network, podAutoscaler: { ...opts.controllers?.podAutoscaler, metrics } } });
     disposers.push(() => controllers.dispose());
 
     const hosts = startHostController({

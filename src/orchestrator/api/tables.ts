@@ -6,7 +6,7 @@ import { endpointSlicePrinter, hostPrinter, ingressPrinter, leasePrinter } from 
 import { podPrinter } from './tables/pods.js';
 import { clusterRoleBindingPrinter, roleBindingPrinter, rolePrinter } from './tables/rbac.js';
 import { pvPrinter, pvcPrinter } from './tables/storage.js';
-import { daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './tables/workloads.js';
+import { daemonSetPrinter, deploymentPrinter, hpaPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './tables/workloads.js';
 import type { KubeObject, ObjectMeta } from './types.js';
 
 export type { TableColumnDefinition, TableRowCondition } from './tables/common.js';
@@ -68,6 +68,7 @@ const PRINTERS: Record<string, Printer> = {
   CronJob: cronJobPrinter,
   ReplicationController: replicationControllerPrinter,
   ControllerRevision: controllerRevisionPrinter,
+  HorizontalPodAutoscaler: hpaPrinter,
   Ingress: ingressPrinter,
   Lease: leasePrinter,
   EndpointSlice: endpointSlicePrinter,

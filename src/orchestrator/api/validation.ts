@@ -3,6 +3,7 @@ import type { ResourceType } from './resources.js';
 import { schemaFor } from './schema/index.js';
 import type { KubeObject, StatusCause } from './types.js';
 import { required as requiredCause } from './validation/causes.js';
+import { validateHorizontalPodAutoscaler } from './validation/autoscaling.js';
 import { validateObjectMeta } from './validation/meta.js';
 import { validateConfigMap, validateEvent, validateHost, validateLease, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim, validateSecret } from './validation/misc.js';
 import { validateEndpointSlice, validateEndpoints, validateIngress, validateService } from './validation/network.js';
@@ -27,6 +28,7 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   Job: validateJob,
   CronJob: validateCronJob,
   ReplicationController: validateReplicationController,
+  HorizontalPodAutoscaler: validateHorizontalPodAutoscaler,
   Service: validateService,
   Endpoints: validateEndpoints,
   EndpointSlice: validateEndpointSlice,

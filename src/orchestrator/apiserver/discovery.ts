@@ -1,4 +1,4 @@
-import { RESOURCES, type ResourceType } from '../api/resources.js';
+import { SERVED_VERSIONS, type ResourceType } from '../api/resources.js';
 import { METRICS_GROUP, METRICS_RESOURCES, METRICS_VERBS, METRICS_VERSION } from './metrics/metricsApi.js';
 import { REVIEW_RESOURCES } from './authz/reviews.js';
 
@@ -21,12 +21,13 @@ export function wantsAggregated(accept: string | undefined): boolean {
   return !!accept && accept.includes('as=APIGroupDiscoveryList') && accept.includes('v=v2');
 }
 
-function groups(): Map<string, ResourceType[]> {
-  const m = new Map<string, ResourceType[]>();
-  for (const r of RESOURCES) {
-    const list = m.get(r.group) ?? [];
-    list.push(r);
-    m.set(r.group, list);
+/** Group -> version -> resources, preferred (stored) versions first, as served. */
+function groups(): Map<string, Map<string, ResourceType[]>> {
+  const m = new Map<string, Map<string, ResourceType[]>>();
+  for (const r of SERVED_VERSIONS) {
+    const versions = m.get(r.group) ?? new Map<string, ResourceType[]>();
+    versions.set(r.version, [...(versions.get(r.version) ?? []), r]);
+    m.set(r.group, versions);
   }
   return m;
 }
@@ -67,12 +68,11 @@ function reviewGroups(): Map<string, (typeof REVIEW_RESOURCES)[number][]> {
 /** `/api` and `/apis` in the aggregated (v2) form kubectl 1.30+ asks for. */
 export function aggregatedDiscovery(core: boolean) {
   const items = [];
-  for (const [group, rs] of groups()) {
+  for (const [group, versions] of groups()) {
     if ((group === '') !== core) continue;
-    const version = rs[0]?.version ?? 'v1';
     items.push({
       metadata: { name: group, creationTimestamp: null },
-      versions: [
+      versions: [...versions].map(([version, rs]) => (
         {
           version,
           freshness: 'Current',
@@ -90,8 +90,8 @@ export function aggregatedDiscovery(core: boolean) {
               verbs: SUBRESOURCE_VERBS[s] ?? ['get'],
             })),
           })),
-        },
-      ],
+        }
+      )),
     });
   }
   if (!core) {
@@ -141,11 +141,10 @@ export function legacyApiVersions(serverAddress: string) {
 
 export function legacyGroupList() {
   const out = [];
-  for (const [group, rs] of groups()) {
+  for (const [group, versions] of groups()) {
     if (group === '') continue;
-    const version = rs[0]?.version ?? 'v1';
-    const gv = { groupVersion: `${group}/${version}`, version };
-    out.push({ name: group, versions: [gv], preferredVersion: gv });
+    const gvs = [...versions.keys()].map((version) => ({ groupVersion: `${group}/${version}`, version }));
+    out.push({ name: group, versions: gvs, preferredVersion: gvs[0] as { groupVersion: string; version: string } });
   }
   for (const group of reviewGroups().keys()) {
     const gv = { groupVersion: `${group}/v1`, version: 'v1' };
@@ -158,7 +157,7 @@ export function legacyGroupList() {
 
 /** `/api/v1` or `/apis/<group>/<version>`; undefined when the group-version is not served. */
 export function resourceList(group: string, version: string) {
-  const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
+  const rs = SERVED_VERSIONS.filter((r) => r.group === group && r.version === version);
   const reviews = REVIEW_RESOURCES.filter((r) => r.group === group && r.version === version);
   if (reviews.length) {
     return {
