@@ -43,6 +43,7 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   proxy: ['create', 'delete', 'get', 'patch', 'update'],
   token: ['create'],
   shell: ['create', 'get'],
+  eviction: ['create'],
 };
 
 /** Subresources served outside the resource table: `serviceaccounts/token` (TokenRequest). */
@@ -53,6 +54,7 @@ export function subresourcesOf(r: ResourceType): string[] {
 function subresourceKind(r: ResourceType, sub: string): { group: string; version: string; kind: string } {
   if (sub === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
   if (sub === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
+  if (sub === 'eviction') return { group: 'policy', version: 'v1', kind: 'Eviction' };
   if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
   if (sub === 'status') return { group: r.group, version: r.version, kind: r.kind };
   return { group: '', version: 'v1', kind: r.kind === 'Pod' ? 'PodProxyOptions' : 'Status' };

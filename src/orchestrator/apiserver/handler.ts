@@ -27,6 +27,7 @@ import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
 import { parseResourcePath, type ResourceRoute } from './routes.js';
+import { serveEviction } from './eviction.js';
 import { serveLog } from './podLogs.js';
 import { serveBinding, serveScale } from './subresources.js';
 import { createUpgradeHandler, type UpgradeHandler } from './upgrade.js';
@@ -154,6 +155,8 @@ async function serveRoute(req: IncomingMessage, res: ServerResponse, deps: Handl
       return serveScale(req, res, deps, route, q, ctx);
     case 'binding':
       return serveBinding(req, res, deps, route);
+    case 'eviction':
+      return serveEviction(req, res, deps, route, ctx);
     case 'log':
       return serveLog(req, res, deps, route, q);
     case 'token': {

@@ -17,6 +17,7 @@ import { SharedInformers } from '../client/SharedInformers.js';
 import { startNamespaceController, type NamespaceOptions } from './namespace.js';
 import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle.js';
 import { startReplicaSetController, startReplicationControllerController } from './replicaset.js';
+import { startDisruptionController } from './poddisruptionbudget.js';
 import { startPodAutoscalerController, type PodAutoscalerOptions } from './podautoscaler.js';
 import type { ControllerLoop } from '../client/runner.js';
 import { startRootCACertPublisher, type RootCAOptions } from './rootcacertpublisher.js';
@@ -46,7 +47,8 @@ export type ControllerName =
   | 'nodeipam'
   | 'kubernetesservice'
   | 'servicelb'
-  | 'horizontalpodautoscaling';
+  | 'horizontalpodautoscaling'
+  | 'disruption';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
@@ -132,6 +134,7 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('kubernetesservice', (c) => startKubernetesServiceController(c, options.network));
   start('servicelb', (c) => startServiceLbController(c));
   start('horizontalpodautoscaling', (c) => startPodAutoscalerController(c, options.podAutoscaler));
+  start('disruption', (c) => startDisruptionController(c));
   informers.start();
   log.info('controllers started', { controllers: loops.map((l) => l.name) });
 

@@ -1,0 +1,20 @@
+import { AGE_COLUMN, NAME_COLUMN, age, col, int, o, type Printer } from './common.js';
+
+function intOrPercent(v: unknown): string {
+  return v === undefined || v === null ? 'N/A' : String(v);
+}
+
+/** kubectl get pdb: NAME MIN AVAILABLE MAX UNAVAILABLE ALLOWED DISRUPTIONS AGE. */
+export const pdbPrinter: Printer = {
+  columns: [
+    NAME_COLUMN,
+    col('Min Available', 'The minimum number of pods that must be available.'),
+    col('Max Unavailable', 'The maximum number of pods that may be unavailable.'),
+    col('Allowed Disruptions', 'Calculated number of pods that may be disrupted at this time.', { type: 'integer' }),
+    AGE_COLUMN,
+  ],
+  row(p, now) {
+    const spec = o(p.spec);
+    return { cells: [p.metadata.name, intOrPercent(spec.minAvailable), intOrPercent(spec.maxUnavailable), int(o(p.status).disruptionsAllowed), age(p, now)] };
+  },
+};
