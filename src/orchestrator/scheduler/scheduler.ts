@@ -60,8 +60,9 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     if (invalid.get(key) === version) return;
     invalid.delete(key);
     const state = new CycleState();
+    const nodes = cache.nodeInfos(nodeInf.list());
     try {
-      for (const p of plugins) p.preFilter?.(state, pod);
+      for (const p of plugins) p.preFilter?.(state, pod, nodes);
     } catch (e) {
       if (e instanceof InvalidSpec) {
         invalid.set(key, version);
@@ -69,7 +70,6 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
       }
       throw e;
     }
-    const nodes = cache.nodeInfos(nodeInf.list());
     const { feasible, reasons } = runFilters(plugins, state, pod, nodes);
     const best = selectHost(plugins, state, pod, feasible);
     if (!best) {
