@@ -16,6 +16,21 @@ afterAll(async () => {
   await c?.stop();
 });
 
+describe('PriorityClass', () => {
+  it('get priorityclass lists the system classes; a pod gets its class priority', async () => {
+    const out = await c.k.ok(['get', 'priorityclass']);
+    expect(out).toMatch(/^NAME\s+VALUE\s+GLOBAL-DEFAULT\s+AGE\s+PREEMPTIONPOLICY\n/);
+    expect(out).toMatch(/system-cluster-critical\s+2000000000\s+false\s+\S+\s+PreemptLowerPriority/);
+    expect(out).toMatch(/system-node-critical\s+2000001000\s+false/);
+    await c.k.ok(['create', 'priorityclass', 'high', '--value=1000', '--description=test']);
+    await c.k.ok(['run', 'prio', '--image=local/busybox:1', '--overrides={"spec":{"priorityClassName":"high"}}', '--', 'sleep', '3600']);
+    expect(await c.k.ok(['get', 'pod', 'prio', '-o', 'jsonpath={.spec.priority}'])).toBe('1000');
+    const bad = await c.k.run(['run', 'bad', '--image=local/busybox:1', '--overrides={"spec":{"priorityClassName":"nope"}}']);
+    expect(bad.stderr).toContain('no PriorityClass with name nope was found');
+    await c.k.ok(['delete', 'pod', 'prio', '--grace-period=0', '--force']);
+  });
+});
+
 describe('kubectl drain with a PodDisruptionBudget', () => {
   it('create pdb and get pdb show the budget the controller computed', async () => {
     await c.k.ok(['create', 'pdb', 'web', '--selector=app=web', '--min-available=2']);

@@ -17,6 +17,7 @@ import { writeKubeconfig } from './apiserver/kubeconfig.js';
 import { HostShells } from './client/hostShells.js';
 import { NodeDialers } from './client/nodeDialer.js';
 import { MetricsStore } from './apiserver/metrics/metricsStore.js';
+import { SYSTEM_PRIORITY_CLASSES } from './apiserver/strategies/priorityClasses.js';
 import { startMetricsScraper } from './apiserver/metrics/scraper.js';
 import { ensurePki } from './apiserver/pki.js';
 import { Registry } from './apiserver/registry.js';
@@ -220,6 +221,13 @@ async function bootstrap(client: LocalClient, network: ClusterNetwork): Promise<
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     try {
       await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+  }
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    try {
+      await client.create('priorityclasses', structuredClone(pc));
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }

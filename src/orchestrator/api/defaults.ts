@@ -220,6 +220,10 @@ const BY_KIND: Record<string, (o: KubeObject) => void> = {
   CronJob: cronJob,
   ReplicationController: replicationController,
   HorizontalPodAutoscaler: defaultHorizontalPodAutoscaler,
+  PriorityClass: (o) => {
+    const pc = o as KubeObject & { preemptionPolicy?: string };
+    pc.preemptionPolicy ??= 'PreemptLowerPriority';
+  },
   Service: service,
   Secret: secret,
   Namespace: namespace,

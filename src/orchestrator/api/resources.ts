@@ -61,6 +61,7 @@ export const RESOURCES: readonly ResourceType[] = [
   def({ group: 'apps', version: 'v1', kind: 'ControllerRevision', resource: 'controllerrevisions', hasStatus: false }),
   def({ group: 'autoscaling', version: 'v2', otherVersions: ['v1'], kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', shortNames: ['hpa'], all: true, subresources: ['status'] }),
   def({ group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets', shortNames: ['pdb'], subresources: ['status'] }),
+  def({ group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, shortNames: ['pc'], hasStatus: false }),
   def({ group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs', all: true, subresources: ['status'] }),
   def({ group: 'batch', version: 'v1', kind: 'CronJob', resource: 'cronjobs', shortNames: ['cj'], all: true, subresources: ['status'] }),
   def({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: ['status'] }),

@@ -4,7 +4,7 @@ import { controllerRevisionPrinter, cronJobPrinter, replicationControllerPrinter
 import { configMapPrinter, endpointsPrinter, eventPrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './tables/core.js';
 import { endpointSlicePrinter, hostPrinter, ingressPrinter, leasePrinter } from './tables/network.js';
 import { podPrinter } from './tables/pods.js';
-import { pdbPrinter } from './tables/policy.js';
+import { pdbPrinter, priorityClassPrinter } from './tables/policy.js';
 import { clusterRoleBindingPrinter, roleBindingPrinter, rolePrinter } from './tables/rbac.js';
 import { pvPrinter, pvcPrinter } from './tables/storage.js';
 import { daemonSetPrinter, deploymentPrinter, hpaPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './tables/workloads.js';
@@ -71,6 +71,7 @@ const PRINTERS: Record<string, Printer> = {
   ControllerRevision: controllerRevisionPrinter,
   HorizontalPodAutoscaler: hpaPrinter,
   PodDisruptionBudget: pdbPrinter,
+  PriorityClass: priorityClassPrinter,
   Ingress: ingressPrinter,
   Lease: leasePrinter,
   EndpointSlice: endpointSlicePrinter,

@@ -5,7 +5,7 @@ import type { KubeObject, StatusCause } from './types.js';
 import { required as requiredCause } from './validation/causes.js';
 import { validateHorizontalPodAutoscaler } from './validation/autoscaling.js';
 import { validateObjectMeta } from './validation/meta.js';
-import { validatePodDisruptionBudget } from './validation/policy.js';
+import { validatePodDisruptionBudget, validatePriorityClass } from './validation/policy.js';
 import { validateConfigMap, validateEvent, validateHost, validateLease, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim, validateSecret } from './validation/misc.js';
 import { validateEndpointSlice, validateEndpoints, validateIngress, validateService } from './validation/network.js';
 import { validatePodSpec } from './validation/pod.js';
@@ -31,6 +31,7 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   ReplicationController: validateReplicationController,
   HorizontalPodAutoscaler: validateHorizontalPodAutoscaler,
   PodDisruptionBudget: validatePodDisruptionBudget,
+  PriorityClass: validatePriorityClass,
   Service: validateService,
   Endpoints: validateEndpoints,
   EndpointSlice: validateEndpointSlice,

@@ -18,3 +18,18 @@ export const pdbPrinter: Printer = {
     return { cells: [p.metadata.name, intOrPercent(spec.minAvailable), intOrPercent(spec.maxUnavailable), int(o(p.status).disruptionsAllowed), age(p, now)] };
   },
 };
+
+/** kubectl get priorityclass: NAME VALUE GLOBAL-DEFAULT AGE PREEMPTIONPOLICY. */
+export const priorityClassPrinter: Printer = {
+  columns: [
+    NAME_COLUMN,
+    col('Value', 'Value is the integer value of this priority class.', { type: 'integer' }),
+    col('Global-Default', 'globalDefault specifies whether this PriorityClass should be considered as the default priority.', { type: 'boolean' }),
+    AGE_COLUMN,
+    col('PreemptionPolicy', 'PreemptionPolicy is the Policy for preempting pods with lower priority.'),
+  ],
+  row(p, now) {
+    const pc = p as typeof p & { value?: number; globalDefault?: boolean; preemptionPolicy?: string };
+    return { cells: [p.metadata.name, pc.value ?? 0, pc.globalDefault ?? false, age(p, now), pc.preemptionPolicy ?? 'PreemptLowerPriority'] };
+  },
+};

@@ -24,3 +24,22 @@ export function validatePodDisruptionBudget(o: KubeObject): StatusCause[] {
   out.push(...enumOf('spec.unhealthyPodEvictionPolicy', spec.unhealthyPodEvictionPolicy, ['IfHealthyBudget', 'AlwaysAllow']));
   return out;
 }
+
+const HIGHEST_USER_PRIORITY = 1_000_000_000;
+const SYSTEM_CLASSES: Record<string, number> = { 'system-node-critical': 2000001000, 'system-cluster-critical': 2000000000 };
+
+/** pkg/apis/scheduling/validation: ValidatePriorityClass. */
+export function validatePriorityClass(o: KubeObject): StatusCause[] {
+  const pc = o as KubeObject & { value?: unknown; preemptionPolicy?: unknown };
+  const name = o.metadata.name ?? '';
+  const out: StatusCause[] = [];
+  if (typeof pc.value !== 'number' || !Number.isInteger(pc.value)) out.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'value' });
+  else if (name in SYSTEM_CLASSES) {
+    if (pc.value !== SYSTEM_CLASSES[name]) out.push(invalid('value', pc.value, `value of system priority class ${name} must be ${SYSTEM_CLASSES[name]}`));
+  } else {
+    if (name.startsWith('system-')) out.push({ reason: 'FieldValueForbidden', message: "Forbidden: priority class names with 'system-' prefix are reserved for system use only", field: 'metadata.name' });
+    if (pc.value > HIGHEST_USER_PRIORITY) out.push({ reason: 'FieldValueForbidden', message: `Forbidden: maximum allowed value of a user defined priority is ${HIGHEST_USER_PRIORITY}`, field: 'value' });
+  }
+  out.push(...enumOf('preemptionPolicy', pc.preemptionPolicy, ['PreemptLowerPriority', 'Never']));
+  return out;
+}
