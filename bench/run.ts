@@ -7,6 +7,7 @@ import { deploymentBench } from './deployment.js';
 import { benchNetwork } from './network.js';
 import { benchHostileRequests } from './hostileRequests.js';
 import { runUiBench } from './ui.js';
+import { schedulingBench } from './scheduling.js';
 import { writeLatency } from './writeLatency.js';
 import { benchPodStart } from './podStart.js';
 
@@ -20,6 +21,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   api: apiBench,
   network: benchNetwork,
   'pod-start': benchPodStart,
+  scheduling: schedulingBench,
 };
 
 async function main(): Promise<void> {

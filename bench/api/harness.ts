@@ -76,7 +76,7 @@ export class Client {
   }
 
   /** One request; rejects on a network error or when no answer came within `timeoutMs`. */
-  call(method: string, path: string, opts: { body?: unknown; accept?: string; timeoutMs?: number; keepBody?: boolean } = {}): Promise<Reply> {
+  call(method: string, path: string, opts: { body?: unknown; accept?: string; timeoutMs?: number; keepBody?: boolean; contentType?: string } = {}): Promise<Reply> {
     const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
@@ -89,7 +89,7 @@ export class Client {
           headers: {
             authorization: `Bearer ${this.s.token}`,
             accept: opts.accept ?? 'application/json',
-            ...(data !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
+            ...(data !== undefined ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
           },
         },
         (res) => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/kubectl.js';
 import { runningPods, startCompatCluster, tickDeployment, type CompatCluster } from './cluster.js';
 
-// The rest of the everyday commands: run, logs across a selector, diff, explain, cp, get events, top.
+// The rest of the everyday commands: run, logs across a selector, diff, explain, cp, get events (top: metrics.test.ts).
 let c: CompatCluster;
 
 beforeAll(async () => {
@@ -82,11 +82,5 @@ describe('kubectl, everyday', () => {
     expect(out).toMatch(/Normal\s+ScalingReplicaSet\s+deployment\/web\s+Scaled up replica set web-[a-z0-9]+ (to|from 0 to) 2/);
     expect(out).toMatch(/Normal\s+Scheduled\s+pod\/web-[a-z0-9]+-[a-z0-9]+\s+Successfully assigned default\/web-/);
     expect(out).toMatch(/Normal\s+Started\s+pod\/web-[a-z0-9]+-[a-z0-9]+\s+Started container main/);
-  });
-
-  it('top says the metrics API is not available, as on a cluster without metrics-server', async () => {
-    const r = await c.k.run(['top', 'pods']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error: Metrics API not available');
   });
 });

@@ -36,7 +36,8 @@ function resources(name: string, value: string | undefined): string[] | undefine
 /**
  * Settings from the environment (README lists them): SKIFF_HOME, SKIFF_API_PORT, SKIFF_API_HOST,
  * SKIFF_UI_PORT, SKIFF_LOCAL_NODE, SKIFF_KUBELET_PORT, SKIFF_NODE_GRACE_SECONDS,
- * SKIFF_EVICTION_SECONDS, SKIFF_EVENT_TTL_SECONDS, SKIFF_ENCRYPT_RESOURCES, SKIFF_CLUSTER_CIDR, SKIFF_SERVICE_CIDR, SKIFF_POD_NETWORK_BACKEND.
+ * SKIFF_EVICTION_SECONDS, SKIFF_EVENT_TTL_SECONDS, SKIFF_ENCRYPT_RESOURCES, SKIFF_CLUSTER_CIDR, SKIFF_SERVICE_CIDR, SKIFF_POD_NETWORK_BACKEND,
+ * SKIFF_METRICS_RESOLUTION_SECONDS.
  * The network ranges are checked (and refused when they overlap) when the control plane starts.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv, distDir: string, defaultUiPort: number): AppConfig {
@@ -58,6 +59,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, distDir: string, defaultUi
         nodeMaskSize: DEFAULT_CLUSTER_NETWORK.nodeMaskSize,
         backend: (env.SKIFF_POD_NETWORK_BACKEND || DEFAULT_CLUSTER_NETWORK.backend) as ClusterNetwork['backend'],
       }),
+      ...(env.SKIFF_METRICS_RESOLUTION_SECONDS ? { metricsResolutionMs: seconds('SKIFF_METRICS_RESOLUTION_SECONDS', env.SKIFF_METRICS_RESOLUTION_SECONDS) } : {}),
       controllers: {
         nodeLifecycle: {
           gracePeriodMs: seconds('SKIFF_NODE_GRACE_SECONDS', env.SKIFF_NODE_GRACE_SECONDS),

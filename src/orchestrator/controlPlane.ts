@@ -16,6 +16,9 @@ import { createApiHandler, type Handler } from './apiserver/handler.js';
 import { writeKubeconfig } from './apiserver/kubeconfig.js';
 import { HostShells } from './client/hostShells.js';
 import { NodeDialers } from './client/nodeDialer.js';
+import { MetricsStore } from './apiserver/metrics/metricsStore.js';
+import { SYSTEM_PRIORITY_CLASSES } from './apiserver/strategies/priorityClasses.js';
+import { startMetricsScraper } from './apiserver/metrics/scraper.js';
 import { ensurePki } from './apiserver/pki.js';
 import { Registry } from './apiserver/registry.js';
 import type { WatchCacheOptions } from './apiserver/cacher/index.js';
@@ -64,6 +67,8 @@ export interface ControlPlaneOptions {
    * ranges stop the start with an error naming the setting.
    */
   network?: Partial<ClusterNetwork>;
+  /** How often node and pod usage is scraped from every node's agent (SKIFF_METRICS_RESOLUTION_MS, default 15 s). */
+  metricsResolutionMs?: number;
   clock?: Clock;
   log?: Logger;
 }
@@ -141,7 +146,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const dialers = new NodeDialers();
     const hostShells = new HostShells();
 
-    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, authz, serverAddress: `${host}:${opts.apiPort}`, flowControl });
+    const metrics = new MetricsStore();
+    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, authz, metrics, serverAddress: `${host}:${opts.apiPort}`, flowControl });
     const server = new ApiServer(pki, handler);
     const apiPort = await server.listen(opts.apiPort, host);
     disposers.push(() => server.close());
@@ -150,7 +156,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     writeKubeconfig(kubeconfigPath, apiUrl, pki.caCert, adminToken);
     log.info('API server ready', { url: apiUrl, kubeconfig: kubeconfigPath });
 
-    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { rootCA: { caPem: pki.caCert }, ...opts.controllers, network } });
+    const scraper = startMetricsScraper({ registry, dialer: dialers, store: metrics, clock, log: log.child({ component: 'metrics' }), ...(opts.metricsResolutionMs ? { periodMs: opts.metricsResolutionMs } : {}) });
+    disposers.push(() => scraper.dispose());
+
+    const controllers = startControllers({ client, clock, log: log.child({ component: 'controllers' }), options: { rootCA: { caPem: pki.caCert }, ...opts.controllers, network, podAutoscaler: { ...opts.controllers?.podAutoscaler, metrics } } });
     disposers.push(() => controllers.dispose());
 
     const hosts = startHostController({
@@ -212,6 +221,13 @@ async function bootstrap(client: LocalClient, network: ClusterNetwork): Promise<
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     try {
       await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+  }
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    try {
+      await client.create('priorityclasses', structuredClone(pc));
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }

@@ -10,6 +10,7 @@ import { primaryIPv4 } from './kubelet/hostAddress.js';
 import { Kubelet, type KubeletOptions } from './kubelet/Kubelet.js';
 import { NodeStatusManager } from './kubelet/nodeStatus.js';
 import { startKubeletServer } from './kubelet/server.js';
+import { StatsCollector } from './kubelet/stats.js';
 import type { Recorder } from './kubelet/types.js';
 import type { Prober } from './kubelet/probes/prober.js';
 import { DockerRuntime } from './runtime/docker.js';
@@ -84,7 +85,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       { client, runtime, clock, log, recorder, nodeName: config.nodeName, nodeIP, dataDir: config.dataDir, memoryDir: memoryDirOf(config), ...(deps.prober ? { prober: deps.prober } : {}), ...netDeps },
       deps.kubelet,
     );
-    const server = await startKubeletServer({ port: config.kubeletPort, token: config.token, pods: kubelet.pods, runtime, clock, log });
+    const stats = new StatsCollector({ runtime, clock, log, nodeName: config.nodeName });
+    const server = await startKubeletServer({ port: config.kubeletPort, token: config.token, pods: kubelet.pods, runtime, clock, log, stats });
     disposers.push(() => server.close());
     // The Node advertises the port actually bound (it differs from the config's when that is 0).
     const nodeStatus = new NodeStatusManager({ client, runtime, clock, log, nodeName: config.nodeName, nodeIP, kubeletPort: server.port, ...(deps.heartbeatMs ? { heartbeatMs: deps.heartbeatMs } : {}) });

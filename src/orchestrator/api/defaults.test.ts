@@ -52,8 +52,6 @@ describe('applyDefaults', () => {
       enableServiceLinks: true,
       serviceAccountName: 'default',
       serviceAccount: 'default',
-      priority: 0,
-      preemptionPolicy: 'PreemptLowerPriority',
     });
     const c = at(p, 'spec.containers.0');
     expect(c).toMatchObject({ imagePullPolicy: 'Always', terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' });

@@ -1,3 +1,4 @@
+import { defaultHorizontalPodAutoscaler } from './autoscaling.js';
 import { defaultPod, defaultPodSpec, obj, objects, setDefault } from './defaults/podSpec.js';
 import { applyZeroFields } from './defaults/zeroFields.js';
 import type { ResourceType } from './resources.js';
@@ -218,6 +219,11 @@ const BY_KIND: Record<string, (o: KubeObject) => void> = {
   Job: job,
   CronJob: cronJob,
   ReplicationController: replicationController,
+  HorizontalPodAutoscaler: defaultHorizontalPodAutoscaler,
+  PriorityClass: (o) => {
+    const pc = o as KubeObject & { preemptionPolicy?: string };
+    pc.preemptionPolicy ??= 'PreemptLowerPriority';
+  },
   Service: service,
   Secret: secret,
   Namespace: namespace,

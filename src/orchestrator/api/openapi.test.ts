@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openapiDocument, openapiIndex, type OpenApiDocument } from './openapi.js';
-import { RESOURCES, apiVersionOf } from './resources.js';
+import { RESOURCES, SERVED_VERSIONS, apiVersionOf } from './resources.js';
 import type { SchemaObject } from './schema/index.js';
 
 /** kubectl's supportsQueryParamV3: a PATCH operation for the GVK lists the query parameter. */
@@ -42,7 +42,7 @@ function explain(doc: OpenApiDocument, kind: string, path: string[]): SchemaObje
 describe('openapi', () => {
   it('the index lists every group-version with a hashed URL', () => {
     const idx = openapiIndex();
-    const gvs = new Set(RESOURCES.map((r) => (r.group ? `apis/${r.group}/${r.version}` : `api/${r.version}`)));
+    const gvs = new Set(SERVED_VERSIONS.map((r) => (r.group ? `apis/${r.group}/${r.version}` : `api/${r.version}`)));
     expect(new Set(Object.keys(idx.paths))).toEqual(gvs);
     for (const [k, v] of Object.entries(idx.paths)) expect(v.serverRelativeURL).toMatch(new RegExp(`^/openapi/v3/${k}\\?hash=[0-9A-F]{128}$`));
     expect(openapiIndex()).toEqual(idx);

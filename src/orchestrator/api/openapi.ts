@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RESOURCES, type ResourceType } from './resources.js';
+import { SERVED_VERSIONS, type ResourceType } from './resources.js';
 import { REF_PREFIX, definitionName, definitions, type SchemaObject } from './schema/index.js';
 
 /**
@@ -33,7 +33,7 @@ function gvPath(r: Pick<ResourceType, 'group' | 'version'>): string {
 }
 
 const groupVersions = new Map<string, ResourceType[]>();
-for (const r of RESOURCES) {
+for (const r of SERVED_VERSIONS) {
   const key = gvPath(r);
   groupVersions.set(key, [...(groupVersions.get(key) ?? []), r]);
 }

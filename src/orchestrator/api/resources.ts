@@ -15,10 +15,15 @@ export interface ResourceType {
   shortNames: string[];
   /** In `kubectl get all`. */
   all: boolean;
-  subresources: ('status' | 'scale' | 'log' | 'exec' | 'portforward' | 'attach' | 'binding' | 'proxy' | 'shell')[];
+  subresources: ('status' | 'scale' | 'log' | 'exec' | 'portforward' | 'attach' | 'binding' | 'proxy' | 'shell' | 'eviction')[];
   /** Writes to the main resource leave `.status` alone; writes to `/status` change only `.status`. */
   hasStatus: boolean;
   verbs: string[];
+  /**
+   * Older versions also served, converted to and from `version` (the stored and preferred one) by
+   * api/conversion.ts, as kube-apiserver serves autoscaling/v1 and v2 from one storage version.
+   */
+  otherVersions?: string[];
 }
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -39,7 +44,7 @@ function def(r: Partial<ResourceType> & Pick<ResourceType, 'group' | 'version' |
 export const RESOURCES: readonly ResourceType[] = [
   def({ group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status'] }),
   def({ group: '', version: 'v1', kind: 'Node', resource: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status', 'proxy'] }),
-  def({ group: '', version: 'v1', kind: 'Pod', resource: 'pods', shortNames: ['po'], all: true, subresources: ['status', 'log', 'exec', 'portforward', 'attach', 'binding'] }),
+  def({ group: '', version: 'v1', kind: 'Pod', resource: 'pods', shortNames: ['po'], all: true, subresources: ['status', 'log', 'exec', 'portforward', 'attach', 'binding', 'eviction'] }),
   def({ group: '', version: 'v1', kind: 'Service', resource: 'services', shortNames: ['svc'], all: true, subresources: ['status', 'proxy'] }),
   def({ group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', singular: 'endpoints', shortNames: ['ep'], hasStatus: false }),
   def({ group: '', version: 'v1', kind: 'Event', resource: 'events', shortNames: ['ev'], hasStatus: false }),
@@ -54,6 +59,9 @@ export const RESOURCES: readonly ResourceType[] = [
   def({ group: 'apps', version: 'v1', kind: 'DaemonSet', resource: 'daemonsets', shortNames: ['ds'], all: true, subresources: ['status'] }),
   def({ group: 'apps', version: 'v1', kind: 'StatefulSet', resource: 'statefulsets', shortNames: ['sts'], all: true, subresources: ['status', 'scale'] }),
   def({ group: 'apps', version: 'v1', kind: 'ControllerRevision', resource: 'controllerrevisions', hasStatus: false }),
+  def({ group: 'autoscaling', version: 'v2', otherVersions: ['v1'], kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', shortNames: ['hpa'], all: true, subresources: ['status'] }),
+  def({ group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets', shortNames: ['pdb'], subresources: ['status'] }),
+  def({ group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', resource: 'priorityclasses', namespaced: false, shortNames: ['pc'], hasStatus: false }),
   def({ group: 'batch', version: 'v1', kind: 'Job', resource: 'jobs', all: true, subresources: ['status'] }),
   def({ group: 'batch', version: 'v1', kind: 'CronJob', resource: 'cronjobs', shortNames: ['cj'], all: true, subresources: ['status'] }),
   def({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: ['status'] }),
@@ -79,10 +87,17 @@ export function resourceType(resource: ResourceName): ResourceType {
   return r;
 }
 
+/** The resource served at `group/version/resource`: its stored version's entry, also for an older served version. */
 export function findResource(group: string, version: string, resource: string): ResourceType | undefined {
   const r = byResource.get(resource);
-  return r && r.group === group && r.version === version ? r : undefined;
+  return r && r.group === group && (r.version === version || r.otherVersions?.includes(version)) ? r : undefined;
 }
+
+/**
+ * Every served group-version-resource: each entry of {@link RESOURCES}, then one copy per older
+ * version with `version` set to it (for discovery and OpenAPI, which list each version).
+ */
+export const SERVED_VERSIONS: readonly ResourceType[] = RESOURCES.flatMap((r) => [r, ...(r.otherVersions ?? []).map((v) => ({ ...r, version: v, otherVersions: [] }))]);
 
 /** By `apiVersion` + `kind`, as written in a manifest. */
 export function resourceForKind(apiVersion: string, kind: string): ResourceType | undefined {

@@ -4,9 +4,10 @@ import { controllerRevisionPrinter, cronJobPrinter, replicationControllerPrinter
 import { configMapPrinter, endpointsPrinter, eventPrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './tables/core.js';
 import { endpointSlicePrinter, hostPrinter, ingressPrinter, leasePrinter } from './tables/network.js';
 import { podPrinter } from './tables/pods.js';
+import { pdbPrinter, priorityClassPrinter } from './tables/policy.js';
 import { clusterRoleBindingPrinter, roleBindingPrinter, rolePrinter } from './tables/rbac.js';
 import { pvPrinter, pvcPrinter } from './tables/storage.js';
-import { daemonSetPrinter, deploymentPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './tables/workloads.js';
+import { daemonSetPrinter, deploymentPrinter, hpaPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './tables/workloads.js';
 import type { KubeObject, ObjectMeta } from './types.js';
 
 export type { TableColumnDefinition, TableRowCondition } from './tables/common.js';
@@ -68,6 +69,9 @@ const PRINTERS: Record<string, Printer> = {
   CronJob: cronJobPrinter,
   ReplicationController: replicationControllerPrinter,
   ControllerRevision: controllerRevisionPrinter,
+  HorizontalPodAutoscaler: hpaPrinter,
+  PodDisruptionBudget: pdbPrinter,
+  PriorityClass: priorityClassPrinter,
   Ingress: ingressPrinter,
   Lease: leasePrinter,
   EndpointSlice: endpointSlicePrinter,

@@ -3,7 +3,9 @@ import type { ResourceType } from './resources.js';
 import { schemaFor } from './schema/index.js';
 import type { KubeObject, StatusCause } from './types.js';
 import { required as requiredCause } from './validation/causes.js';
+import { validateHorizontalPodAutoscaler } from './validation/autoscaling.js';
 import { validateObjectMeta } from './validation/meta.js';
+import { validatePodDisruptionBudget, validatePriorityClass } from './validation/policy.js';
 import { validateConfigMap, validateEvent, validateHost, validateLease, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim, validateSecret } from './validation/misc.js';
 import { validateEndpointSlice, validateEndpoints, validateIngress, validateService } from './validation/network.js';
 import { validatePodSpec } from './validation/pod.js';
@@ -27,6 +29,9 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   Job: validateJob,
   CronJob: validateCronJob,
   ReplicationController: validateReplicationController,
+  HorizontalPodAutoscaler: validateHorizontalPodAutoscaler,
+  PodDisruptionBudget: validatePodDisruptionBudget,
+  PriorityClass: validatePriorityClass,
   Service: validateService,
   Endpoints: validateEndpoints,
   EndpointSlice: validateEndpointSlice,

@@ -1,4 +1,5 @@
-import { RESOURCES, type ResourceType } from '../api/resources.js';
+import { SERVED_VERSIONS, type ResourceType } from '../api/resources.js';
+import { METRICS_GROUP, METRICS_RESOURCES, METRICS_VERBS, METRICS_VERSION } from './metrics/metricsApi.js';
 import { REVIEW_RESOURCES } from './authz/reviews.js';
 
 /** What `/version` answers. kubectl's version dispatcher picks its binary by major/minor. */
@@ -20,12 +21,13 @@ export function wantsAggregated(accept: string | undefined): boolean {
   return !!accept && accept.includes('as=APIGroupDiscoveryList') && accept.includes('v=v2');
 }
 
-function groups(): Map<string, ResourceType[]> {
-  const m = new Map<string, ResourceType[]>();
-  for (const r of RESOURCES) {
-    const list = m.get(r.group) ?? [];
-    list.push(r);
-    m.set(r.group, list);
+/** Group -> version -> resources, preferred (stored) versions first, as served. */
+function groups(): Map<string, Map<string, ResourceType[]>> {
+  const m = new Map<string, Map<string, ResourceType[]>>();
+  for (const r of SERVED_VERSIONS) {
+    const versions = m.get(r.group) ?? new Map<string, ResourceType[]>();
+    versions.set(r.version, [...(versions.get(r.version) ?? []), r]);
+    m.set(r.group, versions);
   }
   return m;
 }
@@ -41,6 +43,7 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   proxy: ['create', 'delete', 'get', 'patch', 'update'],
   token: ['create'],
   shell: ['create', 'get'],
+  eviction: ['create'],
 };
 
 /** Subresources served outside the resource table: `serviceaccounts/token` (TokenRequest). */
@@ -51,6 +54,7 @@ export function subresourcesOf(r: ResourceType): string[] {
 function subresourceKind(r: ResourceType, sub: string): { group: string; version: string; kind: string } {
   if (sub === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
   if (sub === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
+  if (sub === 'eviction') return { group: 'policy', version: 'v1', kind: 'Eviction' };
   if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
   if (sub === 'status') return { group: r.group, version: r.version, kind: r.kind };
   return { group: '', version: 'v1', kind: r.kind === 'Pod' ? 'PodProxyOptions' : 'Status' };
@@ -66,12 +70,11 @@ function reviewGroups(): Map<string, (typeof REVIEW_RESOURCES)[number][]> {
 /** `/api` and `/apis` in the aggregated (v2) form kubectl 1.30+ asks for. */
 export function aggregatedDiscovery(core: boolean) {
   const items = [];
-  for (const [group, rs] of groups()) {
+  for (const [group, versions] of groups()) {
     if ((group === '') !== core) continue;
-    const version = rs[0]?.version ?? 'v1';
     items.push({
       metadata: { name: group, creationTimestamp: null },
-      versions: [
+      versions: [...versions].map(([version, rs]) => (
         {
           version,
           freshness: 'Current',
@@ -89,8 +92,8 @@ export function aggregatedDiscovery(core: boolean) {
               verbs: SUBRESOURCE_VERBS[s] ?? ['get'],
             })),
           })),
-        },
-      ],
+        }
+      )),
     });
   }
   if (!core) {
@@ -113,6 +116,24 @@ export function aggregatedDiscovery(core: boolean) {
       });
     }
   }
+  if (!core) {
+    items.push({
+      metadata: { name: METRICS_GROUP, creationTimestamp: null },
+      versions: [
+        {
+          version: METRICS_VERSION,
+          freshness: 'Current',
+          resources: METRICS_RESOURCES.map((r) => ({
+            resource: r.resource,
+            responseKind: { group: METRICS_GROUP, version: METRICS_VERSION, kind: r.kind },
+            scope: r.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: r.singular,
+            verbs: METRICS_VERBS,
+          })),
+        },
+      ],
+    });
+  }
   return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
 }
 
@@ -122,22 +143,23 @@ export function legacyApiVersions(serverAddress: string) {
 
 export function legacyGroupList() {
   const out = [];
-  for (const [group, rs] of groups()) {
+  for (const [group, versions] of groups()) {
     if (group === '') continue;
-    const version = rs[0]?.version ?? 'v1';
-    const gv = { groupVersion: `${group}/${version}`, version };
-    out.push({ name: group, versions: [gv], preferredVersion: gv });
+    const gvs = [...versions.keys()].map((version) => ({ groupVersion: `${group}/${version}`, version }));
+    out.push({ name: group, versions: gvs, preferredVersion: gvs[0] as { groupVersion: string; version: string } });
   }
   for (const group of reviewGroups().keys()) {
     const gv = { groupVersion: `${group}/v1`, version: 'v1' };
     out.push({ name: group, versions: [gv], preferredVersion: gv });
   }
+  const mgv = { groupVersion: `${METRICS_GROUP}/${METRICS_VERSION}`, version: METRICS_VERSION };
+  out.push({ name: METRICS_GROUP, versions: [mgv], preferredVersion: mgv });
   return { kind: 'APIGroupList', apiVersion: 'v1', groups: out };
 }
 
 /** `/api/v1` or `/apis/<group>/<version>`; undefined when the group-version is not served. */
 export function resourceList(group: string, version: string) {
-  const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
+  const rs = SERVED_VERSIONS.filter((r) => r.group === group && r.version === version);
   const reviews = REVIEW_RESOURCES.filter((r) => r.group === group && r.version === version);
   if (reviews.length) {
     return {
@@ -145,6 +167,14 @@ export function resourceList(group: string, version: string) {
       apiVersion: 'v1',
       groupVersion: `${group}/${version}`,
       resources: reviews.map((rr) => ({ name: rr.resource, singularName: rr.resource.replace(/s$/, ''), namespaced: rr.namespaced, kind: rr.kind, verbs: ['create'] })),
+    };
+  }
+  if (group === METRICS_GROUP && version === METRICS_VERSION) {
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${group}/${version}`,
+      resources: METRICS_RESOURCES.map((r) => ({ name: r.resource, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: METRICS_VERBS })),
     };
   }
   if (rs.length === 0) return undefined;

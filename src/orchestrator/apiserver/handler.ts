@@ -18,6 +18,8 @@ import {
   VERSION_INFO,
   wantsAggregated,
 } from './discovery.js';
+import { MetricsStore } from './metrics/metricsStore.js';
+import { serveMetrics } from './metrics/metricsApi.js';
 import { parseBody, readBody, requestTarget, sendError, sendJson } from './http.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import type { HostShells } from '../client/hostShells.js';
@@ -25,6 +27,7 @@ import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry } from './registry.js';
 import type { RequestContext } from './requestContext.js';
 import { parseResourcePath, type ResourceRoute } from './routes.js';
+import { serveEviction } from './eviction.js';
 import { serveLog } from './podLogs.js';
 import { serveBinding, serveScale } from './subresources.js';
 import { createUpgradeHandler, type UpgradeHandler } from './upgrade.js';
@@ -42,6 +45,8 @@ export interface HandlerDeps {
   /** The authorizer chain (Node, RBAC) and its Node graph. */
   authz: Authorization;
   serverAddress: string;
+  /** The last resource-usage samples (`metrics.k8s.io`); absent: the group answers empty lists. */
+  metrics?: MetricsStore;
   /** Host shells over the control plane's SSH connections (`hosts/NAME/shell`); absent: not served. */
   hostShells?: HostShells;
   /** API priority and fairness; without it every request runs at once. */
@@ -66,6 +71,8 @@ export function createApiHandler(deps: HandlerDeps): Handler {
   handler.upgrade = createUpgradeHandler(deps);
   return handler;
 }
+
+const EMPTY_METRICS = new MetricsStore();
 
 async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
   const { pathname, query: q } = requestTarget(req.url);
@@ -109,6 +116,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
   }
 
+  if (path.startsWith('/apis/metrics.k8s.io/')) {
+    if (await serveMetrics(req, res, { registry: deps.registry, clock: deps.clock, metrics: deps.metrics ?? EMPTY_METRICS, authz: deps.authz }, path, q, ctx)) return;
+  }
+
   const review = matchReview(path);
   if (review) {
     if (req.method !== 'POST') throw errors.methodNotAllowed();
@@ -144,6 +155,8 @@ async function serveRoute(req: IncomingMessage, res: ServerResponse, deps: Handl
       return serveScale(req, res, deps, route, q, ctx);
     case 'binding':
       return serveBinding(req, res, deps, route);
+    case 'eviction':
+      return serveEviction(req, res, deps, route, ctx);
     case 'log':
       return serveLog(req, res, deps, route, q);
     case 'token': {

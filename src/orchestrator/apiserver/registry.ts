@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { applyDefaults, applyUpdateDefaults } from '../api/defaults.js';
 import { ApiError, errors, isAlreadyExists, isConflict, isNotFound } from '../api/errors.js';
+import { toView, type VersionView } from '../api/conversion.js';
 import { applyPatch } from '../api/patch/index.js';
 import { apiVersionOf, resourceType, type ResourceType } from '../api/resources.js';
 import { matches, matchesFields, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
@@ -32,6 +33,8 @@ export type InternalWrite = WriteOptions & {
   user?: RequestContext;
   /** Filled with the write's warnings (fields accepted but not acted on), for `Warning` headers. */
   warnings?: string[];
+  /** A patch sent to an older served version: applied to the object as that version shows it. */
+  view?: VersionView;
 };
 
 /** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM), and `dryRun`. */
@@ -325,8 +328,17 @@ export class Registry {
     if (type === 'apply') return this.apply<T>(resource, namespace, name, patch, opts);
     for (let attempt = 0; ; attempt++) {
       const current = await this.get<T>(resource, namespace, name);
-      const patched = applyPatch(type, r, current, patch) as T;
-      checkPatchedShape(r, patched);
+      const view = opts.view;
+      let patched: T;
+      if (view) {
+        // The patch applies to the object as the client's version shows it (autoscaling/v1, say).
+        const seen = applyPatch(type, view.r, toView(view, current), patch);
+        checkPatchedShape(view.r, seen);
+        patched = view.converter.fromVersion(seen as never) as T;
+      } else {
+        patched = applyPatch(type, r, current, patch) as T;
+        checkPatchedShape(r, patched);
+      }
       const pinned = patched.metadata?.resourceVersion;
       if (pinned && pinned !== current.metadata.resourceVersion) throw errors.conflict(r, name);
       const next = this.merged(r, current, patched, opts.subresource === 'status');

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors, isNotFound } from '../api/errors.js';
+import { toView, versionView, type VersionView } from '../api/conversion.js';
 import { apiVersionOf } from '../api/resources.js';
+import { decodeError, pruneUnknownFields } from '../api/validation.js';
 import { toTable } from '../api/tables.js';
 import type { KubeObject } from '../api/types.js';
 import type { ListOptions, PatchType } from '../client/types.js';
@@ -79,20 +81,25 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
   const { registry } = deps;
   const { r, namespace, name } = route;
   const method = req.method ?? 'GET';
+  // An older served version (autoscaling/v1): bodies convert to the stored version, answers back.
+  const view = versionView(r, route.version);
+  const out = <T extends KubeObject>(o: T): KubeObject => toView(view, o);
+  const input = (o: KubeObject): KubeObject => (view ? fromClient(view, o, q) : o);
   if (name === undefined) {
     if (method === 'GET') {
-      if (queryBool(q, 'watch')) return serveWatch(req, res, deps, r, namespace, q);
+      if (queryBool(q, 'watch')) return serveWatch(req, res, deps, r, namespace, q, view);
       const list = await registry.list(r.resource, listOptions(namespace, q));
       if (wantsTable(req.headers.accept)) return sendTable(res, r, list, { now: deps.clock.now(), includeObject: includeObjectPolicy(q) });
+      if (view) return sendJson(res, 200, { ...list, apiVersion: apiVersionOf(view.r), items: list.items.map(out) });
       return sendList(res, list);
     }
     if (method === 'POST') {
       validateWriteQuery(q, 'CreateOptions');
-      const obj = asObject(await parseBody(await readBody(req), req.headers['content-type']));
+      const obj = input(asObject(await parseBody(await readBody(req), req.headers['content-type'])));
       const warnings: string[] = [];
       const created = await registry.create(r.resource, namespace, obj, { ...writeOptions(q, req, user), warnings });
       setWarnings(res, warnings);
-      return sendJson(res, 201, created);
+      return sendJson(res, 201, out(created));
     }
     if (method === 'DELETE') {
       const list = await registry.list(r.resource, { namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
@@ -111,7 +118,7 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
           if (!isNotFound(e)) throw e;
         }
       }
-      return sendJson(res, 200, { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata: { resourceVersion: String(registry.store.currentRevision()) }, items });
+      return sendJson(res, 200, { apiVersion: apiVersionOf(view?.r ?? r), kind: `${r.kind}List`, metadata: { resourceVersion: String(registry.store.currentRevision()) }, items: items.map(out) });
     }
     throw errors.methodNotAllowed();
   }
@@ -122,16 +129,16 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     case 'GET': {
       const obj = await registry.get(r.resource, namespace, name);
       if (wantsTable(req.headers.accept)) return sendJson(res, 200, toTable(r, [obj], { now: deps.clock.now(), includeObject: includeObjectPolicy(q) }));
-      return sendJson(res, 200, obj);
+      return sendJson(res, 200, out(obj));
     }
     case 'PUT': {
       validateWriteQuery(q, 'UpdateOptions');
-      const obj = asObject(await parseBody(await readBody(req), req.headers['content-type']));
+      const obj = input(asObject(await parseBody(await readBody(req), req.headers['content-type'])));
       const status = route.subresource === 'status' ? 'status' : undefined;
       const warnings: string[] = [];
       const updated = await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req, user), subresource: status, warnings });
       setWarnings(res, warnings);
-      return sendJson(res, 200, updated);
+      return sendJson(res, 200, out(updated));
     }
     case 'PATCH': {
       const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -140,21 +147,21 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       validateWriteQuery(q, 'PatchOptions');
       const body = await parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
       const warnings: string[] = [];
-      const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined, warnings };
+      const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined, warnings, ...(view ? { view } : {}) };
       if (type === 'apply') {
         // Server-side apply upserts: 201 when it created the object.
-        const { object, created } = await registry.applyOrCreate(r.resource, namespace, name, asObject(body), { ...opts, fieldManager: q.get('fieldManager') ?? undefined });
+        const { object, created } = await registry.applyOrCreate(r.resource, namespace, name, input(asObject(body)), { ...opts, fieldManager: q.get('fieldManager') ?? undefined });
         setWarnings(res, warnings);
-        return sendJson(res, created ? 201 : 200, object);
+        return sendJson(res, created ? 201 : 200, out(object));
       }
       const patched = await registry.patch(r.resource, namespace, name, type, body, opts);
       setWarnings(res, warnings);
-      return sendJson(res, 200, patched);
+      return sendJson(res, 200, out(patched));
     }
     case 'DELETE': {
       const opts = await deleteOptions(req, q, user);
       const result = await registry.delete(r.resource, namespace, name, opts);
-      return sendJson(res, 200, result);
+      return sendJson(res, 200, out(result));
     }
     default:
       throw errors.methodNotAllowed();
@@ -185,6 +192,24 @@ export function listOptions(namespace: string | undefined, q: URLSearchParams): 
     resourceVersion: q.get('resourceVersion') ?? undefined,
     resourceVersionMatch: (match || undefined) as ListOptions['resourceVersionMatch'],
   };
+}
+
+/**
+ * A body sent to an older version, checked against that version's schema (so no field is lost
+ * silently in conversion: unknown ones are a 400 under Strict, dropped otherwise) and converted to
+ * the stored version.
+ */
+function fromClient(view: VersionView, o: KubeObject, q: URLSearchParams): KubeObject {
+  const want = apiVersionOf(view.r);
+  if (o.apiVersion !== undefined && (o.apiVersion !== want || o.kind !== view.r.kind)) {
+    throw errors.badRequest(`the object provided is unrecognized (must be of type ${view.r.kind}): ${o.apiVersion}, Kind=${o.kind}`);
+  }
+  const strict = q.get('fieldValidation') === 'Strict';
+  const err = decodeError(view.r, { ...o, apiVersion: want, kind: view.r.kind }, { strict });
+  if (err) throw err;
+  const copy = structuredClone({ ...o, apiVersion: want, kind: view.r.kind });
+  if (!strict) pruneUnknownFields(view.r, copy);
+  return view.converter.fromVersion(copy);
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams, user: RequestContext): Promise<InternalDelete> {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toView, type VersionView } from '../api/conversion.js';
 import type { ResourceType } from '../api/resources.js';
 import { toTable } from '../api/tables.js';
 import type { KubeObject, WatchEvent } from '../api/types.js';
@@ -42,6 +43,7 @@ export async function serveWatch(
   r: ResourceType,
   namespace: string | undefined,
   q: URLSearchParams,
+  view?: VersionView,
 ): Promise<void> {
   const table = wantsTable(req.headers.accept);
   const include = includeObjectPolicy(q);
@@ -49,6 +51,10 @@ export async function serveWatch(
     if (res.writableEnded) return;
     if (table && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
       res.write(JSON.stringify({ type: ev.type, object: toTable(r, [ev.object], { now: deps.clock.now(), includeObject: include }) }) + '\n');
+      return;
+    }
+    if (view && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') {
+      res.write(JSON.stringify({ type: ev.type, object: toView(view, ev.object) }) + '\n');
       return;
     }
     // Objects from the watch cache are serialized once for every watcher (cacher/frozen.ts).
@@ -84,7 +90,8 @@ export async function serveWatch(
     // A cache watch may still be sending a backlog: its bookmark queues behind it.
     if (sub.bookmark) return sub.bookmark(annotations);
     const rv = String(deps.registry.store.currentRevision());
-    const object: KubeObject = { apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: r.kind, metadata: { resourceVersion: rv, ...(annotations ? { annotations } : {}) } };
+    const v = view?.r ?? r;
+    const object: KubeObject = { apiVersion: v.group ? `${v.group}/${v.version}` : v.version, kind: r.kind, metadata: { resourceVersion: rv, ...(annotations ? { annotations } : {}) } };
     write({ type: 'BOOKMARK', object });
   };
   // Every event up to the store's current revision has been written (or queued) above: the bookmark is exact.

@@ -17,6 +17,8 @@ import { SharedInformers } from '../client/SharedInformers.js';
 import { startNamespaceController, type NamespaceOptions } from './namespace.js';
 import { startNodeLifecycleController, type NodeLifecycleOptions } from './nodelifecycle.js';
 import { startReplicaSetController, startReplicationControllerController } from './replicaset.js';
+import { startDisruptionController } from './poddisruptionbudget.js';
+import { startPodAutoscalerController, type PodAutoscalerOptions } from './podautoscaler.js';
 import type { ControllerLoop } from '../client/runner.js';
 import { startRootCACertPublisher, type RootCAOptions } from './rootcacertpublisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
@@ -44,7 +46,9 @@ export type ControllerName =
   | 'scheduler'
   | 'nodeipam'
   | 'kubernetesservice'
-  | 'servicelb';
+  | 'servicelb'
+  | 'horizontalpodautoscaling'
+  | 'disruption';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
@@ -55,6 +59,7 @@ export interface ControllerManagerOptions {
   rootCA?: RootCAOptions;
   /** Pod and service ranges (node IPAM, the `kubernetes` Service); default 10.42.0.0/16 and 10.96.0.0/12. */
   network?: ClusterNetwork;
+  podAutoscaler?: PodAutoscalerOptions;
   /** Controllers to leave out (tests that exercise one in isolation). */
   disabled?: ControllerName[];
 }
@@ -128,6 +133,8 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('nodeipam', (c) => startNodeIpamController(c, options.network));
   start('kubernetesservice', (c) => startKubernetesServiceController(c, options.network));
   start('servicelb', (c) => startServiceLbController(c));
+  start('horizontalpodautoscaling', (c) => startPodAutoscalerController(c, options.podAutoscaler));
+  start('disruption', (c) => startDisruptionController(c));
   informers.start();
   log.info('controllers started', { controllers: loops.map((l) => l.name) });
 

@@ -41,6 +41,7 @@ export function podRequests(pod: Pod): PodRequests {
 }
 
 interface Entry {
+  pod: Pod;
   node: string;
   req: PodRequests;
   owner?: string;
@@ -63,7 +64,7 @@ export class SchedulerCache {
       if (!(this.pods.get(key)?.assumed && !pod.spec.nodeName && !isPodTerminal(pod))) this.pods.delete(key);
       return;
     }
-    this.pods.set(key, { node: pod.spec.nodeName, req: safeRequests(pod), owner: controllerRef(pod)?.uid, assumed: false });
+    this.pods.set(key, { pod, node: pod.spec.nodeName, req: safeRequests(pod), owner: controllerRef(pod)?.uid, assumed: false });
   }
 
   remove(key: string): void {
@@ -73,7 +74,7 @@ export class SchedulerCache {
   assume(pod: Pod, node: string): void {
     const key = keyOf(pod);
     if (this.pods.has(key)) return;
-    this.pods.set(key, { node, req: safeRequests(pod), owner: controllerRef(pod)?.uid, assumed: true });
+    this.pods.set(key, { pod: { ...pod, spec: { ...pod.spec, nodeName: node } }, node, req: safeRequests(pod), owner: controllerRef(pod)?.uid, assumed: true });
   }
 
   isAssumed(key: string): boolean {
@@ -82,10 +83,11 @@ export class SchedulerCache {
 
   /** A snapshot of each node for one scheduling cycle. */
   nodeInfos(nodes: Node[]): NodeInfo[] {
-    const agg = new Map<string, { requested: Resources; nonZero: Resources; count: number; owners: Map<string, number> }>();
+    const agg = new Map<string, { requested: Resources; nonZero: Resources; count: number; owners: Map<string, number>; pods: Pod[] }>();
     for (const e of this.pods.values()) {
       let a = agg.get(e.node);
-      if (!a) agg.set(e.node, (a = { requested: { milliCPU: 0, memory: 0 }, nonZero: { milliCPU: 0, memory: 0 }, count: 0, owners: new Map() }));
+      if (!a) agg.set(e.node, (a = { requested: { milliCPU: 0, memory: 0 }, nonZero: { milliCPU: 0, memory: 0 }, count: 0, owners: new Map(), pods: [] }));
+      a.pods.push(e.pod);
       a.requested.milliCPU += e.req.milliCPU;
       a.requested.memory += e.req.memory;
       a.nonZero.milliCPU += e.req.nonZero.milliCPU;
@@ -104,6 +106,7 @@ export class SchedulerCache {
         nonZeroRequested: a?.nonZero ?? { milliCPU: 0, memory: 0 },
         podCount: a?.count ?? 0,
         ownerCounts: a?.owners ?? new Map(),
+        pods: a?.pods ?? [],
       };
     });
   }

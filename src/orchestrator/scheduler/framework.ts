@@ -22,6 +22,8 @@ export interface NodeInfo {
   readonly podCount: number;
   /** How many of the node's pods each controller (by owner uid) has there: for spreading. */
   readonly ownerCounts: ReadonlyMap<string, number>;
+  /** The non-terminal pods bound (or assumed bound) to the node: for ports, affinity and spreading. */
+  readonly pods: readonly Pod[];
 }
 
 /**
@@ -54,7 +56,8 @@ export const MAX_NODE_SCORE = 100;
 export interface Plugin {
   readonly name: string;
   readonly weight?: number;
-  preFilter?(state: CycleState, pod: Pod): void;
+  /** `nodes` is every node of the cycle (for plugins that look across topology domains). */
+  preFilter?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): void;
   filter?(state: CycleState, pod: Pod, node: NodeInfo): string[];
   preScore?(state: CycleState, pod: Pod, nodes: NodeInfo[]): void;
   score?(state: CycleState, pod: Pod, node: NodeInfo): number;

@@ -1,10 +1,14 @@
 import type { Plugin } from './framework.js';
+import { extendedResources } from './plugins/extendedResources.js';
+import { interPodAffinity } from './plugins/interPodAffinity.js';
 import { leastAllocated } from './plugins/leastAllocated.js';
 import { nodeName } from './plugins/nodeName.js';
+import { nodePorts } from './plugins/nodePorts.js';
 import { nodeReady } from './plugins/nodeReady.js';
 import { nodeResourcesFit } from './plugins/nodeResourcesFit.js';
 import { nodeSelector } from './plugins/nodeSelector.js';
 import { nodeUnschedulable } from './plugins/nodeUnschedulable.js';
+import { podTopologySpread } from './plugins/podTopologySpread.js';
 import { selectorSpread } from './plugins/selectorSpread.js';
 import { taintToleration } from './plugins/taintToleration.js';
 
@@ -21,6 +25,10 @@ export const PLUGINS: readonly Plugin[] = [
   taintToleration,
   nodeSelector,
   nodeResourcesFit,
+  extendedResources,
+  nodePorts,
+  interPodAffinity,
+  podTopologySpread,
   selectorSpread,
   leastAllocated,
 ];

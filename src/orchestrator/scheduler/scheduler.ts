@@ -11,6 +11,7 @@ import { isoTime, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { CycleState, fitErrorMessage, runFilters, selectHost, type Plugin } from './framework.js';
 import { SchedulerCache } from './cache.js';
+import { findPreemption, type Preemption } from './preemption.js';
 import { defaultPlugins } from './registry.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -60,8 +61,9 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     if (invalid.get(key) === version) return;
     invalid.delete(key);
     const state = new CycleState();
+    const nodes = cache.nodeInfos(nodeInf.list());
     try {
-      for (const p of plugins) p.preFilter?.(state, pod);
+      for (const p of plugins) p.preFilter?.(state, pod, nodes);
     } catch (e) {
       if (e instanceof InvalidSpec) {
         invalid.set(key, version);
@@ -69,11 +71,12 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
       }
       throw e;
     }
-    const nodes = cache.nodeInfos(nodeInf.list());
     const { feasible, reasons } = runFilters(plugins, state, pod, nodes);
     const best = selectHost(plugins, state, pod, feasible);
     if (!best) {
       unschedulable.add(key);
+      const pre = findPreemption(plugins, state, pod, nodes, reasons);
+      if (pre) await preempt(pod, pre);
       await reportUnschedulable(pod, fitErrorMessage(nodes.length, reasons), reasons);
       loop.enqueueAfter(key, options.retryIntervalMs ?? 30_000);
       return;
@@ -93,6 +96,22 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     log.debug('bound', { pod: key, node, score: best.scores.get(node) });
     recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
     await clearUnschedulable(pod);
+  };
+
+  /** Deletes the victims (gracefully) and nominates the node; the pod binds once they are gone. */
+  const preempt = async (pod: Pod, pre: Preemption): Promise<void> => {
+    for (const v of pre.victims) {
+      recorder.record(v, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid ?? ''} on node ${pre.node}`);
+      try {
+        await client.delete('pods', v.metadata.namespace, v.metadata.name ?? '', { preconditions: { uid: v.metadata.uid } });
+      } catch (e) {
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      }
+    }
+    log.info('preempted', { pod: pod.metadata.name, node: pre.node, victims: pre.victims.map((v) => v.metadata.name) });
+    if (pod.status?.nominatedNodeName !== pre.node) {
+      await client.patch('pods', pod.metadata.namespace, pod.metadata.name ?? '', 'merge', { status: { nominatedNodeName: pre.node } }, { subresource: 'status' });
+    }
   };
 
   const reportUnschedulable = async (pod: Pod, message: string, reasons: Map<string, string[]>): Promise<void> => {

@@ -3,6 +3,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse }
 import { connect, type AddressInfo } from 'node:net';
 import { Transform, type Duplex, type Readable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { StatsSummary } from '../../api/metrics.js';
 import type { Pod } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
@@ -25,6 +26,8 @@ export interface KubeletServerOptions {
   runtime: Runtime;
   clock: Clock;
   log: Logger;
+  /** Resource usage for `GET /stats/summary` (the control plane's metrics scraper); absent: 404. */
+  stats?: { summary(): Promise<StatsSummary> };
   /** Opens a TCP connection to a pod's IP and port (port-forward); default: from this host, over the engine's bridge. */
   dialPod?: (ip: string, port: number) => Promise<Duplex>;
 }
@@ -36,7 +39,7 @@ export interface KubeletServer {
 
 
 /**
- * The kubelet API: `GET /healthz` and `GET /containerLogs/{ns}/{pod}/{container}` with `follow`,
+ * The kubelet API: `GET /healthz`, `GET /stats/summary` (node and container usage, stats.ts) and `GET /containerLogs/{ns}/{pod}/{container}` with `follow`,
  * `tailLines`, `timestamps`, `previous`, `sinceSeconds`, `sinceTime`, `limitBytes`, streamed as text/plain (the
  * API server proxies `pods/log` here). Which run of a container is read follows the pod's reported
  * status, as Kubernetes does: `previous` is `lastState.terminated`, otherwise the current run (or the
@@ -73,6 +76,12 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
     const auth = req.headers.authorization ?? '';
     const got = auth.startsWith('Bearer ') ? digest(auth.slice(7).trim()) : undefined;
     if (!got || !timingSafeEqual(got, want)) throw new HttpError(401, 'Unauthorized');
+    if (url.pathname === '/stats/summary' && o.stats) {
+      const body = JSON.stringify(await o.stats.summary());
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
     if (!m) throw new HttpError(404, `not found: ${url.pathname}`);
     const [ns, podName, container] = [m[1], m[2], m[3]].map((s) => decodePathSegment(s ?? ''));

@@ -9,6 +9,7 @@ import type {
   AttachOptions,
   ContainerCreateSpec,
   ContainerDetails,
+  ContainerStats,
   ContainerSummary,
   EngineInfo,
   ExecOptions,
@@ -324,6 +325,18 @@ export class DockerRuntime implements Runtime {
     };
   }
 
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    let raw: unknown;
+    try {
+      // one-shot (API 1.41+): answer at once instead of waiting a second for a "previous" sample.
+      raw = await this.docker.getContainer(id).stats({ stream: false, 'one-shot': true } as { stream: false });
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+    return parseDockerStats(raw, this.clock.now());
+  }
+
   exec(id: string, opts: ExecOptions): Promise<ExecProcess> {
     return dockerExec(this.docker, this.clock, id, opts);
   }
@@ -435,4 +448,25 @@ export function engineSince(since: number): string {
   const whole = Math.floor(since);
   const micros = Math.min(999_999, Math.round((since - whole) * 1e6));
   return `${whole}.${String(micros).padStart(6, '0')}`;
+}
+
+/**
+ * Docker's stats body to a sample. A stopped container answers zeros and no `read` time: undefined.
+ * The working set is usage minus inactive file pages (`total_inactive_file` on cgroup v1,
+ * `inactive_file` on v2), as cAdvisor computes it.
+ */
+export function parseDockerStats(raw: unknown, now: number): ContainerStats | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const r = raw as { read?: unknown; cpu_stats?: { cpu_usage?: { total_usage?: unknown } }; memory_stats?: { usage?: unknown; stats?: Record<string, unknown> } };
+  const cpu = Number(r.cpu_stats?.cpu_usage?.total_usage ?? NaN);
+  const usage = Number(r.memory_stats?.usage ?? NaN);
+  if (!Number.isFinite(cpu) || !Number.isFinite(usage)) return undefined;
+  const st = r.memory_stats?.stats ?? {};
+  const inactive = Number(st.total_inactive_file ?? st.inactive_file ?? 0) || 0;
+  const read = typeof r.read === 'string' ? Date.parse(r.read) : NaN;
+  return {
+    timestamp: Number.isFinite(read) && read > 0 ? read : now,
+    cpuUsageNanoSeconds: cpu,
+    memoryWorkingSetBytes: Math.max(0, usage - (inactive < usage ? inactive : 0)),
+  };
 }

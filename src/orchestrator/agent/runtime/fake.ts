@@ -8,6 +8,7 @@ import type {
   AttachOptions,
   ContainerCreateSpec,
   ContainerDetails,
+  ContainerStats,
   ContainerSummary,
   EngineInfo,
   ExecOptions,
@@ -87,6 +88,8 @@ export class FakeRuntime implements Runtime {
   execHandler: FakeExecHandler = catExec;
   /** Every exec started, in order. */
   readonly execs: { id: string; opts: ExecOptions; resizes: { width: number; height: number }[] }[] = [];
+  /** Cumulative CPU and working set by container id, set by tests; `stats` reports zeros otherwise. */
+  readonly usage = new Map<string, { cpuUsageNanoSeconds: number; memoryWorkingSetBytes: number }>();
   /** When true, every call rejects as if the engine were unreachable. */
   down = false;
   /** When false, no engine events are delivered (tests of the periodic resync). */
@@ -311,6 +314,14 @@ export class FakeRuntime implements Runtime {
     const sub = { labels, handler };
     this.subscribers.add(sub);
     return { dispose: () => this.subscribers.delete(sub) };
+  }
+
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    this.check();
+    const c = this.containers.get(id);
+    if (!c?.details.running) return undefined;
+    const u = this.usage.get(id) ?? { cpuUsageNanoSeconds: 0, memoryWorkingSetBytes: 0 };
+    return { timestamp: this.clock.now(), ...u };
   }
 
   async exec(id: string, opts: ExecOptions): Promise<ExecProcess> {

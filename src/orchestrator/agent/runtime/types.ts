@@ -198,6 +198,19 @@ export interface EngineInfo {
   hostname: string;
 }
 
+/**
+ * A container's resource usage at one instant, as cgroups count it. CPU is cumulative (a rate needs
+ * two samples); memory is the working set (usage minus inactive file cache), the figure the kubelet
+ * and metrics-server report and the OOM killer acts on.
+ */
+export interface ContainerStats {
+  /** Epoch ms when the engine read the sample. */
+  timestamp: number;
+  /** CPU time used since the container started, in nanoseconds. */
+  cpuUsageNanoSeconds: number;
+  memoryWorkingSetBytes: number;
+}
+
 /** What `exec` runs, and which of its standard streams are wired. */
 export interface ExecOptions {
   /** argv; never passed through a shell by the runtime. */
@@ -259,6 +272,7 @@ export interface RuntimeEvent {
  * - Restart counting is not the engine's job: the kubelet records it in container labels.
  * - `logs` yields plain text: stdout and stderr merged in order, without Docker's frame headers.
  *   Destroy the stream to stop following.
+ * - `stats` reads one sample at once (never streams, never waits for a second sample).
  * - `exec` starts a command in a running container (rejects when the container is not running);
  *   `attach` joins a running container's main process. See `ExecProcess`.
  * - Volumes (`createVolume`...) carry labels as containers do; `putArchive` writes into a container's
@@ -297,6 +311,8 @@ export interface Runtime {
   info(): Promise<EngineInfo>;
   events(labels: Record<string, string>, handler: (e: RuntimeEvent) => void): Disposable;
   exec(id: string, opts: ExecOptions): Promise<ExecProcess>;
+  /** One usage sample of a running container; `undefined` when it is missing or not running. */
+  stats(id: string): Promise<ContainerStats | undefined>;
   attach(id: string, opts: AttachOptions): Promise<ExecProcess>;
 }
 

@@ -112,8 +112,7 @@ export function defaultPod(pod: Obj): void {
   setDefault(spec, 'enableServiceLinks', true);
   setDefault(spec, 'serviceAccountName', 'default');
   setDefault(spec, 'serviceAccount', spec.serviceAccountName);
-  setDefault(spec, 'priority', 0);
-  setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
+  // `priority` and `preemptionPolicy` come from the Priority admission (strategies/priorityClasses.ts).
   // Requests default to limits for resources that only have a limit.
   for (const c of [...objects(spec.containers), ...objects(spec.initContainers)]) {
     const res = obj(c.resources);

@@ -42,8 +42,13 @@ const ROOTS: { model: string; group: string; version: string; kind: string }[] =
   { model: 'CoreV1Event', group: '', version: 'v1', kind: 'Event' },
   ...['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet', 'ControllerRevision'].map((k) => ({ model: `V1${k}`, group: 'apps', version: 'v1', kind: k })),
   { model: 'V1Scale', group: 'autoscaling', version: 'v1', kind: 'Scale' },
+  { model: 'V2HorizontalPodAutoscaler', group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler' },
+  { model: 'V1HorizontalPodAutoscaler', group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler' },
   { model: 'V1Job', group: 'batch', version: 'v1', kind: 'Job' },
   { model: 'V1CronJob', group: 'batch', version: 'v1', kind: 'CronJob' },
+  { model: 'V1PodDisruptionBudget', group: 'policy', version: 'v1', kind: 'PodDisruptionBudget' },
+  { model: 'V1Eviction', group: 'policy', version: 'v1', kind: 'Eviction' },
+  { model: 'V1PriorityClass', group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass' },
   { model: 'V1Ingress', group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' },
   { model: 'V1Lease', group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' },
   { model: 'V1EndpointSlice', group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' },
@@ -67,6 +72,7 @@ const QUANTITY_FIELDS = new Set([
   'V1VolumeResourceRequirements.requests', 'V1NodeStatus.capacity', 'V1NodeStatus.allocatable', 'V1PersistentVolumeSpec.capacity',
   'V1PersistentVolumeClaimStatus.capacity', 'V1PersistentVolumeClaimStatus.allocatedResources', 'V1ContainerStatus.allocatedResources',
   'V1PodSpec.overhead', 'V1EmptyDirVolumeSource.sizeLimit', 'V1ResourceFieldSelector.divisor',
+  'V2MetricTarget.value', 'V2MetricTarget.averageValue', 'V2MetricValueStatus.value', 'V2MetricValueStatus.averageValue',
 ]);
 
 const GROUP_PACKAGE: Record<string, string> = {
@@ -78,6 +84,8 @@ const GROUP_PACKAGE: Record<string, string> = {
   'coordination.k8s.io': 'io.k8s.api.coordination.v1',
   'discovery.k8s.io': 'io.k8s.api.discovery.v1',
   'rbac.authorization.k8s.io': 'io.k8s.api.rbac.v1',
+  policy: 'io.k8s.api.policy.v1',
+  'scheduling.k8s.io': 'io.k8s.api.scheduling.v1',
   meta: 'io.k8s.apimachinery.pkg.apis.meta.v1',
 };
 
@@ -144,7 +152,7 @@ const names = new Map<string, string>();
 const models = new Map<string, Model>();
 
 function shortName(model: string): string {
-  return model.replace(/^(CoreV1|DiscoveryV1|RbacV1|V1)/, '');
+  return model.replace(/^(CoreV1|DiscoveryV1|RbacV1|V1|V2)/, '');
 }
 
 function visit(model: string, pkg: string): void {
@@ -157,7 +165,7 @@ function visit(model: string, pkg: string): void {
 }
 
 function referencedModels(type: string): string[] {
-  return [...type.matchAll(/\b((?:V1|CoreV1|DiscoveryV1|RbacV1)[A-Za-z0-9]+)\b/g)].map((x) => x[1] as string).filter((x) => x !== 'V1MicroTime');
+  return [...type.matchAll(/\b((?:V1|V2|CoreV1|DiscoveryV1|RbacV1)[A-Za-z0-9]+)\b/g)].map((x) => x[1] as string).filter((x) => x !== 'V1MicroTime');
 }
 
 function ref(name: string, description?: string): SchemaObject {
@@ -214,7 +222,8 @@ function build(model: string, m: Model, gvk?: { group: string; version: string; 
 }
 
 function main(): void {
-  for (const r of ROOTS) visit(r.model, GROUP_PACKAGE[r.group] as string);
+  // A group's package names its version (`io.k8s.api.autoscaling.v2`): one package per group-version.
+  for (const r of ROOTS) visit(r.model, (GROUP_PACKAGE[r.group] as string).replace(/\.v1$/, `.${r.version}`));
   const defs: Definitions = { ...SCALARS };
   const rootOf = new Map(ROOTS.map((r) => [r.model, r]));
   for (const [model, m] of models) defs[names.get(model) as string] = build(model, m, rootOf.get(model));

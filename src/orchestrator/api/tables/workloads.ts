@@ -131,3 +131,52 @@ export const jobPrinter: Printer = {
     return { cells: [job.metadata.name, state, completions, duration, age(job, now), ...wide(job)] };
   },
 };
+
+function metricTarget(t: Record<string, unknown>): string {
+  if (t.type === 'Utilization') return `${int(t.averageUtilization)}%`;
+  return str(t.type === 'AverageValue' ? t.averageValue : t.value);
+}
+
+function metricCurrent(c: Record<string, unknown> | undefined, targetType: unknown): string {
+  if (!c) return '<unknown>';
+  if (targetType === 'Utilization') return typeof c.averageUtilization === 'number' ? `${c.averageUtilization}%` : '<unknown>';
+  const v = targetType === 'AverageValue' ? c.averageValue : c.value;
+  return v === undefined ? '<unknown>' : str(v);
+}
+
+/** kubectl's TARGETS column (1.32: `cpu: 45%/50%`, `memory: 10Mi/64Mi`, `+ N more...` past two). */
+function hpaTargets(hpa: KubeObject): string {
+  const specs = list(o(hpa.spec).metrics);
+  const statuses = list(o(hpa.status).currentMetrics);
+  if (specs.length === 0) return '<none>';
+  const parts = specs.map((raw, i) => {
+    const m = o(raw);
+    const key = m.type === 'ContainerResource' ? 'containerResource' : String(m.type ?? '').toLowerCase();
+    const src = o(m[key]);
+    const t = o(src.target);
+    const st = o(o(statuses[i])[key]);
+    const name = m.type === 'Resource' || m.type === 'ContainerResource' ? str(src.name) : str(o(src.metric).name);
+    const current = statuses[i] ? metricCurrent(o(st.current), t.type) : '<unknown>';
+    return `${m.type === 'ContainerResource' ? `${name} of container "${str(src.container)}"` : name}: ${current}/${metricTarget(t)}`;
+  });
+  return parts.length > 2 ? `${parts.slice(0, 2).join(', ')} + ${parts.length - 2} more...` : parts.join(', ');
+}
+
+export const hpaPrinter: Printer = {
+  columns: [
+    NAME_COLUMN,
+    col('Reference', 'The reference to the target that autoscaler is scaling.'),
+    col('Targets', 'The metric targets and current values.'),
+    col('MinPods', 'Lower limit for the number of pods that can be set by the autoscaler, default 1.'),
+    col('MaxPods', 'Upper limit for the number of pods that can be set by the autoscaler.'),
+    col('Replicas', 'Current number of replicas of pods managed by this autoscaler.'),
+    AGE_COLUMN,
+  ],
+  row(h, now) {
+    const spec = o(h.spec);
+    const ref = o(spec.scaleTargetRef);
+    return {
+      cells: [h.metadata.name, `${str(ref.kind)}/${str(ref.name)}`, hpaTargets(h), typeof spec.minReplicas === 'number' ? spec.minReplicas : '<unset>', int(spec.maxReplicas), int(o(h.status).currentReplicas), age(h, now)],
+    };
+  },
+};

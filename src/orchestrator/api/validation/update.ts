@@ -99,6 +99,7 @@ function without(o: Obj, keys: string[]): Obj {
 
 /** Per-kind immutability rules (ValidateXUpdate upstream). */
 const RULES: Record<string, (next: KubeObject, old: KubeObject) => StatusCause[]> = {
+  PriorityClass: (n, o) => ((n as { value?: unknown }).value !== (o as { value?: unknown }).value ? [immutable('value', (n as { value?: unknown }).value)] : []),
   RoleBinding: roleRefUpdate,
   ClusterRoleBinding: roleRefUpdate,
   Pod: (n, o) => podSpecUpdate(specOf(n), specOf(o)),

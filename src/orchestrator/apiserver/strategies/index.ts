@@ -7,6 +7,7 @@ import { leaseStrategy } from './leases.js';
 import { namespaceStrategy } from './namespaces.js';
 import { nodeStrategy } from './nodes.js';
 import { podStrategy, podTemplateStrategy } from './pods.js';
+import { priorityClassStrategy } from './priorityClasses.js';
 import { roleBindingStrategy } from './roleBindings.js';
 import { roleStrategy } from './roles.js';
 import { serviceStrategy } from './services.js';
@@ -34,6 +35,7 @@ export class Strategies {
     this.byResource = new Map<string, Strategy>([
       ['pods', podStrategy(deps.store)],
       ...['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs'].map((r): [string, Strategy] => [r, podTemplateStrategy]),
+      ['priorityclasses', priorityClassStrategy(deps.store)],
       ['namespaces', namespaceStrategy],
       ['events', eventStrategy],
       ['services', serviceStrategy(deps.store, deps.clock)],

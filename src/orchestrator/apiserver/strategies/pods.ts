@@ -3,6 +3,7 @@ import { podSpecWarnings } from '../../api/podSupport.js';
 import type { Store } from '../../store/types.js';
 import { admitPod } from '../authz/nodeRestriction.js';
 import { admitServiceAccount, serviceAccountWarnings } from './serviceAccountAdmission.js';
+import { admitPodPriority } from './priorityClasses.js';
 import type { Strategy } from './types.js';
 
 /**
@@ -16,7 +17,10 @@ import type { Strategy } from './types.js';
  */
 export function podStrategy(store: Store): Strategy {
   return {
-    prepareForCreate: (obj) => admitServiceAccount(obj, store),
+    async prepareForCreate(obj) {
+      await admitServiceAccount(obj, store);
+      await admitPodPriority(store, obj);
+    },
     admit: (obj, current, req) => admitPod(req, current ? 'update' : 'create', obj, current),
     admitDelete: (obj, req) => admitPod(req, 'delete', obj, obj),
     async warnings(obj, current) {

@@ -1,0 +1,61 @@
+// Scheduling and control-plane scale on hollow nodes (bench/support/hollowNodes.ts): pods
+// scheduled per second with 100 nodes, and 10,000 pods over 200 nodes with the API's create and
+// list latency during it and the control plane's RSS. Pods are created directly (8 clients), as
+// kube-scheduler's scheduler_perf does; the time runs from the first create to the last binding.
+import { Client, pct, pool, sleep, startServer } from './api/harness.js';
+import { startHollowNodes } from './support/hollowNodes.js';
+
+const PODS_100 = Number(process.env.BENCH_SCHED_PODS ?? 2_000);
+const PODS_BIG = Number(process.env.BENCH_SCHED_BIG_PODS ?? 10_000);
+const CLIENTS = 8;
+
+function podBody(name: string) {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { app: 'hollow' } }, spec: { containers: [{ name: 'c', image: 'local/busybox:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } };
+}
+
+async function round(nodes: number, pods: number, prefix: string): Promise<void> {
+  const server = await startServer({});
+  const hollow = await startHollowNodes(server, nodes, Math.max(110, Math.ceil((pods * 1.5) / nodes)));
+  const clients = Array.from({ length: CLIENTS }, () => new Client(server));
+  const lister = new Client(server);
+  await sleep(2_000);
+  await server.stats();
+  const creates: number[] = [];
+  const lists: number[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const r = await lister.call('GET', '/api/v1/namespaces/default/pods?limit=500', { keepBody: false }).catch(() => undefined);
+      if (r) lists.push(r.ms);
+      await sleep(250);
+    }
+  })();
+  const t0 = Date.now();
+  await pool(pods, CLIENTS, async (i, w) => {
+    const r = await (clients[w] as Client).call('POST', '/api/v1/namespaces/default/pods', { body: podBody(`${prefix}-${i}`), keepBody: false });
+    if (r.status !== 201) throw new Error(`create: ${r.status}`);
+    creates.push(r.ms);
+  });
+  const createdSec = (Date.now() - t0) / 1000;
+  const deadline = Date.now() + 600_000;
+  while (hollow.boundAt.size < pods && Date.now() < deadline) await sleep(100);
+  const last = Math.max(...hollow.boundAt.values());
+  sampling = false;
+  await sampler;
+  const stats = await server.stats();
+  const boundSec = (last - t0) / 1000;
+  console.log(
+    `${nodes} hollow nodes, ${pods} pods: created in ${createdSec.toFixed(1)} s (${(pods / createdSec).toFixed(0)}/s), ` +
+      `${hollow.boundAt.size}/${pods} bound in ${boundSec.toFixed(1)} s => ${(hollow.boundAt.size / boundSec).toFixed(0)} pods scheduled/s`,
+  );
+  console.log(`  API create p50 ${pct(creates, 50).toFixed(1)} ms p99 ${pct(creates, 99).toFixed(1)} ms; list (limit 500) p50 ${pct(lists, 50).toFixed(1)} ms p99 ${pct(lists, 99).toFixed(1)} ms (${lists.length} samples)`);
+  if (stats) console.log(`  control plane RSS ${stats.rssMb.toFixed(0)} MB, heap ${stats.heapMb.toFixed(0)} MB, event-loop delay p99 ${stats.loop.p99.toFixed(0)} ms max ${stats.loop.max.toFixed(0)} ms`);
+  for (const c of [...clients, lister]) c.close();
+  await hollow.stop();
+  await server.stop();
+}
+
+export async function schedulingBench(): Promise<void> {
+  await round(100, PODS_100, 'p');
+  await round(200, PODS_BIG, 'big');
+}

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import type { Node, Pod, PodSpec } from '../api/types.js';
+import { SchedulerCache } from './cache.js';
+import { CycleState, fitErrorMessage, runFilters, selectHost } from './framework.js';
+import { defaultPlugins } from './registry.js';
+
+function node(name: string, labels: Record<string, string> = {}, allocatable: Record<string, string> = {}): Node {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } },
+    spec: {},
+    status: { allocatable: { cpu: '4', memory: '8Gi', pods: '110', ...allocatable }, conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+}
+
+function pod(name: string, labels: Record<string, string>, spec: Partial<PodSpec> = {}, nodeName?: string): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, spec: { containers: [{ name: 'c', image: 'x' }], ...spec, ...(nodeName ? { nodeName } : {}) } };
+}
+
+/** Runs one scheduling cycle of the default plugins; returns the chosen node or the reasons per node. */
+function schedule(nodes: Node[], placed: Pod[], p: Pod): { node?: string; reasons: Record<string, string>; message: string } {
+  const cache = new SchedulerCache();
+  for (const x of placed) cache.update(x);
+  const infos = cache.nodeInfos(nodes);
+  const plugins = defaultPlugins();
+  const state = new CycleState();
+  for (const pl of plugins) pl.preFilter?.(state, p, infos);
+  const { feasible, reasons } = runFilters(plugins, state, p, infos);
+  const best = selectHost(plugins, state, p, feasible);
+  return { ...(best ? { node: best.node.name } : {}), reasons: Object.fromEntries([...reasons].map(([n, r]) => [n, r.join('; ')])), message: fitErrorMessage(infos.length, reasons) };
+}
+
+const zones = [node('a1', { zone: 'a' }), node('a2', { zone: 'a' }), node('b1', { zone: 'b' })];
+const term = (labels: Record<string, string>, topologyKey: string) => ({ labelSelector: { matchLabels: labels }, topologyKey });
+
+interface Case {
+  name: string;
+  nodes?: Node[];
+  placed?: Pod[];
+  pod: Pod;
+  node?: string;
+  reasons?: Record<string, string>;
+}
+
+const cases: Case[] = [
+  {
+    name: 'required pod affinity by zone: only the zone holding a match',
+    placed: [pod('db', { app: 'db' }, {}, 'b1')],
+    pod: pod('web', { app: 'web' }, { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'db' }, 'zone')] } } }),
+    node: 'b1',
+    reasons: { a1: "node(s) didn't match pod affinity rules", a2: "node(s) didn't match pod affinity rules" },
+  },
+  {
+    name: 'required pod affinity with no match anywhere: the first of its group goes anywhere',
+    pod: pod('web', { app: 'web' }, { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'web' }, 'zone')] } } }),
+    node: 'a1',
+  },
+  {
+    name: 'required pod affinity with no match and not self-matching: nowhere',
+    pod: pod('web', { app: 'web' }, { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'db' }, 'zone')] } } }),
+    reasons: { a1: "node(s) didn't match pod affinity rules", a2: "node(s) didn't match pod affinity rules", b1: "node(s) didn't match pod affinity rules" },
+  },
+  {
+    name: 'required anti-affinity by hostname: one per node',
+    placed: [pod('w1', { app: 'web' }, {}, 'a1'), pod('w2', { app: 'web' }, {}, 'a2')],
+    pod: pod('w3', { app: 'web' }, { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'web' }, 'kubernetes.io/hostname')] } } }),
+    node: 'b1',
+    reasons: { a1: "node(s) didn't match pod anti-affinity rules", a2: "node(s) didn't match pod anti-affinity rules" },
+  },
+  {
+    name: "an existing pod's anti-affinity keeps matching pods out of its zone (symmetry)",
+    placed: [pod('loner', { app: 'loner' }, { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'web' }, 'zone')] } } }, 'a1')],
+    pod: pod('web', { app: 'web' }),
+    node: 'b1',
+    reasons: { a1: "node(s) didn't satisfy existing pods anti-affinity rules", a2: "node(s) didn't satisfy existing pods anti-affinity rules" },
+  },
+  {
+    name: 'preferred affinity wins over spreading',
+    placed: [pod('cache', { app: 'cache' }, {}, 'a2')],
+    pod: pod('web', { app: 'web' }, { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term({ app: 'cache' }, 'kubernetes.io/hostname') }] } } }),
+    node: 'a2',
+  },
+  {
+    name: 'preferred anti-affinity steers away',
+    placed: [pod('n1', { app: 'noisy' }, {}, 'a1'), pod('n2', { app: 'noisy' }, {}, 'a2')],
+    pod: pod('web', { app: 'web' }, { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term({ app: 'noisy' }, 'zone') }] } } }),
+    node: 'b1',
+  },
+  {
+    name: 'topology spread DoNotSchedule: maxSkew 1 across zones',
+    placed: [pod('w1', { app: 'web' }, {}, 'a1'), pod('w2', { app: 'web' }, {}, 'a2')],
+    pod: pod('w3', { app: 'web' }, { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }] } as Partial<PodSpec>),
+    node: 'b1',
+    reasons: { a1: "node(s) didn't match pod topology spread constraints", a2: "node(s) didn't match pod topology spread constraints" },
+  },
+  {
+    name: 'topology spread: a node without the key is out',
+    nodes: [node('a1', { zone: 'a' }), node('x')],
+    pod: pod('w', { app: 'web' }, { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }] } as Partial<PodSpec>),
+    node: 'a1',
+    reasons: { x: "node(s) didn't match pod topology spread constraints (missing required label)" },
+  },
+  {
+    name: 'topology spread minDomains: with fewer domains than asked, the minimum is 0',
+    nodes: [node('a1', { zone: 'a' }), node('a2', { zone: 'a' })],
+    placed: [pod('w1', { app: 'web' }, {}, 'a1')],
+    pod: pod('w2', { app: 'web' }, { topologySpreadConstraints: [{ maxSkew: 1, minDomains: 2, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }] } as Partial<PodSpec>),
+    reasons: { a1: "node(s) didn't match pod topology spread constraints", a2: "node(s) didn't match pod topology spread constraints" },
+  },
+  {
+    name: 'topology spread ScheduleAnyway prefers the emptier zone but never refuses',
+    placed: [pod('w1', { app: 'web' }, {}, 'b1')],
+    pod: pod('w2', { app: 'web' }, { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'web' } } }] } as Partial<PodSpec>),
+    node: 'a1',
+  },
+  {
+    name: 'hostPort conflicts on the same port and protocol',
+    nodes: [node('a1'), node('b1')],
+    placed: [pod('dns', { app: 'dns' }, { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 53, hostPort: 53, protocol: 'UDP' }] }] }, 'a1')],
+    pod: pod('dns2', { app: 'dns' }, { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 53, hostPort: 53, protocol: 'UDP' }] }] }),
+    node: 'b1',
+    reasons: { a1: "node(s) didn't have free ports for the requested pod ports" },
+  },
+  {
+    name: 'the same hostPort on another protocol is free',
+    nodes: [node('a1')],
+    placed: [pod('dns', { app: 'dns' }, { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 53, hostPort: 53, protocol: 'UDP' }] }] }, 'a1')],
+    pod: pod('tcp', { app: 'x' }, { containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 53, hostPort: 53, protocol: 'TCP' }] }] }),
+    node: 'a1',
+  },
+  {
+    name: 'extended resources: only nodes that advertise enough',
+    nodes: [node('cpu-only'), node('gpu', {}, { 'nvidia.com/gpu': '2' })],
+    placed: [pod('g1', { app: 'g' }, { containers: [{ name: 'c', image: 'x', resources: { requests: { 'nvidia.com/gpu': '1' } } }] }, 'gpu')],
+    pod: pod('g2', { app: 'g' }, { containers: [{ name: 'c', image: 'x', resources: { requests: { 'nvidia.com/gpu': '2' } } }] }),
+    reasons: { 'cpu-only': 'Insufficient nvidia.com/gpu', gpu: 'Insufficient nvidia.com/gpu' },
+  },
+  {
+    name: 'extended resources: fits what is left',
+    nodes: [node('cpu-only'), node('gpu', {}, { 'nvidia.com/gpu': '2' })],
+    placed: [pod('g1', { app: 'g' }, { containers: [{ name: 'c', image: 'x', resources: { requests: { 'nvidia.com/gpu': '1' } } }] }, 'gpu')],
+    pod: pod('g2', { app: 'g' }, { containers: [{ name: 'c', image: 'x', resources: { requests: { 'nvidia.com/gpu': '1' } } }] }),
+    node: 'gpu',
+    reasons: { 'cpu-only': 'Insufficient nvidia.com/gpu' },
+  },
+];
+
+describe('scheduler plugins: affinity, spread, ports, extended resources', () => {
+  it.each(cases)('$name', (c) => {
+    const r = schedule(c.nodes ?? zones, c.placed ?? [], c.pod);
+    expect(r.node).toBe(c.node);
+    expect(r.reasons).toEqual(c.reasons ?? {});
+  });
+
+  it('counts the reasons in the FailedScheduling message', () => {
+    const r = schedule(zones, [pod('w1', { app: 'web' }, {}, 'a1'), pod('w2', { app: 'web' }, {}, 'a2'), pod('w3', { app: 'web' }, {}, 'b1')], pod('w4', { app: 'web' }, { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'web' }, 'kubernetes.io/hostname')] } } }));
+    expect(r.message).toBe("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.");
+  });
+
+  it('refuses a namespaceSelector with labels loudly (InvalidSpec)', () => {
+    expect(() => schedule(zones, [], pod('w', { app: 'web' }, { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ ...term({ app: 'db' }, 'zone'), namespaceSelector: { matchLabels: { team: 'a' } } }] } } }))).toThrow(/namespaceSelector with labels is not supported/);
+  });
+});

@@ -1,0 +1,68 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KubeObject, Pod } from '../api/types.js';
+import { controllerFixture, type ControllerFixture } from '../controllers/testkit.js';
+
+let f: ControllerFixture;
+
+beforeEach(async () => {
+  f = await controllerFixture({ disabled: ['deployment', 'replicaset', 'endpoints', 'garbagecollector', 'namespace', 'horizontalpodautoscaling', 'disruption'] });
+  for (const [name, value, policy] of [['low', 10, undefined], ['high', 1000, undefined], ['polite', 1000, 'Never']] as const) {
+    await f.client.create('priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value, ...(policy ? { preemptionPolicy: policy } : {}) } as KubeObject);
+  }
+});
+
+afterEach(async () => {
+  await f.dispose();
+});
+
+function pod(name: string, cpu: string, priorityClassName?: string): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu } } }], ...(priorityClassName ? { priorityClassName } : {}) } };
+}
+
+const nodeOf = async (name: string) => (await f.client.get<Pod>('pods', 'default', name)).spec.nodeName;
+
+describe('preemption', () => {
+  it('evicts the lowest-priority pods that make room, and binds once they are gone', async () => {
+    await f.addNode('a', { cpu: '1' });
+    await f.client.create('pods', pod('low-1', '400m', 'low'));
+    await f.client.create('pods', pod('low-2', '400m', 'low'));
+    await f.client.create('pods', pod('zero', '100m'));
+    await f.settle();
+    await f.readyAllPods();
+    expect(await nodeOf('low-1')).toBe('a');
+    await f.client.create('pods', pod('vip', '500m', 'high'));
+    await f.settle();
+    // 100m free; removing one 400m low pod is enough (the 0-priority one is kept by the reprieve only if it does not help).
+    const vip = await f.client.get<Pod>('pods', 'default', 'vip');
+    expect(vip.status?.nominatedNodeName).toBe('a');
+    const terminating = (await f.pods()).filter((p) => p.metadata.deletionTimestamp).map((p) => p.metadata.name);
+    expect(terminating).toHaveLength(1);
+    expect((await f.events('Preempted')).map((e) => e.involvedObject.name)).toEqual(terminating);
+    await f.finishTerminating();
+    await f.settle();
+    expect(await nodeOf('vip')).toBe('a');
+  });
+
+  it('never preempts pods of equal or higher priority, nor with preemptionPolicy Never', async () => {
+    await f.addNode('a', { cpu: '1' });
+    await f.client.create('pods', pod('peer', '800m', 'high'));
+    await f.settle();
+    await f.client.create('pods', pod('vip', '500m', 'high'));
+    await f.client.create('pods', pod('polite', '500m', 'polite'));
+    await f.settle();
+    expect((await f.pods()).filter((p) => p.metadata.deletionTimestamp)).toEqual([]);
+    expect(await nodeOf('vip')).toBeUndefined();
+    expect((await f.events('Preempted')).length).toBe(0);
+  });
+
+  it('does not preempt for reasons fewer pods would not cure', async () => {
+    await f.addNode('a', { cpu: '1', labels: { disk: 'hdd' } });
+    await f.client.create('pods', pod('low-1', '800m', 'low'));
+    await f.settle();
+    const p = pod('vip', '500m', 'high');
+    p.spec.nodeSelector = { disk: 'ssd' };
+    await f.client.create('pods', p);
+    await f.settle();
+    expect((await f.pods()).filter((x) => x.metadata.deletionTimestamp)).toEqual([]);
+  });
+});

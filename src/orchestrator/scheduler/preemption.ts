@@ -1,0 +1,72 @@
+import { controllerRef } from '../api/podutil.js';
+import type { Pod } from '../api/types.js';
+import { podRequests } from './cache.js';
+import { runFilters, type CycleState, type NodeInfo, type Plugin } from './framework.js';
+
+/** Reasons that removing pods from a node can cure (resources, pod count, host ports). */
+function curable(reason: string): boolean {
+  return reason.startsWith('Insufficient ') || reason === 'Too many pods' || reason === "node(s) didn't have free ports for the requested pod ports";
+}
+
+const priorityOf = (p: Pod): number => (p.spec as { priority?: number }).priority ?? 0;
+
+function safeRequests(p: Pod) {
+  try {
+    return podRequests(p);
+  } catch {
+    return { milliCPU: 0, memory: 0, nonZero: { milliCPU: 0, memory: 0 } };
+  }
+}
+
+/** The node as it would be without `removed`. */
+export function without(info: NodeInfo, removed: ReadonlySet<Pod>): NodeInfo {
+  const requested = { ...info.requested };
+  const nonZero = { ...info.nonZeroRequested };
+  const owners = new Map(info.ownerCounts);
+  for (const p of removed) {
+    const r = safeRequests(p);
+    requested.milliCPU -= r.milliCPU;
+    requested.memory -= r.memory;
+    nonZero.milliCPU -= r.nonZero.milliCPU;
+    nonZero.memory -= r.nonZero.memory;
+    const o = controllerRef(p)?.uid;
+    if (o) owners.set(o, (owners.get(o) ?? 1) - 1);
+  }
+  return { ...info, requested, nonZeroRequested: nonZero, podCount: info.podCount - removed.size, ownerCounts: owners, pods: info.pods.filter((p) => !removed.has(p)) };
+}
+
+export interface Preemption {
+  node: string;
+  victims: Pod[];
+}
+
+/**
+ * kube-scheduler's DefaultPreemption, in small: on each node rejected only for reasons that fewer
+ * pods would cure, remove every pod of lower priority (not already terminating), check the pod
+ * fits, then give back as many of them as still leave room, highest priority first (the reprieve).
+ * The node whose victims have the lowest top priority wins, then the one with the fewest victims.
+ * Pods with `preemptionPolicy: Never` preempt nothing.
+ */
+export function findPreemption(plugins: readonly Plugin[], state: CycleState, pod: Pod, nodes: readonly NodeInfo[], reasons: ReadonlyMap<string, string[]>): Preemption | undefined {
+  if ((pod.spec as { preemptionPolicy?: string }).preemptionPolicy === 'Never') return undefined;
+  const prio = priorityOf(pod);
+  const fits = (info: NodeInfo) => runFilters(plugins, state, pod, [info]).feasible.length === 1;
+  const candidates: { node: string; victims: Pod[]; top: number }[] = [];
+  for (const info of nodes) {
+    const why = reasons.get(info.name);
+    if (!why || !why.every(curable)) continue;
+    const lower = info.pods.filter((p) => !p.metadata.deletionTimestamp && priorityOf(p) < prio).sort((a, b) => priorityOf(b) - priorityOf(a));
+    if (lower.length === 0) continue;
+    const removed = new Set(lower);
+    if (!fits(without(info, removed))) continue;
+    for (const p of lower) {
+      removed.delete(p);
+      if (!fits(without(info, removed))) removed.add(p);
+    }
+    const victims = [...removed];
+    candidates.push({ node: info.name, victims, top: Math.max(...victims.map(priorityOf)) });
+  }
+  candidates.sort((a, b) => a.top - b.top || a.victims.length - b.victims.length || a.node.localeCompare(b.node));
+  const best = candidates[0];
+  return best ? { node: best.node, victims: best.victims } : undefined;
+}
