@@ -222,6 +222,9 @@ describe('resources in the browser', () => {
   });
 
   it('shows YAML without managedFields, with schema checks, completion and docs from the server\'s OpenAPI', async () => {
+    // The edit below begins from the object as the editor opens: let the rollback's rollout settle
+    // first (its controller still rewrites the revision annotation, a change a review rightly calls a conflict).
+    await eventually('the rollout done', async () => (await k.run(['rollout', 'status', 'deploy/web', '-n', 'shop', '--timeout=5s'])).code === 0, 120_000);
     await browse('deployments');
     await openRow('shop/web');
     await page.getByTestId('action-view-yaml').click();
@@ -316,14 +319,13 @@ describe('resources in the browser', () => {
     expect(await jsonpath(['get', 'cm', 'made-in-ui', '-n', 'shop'], '{.data.key}')).toBe('value');
   });
 
-  it('evicting says honestly that this server has no Eviction API, and deletes instead when asked', async () => {
+  it('evicts a pod through the Eviction API (pods/eviction), which this server serves', async () => {
     const pods = (await k.ok(['get', 'pods', '-n', 'shop', '-l', 'app=web', '-o', 'name'])).trim().split('\n');
     const victim = (pods[0] ?? '').replace('pod/', '');
     await browse('pods');
     await openRow(`shop/${victim}`);
     await page.getByTestId('action-evict-pod').click();
-    await page.getByTestId('evict-unsupported').waitFor();
-    await page.getByTestId('evict-delete-instead').click();
+    await page.getByTestId('evict-confirm').click();
     await eventually(`${victim} gone`, async () => (await k.run(['get', 'pod', victim, '-n', 'shop'])).code !== 0, 60_000);
   });
 
@@ -331,7 +333,9 @@ describe('resources in the browser', () => {
     await browse('nodes');
     await openRow(u.c.nodeName);
     await page.getByTestId('action-drain-node').click();
-    await page.getByTestId('drain-no-eviction').waitFor();
+    // Eviction is served: drain evicts (respecting budgets), as kubectl does; no fallback warning.
+    await page.getByTestId('drain-pods').waitFor();
+    expect(await page.getByTestId('drain-no-eviction').count()).toBe(0);
     await expect.poll(async () => page.locator('[data-testid^="drain-pod-web-"]').count()).toBeGreaterThan(0);
     const before = (await k.ok(['get', 'pods', '-n', 'shop', '-l', 'app=web', '-o', 'name'])).trim().split('\n').filter(Boolean);
     await page.getByTestId('drain-confirm').click();

@@ -27,6 +27,13 @@ export function ResourcesView() {
 function KindList({ kinds, current }: { kinds: readonly ApiKind[]; current: ApiKind | undefined }) {
   const { store } = useServices();
   const sections = useMemo(() => sectionKinds(kinds), [kinds]);
+  // `pods` is also `pods.metrics.k8s.io`: the core kind keeps the short id, the other is qualified.
+  const shared = useMemo(() => {
+    const seen = new Map<string, number>();
+    for (const k of kinds) seen.set(k.resource, (seen.get(k.resource) ?? 0) + 1);
+    return seen;
+  }, [kinds]);
+  const testId = (k: ApiKind) => ((shared.get(k.resource) ?? 0) > 1 && k.group ? `kind-${k.resource}.${k.group}` : `kind-${k.resource}`);
   return (
     <nav className="kind-list" aria-label="Kinds" data-testid="kind-list">
       {sections.map((s) => (
@@ -39,7 +46,7 @@ function KindList({ kinds, current }: { kinds: readonly ApiKind[]; current: ApiK
               aria-current={current && kindKey(current) === kindKey(k) ? 'page' : undefined}
               onClick={() => store.getState().browse(kindKey(k))}
               title={`${k.resource}${k.group ? `.${k.group}` : ''} (${k.group ? `${k.group}/` : ''}${k.version})`}
-              data-testid={`kind-${k.resource}`}
+              data-testid={testId(k)}
             >
               {plural(k.kind)}
             </button>
@@ -51,7 +58,9 @@ function KindList({ kinds, current }: { kinds: readonly ApiKind[]; current: ApiK
 }
 
 function plural(kind: string): string {
-  if (/(s|x|ch|sh)$/.test(kind)) return kind === 'Endpoints' ? kind : `${kind}es`;
+  // Endpoints, PodMetrics, NodeMetrics: already plural.
+  if (/(Endpoints|Metrics)$/.test(kind)) return kind;
+  if (/(s|x|ch|sh)$/.test(kind)) return `${kind}es`;
   if (/[^aeiou]y$/.test(kind)) return `${kind.slice(0, -1)}ies`;
   return `${kind}s`;
 }
