@@ -108,7 +108,12 @@ export async function listBench(options: Record<string, unknown>): Promise<ListF
     let listing = true;
     const probing = (async () => {
       while (listing) {
-        health.push((await probe.call('GET', '/healthz', { timeoutMs: 60_000 })).ms);
+        // A refused or reset probe is a figure too (it used to crash the whole bench unhandled).
+        try {
+          health.push((await probe.call('GET', '/healthz', { timeoutMs: 60_000 })).ms);
+        } catch (e) {
+          console.log(`  /healthz probe failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
         await sleep(20);
       }
     })();
