@@ -7,7 +7,7 @@ import { Expectations } from './expectations.js';
 import { claim } from './ownership.js';
 import { changedBeyondStatus, controllerRef, deepEqual, isPodAvailable, isPodReady, msUntilAvailable } from '../api/podutil.js';
 import { runLoop, type ControllerLoop } from '../client/runner.js';
-import { errorText, terminatingNamespace } from './podcontrol.js';
+import { errorText, ownedPodHandlers, terminatingNamespace } from './podcontrol.js';
 import { resolveIntOrPercent } from './deploymentutil.js';
 import { REVISION_HASH_LABEL, syncHistory, truncateHistory } from './history.js';
 import { daemonPod, nodeShouldRun, targetNode } from './daemonsetutil.js';
@@ -227,7 +227,6 @@ export function startDaemonSetController(ctx: ControllerContext): ControllerLoop
 
   const loop = runLoop(COMPONENT, reconcile, { clock, log, ready: informers.waitForSync(['daemonsets', 'pods', 'nodes', 'controllerrevisions']) });
   const dsKey = (d: DaemonSet) => objectKey(d.metadata.namespace, d.metadata.name ?? '');
-  const podKey = (p: Pod) => objectKey(p.metadata.namespace, p.metadata.name ?? '');
   const ownerOf = (pod: Pod): string | undefined => {
     const ref = controllerRef(pod);
     return ref?.kind === 'DaemonSet' ? objectKey(pod.metadata.namespace, ref.name) : undefined;
@@ -249,26 +248,6 @@ export function startDaemonSetController(ctx: ControllerContext): ControllerLoop
     },
     onDelete: all,
   });
-  podInf.addHandlers({
-    onAdd: (pod) => {
-      const k = ownerOf(pod);
-      if (!k) return;
-      if (pod.metadata.deletionTimestamp) exp.observeDelete(k, podKey(pod));
-      else exp.observeAdd(k);
-      loop.enqueue(k);
-    },
-    onUpdate: (old, pod) => {
-      const k = ownerOf(pod);
-      if (!k) return;
-      if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) exp.observeDelete(k, podKey(pod));
-      loop.enqueue(k);
-    },
-    onDelete: (pod) => {
-      const k = ownerOf(pod);
-      if (!k) return;
-      exp.observeDelete(k, podKey(pod));
-      loop.enqueue(k);
-    },
-  });
+  podInf.addHandlers(ownedPodHandlers({ owners: (pod) => [ownerOf(pod)].filter((k): k is string => !!k), exp, enqueue: (k) => loop.enqueue(k) }));
   return loop;
 }

@@ -8,7 +8,7 @@ import { Expectations } from './expectations.js';
 import { claim } from './ownership.js';
 import { changedBeyondStatus, controllerRef, deepEqual, isPodReady } from '../api/podutil.js';
 import { InvalidSpec, runLoop, type ControllerLoop } from '../client/runner.js';
-import { errorText, podFromTemplate, terminatingNamespace } from './podcontrol.js';
+import { errorText, ownedPodHandlers, podFromTemplate, terminatingNamespace } from './podcontrol.js';
 import { COMPLETION_INDEX, formatIndexes, matchSuccessPolicy, isJobPodFailed, isJobPodSucceeded, jobFinished, jobFinishTime, matchPodFailurePolicy, podFinishTime, podIndex, remainingBackoff, withCondition } from './jobutil.js';
 
 const COMPONENT = 'job-controller';
@@ -289,7 +289,6 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
     const ref = controllerRef(pod);
     return ref?.kind === 'Job' ? objectKey(pod.metadata.namespace, ref.name) : undefined;
   };
-  const podKey = (p: Pod) => objectKey(p.metadata.namespace, p.metadata.name ?? '');
   jobInf.addHandlers({
     onAdd: (j) => loop.enqueue(jobKey(j)),
     onUpdate: (old, j) => {
@@ -297,26 +296,6 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
     },
     onDelete: (j) => loop.enqueue(jobKey(j)),
   });
-  podInf.addHandlers({
-    onAdd: (pod) => {
-      const k = ownerOf(pod);
-      if (!k) return;
-      if (pod.metadata.deletionTimestamp) exp.observeDelete(k, podKey(pod));
-      else exp.observeAdd(k);
-      loop.enqueue(k);
-    },
-    onUpdate: (old, pod) => {
-      const k = ownerOf(pod) ?? ownerOf(old);
-      if (!k) return;
-      if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) exp.observeDelete(k, podKey(pod));
-      loop.enqueue(k);
-    },
-    onDelete: (pod) => {
-      const k = ownerOf(pod);
-      if (!k) return;
-      exp.observeDelete(k, podKey(pod));
-      loop.enqueue(k);
-    },
-  });
+  podInf.addHandlers(ownedPodHandlers({ owners: (pod) => [ownerOf(pod)].filter((k): k is string => !!k), exp, enqueue: (k) => loop.enqueue(k) }));
   return loop;
 }

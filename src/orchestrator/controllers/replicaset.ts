@@ -5,6 +5,7 @@ import type { Condition, Pod, ReplicaSet, ReplicaSetStatus } from '../api/types.
 import { isoTime } from '../util/clock.js';
 import type { ControllerContext } from '../client/controllerContext.js';
 import { Expectations } from './expectations.js';
+import { ownedPodHandlers, terminatingNamespace } from './podcontrol.js';
 import { claim } from './ownership.js';
 import { changedBeyondStatus, controllerRef, deepEqual, isPodActive, isPodAvailable, isPodReady, msUntilAvailable, newControllerRef } from '../api/podutil.js';
 import { InvalidSpec, runLoop, type ControllerLoop } from '../client/runner.js';
@@ -188,7 +189,6 @@ function startReplicaManager(ctx: ControllerContext, k: ManagedKind): Controller
       .filter((rs) => selectorMatches(rs.spec.selector, pod.metadata.labels))
       .map((rs) => objectKey(ns, rs.metadata.name ?? ''));
   };
-  const podKey = (p: Pod) => objectKey(p.metadata.namespace, p.metadata.name ?? '');
 
   rawInf.addHandlers({
     onAdd: (rs) => loop.enqueue(objectKey(rs.metadata.namespace, rs.metadata.name ?? '')),
@@ -197,34 +197,10 @@ function startReplicaManager(ctx: ControllerContext, k: ManagedKind): Controller
     },
     onDelete: (rs) => loop.enqueue(objectKey(rs.metadata.namespace, rs.metadata.name ?? '')),
   });
-  podInf.addHandlers({
-    onAdd: (pod) => {
-      for (const k of ownersOf(pod)) {
-        if (pod.metadata.deletionTimestamp) exp.observeDelete(k, podKey(pod));
-        else if (controllerRef(pod)) exp.observeAdd(k);
-        loop.enqueue(k);
-      }
-    },
-    onUpdate: (old, pod) => {
-      const keys = new Set([...ownersOf(old), ...ownersOf(pod)]);
-      for (const k of keys) {
-        if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) exp.observeDelete(k, podKey(pod));
-        loop.enqueue(k);
-      }
-    },
-    onDelete: (pod) => {
-      for (const k of ownersOf(pod)) {
-        exp.observeDelete(k, podKey(pod));
-        loop.enqueue(k);
-      }
-    },
-  });
+  podInf.addHandlers(ownedPodHandlers({ owners: ownersOf, exp, enqueue: (k) => loop.enqueue(k), controlled: (pod) => !!controllerRef(pod) }));
   return loop;
 }
 
-function terminatingNamespace(e: unknown): boolean {
-  return e instanceof ApiError && e.code === 403 && e.message.includes('being terminated');
-}
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 
