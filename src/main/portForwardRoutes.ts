@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseForwardSpec, type PortForwards } from './portForwards.js';
-
-/** Where the UI manages its port-forwards on the UI server (same session cookie as `/k8s`). */
-export const PORT_FORWARDS_PATH = '/skiff/portforwards';
+import { FORWARDS_PATH } from './wire/portForwards.js';
 
 const MAX_BODY = 16 * 1024;
 
@@ -37,7 +35,7 @@ function readBody(req: IncomingMessage): Promise<string> {
  * bad field with its name as the cause. The caller has checked the session and the origin.
  */
 export async function servePortForwards(req: IncomingMessage, res: ServerResponse, pathname: string, forwards: PortForwards): Promise<void> {
-  if (pathname === PORT_FORWARDS_PATH) {
+  if (pathname === FORWARDS_PATH) {
     if (req.method === 'GET') return send(res, 200, { items: forwards.list() });
     if (req.method === 'POST') {
       let body: unknown;
@@ -56,7 +54,7 @@ export async function servePortForwards(req: IncomingMessage, res: ServerRespons
     }
     return status(res, 405, 'MethodNotAllowed', `${req.method} is not allowed here`);
   }
-  const id = pathname.slice(PORT_FORWARDS_PATH.length + 1);
+  const id = pathname.slice(FORWARDS_PATH.length + 1);
   if (req.method !== 'DELETE' || !/^[0-9a-f]{1,32}$/.test(id)) return status(res, 404, 'NotFound', 'not found');
   if (!forwards.stop(id)) return status(res, 404, 'NotFound', `port-forward ${id} not found`);
   return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 200 });

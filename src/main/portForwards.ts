@@ -6,34 +6,9 @@ import { systemClock, type Clock } from '../orchestrator/util/clock.js';
 import type { Logger } from '../orchestrator/util/logger.js';
 import { controllerUid, pickEndpoint, pickPod, type ResolvedTarget } from './forwardTarget.js';
 import type { ApiTransport } from './inProcessApi.js';
+import type { ForwardInfo, ForwardSpec, ForwardState } from './wire/portForwards.js';
 
-/** What the UI asks to forward: a pod's port, or a Service's port (to one ready endpoint pod). */
-export interface ForwardSpec {
-  kind: 'pod' | 'service';
-  namespace: string;
-  name: string;
-  /** The pod's container port, or the Service's port. */
-  port: number;
-  /** 127.0.0.1 port to listen on; absent: the same number when it is free and above 1023, else any. */
-  localPort?: number;
-}
-
-export type ForwardState = 'listening' | 'reconnecting' | 'error';
-
-/** A forward as the UI lists it. */
-export interface ForwardInfo extends ForwardSpec {
-  id: string;
-  localPort: number;
-  url: string;
-  state: ForwardState;
-  /** Why it is reconnecting or failed. */
-  message?: string;
-  /** The pod the next connection goes to, when known. */
-  pod?: string;
-  /** Connections open now, and served since it started. */
-  connections: number;
-  served: number;
-}
+export type { ForwardInfo, ForwardSpec, ForwardState } from './wire/portForwards.js';
 
 /** How long one local connection keeps trying to reach a pod (replacements included) before it is closed. */
 const CONNECT_PATIENCE_MS = 30_000;

@@ -8,7 +8,8 @@ import type { Handler } from '../orchestrator/apiserver/handler.js';
 import type { RequestContext } from '../orchestrator/apiserver/requestContext.js';
 import { silentLogger, type Logger } from '../orchestrator/util/logger.js';
 import { inProcessApi } from './inProcessApi.js';
-import { PORT_FORWARDS_PATH, servePortForwards } from './portForwardRoutes.js';
+import { servePortForwards } from './portForwardRoutes.js';
+import { FORWARDS_PATH } from './wire/portForwards.js';
 import { PortForwards } from './portForwards.js';
 import { applyServerLimits } from '../orchestrator/util/serverLimits.js';
 import { BadRequestTarget, decodePathSegment, parseRequestTarget, type RequestTarget } from '../orchestrator/util/requestTarget.js';
@@ -89,7 +90,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
       opts.api(req, res, UI_USER);
       return;
     }
-    if (url.pathname === PORT_FORWARDS_PATH || url.pathname.startsWith(`${PORT_FORWARDS_PATH}/`)) {
+    if (url.pathname === FORWARDS_PATH || url.pathname.startsWith(`${FORWARDS_PATH}/`)) {
       if (!hasSession(req)) return deny(res, 401, 'Unauthorized', 'Log in with the one-time URL printed by Skiff.');
       if (req.method !== 'GET' && !sameOrigin(req, port)) return deny(res, 403, 'Forbidden', 'cross-origin write refused');
       void servePortForwards(req, res, url.pathname, forwards).catch(() => res.destroy());

@@ -1,32 +1,10 @@
 import { errorFromResponse } from './errors.js';
 import type { FetchFn } from './client.js';
 import { isRecord } from './guards.js';
+import { FORWARDS_PATH, type ForwardInfo, type ForwardSpec } from '../../main/wire/portForwards.js';
 
-/** What to forward (the UI server's `/skiff/portforwards` takes it as JSON). */
-export interface ForwardSpec {
-  kind: 'pod' | 'service';
-  namespace: string;
-  name: string;
-  /** The container port of a pod, or the Service's port. */
-  port: number;
-  localPort?: number;
-}
-
-export type ForwardState = 'listening' | 'reconnecting' | 'error';
-
-/** A forward as the UI server reports it. */
-export interface ForwardInfo extends ForwardSpec {
-  id: string;
-  localPort: number;
-  url: string;
-  state: ForwardState;
-  message?: string;
-  pod?: string;
-  connections: number;
-  served: number;
-}
-
-export const FORWARDS_PATH = '/skiff/portforwards';
+export { FORWARDS_PATH } from '../../main/wire/portForwards.js';
+export type { ForwardInfo, ForwardSpec, ForwardState } from '../../main/wire/portForwards.js';
 
 export function isForwardInfo(v: unknown): v is ForwardInfo {
   return (
