@@ -17,6 +17,7 @@ import { startAgent, type AgentHandle } from '../main.js';
 import { PAUSE_IMAGE } from '../net/pauseImage.js';
 import { LABELS } from '../runtime/types.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../testing/images.js';
+import { eventually } from '../../testing/eventually.js';
 
 // A node name of its own: this agent only ever sees (and removes) containers labelled with it.
 const NODE = `agent-it-${randomBytes(4).toString('hex')}`;
@@ -33,20 +34,7 @@ const start = () => startAgent(config, { client, clock: systemClock, log: silent
 const getPod = () => client.get<Pod>('pods', 'default', 'web');
 const ours = () => docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${NODE}`] } });
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> => eventually(what, fn, ms);
 
 /** Runs a command in a container with the docker CLI; its stdout ('' when it fails). */
 async function dockerExec(id: string, cmd: string[]): Promise<string> {

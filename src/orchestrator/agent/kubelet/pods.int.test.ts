@@ -18,6 +18,7 @@ import type { AgentConfig } from '../config.js';
 import { startAgent, type AgentHandle } from '../main.js';
 import { LABELS } from '../runtime/types.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../testing/images.js';
+import { eventually } from '../../testing/eventually.js';
 
 // A node name of its own: this agent only ever sees (and removes) containers labelled with it.
 const NODE = `pods-it-${randomBytes(4).toString('hex')}`;
@@ -31,20 +32,7 @@ const client = new LocalClient(new Registry(store, systemClock));
 let agent: AgentHandle;
 let controllers: ControllerManager;
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> => eventually(what, fn, ms);
 
 const getPod = (name: string) => client.get<Pod>('pods', 'default', name);
 const containerId = async (pod: string, c = 'main') => ((await getPod(pod)).status?.containerStatuses?.find((s) => s.name === c)?.containerID ?? '').replace('docker://', '');

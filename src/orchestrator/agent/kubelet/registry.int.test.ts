@@ -16,6 +16,7 @@ import type { AgentConfig } from '../config.js';
 import { startAgent, type AgentHandle } from '../main.js';
 import { LABELS } from '../runtime/types.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../testing/images.js';
+import { eventually } from '../../testing/eventually.js';
 
 /**
  * A real private registry (Debian's `docker-registry`, distribution 2.8) on 127.0.0.1 with htpasswd
@@ -51,20 +52,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 90_000): Promise<T> => eventually(what, fn, ms);
 
 async function followProgress(stream: NodeJS.ReadableStream): Promise<void> {
   await new Promise<void>((resolve, reject) =>
