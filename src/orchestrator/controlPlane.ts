@@ -67,6 +67,8 @@ export interface ControlPlaneOptions {
    * ranges stop the start with an error naming the setting.
    */
   network?: Partial<ClusterNetwork>;
+  /** Where the local node's cluster DNS forwards other names (`ip[:port]`); default the host's resolvers. */
+  dnsUpstreams?: string[];
   /** How often node and pod usage is scraped from every node's agent (SKIFF_METRICS_RESOLUTION_MS, default 15 s). */
   metricsResolutionMs?: number;
   clock?: Clock;
@@ -201,6 +203,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         // As root (tests, a server), the host component runs in this process; else as its container, running the bundle.
         hostNetwork: 'auto',
         bundlePath: opts.agentBundlePath,
+        ...(opts.dnsUpstreams ? { dnsUpstreams: opts.dnsUpstreams } : {}),
       }, { clock, log: log.child({ component: 'agent', node: localNode }) });
       disposers.push(() => agent.dispose());
       const route = dialers.register(localNode, { dial: (_n, port) => dialLocal(port) });

@@ -34,6 +34,11 @@ export interface AgentConfig {
    * memory file system, so secrets never reach the host's disk. Default `/dev/shm/skiff-<node>`.
    */
   memoryDir?: string;
+  /**
+   * Where cluster DNS forwards names that are not the cluster's (`ip` or `ip:port`, tried in
+   * order). Default: the host's resolvers, from `/etc/resolv.conf` (dns/resolvConf.ts).
+   */
+  dnsUpstreams?: string[];
 }
 
 /** The agent's memory directory: the configured one, else `/dev/shm/skiff-<node>` (a tmpfs on every Linux). */
@@ -78,5 +83,10 @@ export function parseAgentConfig(raw: unknown): AgentConfig {
     cfg.hostNetwork = o.hostNetwork;
   }
   if (o.bundlePath !== undefined) cfg.bundlePath = str('bundlePath');
+  if (o.dnsUpstreams !== undefined) {
+    const ok = Array.isArray(o.dnsUpstreams) && o.dnsUpstreams.every((u) => typeof u === 'string' && /^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+)(:\d{1,5})?$/.test(u));
+    if (!ok) throw new Error('agent config: "dnsUpstreams" must be a list of addresses (`10.0.0.2` or `10.0.0.2:53`)');
+    cfg.dnsUpstreams = o.dnsUpstreams as string[];
+  }
   return cfg;
 }

@@ -15,6 +15,7 @@ import type { Recorder } from './kubelet/types.js';
 import type { Prober } from './kubelet/probes/prober.js';
 import { DockerRuntime } from './runtime/docker.js';
 import type { Runtime } from './runtime/types.js';
+import { startClusterDns } from './dns/compose.js';
 import { startNodeNetwork } from './net/compose.js';
 import { cleanupNodeNetwork } from './net/cleanup.js';
 import { runHostNetCli } from './hostnet/cli.js';
@@ -80,7 +81,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   try {
     const network = (deps.network ?? !deps.runtime) ? startNodeNetwork({ config, client, runtime, clock, log, nodeIP }) : undefined;
     if (network) disposers.push(() => network.stop());
-    const netDeps = network ? { podNetwork: network, serviceEnv: (p: Parameters<typeof network.envFor>[0]) => network.envFor(p) } : {};
+    const dns = network ? startClusterDns({ config, client, network, clock, log }) : undefined;
+    if (dns) disposers.push(() => dns.dns.stop());
+    const netDeps = network ? { podNetwork: network, serviceEnv: (p: Parameters<typeof network.envFor>[0]) => network.envFor(p), ...(dns ? { podDns: dns.podDns } : {}) } : {};
     const kubelet = new Kubelet(
       { client, runtime, clock, log, recorder, nodeName: config.nodeName, nodeIP, dataDir: config.dataDir, memoryDir: memoryDirOf(config), ...(deps.prober ? { prober: deps.prober } : {}), ...netDeps },
       deps.kubelet,

@@ -65,6 +65,21 @@ export function firstServiceIP(serviceCIDR: string): string {
   return formatIPv4(parseCidr(serviceCIDR).base + 1);
 }
 
+/** The tenth address of the service range: the `kube-dns` Service's cluster IP, every pod's nameserver (10.96.0.10 by default, as kubeadm and k3s). */
+export function clusterDNSIP(serviceCIDR: string): string {
+  return formatIPv4(parseCidr(serviceCIDR).base + 10);
+}
+
+/** The cluster's DNS domain (the kubelet's `--cluster-domain`). */
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+/**
+ * The port every node's agent serves cluster DNS on (UDP and TCP), at its pod bridge's gateway
+ * address: the `kube-dns` Service's endpoints (53 -> here). Above 1024 so an agent that is not
+ * root can bind it; the service rules translate the port.
+ */
+export const DNS_LISTEN_PORT = 10053;
+
 /** The ConfigMap that publishes the settings to every node. */
 export function clusterNetworkConfigMap(n: ClusterNetwork): KubeObject & { data: Record<string, string> } {
   return {

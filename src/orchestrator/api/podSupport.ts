@@ -65,12 +65,6 @@ export function podSpecWarnings(spec: Obj | undefined, path = 'spec'): string[] 
   if (set(spec.resources)) out.push(`${path}.resources: pod-level resources are not enforced by Skiff (set them per container)`);
   if (spec.hostUsers === false) out.push(`${path}.hostUsers: user namespaces are not used by Skiff; the pod shares the host's users`);
   if (obj(spec.os)?.name === 'windows') out.push(`${path}.os.name: Skiff runs Linux containers only`);
-  if (set(spec.hostname)) out.push(`${path}.hostname: not acted on by Skiff yet (the pod's host name is its name)`);
-  if (set(spec.subdomain)) out.push(`${path}.subdomain: not acted on by Skiff yet`);
-  if (spec.setHostnameAsFQDN === true) out.push(`${path}.setHostnameAsFQDN: not acted on by Skiff yet`);
-  if (set(spec.hostAliases)) out.push(`${path}.hostAliases: not written to /etc/hosts by Skiff yet`);
-  if (set(spec.dnsConfig)) out.push(`${path}.dnsConfig: not acted on by Skiff yet`);
-  if (spec.dnsPolicy === 'None') out.push(`${path}.dnsPolicy: None is not acted on by Skiff yet (containers use the node's resolver)`);
   const sc = obj(spec.securityContext);
   if (sc?.supplementalGroupsPolicy === 'Strict') out.push(`${path}.securityContext.supplementalGroupsPolicy: Strict is not enforced by Skiff (the image's groups still apply)`);
   if (set(sc?.seLinuxChangePolicy)) out.push(`${path}.securityContext.seLinuxChangePolicy: not acted on by Skiff`);

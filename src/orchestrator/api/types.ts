@@ -276,6 +276,7 @@ export interface Service extends KubeObject {
 export interface EndpointAddress {
   ip: string;
   nodeName?: string;
+  hostname?: string;
   targetRef?: { kind: string; name: string; namespace?: string; uid?: string };
 }
 export interface EndpointPort {

@@ -50,6 +50,18 @@ const invalid: Case[] = [
     ],
   ],
   ['pod without containers', 'pods', pod({}), ['spec.containers: Required value']],
+  ['dnsPolicy None without dnsConfig', 'pods', pod({ dnsPolicy: 'None', containers: [{ name: 'a', image: 'x' }] }), ['spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None']],
+  [
+    'bad dnsConfig and hostAliases',
+    'pods',
+    pod({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1', '2.2.2.2', '3.3.3.3', 'dns.example'], options: [{ value: '1' }] }, hostAliases: [{ ip: 'nope', hostnames: ['ok.local'] }], containers: [{ name: 'a', image: 'x' }] }),
+    [
+      'spec.dnsConfig.nameservers: Invalid value: ["1.1.1.1","2.2.2.2","3.3.3.3","dns.example"]: must not have more than 3 nameservers',
+      'spec.dnsConfig.nameservers[3]: Invalid value: "dns.example": must be valid IP address',
+      'spec.dnsConfig.options[0].name: Required value: Must not be empty',
+      'spec.hostAliases[0].ip: Invalid value: "nope": must be valid IP address',
+    ],
+  ],
   ['container without name and image', 'pods', pod({ containers: [{}] }), ['spec.containers[0].name: Required value', 'spec.containers[0].image: Required value']],
   ['duplicate container names', 'pods', pod({ containers: [{ name: 'a', image: 'x' }, { name: 'a', image: 'y' }] }), ['spec.containers[1].name: Duplicate value: "a"']],
   ['port out of range', 'pods', pod({ containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 70000 }] }] }), ['spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive']],

@@ -45,6 +45,15 @@ describe('computeSubsets', () => {
         { addresses: [addr('10.0.0.3', 'b')], ports: [{ name: 'web', port: 9090, protocol: 'TCP' }, { name: 'admin', port: 81, protocol: 'TCP' }] },
       ],
     },
+    {
+      name: 'a pod whose subdomain names the Service carries its hostname (its DNS name); publishNotReadyAddresses makes every address ready',
+      svc: { ...svc([{ port: 80, targetPort: 8080 }]), spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }], publishNotReadyAddresses: true } },
+      pods: [
+        { ...pod('web-0', { ip: '10.0.0.2', ready: false }), spec: { ...pod('web-0').spec, hostname: 'web-0', subdomain: 'web' } },
+        { ...pod('other', { ip: '10.0.0.3' }), spec: { ...pod('other').spec, hostname: 'other', subdomain: 'elsewhere' } },
+      ],
+      want: [{ addresses: [{ ...addr('10.0.0.2', 'web-0'), hostname: 'web-0' }, addr('10.0.0.3', 'other')], ports: [{ port: 8080, protocol: 'TCP' }] }],
+    },
     { name: 'no pods, no subsets', svc: svc([{ port: 80 }]), pods: [], want: [] },
   ])('$name', ({ svc: s, pods, want }) => {
     expect(computeSubsets(s, pods)).toEqual(want);

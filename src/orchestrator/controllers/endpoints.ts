@@ -86,6 +86,8 @@ function endpointRelevantChange(a: Pod, b: Pod): boolean {
     a.status?.podIP !== b.status?.podIP ||
     isPodReady(a) !== isPodReady(b) ||
     a.spec.nodeName !== b.spec.nodeName ||
+    a.spec.hostname !== b.spec.hostname ||
+    a.spec.subdomain !== b.spec.subdomain ||
     !!a.metadata.deletionTimestamp !== !!b.metadata.deletionTimestamp ||
     a.status?.phase !== b.status?.phase ||
     !deepEqual(a.metadata.labels ?? {}, b.metadata.labels ?? {})
@@ -111,10 +113,12 @@ export function computeSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
     if ((svc.spec.ports?.length ?? 0) > 0 && ports.length === 0) continue;
     const addr: EndpointAddress = { ip: pod.status.podIP, targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name ?? '', uid: pod.metadata.uid } };
     if (pod.spec.nodeName) addr.nodeName = pod.spec.nodeName;
+    // The pod's DNS name under a headless Service named by its subdomain (`web-0.web.ns.svc...`).
+    if (typeof pod.spec.hostname === 'string' && pod.spec.hostname && pod.spec.subdomain === svc.metadata.name) addr.hostname = pod.spec.hostname;
     const sig = JSON.stringify(ports);
     let g = groups.get(sig);
     if (!g) groups.set(sig, (g = { ports, ready: [], notReady: [] }));
-    (isPodReady(pod) ? g.ready : g.notReady).push(addr);
+    (isPodReady(pod) || svc.spec.publishNotReadyAddresses === true ? g.ready : g.notReady).push(addr);
   }
   const byIp = (a: EndpointAddress, b: EndpointAddress) => a.ip.localeCompare(b.ip, 'en', { numeric: true }) || (a.targetRef?.name ?? '').localeCompare(b.targetRef?.name ?? '');
   return [...groups.entries()]

@@ -22,6 +22,7 @@ export interface EndpointSlice extends KubeObject {
     addresses: string[];
     conditions: { ready: boolean; serving: boolean; terminating: boolean };
     nodeName?: string;
+    hostname?: string;
     targetRef?: EndpointAddress['targetRef'];
   }[];
   ports?: { name?: string; port: number; protocol: string }[];
@@ -100,6 +101,7 @@ export function desiredSlices(svc: Service, ep: Endpoints | undefined, managedBy
       addresses: [a.ip],
       conditions: { ready, serving: ready, terminating: false },
       ...(a.nodeName ? { nodeName: a.nodeName } : {}),
+      ...(a.hostname ? { hostname: a.hostname } : {}),
       ...(a.targetRef ? { targetRef: a.targetRef } : {}),
     });
     const slice: EndpointSlice = {

@@ -45,4 +45,28 @@ describe('kubernetes Service controller', () => {
     await f.settle();
     expect((await svc()).spec.clusterIP).toBe('10.96.0.1');
   });
+
+  it('serves kube-system/kube-dns at the tenth service IP, 53 UDP and TCP to every node\'s own DNS server', async () => {
+    f = await controllerFixture({ network: { clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.100.0.0/16', nodeMaskSize: 24, backend: 'auto' } });
+    // The control plane makes kube-system at start (controlPlane.ts); until then the Service waits.
+    await f.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } });
+    await f.addNode('a');
+    await f.settle();
+    const s = await f.client.get<Service>('services', 'kube-system', 'kube-dns');
+    expect(s.spec).toMatchObject({
+      clusterIP: '10.100.0.10',
+      internalTrafficPolicy: 'Local',
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 10053 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 10053 },
+      ],
+    });
+    expect(s.metadata.labels?.['k8s-app']).toBe('kube-dns');
+    const sl = await f.client.get<EndpointSlice>('endpointslices', 'kube-system', 'kube-dns');
+    expect(sl.endpoints.map((e) => [e.addresses[0], e.nodeName])).toEqual([[expect.stringMatching(/^10\.42\.\d+\.1$/), 'a']]);
+    expect(sl.ports).toEqual([
+      { name: 'dns', port: 10053, protocol: 'UDP' },
+      { name: 'dns-tcp', port: 10053, protocol: 'TCP' },
+    ]);
+  });
 });

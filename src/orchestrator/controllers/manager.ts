@@ -23,7 +23,7 @@ import type { ControllerLoop } from '../client/runner.js';
 import { startRootCACertPublisher, type RootCAOptions } from './rootcacertpublisher.js';
 import { startServiceAccountController } from './serviceaccount.js';
 import type { ClusterNetwork } from '../api/clusterNetwork.js';
-import { startKubernetesServiceController } from './kubernetesService.js';
+import { startClusterDnsServiceController, startKubernetesServiceController } from './kubernetesService.js';
 import { startNodeIpamController } from './nodeipam.js';
 import { startServiceLbController } from './servicelb.js';
 
@@ -46,6 +46,7 @@ export type ControllerName =
   | 'scheduler'
   | 'nodeipam'
   | 'kubernetesservice'
+  | 'clusterdnsservice'
   | 'servicelb'
   | 'horizontalpodautoscaling'
   | 'disruption';
@@ -132,6 +133,7 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('scheduler', (c) => createScheduler(c, options.scheduler));
   start('nodeipam', (c) => startNodeIpamController(c, options.network));
   start('kubernetesservice', (c) => startKubernetesServiceController(c, options.network));
+  start('clusterdnsservice', (c) => startClusterDnsServiceController(c, options.network));
   start('servicelb', (c) => startServiceLbController(c));
   start('horizontalpodautoscaling', (c) => startPodAutoscalerController(c, options.podAutoscaler));
   start('disruption', (c) => startDisruptionController(c));

@@ -1,5 +1,6 @@
 import { parseCpu, parseMemory } from '../../api/quantity.js';
 import type { Container, Pod } from '../../api/types.js';
+import type { PodDnsFiles } from '../dns/podFiles.js';
 import type { ContainerCreateSpec, Runtime } from '../runtime/types.js';
 import type { PodContext } from './downward.js';
 import { containerEnv, expandCommand, type ObjectSource } from './env.js';
@@ -22,6 +23,8 @@ export interface ContainerConfigDeps {
    * `enableServiceLinks` and always adds `KUBERNETES_SERVICE_*`), read when a container is created.
    */
   serviceEnv?: (pod: Pod) => readonly string[];
+  /** The pod's `/etc/resolv.conf` and `/etc/hosts` (cluster DNS, agent/dns/); absent: the engine's own. */
+  podDns?: PodDnsFiles;
 }
 
 /** `NAME=value` lines as a map (the first `=` splits). */
@@ -68,6 +71,9 @@ export async function resolveContainerConfig(
   const mounts = [...plan.mounts];
   const target = typeof c.terminationMessagePath === 'string' && c.terminationMessagePath ? c.terminationMessagePath : '/dev/termination-log';
   if (log && !mounts.some((m) => m.target === target)) mounts.push({ type: 'bind', source: log, target });
+  const dns = await d.podDns?.write(pod, ctx.podIP, d.volumes.podDataDir(pod.metadata.uid ?? ''));
+  for (const w of dns?.warnings ?? []) d.recorder.record(pod, 'Warning', 'DNSConfigForming', w);
+  for (const m of dns?.mounts ?? []) if (!mounts.some((x) => x.target === m.target)) mounts.push(m);
   const image = await d.runtime.imageInfo(c.image);
   const security = await securityFields(pod, c, { ...(image ? { image } : {}), sandboxId, ...(pv.agentGroup !== undefined ? { agentGroup: pv.agentGroup } : {}), seccompRoot: d.seccompRoot });
   const extra: Partial<ContainerCreateSpec> = { ...security };

@@ -84,7 +84,7 @@ export class PodSyncer {
       lifecycle: this.lifecycle,
       probes: this.probes,
       objects: this.objects,
-      config: { runtime: d.runtime, objects: this.objects, volumes: this.volumes, recorder: d.recorder, seccompRoot: join(d.dataDir, 'seccomp'), ...(d.serviceEnv ? { serviceEnv: d.serviceEnv } : {}) },
+      config: { runtime: d.runtime, objects: this.objects, volumes: this.volumes, recorder: d.recorder, seccompRoot: join(d.dataDir, 'seccomp'), ...(d.serviceEnv ? { serviceEnv: d.serviceEnv } : {}), ...(d.podDns ? { podDns: d.podDns } : {}) },
     };
   }
 

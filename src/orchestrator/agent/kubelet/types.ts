@@ -1,3 +1,4 @@
+import type { PodDnsFiles } from '../dns/podFiles.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import type { Client } from '../../client/types.js';
 import type { EventType } from '../../client/events.js';
@@ -35,4 +36,6 @@ export interface KubeletDeps {
   podNetwork?: PodNetworkGate;
   /** The Service variables a pod's containers get (net/serviceEnv.ts). */
   serviceEnv?: (pod: Pod) => string[];
+  /** Writes each pod's `/etc/resolv.conf` and `/etc/hosts` (dns/podFiles.ts); absent: the engine's own files. */
+  podDns?: PodDnsFiles;
 }

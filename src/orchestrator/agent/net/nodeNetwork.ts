@@ -63,6 +63,8 @@ export class NodeNetwork implements PodNetworkGate {
   private readonly loop: ControllerLoop;
   private readonly relay: ApiRelay;
   private readonly log: Logger;
+  /** The cluster's network settings as last read from `kube-system/skiff-network` (cluster DNS and the kubelet read them). */
+  settings?: ClusterNetwork;
   private hostnet?: OpenedHostNet;
   private networkName?: string;
   private notReady = 'the node has not synced its network yet';
@@ -140,6 +142,7 @@ export class NodeNetwork implements PodNetworkGate {
     try {
       if (!cm) throw new Error(`ConfigMap ${CLUSTER_NETWORK_CONFIGMAP.namespace}/${CLUSTER_NETWORK_CONFIGMAP.name} is missing (the control plane writes it when it starts)`);
       cluster = clusterNetworkFromConfigMap(cm);
+      this.settings = cluster;
     } catch (e) {
       await this.unavailable('NetworkSettingsInvalid', message(e));
       return;

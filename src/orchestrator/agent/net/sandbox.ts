@@ -1,4 +1,6 @@
+import { CLUSTER_DOMAIN } from '../../api/clusterNetwork.js';
 import type { Pod } from '../../api/types.js';
+import { podNames } from '../dns/podIdentity.js';
 import { LABELS, type ContainerCreateSpec, type ContainerDetails } from '../runtime/types.js';
 import { PAUSE_COMMAND } from './pauseImage.js';
 
@@ -55,7 +57,8 @@ export function sandboxSpec(pod: Pod, attempt: number, ctx: { nodeName: string; 
   };
   if (pod.spec.hostNetwork) spec.networkMode = 'host';
   else {
-    spec.hostname = m.name ?? '';
+    // spec.hostname, or the pod's name; the FQDN with setHostnameAsFQDN (throws when too long, as the kubelet fails the sandbox).
+    spec.hostname = podNames(pod, CLUSTER_DOMAIN).kernelHostname;
     if (ctx.network) spec.networkMode = ctx.network;
     if (ctx.exposedPorts.length) spec.exposedPorts = ctx.exposedPorts;
     const bindings = hostPorts(pod);

@@ -1,6 +1,7 @@
 import { compareQuantities, isQuantity } from '../quantity.js';
 import type { StatusCause } from '../types.js';
 import { asArr, asNum, asObj, asStr, duplicate, each, enumOf, invalid, nonNegative, notFound, positive, required, type Obj } from './causes.js';
+import { validatePodDns } from './podDns.js';
 import { dns1123Label, dns1123Subdomain, envVarName, labelValue, portName, portNumber, qualifiedName } from './names.js';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
@@ -30,6 +31,7 @@ export function validatePodSpec(spec: Obj | undefined, path: string): StatusCaus
   validateContainers(asArr(spec.initContainers), `${path}.initContainers`, volumes, names, causes);
   causes.push(...enumOf(`${path}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
   causes.push(...enumOf(`${path}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
+  causes.push(...validatePodDns(spec, path));
   causes.push(...nonNegative(`${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds));
   causes.push(...positive(`${path}.activeDeadlineSeconds`, spec.activeDeadlineSeconds));
   const sel = asObj(spec.nodeSelector);

@@ -40,8 +40,9 @@ export class ServiceAllocator {
   ) {
     this.range = parseCidr(serviceCIDR);
     const { base } = this.range;
-    // The network address, the `kubernetes` Service's address, and the broadcast address.
-    this.reserved = new Set([base, base + 1, base + size(this.range) - 1]);
+    // The network address, the `kubernetes` Service's address, cluster DNS's (the 10th, as
+    // kubeadm and k3s choose it), and the broadcast address: never handed out on their own.
+    this.reserved = new Set([base, base + 1, base + 10, base + size(this.range) - 1]);
   }
 
   allocate(svc: KubeObject, old?: KubeObject): Promise<void> {
