@@ -4,6 +4,7 @@ import { apiBench } from './api/index.js';
 import { benchAuthz } from './authz.js';
 import { datastoreGrowth } from './datastoreGrowth.js';
 import { deploymentBench } from './deployment.js';
+import { benchDns } from './dns.js';
 import { benchNetwork } from './network.js';
 import { benchHostileRequests } from './hostileRequests.js';
 import { runUiBench } from './ui.js';
@@ -22,6 +23,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   network: benchNetwork,
   'pod-start': benchPodStart,
   scheduling: schedulingBench,
+  dns: benchDns,
 };
 
 async function main(): Promise<void> {

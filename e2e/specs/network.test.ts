@@ -50,6 +50,21 @@ spec:
   ports: [{port: 8088, targetPort: 8080}]
 ---
 apiVersion: v1
+kind: Service
+metadata: {name: backend-pods}
+spec:
+  clusterIP: None
+  selector: {app: backend}
+  ports: [{name: http, port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: backend-alias}
+spec:
+  type: ExternalName
+  externalName: backend.default.svc.cluster.local
+---
+apiVersion: v1
 kind: Pod
 metadata: {name: frontend}
 spec:
@@ -147,6 +162,26 @@ describe('cluster networking across lab hosts', () => {
       for (const l of out.split('\n').filter(Boolean)) seen.add(l.trim());
       return [...names].every((n) => seen.has(n));
     }, 60_000, 500);
+  });
+
+  it('resolves Services by name on every node: a frontend on one host calls http://backend on another', async () => {
+    const ip = await jp(['svc', 'backend', '-o', 'jsonpath={.spec.clusterIP}']);
+    expect((await exec('frontend', 'cat /etc/resolv.conf')).trim()).toMatch(/^nameserver 10\.96\.0\.10\nsearch default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
+    expect((await eventually('http://backend from the frontend', () => exec('frontend', 'timeout 5 wget -qO- http://backend:8088/'), 30_000)).trim()).toMatch(/^backend-/);
+    expect((await exec('frontend', 'timeout 5 wget -qO- http://backend.default.svc.cluster.local:8088/')).trim()).toMatch(/^backend-/);
+    // ExternalName: a CNAME, followed to the Service's address.
+    const alias = await exec('frontend', 'nslookup backend-alias.default.svc.cluster.local');
+    expect(alias).toContain('backend.default.svc.cluster.local');
+    expect(alias).toContain(ip);
+    // Headless: every ready backend's own address, and each by its dashed name.
+    const ips = (await backends()).map(([, podIP]) => podIP);
+    const headless = await exec('frontend', 'nslookup backend-pods.default.svc.cluster.local');
+    for (const podIP of ips) expect(headless).toContain(podIP);
+    const [first = ''] = ips;
+    expect(await exec('frontend', `nslookup ${first.replace(/\./g, '-')}.backend-pods.default.svc.cluster.local`)).toContain(first);
+    // The pod on the backends' host resolves too (its own node's server).
+    const [[backendPod] = ['']] = await backends();
+    expect(await exec(backendPod, 'nslookup backend.default.svc.cluster.local')).toContain(ip);
   });
 
   it('routes UDP across hosts', async () => {
