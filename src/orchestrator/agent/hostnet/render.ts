@@ -128,7 +128,7 @@ export function ruleArgs(r: Rule, full: (suffix: string) => string): string[] {
   if (r.dstType) a.push('-m', 'addrtype', '--dst-type', r.dstType);
   if (r.ctstate?.length) a.push('-m', 'conntrack', '--ctstate', r.ctstate.join(','));
   if (r.mark) a.push('-m', 'mark', ...(r.mark.not ? ['!'] : []), '--mark', `${hex(r.mark.value)}/${hex(r.mark.mask)}`);
-  if (r.dport !== undefined && r.protocol) a.push('-m', r.protocol, '--dport', String(r.dport));
+  if (r.dport !== undefined && r.protocol) a.push('-m', r.protocol, '--dport', r.dportEnd !== undefined && r.dportEnd !== r.dport ? `${r.dport}:${r.dportEnd}` : String(r.dport));
   if (r.probability !== undefined) a.push('-m', 'statistic', '--mode', 'random', '--probability', r.probability.toFixed(10));
   if (r.recent) {
     a.push('-m', 'recent', '--name', full(r.recent.name));

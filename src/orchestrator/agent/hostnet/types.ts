@@ -80,6 +80,8 @@ export interface Rule {
   destination?: string;
   notDestination?: boolean;
   dport?: number;
+  /** With `dport`: the last port of a range (`--dport dport:dportEnd`), as NetworkPolicy's `endPort`. */
+  dportEnd?: number;
   srcType?: 'LOCAL';
   notSrcType?: boolean;
   dstType?: 'LOCAL';
