@@ -202,8 +202,9 @@ describe('buildNetPolRules: rules', () => {
     expect(out.isolated).toEqual({ ingress: ['prod/api', 'prod/db'], egress: [] });
     out.rules.forEach((r, i) => expect(() => validateRule(JSON.parse(JSON.stringify(r)), `rules[${i}]`)).not.toThrow());
     const text = out.rules.map((r) => `${r.chain} ${ruleArgs(r, (s) => s).join(' ')}`);
-    expect(text[0]).toBe('FWD -m comment --comment "skiff network policies" -j NP');
-    expect(text[1]).toBe('NP -m comment --comment "replies of allowed connections" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN');
+    expect(text[0]).toBe('DU -m comment --comment "skiff network policies" -j NP');
+    expect(text[1]).toBe('FWD -m comment --comment "skiff network policies" -j NP');
+    expect(text[2]).toBe('NP -m comment --comment "replies of allowed connections" -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN');
     expect(text.filter((l) => l.startsWith('NP ') && l.includes(' -d 10.42.1.1'))).toHaveLength(2);
     expect(text.filter((l) => l.endsWith('-j DROP'))).toHaveLength(2);
   });

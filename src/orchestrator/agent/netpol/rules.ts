@@ -19,7 +19,8 @@ import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from './type
  *   container ports, so a named egress port matches only pods;
  * - replies and related packets of allowed connections pass (conntrack `ESTABLISHED,RELATED`).
  *
- * Rules go into the filter table, reached first from the node's `FWD` chain: `NP` sends each
+ * Rules go into the filter table, reached from the node's `DU` chain (linked from Docker's
+ * DOCKER-USER, which Docker keeps ahead of its own ACCEPTs) and first from its `FWD`: `NP` sends each
  * packet from a local isolated-for-egress pod to its `NP-E-` chain and each packet to a local
  * isolated-for-ingress pod to its `NP-I-` chain. Those RETURN what is allowed (so traffic between
  * two local pods passes the sender's egress and then the receiver's ingress chain) and DROP the
@@ -71,6 +72,9 @@ export function buildNetPolRules(input: NetPolInput): NetPolRules {
     warnings.push({ policy, message });
   };
 
+  // From DOCKER-USER (`DU`): Docker accepts traffic between containers of a bridge before FORWARD
+  // reaches the node's own link; from `FWD` too, for hosts where Docker leaves iptables alone.
+  rules.push({ table: 'filter', chain: 'DU', comment: 'skiff network policies', target: { kind: 'jump', chain: NP_CHAIN } });
   rules.push({ table: 'filter', chain: 'FWD', comment: 'skiff network policies', target: { kind: 'jump', chain: NP_CHAIN } });
   rules.push({ table: 'filter', chain: NP_CHAIN, comment: 'replies of allowed connections', ctstate: ['ESTABLISHED', 'RELATED'], target: { kind: 'RETURN' } });
   const entry: Rule[] = [];
