@@ -233,6 +233,7 @@ const BY_KIND: Record<string, (o: KubeObject) => void> = {
     for (const s of objects(o.subsets)) endpointPorts(s.ports, false);
   },
   EndpointSlice: (o) => endpointPorts(o.ports, true),
+  NetworkPolicy: networkPolicy,
   Host: (o) => {
     const spec = child(o, 'spec');
     if (spec) setDefault(spec, 'port', 22);
@@ -268,5 +269,18 @@ export function applyUpdateDefaults(r: ResourceType, next: KubeObject, old: Kube
     if (p.nodePort !== undefined && p.nodePort !== 0) continue;
     const match = oldPorts.find((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
     if (match?.nodePort !== undefined && (ns.type === 'NodePort' || ns.type === 'LoadBalancer')) p.nodePort = match.nodePort;
+  }
+}
+
+/** SetDefaults_NetworkPolicy: policyTypes from the rules present; ports' protocol TCP. */
+function networkPolicy(o: KubeObject): void {
+  const spec = child(o, 'spec');
+  if (!spec) return;
+  if (!obj(spec.podSelector)) spec.podSelector = {};
+  for (const dir of ['ingress', 'egress']) {
+    for (const rule of objects(spec[dir])) for (const p of objects(rule.ports)) p.protocol ??= 'TCP';
+  }
+  if (!Array.isArray(spec.policyTypes) || spec.policyTypes.length === 0) {
+    spec.policyTypes = Array.isArray(spec.egress) && spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
   }
 }

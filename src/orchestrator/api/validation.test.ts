@@ -128,6 +128,15 @@ const invalid: Case[] = [
   ['ingress path type', 'ingresses', { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'default' }, spec: { rules: [{ http: { paths: [{ path: 'x', pathType: 'Prefix', backend: { service: { name: 's', port: { number: 80 } } } }] } }] } }, [
     'spec.rules[0].http.paths[0].path: Invalid value: "x": must be an absolute path',
   ]],
+  ['network policy peers and ports', 'networkpolicies', { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'np', namespace: 'default' }, spec: { podSelector: {}, policyTypes: ['Ingress', 'Sideways'], ingress: [{ from: [{}, { ipBlock: { cidr: '10.0.0.0/8', except: ['192.168.0.0/16'] }, podSelector: {} }], ports: [{ port: 'http', endPort: 90 }, { port: 100, endPort: 99, protocol: 'ICMP' }] }] } }, [
+    'spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when `port` is non-numeric',
+    'spec.ingress[0].ports[1].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"',
+    'spec.ingress[0].ports[1].endPort: Invalid value: 99: must be greater than or equal to `port`',
+    'spec.ingress[0].from[0]: Required value: must specify a peer',
+    'spec.ingress[0].from[1]: Invalid value: {"ipBlock":{"cidr":"10.0.0.0/8","except":["192.168.0.0/16"]},"podSelector":{}}: may not specify more than 1 peer type when ipBlock is set',
+    'spec.ingress[0].from[1].ipBlock.except[0]: Invalid value: "192.168.0.0/16": must be a strict subset of `cidr`',
+    'spec.policyTypes[1]: Unsupported value: "Sideways": supported values: "Ingress", "Egress"',
+  ]],
   ['namespace name', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } }, [
     `metadata.name: Invalid value: "a.b": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
   ]],

@@ -8,6 +8,7 @@ import { validateObjectMeta } from './validation/meta.js';
 import { validatePodDisruptionBudget, validatePriorityClass } from './validation/policy.js';
 import { validateConfigMap, validateEvent, validateHost, validateLease, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim, validateSecret } from './validation/misc.js';
 import { validateEndpointSlice, validateEndpoints, validateIngress, validateService } from './validation/network.js';
+import { validateNetworkPolicy } from './validation/networkPolicy.js';
 import { validatePodSpec } from './validation/pod.js';
 import { validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './validation/rbac.js';
 import { checkSchema, type SchemaReport } from './validation/schemaCheck.js';
@@ -36,6 +37,7 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   Endpoints: validateEndpoints,
   EndpointSlice: validateEndpointSlice,
   Ingress: validateIngress,
+  NetworkPolicy: validateNetworkPolicy,
   ConfigMap: validateConfigMap,
   Secret: validateSecret,
   PersistentVolumeClaim: validatePersistentVolumeClaim,

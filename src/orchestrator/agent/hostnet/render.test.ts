@@ -35,6 +35,12 @@ COMMIT
 `;
 
 describe('iptables-restore rendering', () => {
+  it('links DOCKER-USER only where it exists', () => {
+    const text = renderRestore('node-a', [], parseSave(SAVE.replace(':DOCKER-USER - [0:0]\n', '').replace('-A FORWARD -j DOCKER-USER\n', '')));
+    expect(text).not.toContain('DOCKER-USER');
+    expect(text).toContain(`:${P}-DU - [0:0]`);
+  });
+
   it('parses iptables-save output per table', () => {
     const s = parseSave(SAVE);
     expect(s.filter.chains).toContain(`${OTHER}-FWD`);
@@ -51,7 +57,9 @@ describe('iptables-restore rendering', () => {
     const nat = text.slice(text.indexOf('*nat'));
     // Declares (flushes) the node's chains only; other nodes' and Docker's are never named.
     expect(text).not.toContain(OTHER);
-    expect(text).not.toContain('DOCKER');
+    // Docker's chains are never declared; DOCKER-USER, which Docker keeps first in FORWARD, gets one link.
+    expect(text).not.toMatch(/^:DOCKER/m);
+    expect(text.split('\n').filter((l) => l.includes('DOCKER'))).toEqual([`-I DOCKER-USER 1 -m comment --comment "${hookComment('node-a')}" -j ${P}-DU`]);
     expect(filter).toContain(`:${P}-FWD - [0:0]`);
     expect(filter).toContain(`-A ${P}-FWD -s 10.42.0.0/16 -j ACCEPT`);
     // The stale SVCS chain of the filter table is flushed and deleted.

@@ -1,5 +1,5 @@
 import { chainPrefix } from './names.js';
-import { HOOKS, type Rule, type Table, type Target } from './types.js';
+import { HOOKS, OPTIONAL_HOOKS, type Rule, type Table, type Target } from './types.js';
 
 /**
  * Pure: the iptables-restore text that moves a host's tables from what `iptables-save` printed to
@@ -50,7 +50,7 @@ export function renderRestore(node: string, rules: readonly Rule[], saved: Saved
   let out = '';
   for (const table of TABLES) {
     const mine = rules.filter((r) => r.table === table);
-    const chains = new Set<string>(Object.values(HOOKS[table]).map(full));
+    const chains = new Set<string>([...Object.values(HOOKS[table]), ...Object.values(OPTIONAL_HOOKS[table])].map(full));
     for (const r of mine) {
       chains.add(full(r.chain));
       if (r.target.kind === 'jump') chains.add(full(r.target.chain));
@@ -72,7 +72,8 @@ export function renderRestore(node: string, rules: readonly Rule[], saved: Saved
 /** Inserts missing links and deletes duplicates (verbatim `-D` of the saved line). */
 function linkLines(node: string, table: Table, saved: SavedTable): string[] {
   const lines: string[] = [];
-  for (const [builtin, suffix] of Object.entries(HOOKS[table])) {
+  const hooks = [...Object.entries(HOOKS[table]), ...Object.entries(OPTIONAL_HOOKS[table]).filter(([chain]) => saved.chains.includes(chain))];
+  for (const [builtin, suffix] of hooks) {
     const target = `${chainPrefix(node)}-${suffix}`;
     const present = saved.rules.filter((l) => l.startsWith(`-A ${builtin} `) && l.endsWith(` -j ${target}`));
     if (present.length === 0) lines.push(`-I ${builtin} 1 -m comment --comment ${quote(hookComment(node))} -j ${target}`);
@@ -128,7 +129,7 @@ export function ruleArgs(r: Rule, full: (suffix: string) => string): string[] {
   if (r.dstType) a.push('-m', 'addrtype', '--dst-type', r.dstType);
   if (r.ctstate?.length) a.push('-m', 'conntrack', '--ctstate', r.ctstate.join(','));
   if (r.mark) a.push('-m', 'mark', ...(r.mark.not ? ['!'] : []), '--mark', `${hex(r.mark.value)}/${hex(r.mark.mask)}`);
-  if (r.dport !== undefined && r.protocol) a.push('-m', r.protocol, '--dport', String(r.dport));
+  if (r.dport !== undefined && r.protocol) a.push('-m', r.protocol, '--dport', r.dportEnd !== undefined && r.dportEnd !== r.dport ? `${r.dport}:${r.dportEnd}` : String(r.dport));
   if (r.probability !== undefined) a.push('-m', 'statistic', '--mode', 'random', '--probability', r.probability.toFixed(10));
   if (r.recent) {
     a.push('-m', 'recent', '--name', full(r.recent.name));

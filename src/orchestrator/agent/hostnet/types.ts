@@ -66,6 +66,17 @@ export const HOOKS: Readonly<Record<Table, Readonly<Record<string, string>>>> = 
 };
 
 /**
+ * Chains not built in, linked like the hooks above only where they exist: Docker's `DOCKER-USER`,
+ * which Docker keeps first in FORWARD (it re-inserts its jumps, and its per-network ACCEPT rules,
+ * above ours whenever it creates a network). Rules that must see pod-to-pod traffic before Docker
+ * accepts it (NetworkPolicy) go in `DU`; on a host without Docker's rules, `FWD` sees it anyway.
+ */
+export const OPTIONAL_HOOKS: Readonly<Record<Table, Readonly<Record<string, string>>>> = {
+  nat: {},
+  filter: { 'DOCKER-USER': 'DU' },
+};
+
+/**
  * One packet-filter rule in one of the node's chains. Chain names (`chain`, `jump`, `recent.name`)
  * are the part after the node's prefix: `SVCS` becomes `SKABCDEF-SVCS`.
  */
@@ -80,6 +91,8 @@ export interface Rule {
   destination?: string;
   notDestination?: boolean;
   dport?: number;
+  /** With `dport`: the last port of a range (`--dport dport:dportEnd`), as NetworkPolicy's `endPort`. */
+  dportEnd?: number;
   srcType?: 'LOCAL';
   notSrcType?: boolean;
   dstType?: 'LOCAL';

@@ -123,6 +123,10 @@ export function validateRule(raw: unknown, at: string): Rule {
     r.dport = int(o.dport, `${at}.dport`, 1, 65535);
     if (!r.protocol) fail(`${at}.dport`, 'needs a protocol');
   }
+  if (o.dportEnd !== undefined) {
+    if (r.dport === undefined) fail(`${at}.dportEnd`, 'needs a dport');
+    r.dportEnd = int(o.dportEnd, `${at}.dportEnd`, r.dport, 65535);
+  }
   if (o.srcType !== undefined) r.srcType = str(o.srcType, `${at}.srcType`, /^LOCAL$/) as 'LOCAL';
   if (bool(o.notSrcType, `${at}.notSrcType`)) r.notSrcType = true;
   if (o.dstType !== undefined) r.dstType = str(o.dstType, `${at}.dstType`, /^LOCAL$/) as 'LOCAL';

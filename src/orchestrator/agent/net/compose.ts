@@ -8,6 +8,7 @@ import { openHostNet } from '../hostnet/open.js';
 import type { Runtime } from '../runtime/types.js';
 import { NodeNetwork } from './nodeNetwork.js';
 import { PodNetwork } from './podNetwork.js';
+import { NetPolEnforcer } from '../netpol/enforcer.js';
 
 /**
  * Builds and starts the node's network (NodeNetwork) for the agent: its Docker pod network, the
@@ -18,6 +19,7 @@ import { PodNetwork } from './podNetwork.js';
 export function startNodeNetwork(a: { config: AgentConfig; client: Client; runtime: Runtime; clock: Clock; log: Logger; nodeIP: string }): NodeNetwork {
   const { config, client, runtime, clock, log } = a;
   const server = new URL(config.server);
+  const netpol = new NetPolEnforcer({ client, clock, log, nodeName: config.nodeName, recorder: new EventRecorder({ client, clock, log, component: 'skiff-netpol', host: config.nodeName }) });
   const network = new NodeNetwork({
     client,
     clock,
@@ -38,6 +40,7 @@ export function startNodeNetwork(a: { config: AgentConfig; client: Client; runti
         ...(config.bundlePath ? { bundlePath: config.bundlePath } : {}),
       }),
     apiTarget: { host: server.hostname === 'localhost' ? '127.0.0.1' : server.hostname, port: Number(server.port || 443) },
+    ruleSources: [netpol],
   });
   network.start();
   return network;

@@ -12,6 +12,7 @@ import type { Recorder } from '../kubelet/types.js';
 import { buildProxyRules } from '../proxy/rules.js';
 import { ApiRelay } from './apiRelay.js';
 import { PodNetworkConflict, interfaceMtu, type PodNetwork } from './podNetwork.js';
+import type { RuleSource } from './ruleSource.js';
 import { serviceEnv } from './serviceEnv.js';
 
 const SYNC = 'sync';
@@ -44,6 +45,8 @@ export interface NodeNetworkDeps {
   apiTarget: { host: string; port: number };
   /** Re-apply everything this often even without changes (default 30 s): rules someone flushed come back. */
   resyncMs?: number;
+  /** More rules applied with the proxy's, ahead of them (NetworkPolicy: `netpol/enforcer.ts`). */
+  ruleSources?: RuleSource[];
 }
 
 /**
@@ -90,6 +93,7 @@ export class NodeNetwork implements PodNetworkGate {
     // Nodes change every heartbeat: only what routing and ServiceLB depend on counts.
     this.nodes.addHandlers({ onAdd: kick, onDelete: kick, onUpdate: (o, n) => void (nodeFacts(o) !== nodeFacts(n) && kick()) });
     for (const inf of [this.services, this.slices, this.nodes, this.config] as Informer<KubeObject>[]) inf.start();
+    for (const s of this.d.ruleSources ?? []) s.start(kick);
     this.cancelResync = this.d.clock.setInterval(kick, this.d.resyncMs ?? 30_000);
   }
 
@@ -98,6 +102,7 @@ export class NodeNetwork implements PodNetworkGate {
     this.cancelResync?.();
     this.loop.stop();
     for (const inf of [this.services, this.slices, this.nodes, this.config] as Informer<KubeObject>[]) inf.stop();
+    for (const s of this.d.ruleSources ?? []) s.stop();
     this.relay.close();
     this.hostnet?.close();
     for (const w of this.waiters.splice(0)) w();
@@ -136,7 +141,7 @@ export class NodeNetwork implements PodNetworkGate {
 
   private async sync(): Promise<void> {
     if (this.stopped) return;
-    await Promise.all([this.services, this.slices, this.nodes, this.config].map((i) => i.waitForSync()));
+    await Promise.all([...[this.services, this.slices, this.nodes, this.config].map((i) => i.waitForSync()), ...(this.d.ruleSources ?? []).map((s) => s.waitForSync())]);
     const cm = this.config.list()[0];
     let cluster: ClusterNetwork;
     try {
@@ -188,7 +193,7 @@ export class NodeNetwork implements PodNetworkGate {
       backend: cluster.backend,
       vxlan: { vni: vxlanVni(cluster.clusterCIDR), port: VXLAN_PORT, mtu: hostMtu - 50 },
       peers: this.peers(),
-      rules: built.rules,
+      rules: [...(this.d.ruleSources ?? []).flatMap((s) => s.rules()), ...built.rules],
       ...(podCIDR ? { podCIDR } : {}),
     };
     const result = await hostnet.apply(desired);

@@ -47,8 +47,18 @@ export const KUBE_NODE_RULES: readonly PolicyRule[] = [
   r(READ, ['node.k8s.io'], ['runtimeclasses']),
 ];
 
-/** Skiff's node rules: Kubernetes' plus what the agent needs as its node's service proxy. */
-export const NODE_RULES: readonly PolicyRule[] = [...KUBE_NODE_RULES, r(['list', 'watch'], [''], ['endpoints']), r(READ, ['discovery.k8s.io'], ['endpointslices'])];
+/**
+ * Skiff's node rules: Kubernetes' plus what the agent needs as its node's service proxy, and as its
+ * node's NetworkPolicy enforcer (the rights a CNI's policy agent, such as calico-node or
+ * kube-router, gets from its ClusterRole): NetworkPolicies and Namespaces, list and watch.
+ */
+export const NODE_RULES: readonly PolicyRule[] = [
+  ...KUBE_NODE_RULES,
+  r(['list', 'watch'], [''], ['endpoints']),
+  r(READ, ['discovery.k8s.io'], ['endpointslices']),
+  r(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
+  r(['list', 'watch'], [''], ['namespaces']),
+];
 
 const NO = (reason = ''): AuthorizerResult => ({ decision: 'noOpinion', reason });
 const YES: AuthorizerResult = { decision: 'allow', reason: '' };
@@ -169,7 +179,11 @@ export class NodeAuthorizer implements Authorizer {
         if (a.verb === 'list' || a.verb === 'watch') {
           if (selectsNode(a.fieldSelector, 'spec.nodeName', node)) return YES;
           if (a.name) return this.related(node, 'pod', a);
-          return NO('can only list/watch pods with spec.nodeName field selector');
+          // The node's NetworkPolicy enforcer matches peers by label and IP across the cluster
+          // (kube-router and calico-node list every pod for the same reason): list and watch of
+          // all pods, never a get of another node's pod by name, nor any write.
+          if (!a.namespace) return YES;
+          return NO('can only list/watch pods with spec.nodeName field selector, or every pod of the cluster');
         }
         // Mirror pods, and finishing a graceful delete: NodeRestriction keeps both to this node's pods.
         if (a.verb === 'create' || a.verb === 'delete') return YES;
