@@ -32,7 +32,7 @@ export function without(info: NodeInfo, removed: ReadonlySet<Pod>): NodeInfo {
     const o = controllerRef(p)?.uid;
     if (o) owners.set(o, (owners.get(o) ?? 1) - 1);
   }
-  return { ...info, requested, nonZeroRequested: nonZero, podCount: info.podCount - removed.size, ownerCounts: owners, pods: info.pods.filter((p) => !removed.has(p)) };
+  return { ...info, requested, nonZeroRequested: nonZero, podCount: info.podCount - removed.size, ownerCounts: owners, pods: info.pods.filter((p) => !removed.has(p)), podsWithAffinity: info.podsWithAffinity.filter((p) => !removed.has(p)) };
 }
 
 export interface Preemption {
