@@ -1,5 +1,6 @@
 import { isConflict, isNotFound } from '../api/errors.js';
 import { objectKey } from '../api/resources.js';
+import type { PodDisruptionBudget } from '../api/policy.js';
 import type { Node, Pod } from '../api/types.js';
 import type { Client } from '../client/types.js';
 import type { ControllerContext } from '../client/controllerContext.js';
@@ -55,6 +56,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
   const plugins = options.plugins ?? defaultPlugins(options.disabledPlugins);
   const podInf = informers.get<Pod>('pods');
   const nodeInf = informers.get<Node>('nodes');
+  const pdbInf = informers.get<PodDisruptionBudget>('poddisruptionbudgets');
   const cache = new SchedulerCache();
   /** Pods that found no node, waiting for the cluster to change. */
   const unschedulable = new Set<string>();
@@ -94,7 +96,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     const best = selectHost(plugins, state, pod, feasible);
     if (!best) {
       unschedulable.add(key);
-      const pre = findPreemption(plugins, state, pod, nodes, reasons);
+      const pre = findPreemption(plugins, state, pod, nodes, reasons, pdbInf.list());
       if (pre) await preempt(pod, pre);
       await reportUnschedulable(pod, fitErrorMessage(nodes.length, reasons), reasons);
       loop.enqueueAfter(key, options.retryIntervalMs ?? 30_000);
