@@ -53,12 +53,7 @@ export function podSpecWarnings(spec: Obj | undefined, path = 'spec'): string[] 
   });
   list(spec.initContainers).forEach((c, i) => containerWarnings(c, `${path}.initContainers[${i}]`, out));
   list(spec.containers).forEach((c, i) => containerWarnings(c, `${path}.containers[${i}]`, out));
-  const aff = obj(spec.affinity);
-  if (set(aff?.podAffinity)) out.push(`${path}.affinity.podAffinity: not honoured by Skiff's scheduler yet`);
-  if (set(aff?.podAntiAffinity)) out.push(`${path}.affinity.podAntiAffinity: not honoured by Skiff's scheduler yet`);
-  if (set(spec.topologySpreadConstraints)) out.push(`${path}.topologySpreadConstraints: not honoured by Skiff's scheduler yet`);
   if (set(spec.schedulingGates)) out.push(`${path}.schedulingGates: not honoured by Skiff's scheduler yet (the pod is scheduled at once)`);
-  if (set(spec.priorityClassName) && !['system-cluster-critical', 'system-node-critical'].includes(String(spec.priorityClassName))) out.push(`${path}.priorityClassName: priority classes are not served by Skiff (no preemption)`);
   if (set(spec.overhead)) out.push(`${path}.overhead: not counted by Skiff`);
   if (set(spec.runtimeClassName)) out.push(`${path}.runtimeClassName: Skiff runs every pod with the Docker engine's default runtime`);
   if (set(spec.resourceClaims)) out.push(`${path}.resourceClaims: dynamic resource allocation is not supported by Skiff`);

@@ -20,16 +20,17 @@ export class LocalClient implements Client {
     private readonly flowControl?: FlowControl,
     /** The flow this client's requests are queued under (fair queuing is fair between flows). */
     readonly flow = 'control-plane',
+    private readonly level: 'workload-high' | 'workload-low' = 'workload-low',
   ) {}
 
-  /** The same client under another flow (a controller's, the event recorder's). */
-  forFlow(flow: string): LocalClient {
-    return new LocalClient(this.registry, this.flowControl, flow);
+  /** The same client under another flow (a controller's, the event recorder's), at `workload-low` unless told. */
+  forFlow(flow: string, level: 'workload-high' | 'workload-low' = 'workload-low'): LocalClient {
+    return new LocalClient(this.registry, this.flowControl, flow, level);
   }
 
   private admit<T>(fn: () => Promise<T>): Promise<T> {
     if (!this.flowControl) return fn();
-    return this.flowControl.run({ level: 'workload-low', flow: this.flow, inProcess: true }, fn);
+    return this.flowControl.run({ level: this.level, flow: this.flow, inProcess: true }, fn);
   }
 
   get<T extends KubeObject>(resource: string, namespace: string | undefined, name: string): Promise<T> {

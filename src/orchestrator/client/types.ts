@@ -101,7 +101,9 @@ export interface Client {
   /**
    * The same client with its requests queued under another flow of API priority and fairness (a
    * controller's name), so one busy caller cannot delay the others. Optional: HttpClient's flow is
-   * its credential's user.
+   * its credential's user. `level` is the priority level (default `workload-low`): the scheduler
+   * takes `workload-high`, as kube-scheduler's FlowSchema does upstream, so bulk controller writes
+   * never hold back bindings.
    */
-  forFlow?(flow: string): Client;
+  forFlow?(flow: string, level?: 'workload-high' | 'workload-low'): Client;
 }

@@ -130,7 +130,10 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('serviceaccount', (c) => startServiceAccountController(c));
   const rootCA = options.rootCA;
   if (rootCA) start('rootcacertpublisher', (c) => startRootCACertPublisher(c, rootCA));
-  start('scheduler', (c) => createScheduler(c, options.scheduler));
+  // kube-scheduler's own FlowSchema puts it at workload-high upstream: under load, bindings are not
+  // rationed one per event-loop turn with every controller's bulk writes (its binds in flight are
+  // bounded by parallelBinds).
+  if (!off.has('scheduler')) loops.push(createScheduler({ ...ctx, client: client.forFlow?.('scheduler', 'workload-high') ?? client }, options.scheduler));
   start('nodeipam', (c) => startNodeIpamController(c, options.network));
   start('kubernetesservice', (c) => startKubernetesServiceController(c, options.network));
   start('clusterdnsservice', (c) => startClusterDnsServiceController(c, options.network));

@@ -48,33 +48,95 @@ interface Entry {
   assumed: boolean;
 }
 
+/** What one node holds, kept up to date pod by pod so a cycle never walks every pod. */
+class NodeAgg {
+  readonly entries = new Map<string, Entry>();
+  readonly requested: Resources = { milliCPU: 0, memory: 0 };
+  readonly nonZero: Resources = { milliCPU: 0, memory: 0 };
+  readonly owners = new Map<string, number>();
+  /** Pods with any affinity: InterPodAffinity reads only these (kube-scheduler's PodsWithAffinity). */
+  affinityCount = 0;
+  /** Bumped on every change; a snapshot built at an older version is rebuilt. */
+  version = 0;
+  snapshot?: { version: number; node: Node; info: NodeInfo };
+
+  add(key: string, e: Entry, sign: 1 | -1): void {
+    if (sign === 1) this.entries.set(key, e);
+    else this.entries.delete(key);
+    this.requested.milliCPU += sign * e.req.milliCPU;
+    this.requested.memory += sign * e.req.memory;
+    this.nonZero.milliCPU += sign * e.req.nonZero.milliCPU;
+    this.nonZero.memory += sign * e.req.nonZero.memory;
+    if (e.owner) {
+      const n = (this.owners.get(e.owner) ?? 0) + sign;
+      if (n > 0) this.owners.set(e.owner, n);
+      else this.owners.delete(e.owner);
+    }
+    if (e.pod.spec.affinity) this.affinityCount += sign;
+    this.version++;
+  }
+
+  info(name: string, node: Node): NodeInfo {
+    const s = this.snapshot;
+    if (s && s.version === this.version && s.node === node) return s.info;
+    const pods: Pod[] = [];
+    for (const e of this.entries.values()) pods.push(e.pod);
+    const info: NodeInfo = {
+      name,
+      node,
+      allocatable: allocatableOf(node),
+      requested: { ...this.requested },
+      nonZeroRequested: { ...this.nonZero },
+      podCount: this.entries.size,
+      ownerCounts: new Map(this.owners),
+      pods,
+      podsWithAffinity: this.affinityCount ? pods.filter((p) => p.spec.affinity) : [],
+    };
+    this.snapshot = { version: this.version, node, info };
+    return info;
+  }
+}
+
 /**
  * The scheduler's view of what is placed where (kube-scheduler's cache): every non-terminal pod
  * bound to a node, plus pods this scheduler has just bound whose binding the informer has not
- * shown yet ("assumed"), so back-to-back cycles never double-book a node.
+ * shown yet ("assumed"), so back-to-back cycles never double-book a node. Aggregates are kept per
+ * node as pods come and go, and each node's NodeInfo snapshot is reused until that node or its
+ * pods change: a cycle costs O(nodes), not O(pods) (kube-scheduler's incremental snapshot).
  */
 export class SchedulerCache {
   private readonly pods = new Map<string, Entry>();
+  private readonly byNode = new Map<string, NodeAgg>();
 
   /** Called with every pod the informer shows (add or update). */
   update(pod: Pod): void {
     const key = keyOf(pod);
     if (!pod.spec.nodeName || isPodTerminal(pod)) {
       // An assumed pod may still look unbound in a stale event: keep the assumption.
-      if (!(this.pods.get(key)?.assumed && !pod.spec.nodeName && !isPodTerminal(pod))) this.pods.delete(key);
+      if (!(this.pods.get(key)?.assumed && !pod.spec.nodeName && !isPodTerminal(pod))) this.remove(key);
       return;
     }
-    this.pods.set(key, { pod, node: pod.spec.nodeName, req: safeRequests(pod), owner: controllerRef(pod)?.uid, assumed: false });
+    this.put(key, { pod, node: pod.spec.nodeName, req: safeRequests(pod), owner: controllerRef(pod)?.uid, assumed: false });
   }
 
   remove(key: string): void {
+    const e = this.pods.get(key);
+    if (!e) return;
     this.pods.delete(key);
+    const agg = this.byNode.get(e.node);
+    agg?.add(key, e, -1);
+    if (agg && agg.entries.size === 0) this.byNode.delete(e.node);
   }
 
   assume(pod: Pod, node: string): void {
     const key = keyOf(pod);
     if (this.pods.has(key)) return;
-    this.pods.set(key, { pod: { ...pod, spec: { ...pod.spec, nodeName: node } }, node, req: safeRequests(pod), owner: controllerRef(pod)?.uid, assumed: true });
+    this.put(key, { pod: { ...pod, spec: { ...pod.spec, nodeName: node } }, node, req: safeRequests(pod), owner: controllerRef(pod)?.uid, assumed: true });
+  }
+
+  /** Drops an assumption whose binding failed (a pod the informer showed bound stays). */
+  forget(key: string): void {
+    if (this.pods.get(key)?.assumed) this.remove(key);
   }
 
   isAssumed(key: string): boolean {
@@ -83,32 +145,20 @@ export class SchedulerCache {
 
   /** A snapshot of each node for one scheduling cycle. */
   nodeInfos(nodes: Node[]): NodeInfo[] {
-    const agg = new Map<string, { requested: Resources; nonZero: Resources; count: number; owners: Map<string, number>; pods: Pod[] }>();
-    for (const e of this.pods.values()) {
-      let a = agg.get(e.node);
-      if (!a) agg.set(e.node, (a = { requested: { milliCPU: 0, memory: 0 }, nonZero: { milliCPU: 0, memory: 0 }, count: 0, owners: new Map(), pods: [] }));
-      a.pods.push(e.pod);
-      a.requested.milliCPU += e.req.milliCPU;
-      a.requested.memory += e.req.memory;
-      a.nonZero.milliCPU += e.req.nonZero.milliCPU;
-      a.nonZero.memory += e.req.nonZero.memory;
-      a.count++;
-      if (e.owner) a.owners.set(e.owner, (a.owners.get(e.owner) ?? 0) + 1);
-    }
     return nodes.map((node) => {
       const name = node.metadata.name ?? '';
-      const a = agg.get(name);
-      return {
-        name,
-        node,
-        allocatable: allocatableOf(node),
-        requested: a?.requested ?? { milliCPU: 0, memory: 0 },
-        nonZeroRequested: a?.nonZero ?? { milliCPU: 0, memory: 0 },
-        podCount: a?.count ?? 0,
-        ownerCounts: a?.owners ?? new Map(),
-        pods: a?.pods ?? [],
-      };
+      const agg = this.byNode.get(name);
+      if (agg) return agg.info(name, node);
+      return { name, node, allocatable: allocatableOf(node), requested: { milliCPU: 0, memory: 0 }, nonZeroRequested: { milliCPU: 0, memory: 0 }, podCount: 0, ownerCounts: new Map(), pods: [], podsWithAffinity: [] };
     });
+  }
+
+  private put(key: string, e: Entry): void {
+    this.remove(key);
+    this.pods.set(key, e);
+    let agg = this.byNode.get(e.node);
+    if (!agg) this.byNode.set(e.node, (agg = new NodeAgg()));
+    agg.add(key, e, 1);
   }
 }
 
@@ -125,7 +175,18 @@ function safeRequests(pod: Pod): PodRequests {
   }
 }
 
+/** Parsed once per Node object (the informer hands a new object on every change). */
+const allocatables = new WeakMap<Node, NodeInfo['allocatable']>();
+
 function allocatableOf(node: Node): NodeInfo['allocatable'] {
+  const known = allocatables.get(node);
+  if (known) return known;
+  const parsed = parseAllocatable(node);
+  allocatables.set(node, parsed);
+  return parsed;
+}
+
+function parseAllocatable(node: Node): NodeInfo['allocatable'] {
   const a = node.status?.allocatable ?? node.status?.capacity ?? {};
   const parse = (q: string | undefined, f: (q: string) => number) => {
     if (q === undefined) return undefined;

@@ -24,6 +24,8 @@ export interface NodeInfo {
   readonly ownerCounts: ReadonlyMap<string, number>;
   /** The non-terminal pods bound (or assumed bound) to the node: for ports, affinity and spreading. */
   readonly pods: readonly Pod[];
+  /** Those of `pods` with any `spec.affinity` (kube-scheduler's PodsWithAffinity): the only ones whose anti-affinity can reject a pod. */
+  readonly podsWithAffinity: readonly Pod[];
 }
 
 /**
@@ -69,12 +71,23 @@ export interface FilterResult {
   reasons: Map<string, string[]>;
 }
 
-export function runFilters(plugins: readonly Plugin[], state: CycleState, pod: Pod, nodes: NodeInfo[]): FilterResult {
+/**
+ * Filters `nodes` in order. With `limit`, stops once that many nodes fit (kube-scheduler's
+ * percentageOfNodesToScore), starting at `start` and wrapping around so successive cycles spread
+ * over every node. A pod that fits nowhere is still checked against every node, so its per-node
+ * reasons are complete.
+ */
+export function runFilters(plugins: readonly Plugin[], state: CycleState, pod: Pod, nodes: readonly NodeInfo[], opts: { limit?: number; start?: number } = {}): FilterResult & { processed: number } {
   const feasible: NodeInfo[] = [];
   const reasons = new Map<string, string[]>();
-  for (const n of nodes) {
+  const filters = plugins.filter((p) => p.filter);
+  const limit = opts.limit ?? nodes.length;
+  const start = nodes.length ? (opts.start ?? 0) % nodes.length : 0;
+  let processed = 0;
+  for (; processed < nodes.length && feasible.length < limit; processed++) {
+    const n = nodes[(start + processed) % nodes.length] as NodeInfo;
     let failed: string[] | undefined;
-    for (const p of plugins) {
+    for (const p of filters) {
       const r = p.filter?.(state, pod, n);
       if (r && r.length) {
         failed = r;
@@ -84,7 +97,24 @@ export function runFilters(plugins: readonly Plugin[], state: CycleState, pod: P
     if (failed) reasons.set(n.name, failed);
     else feasible.push(n);
   }
-  return { feasible, reasons };
+  return { feasible, reasons, processed };
+}
+
+/** kube-scheduler's minimum of feasible nodes to find before scoring, and the adaptive percentage's floor. */
+const MIN_FEASIBLE_NODES = 100;
+const MIN_FEASIBLE_PERCENTAGE = 5;
+
+/**
+ * How many feasible nodes a cycle looks for before it stops filtering and scores them
+ * (kube-scheduler's numFeasibleNodesToFind): every node below 100; else `percentage` of them (0 or
+ * unset: adaptive, 50% minus 1% per 125 nodes, at least 5%), never fewer than 100.
+ */
+export function numFeasibleNodesToFind(numAllNodes: number, percentage = 0): number {
+  if (numAllNodes < MIN_FEASIBLE_NODES || percentage >= 100) return numAllNodes;
+  let pct = percentage;
+  if (pct <= 0) pct = Math.max(MIN_FEASIBLE_PERCENTAGE, 50 - Math.floor(numAllNodes / 125));
+  const n = Math.floor((numAllNodes * pct) / 100);
+  return Math.max(n, MIN_FEASIBLE_NODES);
 }
 
 /** Weighted total score per feasible node; the best node, ties broken by name for determinism. */
@@ -99,7 +129,15 @@ export function selectHost(plugins: readonly Plugin[], state: CycleState, pod: P
       scores.set(n.name, (scores.get(n.name) ?? 0) + s * (p.weight ?? 1));
     }
   }
-  const best = [...feasible].sort((a, b) => (scores.get(b.name) ?? 0) - (scores.get(a.name) ?? 0) || a.name.localeCompare(b.name))[0];
+  let best: NodeInfo | undefined;
+  let bestScore = -Infinity;
+  for (const n of feasible) {
+    const s = scores.get(n.name) ?? 0;
+    if (s > bestScore || (s === bestScore && best && n.name.localeCompare(best.name) < 0)) {
+      best = n;
+      bestScore = s;
+    }
+  }
   return best ? { node: best, scores } : undefined;
 }
 

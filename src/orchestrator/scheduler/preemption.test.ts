@@ -55,6 +55,30 @@ describe('preemption', () => {
     expect((await f.events('Preempted')).length).toBe(0);
   });
 
+  it('prefers victims whose PodDisruptionBudget allows the disruption, and still preempts when only budgeted pods make room', async () => {
+    await f.addNode('a', { cpu: '1' });
+    await f.addNode('b', { cpu: '1' });
+    const guarded = { ...pod('guarded', '800m', 'low'), spec: { ...pod('guarded', '800m', 'low').spec, nodeName: 'a' } };
+    guarded.metadata.labels = { app: 'db' };
+    await f.client.create('pods', guarded);
+    await f.client.create('pods', { ...pod('free', '800m', 'low'), spec: { ...pod('free', '800m', 'low').spec, nodeName: 'b' } });
+    const pdb = await f.client.create<KubeObject>('poddisruptionbudgets', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'db', namespace: 'default' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'db' } } } } as KubeObject);
+    await f.client.patch('poddisruptionbudgets', 'default', 'db', 'merge', { status: { observedGeneration: pdb.metadata.generation, disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 } }, { subresource: 'status' });
+    await f.settle();
+    await f.readyAllPods();
+    // Both nodes would do by priority and count; "a" would win the name tie, but its victim is guarded.
+    await f.client.create('pods', pod('vip', '500m', 'high'));
+    await f.settle();
+    expect((await f.pods()).filter((p) => p.metadata.deletionTimestamp).map((p) => p.metadata.name)).toEqual(['free']);
+    await f.finishTerminating();
+    await f.settle();
+    expect(await nodeOf('vip')).toBe('b');
+    // Only the guarded pod's node is left with room to make: the budget is weighed, not enforced.
+    await f.client.create('pods', pod('vip-2', '600m', 'high'));
+    await f.settle();
+    expect((await f.pods()).filter((p) => p.metadata.deletionTimestamp).map((p) => p.metadata.name)).toEqual(['guarded']);
+  });
+
   it('does not preempt for reasons fewer pods would not cure', async () => {
     await f.addNode('a', { cpu: '1', labels: { disk: 'hdd' } });
     await f.client.create('pods', pod('low-1', '800m', 'low'));

@@ -1,4 +1,6 @@
 import { controllerRef } from '../api/podutil.js';
+import type { PodDisruptionBudget } from '../api/policy.js';
+import { selectorMatches } from '../api/selectors.js';
 import type { Pod } from '../api/types.js';
 import { podRequests } from './cache.js';
 import { runFilters, type CycleState, type NodeInfo, type Plugin } from './framework.js';
@@ -32,7 +34,7 @@ export function without(info: NodeInfo, removed: ReadonlySet<Pod>): NodeInfo {
     const o = controllerRef(p)?.uid;
     if (o) owners.set(o, (owners.get(o) ?? 1) - 1);
   }
-  return { ...info, requested, nonZeroRequested: nonZero, podCount: info.podCount - removed.size, ownerCounts: owners, pods: info.pods.filter((p) => !removed.has(p)) };
+  return { ...info, requested, nonZeroRequested: nonZero, podCount: info.podCount - removed.size, ownerCounts: owners, pods: info.pods.filter((p) => !removed.has(p)), podsWithAffinity: info.podsWithAffinity.filter((p) => !removed.has(p)) };
 }
 
 export interface Preemption {
@@ -41,17 +43,46 @@ export interface Preemption {
 }
 
 /**
+ * The pods whose deletion a PodDisruptionBudget does not allow (kube-scheduler's
+ * filterPodsWithPDBViolation): each budget's `disruptionsAllowed` is spent over `pods` in order, a pod
+ * already in its `disruptedPods` spends nothing, and a pod that overdraws any budget violates it.
+ */
+export function violatingPods(pods: readonly Pod[], pdbs: readonly PodDisruptionBudget[]): Set<Pod> {
+  const allowed = pdbs.map((b) => b.status?.disruptionsAllowed ?? 0);
+  const out = new Set<Pod>();
+  for (const p of pods) {
+    pdbs.forEach((b, i) => {
+      if ((b.metadata.namespace ?? 'default') !== (p.metadata.namespace ?? 'default')) return;
+      if (!selectorMatches(b.spec.selector, p.metadata.labels)) return;
+      if (b.status?.disruptedPods?.[p.metadata.name ?? '']) return;
+      allowed[i] = (allowed[i] ?? 0) - 1;
+      if ((allowed[i] ?? 0) < 0) out.add(p);
+    });
+  }
+  return out;
+}
+
+/**
  * kube-scheduler's DefaultPreemption, in small: on each node rejected only for reasons that fewer
  * pods would cure, remove every pod of lower priority (not already terminating), check the pod
- * fits, then give back as many of them as still leave room, highest priority first (the reprieve).
- * The node whose victims have the lowest top priority wins, then the one with the fewest victims.
- * Pods with `preemptionPolicy: Never` preempt nothing.
+ * fits, then give back as many of them as still leave room, highest priority first, those whose
+ * eviction would break a PodDisruptionBudget before the others (the reprieve). The node whose
+ * victims break the fewest budgets wins, then the lowest top priority, then the fewest victims.
+ * Budgets are weighed, not enforced: when only violating victims make room, they are preempted, as
+ * upstream does. Pods with `preemptionPolicy: Never` preempt nothing.
  */
-export function findPreemption(plugins: readonly Plugin[], state: CycleState, pod: Pod, nodes: readonly NodeInfo[], reasons: ReadonlyMap<string, string[]>): Preemption | undefined {
+export function findPreemption(
+  plugins: readonly Plugin[],
+  state: CycleState,
+  pod: Pod,
+  nodes: readonly NodeInfo[],
+  reasons: ReadonlyMap<string, string[]>,
+  pdbs: readonly PodDisruptionBudget[] = [],
+): Preemption | undefined {
   if ((pod.spec as { preemptionPolicy?: string }).preemptionPolicy === 'Never') return undefined;
   const prio = priorityOf(pod);
   const fits = (info: NodeInfo) => runFilters(plugins, state, pod, [info]).feasible.length === 1;
-  const candidates: { node: string; victims: Pod[]; top: number }[] = [];
+  const candidates: { node: string; victims: Pod[]; top: number; violations: number }[] = [];
   for (const info of nodes) {
     const why = reasons.get(info.name);
     if (!why || !why.every(curable)) continue;
@@ -59,14 +90,19 @@ export function findPreemption(plugins: readonly Plugin[], state: CycleState, po
     if (lower.length === 0) continue;
     const removed = new Set(lower);
     if (!fits(without(info, removed))) continue;
-    for (const p of lower) {
+    const violating = violatingPods(lower, pdbs);
+    let violations = 0;
+    for (const p of [...lower.filter((x) => violating.has(x)), ...lower.filter((x) => !violating.has(x))]) {
       removed.delete(p);
-      if (!fits(without(info, removed))) removed.add(p);
+      if (!fits(without(info, removed))) {
+        removed.add(p);
+        if (violating.has(p)) violations++;
+      }
     }
-    const victims = [...removed];
-    candidates.push({ node: info.name, victims, top: Math.max(...victims.map(priorityOf)) });
+    const victims = lower.filter((p) => removed.has(p));
+    candidates.push({ node: info.name, victims, top: Math.max(...victims.map(priorityOf)), violations });
   }
-  candidates.sort((a, b) => a.top - b.top || a.victims.length - b.victims.length || a.node.localeCompare(b.node));
+  candidates.sort((a, b) => a.violations - b.violations || a.top - b.top || a.victims.length - b.victims.length || a.node.localeCompare(b.node));
   const best = candidates[0];
   return best ? { node: best.node, victims: best.victims } : undefined;
 }

@@ -188,6 +188,58 @@ describe('scheduler', () => {
   });
 });
 
+describe('scheduler with bindings in flight', () => {
+  it('keeps cycling while bindings wait, never double-books a node, and retries a failed binding', async () => {
+    const { memoryCluster } = await import('../testing/memoryCluster.js');
+    const { startScheduler } = await import('./scheduler.js');
+    const { silentLogger } = await import('../util/logger.js');
+    const { flush } = await import('../util/clock.js');
+    const c = await memoryCluster();
+    // Bindings wait at a gate the test opens, so the cycles run while they are all in flight;
+    // the first binding of p-0 fails once, as a store error would.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let inFlight = 0;
+    let peak = 0;
+    let failedOnce = false;
+    const client = Object.create(c.client) as typeof c.client;
+    client.bind = async (ns, name, node) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await gate;
+      inFlight--;
+      if (name === 'p-0' && !failedOnce) {
+        failedOnce = true;
+        throw new Error('disk I/O error');
+      }
+      return c.client.bind(ns, name, node);
+    };
+    const s = startScheduler({ client, clock: c.clock, log: silentLogger, options: { parallelBinds: 16 } });
+    const now = new Date(c.clock.now()).toISOString();
+    for (const n of ['a', 'b']) {
+      await c.client.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: n }, status: { allocatable: { cpu: '4', memory: '8Gi', pods: '3' }, conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: now }] } });
+    }
+    for (let i = 0; i < 8; i++) await c.client.create('pods', pod(`p-${i}`));
+    for (let i = 0; i < 50 && peak < 6; i++) await flush();
+    // Six fit (3 per node); all six bindings wait at once; the other two found no room.
+    expect(peak).toBe(6);
+    open();
+    const bound = async () => (await c.client.list<Pod>('pods')).items.filter((p) => p.spec.nodeName);
+    for (let i = 0; i < 100 && (await bound()).length < 6; i++) {
+      await flush();
+      await c.clock.advance(1_000);
+      await s.loop.idle();
+    }
+    const placed = (await bound()).map((p) => p.spec.nodeName);
+    expect(placed.filter((n) => n === 'a')).toHaveLength(3);
+    expect(placed.filter((n) => n === 'b')).toHaveLength(3);
+    expect(failedOnce).toBe(true);
+    expect((await c.client.get<Pod>('pods', 'default', 'p-0')).spec.nodeName).toBeDefined();
+    await s.dispose();
+    c.dispose();
+  });
+});
+
 describe('startScheduler (standalone, own informers)', () => {
   it('binds a pending pod', async () => {
     const { memoryCluster } = await import('../testing/memoryCluster.js');

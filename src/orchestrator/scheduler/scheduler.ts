@@ -1,5 +1,6 @@
 import { isConflict, isNotFound } from '../api/errors.js';
 import { objectKey } from '../api/resources.js';
+import type { PodDisruptionBudget } from '../api/policy.js';
 import type { Node, Pod } from '../api/types.js';
 import type { Client } from '../client/types.js';
 import type { ControllerContext } from '../client/controllerContext.js';
@@ -9,7 +10,7 @@ import { deepEqual, getCondition, isPodTerminal, setCondition } from '../api/pod
 import { InvalidSpec, runLoop, type ControllerLoop } from '../client/runner.js';
 import { isoTime, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { CycleState, fitErrorMessage, runFilters, selectHost, type Plugin } from './framework.js';
+import { CycleState, fitErrorMessage, numFeasibleNodesToFind, runFilters, selectHost, type Plugin } from './framework.js';
 import { SchedulerCache } from './cache.js';
 import { findPreemption, type Preemption } from './preemption.js';
 import { defaultPlugins } from './registry.js';
@@ -28,12 +29,23 @@ export interface SchedulerOptions {
   disabledPlugins?: string[];
   /** A whole custom plugin list (tests). */
   plugins?: Plugin[];
+  /**
+   * kube-scheduler's percentageOfNodesToScore: with 100 nodes or more, a cycle stops filtering once
+   * this share of the nodes fits (never fewer than 100). 0 or unset: adaptive (50% minus 1% per 125
+   * nodes, at least 5%); 100: every node.
+   */
+  percentageOfNodesToScore?: number;
+  /** Bindings in flight at once (kube-scheduler binds asynchronously too). Default 16. */
+  parallelBinds?: number;
 }
 
 /**
  * kube-scheduler in small: one pod per cycle, one worker. For each pending pod (no nodeName, our
- * schedulerName), run every plugin's preFilter, filter the nodes, score the feasible ones, bind to
- * the best (`pods/binding`) and record `Scheduled`. When no node fits, the pod gets
+ * schedulerName), run every plugin's preFilter, filter the nodes (on big clusters until enough fit,
+ * from a rotating start), score the feasible ones, assume the pod on the best node in the cache and
+ * bind it (`pods/binding`) in the background with up to `parallelBinds` in flight, so the next cycle
+ * starts without waiting for the write; a failed binding forgets the assumption and retries the pod.
+ * Then record `Scheduled`. When no node fits, the pod gets
  * PodScheduled=False/Unschedulable with kube-scheduler's message, the per-node reasons annotation and
  * a FailedScheduling event; it is retried when a node or a bound pod changes, and periodically.
  */
@@ -44,11 +56,18 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
   const plugins = options.plugins ?? defaultPlugins(options.disabledPlugins);
   const podInf = informers.get<Pod>('pods');
   const nodeInf = informers.get<Node>('nodes');
+  const pdbInf = informers.get<PodDisruptionBudget>('poddisruptionbudgets');
   const cache = new SchedulerCache();
   /** Pods that found no node, waiting for the cluster to change. */
   const unschedulable = new Set<string>();
   /** Pods whose spec can never schedule, by key -> `uid/generation`: left alone until they change. */
   const invalid = new Map<string, string>();
+  /** Bindings in flight, and failed bindings per pod (for the retry backoff). */
+  const binding = new Set<Promise<void>>();
+  const bindFailures = new Map<string, number>();
+  const parallelBinds = Math.max(1, options.parallelBinds ?? 16);
+  /** Where the next cycle's filtering starts (kube-scheduler's nextStartNodeIndex). */
+  let nextStartNode = 0;
 
   const reconcile = async (key: string): Promise<void> => {
     const pod = podInf.get(key);
@@ -71,29 +90,44 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
       }
       throw e;
     }
-    const { feasible, reasons } = runFilters(plugins, state, pod, nodes);
+    const limit = numFeasibleNodesToFind(nodes.length, options.percentageOfNodesToScore);
+    const { feasible, reasons, processed } = runFilters(plugins, state, pod, nodes, { limit, start: nextStartNode });
+    nextStartNode = nodes.length ? (nextStartNode + processed) % nodes.length : 0;
     const best = selectHost(plugins, state, pod, feasible);
     if (!best) {
       unschedulable.add(key);
-      const pre = findPreemption(plugins, state, pod, nodes, reasons);
+      const pre = findPreemption(plugins, state, pod, nodes, reasons, pdbInf.list());
       if (pre) await preempt(pod, pre);
       await reportUnschedulable(pod, fitErrorMessage(nodes.length, reasons), reasons);
       loop.enqueueAfter(key, options.retryIntervalMs ?? 30_000);
       return;
     }
+    const node = best.node.name;
+    cache.assume(pod, node);
+    unschedulable.delete(key);
+    log.debug('assumed', { pod: key, node, score: best.scores.get(node) });
+    const p = bind(key, pod, node).finally(() => binding.delete(p));
+    binding.add(p);
+    while (binding.size >= parallelBinds) await Promise.race(binding);
+  };
+
+  /** The binding cycle: never throws; on failure the pod is forgotten and tried again with backoff. */
+  const bind = async (key: string, pod: Pod, node: string): Promise<void> => {
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
-    const node = best.node.name;
     try {
       await client.bind(ns, name, node);
     } catch (e) {
+      cache.forget(key);
       // Bound by someone else, or gone: nothing left to do for this pod.
       if (isConflict(e) || isNotFound(e)) return;
-      throw e;
+      const n = (bindFailures.get(key) ?? 0) + 1;
+      bindFailures.set(key, n);
+      log.warn('binding failed; retrying', { pod: key, node, attempt: n, error: e instanceof Error ? e.message : String(e) });
+      loop.enqueueAfter(key, Math.min(10 * 2 ** n, 60_000));
+      return;
     }
-    cache.assume(pod, node);
-    unschedulable.delete(key);
-    log.debug('bound', { pod: key, node, score: best.scores.get(node) });
+    bindFailures.delete(key);
     recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
     await clearUnschedulable(pod);
   };
@@ -170,6 +204,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
       cache.remove(keyOf(pod));
       unschedulable.delete(keyOf(pod));
       invalid.delete(keyOf(pod));
+      bindFailures.delete(keyOf(pod));
       if (pod.spec.nodeName) retryUnschedulable();
     },
   });
@@ -183,7 +218,14 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
   const cancel = clock.setInterval(() => {
     for (const p of podInf.list(needsScheduling)) loop.enqueue(keyOf(p));
   }, options.retryIntervalMs ?? 30_000);
-  return { ...loop, stop: () => (cancel(), loop.stop()) };
+  // Idle means no cycle queued or running and no binding in flight (tests settle on it).
+  const idle = async (): Promise<void> => {
+    do {
+      await loop.idle();
+      await Promise.all([...binding]);
+    } while (binding.size > 0);
+  };
+  return { ...loop, idle, stop: () => (cancel(), loop.stop()) };
 }
 
 function needsScheduling(pod: Pod): boolean {

@@ -5,8 +5,9 @@ import type { RequestContext } from '../requestContext.js';
  * Priority levels, after kube-apiserver's default API Priority and Fairness configuration: each has
  * its own seats and queues, so a flood at one level never takes another's seats.
  * - `system`: nodes' agents (heartbeats, pod status, their pods' watches).
- * - `workload-high`: people (the admin's kubectl, the UI).
- * - `workload-low`: the controllers and scheduler inside the control plane, and service accounts:
+ * - `workload-high`: people (the admin's kubectl, the UI), and the scheduler (as kube-scheduler's
+ *   FlowSchema upstream; its bindings in flight are bounded).
+ * - `workload-low`: the controllers inside the control plane, and service accounts:
  *   bulk writes (20,000 pods) that must never starve the others.
  * - `catch-all`: anyone else.
  * Health checks and version (`/healthz`, `/livez`, `/readyz`, `/version`) are exempt: they are

@@ -66,11 +66,11 @@ describe('warnings for fields Skiff does not act on', () => {
       'spec.volumes[0].nfs: nfs volumes are not mounted by Skiff; containers that mount "share" will not start',
       'spec.containers[0].resources.limits[nvidia.com/gpu]: not enforced by Skiff (only cpu and memory limits are)',
       'spec.containers[0].resizePolicy: resources are not resized in place by Skiff (a changed pod is recreated)',
-      "spec.affinity.podAntiAffinity: not honoured by Skiff's scheduler yet",
     ]);
     const dw: string[] = [];
-    await registry.create('deployments', 'default', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { ...spec, topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } } } } as KubeObject, { warnings: dw });
-    expect(dw).toContain('spec.template.spec.topologySpreadConstraints: not honoured by Skiff\'s scheduler yet');
+    await registry.create('deployments', 'default', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { ...spec, priorityClassName: 'batch-high', topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } } } } as KubeObject, { warnings: dw });
+    // Affinity, anti-affinity, topology spread and priority are the scheduler's now: no warning.
+    expect(dw.filter((w) => /affinity|topologySpread|priorityClassName/.test(w))).toEqual([]);
     expect(dw[0]).toBe('spec.template.spec.volumes[0].nfs: nfs volumes are not mounted by Skiff; containers that mount "share" will not start');
   });
 

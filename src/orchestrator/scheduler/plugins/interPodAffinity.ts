@@ -112,8 +112,7 @@ export const interPodAffinity: Plugin = {
     const parsed = parseAffinity(pod);
     const existingAnti: State['existingAnti'] = [];
     for (const n of nodes) {
-      for (const other of n.pods) {
-        if (!other.spec.affinity) continue;
+      for (const other of n.podsWithAffinity) {
         let anti: Term[];
         try {
           anti = parseAffinity(other).anti;
