@@ -1,7 +1,7 @@
 import { nodeSelectorTermMatches } from './nodeAffinity.js';
 import { compareQuantities, isQuantity } from './quantity.js';
 import { selectorMatches } from './selectors.js';
-import type { KubeObject, LabelSelector, Node } from './types.js';
+import type { KubeObject, LabelSelector, Node, Pod } from './types.js';
 
 /** Shapes and pure rules of persistent storage, shared by the API server, the PV controller, the provisioner and the scheduler. */
 
@@ -155,4 +155,10 @@ export function defaultLocalPathClass(): StorageClass {
     volumeBindingMode: 'WaitForFirstConsumer',
     allowVolumeExpansion: true,
   };
+}
+
+/** Claim names a pod's volumes use (`persistentVolumeClaim` volumes; generic ephemeral volumes are not served). */
+export function podClaims(pod: Pod): string[] {
+  const vols = (pod.spec.volumes ?? []) as { persistentVolumeClaim?: { claimName?: string } }[];
+  return vols.map((v) => v.persistentVolumeClaim?.claimName).filter((n): n is string => !!n);
 }

@@ -13,6 +13,7 @@ import { CycleState, fitErrorMessage, runFilters, selectHost, type Plugin } from
 import { SchedulerCache } from './cache.js';
 import { findPreemption, type Preemption } from './preemption.js';
 import { defaultPlugins } from './registry.js';
+import { VOLUME_RESOURCES } from './plugins/volumeBinding.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 /**
@@ -60,7 +61,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     const version = `${pod.metadata.uid}/${pod.metadata.generation}`;
     if (invalid.get(key) === version) return;
     invalid.delete(key);
-    const state = new CycleState();
+    const state = new CycleState({ informers, client });
     const nodes = cache.nodeInfos(nodeInf.list());
     try {
       for (const p of plugins) p.preFilter?.(state, pod, nodes);
@@ -84,6 +85,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
     const node = best.node.name;
+    for (const p of plugins) await p.preBind?.(state, pod, node);
     try {
       await client.bind(ns, name, node);
     } catch (e) {
@@ -145,10 +147,11 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     }
   };
 
-  const loop = runLoop(SCHEDULER_NAME, reconcile, { clock, log, workers: 1, ready: informers.waitForSync(['pods', 'nodes']) });
+  const loop = runLoop(SCHEDULER_NAME, reconcile, { clock, log, workers: 1, ready: informers.waitForSync(['pods', 'nodes', ...VOLUME_RESOURCES]) });
   const retryUnschedulable = () => {
     for (const k of unschedulable) loop.enqueue(k);
   };
+  for (const r of VOLUME_RESOURCES) informers.get(r).addHandlers({ onAdd: retryUnschedulable, onUpdate: retryUnschedulable });
   const keyOf = (p: Pod) => objectKey(p.metadata.namespace, p.metadata.name ?? '');
 
   podInf.addHandlers({
