@@ -158,7 +158,7 @@ describe('local-path provisioning with WaitForFirstConsumer', () => {
     const [helper] = await finishHelpers();
     expect(helper?.spec.nodeName).toBe(node);
     expect(helper?.spec.containers[0]?.env).toEqual([{ name: 'VOL_DIR', value: `pvc-${created.metadata.uid ?? ''}_default_data` }]);
-    expect(helper?.spec.volumes?.[0]).toMatchObject({ hostPath: { path: '/data/vols', type: 'DirectoryOrCreate' } });
+    expect((helper?.spec.volumes as unknown[] | undefined)?.[0]).toMatchObject({ hostPath: { path: '/data/vols', type: 'DirectoryOrCreate' } });
 
     const bound = await f.client.get<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data');
     expect(bound.status?.phase).toBe('Bound');
