@@ -18,6 +18,7 @@ import { HostShells } from './client/hostShells.js';
 import { NodeDialers } from './client/nodeDialer.js';
 import { MetricsStore } from './apiserver/metrics/metricsStore.js';
 import { SYSTEM_PRIORITY_CLASSES } from './apiserver/strategies/priorityClasses.js';
+import { defaultLocalPathClass } from './api/storage.js';
 import { startMetricsScraper } from './apiserver/metrics/scraper.js';
 import { ensurePki } from './apiserver/pki.js';
 import { Registry } from './apiserver/registry.js';
@@ -234,6 +235,12 @@ async function bootstrap(client: LocalClient, network: ClusterNetwork): Promise<
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
+  }
+  try {
+    // Created once: a user may edit or delete it (and mark another class default) and it stays so.
+    if (!(await client.list('storageclasses')).items.length) await client.create('storageclasses', defaultLocalPathClass());
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
   }
   const cm = clusterNetworkConfigMap(network);
   try {

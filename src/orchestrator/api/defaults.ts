@@ -229,6 +229,10 @@ const BY_KIND: Record<string, (o: KubeObject) => void> = {
   Namespace: namespace,
   PersistentVolumeClaim: pvc,
   PersistentVolume: pv,
+  StorageClass: (o) => {
+    setDefault(o as Obj, 'reclaimPolicy', 'Delete');
+    setDefault(o as Obj, 'volumeBindingMode', 'Immediate');
+  },
   Endpoints: (o) => {
     for (const s of objects(o.subsets)) endpointPorts(s.ports, false);
   },

@@ -6,7 +6,7 @@ import { endpointSlicePrinter, hostPrinter, ingressPrinter, leasePrinter } from 
 import { podPrinter } from './tables/pods.js';
 import { pdbPrinter, priorityClassPrinter } from './tables/policy.js';
 import { clusterRoleBindingPrinter, roleBindingPrinter, rolePrinter } from './tables/rbac.js';
-import { pvPrinter, pvcPrinter } from './tables/storage.js';
+import { pvPrinter, pvcPrinter, storageClassPrinter } from './tables/storage.js';
 import { daemonSetPrinter, deploymentPrinter, hpaPrinter, jobPrinter, replicaSetPrinter, statefulSetPrinter } from './tables/workloads.js';
 import type { KubeObject, ObjectMeta } from './types.js';
 
@@ -61,6 +61,7 @@ const PRINTERS: Record<string, Printer> = {
   ServiceAccount: serviceAccountPrinter,
   PersistentVolumeClaim: pvcPrinter,
   PersistentVolume: pvPrinter,
+  StorageClass: storageClassPrinter,
   Deployment: deploymentPrinter,
   ReplicaSet: replicaSetPrinter,
   DaemonSet: daemonSetPrinter,

@@ -6,7 +6,7 @@ import { required as requiredCause } from './validation/causes.js';
 import { validateHorizontalPodAutoscaler } from './validation/autoscaling.js';
 import { validateObjectMeta } from './validation/meta.js';
 import { validatePodDisruptionBudget, validatePriorityClass } from './validation/policy.js';
-import { validateConfigMap, validateEvent, validateHost, validateLease, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim, validateSecret } from './validation/misc.js';
+import { validateConfigMap, validateEvent, validateHost, validateLease, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim, validateSecret, validateStorageClass } from './validation/misc.js';
 import { validateEndpointSlice, validateEndpoints, validateIngress, validateService } from './validation/network.js';
 import { validateNetworkPolicy } from './validation/networkPolicy.js';
 import { validatePodSpec } from './validation/pod.js';
@@ -42,6 +42,7 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   Secret: validateSecret,
   PersistentVolumeClaim: validatePersistentVolumeClaim,
   PersistentVolume: validatePersistentVolume,
+  StorageClass: validateStorageClass,
   Node: validateNode,
   Event: validateEvent,
   Lease: validateLease,

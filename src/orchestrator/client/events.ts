@@ -35,11 +35,16 @@ interface Series {
  * (Nodes) go to the `default` namespace, as Kubernetes puts them. `idle()` resolves when every write
  * issued so far has finished (tests).
  */
+/**
+ * Shared by every recorder in the process: two recorders (two components) writing about the same
+ * object in the same millisecond would otherwise pick the same event name and one event would be lost.
+ */
+let eventSeq = 0;
+
 export class EventRecorder {
   private readonly series = new Map<string, Series>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly pending = new Set<Promise<void>>();
-  private seq = 0;
 
   constructor(private readonly opts: EventRecorderOptions) {}
 
@@ -80,7 +85,7 @@ export class EventRecorder {
     }
     const namespace = ref.namespace || 'default';
     // Kubernetes names events `<object>.<hex nanoseconds>`; the sequence keeps names unique on a fake clock.
-    const name = `${ref.name ?? 'unknown'}.${(BigInt(clock.now()) * 1_000_000n + BigInt(this.seq++ % 1_000_000)).toString(16)}`;
+    const name = `${ref.name ?? 'unknown'}.${(BigInt(clock.now()) * 1_000_000n + BigInt(eventSeq++ % 1_000_000)).toString(16)}`;
     const ev: KubeEvent = {
       apiVersion: 'v1',
       kind: 'Event',

@@ -26,6 +26,9 @@ import type { ClusterNetwork } from '../api/clusterNetwork.js';
 import { startClusterDnsServiceController, startKubernetesServiceController } from './kubernetesService.js';
 import { startNodeIpamController } from './nodeipam.js';
 import { startServiceLbController } from './servicelb.js';
+import { startPersistentVolumeController } from './persistentvolume.js';
+import { startStorageProtectionController } from './storageprotection.js';
+import { startLocalPathProvisioner, type LocalPathOptions } from './localpath.js';
 
 export type ControllerName =
   | 'clusterrole-aggregation'
@@ -49,7 +52,10 @@ export type ControllerName =
   | 'clusterdnsservice'
   | 'servicelb'
   | 'horizontalpodautoscaling'
-  | 'disruption';
+  | 'disruption'
+  | 'persistentvolume-binder'
+  | 'storage-protection'
+  | 'local-path-provisioner';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
@@ -61,6 +67,8 @@ export interface ControllerManagerOptions {
   /** Pod and service ranges (node IPAM, the `kubernetes` Service); default 10.42.0.0/16 and 10.96.0.0/12. */
   network?: ClusterNetwork;
   podAutoscaler?: PodAutoscalerOptions;
+  /** The `skiff.io/local-path` provisioner: base path on the nodes, helper image. */
+  localPath?: LocalPathOptions;
   /** Controllers to leave out (tests that exercise one in isolation). */
   disabled?: ControllerName[];
 }
@@ -140,6 +148,9 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('servicelb', (c) => startServiceLbController(c));
   start('horizontalpodautoscaling', (c) => startPodAutoscalerController(c, options.podAutoscaler));
   start('disruption', (c) => startDisruptionController(c));
+  start('persistentvolume-binder', (c) => startPersistentVolumeController(c));
+  start('storage-protection', (c) => startStorageProtectionController(c));
+  start('local-path-provisioner', (c) => startLocalPathProvisioner(c, options.localPath));
   informers.start();
   log.info('controllers started', { controllers: loops.map((l) => l.name) });
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControllerRevision, KubeObject, Pod, StatefulSet, StatefulSetSpec } from '../api/types.js';
 import { isPodActive } from '../api/podutil.js';
 import { controllerFixture, type ControllerFixture } from './testkit.js';
+import { defaultLocalPathClass } from '../api/storage.js';
 
 function sts(name: string, spec: Partial<StatefulSetSpec> = {}): StatefulSet {
   return {
@@ -44,7 +45,10 @@ async function converge(f: ControllerFixture, rounds = 20): Promise<string[][]> 
 describe('statefulset controller', () => {
   let f: ControllerFixture;
   beforeEach(async () => {
-    f = await controllerFixture();
+    // Claims get the default WaitForFirstConsumer class, so their pods schedule (VolumeBinding); the
+    // provisioner is off: binding the claims is persistentvolume.test.ts's subject.
+    f = await controllerFixture({ disabled: ['local-path-provisioner'] });
+    await f.client.create('storageclasses', defaultLocalPathClass());
     await f.addNode('node-a');
   });
   afterEach(async () => {

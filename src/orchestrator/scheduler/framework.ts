@@ -1,4 +1,12 @@
 import type { Node, Pod } from '../api/types.js';
+import type { SharedInformers } from '../client/SharedInformers.js';
+import type { Client } from '../client/types.js';
+
+/** What plugins that read other kinds (VolumeBinding: claims, volumes, classes) and write before a bind get. */
+export interface ClusterAccess {
+  informers: SharedInformers;
+  client: Client;
+}
 
 /** CPU in millicores, memory in bytes, and a pod count. */
 export interface Resources {
@@ -35,6 +43,8 @@ export interface NodeInfo {
  */
 export class CycleState {
   private readonly data = new Map<string, unknown>();
+  /** The scheduler's informers and client; absent in plugin unit tests that need neither. */
+  constructor(readonly cluster?: ClusterAccess) {}
   read<T>(key: string): T | undefined {
     return this.data.get(key) as T | undefined;
   }
@@ -63,6 +73,8 @@ export interface Plugin {
   filter?(state: CycleState, pod: Pod, node: NodeInfo): string[];
   preScore?(state: CycleState, pod: Pod, nodes: NodeInfo[]): void;
   score?(state: CycleState, pod: Pod, node: NodeInfo): number;
+  /** After the node is chosen, before the pod is bound (VolumeBinding names the node on its claims). Throws to retry the pod. */
+  preBind?(state: CycleState, pod: Pod, nodeName: string): Promise<void>;
 }
 
 /** Result of filtering: the nodes that fit, and for the rest the first failing plugin's reasons. */

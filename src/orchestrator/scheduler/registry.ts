@@ -11,6 +11,7 @@ import { nodeUnschedulable } from './plugins/nodeUnschedulable.js';
 import { podTopologySpread } from './plugins/podTopologySpread.js';
 import { selectorSpread } from './plugins/selectorSpread.js';
 import { taintToleration } from './plugins/taintToleration.js';
+import { volumeBinding } from './plugins/volumeBinding.js';
 
 /**
  * Every plugin the scheduler knows, by name. Order matters: filters run in this order and a node's
@@ -27,6 +28,7 @@ export const PLUGINS: readonly Plugin[] = [
   nodeResourcesFit,
   extendedResources,
   nodePorts,
+  volumeBinding,
   interPodAffinity,
   podTopologySpread,
   selectorSpread,

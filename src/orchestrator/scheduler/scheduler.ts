@@ -14,6 +14,7 @@ import { CycleState, fitErrorMessage, numFeasibleNodesToFind, runFilters, select
 import { SchedulerCache } from './cache.js';
 import { findPreemption, type Preemption } from './preemption.js';
 import { defaultPlugins } from './registry.js';
+import { VOLUME_RESOURCES } from './plugins/volumeBinding.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 /**
@@ -79,7 +80,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     const version = `${pod.metadata.uid}/${pod.metadata.generation}`;
     if (invalid.get(key) === version) return;
     invalid.delete(key);
-    const state = new CycleState();
+    const state = new CycleState({ informers, client });
     const nodes = cache.nodeInfos(nodeInf.list());
     try {
       for (const p of plugins) p.preFilter?.(state, pod, nodes);
@@ -106,25 +107,38 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     cache.assume(pod, node);
     unschedulable.delete(key);
     log.debug('assumed', { pod: key, node, score: best.scores.get(node) });
-    const p = bind(key, pod, node).finally(() => binding.delete(p));
+    const p = bind(key, pod, node, state).finally(() => binding.delete(p));
     binding.add(p);
     while (binding.size >= parallelBinds) await Promise.race(binding);
   };
 
   /** The binding cycle: never throws; on failure the pod is forgotten and tried again with backoff. */
-  const bind = async (key: string, pod: Pod, node: string): Promise<void> => {
+  const bind = async (key: string, pod: Pod, node: string, state: CycleState): Promise<void> => {
     const ns = pod.metadata.namespace ?? 'default';
     const name = pod.metadata.name ?? '';
+    const retry = (stage: string, e: unknown): void => {
+      cache.forget(key);
+      const n = (bindFailures.get(key) ?? 0) + 1;
+      bindFailures.set(key, n);
+      log.warn(`${stage} failed; retrying`, { pod: key, node, attempt: n, error: e instanceof Error ? e.message : String(e) });
+      loop.enqueueAfter(key, Math.min(10 * 2 ** n, 60_000));
+    };
+    try {
+      // PreBind (the volume binder's selected-node): part of the binding cycle, as upstream.
+      for (const p of plugins) await p.preBind?.(state, pod, node);
+    } catch (e) {
+      retry('preBind', e);
+      return;
+    }
     try {
       await client.bind(ns, name, node);
     } catch (e) {
-      cache.forget(key);
       // Bound by someone else, or gone: nothing left to do for this pod.
-      if (isConflict(e) || isNotFound(e)) return;
-      const n = (bindFailures.get(key) ?? 0) + 1;
-      bindFailures.set(key, n);
-      log.warn('binding failed; retrying', { pod: key, node, attempt: n, error: e instanceof Error ? e.message : String(e) });
-      loop.enqueueAfter(key, Math.min(10 * 2 ** n, 60_000));
+      if (isConflict(e) || isNotFound(e)) {
+        cache.forget(key);
+        return;
+      }
+      retry('binding', e);
       return;
     }
     bindFailures.delete(key);
@@ -179,10 +193,11 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     }
   };
 
-  const loop = runLoop(SCHEDULER_NAME, reconcile, { clock, log, workers: 1, ready: informers.waitForSync(['pods', 'nodes']) });
+  const loop = runLoop(SCHEDULER_NAME, reconcile, { clock, log, workers: 1, ready: informers.waitForSync(['pods', 'nodes', ...VOLUME_RESOURCES]) });
   const retryUnschedulable = () => {
     for (const k of unschedulable) loop.enqueue(k);
   };
+  for (const r of VOLUME_RESOURCES) informers.get(r).addHandlers({ onAdd: retryUnschedulable, onUpdate: retryUnschedulable });
   const keyOf = (p: Pod) => objectKey(p.metadata.namespace, p.metadata.name ?? '');
 
   podInf.addHandlers({

@@ -49,6 +49,7 @@ const ROOTS: { model: string; group: string; version: string; kind: string }[] =
   { model: 'V1PodDisruptionBudget', group: 'policy', version: 'v1', kind: 'PodDisruptionBudget' },
   { model: 'V1Eviction', group: 'policy', version: 'v1', kind: 'Eviction' },
   { model: 'V1PriorityClass', group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass' },
+  { model: 'V1StorageClass', group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass' },
   { model: 'V1Ingress', group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' },
   { model: 'V1NetworkPolicy', group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' },
   { model: 'V1Lease', group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' },
@@ -65,7 +66,7 @@ const META_TYPES = new Set([
 ]);
 
 /** Core types first reached from another group's kind. */
-const CORE_TYPES = new Set(['V1PodTemplateSpec']);
+const CORE_TYPES = new Set(['V1PodTemplateSpec', 'V1TopologySelectorTerm', 'V1TopologySelectorLabelRequirement']);
 
 /** Fields whose values are `resource.Quantity` (client-node types them as plain strings). */
 const QUANTITY_FIELDS = new Set([
@@ -87,6 +88,7 @@ const GROUP_PACKAGE: Record<string, string> = {
   'rbac.authorization.k8s.io': 'io.k8s.api.rbac.v1',
   policy: 'io.k8s.api.policy.v1',
   'scheduling.k8s.io': 'io.k8s.api.scheduling.v1',
+  'storage.k8s.io': 'io.k8s.api.storage.v1',
   meta: 'io.k8s.apimachinery.pkg.apis.meta.v1',
 };
 

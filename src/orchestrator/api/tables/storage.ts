@@ -89,3 +89,29 @@ export const pvPrinter: Printer = {
     };
   },
 };
+
+/** kubectl's StorageClass columns; the default class's name reads `local-path (default)`. */
+export const storageClassPrinter: Printer = {
+  columns: [
+    NAME_COLUMN,
+    col('Provisioner', 'provisioner indicates the type of the provisioner.'),
+    col('ReclaimPolicy', 'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.'),
+    col('VolumeBindingMode', 'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.'),
+    col('AllowVolumeExpansion', 'allowVolumeExpansion shows whether the storage class allow volume expand.', { type: 'boolean' }),
+    AGE_COLUMN,
+  ],
+  row(sc, now) {
+    const a = sc.metadata.annotations ?? {};
+    const isDefault = a['storageclass.kubernetes.io/is-default-class'] === 'true' || a['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+    return {
+      cells: [
+        isDefault ? `${sc.metadata.name ?? ''} (default)` : sc.metadata.name,
+        str(sc.provisioner),
+        str(sc.reclaimPolicy) || 'Delete',
+        str(sc.volumeBindingMode) || 'Immediate',
+        sc.allowVolumeExpansion === true,
+        age(sc, now),
+      ],
+    };
+  },
+};

@@ -144,3 +144,19 @@ export function validateHost(obj: KubeObject): StatusCause[] {
   if (spec.user === '') causes.push(required('spec.user'));
   return causes;
 }
+
+/** pkg/apis/storage/validation: ValidateStorageClass, with its messages. */
+export function validateStorageClass(obj: KubeObject): StatusCause[] {
+  const sc = obj as KubeObject & { provisioner?: unknown; reclaimPolicy?: unknown; volumeBindingMode?: unknown; parameters?: unknown };
+  const causes: StatusCause[] = [];
+  const provisioner = asStr(sc.provisioner);
+  if (!provisioner) causes.push(required('provisioner'));
+  else if (provisioner.length > 253 || !/^[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?(\/[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?)?$/.test(provisioner)) {
+    causes.push(invalid('provisioner', provisioner, "a valid provisioner name must be a qualified name (a DNS-1123 subdomain, optionally prefixed, e.g. 'example.com/my-provisioner')"));
+  }
+  causes.push(...enumOf('reclaimPolicy', sc.reclaimPolicy, ['Delete', 'Retain']));
+  causes.push(...enumOf('volumeBindingMode', sc.volumeBindingMode, ['Immediate', 'WaitForFirstConsumer']));
+  const params = asObj(sc.parameters) ?? {};
+  for (const [k, v] of Object.entries(params)) if (typeof v !== 'string') causes.push(invalid(`parameters[${k}]`, v, 'must be a string'));
+  return causes;
+}

@@ -143,6 +143,19 @@ const RULES: Record<string, (next: KubeObject, old: KubeObject) => StatusCause[]
     };
     return same(strip(specOf(n)), strip(specOf(o))) ? [] : [forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims')];
   },
+  StorageClass: (n, o) => ['parameters', 'provisioner', 'reclaimPolicy', 'volumeBindingMode'].flatMap((f) => (same(n[f], o[f]) ? [] : [forbidden(f, 'updates to ' + f + ' are forbidden.')])),
+  PersistentVolume: (n, o) => {
+    const ns = specOf(n);
+    const os = specOf(o);
+    const causes: StatusCause[] = [];
+    // A volume's source never changes; its capacity may (expansion), its claimRef is the binding.
+    for (const f of Object.keys({ ...ns, ...os })) {
+      if (['capacity', 'claimRef', 'persistentVolumeReclaimPolicy', 'storageClassName', 'mountOptions', 'accessModes', 'volumeAttributesClassName'].includes(f)) continue;
+      if (f === 'nodeAffinity' && os.nodeAffinity === undefined) continue;
+      if (!same(ns[f], os[f])) causes.push(forbidden(`spec.${f}`, 'spec.persistentvolumesource is immutable after creation'));
+    }
+    return causes;
+  },
   ConfigMap: (n, o) => dataImmutable(n, o, ['data', 'binaryData']),
   Secret: (n, o) => {
     const causes = dataImmutable(n, o, ['data']);

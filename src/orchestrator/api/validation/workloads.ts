@@ -153,7 +153,7 @@ export function validateDaemonSet(obj: KubeObject): StatusCause[] {
 
 export function validateStatefulSet(obj: KubeObject): StatusCause[] {
   const spec = asObj(obj.spec) ?? {};
-  const causes = [...nonNegative('spec.replicas', spec.replicas), ...validateSelectorAndTemplate(spec, { restartPolicies: ['Always'], kind: 'StatefulSet' })];
+  const causes = [...nonNegative('spec.replicas', spec.replicas), ...validateSelectorAndTemplate(withClaimVolumes(spec), { restartPolicies: ['Always'], kind: 'StatefulSet' })];
   causes.push(...enumOf('spec.podManagementPolicy', spec.podManagementPolicy, ['OrderedReady', 'Parallel']));
   const us = asObj(spec.updateStrategy);
   if (us) {
@@ -163,6 +163,21 @@ export function validateStatefulSet(obj: KubeObject): StatusCause[] {
   }
   causes.push(...nonNegative('spec.revisionHistoryLimit', spec.revisionHistoryLimit));
   return causes;
+}
+
+/**
+ * The spec as the pods will have it: containers mount `volumeClaimTemplates` by name, and the
+ * controller adds a `persistentVolumeClaim` volume for each, so mounts naming them are valid.
+ */
+function withClaimVolumes(spec: Record<string, unknown>): Record<string, unknown> {
+  const names = (Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []).map((t) => asObj(asObj(t)?.metadata)?.name).filter((n): n is string => typeof n === 'string');
+  const template = asObj(spec.template);
+  const podSpec = asObj(template?.spec);
+  if (names.length === 0 || !template || !podSpec) return spec;
+  const volumes = Array.isArray(podSpec.volumes) ? podSpec.volumes : [];
+  const have = new Set(volumes.map((v) => asObj(v)?.name));
+  const extra = names.filter((n) => !have.has(n)).map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
+  return { ...spec, template: { ...template, spec: { ...podSpec, volumes: [...volumes, ...extra] } } };
 }
 
 export function validateJob(obj: KubeObject): StatusCause[] {

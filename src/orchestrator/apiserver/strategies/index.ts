@@ -12,6 +12,7 @@ import { roleBindingStrategy } from './roleBindings.js';
 import { roleStrategy } from './roles.js';
 import { serviceStrategy } from './services.js';
 import { statefulSetStrategy } from './statefulsets.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './storage.js';
 import type { Strategy } from './types.js';
 
 export type { Deletion, Strategy } from './types.js';
@@ -42,6 +43,8 @@ export class Strategies {
       ['nodes', nodeStrategy],
       ['leases', leaseStrategy],
       ['statefulsets', statefulSetStrategy],
+      ['persistentvolumeclaims', persistentVolumeClaimStrategy(deps.store)],
+      ['persistentvolumes', persistentVolumeStrategy],
     ]);
   }
 
