@@ -17,6 +17,7 @@ import { writeKubeconfig } from './apiserver/kubeconfig.js';
 import { HostShells } from './client/hostShells.js';
 import { NodeDialers } from './client/nodeDialer.js';
 import { MetricsStore } from './apiserver/metrics/metricsStore.js';
+import { defaultIngressClass } from './api/ingress.js';
 import { SYSTEM_PRIORITY_CLASSES } from './apiserver/strategies/priorityClasses.js';
 import { startMetricsScraper } from './apiserver/metrics/scraper.js';
 import { ensurePki } from './apiserver/pki.js';
@@ -234,6 +235,12 @@ async function bootstrap(client: LocalClient, network: ClusterNetwork): Promise<
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
+  }
+  // The built-in ingress controller's class, created once: an administrator may edit or remove its default annotation.
+  try {
+    await client.create('ingressclasses', defaultIngressClass());
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
   }
   const cm = clusterNetworkConfigMap(network);
   try {
