@@ -38,7 +38,7 @@ describe('ingress status controller', () => {
       { path: '/b', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'grpc' } } } },
     ] } }] }));
     await f.settle();
-    const events = (await f.client.list<KubeEvent>('events', 'default')).items.filter((e) => e.involvedObject.name === 'bad');
+    const events = (await f.client.list<KubeEvent>('events', { namespace: 'default' })).items.filter((e) => e.involvedObject.name === 'bad');
     expect(events.map((e) => `${e.type} ${e.reason} ${e.message}`).sort()).toEqual([
       'Warning PortNotFound spec.rules[0].http.paths[1].backend: Service default/web has no TCP port named "grpc"',
       'Warning ServiceNotFound spec.rules[0].http.paths[0].backend: Service default/nothere does not exist',
