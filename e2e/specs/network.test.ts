@@ -37,8 +37,8 @@ spec:
       - name: web
         image: local/busybox:1
         imagePullPolicy: IfNotPresent
-        # index.html names the pod; /cgi-bin/ip prints the caller's address as the pod sees it.
-        command: ["sh", "-c", "mkdir -p /www/cgi-bin; echo $HOSTNAME > /www/index.html; printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho $REMOTE_ADDR\\n' > /www/cgi-bin/ip; chmod +x /www/cgi-bin/ip; httpd -f -p 8080 -h /www & trap 'sleep 5; exit 0' TERM; wait"]
+        # index.html (and static/index.html, for the Ingress) names the pod; /cgi-bin/ip prints the caller's address as the pod sees it.
+        command: ["sh", "-c", "mkdir -p /www/cgi-bin /www/static; echo $HOSTNAME > /www/index.html; echo static-$HOSTNAME > /www/static/index.html; printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho $REMOTE_ADDR\\n' > /www/cgi-bin/ip; chmod +x /www/cgi-bin/ip; httpd -f -p 8080 -h /www & trap 'sleep 5; exit 0' TERM; wait"]
         ports: [{containerPort: 8080}]
 ---
 apiVersion: v1
@@ -85,7 +85,7 @@ spec:
     http:
       paths:
       - {path: /, pathType: Exact, backend: {service: {name: backend, port: {number: 8088}}}}
-      - {path: /cgi-bin, pathType: Prefix, backend: {service: {name: backend, port: {number: 8088}}}}
+      - {path: /static, pathType: Prefix, backend: {service: {name: backend, port: {number: 8088}}}}
 ---
 apiVersion: v1
 kind: Pod
@@ -228,7 +228,7 @@ describe('cluster networking across lab hosts', () => {
     for (const h of lab.hosts) {
       // The backends run on lab-w2 only: lab-w1's proxy reaches them over the pod network.
       expect((await eventually(`ingress on ${h.name}`, async () => ((await via(h.ip, 'shop.lab', '/').catch(() => undefined))?.body.startsWith('backend-') ? 'ok' : undefined), 30_000))).toBe('ok');
-      expect((await via(h.ip, 'shop.lab', '/cgi-bin/ip')).body).toMatch(/^[\d.:[\]a-f]+$/);
+      expect((await via(h.ip, 'shop.lab', '/static/')).body).toMatch(/^static-backend-/);
       expect((await via(h.ip, 'shop.lab', '/index.html')).status).toBe(404);
       expect(await via(h.ip, 'other.lab', '/')).toEqual({ status: 404, body: '404 page not found' });
     }
