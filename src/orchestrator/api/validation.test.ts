@@ -136,6 +136,7 @@ const invalid: Case[] = [
     'spec.ingress[0].from[1]: Invalid value: {"ipBlock":{"cidr":"10.0.0.0/8","except":["192.168.0.0/16"]},"podSelector":{}}: may not specify more than 1 peer type when ipBlock is set',
     'spec.ingress[0].from[1].ipBlock.except[0]: Invalid value: "192.168.0.0/16": must be a strict subset of `cidr`',
     'spec.policyTypes[1]: Unsupported value: "Sideways": supported values: "Ingress", "Egress"',
+  ]],
   ['ingress path sequences', 'ingresses', { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'default' }, spec: { rules: [{ http: { paths: [
     { path: '/a//b', pathType: 'Prefix', backend: { service: { name: 's', port: { number: 80 } } } },
     { path: '/a/..', pathType: 'Exact', backend: { service: { name: 's', port: { number: 80 } } } },
