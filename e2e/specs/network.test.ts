@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { get } from 'node:http';
+import { get, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureUdpEchoImage, UDP_ECHO_IMAGE, UDP_ECHO_PORT } from '../../src/orchestrator/agent/testing/images.js';
 import { chainPrefix, vxlanDevice } from '../../src/orchestrator/agent/hostnet/names.js';
@@ -37,8 +37,8 @@ spec:
       - name: web
         image: local/busybox:1
         imagePullPolicy: IfNotPresent
-        # index.html names the pod; /cgi-bin/ip prints the caller's address as the pod sees it.
-        command: ["sh", "-c", "mkdir -p /www/cgi-bin; echo $HOSTNAME > /www/index.html; printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho $REMOTE_ADDR\\n' > /www/cgi-bin/ip; chmod +x /www/cgi-bin/ip; httpd -f -p 8080 -h /www & trap 'sleep 5; exit 0' TERM; wait"]
+        # index.html (and static/index.html, for the Ingress) names the pod; /cgi-bin/ip prints the caller's address as the pod sees it.
+        command: ["sh", "-c", "mkdir -p /www/cgi-bin /www/static; echo $HOSTNAME > /www/index.html; echo static-$HOSTNAME > /www/static/index.html; printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\necho $REMOTE_ADDR\\n' > /www/cgi-bin/ip; chmod +x /www/cgi-bin/ip; httpd -f -p 8080 -h /www & trap 'sleep 5; exit 0' TERM; wait"]
         ports: [{containerPort: 8080}]
 ---
 apiVersion: v1
@@ -75,6 +75,17 @@ spec:
     image: local/busybox:1
     imagePullPolicy: IfNotPresent
     command: ["sleep", "3600"]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop}
+spec:
+  rules:
+  - host: shop.lab
+    http:
+      paths:
+      - {path: /, pathType: Exact, backend: {service: {name: backend, port: {number: 8088}}}}
+      - {path: /static, pathType: Prefix, backend: {service: {name: backend, port: {number: 8088}}}}
 ---
 apiVersion: v1
 kind: Pod
@@ -196,6 +207,30 @@ describe('cluster networking across lab hosts', () => {
     for (const h of lab.hosts) {
       expect(await eventually(`node port on ${h.name}`, () => httpGet(`http://${h.ip}:${nodePort}/`), 20_000)).toMatch(/^backend-/);
       expect(await eventually(`load balancer on ${h.name}`, () => httpGet(`http://${h.ip}:8088/`), 20_000)).toMatch(/^backend-/);
+    }
+  });
+
+  it('routes an Ingress by host and path on every node\'s address, from this machine', async () => {
+    const port = Number(await jp(['configmap', '-n', 'kube-system', 'skiff-network', '-o', 'jsonpath={.data.ingressHttpPort}']));
+    const via = (ip: string, host: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: ip, port, path, headers: { host }, timeout: 3000, agent: false }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
+        });
+        req.on('timeout', () => req.destroy(new Error(`timeout fetching ${host}${path} from ${ip}`)));
+        req.on('error', reject);
+        req.end();
+      });
+    const addrs = (await eventually('Ingress addresses', async () => (await jp(['ingress', 'shop', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}'])) || undefined, 30_000)).split(' ').sort();
+    expect(addrs).toEqual(lab.hosts.map((h) => h.ip).sort());
+    for (const h of lab.hosts) {
+      // The backends run on lab-w2 only: lab-w1's proxy reaches them over the pod network.
+      expect((await eventually(`ingress on ${h.name}`, async () => ((await via(h.ip, 'shop.lab', '/').catch(() => undefined))?.body.startsWith('backend-') ? 'ok' : undefined), 30_000))).toBe('ok');
+      expect((await via(h.ip, 'shop.lab', '/static/')).body).toMatch(/^static-backend-/);
+      expect((await via(h.ip, 'shop.lab', '/index.html')).status).toBe(404);
+      expect(await via(h.ip, 'other.lab', '/')).toEqual({ status: 404, body: '404 page not found' });
     }
   });
 

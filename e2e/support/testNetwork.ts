@@ -52,7 +52,8 @@ export async function leaseTestNetwork(): Promise<TestNetworkLease> {
     child.unref();
     (child.stdin as unknown as { unref?: () => void }).unref?.();
     (child.stdout as unknown as { unref?: () => void }).unref?.();
-    const network: ClusterNetwork = { clusterCIDR: `10.${128 + slot}.0.0/16`, serviceCIDR: `10.${192 + slot}.0.0/16`, nodeMaskSize: 24, backend: 'auto' };
+    // Ingress ports of its own too: test clusters on this machine share its ports 80/443.
+    const network: ClusterNetwork = { clusterCIDR: `10.${128 + slot}.0.0/16`, serviceCIDR: `10.${192 + slot}.0.0/16`, nodeMaskSize: 24, backend: 'auto', ingressHttpPort: 20000 + slot * 2, ingressHttpsPort: 20001 + slot * 2 };
     await sweepTestNetwork(network);
     return {
       slot,

@@ -40,7 +40,9 @@ describe('configFromEnv', () => {
   });
 
   it('reads the network ranges and refuses overlapping or malformed ones', () => {
-    expect(configFromEnv({}, '/d', 0).cp.network).toEqual({ clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.96.0.0/12', nodeMaskSize: 24, backend: 'auto' });
+    expect(configFromEnv({}, '/d', 0).cp.network).toEqual({ clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.96.0.0/12', nodeMaskSize: 24, backend: 'auto', ingressHttpPort: 80, ingressHttpsPort: 443 });
+    expect(configFromEnv({ SKIFF_INGRESS_HTTP_PORT: '8080', SKIFF_INGRESS_HTTPS_PORT: '0' }, '/d', 0).cp.network).toMatchObject({ ingressHttpPort: 8080, ingressHttpsPort: 0 });
+    expect(() => configFromEnv({ SKIFF_INGRESS_HTTP_PORT: '8443', SKIFF_INGRESS_HTTPS_PORT: '8443' }, '/d', 0)).toThrow(/both 8443/);
     const c = configFromEnv({ SKIFF_CLUSTER_CIDR: '172.20.0.0/16', SKIFF_SERVICE_CIDR: '172.21.0.0/16', SKIFF_POD_NETWORK_BACKEND: 'vxlan' }, '/d', 0);
     expect(c.cp.network).toMatchObject({ clusterCIDR: '172.20.0.0/16', serviceCIDR: '172.21.0.0/16', backend: 'vxlan' });
     expect(() => configFromEnv({ SKIFF_CLUSTER_CIDR: '10.96.0.0/16' }, '/d', 0)).toThrow(

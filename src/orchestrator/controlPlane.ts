@@ -17,6 +17,7 @@ import { writeKubeconfig } from './apiserver/kubeconfig.js';
 import { HostShells } from './client/hostShells.js';
 import { NodeDialers } from './client/nodeDialer.js';
 import { MetricsStore } from './apiserver/metrics/metricsStore.js';
+import { defaultIngressClass } from './api/ingress.js';
 import { SYSTEM_PRIORITY_CLASSES } from './apiserver/strategies/priorityClasses.js';
 import { defaultLocalPathClass } from './api/storage.js';
 import { startMetricsScraper } from './apiserver/metrics/scraper.js';
@@ -239,6 +240,12 @@ async function bootstrap(client: LocalClient, network: ClusterNetwork): Promise<
   try {
     // Created once: a user may edit or delete it (and mark another class default) and it stays so.
     if (!(await client.list('storageclasses')).items.length) await client.create('storageclasses', defaultLocalPathClass());
+  } catch (e) {
+    if (!isAlreadyExists(e)) throw e;
+  }
+  // The built-in ingress controller's class, created once: an administrator may edit or remove its default annotation.
+  try {
+    await client.create('ingressclasses', defaultIngressClass());
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
   }

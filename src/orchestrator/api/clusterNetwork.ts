@@ -20,6 +20,13 @@ export interface ClusterNetwork {
    * on a directly connected network and VXLAN otherwise (flannel's backends).
    */
   backend: PodNetworkBackend;
+  /**
+   * The ports every node's built-in ingress controller listens on for HTTP and HTTPS
+   * (SKIFF_INGRESS_HTTP_PORT, SKIFF_INGRESS_HTTPS_PORT; default 80 and 443, 0 turns one off).
+   * Optional so older settings read as the defaults.
+   */
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
 }
 
 export type PodNetworkBackend = 'auto' | 'host-gw' | 'vxlan';
@@ -30,7 +37,14 @@ export const DEFAULT_CLUSTER_NETWORK: ClusterNetwork = {
   serviceCIDR: '10.96.0.0/12',
   nodeMaskSize: 24,
   backend: 'auto',
+  ingressHttpPort: 80,
+  ingressHttpsPort: 443,
 };
+
+/** The ingress ports of `n` (defaults filled in). */
+export function ingressPorts(n: ClusterNetwork): { http: number; https: number } {
+  return { http: n.ingressHttpPort ?? 80, https: n.ingressHttpsPort ?? 443 };
+}
 
 export const CLUSTER_NETWORK_CONFIGMAP = { namespace: 'kube-system', name: 'skiff-network' } as const;
 
@@ -56,6 +70,11 @@ export function validateClusterNetwork(n: ClusterNetwork, names = { cluster: 'SK
   if (subnetCount(cluster, n.nodeMaskSize) < 1) throw new Error(`${names.cluster} (${n.clusterCIDR}) is smaller than one node's /${n.nodeMaskSize} pod subnet`);
   if (service.prefix < 12) throw new Error(`${names.service} (${n.serviceCIDR}) is larger than a /12, the largest service range Kubernetes allows`);
   if (service.prefix > 28) throw new Error(`${names.service} (${n.serviceCIDR}) is smaller than a /28: too few service addresses`);
+  const ports = ingressPorts(n);
+  for (const [what, v] of [['SKIFF_INGRESS_HTTP_PORT', ports.http], ['SKIFF_INGRESS_HTTPS_PORT', ports.https]] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${what} must be a port number 0..65535 (0 turns it off), got ${JSON.stringify(v)}`);
+  }
+  if (ports.http !== 0 && ports.http === ports.https) throw new Error(`SKIFF_INGRESS_HTTP_PORT and SKIFF_INGRESS_HTTPS_PORT are both ${ports.http}: the ingress needs two ports`);
   if (!POD_NETWORK_BACKENDS.includes(n.backend)) throw new Error(`${names.backend} must be one of ${POD_NETWORK_BACKENDS.join(', ')}, got ${JSON.stringify(n.backend)}`);
   return { ...n };
 }
@@ -86,7 +105,14 @@ export function clusterNetworkConfigMap(n: ClusterNetwork): KubeObject & { data:
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: CLUSTER_NETWORK_CONFIGMAP.name, namespace: CLUSTER_NETWORK_CONFIGMAP.namespace, labels: { 'app.kubernetes.io/managed-by': 'skiff' } },
-    data: { clusterCIDR: n.clusterCIDR, serviceCIDR: n.serviceCIDR, nodeMaskSize: String(n.nodeMaskSize), backend: n.backend },
+    data: {
+      clusterCIDR: n.clusterCIDR,
+      serviceCIDR: n.serviceCIDR,
+      nodeMaskSize: String(n.nodeMaskSize),
+      backend: n.backend,
+      ingressHttpPort: String(ingressPorts(n).http),
+      ingressHttpsPort: String(ingressPorts(n).https),
+    },
   };
 }
 
@@ -99,6 +125,8 @@ export function clusterNetworkFromConfigMap(cm: KubeObject): ClusterNetwork {
     serviceCIDR: data.serviceCIDR ?? '',
     nodeMaskSize: Number(data.nodeMaskSize ?? DEFAULT_CLUSTER_NETWORK.nodeMaskSize),
     backend: (data.backend ?? 'auto') as PodNetworkBackend,
+    ingressHttpPort: Number(data.ingressHttpPort ?? 80),
+    ingressHttpsPort: Number(data.ingressHttpsPort ?? 443),
   };
   return validateClusterNetwork(n, { cluster: `${name} clusterCIDR`, service: `${name} serviceCIDR`, backend: `${name} backend` });
 }

@@ -67,6 +67,7 @@ export const RESOURCES: readonly ResourceType[] = [
   def({ group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', resource: 'storageclasses', namespaced: false, shortNames: ['sc'], hasStatus: false }),
   def({ group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', resource: 'ingresses', shortNames: ['ing'], subresources: ['status'] }),
   def({ group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy', resource: 'networkpolicies', shortNames: ['netpol'], hasStatus: false }),
+  def({ group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass', resource: 'ingressclasses', namespaced: false, hasStatus: false }),
   def({ group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', resource: 'leases', hasStatus: false }),
   def({ group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice', resource: 'endpointslices', hasStatus: false }),
   def({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', resource: 'roles', hasStatus: false }),

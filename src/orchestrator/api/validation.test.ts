@@ -137,6 +137,20 @@ const invalid: Case[] = [
     'spec.ingress[0].from[1].ipBlock.except[0]: Invalid value: "192.168.0.0/16": must be a strict subset of `cidr`',
     'spec.policyTypes[1]: Unsupported value: "Sideways": supported values: "Ingress", "Egress"',
   ]],
+  ['ingress path sequences', 'ingresses', { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: 'default' }, spec: { rules: [{ http: { paths: [
+    { path: '/a//b', pathType: 'Prefix', backend: { service: { name: 's', port: { number: 80 } } } },
+    { path: '/a/..', pathType: 'Exact', backend: { service: { name: 's', port: { number: 80 } } } },
+    { path: 'rel', pathType: 'ImplementationSpecific', backend: { service: { name: 's', port: { number: 80 } } } },
+    { path: '/x', backend: { service: { name: 's', port: { number: 80 } } } },
+  ] } }] } }, [
+    `spec.rules[0].http.paths[0].path: Invalid value: "/a//b": must not contain '//'`,
+    `spec.rules[0].http.paths[1].path: Invalid value: "/a/..": cannot end with '/..'`,
+    'spec.rules[0].http.paths[2].path: Invalid value: "rel": must be an absolute path',
+    'spec.rules[0].http.paths[3].pathType: Required value: pathType must be specified',
+  ]],
+  ['ingress class controller', 'ingressclasses', { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'c' }, spec: { controller: 'nodomain' } }, [
+    'spec.controller: Invalid value: "nodomain": must be a domain-prefixed path (such as "acme.io/foo")',
+  ]],
   ['namespace name', 'namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } }, [
     `metadata.name: Invalid value: "a.b": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
   ]],

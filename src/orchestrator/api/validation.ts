@@ -7,8 +7,8 @@ import { validateHorizontalPodAutoscaler } from './validation/autoscaling.js';
 import { validateObjectMeta } from './validation/meta.js';
 import { validatePodDisruptionBudget, validatePriorityClass } from './validation/policy.js';
 import { validateConfigMap, validateEvent, validateHost, validateLease, validateNamespace, validateNode, validatePersistentVolume, validatePersistentVolumeClaim, validateSecret, validateStorageClass } from './validation/misc.js';
-import { validateEndpointSlice, validateEndpoints, validateIngress, validateService } from './validation/network.js';
 import { validateNetworkPolicy } from './validation/networkPolicy.js';
+import { validateEndpointSlice, validateEndpoints, validateIngress, validateIngressClass, validateService } from './validation/network.js';
 import { validatePodSpec } from './validation/pod.js';
 import { validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './validation/rbac.js';
 import { checkSchema, type SchemaReport } from './validation/schemaCheck.js';
@@ -38,6 +38,7 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   EndpointSlice: validateEndpointSlice,
   Ingress: validateIngress,
   NetworkPolicy: validateNetworkPolicy,
+  IngressClass: validateIngressClass,
   ConfigMap: validateConfigMap,
   Secret: validateSecret,
   PersistentVolumeClaim: validatePersistentVolumeClaim,

@@ -25,6 +25,7 @@ import { startServiceAccountController } from './serviceaccount.js';
 import type { ClusterNetwork } from '../api/clusterNetwork.js';
 import { startClusterDnsServiceController, startKubernetesServiceController } from './kubernetesService.js';
 import { startNodeIpamController } from './nodeipam.js';
+import { startIngressStatusController } from './ingressStatus.js';
 import { startServiceLbController } from './servicelb.js';
 import { startPersistentVolumeController } from './persistentvolume.js';
 import { startStorageProtectionController } from './storageprotection.js';
@@ -51,6 +52,7 @@ export type ControllerName =
   | 'kubernetesservice'
   | 'clusterdnsservice'
   | 'servicelb'
+  | 'ingress'
   | 'horizontalpodautoscaling'
   | 'disruption'
   | 'persistentvolume-binder'
@@ -146,6 +148,7 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('kubernetesservice', (c) => startKubernetesServiceController(c, options.network));
   start('clusterdnsservice', (c) => startClusterDnsServiceController(c, options.network));
   start('servicelb', (c) => startServiceLbController(c));
+  start('ingress', (c) => startIngressStatusController(c));
   start('horizontalpodautoscaling', (c) => startPodAutoscalerController(c, options.podAutoscaler));
   start('disruption', (c) => startDisruptionController(c));
   start('persistentvolume-binder', (c) => startPersistentVolumeController(c));

@@ -6,6 +6,7 @@ import type { Logger } from '../../util/logger.js';
 import type { AgentConfig } from '../config.js';
 import { openHostNet } from '../hostnet/open.js';
 import type { Runtime } from '../runtime/types.js';
+import { IngressController } from '../ingress/controller.js';
 import { NodeNetwork } from './nodeNetwork.js';
 import { PodNetwork } from './podNetwork.js';
 import { NetPolEnforcer } from '../netpol/enforcer.js';
@@ -13,8 +14,9 @@ import { NetPolEnforcer } from '../netpol/enforcer.js';
 /**
  * Builds and starts the node's network (NodeNetwork) for the agent: its Docker pod network, the
  * host component (in-process or as its container, per `config.hostNetwork`), the `kubernetes`
- * Service relay towards `config.server`, and a `kube-proxy` event recorder. Cluster DNS and the
- * ingress controller are to sit beside it, reading the same informers.
+ * Service relay towards `config.server`, and a `kube-proxy` event recorder. The ingress controller
+ * (ingress/) sits beside it on the same Service, EndpointSlice and Node informers and stops with
+ * it. Cluster DNS is to sit beside it too.
  */
 export function startNodeNetwork(a: { config: AgentConfig; client: Client; runtime: Runtime; clock: Clock; log: Logger; nodeIP: string }): NodeNetwork {
   const { config, client, runtime, clock, log } = a;
@@ -43,5 +45,17 @@ export function startNodeNetwork(a: { config: AgentConfig; client: Client; runti
     ruleSources: [netpol],
   });
   network.start();
+  const ingress = new IngressController({
+    client,
+    clock,
+    log,
+    recorder: new EventRecorder({ client, clock, log, component: 'skiff-ingress', host: config.nodeName }),
+    nodeName: config.nodeName,
+    services: network.services,
+    slices: network.slices,
+    nodes: network.nodes,
+  });
+  ingress.start();
+  network.onStop(() => ingress.stop());
   return network;
 }

@@ -76,6 +76,7 @@ export class NodeNetwork implements PodNetworkGate {
   private lastCondition?: string;
   private readonly reported = new Map<string, string>();
   private stopped = false;
+  private readonly stopHooks: (() => unknown)[] = [];
 
   constructor(private readonly d: NodeNetworkDeps) {
     this.log = d.log.child({ component: 'network' });
@@ -97,8 +98,14 @@ export class NodeNetwork implements PodNetworkGate {
     this.cancelResync = this.d.clock.setInterval(kick, this.d.resyncMs ?? 30_000);
   }
 
+  /** Runs `f` when the network stops (the parts that sit beside it on its informers: the ingress controller). */
+  onStop(f: () => unknown): void {
+    this.stopHooks.push(f);
+  }
+
   stop(): void {
     this.stopped = true;
+    for (const f of this.stopHooks.splice(0)) void f();
     this.cancelResync?.();
     this.loop.stop();
     for (const inf of [this.services, this.slices, this.nodes, this.config] as Informer<KubeObject>[]) inf.stop();

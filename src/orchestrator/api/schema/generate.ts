@@ -52,6 +52,7 @@ const ROOTS: { model: string; group: string; version: string; kind: string }[] =
   { model: 'V1StorageClass', group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass' },
   { model: 'V1Ingress', group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' },
   { model: 'V1NetworkPolicy', group: 'networking.k8s.io', version: 'v1', kind: 'NetworkPolicy' },
+  { model: 'V1IngressClass', group: 'networking.k8s.io', version: 'v1', kind: 'IngressClass' },
   { model: 'V1Lease', group: 'coordination.k8s.io', version: 'v1', kind: 'Lease' },
   { model: 'V1EndpointSlice', group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' },
   ...['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].map((k) => ({ model: `V1${k}`, group: 'rbac.authorization.k8s.io', version: 'v1', kind: k })),

@@ -66,3 +66,18 @@ export const hostPrinter: Printer = {
     return { cells: [h.metadata.name, `${str(spec.address)}${port}`, str(status.phase) || '<unknown>', node, age(h, now)] };
   },
 };
+
+export const ingressClassPrinter: Printer = {
+  columns: [
+    NAME_COLUMN,
+    col('Controller', 'controller refers to the name of the controller that should handle this class.'),
+    col('Parameters', 'parameters is a link to a custom resource containing additional configuration for the controller.'),
+    AGE_COLUMN,
+  ],
+  row(c, now) {
+    const spec = o(c.spec);
+    const p = o(spec.parameters);
+    const params = str(p.kind) ? `${str(p.apiGroup) ? `${str(p.kind)}.${str(p.apiGroup)}` : str(p.kind)}/${str(p.name)}` : '<none>';
+    return { cells: [c.metadata.name, str(spec.controller), params, age(c, now)] };
+  },
+};

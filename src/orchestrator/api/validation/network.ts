@@ -135,14 +135,38 @@ export function validateIngress(obj: KubeObject): StatusCause[] {
       const p = asObj(rp);
       const at = `spec.rules[${i}].http.paths[${j}]`;
       if (!p) return;
-      causes.push(...enumOf(`${at}.pathType`, p.pathType, PATH_TYPES));
-      const path = asStr(p.path);
-      if (path !== undefined && (p.pathType === 'Exact' || p.pathType === 'Prefix') && !path.startsWith('/')) {
-        causes.push(invalid(`${at}.path`, path, 'must be an absolute path'));
-      }
+      if (p.pathType === undefined) causes.push(required(`${at}.pathType`, 'pathType must be specified'));
+      else causes.push(...enumOf(`${at}.pathType`, p.pathType, PATH_TYPES));
+      causes.push(...ingressPath(`${at}.path`, p.path, p.pathType));
       const be = asObj(p.backend);
       if (be) causes.push(...validateBackend(be, `${at}.backend`));
     });
   });
+  return causes;
+}
+
+/** Kubernetes' validateIngressHTTPPath: an absolute path, and for Exact/Prefix none of the sequences that would route around it. */
+function ingressPath(at: string, raw: unknown, pathType: unknown): StatusCause[] {
+  const path = asStr(raw) ?? '';
+  if (pathType === 'Exact' || pathType === 'Prefix') {
+    if (!path.startsWith('/')) return [invalid(at, path, 'must be an absolute path')];
+    for (const bad of ['//', '/./', '/../', '%2f', '%2F']) if (path.includes(bad)) return [invalid(at, path, `must not contain '${bad}'`)];
+    for (const bad of ['/..', '/.']) if (path.endsWith(bad)) return [invalid(at, path, `cannot end with '${bad}'`)];
+    return [];
+  }
+  if (pathType === 'ImplementationSpecific' && path !== '' && !path.startsWith('/')) return [invalid(at, path, 'must be an absolute path')];
+  return [];
+}
+
+/** networking/v1 IngressClass: a controller name (a domain-prefixed path, at most 250 characters). */
+export function validateIngressClass(obj: KubeObject): StatusCause[] {
+  const spec = asObj(obj.spec) ?? {};
+  const controller = asStr(spec.controller);
+  if (!controller) return [required('spec.controller')];
+  const causes: StatusCause[] = [];
+  if (controller.length > 250) causes.push(invalid('spec.controller', controller, 'must be no more than 250 characters'));
+  const slash = controller.indexOf('/');
+  if (slash <= 0) causes.push(invalid('spec.controller', controller, 'must be a domain-prefixed path (such as "acme.io/foo")'));
+  else causes.push(...each('spec.controller', controller, dns1123Subdomain(controller.slice(0, slash))));
   return causes;
 }

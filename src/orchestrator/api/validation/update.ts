@@ -99,6 +99,10 @@ function without(o: Obj, keys: string[]): Obj {
 
 /** Per-kind immutability rules (ValidateXUpdate upstream). */
 const RULES: Record<string, (next: KubeObject, old: KubeObject) => StatusCause[]> = {
+  IngressClass: (n, o) => {
+    const controller = (x: KubeObject) => (x.spec as { controller?: unknown } | undefined)?.controller;
+    return controller(n) !== controller(o) ? [immutable('spec.controller', controller(n))] : [];
+  },
   PriorityClass: (n, o) => ((n as { value?: unknown }).value !== (o as { value?: unknown }).value ? [immutable('value', (n as { value?: unknown }).value)] : []),
   RoleBinding: roleRefUpdate,
   ClusterRoleBinding: roleRefUpdate,

@@ -213,3 +213,39 @@ describe('Node authorizer shared resources (TestNodeAuthorizerSharedResources)',
     expect(can('pods', 'mirror')).toBe(ALLOW);
   });
 });
+
+describe('Node authorizer: TLS Secrets of the built-in ingress controller', () => {
+  const graph = new NodeGraph();
+  const authz = new NodeAuthorizer(graph);
+  const user = { user: 'system:node:any-node', groups: ['system:nodes'] };
+  const can = (verb: string, ns: string, name: string | undefined) => authz.authorize({ user, verb, resourceRequest: true, apiGroup: '', resource: 'secrets', namespace: ns, ...(name ? { name } : {}) }).decision;
+  const ingress = (ns: string, name: string, secret: string, cls?: string) => ({ metadata: { name, namespace: ns }, spec: { ...(cls ? { ingressClassName: cls } : {}), tls: [{ hosts: ['a.test'], secretName: secret }] } });
+  graph.addIngressClass('skiff', { metadata: { name: 'skiff', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } }, spec: { controller: 'skiff.io/ingress' } });
+  graph.addIngressClass('nginx', { metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } });
+  graph.addIngress('web/site', ingress('web', 'site', 'site-tls'));
+  graph.addIngress('web/named', ingress('web', 'named', 'named-tls', 'skiff'));
+  graph.addIngress('web/other', ingress('web', 'other', 'other-tls', 'nginx'));
+
+  it('every node reads the TLS Secret of an Ingress of class skiff or of none (skiff is the default), by name only', () => {
+    expect(can('get', 'web', 'site-tls')).toBe(ALLOW);
+    expect(can('watch', 'web', 'named-tls')).toBe(ALLOW);
+    expect(can('list', 'web', undefined)).toBe(NO);
+    expect(can('get', 'other-ns', 'site-tls')).toBe(NO);
+    expect(can('get', 'web', 'other-tls')).toBe(NO);
+    expect(can('update', 'web', 'site-tls')).toBe(NO);
+  });
+
+  it('the access goes with the Ingress, and with the default class', () => {
+    graph.deleteIngress('web/named');
+    expect(can('get', 'web', 'named-tls')).toBe(NO);
+    graph.addIngressClass('skiff', { metadata: { name: 'skiff' }, spec: { controller: 'skiff.io/ingress' } });
+    expect(can('get', 'web', 'site-tls')).toBe(NO);
+  });
+
+  it('lets nodes read Ingresses and IngressClasses but not write them', () => {
+    const a = (verb: string, resource: string) => authz.authorize({ user, verb, resourceRequest: true, apiGroup: 'networking.k8s.io', resource, namespace: 'web' }).decision;
+    expect(a('watch', 'ingresses')).toBe(ALLOW);
+    expect(a('list', 'ingressclasses')).toBe(ALLOW);
+    expect(a('update', 'ingresses')).toBe(NO);
+  });
+});

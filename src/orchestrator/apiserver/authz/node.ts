@@ -48,9 +48,11 @@ export const KUBE_NODE_RULES: readonly PolicyRule[] = [
 ];
 
 /**
- * Skiff's node rules: Kubernetes' plus what the agent needs as its node's service proxy, and as its
+ * Skiff's node rules: Kubernetes' plus what the agent needs as its node's service proxy, as its
  * node's NetworkPolicy enforcer (the rights a CNI's policy agent, such as calico-node or
- * kube-router, gets from its ClusterRole): NetworkPolicies and Namespaces, list and watch.
+ * kube-router, gets from its ClusterRole): NetworkPolicies and Namespaces, list and watch; and as
+ * the built-in ingress controller (Ingresses and IngressClasses, read only: the control plane
+ * writes their status; TLS Secrets come through the graph).
  */
 export const NODE_RULES: readonly PolicyRule[] = [
   ...KUBE_NODE_RULES,
@@ -58,6 +60,7 @@ export const NODE_RULES: readonly PolicyRule[] = [
   r(READ, ['discovery.k8s.io'], ['endpointslices']),
   r(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
   r(['list', 'watch'], [''], ['namespaces']),
+  r(READ, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
 ];
 
 const NO = (reason = ''): AuthorizerResult => ({ decision: 'noOpinion', reason });

@@ -1,3 +1,4 @@
+import { ingressTlsSecrets, servesIngress, type Ingress, type IngressClass } from '../../api/ingress.js';
 import type { Store } from '../../store/types.js';
 import type { Disposable } from '../../util/disposable.js';
 import { podRefs, pvRefs, type PodRefs } from './podRefs.js';
@@ -25,6 +26,14 @@ export class NodeGraph implements Disposable {
   private readonly pvs = new Map<string, { claim?: string; secrets: string[] }>();
   private readonly pvsByClaim = new Map<string, Set<string>>();
   private readonly pvsBySecret = new Map<string, Set<string>>();
+  /**
+   * Ingresses naming TLS Secrets (`ns/name` -> the Secret names), and every IngressClass: every
+   * node runs the built-in ingress controller, so each may read the TLS Secrets of the Ingresses
+   * that controller serves (and no others).
+   */
+  private readonly ingressTls = new Map<string, { ingress: Ingress; secrets: string[] }>();
+  private readonly ingressesBySecret = new Map<string, Set<string>>();
+  private readonly ingressClasses = new Map<string, IngressClass>();
   private readonly subs: Disposable[] = [];
 
   static async create(store: Store): Promise<NodeGraph> {
@@ -33,7 +42,45 @@ export class NodeGraph implements Disposable {
     g.subs.push(
       await followPrefix(store, '/registry/persistentvolumes/', (k, v) => g.addPV(k.slice('/registry/persistentvolumes/'.length), v), (k) => g.deletePV(k.slice('/registry/persistentvolumes/'.length))),
     );
+    g.subs.push(await followPrefix(store, '/registry/ingresses/', (k, v) => g.addIngress(k.slice('/registry/ingresses/'.length), v), (k) => g.deleteIngress(k.slice('/registry/ingresses/'.length))));
+    g.subs.push(
+      await followPrefix(store, '/registry/ingressclasses/', (k, v) => g.addIngressClass(k.slice('/registry/ingressclasses/'.length), v), (k) => g.ingressClasses.delete(k.slice('/registry/ingressclasses/'.length))),
+    );
     return g;
+  }
+
+  /** Adds or replaces an Ingress (`ns/name`) with the TLS Secrets it names. */
+  addIngress(key: string, ing: unknown): void {
+    this.deleteIngress(key);
+    const i = ing as Ingress;
+    if (!i?.metadata) return;
+    const secrets = ingressTlsSecrets(i);
+    if (!secrets.length) return;
+    const ns = key.slice(0, key.indexOf('/'));
+    this.ingressTls.set(key, { ingress: i, secrets });
+    for (const s of secrets) index(this.ingressesBySecret, `${ns}/${s}`).add(key);
+  }
+
+  deleteIngress(key: string): void {
+    const have = this.ingressTls.get(key);
+    if (!have) return;
+    this.ingressTls.delete(key);
+    const ns = key.slice(0, key.indexOf('/'));
+    for (const s of have.secrets) unindex(this.ingressesBySecret, `${ns}/${s}`, key);
+  }
+
+  addIngressClass(name: string, c: unknown): void {
+    this.ingressClasses.set(name, c as IngressClass);
+  }
+
+  /** A TLS Secret of an Ingress the built-in controller serves (every node proxies those). */
+  private ingressTlsSecret(namespace: string, name: string): boolean {
+    const classes = [...this.ingressClasses.values()];
+    for (const k of this.ingressesBySecret.get(`${namespace}/${name}`) ?? []) {
+      const i = this.ingressTls.get(k);
+      if (i && servesIngress(i.ingress, classes)) return true;
+    }
+    return false;
   }
 
   /** Adds or replaces a pod (`ns/name`); a pod not bound to a node is not in the graph. */
@@ -108,7 +155,7 @@ export class NodeGraph implements Disposable {
       case 'secret':
         if (this.usedOnNode('secret', namespace, name, node)) return true;
         for (const pv of this.pvsBySecret.get(`${namespace}/${name}`) ?? []) if (this.pvOnNode(pv, node)) return true;
-        return false;
+        return this.ingressTlsSecret(namespace, name);
       default:
         return this.usedOnNode(type, namespace, name, node);
     }
