@@ -81,7 +81,9 @@ export async function benchHostileRequests(): Promise<void> {
     await t.cp.client.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'target', namespace: 'bench' }, data: keys(2000, 'v'.repeat(500)) });
     const env = Array.from({ length: 2000 }, (_, i) => ({ name: `E${i}`, value: 'v' }));
     await t.cp.client.create('deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'wide', namespace: 'bench' }, spec: { replicas: 0, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', env }] } } } });
-    const list = cases();
+    // HOSTILE_ONLY=<regex> runs only the cases whose name matches (for profiling one of them).
+    const only = process.env.HOSTILE_ONLY ? new RegExp(process.env.HOSTILE_ONLY, 'i') : undefined;
+    const list = cases().filter((c) => !only || only.test(c.name));
     const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
     const file = join(dir, 'cases.json');
     writeFileSync(file, JSON.stringify(list.map((c) => ({ ...c, body: c.body?.toString('base64') }))));
