@@ -80,28 +80,33 @@ export class FieldSet {
 
   /** The `fieldsV1` tree of this set. */
   toFieldsV1(): Record<string, unknown> {
+    // Leaves (most nodes: one per key of a big map) get no Map of children of their own.
     interface Tree {
       member: boolean;
-      children: Map<string, Tree>;
+      children?: Map<string, Tree>;
     }
-    const root: Tree = { member: false, children: new Map() };
+    const root: Tree = { member: false };
     // Unsorted here: emit() sorts each node's children, which is all the order the tree has.
     for (const p of this.paths) {
       let node = root;
-      for (const el of p === '' ? [] : p.split(SEP)) {
-        let next = node.children.get(el);
-        if (!next) {
-          next = { member: false, children: new Map() };
-          node.children.set(el, next);
+      if (p !== '') {
+        for (const el of p.split(SEP)) {
+          const children = node.children ?? (node.children = new Map());
+          let next = children.get(el);
+          if (!next) {
+            next = { member: false };
+            children.set(el, next);
+          }
+          node = next;
         }
-        node = next;
       }
       node.member = true;
     }
     const emit = (t: Tree): Record<string, unknown> => {
       const out: Record<string, unknown> = {};
-      if (t.member && t.children.size > 0) out['.'] = {};
-      for (const [k, c] of [...t.children.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = emit(c);
+      if (!t.children) return out;
+      if (t.member) out['.'] = {};
+      for (const k of [...t.children.keys()].sort()) out[k] = emit(t.children.get(k) as Tree);
       return out;
     };
     return emit(root);
