@@ -1,7 +1,7 @@
 // `npm run bench` (or `node --import tsx bench/hostileRequests.ts` alone): what single hostile or
 // oversized requests cost the API server. The control plane runs in this process; a child process
 // sends each request over HTTPS (so this process does only the server's work), one at a time, three
-// times each. Per request: the server's CPU time, the longest the event loop was held (the
+// times each. Per request: the server's CPU time (every thread's: body-decoder workers included), the longest the event loop was held (the
 // request's longest synchronous stretch, plus whatever else ran), and the wall time. On a shared,
 // loaded machine the loop figure includes time the process waited for a core; CPU time does not.
 import { spawn } from 'node:child_process';
