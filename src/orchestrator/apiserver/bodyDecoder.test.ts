@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../api/errors.js';
-import { BodyDecoder, OFFLOAD_BYTES } from './bodyDecoder.js';
+import { BodyDecoder, OFFLOAD_BYTES, PROTOBUF_OFFLOAD_BYTES } from './bodyDecoder.js';
 import type { BodyKind } from './bodyDecode.js';
 
 const decoder = new BodyDecoder(2);
@@ -54,9 +54,35 @@ describe('BodyDecoder: big bodies on a worker, answered as small ones are inline
     });
   });
 
+  it('decodes a big protobuf body on a worker to what the inline decoder makes', async () => {
+    // ConfigMap{metadata{name: "pb"}, data: 2,000 entries}, in Kubernetes' envelope.
+    const field = (no: number, bytes: Uint8Array): Buffer => Buffer.concat([varint(no * 8 + 2), varint(bytes.length), bytes]);
+    const str = (no: number, s: string) => field(no, Buffer.from(s));
+    const entries = Array.from({ length: 2000 }, (_, i) => field(2, Buffer.concat([str(1, `k${i}`), str(2, 'v')])));
+    const raw = Buffer.concat([field(1, str(1, 'pb')), ...entries]);
+    const unknown = Buffer.concat([field(1, Buffer.concat([str(1, 'v1'), str(2, 'ConfigMap')])), field(2, raw)]);
+    const body = Buffer.concat([Buffer.from('k8s\0', 'latin1'), unknown]);
+    expect(body.length).toBeGreaterThanOrEqual(PROTOBUF_OFFLOAD_BYTES);
+    const v = (await decoder.decode('protobuf', body)) as { kind: string; metadata: { name: string }; data: Record<string, string> };
+    expect(v.kind).toBe('ConfigMap');
+    expect(v.metadata.name).toBe('pb');
+    expect(Object.keys(v.data)).toHaveLength(2000);
+    expect(v.data.k1999).toBe('v');
+  });
+
   it('refuses bodies once disposed', async () => {
     const d = new BodyDecoder(1);
     d.dispose();
     expect((await refusal(d.decode('json', big('{}')))).code).toBe(503);
   });
 });
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return Buffer.from(out);
+}

@@ -13,10 +13,16 @@ export const DECODE_TIMEOUT_MS = 10_000;
 
 /**
  * Bodies this big or bigger are decoded on a worker. Below it, decoding inline costs well under a
- * millisecond, less than the round trip to a worker; above it, protobuf (decoded in JavaScript,
- * about 20x slower than JSON.parse) and the shape checks would hold the loop for tens of ms.
+ * millisecond, less than the round trip to a worker; above it, the shape checks (and protobuf,
+ * decoded in JavaScript, about 10x slower than JSON.parse) would hold the loop for tens of ms.
  */
 export const OFFLOAD_BYTES = 64 * 1024;
+
+/**
+ * The same for protobuf, decoded in JavaScript: 16 KiB of map entries is about 1,300 of them, a few
+ * ms; kubectl's typed creates (a namespace, a ConfigMap from literals) stay far below it.
+ */
+export const PROTOBUF_OFFLOAD_BYTES = 16 * 1024;
 
 /** Jobs waiting for a worker beyond this are refused with 429, as flow control refuses a full queue. */
 export const MAX_QUEUED = 64;
@@ -61,7 +67,7 @@ export class BodyDecoder {
 
   /** The body's value; a 400 ApiError for anything it cannot decode (see bodyDecode.ts). */
   decode(kind: BodyKind, buf: Buffer): Promise<unknown> {
-    if (buf.length < OFFLOAD_BYTES) {
+    if (buf.length < (kind === 'protobuf' ? PROTOBUF_OFFLOAD_BYTES : OFFLOAD_BYTES)) {
       try {
         const v = decodeBodySync(kind, buf, false, this.maxDepth);
         if (v !== NEEDS_YAML) return Promise.resolve(v);
