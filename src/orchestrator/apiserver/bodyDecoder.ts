@@ -8,8 +8,13 @@ import { MAX_DEPTH } from './bodyShape.js';
 import { decodeBodySync, NEEDS_YAML, type BodyKind } from './bodyDecode.js';
 import type { DecodeAnswer, DecodeJob } from './bodyDecodeWorker.js';
 
-/** How long one body may take to decode on a worker before it is refused (the worker is ended). */
-export const DECODE_TIMEOUT_MS = 10_000;
+/**
+ * How long one body may take to decode on a worker before it is refused (the worker is ended): a
+ * guard against YAML the library handles superlinearly, well within the 60 s request timeout. Wall
+ * time, so it is generous: at a load average of 30 on 2 cores a 30,000-key YAML body (0.6 MB) took
+ * over 10 s and was refused with the former 10 s bound.
+ */
+export const DECODE_TIMEOUT_MS = 30_000;
 
 /**
  * Bodies this big or bigger are decoded on a worker. Below it, decoding inline costs well under a
