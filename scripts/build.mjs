@@ -12,6 +12,8 @@ await Promise.all([
   // Main-process code keeps node_modules external: native modules (better-sqlite3) load from there.
   build({ ...node, entryPoints: { main: 'src/main/main.ts' }, outdir: 'dist/main', packages: 'external' }),
   build({ ...node, entryPoints: { serve: 'src/main/serve.ts' }, outdir: 'dist/main', packages: 'external' }),
+  // The API server's body decoders run this file on worker threads (apiserver/bodyDecoder.ts).
+  build({ ...node, entryPoints: { bodyDecodeWorker: 'src/orchestrator/apiserver/bodyDecodeWorker.ts' }, outdir: 'dist/main', packages: 'external' }),
   // A sandboxed preload may only require 'electron': bundle everything else in.
   build({ ...node, entryPoints: { preload: 'src/main/preload/preload.ts' }, outdir: 'dist/main', external: ['electron'] }),
   // The agent runs on hosts without node_modules: everything bundled; optional native add-ons

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../api/errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { BadRequestTarget, parseRequestTarget, type RequestTarget } from '../util/requestTarget.js';
-import { jsonTooDeep, MAX_DEPTH, shapeProblem } from './bodyShape.js';
-import { decodeKubeProtobuf, isKubeProtobuf } from './protobuf/decode.js';
-import { YamlDecoder } from './yamlDecoder.js';
+import type { BodyKind } from './bodyDecode.js';
+import { BodyDecoder } from './bodyDecoder.js';
+import { isKubeProtobuf } from './protobuf/decode.js';
 
 /** The path and query of a request; a target that cannot be parsed is a 400 Status. */
 export function requestTarget(raw: string | undefined): RequestTarget {
@@ -66,58 +66,20 @@ function timeoutError(): ApiError {
   return new ApiError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {});
 }
 
-const yaml = new YamlDecoder(MAX_DEPTH);
+/** The process's one pool of body decoders (workers start on the first big or YAML body). */
+const decoder = new BodyDecoder();
 
 /**
  * Parses a JSON, YAML or protobuf body into a value; malformed input is a 400, never a crash or a
- * stall. Nesting beyond {@link MAX_DEPTH} and keys named `__proto__` are refused (see bodyShape.ts).
- * YAML that is JSON (as kubectl sends for server-side apply) is parsed as JSON; other YAML goes to
- * a worker thread (yamlDecoder.ts). Errors are worded as kube-apiserver's decoders word them.
+ * stall. Nesting beyond MAX_DEPTH and keys named `__proto__` are refused (see bodyShape.ts).
+ * Big bodies and YAML are decoded on a worker thread (bodyDecoder.ts), small JSON and protobuf
+ * inline. Errors are worded as kube-apiserver's decoders word them.
  */
-export async function parseBody(buf: Buffer, contentType: string | undefined): Promise<unknown> {
-  // kubectl's typed clients (create namespace|configmap|secret|deployment, create token, auth whoami) send protobuf.
-  if (isKubeProtobuf(contentType)) return checked(decodeKubeProtobuf(buf), 'the body of the request could not be decoded as protobuf: ');
-  const text = buf.toString('utf8');
-  if (!text.trim()) throw errors.badRequest('the request body is empty');
+export function parseBody(buf: Buffer, contentType: string | undefined): Promise<unknown> {
   const ct = (contentType ?? '').toLowerCase();
-  const json = (): unknown => {
-    if (jsonTooDeep(text)) throw errors.badRequest(`couldn't get version/kind; json parse error: exceeded max depth of ${MAX_DEPTH}`);
-    return checked(JSON.parse(text), "couldn't get version/kind; json parse error: ");
-  };
-  if (ct.includes('yaml')) {
-    // JSON is YAML: most "YAML" bodies are JSON, and JSON.parse is a hundred times faster.
-    if (/^\s*[[{]/.test(text)) {
-      try {
-        return json();
-      } catch (e) {
-        if (e instanceof ApiError) throw e;
-      }
-    }
-    return checked(await yaml.decode(text), 'error converting YAML to JSON: yaml: ');
-  }
-  try {
-    return json();
-  } catch (e) {
-    if (e instanceof ApiError) throw e;
-    if (ct === '') {
-      try {
-        return checked(await yaml.decode(text), 'error converting YAML to JSON: yaml: ');
-      } catch {
-        /* fall through to the JSON error */
-      }
-    }
-    throw errors.badRequest(`couldn't get version/kind; json parse error: ${firstLine(e)}`);
-  }
-}
-
-function checked(value: unknown, prefix: string): unknown {
-  const p = shapeProblem(value);
-  if (p) throw errors.badRequest(prefix + p.message);
-  return value;
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+  // kubectl's typed clients (create namespace|configmap|secret|deployment, create token, auth whoami) send protobuf.
+  const kind: BodyKind = isKubeProtobuf(contentType) ? 'protobuf' : ct.includes('yaml') ? 'yaml' : ct === '' ? 'jsonOrYaml' : 'json';
+  return decoder.decode(kind, buf);
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {

@@ -34,29 +34,45 @@ const KEY_DEFAULTS: Record<string, unknown> = { protocol: 'TCP' };
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/**
+ * Shapes that follow from the schema alone, per property schema: a map of 40,000 strings asks for
+ * the shape of its value schema 40,000 times. Shapes that depend on the value are never kept.
+ */
+const fixedShapes = new WeakMap<SchemaObject, Shape>();
+const LEAF: Shape = { t: 'leaf' };
+
 /** The shape of a value under property schema `prop` (undefined: nothing known, judged by the value). */
 export function shapeOf(prop: SchemaObject | undefined, value: unknown): Shape {
-  if (!prop) return isMap(value) ? { t: 'map', declared: false } : { t: 'leaf' };
+  if (!prop) return isMap(value) ? { t: 'map', declared: false } : LEAF;
+  const fixed = fixedShapes.get(prop);
+  if (fixed) return fixed;
+  const [shape, byValue] = shapeOfSchema(prop, value);
+  if (!byValue) fixedShapes.set(prop, shape);
+  return shape;
+}
+
+/** The shape, and whether it depended on the value. */
+function shapeOfSchema(prop: SchemaObject, value: unknown): [Shape, boolean] {
   const listType = prop['x-kubernetes-list-type'];
   const strategy = (prop['x-kubernetes-patch-strategy'] ?? '').split(',');
   const resolved = resolve(prop);
   if (resolved.type === 'array' || listType) {
     const items = resolved.items ?? prop.items;
-    if (listType === 'map' && prop['x-kubernetes-list-map-keys']?.length) return { t: 'listMap', keys: prop['x-kubernetes-list-map-keys'], items };
-    if (listType === 'set') return { t: 'set' };
+    if (listType === 'map' && prop['x-kubernetes-list-map-keys']?.length) return [{ t: 'listMap', keys: prop['x-kubernetes-list-map-keys'], items }, false];
+    if (listType === 'set') return [{ t: 'set' }, false];
     if (!listType && strategy.includes('merge')) {
       const key = prop['x-kubernetes-patch-merge-key'];
-      return key ? { t: 'listMap', keys: [key], items } : { t: 'set' };
+      return [key ? { t: 'listMap', keys: [key], items } : { t: 'set' }, false];
     }
-    return { t: 'leaf' };
+    return [LEAF, false];
   }
   const name = refName(prop);
-  if ((name && ATOMIC_TYPES.has(name.split('.').slice(-1)[0] as string)) || resolved['x-kubernetes-map-type'] === 'atomic') return { t: 'leaf' };
-  if (resolved.properties) return { t: 'map', schema: resolved, declared: true };
+  if ((name && ATOMIC_TYPES.has(name.split('.').slice(-1)[0] as string)) || resolved['x-kubernetes-map-type'] === 'atomic') return [LEAF, false];
+  if (resolved.properties) return [{ t: 'map', schema: resolved, declared: true }, false];
   if (resolved.additionalProperties || resolved.type === 'object' || resolved['x-kubernetes-preserve-unknown-fields']) {
-    return isMap(value) ? { t: 'map', schema: resolved, declared: false } : { t: 'leaf' };
+    return [isMap(value) ? { t: 'map', schema: resolved, declared: false } : LEAF, true];
   }
-  return { t: 'leaf' };
+  return [LEAF, false];
 }
 
 /** The schema of field `key` of a map shape (a declared property, or the map's value schema). */

@@ -108,9 +108,22 @@ describe('Kubernetes protobuf bodies', () => {
 
     it('refuses a varint longer than 10 bytes at once (no number grows with the input)', () => {
       const long = new Uint8Array(400_000).fill(0x80);
-      const e = decodeError(envelope('authentication.k8s.io/v1', 'TokenRequest', [meta('sa'), [2, [[4, long]]]]));
+      // Pod.spec.securityContext.supplementalGroups: a repeated int64, which may be packed.
+      const e = decodeError(envelope('v1', 'Pod', [meta('p'), [2, [[14, [[4, long]]]]]]));
       expect(e.code).toBe(400);
       expect(e.message).toContain('longer than 10 bytes');
+    });
+
+    it('refuses a packed (length-delimited) value for a singular number, as gogo-protobuf does', () => {
+      const packed = new Uint8Array(3_000_000).fill(1);
+      const e = decodeError(envelope('authentication.k8s.io/v1', 'TokenRequest', [meta('sa'), [2, [[4, packed]]]]));
+      expect(e.code).toBe(400);
+      expect(e.message).toContain('wrong wireType = 2 for field expirationSeconds');
+    });
+
+    it('reads packed repeated numbers', () => {
+      const d = decodeKubeProtobuf(envelope('v1', 'Pod', [meta('p'), [2, [[14, [[4, new Uint8Array([1, 2, 0x96, 0x01])]]]]]]));
+      expect((d.spec as { securityContext: unknown }).securityContext).toEqual({ supplementalGroups: [1, 2, 150] });
     });
 
     it('reads 64-bit values exactly: a negative int64 is a 10-byte varint', () => {

@@ -111,7 +111,11 @@ function decodeMessage(name: string, bytes: Uint8Array, envelopes: number): unkn
       out[fname] = m;
       continue;
     }
-    const values = wf.wire === WIRE.LEN && type !== T.STRING && type !== T.BYTES && type !== T.MESSAGE
+    const packed = wf.wire === WIRE.LEN && type !== T.STRING && type !== T.BYTES && type !== T.MESSAGE;
+    // Only repeated scalars are packed; gogo-protobuf refuses a length-delimited singular number
+    // (and a 3 MB "packed" singular field would otherwise decode millions of values to keep one).
+    if (packed && !repeated) throw new ProtoError(`wrong wireType = ${wf.wire} for field ${fname}`);
+    const values = packed
       ? readPackedVarints(wf.bytes ?? new Uint8Array()).map((v) => scalar(type, { no: wf.no, wire: WIRE.VARINT, int: v }))
       : [type === T.MESSAGE ? decodeMessage(typeName as string, wf.bytes ?? new Uint8Array(), envelopes) : scalar(type, wf)];
     if (repeated) {
