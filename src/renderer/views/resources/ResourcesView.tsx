@@ -9,6 +9,7 @@ import { refOf, refOfSelection, selectionFor } from './open.js';
 import { ResourceTable } from './ResourceTable.js';
 import { labelSelectorProblem, visibleRows, type SortSpec } from './tableModel.js';
 import { useTableRows } from './useTableRows.js';
+import { usageKind, withUsage } from '../metrics/usageColumns.js';
 import './resources.css';
 
 /** Every served kind in a sidebar; the chosen one as a live, filterable, sortable table. */
@@ -80,7 +81,12 @@ function KindTable({ kind }: { kind: ApiKind }) {
   const [wide, setWide] = useState(false);
   const [sort, setSort] = useState<SortSpec | null>(null);
   const ns = kind.namespaced && namespace ? namespace : undefined;
-  const { rows, status, error } = useTableRows(kind, ns, labelSelector);
+  const table = useTableRows(kind, ns, labelSelector);
+  const { status, error } = table;
+  const uk = usageKind(kind.group, kind.resource);
+  const usage = useApp((s) => (uk === 'pods' ? s.usage.pods : uk === 'nodes' ? s.usage.nodes : undefined));
+  const nodes = useApp((s) => (uk === 'nodes' ? s.cluster.nodes : undefined));
+  const rows = useMemo(() => (uk && usage ? withUsage(table.rows, uk, usage, nodes ?? {}) : table.rows), [uk, usage, nodes, table.rows]);
   const filter = useDeferredValue(nameFilter);
   const shown = useMemo(() => visibleRows(rows, filter, sort), [rows, filter, sort]);
   const labelProblem = labelSelectorProblem(labelDraft);
