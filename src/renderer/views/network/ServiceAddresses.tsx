@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import type { Service } from '../../../orchestrator/api/types.js';
 import { Section } from '../../components/KeyValues.js';
 import { useApp } from '../../store/context.js';
-import { serviceAnswers } from './serviceAddresses.js';
+import { serviceAnswers } from './answers.js';
 import { useIngresses } from './useIngresses.js';
 
 /** The Electron window opens only https links (in the system browser); the browser opens any. */

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { ApiRequestError } from '../../api/errors.js';
 import { realSleeper } from '../../api/watch.js';
 import { useServices } from '../../store/context.js';
-import { parseIngresses, type IngressInfo } from './serviceAddresses.js';
+import { parseIngresses, type IngressInfo } from './answers.js';
 
 /**
  * The Ingresses of one namespace, listed while a view that needs them is shown and again every

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, Service } from '../../../orchestrator/api/types.js';
 import { node } from '../../testing/fixtures.js';
-import { parseIngresses, serviceAnswers } from './serviceAddresses.js';
+import { parseIngresses, serviceAnswers } from './answers.js';
 
 const svc: Service = {
   apiVersion: 'v1',
