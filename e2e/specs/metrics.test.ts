@@ -155,5 +155,10 @@ describe('metrics and network in the browser', () => {
     // Port 80 named http: a link in browser mode, to the node port.
     expect(await answers.locator('[data-testid="service-answer-link"]').first().getAttribute('href')).toBe(`http://${ip}:${nodePort}/`);
     await screenshot(page, 'metrics-3-service');
+    // The Services table says it too.
+    await page.keyboard.press('Escape');
+    await page.getByTestId('view-resources').click();
+    await page.getByTestId('kind-services').click();
+    await expect.poll(async () => page.getByTestId('rt-row-default/web').innerText(), { timeout: 30_000 }).toContain(`${ip}:${nodePort}/TCP`);
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, Service } from '../../../orchestrator/api/types.js';
 import { node } from '../../testing/fixtures.js';
+import { applyTable, emptyRows } from '../resources/tableModel.js';
 import { parseIngresses, serviceAnswers } from './answers.js';
+import { withAnswers } from './answersColumn.js';
 
 const svc: Service = {
   apiVersion: 'v1',
@@ -23,7 +25,7 @@ const n1: Node = { ...node('n1'), status: { addresses: [{ type: 'InternalIP', ad
 const ingressList = {
   items: [
     {
-      metadata: { name: 'site' },
+      metadata: { name: 'site', namespace: 'shop' },
       spec: {
         tls: [{ hosts: ['secure.example'] }],
         rules: [
@@ -37,6 +39,7 @@ const ingressList = {
       status: { loadBalancer: { ingress: [{ ip: '10.77.0.2' }] } },
     },
     { metadata: { name: 'bad' } },
+    { metadata: { name: 'elsewhere', namespace: 'other' }, spec: { rules: [{ host: 'x.example', http: { paths: [{ path: '/', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } },
   ],
 };
 
@@ -69,7 +72,18 @@ describe('where a Service answers', () => {
 
   it('reads default backends and leaves malformed Ingresses out', () => {
     const list = parseIngresses({ items: [{ metadata: { name: 'd' }, spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } } }, 'junk', { metadata: {}, spec: {} }] });
-    expect(list).toEqual([{ name: 'd', tlsHosts: [], addresses: [], routes: [{ path: '/', pathType: 'default backend', service: 'web', port: 80 }] }]);
+    expect(list).toEqual([{ name: 'd', namespace: '', tlsHosts: [], addresses: [], routes: [{ path: '/', pathType: 'default backend', service: 'web', port: 80 }] }]);
     expect(parseIngresses(undefined)).toEqual([]);
+  });
+});
+
+describe('the Services table column', () => {
+  it('lists where each Service answers besides its cluster IP, capped with a count', () => {
+    const nameCol = { name: 'Name', type: 'string', format: 'name', description: '', priority: 0 };
+    const rows = applyTable(emptyRows, { reset: { columns: [nameCol], rows: [{ key: 'shop/web', cells: ['web'], metadata: { name: 'web', namespace: 'shop' } }, { key: 'shop/gone', cells: ['gone'], metadata: { name: 'gone', namespace: 'shop' } }] } });
+    const t = withAnswers(rows, { 'shop/web': svc }, [n1], parseIngresses(ingressList));
+    expect(t.columns.map((c) => c.name)).toEqual(['Name', 'Answers on']);
+    expect(t.rows.get('shop/web')?.cells[1]).toBe('10.77.0.2:30080/TCP, 10.77.0.2:30053/UDP, 10.77.0.5:80/TCP +4');
+    expect(t.rows.get('shop/gone')?.cells[1]).toBe('');
   });
 });

@@ -4,6 +4,7 @@ import { isRecord } from '../../api/guards.js';
 /** The parts of a networking.k8s.io/v1 Ingress the UI reads (validated from JSON by `parseIngresses`). */
 export interface IngressInfo {
   name: string;
+  namespace: string;
   /** Hosts its TLS section covers: those are served over https. */
   tlsHosts: string[];
   /** Its own addresses (`status.loadBalancer.ingress`), for rules without a host. */
@@ -39,6 +40,7 @@ export function parseIngresses(list: unknown): IngressInfo[] {
     if (!isRecord(item) || !isRecord(item.metadata) || !isRecord(item.spec)) continue;
     const name = str(item.metadata.name);
     if (!name) continue;
+    const namespace = str(item.metadata.namespace) ?? '';
     const spec = item.spec;
     const routes: IngressInfo['routes'] = [];
     const def = backendOf(spec.defaultBackend);
@@ -55,7 +57,7 @@ export function parseIngresses(list: unknown): IngressInfo[] {
     const tlsHosts = arr(spec.tls).flatMap((t) => (isRecord(t) ? arr(t.hosts).filter((h): h is string => typeof h === 'string') : []));
     const lb = isRecord(item.status) && isRecord(item.status.loadBalancer) ? arr(item.status.loadBalancer.ingress) : [];
     const addresses = lb.flatMap((i) => (isRecord(i) ? [str(i.ip) ?? str(i.hostname)].filter((a): a is string => !!a) : []));
-    out.push({ name, tlsHosts, addresses, routes });
+    out.push({ name, namespace, tlsHosts, addresses, routes });
   }
   return out;
 }
@@ -118,6 +120,7 @@ export function serviceAnswers(svc: Service, nodes: readonly Node[], ingresses: 
   }
   const name = svc.metadata.name;
   for (const ing of ingresses) {
+    if (ing.namespace && ing.namespace !== svc.metadata.namespace) continue;
     for (const r of ing.routes) {
       if (r.service !== name || !portMatches(svc, r.port)) continue;
       const hosts = r.host ? [r.host] : ing.addresses.length ? ing.addresses : ['*'];

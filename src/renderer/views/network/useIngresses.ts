@@ -5,8 +5,9 @@ import { useServices } from '../../store/context.js';
 import { parseIngresses, type IngressInfo } from './answers.js';
 
 /**
- * The Ingresses of one namespace, listed while a view that needs them is shown and again every
- * 10 s (the ingress controller fills their status in after creation). Not served (404): none.
+ * The Ingresses of one namespace (`'*'`: of all; undefined: none asked), listed while a view that
+ * needs them is shown and again every 10 s (the ingress controller fills their status in after
+ * creation). Not served (404): none.
  */
 export function useIngresses(namespace: string | undefined): IngressInfo[] {
   const { api } = useServices();
@@ -17,7 +18,8 @@ export function useIngresses(namespace: string | undefined): IngressInfo[] {
     void (async () => {
       while (!abort.signal.aborted) {
         try {
-          const body = await api.json('GET', `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/ingresses`, { signal: abort.signal });
+          const path = namespace === '*' ? '/apis/networking.k8s.io/v1/ingresses' : `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/ingresses`;
+          const body = await api.json('GET', path, { signal: abort.signal });
           if (!abort.signal.aborted) setList(parseIngresses(body));
         } catch (e) {
           if (e instanceof ApiRequestError && e.code === 404 && !abort.signal.aborted) setList([]);
