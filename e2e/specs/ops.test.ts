@@ -183,7 +183,7 @@ describe('operating workloads from the UI', () => {
     const host = lab.hosts[0]?.name as string;
     await page.getByTestId(`node-${host}`).click();
     await page.getByTestId('node-details').waitFor();
-    // Requests against allocatable, as kubectl sees the node and its pods (usage needs the metrics API).
+    // Requests against allocatable, as kubectl sees the node and its pods (usage: e2e/specs/metrics.test.ts).
     const onNode = (await kubectl.ok(['get', 'pods', '-A', '--field-selector', `spec.nodeName=${host}`, '-o', 'name'])).trim().split('\n').filter(Boolean).length;
     const slots = (await kubectl.ok(['get', 'node', host, '-o', 'jsonpath={.status.allocatable.pods}'])).trim();
     await expect.poll(async () => page.getByTestId('node-requests-pods').innerText()).toContain(`${onNode} requested of ${slots}`);

@@ -16,8 +16,8 @@ export interface UiCluster {
   stop(): Promise<void>;
 }
 
-export async function startUiCluster(prefix: string): Promise<UiCluster> {
-  const c = await startCompatCluster(prefix);
+export async function startUiCluster(prefix: string, opts: Parameters<typeof startCompatCluster>[1] = {}): Promise<UiCluster> {
+  const c = await startCompatCluster(prefix, opts);
   let ui: UiServer;
   try {
     ui = await startUiServer({ port: 0, rendererDir: resolve('dist/renderer'), api: c.t.cp.handler, scanHostKey });

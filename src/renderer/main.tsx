@@ -6,6 +6,7 @@ import { createRoot } from 'react-dom/client';
 import { KubeApi } from './api/client.js';
 import { createAppStore } from './store/appStore.js';
 import { ServicesContext, type AppServices } from './store/context.js';
+import { startMetricsSync } from './store/metricsSync.js';
 import { startResourcesSync } from './store/resourcesSync.js';
 import { startSync } from './store/sync.js';
 import { App } from './views/App.js';
@@ -18,9 +19,11 @@ const fileInput = createRef<HTMLInputElement>();
 const services: AppServices = { store, api, openFilePicker: () => fileInput.current?.click() };
 const stop = startSync(api, store, window.location.origin);
 const stopResources = startResourcesSync(api, store, window.location.origin);
+const stopMetrics = startMetricsSync(api, store);
 window.addEventListener('pagehide', () => {
   stop();
   stopResources();
+  stopMetrics();
 });
 
 const clusterName = document.querySelector<HTMLMetaElement>('meta[name="skiff-cluster-name"]')?.content || 'local';

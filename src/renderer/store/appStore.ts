@@ -7,6 +7,7 @@ import { canvasSlice } from './canvasSlice.js';
 import { terminalSlice } from './terminalSlice.js';
 import { workloadLogSlice } from './workloadLogSlice.js';
 import { resourcesSlice } from './resourcesSlice.js';
+import { metricsSlice } from './metricsSlice.js';
 import type { AppState, ClusterSlice, ConnectionSlice, LogSlice, SelectionSlice, UiSlice } from './slices.js';
 
 export type AppStore = StoreApi<AppState>;
@@ -93,5 +94,6 @@ export function createAppStore(): AppStore {
     ...workloadLogSlice(set),
     ...canvasSlice(set, get),
     ...resourcesSlice(set),
+    ...metricsSlice(set, get),
   }));
 }

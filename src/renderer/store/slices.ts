@@ -10,6 +10,7 @@ import type { CanvasSlice } from './canvasSlice.js';
 import type { TerminalSlice } from './terminalSlice.js';
 import type { WorkloadLogSlice } from './workloadLogSlice.js';
 import type { ObjectRef, ResourcesSlice } from './resourcesSlice.js';
+import type { MetricsSlice } from './metricsSlice.js';
 
 /** Cluster objects as the watches report them. */
 export interface ClusterSlice {
@@ -88,4 +89,4 @@ export interface LogSlice {
   clearLogs(key: string): void;
 }
 
-export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice & WorkloadLogSlice & CanvasSlice & ResourcesSlice;
+export type AppState = ClusterSlice & ConnectionSlice & SelectionSlice & UiSlice & LogSlice & TerminalSlice & PortForwardSlice & WorkloadLogSlice & CanvasSlice & ResourcesSlice & MetricsSlice;

@@ -10,6 +10,7 @@ import { nodeReadiness, podDisplay } from '../graph/podStatus.js';
 import { useApp, useServices } from '../store/context.js';
 import { EventList } from './EventList.js';
 import { NodeRequests } from './metrics/NodeRequests.js';
+import { NodeNetwork } from './network/NodeNetwork.js';
 import { ObjectActions } from './resources/ObjectActions.js';
 import { useEventsFor } from './useEventsFor.js';
 
@@ -54,15 +55,14 @@ export function NodeDetails({ name }: { name: string }) {
       <ObjectActions object={node} />
       <KeyValues
         rows={[
-          ['Addresses', node.status?.addresses?.map((a) => `${a.address} (${a.type})`).join(', ')],
           ['OS', info ? `${info.osImage ?? info.operatingSystem ?? ''} ${info.architecture ?? ''}`.trim() : undefined],
           ['Kernel', info?.kernelVersion],
           ['Runtime', info?.containerRuntimeVersion],
           ['Agent', info?.kubeletVersion],
-          ['Pod CIDR', node.spec?.podCIDR],
           ['Age', age(node.metadata.creationTimestamp, Date.now())],
         ]}
       />
+      <NodeNetwork node={node} />
       <NodeRequests node={node} />
       <Section title="Conditions">
         <table className="table" data-testid="node-conditions">

@@ -7,7 +7,9 @@ import { isFailingReason, podDisplay } from '../graph/podStatus.js';
 import { useApp, useServices } from '../store/context.js';
 import { EventList } from './EventList.js';
 import { PodPortForwards } from './portforward/ForwardButtons.js';
+import { PodUsage } from './metrics/PodUsage.js';
 import { PodSchedulingReasons } from './pending/PodSchedulingReasons.js';
+import { PodPulls } from './pull/PodPulls.js';
 import { ShellButton } from './terminal/ShellButton.js';
 import { ObjectExtras } from './resources/ObjectDetails.js';
 import { ObjectActions } from './resources/ObjectActions.js';
@@ -73,6 +75,8 @@ export function PodDetails({ podKey }: { podKey: string }) {
             ))}
           </ul>
         </Section>
+        <PodPulls pod={pod} events={events} />
+        <PodUsage pod={pod} />
         <PodPortForwards pod={pod} />
         <PodSchedulingReasons pod={pod} />
         <Section title="Labels">

@@ -1,5 +1,6 @@
 import { KeyValues, Labels, Section } from '../components/KeyValues.js';
 import { useApp } from '../store/context.js';
+import { ServiceAddresses } from './network/ServiceAddresses.js';
 import { ServicePortForwards } from './portforward/ForwardButtons.js';
 import { ObjectExtras } from './resources/ObjectDetails.js';
 import { ObjectActions } from './resources/ObjectActions.js';
@@ -27,6 +28,7 @@ export function ServiceDetails({ svcKey }: { svcKey: string }) {
           ['Ports', (svc.spec.ports ?? []).map((p) => `${p.name ? `${p.name} ` : ''}${p.port}→${p.targetPort ?? p.port}${p.nodePort ? ` (node ${p.nodePort})` : ''}/${p.protocol ?? 'TCP'}`).join(', ')],
         ]}
       />
+      <ServiceAddresses svc={svc} />
       <ServicePortForwards svc={svc} />
       <Section title="Selector">
         <Labels labels={svc.spec.selector} />

@@ -2,6 +2,7 @@ import { memo } from 'react';
 import type { NodeProps } from '@xyflow/react';
 import type { NodeCardFlowNode } from '../types.js';
 import { PhaseBar } from './PhaseBar.js';
+import { NodeUsageLine } from './UsageLine.js';
 
 /** A cluster Node: readiness, address, and its pods by state. Click for its details. */
 function NodeCardView({ data, selected }: NodeProps<NodeCardFlowNode>) {
@@ -25,6 +26,7 @@ function NodeCardView({ data, selected }: NodeProps<NodeCardFlowNode>) {
         {data.unschedulable && <span className="badge badge-muted">Cordoned</span>}
         {data.missing && <span className="badge badge-muted">No Node object</span>}
       </div>
+      <NodeUsageLine name={data.name} />
       <PhaseBar phases={data.phases} total={data.podCount} />
     </div>
   );

@@ -1,6 +1,8 @@
 import { memo } from 'react';
 import type { NodeProps } from '@xyflow/react';
 import type { PodFlowNode } from '../types.js';
+import { PullLine } from './PullLine.js';
+import { PodUsageLine } from './UsageLine.js';
 
 /** One pod: a chip coloured by its status. */
 function PodNodeView({ data, selected }: NodeProps<PodFlowNode>) {
@@ -22,6 +24,7 @@ function PodNodeView({ data, selected }: NodeProps<PodFlowNode>) {
           {data.restarts > 0 && <span className="pod-restarts">↻{data.restarts}</span>}
           <span className="pod-node">{data.node ?? 'unscheduled'}</span>
         </div>
+        {data.phase === 'Running' ? <PodUsageLine namespace={data.namespace} name={data.name} /> : <PullLine namespace={data.namespace} name={data.name} />}
       </div>
     </div>
   );

@@ -9,6 +9,9 @@ import { refOf, refOfSelection, selectionFor } from './open.js';
 import { ResourceTable } from './ResourceTable.js';
 import { labelSelectorProblem, visibleRows, type SortSpec } from './tableModel.js';
 import { useTableRows } from './useTableRows.js';
+import { usageKind, withUsage } from '../metrics/usageColumns.js';
+import { withAnswers } from '../network/answersColumn.js';
+import { useIngresses } from '../network/useIngresses.js';
 import './resources.css';
 
 /** Every served kind in a sidebar; the chosen one as a live, filterable, sortable table. */
@@ -80,7 +83,20 @@ function KindTable({ kind }: { kind: ApiKind }) {
   const [wide, setWide] = useState(false);
   const [sort, setSort] = useState<SortSpec | null>(null);
   const ns = kind.namespaced && namespace ? namespace : undefined;
-  const { rows, status, error } = useTableRows(kind, ns, labelSelector);
+  const table = useTableRows(kind, ns, labelSelector);
+  const { status, error } = table;
+  const uk = usageKind(kind.group, kind.resource);
+  const usage = useApp((s) => (uk === 'pods' ? s.usage.pods : uk === 'nodes' ? s.usage.nodes : undefined));
+  const nodes = useApp((s) => (uk === 'nodes' ? s.cluster.nodes : undefined));
+  const isServices = kind.group === '' && kind.resource === 'services';
+  const services = useApp((s) => (isServices ? s.cluster.services : undefined));
+  const allNodes = useApp((s) => (isServices ? s.cluster.nodes : undefined));
+  const ingresses = useIngresses(isServices ? (ns ?? '*') : undefined);
+  const rows = useMemo(() => {
+    if (uk && usage) return withUsage(table.rows, uk, usage, nodes ?? {});
+    if (services && allNodes) return withAnswers(table.rows, services, Object.values(allNodes), ingresses);
+    return table.rows;
+  }, [uk, usage, nodes, services, allNodes, ingresses, table.rows]);
   const filter = useDeferredValue(nameFilter);
   const shown = useMemo(() => visibleRows(rows, filter, sort), [rows, filter, sort]);
   const labelProblem = labelSelectorProblem(labelDraft);

@@ -1,4 +1,5 @@
 import type { KubeTable, TableColumn, TableEventType, TableRow } from '../../api/tables.js';
+import { usageCellText } from '../metrics/usageColumns.js';
 
 /** A kind's rows by key (insertion order kept), replaced (never mutated) on each batch. */
 export interface RowsState {
@@ -87,10 +88,10 @@ export function visibleRows(state: RowsState, filter: string, sort: SortSpec | n
   return out;
 }
 
-/** Cell text as drawn: the Age column is recomputed from the creation time, so it stays current. */
+/** Cell text as drawn: the Age column is recomputed from the creation time, so it stays current; usage columns in kubectl top's units. */
 export function cellDisplay(row: TableRow, column: TableColumn, index: number, now: number, age: (iso: string | undefined, now: number) => string): string {
   if (isAgeColumn(column) && row.metadata.creationTimestamp) return age(row.metadata.creationTimestamp, now);
-  return cellText(row.cells[index]);
+  return usageCellText(column, row.cells[index]) ?? cellText(row.cells[index]);
 }
 
 /**
