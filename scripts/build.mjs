@@ -27,6 +27,10 @@ await Promise.all([
     jsx: 'automatic',
     entryPoints: { app: 'src/renderer/main.tsx' },
     outdir: 'dist/renderer',
+    // Lazily imported parts (CodeMirror, xterm.js) become chunks loaded on first use, so the first
+    // paint does not wait for code it does not run.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     loader: { '.css': 'css', '.svg': 'dataurl', '.png': 'dataurl' },
     sourcemap: true,
     minify: true,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod, ReplicaSet } from '../../orchestrator/api/types.js';
 import { byKey, endpoints, node, pod, service, type PodOpts } from '../testing/fixtures.js';
-import { derive, EXPAND_UP_TO, MANY_PODS, type DeriveInput } from './derive.js';
+import { cardKeyOf, derive, EXPAND_UP_TO, MANY_PODS, type DeriveInput } from './derive.js';
 import type { NodeCardFlowNode, PodFlowNode, ServiceFlowNode, SkiffNode, WorkloadFlowNode } from './types.js';
 
 const empty: DeriveInput = { nodes: {}, pods: {}, services: {}, endpoints: {}, replicasets: {} };
@@ -111,5 +111,17 @@ describe('derive', () => {
     const g = derive({ ...empty, nodes: byKey(...nodes), pods: byKey(...pods), services: byKey(...services) });
     expect(g.nodes).toHaveLength(100 + 100 + 100);
     expect(g.edges).toHaveLength(100);
+  });
+
+  it("remembers a pod's card per pod object, and asks again when its ReplicaSet is replaced or removed", () => {
+    const p = owned('w1', 'web-1');
+    const rs = byKey(replicaset('web-1', 'web'));
+    expect(cardKeyOf(p, rs).key).toBe('Deployment/default/web');
+    expect(cardKeyOf(p, rs)).toBe(cardKeyOf(p, rs));
+    // The ReplicaSet now belongs to another Deployment (a new object, as the store delivers it).
+    expect(cardKeyOf(p, byKey(replicaset('web-1', 'api'))).key).toBe('Deployment/default/api');
+    // Gone from the cache of ReplicaSets: the pod's own owner is all that is known.
+    expect(cardKeyOf(p, {}).key).toBe('ReplicaSet/default/web-1');
+    expect(cardKeyOf(p, rs).key).toBe('Deployment/default/web');
   });
 });

@@ -33,12 +33,31 @@ const ORIGIN = { x: 0, y: 0 };
 const TONES: readonly PodTone[] = ['running', 'pending', 'failed', 'terminating', 'succeeded', 'unknown'];
 const zeroCounts = (): Record<PodTone, number> => ({ running: 0, pending: 0, failed: 0, terminating: 0, succeeded: 0, unknown: 0 });
 
+export interface CardKey {
+  key: string;
+  kind: string;
+  name: string;
+  namespace: string;
+}
+
+/**
+ * A pod's card, remembered per pod object with the ReplicaSet object it was read through: while
+ * neither is replaced (the store replaces objects, never edits them) the answer stands, so a derive
+ * after one watch event does not walk 5,000 owner chains again.
+ */
+const cardCache = new WeakMap<Pod, { rs: ReplicaSet | undefined; card: CardKey }>();
+
 /** The card a pod is drawn in: its workload's, or its namespace's standalone pods. */
-export function cardKeyOf(pod: Pod, replicasets: ObjectMap<ReplicaSet>): { key: string; kind: string; name: string; namespace: string } {
+export function cardKeyOf(pod: Pod, replicasets: ObjectMap<ReplicaSet>): CardKey {
   const ns = pod.metadata.namespace ?? 'default';
+  const ref = pod.metadata.ownerReferences?.find((o) => o.controller);
+  const rs = ref?.kind === 'ReplicaSet' ? replicasets[`${ns}/${ref.name}`] : undefined;
+  const hit = cardCache.get(pod);
+  if (hit && hit.rs === rs) return hit.card;
   const w = workloadOf(pod, replicasets);
-  if (w) return { key: `${w.kind}/${w.namespace}/${w.name}`, kind: w.kind, name: w.name, namespace: w.namespace };
-  return { key: `Pod/${ns}/`, kind: 'Pod', name: 'standalone pods', namespace: ns };
+  const card = w ? { key: `${w.kind}/${w.namespace}/${w.name}`, kind: w.kind, name: w.name, namespace: w.namespace } : { key: `Pod/${ns}/`, kind: 'Pod', name: 'standalone pods', namespace: ns };
+  cardCache.set(pod, { rs, card });
+  return card;
 }
 
 /**

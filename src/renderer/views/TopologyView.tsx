@@ -126,9 +126,11 @@ export function TopologyView() {
     setDragOver(true);
   }, []);
 
-  const big = graph.nodes.length > VIRTUALIZE_ABOVE;
+  const virtualize = graph.nodes.length > VIRTUALIZE_ABOVE;
+  // Many cards on screen at once: drop what is costly to paint in software (blurred shadows).
+  const big = graph.nodes.length > MINIMAP_UP_TO;
   return (
-    <div className={`canvas lod-${lod}${dragOver ? ' is-drag-over' : ''}`} data-testid="canvas" data-lod={lod} onDrop={onDrop} onDragOver={onDragOver} onDragLeave={() => setDragOver(false)}>
+    <div className={`canvas lod-${lod}${big ? ' is-big' : ''}${dragOver ? ' is-drag-over' : ''}`} data-testid="canvas" data-lod={lod} onDrop={onDrop} onDragOver={onDragOver} onDragLeave={() => setDragOver(false)}>
       <ReactFlow<SkiffNode>
         nodes={nodes}
         edges={shownEdges}
@@ -145,7 +147,7 @@ export function TopologyView() {
         nodesConnectable={false}
         edgesFocusable={false}
         deleteKeyCode={null}
-        onlyRenderVisibleElements={big}
+        onlyRenderVisibleElements={virtualize}
         proOptions={{ hideAttribution: true }}
         colorMode="system"
       >

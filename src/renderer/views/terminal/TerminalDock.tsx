@@ -1,7 +1,7 @@
 import '@xterm/xterm/css/xterm.css';
 import './terminal.css';
 import { useApp, useServices } from '../../store/context.js';
-import { TerminalPane } from './TerminalPane.js';
+import { LazyTerminalPane as TerminalPane } from './LazyTerminalPane.js';
 
 /** The dock under the canvas with one tab per terminal (container shells and host shells). */
 export function TerminalDock() {

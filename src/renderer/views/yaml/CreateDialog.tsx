@@ -12,7 +12,7 @@ import { diffText, forDiff } from './diff.js';
 import { parseOne } from './parse.js';
 import { TEMPLATES, templateProblems, type TemplateInput } from './templates.js';
 import { useKindSchema } from './useKindSchema.js';
-import { YamlEditor } from './YamlEditor.js';
+import { LazyYamlEditor as YamlEditor } from './LazyYamlEditor.js';
 
 /**
  * A new object from a template: a few fields fill the YAML, which stays editable (schema-checked);

@@ -14,7 +14,7 @@ import { useObject } from '../resources/useObject.js';
 import { diffStats, diffText, forDiff, toYaml } from './diff.js';
 import { parseOne } from './parse.js';
 import { useKindSchema } from './useKindSchema.js';
-import { YamlEditor } from './YamlEditor.js';
+import { LazyYamlEditor as YamlEditor } from './LazyYamlEditor.js';
 
 type Step =
   | { at: 'edit' }
