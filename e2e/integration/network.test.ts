@@ -185,9 +185,13 @@ spec:
 
   it('stops sending new connections to a pod that is gone', async () => {
     const ip = await clusterIP('web');
-    const [[victim] = ['']] = await readyPods('web');
+    const [[victim, victimIP] = ['', '']] = await readyPods('web');
     await c.k.ok(['delete', 'pod', victim, '--grace-period=0', '--force']);
     await eventually('the endpoint gone from the slice', async () => !(await get_(['endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={..targetRef.name}'])).includes(victim), 30_000);
+    // The node applies the slice's change asynchronously: "at once" is once its rules no longer
+    // DNAT to the pod (a force-deleted pod's container may still be answering until its node stops it).
+    const dnatToVictim = new RegExp(`${chainPrefix(c.nodeName)}-\\S+ .*--to-destination ${victimIP.replace(/\./g, '\\.')}:`);
+    await eventually('the node no longer routing to the pod', async () => !dnatToVictim.test(execFileSync('iptables-save', ['-t', 'nat']).toString()), 30_000);
     for (let i = 0; i < 20; i++) expect(await httpGet(`http://${ip}/`)).not.toBe(victim);
   });
 
