@@ -7,7 +7,10 @@ import { silentLogger, consoleLogger } from '../../src/orchestrator/util/logger.
 import { Kubectl } from './kubectl.js';
 import { cleanupLocalNode, leaseTestNetwork, type TestNetworkLease } from './testNetwork.js';
 
-/** A free TCP port on 127.0.0.1 (for the kubelet API of a test's local agent). */
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago, for a child process that must be told its port
+ * (it can be taken before the child binds it: prefer port 0 wherever the port can be read back).
+ */
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
@@ -44,7 +47,9 @@ export async function startTestControlPlane(opts: Partial<ControlPlaneOptions> =
     cp = await startControlPlane({
       home,
       apiPort: 0,
-      kubeletPort: await freePort(),
+      // 0: the agent listens on a port the kernel picks and reports it in its Node's daemonEndpoints,
+      // which is how the API reaches it. A port probed free and bound later can be taken in between.
+      kubeletPort: 0,
       localNode: 'off',
       agentBundlePath: resolve('dist/agent/skiff-agent.js'),
       log: process.env.SKIFF_TEST_LOG ? consoleLogger({ component: 'test-cp' }) : silentLogger,
