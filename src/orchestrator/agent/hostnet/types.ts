@@ -50,8 +50,8 @@ export interface HostNetDesired {
   vxlan: { vni: number; port: number; mtu?: number };
   /**
    * With backend `wireguard`: the node's device settings. `privateKey` (base64, 32 bytes) is the
-   * node's own, generated on the node (agent data dir, 0600); it reaches `wg` on standard input,
-   * never an argument or a log line, and nothing returns it.
+   * node's own, generated on the node (agent data dir, 0600); it reaches `wg` in a 0600 file
+   * removed at once, never an argument or a log line, and nothing returns it.
    */
   wireguard?: { port: number; privateKey: string; mtu?: number };
   /** Every other node with a pod CIDR: its pods are reached through it. */

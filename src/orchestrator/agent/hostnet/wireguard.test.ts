@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CommandRunner } from './exec.js';
 import { wireguardDevice } from './names.js';
@@ -13,6 +14,8 @@ class FakeWgHost implements CommandRunner {
   key = '';
   port = 0;
   peers = new Map<string, string>();
+  keyFile = '';
+  keyFileMode = 0;
 
   constructor(private readonly o: { kernel: boolean; wireguardGo: boolean }) {}
 
@@ -46,7 +49,10 @@ class FakeWgHost implements CommandRunner {
     if (cmd === 'wg' && args[0] === 'set') {
       if (args[2] === 'listen-port') {
         this.port = Number(args[3]);
-        this.key = (opts?.input ?? '').trim();
+        const file = args[5] as string;
+        this.keyFileMode = statSync(file).mode & 0o777;
+        this.keyFile = file;
+        this.key = readFileSync(file, 'utf8').trim();
       } else if (args[2] === 'peer' && args[4] === 'remove') this.peers.delete(args[3] as string);
       else if (args[2] === 'peer') this.peers.set(args[3] as string, args.slice(4).join(' '));
     }
@@ -71,9 +77,11 @@ describe('the WireGuard device', () => {
     expect(host.key).toBe(PRIV);
     expect(host.peers.get(K2)).toBe('endpoint 10.77.0.12:51820 allowed-ips 10.42.2.0/24 persistent-keepalive 25');
     expect(host.link).toMatchObject({ up: true });
-    // The private key went only to wg's standard input, never into an argument.
-    expect(host.calls.some((c) => c.line.includes(PRIV))).toBe(false);
-    expect(host.calls.filter((c) => c.input?.includes(PRIV)).map((c) => c.line)).toEqual([`wg set ${wireguardDevice('n1')} listen-port 51820 private-key /dev/stdin`]);
+    // The private key went to wg in a 0600 file that is gone afterwards, never in an argument.
+    expect(host.calls.some((c) => c.line.includes(PRIV) || c.input?.includes(PRIV))).toBe(false);
+    expect(host.calls.map((c) => c.line)).toContain(`wg set ${wireguardDevice('n1')} listen-port 51820 private-key ${host.keyFile}`);
+    expect(host.keyFileMode).toBe(0o600);
+    expect(existsSync(host.keyFile)).toBe(false);
     expect(host.calls.map((c) => c.line)).toContain(`ip addr replace 10.42.1.0/32 dev ${wireguardDevice('n1')}`);
     expect(host.calls.map((c) => c.line)).toContain(`ip link set dev ${wireguardDevice('n1')} mtu 1400`);
   });

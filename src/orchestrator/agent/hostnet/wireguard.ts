@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runOk, type CommandRunner } from './exec.js';
 import { wireguardDevice } from './names.js';
 import type { WireGuardPlan } from './routePlan.js';
@@ -9,9 +12,22 @@ import { wireGuardPublicKey } from './wgKeys.js';
  * device, its key and port, and its peers. Like wg-quick, the device is the kernel's
  * (`ip link add … type wireguard`) where the kernel has the module, and otherwise a tun device
  * served by `wireguard-go` (which daemonizes, and exits when its device is deleted). Every
- * command is an argument vector of validated values; the private key reaches `wg` only on its
- * standard input.
+ * command is an argument vector of validated values; the private key reaches `wg` only through a
+ * 0600 file in a fresh 0700 directory in memory (`/run`), removed as soon as `wg` has read it
+ * (`wg` cannot read `/dev/stdin` when standard input is a socket, as Node's pipes are).
  */
+
+/** Runs `fn` with the key in a file only root can read, removed afterwards. */
+async function withKeyFile<T>(privateKey: string, fn: (path: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(existsSync('/run') ? '/run' : tmpdir(), 'skiff-wg-'));
+  try {
+    const path = join(dir, 'private.key');
+    writeFileSync(path, `${privateKey}\n`, { mode: 0o600 });
+    return await fn(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 interface Link {
   kind?: string;
@@ -43,7 +59,9 @@ async function createDevice(run: CommandRunner, device: string): Promise<void> {
   if (kernel.code === 0) return;
   const userspace = await run.run('wireguard-go', [device]);
   if (userspace.code === 0) return;
-  const why = (r: { stderr: string; stdout: string }) => (r.stderr || r.stdout).trim().split('\n').slice(-2).join('; ');
+  // wireguard-go opens with a boxed banner on stderr: its message is in the other lines.
+  const why = (r: { code: number | null; stderr: string; stdout: string }) =>
+    `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter((l) => l && !/^[│┌└]/.test(l)).slice(-2).join('; ') || `exit ${r.code ?? 'by a signal'}`;
   throw new Error(
     `cannot create the WireGuard device ${device}: the kernel has no wireguard link type (${why(kernel)}) and ${userspace.code === 127 ? 'wireguard-go is not installed (apt-get install wireguard-go)' : `wireguard-go failed (${why(userspace)})`}`,
   );
@@ -72,7 +90,7 @@ export async function ensureWireGuard(run: CommandRunner, node: string, plan: Wi
   const port = await run.run('wg', ['show', device, 'listen-port']);
   if (current.code === 127) throw new Error('wg (wireguard-tools) is not installed on the host (apt-get install wireguard-tools)');
   if (current.stdout.trim() !== publicKey || port.stdout.trim() !== String(plan.port)) {
-    await runOk(run, 'wg', ['set', device, 'listen-port', String(plan.port), 'private-key', '/dev/stdin'], { input: `${privateKey}\n` });
+    await withKeyFile(privateKey, (path) => runOk(run, 'wg', ['set', device, 'listen-port', String(plan.port), 'private-key', path]));
   }
   const wanted = new Set(plan.peers.map((p) => p.publicKey));
   for (const p of plan.peers) {
