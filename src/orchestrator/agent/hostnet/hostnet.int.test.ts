@@ -276,6 +276,7 @@ describe('host component as its container', () => {
   const node = `hostnet-it-${process.pid}`;
   const docker = new Docker();
   afterAll(async () => {
+    await run('ip', 'link', 'del', 'dev', wireguardDevice(node)).catch(() => undefined);
     await removeHostNetContainer(docker, node);
   });
 
@@ -296,6 +297,13 @@ describe('host component as its container', () => {
       await client.apply({ node, clusterCIDR: cluster, nodeIP: '127.0.0.1', backend: 'host-gw', vxlan: { vni: 1, port: 8472 }, peers: [], rules: buildProxyRules({ node: { name: node, clusterCIDR: cluster }, services: [], slices: [] }).rules });
       // The rules are in this machine's namespace: the container used the host's network and iptables.
       expect(await run('iptables-save', '-t', 'nat')).toContain(`${chainPrefix(node)}-SVCS`);
+      // WireGuard from inside the container: the host's /dev/net/tun and wireguard-go (or the kernel's
+      // module), the host's wg, run chrooted; a device with no peers, on a port nothing else uses.
+      const wgPort = 40000 + (process.pid % 20000);
+      const wgr = await client.apply({ node, clusterCIDR: cluster, nodeIP: '127.0.0.1', podCIDR: `10.${octet}.9.0/24`, backend: 'wireguard', vxlan: { vni: 1, port: 8472 }, wireguard: { port: wgPort, privateKey: generateWireGuardPrivateKey() }, peers: [], rules: buildProxyRules({ node: { name: node, clusterCIDR: cluster }, services: [], slices: [] }).rules });
+      expect(wgr.wireguard).toMatchObject({ device: wireguardDevice(node), port: wgPort });
+      expect(['kernel', 'wireguard-go']).toContain(wgr.wireguard?.implementation);
+      expect((await run('wg', 'show', wireguardDevice(node), 'listen-port')).trim()).toBe(String(wgPort));
       const busy = await client.holdPorts(node, [{ port: 31999, protocol: 'TCP', owner: 'test' }]);
       expect(busy.held.length + busy.busy.length).toBe(1);
       // Started again with the same bundle: the running container is kept.
@@ -304,6 +312,7 @@ describe('host component as its container', () => {
       again.close();
       await client.cleanup(node);
       expect(await run('iptables-save')).not.toContain(chainPrefix(node));
+      expect(await run('ip', 'link', 'show', 'dev', wireguardDevice(node)).then(() => true, () => false)).toBe(false);
     } finally {
       client.close();
     }
