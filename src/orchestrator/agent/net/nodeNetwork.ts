@@ -40,7 +40,7 @@ export interface NodeNetworkDeps {
   recorder: Recorder;
   nodeName: string;
   nodeIP: string;
-  podNetwork: PodNetwork;
+  podNetwork: Pick<PodNetwork, 'ensure' | 'removeStale'>;
   /** Opens the host component (in-process, or its container); retried until it works. */
   openHostNet(): Promise<OpenedHostNet>;
   /** Where the `kubernetes` Service's relay sends its connections: the API as this agent reaches it. */
