@@ -40,7 +40,9 @@ describe('configFromEnv', () => {
   });
 
   it('reads the network ranges and refuses overlapping or malformed ones', () => {
-    expect(configFromEnv({}, '/d', 0).cp.network).toEqual({ clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.96.0.0/12', nodeMaskSize: 24, backend: 'auto', ingressHttpPort: 80, ingressHttpsPort: 443 });
+    expect(configFromEnv({}, '/d', 0).cp.network).toEqual({ clusterCIDR: '10.42.0.0/16', serviceCIDR: '10.96.0.0/12', nodeMaskSize: 24, backend: 'auto', ingressHttpPort: 80, ingressHttpsPort: 443, wireguardPort: 51820 });
+    expect(configFromEnv({ SKIFF_POD_NETWORK_BACKEND: 'wireguard', SKIFF_WIREGUARD_PORT: '51999' }, '/d', 0).cp.network).toMatchObject({ backend: 'wireguard', wireguardPort: 51999 });
+    expect(() => configFromEnv({ SKIFF_WIREGUARD_PORT: '0' }, '/d', 0)).toThrow(/SKIFF_WIREGUARD_PORT must be a port number 1\.\.65535/);
     expect(configFromEnv({ SKIFF_INGRESS_HTTP_PORT: '8080', SKIFF_INGRESS_HTTPS_PORT: '0' }, '/d', 0).cp.network).toMatchObject({ ingressHttpPort: 8080, ingressHttpsPort: 0 });
     expect(() => configFromEnv({ SKIFF_INGRESS_HTTP_PORT: '8443', SKIFF_INGRESS_HTTPS_PORT: '8443' }, '/d', 0)).toThrow(/both 8443/);
     const c = configFromEnv({ SKIFF_CLUSTER_CIDR: '172.20.0.0/16', SKIFF_SERVICE_CIDR: '172.21.0.0/16', SKIFF_POD_NETWORK_BACKEND: 'vxlan' }, '/d', 0);
@@ -50,6 +52,6 @@ describe('configFromEnv', () => {
     );
     expect(() => configFromEnv({ SKIFF_SERVICE_CIDR: '10.96.0.1/12' }, '/d', 0)).toThrow(/SKIFF_SERVICE_CIDR: "10.96.0.1\/12" has host bits set/);
     expect(() => configFromEnv({ SKIFF_CLUSTER_CIDR: '10.42.0.0/25' }, '/d', 0)).toThrow(/smaller than one node's \/24 pod subnet/);
-    expect(() => configFromEnv({ SKIFF_POD_NETWORK_BACKEND: 'wireguard' }, '/d', 0)).toThrow(/SKIFF_POD_NETWORK_BACKEND must be one of auto, host-gw, vxlan/);
+    expect(() => configFromEnv({ SKIFF_POD_NETWORK_BACKEND: 'ipsec' }, '/d', 0)).toThrow(/SKIFF_POD_NETWORK_BACKEND must be one of auto, host-gw, vxlan, wireguard, got "ipsec"/);
   });
 });

@@ -17,9 +17,13 @@ export interface ClusterNetwork {
   /**
    * How pods on different hosts reach each other: `host-gw` routes pod CIDRs via the peer's
    * address (hosts on one network), `vxlan` encapsulates (anywhere), `auto` picks host-gw for a peer
-   * on a directly connected network and VXLAN otherwise (flannel's backends).
+   * on a directly connected network and VXLAN otherwise (flannel's backends); `wireguard` sends
+   * every peer's pod traffic through an encrypted WireGuard tunnel (flannel's wireguard backend; the
+   * kernel's device where the kernel has it, `wireguard-go` elsewhere).
    */
   backend: PodNetworkBackend;
+  /** The UDP port every node's WireGuard device listens on (SKIFF_WIREGUARD_PORT, default 51820). Optional so older settings read as the default. */
+  wireguardPort?: number;
   /**
    * The ports every node's built-in ingress controller listens on for HTTP and HTTPS
    * (SKIFF_INGRESS_HTTP_PORT, SKIFF_INGRESS_HTTPS_PORT; default 80 and 443, 0 turns one off).
@@ -29,8 +33,18 @@ export interface ClusterNetwork {
   ingressHttpsPort?: number;
 }
 
-export type PodNetworkBackend = 'auto' | 'host-gw' | 'vxlan';
-export const POD_NETWORK_BACKENDS: readonly PodNetworkBackend[] = ['auto', 'host-gw', 'vxlan'];
+export type PodNetworkBackend = 'auto' | 'host-gw' | 'vxlan' | 'wireguard';
+export const POD_NETWORK_BACKENDS: readonly PodNetworkBackend[] = ['auto', 'host-gw', 'vxlan', 'wireguard'];
+
+/** WireGuard's customary port (wg-quick's examples, flannel's wireguard backend). */
+export const DEFAULT_WIREGUARD_PORT = 51820;
+
+/**
+ * The Node annotation carrying a node's WireGuard public key (base64, 32 bytes), set by its agent:
+ * the other nodes' peers. The private key never leaves the node (flannel publishes its key in
+ * `flannel.alpha.coreos.com/backend-data` the same way).
+ */
+export const WIREGUARD_PUBLIC_KEY_ANNOTATION = 'skiff.io/wireguard-public-key';
 
 export const DEFAULT_CLUSTER_NETWORK: ClusterNetwork = {
   clusterCIDR: '10.42.0.0/16',
@@ -39,6 +53,7 @@ export const DEFAULT_CLUSTER_NETWORK: ClusterNetwork = {
   backend: 'auto',
   ingressHttpPort: 80,
   ingressHttpsPort: 443,
+  wireguardPort: DEFAULT_WIREGUARD_PORT,
 };
 
 /** The ingress ports of `n` (defaults filled in). */
@@ -53,7 +68,7 @@ export const CLUSTER_NETWORK_CONFIGMAP = { namespace: 'kube-system', name: 'skif
  * wrong: a block that does not parse, pod and service ranges that overlap, a cluster range too small
  * for one node's subnet, a service range larger than a /12 (kube-apiserver's limit) or too small.
  */
-export function validateClusterNetwork(n: ClusterNetwork, names = { cluster: 'SKIFF_CLUSTER_CIDR', service: 'SKIFF_SERVICE_CIDR', backend: 'SKIFF_POD_NETWORK_BACKEND' }): ClusterNetwork {
+export function validateClusterNetwork(n: ClusterNetwork, names: { cluster: string; service: string; backend: string; wireguardPort?: string } = { cluster: 'SKIFF_CLUSTER_CIDR', service: 'SKIFF_SERVICE_CIDR', backend: 'SKIFF_POD_NETWORK_BACKEND', wireguardPort: 'SKIFF_WIREGUARD_PORT' }): ClusterNetwork {
   const parse = (what: string, text: string) => {
     try {
       return parseCidr(text);
@@ -74,6 +89,8 @@ export function validateClusterNetwork(n: ClusterNetwork, names = { cluster: 'SK
   for (const [what, v] of [['SKIFF_INGRESS_HTTP_PORT', ports.http], ['SKIFF_INGRESS_HTTPS_PORT', ports.https]] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${what} must be a port number 0..65535 (0 turns it off), got ${JSON.stringify(v)}`);
   }
+  const wg = n.wireguardPort ?? DEFAULT_WIREGUARD_PORT;
+  if (!Number.isInteger(wg) || wg < 1 || wg > 65535) throw new Error(`${names.wireguardPort ?? 'SKIFF_WIREGUARD_PORT'} must be a port number 1..65535, got ${JSON.stringify(n.wireguardPort)}`);
   if (ports.http !== 0 && ports.http === ports.https) throw new Error(`SKIFF_INGRESS_HTTP_PORT and SKIFF_INGRESS_HTTPS_PORT are both ${ports.http}: the ingress needs two ports`);
   if (!POD_NETWORK_BACKENDS.includes(n.backend)) throw new Error(`${names.backend} must be one of ${POD_NETWORK_BACKENDS.join(', ')}, got ${JSON.stringify(n.backend)}`);
   return { ...n };
@@ -112,6 +129,7 @@ export function clusterNetworkConfigMap(n: ClusterNetwork): KubeObject & { data:
       backend: n.backend,
       ingressHttpPort: String(ingressPorts(n).http),
       ingressHttpsPort: String(ingressPorts(n).https),
+      wireguardPort: String(n.wireguardPort ?? DEFAULT_WIREGUARD_PORT),
     },
   };
 }
@@ -127,8 +145,9 @@ export function clusterNetworkFromConfigMap(cm: KubeObject): ClusterNetwork {
     backend: (data.backend ?? 'auto') as PodNetworkBackend,
     ingressHttpPort: Number(data.ingressHttpPort ?? 80),
     ingressHttpsPort: Number(data.ingressHttpsPort ?? 443),
+    wireguardPort: Number(data.wireguardPort ?? DEFAULT_WIREGUARD_PORT),
   };
-  return validateClusterNetwork(n, { cluster: `${name} clusterCIDR`, service: `${name} serviceCIDR`, backend: `${name} backend` });
+  return validateClusterNetwork(n, { cluster: `${name} clusterCIDR`, service: `${name} serviceCIDR`, backend: `${name} backend`, wireguardPort: `${name} wireguardPort` });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDocker, checkNetworkTools, checkNode, HostRequirementError, nodeNameFromHostname, parseNodeVersion, parseProbes, probeScript, systemdUsable } from './detect.js';
+import { checkDocker, checkNetworkTools, checkWireGuard, checkNode, HostRequirementError, nodeNameFromHostname, parseNodeVersion, parseProbes, probeScript, systemdUsable } from './detect.js';
 
 const ok = (stdout: string) => ({ code: 0, stdout, stderr: '' });
 const fail = (code: number, stderr: string) => ({ code, stdout: '', stderr });
@@ -104,5 +104,29 @@ describe('network tools', () => {
     expect(() => checkNetworkTools(ok('missing iptables-restore\nmissing bridge\n'), '10.0.0.5')).toThrow(
       new HostRequirementError("the pod network needs iptables-restore, bridge on 10.0.0.5 (Skiff's host component runs the host's own iptables and iproute2): apt-get install iptables iproute2"),
     );
+  });
+});
+
+describe('WireGuard on a host', () => {
+  it.each([
+    ['the kernel module and wg', 'iptables v1.8.9\nwireguard-module\n', 'wireguard', 'WireGuard by the kernel module'],
+    ['wireguard-go and wg', 'iptables v1.8.9\n', 'wireguard', 'WireGuard by wireguard-go'],
+    ['nothing, another backend', 'optional wg\noptional wireguard-go\n', 'auto', 'no WireGuard (apt-get install wireguard-tools wireguard-go for the wireguard backend)'],
+  ])('%s', (_, stdout, backend, want) => {
+    expect(checkWireGuard(ok(stdout), A, backend)).toBe(want);
+  });
+
+  it('names what to install when the backend is wireguard', () => {
+    expect(() => checkWireGuard(ok('optional wireguard-go\n'), A, 'wireguard')).toThrow(
+      new HostRequirementError("the cluster's pod network backend is wireguard, and 10.77.0.11 has no WireGuard kernel module and no wireguard-go: apt-get install wireguard-go"),
+    );
+    expect(() => checkWireGuard(ok('optional wg\nwireguard-module\n'), A, 'wireguard')).toThrow(/has no wg \(wireguard-tools\): apt-get install wireguard-tools$/);
+    expect(() => checkWireGuard(ok('optional wg\noptional wireguard-go\n'), A, 'wireguard')).toThrow(/no WireGuard kernel module, no wg \(wireguard-tools\) and no wireguard-go: apt-get install wireguard-tools wireguard-go/);
+  });
+
+  it('the probe script asks for both tools and the module', async () => {
+    const { NETWORK_TOOLS_SCRIPT } = await import('./detect.js');
+    expect(NETWORK_TOOLS_SCRIPT).toContain('for t in wg wireguard-go');
+    expect(NETWORK_TOOLS_SCRIPT).toContain('/sys/module/wireguard');
   });
 });

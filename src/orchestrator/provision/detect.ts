@@ -16,6 +16,8 @@ export const MIN_NODE_MAJOR = 20;
 export const NETWORK_TOOLS_SCRIPT = `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 for t in iptables iptables-restore iptables-save ip bridge; do command -v "$t" >/dev/null 2>&1 || echo "missing $t"; done
 iptables --version 2>/dev/null | head -n 1
+for t in wg wireguard-go; do command -v "$t" >/dev/null 2>&1 || echo "optional $t"; done
+if [ -d /sys/module/wireguard ] || modinfo wireguard >/dev/null 2>&1; then echo wireguard-module; fi
 true`;
 
 /** The detect step's commands: fixed words, run together in one SSH exec (one round trip, not five). */
@@ -136,3 +138,23 @@ export function checkNetworkTools(r: ExecResult, address: string): string {
   return lines.find((l) => l.startsWith('iptables')) ?? 'iptables';
 }
 
+/**
+ * What the `wireguard` pod network backend would run on this host, from the same probe: the kernel's
+ * module, else `wireguard-go` (userspace, as wg-quick falls back), both driven by `wg`
+ * (wireguard-tools). Returns a short phrase for the step's summary; throws naming what to install
+ * when the cluster's backend is `wireguard` and the host cannot run it.
+ */
+export function checkWireGuard(r: ExecResult, address: string, backend: string | undefined): string {
+  const lines = r.stdout.split('\n').map((l) => l.trim());
+  const has = (t: string) => !lines.includes(`optional ${t}`);
+  const kernel = lines.includes('wireguard-module');
+  const impl = kernel ? 'the kernel module' : has('wireguard-go') ? 'wireguard-go' : undefined;
+  if (has('wg') && impl) return `WireGuard by ${impl}`;
+  const need = [...(has('wg') ? [] : ['wireguard-tools']), ...(impl ? [] : ['wireguard-go'])];
+  if (backend === 'wireguard') {
+    throw new HostRequirementError(
+      `the cluster's pod network backend is wireguard, and ${address} ${impl ? 'has no wg (wireguard-tools)' : `has no WireGuard kernel module${has('wg') ? '' : ', no wg (wireguard-tools)'} and no wireguard-go`}: apt-get install ${need.join(' ')}`,
+    );
+  }
+  return `no WireGuard (apt-get install ${need.join(' ')} for the wireguard backend)`;
+}

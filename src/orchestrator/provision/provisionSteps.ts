@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
-import type { Node } from '../api/types.js';
+import type { KubeObject, Node } from '../api/types.js';
+import { CLUSTER_NETWORK_CONFIGMAP } from '../api/clusterNetwork.js';
 import { isNotFound } from '../api/errors.js';
 import {
   agentConfig,
@@ -19,7 +20,7 @@ import {
 import { sleep, throwIfAborted, type ProvisionCtx, type ProvisionEnv } from './context.js';
 import type { NormalizedHostSpec } from './spec.js';
 import { loadCredentials } from './credentials.js';
-import { checkDocker, checkNetworkTools, checkNode, HostRequirementError, nodeNameFromHostname, parseProbes, probeScript, systemdUsable } from './detect.js';
+import { checkDocker, checkNetworkTools, checkNode, checkWireGuard, HostRequirementError, nodeNameFromHostname, parseProbes, probeScript, systemdUsable } from './detect.js';
 import { nodeReadySince, planAgentAction, PROVISION_STEPS, type StepDef } from './plan.js';
 import { sh } from './quote.js';
 import { SshSession } from './ssh.js';
@@ -111,6 +112,7 @@ const detectStep: Step = {
     if (!nodePath.startsWith('/')) throw new HostRequirementError(`cannot find the path of node on ${addr}`);
     const dockerVersion = checkDocker(r.docker, addr);
     const iptables = checkNetworkTools(r.network, addr);
+    const wireguard = checkWireGuard(r.network, addr, await clusterBackend(ctx.env.client));
     const systemd = systemdUsable(r.systemd);
     ctx.nodeName = nodeName;
     ctx.nodePath = nodePath;
@@ -121,9 +123,19 @@ const detectStep: Step = {
       st.dockerVersion = dockerVersion;
       st.agentMode = systemd ? 'systemd' : 'process';
     });
-    return `node ${nodeName}: Docker ${dockerVersion}, Node.js ${nodeVersion}, ${iptables}, ${systemd ? 'systemd' : 'no systemd (detached process)'}`;
+    return `node ${nodeName}: Docker ${dockerVersion}, Node.js ${nodeVersion}, ${iptables}, ${wireguard}, ${systemd ? 'systemd' : 'no systemd (detached process)'}`;
   },
 };
+
+/** The cluster's pod network backend (ConfigMap kube-system/skiff-network), or undefined when it cannot be read. */
+async function clusterBackend(client: ProvisionEnv['client']): Promise<string | undefined> {
+  try {
+    const cm = await client.get<KubeObject & { data?: Record<string, string> }>('configmaps', CLUSTER_NETWORK_CONFIGMAP.namespace, CLUSTER_NETWORK_CONFIGMAP.name);
+    return cm.data?.backend;
+  } catch {
+    return undefined;
+  }
+}
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 

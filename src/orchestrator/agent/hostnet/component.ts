@@ -64,9 +64,9 @@ export class HostNetComponent implements HostNet {
       // Pod bridges and VXLAN devices (any node's: skb…, skv…) never lead to a peer's own address.
       const direct = new Set(d.peers.filter((p) => directlyConnected(p.nodeIP, routes)).map((p) => p.nodeIP));
       const plan = planRoutes(d, { routes, direct });
-      await applyRoutes(this.run, d, plan);
+      const wireguard = await applyRoutes(this.run, d, plan);
       for (const p of plan.peers) if (p.error) this.log.warn('no route to a peer node', { peer: p.peer, error: p.error });
-      return { routes: plan.peers, chains, rules: d.rules.length, iptables: (await this.iptables.version()) ?? 'unknown', warnings };
+      return { routes: plan.peers, chains, rules: d.rules.length, iptables: (await this.iptables.version()) ?? 'unknown', warnings, ...(wireguard ? { wireguard } : {}) };
     });
   }
 
@@ -99,7 +99,9 @@ export class HostNetComponent implements HostNet {
     if ((await this.run.run('iptables-restore', ['--version'])).code !== 0) missing.push('iptables-restore is not installed (apt-get install iptables)');
     if ((await this.run.run('ip', ['-V'])).code !== 0) missing.push('ip (iproute2) is not installed (apt-get install iproute2)');
     const conntrack = await this.hasConntrack();
-    return { ok: missing.length === 0, ...(iptables ? { iptables } : {}), conntrack, missing };
+    // Only the wireguard backend needs these: reported, not required.
+    const wireguard = { wg: (await this.run.run('wg', ['--version'])).code === 0, wireguardGo: (await this.run.run('wireguard-go', ['--version'])).code === 0 };
+    return { ok: missing.length === 0, ...(iptables ? { iptables } : {}), conntrack, wireguard, missing };
   }
 
   /** Forwarding on (pods' traffic crosses the host), bridged traffic through iptables (Service replies on one bridge). */

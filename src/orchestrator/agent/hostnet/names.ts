@@ -47,6 +47,11 @@ export function vxlanDevice(node: string): string {
   return `skv${ownerTag(node).toLowerCase()}`;
 }
 
+/** The node's WireGuard device (kernel link, or wireguard-go's tun device). */
+export function wireguardDevice(node: string): string {
+  return `skw${ownerTag(node).toLowerCase()}`;
+}
+
 /** The metric of the node's routes: with protocol 83 it says which routes are this node's. */
 export function routeMetric(node: string): number {
   const h = createHash('sha256').update(`skiff-route:${node}`).digest().readUInt32BE(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeMetric, vxlanDevice } from './names.js';
+import { routeMetric, vxlanDevice, wireguardDevice } from './names.js';
 import { directlyConnected, planRoutes, type HostRoute } from './routePlan.js';
 import type { HostNetDesired } from './types.js';
 
@@ -67,5 +67,65 @@ describe('route planning', () => {
   it('cannot build VXLAN before the node has its pod CIDR', () => {
     const plan = planRoutes(desired({ podCIDR: undefined, backend: 'vxlan' }), { routes: LAN, direct: new Set() });
     expect(plan.peers.map((p) => p.error)).toEqual(["this node has no pod CIDR yet, so its VXLAN device has no address", "this node has no pod CIDR yet, so its VXLAN device has no address"]);
+  });
+
+  describe('wireguard', () => {
+    const K2 = 'hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=';
+    const K3 = 'Q0IDcHTO01OZ3HlViT9hzkfQgGQUKqWBZw1qb5yjJnk=';
+    const PRIV = 'dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=';
+    const wg = (over: Partial<HostNetDesired> = {}) =>
+      desired({
+        backend: 'wireguard',
+        wireguard: { port: 51820, privateKey: PRIV, mtu: 1420 },
+        peers: [
+          { node: 'n2', podCIDR: '10.42.2.0/24', nodeIP: '10.77.0.12', publicKey: K2 },
+          { node: 'n3', podCIDR: '10.42.3.0/24', nodeIP: '192.168.50.3', publicKey: K3 },
+        ],
+        ...over,
+      });
+
+    it('routes every peer, on the shared network or not, through the device, one peer per node', () => {
+      const plan = planRoutes(wg(), { routes: LAN, direct: new Set(['10.77.0.12']) });
+      expect(plan.peers).toEqual([
+        { peer: 'n2', podCIDR: '10.42.2.0/24', mode: 'wireguard' },
+        { peer: 'n3', podCIDR: '10.42.3.0/24', mode: 'wireguard' },
+      ]);
+      expect(plan.add).toEqual([
+        { dst: '10.42.2.0/24', dev: wireguardDevice('n1') },
+        { dst: '10.42.3.0/24', dev: wireguardDevice('n1') },
+      ]);
+      expect(plan.wireguard).toEqual({
+        device: wireguardDevice('n1'),
+        address: '10.42.1.0/32',
+        port: 51820,
+        mtu: 1420,
+        peers: [
+          { publicKey: K2, endpoint: '10.77.0.12:51820', allowedIPs: '10.42.2.0/24', keepalive: 25 },
+          { publicKey: K3, endpoint: '192.168.50.3:51820', allowedIPs: '10.42.3.0/24', keepalive: 25 },
+        ],
+      });
+      expect(plan.vxlan).toBeUndefined();
+      expect(JSON.stringify(plan)).not.toContain(PRIV);
+    });
+
+    it('waits for a peer\'s public key, and keeps the device without peers', () => {
+      const plan = planRoutes(wg({ peers: [{ node: 'n2', podCIDR: '10.42.2.0/24', nodeIP: '10.77.0.12' }] }), { routes: LAN, direct: new Set() });
+      expect(plan.peers[0]?.error).toBe('node n2 has not published its WireGuard public key yet');
+      expect(plan.add).toEqual([]);
+      expect(plan.wireguard?.peers).toEqual([]);
+    });
+
+    it('has no device before the node has a pod CIDR, nor with another backend; its old routes go', () => {
+      expect(planRoutes(wg({ podCIDR: undefined }), { routes: LAN, direct: new Set() }).wireguard).toBeUndefined();
+      const m = routeMetric('n1');
+      const routes: HostRoute[] = [...LAN, { dst: '10.42.2.0/24', dev: wireguardDevice('n1'), protocol: '83', metric: m }];
+      const plan = planRoutes(desired({ backend: 'host-gw', peers: [] }), { routes, direct: new Set() });
+      expect(plan.wireguard).toBeUndefined();
+      expect(plan.remove.map((r) => r.dst)).toEqual(['10.42.2.0/24']);
+    });
+
+    it('never takes its own device for a directly connected network', () => {
+      expect(directlyConnected('10.42.2.5', [{ dst: '10.42.2.0/24', dev: wireguardDevice('n1') }])).toBe(false);
+    });
   });
 });

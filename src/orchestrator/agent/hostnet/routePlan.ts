@@ -1,6 +1,6 @@
 import { contains, formatIPv4, overlaps, parseCidr, type Cidr } from '../../util/cidr.js';
-import { routeMetric, vtepMac, vxlanDevice } from './names.js';
-import { ROUTE_PROTO, type HostNetDesired, type PeerRoute } from './types.js';
+import { routeMetric, vtepMac, vxlanDevice, wireguardDevice } from './names.js';
+import { ROUTE_PROTO, WIREGUARD_KEEPALIVE_S, type HostNetDesired, type PeerRoute } from './types.js';
 
 /** A route of the host's main table, as `ip -j route show` prints it. */
 export interface HostRoute {
@@ -20,9 +20,20 @@ export interface RouteFacts {
 
 export interface PlannedRoute {
   dst: string;
-  via: string;
-  /** Set for VXLAN routes (`dev skv… onlink`). */
+  /** The next hop: the peer (host-gw) or its VTEP (VXLAN); none for WireGuard (a point-to-point device). */
+  via?: string;
+  /** Set for VXLAN routes (`dev skv… onlink`) and WireGuard routes (`dev skw…`). */
   dev?: string;
+}
+
+export interface WireGuardPlan {
+  device: string;
+  /** The device's own address: the node's pod CIDR's network address as a /32 (as VXLAN's), so the host's own packets to pods carry a source the peer accepts. */
+  address: string;
+  port: number;
+  mtu?: number;
+  /** Each peer: its key, where it listens, and the pod CIDR it may send from and is sent to (cryptokey routing). */
+  peers: { publicKey: string; endpoint: string; allowedIPs: string; keepalive: number }[];
 }
 
 export interface VxlanPlan {
@@ -40,6 +51,8 @@ export interface RoutePlan {
   remove: HostRoute[];
   /** The VXLAN device when some peer needs it; undefined means it should not exist. */
   vxlan?: VxlanPlan;
+  /** The WireGuard device while the backend is `wireguard` and the node has a pod CIDR; undefined means it should not exist. */
+  wireguard?: WireGuardPlan;
   peers: PeerRoute[];
 }
 
@@ -60,17 +73,20 @@ function cidrOf(dst: string): Cidr | undefined {
  * Pure: the routes (and VXLAN device) that let this node's pods reach every peer's pods, as
  * flannel's host-gw and vxlan backends do. `host-gw` routes a peer's pod CIDR via the peer's
  * address and needs the peer on a directly connected network; `vxlan` routes it via the peer's
- * VTEP over the node's VXLAN device; `auto` picks host-gw where it works and VXLAN elsewhere. A
+ * VTEP over the node's VXLAN device; `auto` picks host-gw where it works and VXLAN elsewhere;
+ * `wireguard` routes every peer through the node's WireGuard device (needs the peer's public key). A
  * peer whose pod CIDR another route already covers as specifically (not one of this node's) is not
  * routed, and says which route is in the way. Routes this node made that are no longer wanted go.
  */
 export function planRoutes(d: HostNetDesired, facts: RouteFacts): RoutePlan {
   const metric = routeMetric(d.node);
   const device = vxlanDevice(d.node);
+  const wgDevice = wireguardDevice(d.node);
   const add: PlannedRoute[] = [];
   const peers: PeerRoute[] = [];
   const vxPeers: VxlanPlan['peers'] = [];
-  const foreign = facts.routes.filter((r) => !isOurs(r, metric) && r.dev !== device);
+  const wgPeers: WireGuardPlan['peers'] = [];
+  const foreign = facts.routes.filter((r) => !isOurs(r, metric) && r.dev !== device && r.dev !== wgDevice);
   const local = d.podCIDR ? parseCidr(d.podCIDR) : undefined;
   for (const p of [...d.peers].sort((a, b) => a.node.localeCompare(b.node))) {
     const cidr = parseCidr(p.podCIDR);
@@ -88,11 +104,24 @@ export function planRoutes(d: HostNetDesired, facts: RouteFacts): RoutePlan {
       peers.push({ ...base, mode: 'host-gw', error: `the host already routes ${inTheWay.dst}${inTheWay.dev ? ` dev ${inTheWay.dev}` : ''}${inTheWay.gateway ? ` via ${inTheWay.gateway}` : ''} (proto ${inTheWay.protocol ?? 'boot'}), which overlaps its pod CIDR ${p.podCIDR}` });
       continue;
     }
+    if (d.backend === 'wireguard') {
+      const mode = 'wireguard';
+      if (!local || !d.wireguard) {
+        peers.push({ ...base, mode, error: 'this node has no pod CIDR yet, so its WireGuard device has no address' });
+      } else if (!p.publicKey) {
+        peers.push({ ...base, mode, error: `node ${p.node} has not published its WireGuard public key yet` });
+      } else {
+        add.push({ dst: p.podCIDR, dev: wgDevice });
+        wgPeers.push({ publicKey: p.publicKey, endpoint: `${p.nodeIP}:${d.wireguard.port}`, allowedIPs: p.podCIDR, keepalive: WIREGUARD_KEEPALIVE_S });
+        peers.push({ ...base, mode });
+      }
+      continue;
+    }
     const direct = facts.direct.has(p.nodeIP);
     const mode = d.backend === 'host-gw' || (d.backend === 'auto' && direct) ? 'host-gw' : 'vxlan';
     if (mode === 'host-gw') {
       if (!direct) {
-        peers.push({ ...base, mode, error: `${p.nodeIP} is not on a network this host is directly connected to, so host-gw cannot route to it (set SKIFF_POD_NETWORK_BACKEND to auto or vxlan)` });
+        peers.push({ ...base, mode, error: `${p.nodeIP} is not on a network this host is directly connected to, so host-gw cannot route to it (set SKIFF_POD_NETWORK_BACKEND to auto, vxlan or wireguard)` });
         continue;
       }
       add.push({ dst: p.podCIDR, via: p.nodeIP });
@@ -112,17 +141,20 @@ export function planRoutes(d: HostNetDesired, facts: RouteFacts): RoutePlan {
   const remove = facts.routes.filter((r) => isOurs(r, metric) && !wanted.has(r.dst));
   const plan: RoutePlan = { add, remove, peers };
   if (vxPeers.length && local) plan.vxlan = { device, address: `${formatIPv4(local.base)}/32`, mac: vtepMac(local.base), peers: vxPeers };
+  if (d.backend === 'wireguard' && d.wireguard && local) {
+    plan.wireguard = { device: wgDevice, address: `${formatIPv4(local.base)}/32`, port: d.wireguard.port, ...(d.wireguard.mtu ? { mtu: d.wireguard.mtu } : {}), peers: wgPeers };
+  }
   return plan;
 }
 
 /**
  * True when `ip` lies in a route without a gateway (a directly connected network), other than the
- * pod bridges and VXLAN devices of Skiff nodes (`skb…`, `skv…`): host-gw can reach it.
+ * pod bridges, VXLAN and WireGuard devices of Skiff nodes (`skb…`, `skv…`, `skw…`): host-gw can reach it.
  */
 export function directlyConnected(ip: string, routes: readonly HostRoute[]): boolean {
   return routes.some((r) => {
     const c = cidrOf(r.dst);
     const dev = r.dev ?? '';
-    return !r.gateway && c !== undefined && c.prefix < 32 && contains(c, ip) && !dev.startsWith('skb') && !dev.startsWith('skv');
+    return !r.gateway && c !== undefined && c.prefix < 32 && contains(c, ip) && !dev.startsWith('skb') && !dev.startsWith('skv') && !dev.startsWith('skw');
   });
 }

@@ -1,7 +1,8 @@
 import { runOk, type CommandRunner } from './exec.js';
 import { routeMetric, vxlanDevice } from './names.js';
 import type { HostRoute, RoutePlan, VxlanPlan } from './routePlan.js';
-import { ROUTE_PROTO, type HostNetDesired } from './types.js';
+import { ROUTE_PROTO, type HostNetDesired, type WireGuardState } from './types.js';
+import { ensureWireGuard, removeWireGuard } from './wireguard.js';
 
 /**
  * Carries out a route plan with `ip` and `bridge` (iproute2): the VXLAN device, its neighbour and
@@ -93,18 +94,20 @@ async function ensureVxlan(run: CommandRunner, d: HostNetDesired, plan: VxlanPla
   }
 }
 
-/** Applies the plan: device first (VXLAN routes need it), then routes, then removals. */
-export async function applyRoutes(run: CommandRunner, d: HostNetDesired, plan: RoutePlan): Promise<void> {
+/** Applies the plan: devices first (VXLAN and WireGuard routes need them), then routes, then removals; returns the WireGuard device's state. */
+export async function applyRoutes(run: CommandRunner, d: HostNetDesired, plan: RoutePlan): Promise<WireGuardState | undefined> {
   const metric = String(routeMetric(d.node));
   await ensureVxlan(run, d, plan.vxlan);
+  const wireguard = await ensureWireGuard(run, d.node, plan.wireguard, d.wireguard?.privateKey);
   for (const r of plan.add) {
-    const args = ['route', 'replace', r.dst, 'via', r.via, ...(r.dev ? ['dev', r.dev, 'onlink'] : []), 'proto', String(ROUTE_PROTO), 'metric', metric];
-    await runOk(run, 'ip', args);
+    const hop = r.via ? ['via', r.via, ...(r.dev ? ['dev', r.dev, 'onlink'] : [])] : r.dev ? ['dev', r.dev] : [];
+    await runOk(run, 'ip', ['route', 'replace', r.dst, ...hop, 'proto', String(ROUTE_PROTO), 'metric', metric]);
   }
   for (const r of plan.remove) await run.run('ip', ['route', 'del', r.dst, 'proto', String(ROUTE_PROTO), 'metric', metric]);
+  return wireguard;
 }
 
-/** Removes every route and the VXLAN device of `node`; returns how many of each. */
+/** Removes every route and the VXLAN and WireGuard devices of `node`; returns how many of each. */
 export async function removeNodeRoutes(run: CommandRunner, node: string): Promise<{ routes: number; devices: number }> {
   const metric = routeMetric(node);
   const device = vxlanDevice(node);
@@ -117,5 +120,6 @@ export async function removeNodeRoutes(run: CommandRunner, node: string): Promis
   }
   const had = (await run.run('ip', ['link', 'show', 'dev', device])).code === 0;
   if (had) await run.run('ip', ['link', 'del', 'dev', device]);
-  return { routes, devices: had ? 1 : 0 };
+  const wg = await removeWireGuard(run, node);
+  return { routes, devices: (had ? 1 : 0) + (wg ? 1 : 0) };
 }

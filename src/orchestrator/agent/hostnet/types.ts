@@ -8,7 +8,9 @@ import type { PodNetworkBackend } from '../../api/clusterNetwork.js';
  *   `ownerTag`), linked from the built-in chains by rules that jump to them; nothing else in any
  *   table is read for ownership or changed;
  * - routes with protocol 83 and the node's own metric (see `routeMetric`);
- * - the VXLAN device `skv<tag>` and the sysctls it needs (forwarding, bridge netfilter), which it
+ * - the VXLAN device `skv<tag>`, the WireGuard device `skw<tag>` (the kernel's, or a tun device
+ *   served by a `wireguard-go` process, which exits when its device is deleted), and the sysctls
+ *   they need (forwarding, bridge netfilter), which it
  *   sets but never resets (Docker needs them too);
  * - the ports it holds open (node ports), closed when no longer wanted.
  * Values arrive typed and are validated again by the component (`validate.ts`): they reach
@@ -46,6 +48,12 @@ export interface HostNetDesired {
   backend: PodNetworkBackend;
   /** VXLAN network identifier and UDP port (flannel's 8472), the same on every node of a cluster. */
   vxlan: { vni: number; port: number; mtu?: number };
+  /**
+   * With backend `wireguard`: the node's device settings. `privateKey` (base64, 32 bytes) is the
+   * node's own, generated on the node (agent data dir, 0600); it reaches `wg` in a 0600 file
+   * removed at once, never an argument or a log line, and nothing returns it.
+   */
+  wireguard?: { port: number; privateKey: string; mtu?: number };
   /** Every other node with a pod CIDR: its pods are reached through it. */
   peers: Peer[];
   rules: Rule[];
@@ -55,6 +63,8 @@ export interface Peer {
   node: string;
   podCIDR: string;
   nodeIP: string;
+  /** Its WireGuard public key (its Node's annotation), once it published one. */
+  publicKey?: string;
 }
 
 export type Table = 'nat' | 'filter';
@@ -129,7 +139,7 @@ export interface PortsResult {
 export interface PeerRoute {
   peer: string;
   podCIDR: string;
-  mode: 'host-gw' | 'vxlan';
+  mode: 'host-gw' | 'vxlan' | 'wireguard';
   /** Why the route could not be installed (the peer is not directly reachable for host-gw, a conflicting route...). */
   error?: string;
 }
@@ -142,6 +152,17 @@ export interface ApplyResult {
   iptables: string;
   /** Host settings the component could not make (a kernel module missing...), as sentences. */
   warnings: string[];
+  /** The node's WireGuard device, while the backend is `wireguard`. */
+  wireguard?: WireGuardState;
+}
+
+/** What a node's WireGuard device is and runs on. */
+export interface WireGuardState {
+  device: string;
+  /** The kernel's `wireguard` link type, or the userspace `wireguard-go` (a tun device) where the kernel has none. */
+  implementation: 'kernel' | 'wireguard-go';
+  publicKey: string;
+  port: number;
 }
 
 export interface CleanupResult {
@@ -157,6 +178,8 @@ export interface HostCheck {
   /** e.g. `iptables v1.8.9 (nf_tables)`. */
   iptables?: string;
   conntrack: boolean;
+  /** What the `wireguard` backend would use: `wg` (wireguard-tools) and `wireguard-go`, when installed. Optional for other backends. */
+  wireguard: { wg: boolean; wireguardGo: boolean };
   /** One sentence per missing requirement. */
   missing: string[];
 }
@@ -168,3 +191,7 @@ export const DROP_MARK = 0x800000;
 export const ROUTE_PROTO = 83;
 /** flannel's VXLAN port on Linux; the VNI is derived from the cluster CIDR. */
 export const VXLAN_PORT = 8472;
+/** WireGuard's overhead on IPv4 is 60 bytes; 80 leaves room for an IPv6 underlay, as wg-quick's 1420 does. */
+export const WIREGUARD_OVERHEAD = 80;
+/** Keeps NAT and stateful-firewall mappings between nodes open (wg's customary 25 s). */
+export const WIREGUARD_KEEPALIVE_S = 25;

@@ -1,6 +1,7 @@
 import { POD_NETWORK_BACKENDS, type PodNetworkBackend } from '../../api/clusterNetwork.js';
 import { isIPv4, parseCidr } from '../../util/cidr.js';
 import type { HeldPort, HostNetDesired, Peer, Rule, Table, Target } from './types.js';
+import { isWireGuardKey } from './wgKeys.js';
 
 /**
  * The component's boundary: everything it is asked to do arrives as JSON (over its socket, or
@@ -87,10 +88,19 @@ export function validateDesired(raw: unknown): HostNetDesired {
   };
   if (!POD_NETWORK_BACKENDS.includes(d.backend)) fail('backend', `must be one of ${POD_NETWORK_BACKENDS.join(', ')}`);
   if (o.podCIDR !== undefined) d.podCIDR = cidr(o.podCIDR, 'podCIDR');
+  if (o.wireguard !== undefined) {
+    const wg = obj(o.wireguard, 'wireguard');
+    // The key's value never goes into a message.
+    if (!isWireGuardKey(wg.privateKey)) fail('wireguard.privateKey', 'must be a WireGuard key (base64 of 32 bytes)');
+    d.wireguard = { port: int(wg.port, 'wireguard.port', 1, 65535), privateKey: wg.privateKey, ...(wg.mtu !== undefined ? { mtu: int(wg.mtu, 'wireguard.mtu', 576, 9000) } : {}) };
+  }
+  if (d.backend === 'wireguard' && !d.wireguard) fail('wireguard', 'is required with backend wireguard');
   if (!Array.isArray(o.peers)) fail('peers', 'must be a list');
   d.peers = o.peers.map((p, i): Peer => {
     const po = obj(p, `peers[${i}]`);
-    return { node: nodeName(po.node, `peers[${i}].node`), podCIDR: cidr(po.podCIDR, `peers[${i}].podCIDR`), nodeIP: ip(po.nodeIP, `peers[${i}].nodeIP`) };
+    const peer: Peer = { node: nodeName(po.node, `peers[${i}].node`), podCIDR: cidr(po.podCIDR, `peers[${i}].podCIDR`), nodeIP: ip(po.nodeIP, `peers[${i}].nodeIP`) };
+    if (po.publicKey !== undefined) peer.publicKey = isWireGuardKey(po.publicKey) ? po.publicKey : fail(`peers[${i}].publicKey`, `${JSON.stringify(String(po.publicKey).slice(0, 60))} is not a WireGuard key (base64 of 32 bytes)`);
+    return peer;
   });
   if (!Array.isArray(o.rules)) fail('rules', 'must be a list');
   d.rules = o.rules.map((r, i) => validateRule(r, `rules[${i}]`));

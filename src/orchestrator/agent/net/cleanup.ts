@@ -6,7 +6,7 @@ import { DockerRuntime } from '../runtime/docker.js';
 import { PodNetwork } from './podNetwork.js';
 
 /**
- * Takes a node's networking off its host: its rules, links, routes, VXLAN device and held ports
+ * Takes a node's networking off its host: its rules, links, routes, VXLAN and WireGuard devices and held ports
  * (through the host component, in whatever mode the node used), the component's container, and
  * the node's pod networks that no container uses any more. Never touches another node's. Used when
  * a host is removed (the agent's `cleanup-network` command) and by tests for their local nodes.

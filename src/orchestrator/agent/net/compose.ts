@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime/types.js';
 import { IngressController } from '../ingress/controller.js';
 import { NodeNetwork } from './nodeNetwork.js';
 import { PodNetwork } from './podNetwork.js';
+import { loadOrCreateWireGuardKey } from './wireguardKey.js';
 import { NetPolEnforcer } from '../netpol/enforcer.js';
 
 /**
@@ -43,6 +44,7 @@ export function startNodeNetwork(a: { config: AgentConfig; client: Client; runti
       }),
     apiTarget: { host: server.hostname === 'localhost' ? '127.0.0.1' : server.hostname, port: Number(server.port || 443) },
     ruleSources: [netpol],
+    wireguardKey: () => loadOrCreateWireGuardKey(config.dataDir),
   });
   network.start();
   const ingress = new IngressController({

@@ -1,4 +1,4 @@
-import { API_RELAY_PORT, CLUSTER_NETWORK_CONFIGMAP, clusterNetworkFromConfigMap, type ClusterNetwork } from '../../api/clusterNetwork.js';
+import { API_RELAY_PORT, CLUSTER_NETWORK_CONFIGMAP, DEFAULT_WIREGUARD_PORT, WIREGUARD_PUBLIC_KEY_ANNOTATION, clusterNetworkFromConfigMap, type ClusterNetwork } from '../../api/clusterNetwork.js';
 import type { Condition, DiscoveryEndpointSlice, KubeObject, Node, Service } from '../../api/types.js';
 import { Informer } from '../../client/Informer.js';
 import { runLoop, type ControllerLoop } from '../../client/runner.js';
@@ -7,13 +7,15 @@ import { isoTime, type Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import type { OpenedHostNet } from '../hostnet/open.js';
 import { vxlanVni } from '../hostnet/names.js';
-import { VXLAN_PORT, type HostNetDesired, type Peer } from '../hostnet/types.js';
+import { VXLAN_PORT, WIREGUARD_OVERHEAD, type ApplyResult, type HostNetDesired, type Peer } from '../hostnet/types.js';
+import { isWireGuardKey } from '../hostnet/wgKeys.js';
 import type { Recorder } from '../kubelet/types.js';
 import { buildProxyRules } from '../proxy/rules.js';
 import { ApiRelay } from './apiRelay.js';
 import { PodNetworkConflict, interfaceMtu, type PodNetwork } from './podNetwork.js';
 import type { RuleSource } from './ruleSource.js';
 import { serviceEnv } from './serviceEnv.js';
+import type { WireGuardKey } from './wireguardKey.js';
 
 const SYNC = 'sync';
 /** How long a pod's sandbox waits for the node's pod network before its creation fails (and is retried). */
@@ -38,7 +40,7 @@ export interface NodeNetworkDeps {
   recorder: Recorder;
   nodeName: string;
   nodeIP: string;
-  podNetwork: PodNetwork;
+  podNetwork: Pick<PodNetwork, 'ensure' | 'removeStale'>;
   /** Opens the host component (in-process, or its container); retried until it works. */
   openHostNet(): Promise<OpenedHostNet>;
   /** Where the `kubernetes` Service's relay sends its connections: the API as this agent reaches it. */
@@ -47,6 +49,12 @@ export interface NodeNetworkDeps {
   resyncMs?: number;
   /** More rules applied with the proxy's, ahead of them (NetworkPolicy: `netpol/enforcer.ts`). */
   ruleSources?: RuleSource[];
+  /**
+   * The node's WireGuard key pair (`wireguardKey.ts`: made on the node, kept in its data dir),
+   * asked for only while the backend is `wireguard`; its public half goes on the Node as
+   * `skiff.io/wireguard-public-key`.
+   */
+  wireguardKey?: () => WireGuardKey;
 }
 
 /**
@@ -162,7 +170,19 @@ export class NodeNetwork implements PodNetworkGate {
     const self = this.nodes.getByName(undefined, this.d.nodeName);
     const podCIDR = self?.spec?.podCIDR;
     const hostMtu = interfaceMtu(this.d.nodeIP);
-    const mtu = cluster.backend === 'host-gw' ? hostMtu : hostMtu - 50;
+    const mtu = cluster.backend === 'host-gw' ? hostMtu : cluster.backend === 'wireguard' ? hostMtu - WIREGUARD_OVERHEAD : hostMtu - 50;
+    let wireguard: HostNetDesired['wireguard'];
+    if (cluster.backend === 'wireguard') {
+      try {
+        if (!this.d.wireguardKey) throw new Error('this agent was started without a place for its WireGuard key');
+        const key = this.d.wireguardKey();
+        await this.publishPublicKey(self, key.publicKey);
+        wireguard = { port: cluster.wireguardPort ?? DEFAULT_WIREGUARD_PORT, privateKey: key.privateKey, mtu: hostMtu - WIREGUARD_OVERHEAD };
+      } catch (e) {
+        await this.unavailable('WireGuardKeyUnavailable', `the node's WireGuard key: ${message(e)}`);
+        throw e;
+      }
+    }
     let net: { name: string; gateway: string } | undefined;
     if (podCIDR) {
       try {
@@ -202,9 +222,20 @@ export class NodeNetwork implements PodNetworkGate {
       peers: this.peers(),
       rules: [...(this.d.ruleSources ?? []).flatMap((s) => s.rules()), ...built.rules],
       ...(podCIDR ? { podCIDR } : {}),
+      ...(wireguard ? { wireguard } : {}),
     };
-    const result = await hostnet.apply(desired);
+    let result: ApplyResult;
+    try {
+      result = await hostnet.apply(desired);
+    } catch (e) {
+      if (cluster.backend === 'wireguard' && /WireGuard|wireguard|\bwg\b/.test(message(e))) await this.unavailable('WireGuardUnavailable', message(e));
+      throw e;
+    }
     this.reportRoutes(self, result.routes);
+    if (self && result.wireguard) {
+      const w = result.wireguard;
+      this.report(self, 'wireguard', 'Normal', 'WireGuardDevice', `pod traffic to other nodes is encrypted by WireGuard device ${w.device} (${implementationText(w.implementation)}), UDP port ${w.port}`);
+    } else this.reported.delete('wireguard');
     for (const w of result.warnings) this.log.warn(w);
     if (!net) {
       await this.unavailable('NoPodCIDR', 'waiting for the control plane to assign this node a pod CIDR');
@@ -222,7 +253,8 @@ export class NodeNetwork implements PodNetworkGate {
       for (const w of this.waiters.splice(0)) w();
     }
     const via = result.routes.filter((r) => !r.error).map((r) => `${r.peer} by ${r.mode}`);
-    await this.condition('False', 'SkiffNetworkReady', `pods use ${podCIDR}${via.length ? `; routes to ${via.join(', ')}` : ''}`);
+    const wg = result.wireguard ? `; WireGuard device ${result.wireguard.device} (${implementationText(result.wireguard.implementation)}) on UDP ${result.wireguard.port}` : '';
+    await this.condition('False', 'SkiffNetworkReady', `pods use ${podCIDR}${via.length ? `; routes to ${via.join(', ')}` : ''}${wg}`);
   }
 
   private async hostComponent(): Promise<OpenedHostNet> {
@@ -236,9 +268,18 @@ export class NodeNetwork implements PodNetworkGate {
       const name = n.metadata.name ?? '';
       const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
       if (name === this.d.nodeName || !n.spec?.podCIDR || !ip || n.metadata.deletionTimestamp) continue;
-      out.push({ node: name, podCIDR: n.spec.podCIDR, nodeIP: ip });
+      const key = n.metadata.annotations?.[WIREGUARD_PUBLIC_KEY_ANNOTATION];
+      // A malformed key is as good as none: the peer is reported as not having published one.
+      out.push({ node: name, podCIDR: n.spec.podCIDR, nodeIP: ip, ...(isWireGuardKey(key) ? { publicKey: key } : {}) });
     }
     return out;
+  }
+
+  /** Puts the node's public key on its Node (the Node authorizer lets a node patch its own Node), when it is not there yet. */
+  private async publishPublicKey(self: Node | undefined, publicKey: string): Promise<void> {
+    if (!self || self.metadata.annotations?.[WIREGUARD_PUBLIC_KEY_ANNOTATION] === publicKey) return;
+    await this.d.client.patch('nodes', undefined, this.d.nodeName, 'merge', { metadata: { annotations: { [WIREGUARD_PUBLIC_KEY_ANNOTATION]: publicKey } } });
+    this.log.info('published the node\'s WireGuard public key', { publicKey });
   }
 
   private reportBusyPorts(busy: { port: number; protocol: string; owner: string; error: string }[], services: Service[]): void {
@@ -295,7 +336,11 @@ export class NodeNetwork implements PodNetworkGate {
 
 /** The parts of a Node that routing and the proxy depend on. */
 function nodeFacts(n: Node): string {
-  return JSON.stringify([n.spec?.podCIDR, n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address, n.metadata.deletionTimestamp]);
+  return JSON.stringify([n.spec?.podCIDR, n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address, n.metadata.deletionTimestamp, n.metadata.annotations?.[WIREGUARD_PUBLIC_KEY_ANNOTATION]]);
+}
+
+function implementationText(i: 'kernel' | 'wireguard-go'): string {
+  return i === 'kernel' ? 'the kernel\'s wireguard module' : 'wireguard-go in userspace: the kernel has no wireguard module';
 }
 
 function message(e: unknown): string {

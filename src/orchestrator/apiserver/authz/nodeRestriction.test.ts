@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WIREGUARD_PUBLIC_KEY_ANNOTATION } from '../../api/clusterNetwork.js';
 import type { KubeObject } from '../../api/types.js';
 import { memoryCluster } from '../../testing/memoryCluster.js';
 import type { RequestContext } from '../requestContext.js';
@@ -54,6 +55,15 @@ describe('NodeRestriction', () => {
     await expect(c.registry.patch('nodes', undefined, 'n1', 'merge', { spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] } }, { user: n1 })).rejects.toMatchObject({ message: 'nodes "n1" is forbidden: node "n1" is not allowed to modify taints' });
     await c.client.create('nodes', node('n2'));
     await expect(c.registry.patch('nodes', undefined, 'n2', 'merge', { status: { phase: 'x' } }, { subresource: 'status', user: n1 })).rejects.toMatchObject({ code: 403 });
+  });
+
+  it('a node publishes its WireGuard public key on its own Node only', async () => {
+    const key = { metadata: { annotations: { [WIREGUARD_PUBLIC_KEY_ANNOTATION]: 'hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=' } } };
+    await c.registry.create('nodes', undefined, node('n1'), { user: n1 });
+    await c.client.create('nodes', node('n2'));
+    const patched = await c.registry.patch<KubeObject>('nodes', undefined, 'n1', 'merge', key, { user: n1 });
+    expect(patched.metadata.annotations?.[WIREGUARD_PUBLIC_KEY_ANNOTATION]).toBe(key.metadata.annotations[WIREGUARD_PUBLIC_KEY_ANNOTATION]);
+    await expect(c.registry.patch('nodes', undefined, 'n2', 'merge', key, { user: n1 })).rejects.toMatchObject({ code: 403, message: 'nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2"' });
   });
 
   it('label rules', () => {
