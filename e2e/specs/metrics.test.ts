@@ -75,7 +75,8 @@ describe('metrics and network in the browser', () => {
     const podLine = page.getByTestId(`pod-usage-default-${podName}`);
     await nodeLine.waitFor({ state: 'attached', timeout: 30_000 });
     await podLine.waitFor({ state: 'attached', timeout: 30_000 });
-    expect(await nodeLine.getAttribute('data-cpu')).toMatch(/^\d+m$/);
+    // The UI polls on its own cadence: the line is there (empty) before its first sample lands.
+    await expect.poll(async () => nodeLine.getAttribute('data-cpu'), { timeout: 30_000, interval: 500 }).toMatch(/^\d+m$/);
     expect(await nodeLine.getAttribute('data-memory')).toMatch(/^\d+Mi$/);
     // The same figure as kubectl top, read in the same moment (samples move every 2 s: poll until a pair agrees).
     await expect

@@ -46,7 +46,7 @@ describe('metrics.k8s.io parsing', () => {
     expect(parseWindow('500ms')).toBe(500);
     expect(parseWindow('15 s')).toBeUndefined();
     expect(parseWindow(15)).toBeUndefined();
-    expect(pollDelay(undefined)).toBe(15_000);
+    expect(pollDelay(undefined)).toBe(3000);
     expect(pollDelay(500)).toBe(2000);
     expect(pollDelay(30_000)).toBe(30_000);
     expect(pollDelay(600_000)).toBe(60_000);

@@ -6,7 +6,7 @@ import type { AppStore } from './appStore.js';
 
 /**
  * Polls `metrics.k8s.io/v1beta1` node and pod metrics at the server's resolution (the items'
- * `window`; 15 s when unknown) and keeps the last sample in the store. The metrics API has no
+ * `window`; every 3 s until a first item comes) and keeps the last sample in the store. The metrics API has no
  * watch, so this is a list per resolution: two small requests, never blocking anything else. Not
  * served (404/503): marked unavailable and asked again every minute. Returns a disposer.
  */
