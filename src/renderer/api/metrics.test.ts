@@ -57,13 +57,21 @@ describe('kubectl top units', () => {
   it('prints CPU in whole millicores and memory in whole MiB', () => {
     expect(formatTopCpu(0.25)).toBe('250m');
     expect(formatTopCpu(1.5)).toBe('1500m');
-    expect(formatTopCpu(0.0004)).toBe('0m');
+    // As Go's Quantity.MilliValue(): rounded up, so 400000n is 1m and 0.1 cores is exactly 100m.
+    expect(formatTopCpu(0.0004)).toBe('1m');
+    expect(formatTopCpu(0.1)).toBe('100m');
+    expect(formatTopCpu(0.012345678)).toBe('13m');
+    expect(formatTopCpu(0)).toBe('0m');
     expect(formatTopMemory(2 ** 30)).toBe('1024Mi');
-    expect(formatTopMemory(1.6 * 2 ** 20)).toBe('2Mi');
+    // kubectl divides integers: 1.6 MiB prints as 1Mi, never rounded to 2Mi.
+    expect(formatTopMemory(1.6 * 2 ** 20)).toBe('1Mi');
+    expect(formatTopMemory(2 ** 20 - 1)).toBe('0Mi');
   });
 
   it('gives the share of allocatable, or nothing when allocatable is unknown', () => {
-    expect(percentOf(0.25, 2)).toBe(13);
+    // int64(fraction) truncates: 12.5% prints as 12%.
+    expect(percentOf(0.25, 2)).toBe(12);
+    expect(percentOf(0.999, 1)).toBe(99);
     expect(percentOf(1, undefined)).toBeUndefined();
     expect(percentOf(1, 0)).toBeUndefined();
   });

@@ -110,19 +110,30 @@ export function pollDelay(windowMs: number | undefined): number {
   return Math.min(60_000, Math.max(2000, windowMs ?? 3000));
 }
 
-/** CPU as `kubectl top` prints it: whole millicores (`250m`, `1500m`). */
+/**
+ * A quantity's `MilliValue()` as Go's resource.Quantity computes it: rounded up. Floats carry
+ * noise (0.1 cores is 100.00000000000001 m), far below a nanocore, so that noise is dropped first.
+ */
+function milliValue(units: number): number {
+  return Math.ceil(units * 1000 - 1e-9);
+}
+
+/** CPU as `kubectl top` prints it (`quantity.MilliValue()`, rounded up): `250m`, `1500m`. */
 export function formatTopCpu(cores: number): string {
-  return `${Math.round(cores * 1000)}m`;
+  return `${milliValue(cores)}m`;
 }
 
-/** Memory as `kubectl top` prints it: whole mebibytes (`64Mi`). */
+/** Memory as `kubectl top` prints it (`quantity.Value()/(1024*1024)`, an integer division): `64Mi`. */
 export function formatTopMemory(bytes: number): string {
-  return `${Math.round(bytes / 2 ** 20)}Mi`;
+  return `${Math.floor(Math.ceil(bytes) / 2 ** 20)}Mi`;
 }
 
-/** `kubectl top node`'s percentage of allocatable (`12%`); undefined when allocatable is unknown or zero. */
+/**
+ * `kubectl top node`'s percentage of allocatable (`12%`): `int64(MilliValue(used) /
+ * MilliValue(allocatable) * 100)`, truncated; undefined when allocatable is unknown or zero.
+ */
 export function percentOf(used: number, allocatable: number | undefined): number | undefined {
-  return allocatable ? Math.round((used / allocatable) * 100) : undefined;
+  return allocatable ? Math.trunc((milliValue(used) / milliValue(allocatable)) * 100) : undefined;
 }
 
 /** Keeps the previous object for every entry whose numbers did not change, so memo'd views skip it. */
