@@ -3,7 +3,7 @@ import { deepEqual } from '../api/podutil.js';
 import type { Node, Service } from '../api/types.js';
 import type { ControllerContext } from '../client/controllerContext.js';
 import { runLoop, type ControllerLoop } from '../client/runner.js';
-import { readyNodeAddresses } from './servicelb.js';
+import { onNodeAddressChange, readyNodeAddresses } from './nodeAddresses.js';
 
 const COMPONENT = 'skiff-ingress-controller';
 const ALL = 'all';
@@ -59,12 +59,6 @@ export function startIngressStatusController(ctx: ControllerContext): Controller
   const loop = runLoop(COMPONENT, reconcile, { clock, log, workers: 1, ready: informers.waitForSync(['ingresses', 'ingressclasses', 'services', 'nodes']) });
   const kick = () => loop.enqueue(ALL);
   for (const inf of [ingresses, classes, services] as { addHandlers(h: { onAdd: () => void; onUpdate: () => void; onDelete: () => void }): void }[]) inf.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
-  nodes.addHandlers({
-    onAdd: kick,
-    onUpdate: (o, n) => {
-      if (!deepEqual(readyNodeAddresses([o]), readyNodeAddresses([n]))) kick();
-    },
-    onDelete: kick,
-  });
+  onNodeAddressChange(nodes, kick);
   return loop;
 }

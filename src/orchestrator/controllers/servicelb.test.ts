@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Node, Service } from '../api/types.js';
-import { planServiceLb } from './servicelb.js';
+import { DEFAULT_CLUSTER_NETWORK } from '../api/clusterNetwork.js';
+import { planServiceLb, reservedPorts } from './servicelb.js';
 import { controllerFixture, type ControllerFixture } from './testkit.js';
 
 const svc = (name: string, type: string, ports: { port: number; protocol?: 'TCP' | 'UDP'; nodePort?: number }[], created = '2026-01-01T00:00:00Z', extra: Record<string, unknown> = {}): Service => ({
@@ -13,22 +14,34 @@ const addr = [{ ip: '10.0.0.1', ipMode: 'VIP' as const }];
 
 describe('ServiceLB planning', () => {
   it.each([
-    { name: 'one LoadBalancer gets every node address', list: [svc('a', 'LoadBalancer', [{ port: 80 }])], ingress: ['default/a'], conflicts: {} },
+    { name: 'one LoadBalancer gets every node address', list: [svc('a', 'LoadBalancer', [{ port: 8080 }])], ingress: ['default/a'], conflicts: {} },
     {
       name: 'the older Service keeps a port; the newer is told who holds it',
-      list: [svc('new', 'LoadBalancer', [{ port: 80 }], '2026-01-02T00:00:00Z'), svc('old', 'LoadBalancer', [{ port: 80 }], '2026-01-01T00:00:00Z')],
+      list: [svc('new', 'LoadBalancer', [{ port: 8080 }], '2026-01-02T00:00:00Z'), svc('old', 'LoadBalancer', [{ port: 8080 }], '2026-01-01T00:00:00Z')],
       ingress: ['default/old'],
-      conflicts: { 'default/new': /port 80\/TCP is already opened on every node by the LoadBalancer Service default\/old/ },
+      conflicts: { 'default/new': /port 8080\/TCP is already opened on every node by the LoadBalancer Service default\/old/ },
     },
     { name: 'TCP and UDP on one port do not clash', list: [svc('t', 'LoadBalancer', [{ port: 53 }]), svc('u', 'LoadBalancer', [{ port: 53, protocol: 'UDP' }], '2026-01-02T00:00:00Z')], ingress: ['default/t', 'default/u'], conflicts: {} },
     { name: 'a node port holds its port', list: [svc('np', 'NodePort', [{ port: 80, nodePort: 30080 }]), svc('lb', 'LoadBalancer', [{ port: 30080 }])], ingress: [], conflicts: { 'default/lb': /node port of Service default\/np/ } },
-    { name: 'a loadBalancerClass belongs to someone else', list: [svc('x', 'LoadBalancer', [{ port: 80 }], undefined, { loadBalancerClass: 'other.io/lb' })], ingress: [], conflicts: {} },
-    { name: 'ClusterIP Services get nothing', list: [svc('c', 'ClusterIP', [{ port: 80 }])], ingress: [], conflicts: {} },
+    { name: 'a loadBalancerClass belongs to someone else', list: [svc('x', 'LoadBalancer', [{ port: 8080 }], undefined, { loadBalancerClass: 'other.io/lb' })], ingress: [], conflicts: {} },
+    { name: 'ClusterIP Services get nothing', list: [svc('c', 'ClusterIP', [{ port: 8080 }])], ingress: [], conflicts: {} },
+    {
+      name: 'the built-in ingress controller holds 80 and 443 (TCP) before any Service',
+      list: [svc('http', 'LoadBalancer', [{ port: 80 }]), svc('https', 'LoadBalancer', [{ port: 8443 }, { port: 443 }]), svc('dns', 'LoadBalancer', [{ port: 80, protocol: 'UDP' }])],
+      ingress: ['default/dns'],
+      conflicts: { 'default/http': /port 80\/TCP is already opened on every node by the built-in ingress controller \(its HTTP port/, 'default/https': /port 443\/TCP .* built-in ingress controller \(its HTTPS port/ },
+    },
   ])('$name', ({ list, ingress, conflicts }) => {
-    const plan = planServiceLb(list, addr);
+    const plan = planServiceLb(list, addr, reservedPorts(DEFAULT_CLUSTER_NETWORK));
     expect([...plan.ingress.keys()].sort()).toEqual(ingress);
     expect([...plan.conflicts.keys()].sort()).toEqual(Object.keys(conflicts).sort());
     for (const [k, re] of Object.entries(conflicts)) expect(plan.conflicts.get(k)).toMatch(re);
+  });
+});
+
+describe('ServiceLB reserved ports', () => {
+  it('follows the ingress port settings; 0 turns one off', () => {
+    expect([...reservedPorts({ ...DEFAULT_CLUSTER_NETWORK, ingressHttpPort: 8081, ingressHttpsPort: 0 }).keys()]).toEqual(['8081/TCP']);
   });
 });
 
@@ -66,15 +79,33 @@ describe('ServiceLB controller', () => {
 
   it('records a PortInUse warning for a LoadBalancer whose port another holds', async () => {
     await withIp('a', '192.168.1.11');
-    await f.client.create('services', svc('first', 'LoadBalancer', [{ port: 80 }]));
+    await f.client.create('services', svc('first', 'LoadBalancer', [{ port: 8080 }]));
     await f.settle();
-    await f.client.create('services', svc('second', 'LoadBalancer', [{ port: 80 }]));
+    await f.client.create('services', svc('second', 'LoadBalancer', [{ port: 8080 }]));
     await f.settle();
     expect((await f.client.get<Service>('services', 'default', 'second')).status?.loadBalancer?.ingress).toBeUndefined();
     const ev = await f.events('PortInUse');
-    expect(ev.map((e) => [e.involvedObject.name, e.message])).toEqual([['second', expect.stringContaining('port 80/TCP is already opened on every node by the LoadBalancer Service default/first')]]);
+    expect(ev.map((e) => [e.involvedObject.name, e.message])).toEqual([['second', expect.stringContaining('port 8080/TCP is already opened on every node by the LoadBalancer Service default/first')]]);
     await f.client.delete('services', 'default', 'first');
     await f.settle();
     expect((await f.client.get<Service>('services', 'default', 'second')).status?.loadBalancer?.ingress).toEqual([{ ip: '192.168.1.11', ipMode: 'VIP' }]);
+  });
+
+  it('gives no address to a LoadBalancer on the ingress controller\'s port, says why once, and gives it one when the port changes', async () => {
+    await withIp('a', '192.168.1.11');
+    await f.client.create('services', svc('web', 'LoadBalancer', [{ port: 443 }]));
+    await f.settle();
+    const get = () => f.client.get<Service>('services', 'default', 'web');
+    expect((await get()).status?.loadBalancer?.ingress).toBeUndefined();
+    const s = await get();
+    await f.client.update('services', { ...s, metadata: { ...s.metadata, labels: { touched: 'yes' } } });
+    await f.settle();
+    expect((await f.events('PortInUse')).map((e) => [e.involvedObject.name, e.type, e.message])).toEqual([
+      ['web', 'Warning', expect.stringContaining('port 443/TCP is already opened on every node by the built-in ingress controller')],
+    ]);
+    const t = await get();
+    await f.client.update('services', { ...t, spec: { ...t.spec, ports: [{ ...t.spec.ports?.[0], port: 8443 }] } });
+    await f.settle();
+    expect((await get()).status?.loadBalancer?.ingress).toEqual([{ ip: '192.168.1.11', ipMode: 'VIP' }]);
   });
 });

@@ -1,23 +1,25 @@
+import { DEFAULT_CLUSTER_NETWORK, ingressPorts, type ClusterNetwork } from '../api/clusterNetwork.js';
 import { deepEqual } from '../api/podutil.js';
 import type { Node, Service } from '../api/types.js';
 import type { ControllerContext } from '../client/controllerContext.js';
 import { runLoop, type ControllerLoop } from '../client/runner.js';
+import { onNodeAddressChange, readyNodeAddresses, type LoadBalancerIngress } from './nodeAddresses.js';
 
 const COMPONENT = 'service-lb-controller';
 const ALL = 'all';
 
-type Ingress = { ip: string; ipMode: 'VIP' };
 
 /**
  * LoadBalancer Services the k3s ServiceLB way: no cloud load balancer; every node opens the
  * Service's ports on its own addresses (the agent's service proxy does that), and the Service's
  * `status.loadBalancer.ingress` lists the InternalIPs of the Ready nodes. A port can be opened once
  * per node, so a LoadBalancer whose port/protocol an older one holds (or that some Service uses as
- * its node port) gets no address and a `PortInUse` Warning naming the holder, until the port is
- * free; k3s leaves such a Service pending the same way. Services with a `loadBalancerClass` belong
+ * its node port, or the built-in ingress controller as its HTTP/HTTPS port) gets no address and a
+ * `PortInUse` Warning naming the holder, until the port is free; k3s' svclb pod stays Pending on
+ * the hostPort conflict the same way, and the Service keeps no address. Services with a `loadBalancerClass` belong
  * to another implementation and are left alone.
  */
-export function startServiceLbController(ctx: ControllerContext): ControllerLoop {
+export function startServiceLbController(ctx: ControllerContext, network: Partial<ClusterNetwork> = {}): ControllerLoop {
   const { client, clock, informers } = ctx;
   const log = ctx.log.child({ component: COMPONENT });
   const recorder = ctx.recorder(COMPONENT);
@@ -28,7 +30,7 @@ export function startServiceLbController(ctx: ControllerContext): ControllerLoop
 
   const reconcile = async (): Promise<void> => {
     const ingress = readyNodeAddresses(nodes.list());
-    const plan = planServiceLb(services.list(), ingress);
+    const plan = planServiceLb(services.list(), ingress, reservedPorts({ ...DEFAULT_CLUSTER_NETWORK, ...network }));
     for (const svc of services.list()) {
       const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
       const want = plan.ingress.get(key);
@@ -50,13 +52,7 @@ export function startServiceLbController(ctx: ControllerContext): ControllerLoop
   const loop = runLoop(COMPONENT, reconcile, { clock, log, workers: 1, ready: informers.waitForSync(['services', 'nodes']) });
   const kick = () => loop.enqueue(ALL);
   services.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
-  nodes.addHandlers({
-    onAdd: kick,
-    onUpdate: (o, n) => {
-      if (!deepEqual(readyNodeAddresses([o]), readyNodeAddresses([n]))) kick();
-    },
-    onDelete: kick,
-  });
+  onNodeAddressChange(nodes, kick);
   return loop;
 }
 
@@ -64,27 +60,30 @@ function isForeignLb(svc: Service): boolean {
   return svc.spec.type === 'LoadBalancer' && typeof svc.spec.loadBalancerClass === 'string' && svc.spec.loadBalancerClass !== '';
 }
 
-/** The InternalIPs of Ready nodes, sorted: every LoadBalancer's address list. */
-export function readyNodeAddresses(list: Node[]): Ingress[] {
-  const ips = new Set<string>();
-  for (const n of list) {
-    if (n.metadata.deletionTimestamp) continue;
-    if (n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') continue;
-    const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-    if (ip) ips.add(ip);
-  }
-  return [...ips].sort().map((ip) => ({ ip, ipMode: 'VIP' }));
+/** Ports every node holds for something other than a Service: the built-in ingress controller's (0 = off). */
+export function reservedPorts(network: ClusterNetwork): Map<string, string> {
+  const { http, https } = ingressPorts(network);
+  const out = new Map<string, string>();
+  if (http) out.set(`${http}/TCP`, 'built-in ingress controller (its HTTP port, SKIFF_INGRESS_HTTP_PORT)');
+  if (https) out.set(`${https}/TCP`, 'built-in ingress controller (its HTTPS port, SKIFF_INGRESS_HTTPS_PORT)');
+  return out;
 }
 
 /**
- * Pure: which LoadBalancer Services get the node addresses, and which cannot (a port another holds).
+ * Pure: which LoadBalancer Services get the node addresses, and which cannot (a port another holds:
+ * `reserved` ports, `80/TCP` -> who, are held before any Service).
  * Older Services win (creation time, then namespace/name), as ServiceLB's first-come port use does.
  */
-export function planServiceLb(list: Service[], addresses: Ingress[]): { ingress: Map<string, Ingress[]>; conflicts: Map<string, string> } {
-  const ingress = new Map<string, Ingress[]>();
+export function planServiceLb(
+  list: Service[],
+  addresses: LoadBalancerIngress[],
+  reserved: ReadonlyMap<string, string> = new Map(),
+): { ingress: Map<string, LoadBalancerIngress[]>; conflicts: Map<string, string> } {
+  const ingress = new Map<string, LoadBalancerIngress[]>();
   const conflicts = new Map<string, string>();
   const key = (s: Service) => `${s.metadata.namespace}/${s.metadata.name}`;
   const holders = new Map<string, { what: string; svc: string }>();
+  for (const [port, what] of reserved) holders.set(port, { what, svc: '' });
   // Node ports are open on every node too: a LoadBalancer port equal to one is taken.
   for (const s of list) {
     if (s.spec.type !== 'NodePort' && s.spec.type !== 'LoadBalancer') continue;

@@ -1,0 +1,36 @@
+import { deepEqual } from '../api/podutil.js';
+import type { Node } from '../api/types.js';
+import type { Informer } from '../client/Informer.js';
+
+/** One address in a `status.loadBalancer.ingress` list. */
+export type LoadBalancerIngress = { ip: string; ipMode: 'VIP' };
+
+/**
+ * The InternalIPs of the Ready, not deleting nodes, deduplicated and sorted: the addresses ServiceLB
+ * gives a LoadBalancer Service and the built-in ingress controller gives an Ingress, since every
+ * such node opens their ports.
+ */
+export function readyNodeAddresses(list: readonly Node[]): LoadBalancerIngress[] {
+  const ips = new Set<string>();
+  for (const n of list) {
+    if (n.metadata.deletionTimestamp) continue;
+    if (n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') continue;
+    const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    if (ip) ips.add(ip);
+  }
+  return [...ips].sort().map((ip) => ({ ip, ipMode: 'VIP' }));
+}
+
+/**
+ * Calls `kick` when a node comes or goes, or when an update changes what it adds to
+ * {@link readyNodeAddresses} (readiness, InternalIP, deletion): not on every status heartbeat.
+ */
+export function onNodeAddressChange(nodes: Informer<Node>, kick: () => void): void {
+  nodes.addHandlers({
+    onAdd: kick,
+    onUpdate: (o, n) => {
+      if (!deepEqual(readyNodeAddresses([o]), readyNodeAddresses([n]))) kick();
+    },
+    onDelete: kick,
+  });
+}
