@@ -62,6 +62,20 @@ export function parseCidr(text: string): Cidr {
   return { base, prefix };
 }
 
+/**
+ * `a.b.c.d/n` with host bits allowed and cleared (`10.1.2.3/8` -> 10.0.0.0/8), as Go's
+ * `ParseCIDR` reads Service fields such as `loadBalancerSourceRanges`; undefined when it is not an
+ * IPv4 block.
+ */
+export function parseCidrLoose(text: string): Cidr | undefined {
+  const [addr, len, extra] = text.trim().split('/');
+  if (extra !== undefined || len === undefined || !/^\d{1,2}$/.test(len) || Number(len) > 32) return undefined;
+  const ip = parseIPv4(addr ?? '');
+  if (ip === undefined) return undefined;
+  const prefix = Number(len);
+  return { base: (ip & maskOf(prefix)) >>> 0, prefix };
+}
+
 export function formatCidr(c: Cidr): string {
   return `${formatIPv4(c.base)}/${c.prefix}`;
 }

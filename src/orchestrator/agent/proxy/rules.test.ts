@@ -29,7 +29,7 @@ function lines(input: ProxyInput, names: Record<string, { svc: string; port?: st
   const alias = new Map<string, string>();
   for (const [short, n] of Object.entries(names)) {
     const id = servicePortId(`default/${n.svc}`, { ...(n.port ? { name: n.port } : {}), protocol: (n.protocol ?? 'TCP') as 'TCP' });
-    for (const k of ['C', 'L', 'X']) alias.set(`${k}-${id}`, `${k}-${short}`);
+    for (const k of ['C', 'L', 'X', 'F']) alias.set(`${k}-${id}`, `${k}-${short}`);
     for (const ep of n.eps ?? []) {
       const [ip, port] = ep.split(':');
       alias.set(endpointChain(id, { ip: ip as string, port: Number(port) }), `E-${short}@${ep}`);
@@ -163,6 +163,36 @@ describe('service proxy rules', () => {
       ports: ['31000/TCP', '8080/TCP'],
     },
     {
+      name: 'LoadBalancer with loadBalancerSourceRanges: its port passes a firewall chain (those ranges and the nodes), its node port does not',
+      input: base(
+        [svc('lb', { type: 'LoadBalancer', loadBalancerSourceRanges: ['192.168.7.0/24', ' 10.1.2.3/8 ', '2001:db8::/64'], ports: [{ port: 8080, protocol: 'TCP', nodePort: 31000 }] }, { loadBalancer: { ingress: [{ ip: '10.77.0.11' }] } })],
+        [slice('lb', [{ ip: '10.42.2.5' }])],
+      ),
+      names: { lb: { svc: 'lb' } },
+      has: [
+        'nat NODEPORTS -m comment --comment "default/lb" -p tcp -m tcp --dport 31000 -j X-lb',
+        'nat NODEPORTS -m comment --comment "default/lb" -p tcp -m tcp --dport 8080 -j F-lb',
+        'nat SVCS -m comment --comment "default/lb loadbalancer IP" -p tcp -d 10.77.0.11/32 -m tcp --dport 8080 -j F-lb',
+        'nat F-lb -m comment --comment "default/lb loadbalancer source range" -s 192.168.7.0/24 -j X-lb',
+        'nat F-lb -m comment --comment "default/lb loadbalancer source range" -s 10.0.0.0/8 -j X-lb',
+        'nat F-lb -m comment --comment "default/lb from a node" -s 10.77.0.11/32 -j X-lb',
+        'nat F-lb -m comment --comment "default/lb source not in loadBalancerSourceRanges" -j DROP',
+      ],
+      hasNot: [/--dport 8080 -j X-lb/, /2001:db8/],
+      ports: ['31000/TCP', '8080/TCP'],
+    },
+    {
+      name: 'LoadBalancer whose source ranges are all IPv6: no IPv4 client but the nodes passes',
+      input: base(
+        [svc('lb', { type: 'LoadBalancer', loadBalancerSourceRanges: ['2001:db8::/64'], ports: [{ port: 8080, protocol: 'TCP', nodePort: 31000 }] }, { loadBalancer: { ingress: [{ ip: '10.77.0.11' }] } })],
+        [slice('lb', [{ ip: '10.42.2.5' }])],
+      ),
+      names: { lb: { svc: 'lb' } },
+      has: ['nat F-lb -m comment --comment "default/lb from a node" -s 10.77.0.11/32 -j X-lb', 'nat F-lb -m comment --comment "default/lb source not in loadBalancerSourceRanges" -j DROP'],
+      hasNot: [/source range"/],
+      ports: ['31000/TCP', '8080/TCP'],
+    },
+    {
       name: 'LoadBalancer without an address (its port is taken): only its node port',
       input: base([svc('lb', { type: 'LoadBalancer', ports: [{ port: 8080, protocol: 'TCP', nodePort: 31000 }] })], [slice('lb', [{ ip: '10.42.2.5' }])]),
       names: { lb: { svc: 'lb' } },
@@ -209,7 +239,6 @@ describe('service proxy rules', () => {
   it('says which Service fields it does not act on', () => {
     const out = buildProxyRules(base([svc('lb', { type: 'LoadBalancer', loadBalancerSourceRanges: ['10.0.0.0/8'], externalIPs: ['2001:db8::1'] })], []));
     expect(out.warnings.map((w) => [w.service, w.message])).toEqual([
-      ['default/lb', "spec.loadBalancerSourceRanges is not enforced by Skiff's service proxy: every client can reach the LoadBalancer ports"],
       ['default/lb', 'spec.externalIPs ["2001:db8::1"] are not IPv4 addresses and are not routed'],
     ]);
   });

@@ -1,7 +1,7 @@
 import type { DiscoveryEndpointSlice, Service, ServicePort } from '../../api/types.js';
 import { DROP_MARK, MASQ_MARK, type HeldPort, type Rule, type Target } from '../hostnet/types.js';
 import { hashBase32 } from '../hostnet/names.js';
-import { isIPv4 } from '../../util/cidr.js';
+import { formatCidr, isIPv4, parseCidrLoose } from '../../util/cidr.js';
 
 /** What the rules need to know about the node they are for. */
 export interface ProxyNode {
@@ -105,7 +105,7 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
       const etpLocal = external && svc.spec.externalTrafficPolicy === 'Local';
       const internal = itpLocal ? local : all;
       const affinity = svc.spec.sessionAffinity === 'ClientIP' ? affinitySeconds(svc) : undefined;
-      const chains = { C: `C-${id}`, L: `L-${id}`, X: `X-${id}` };
+      const chains = { C: `C-${id}`, L: `L-${id}`, X: `X-${id}`, F: `F-${id}` };
       const used = new Set<'C' | 'L'>();
       const policyChain = (which: 'C' | 'L') => {
         used.add(which);
@@ -143,9 +143,18 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
             nat(chains.X, { comment: 'masquerade traffic for external destinations', target: jump('MASQ') });
             nat(chains.X, { target: jump(policyChain('C')) });
           }
-          for (const e of open) nodePortRules.push({ comment: name, protocol, dport: e.port, target: jump(chains.X) });
+          // loadBalancerSourceRanges: the LoadBalancer port passes a firewall chain first (kube-proxy's KUBE-FW-, klipper-lb's SRC_RANGES); node ports do not.
+          const ranges = sourceRanges(svc);
+          const lbTarget = ranges ? chains.F : chains.X;
+          for (const e of open) nodePortRules.push({ comment: name, protocol, dport: e.port, target: jump(e.what === 'load balancer' ? lbTarget : chains.X) });
           if (open.some((e) => e.what === 'load balancer')) {
-            for (const ip of ingress) nat('SVCS', { comment: `${name} loadbalancer IP`, protocol, destination: `${ip}/32`, dport: sp.port, target: jump(chains.X) });
+            for (const ip of ingress) nat('SVCS', { comment: `${name} loadbalancer IP`, protocol, destination: `${ip}/32`, dport: sp.port, target: jump(lbTarget) });
+            if (ranges) {
+              for (const r of ranges) nat(chains.F, { comment: `${name} loadbalancer source range`, source: r, target: jump(chains.X) });
+              // The nodes themselves (their addresses are the LoadBalancer's) may always reach it, as kube-proxy lets the LB IP hairpin.
+              for (const ip of ingress) nat(chains.F, { comment: `${name} from a node`, source: `${ip}/32`, target: jump(chains.X) });
+              nat(chains.F, { comment: `${name} source not in loadBalancerSourceRanges`, target: jump('DROP') });
+            }
           }
         } else if (open.length) {
           for (const e of open) filter('SVCS', { comment: `${name} has no endpoints`, protocol, dstType: 'LOCAL', dport: e.port, target: { kind: 'REJECT' } });
@@ -189,12 +198,27 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
 /** Service fields the proxy does not enforce (said once per Service, never silently ignored). */
 function unsupported(svc: Service): string[] {
   const out: string[] = [];
-  const ranges = svc.spec.loadBalancerSourceRanges;
-  if (Array.isArray(ranges) && ranges.length) out.push('spec.loadBalancerSourceRanges is not enforced by Skiff\'s service proxy: every client can reach the LoadBalancer ports');
   const families = svc.spec.ipFamilies;
   if (Array.isArray(families) && families.includes('IPv6')) out.push('IPv6 Service addresses are not routed: Skiff\'s pod network and service proxy are IPv4 only');
   const bad = (Array.isArray(svc.spec.externalIPs) ? svc.spec.externalIPs : []).filter((ip) => typeof ip !== 'string' || !isIPv4(ip));
   if (bad.length) out.push(`spec.externalIPs ${JSON.stringify(bad)} are not IPv4 addresses and are not routed`);
+  return out;
+}
+
+/**
+ * The Service's `loadBalancerSourceRanges` as CIDRs (space-padding trimmed, as kube-apiserver allows).
+ * Undefined when unrestricted. IPv6 ranges are left out (the proxy serves IPv4 clients only), so a
+ * list of IPv6 ranges alone admits no IPv4 client.
+ */
+export function sourceRanges(svc: Service): string[] | undefined {
+  const raw = Array.isArray(svc.spec.loadBalancerSourceRanges) ? svc.spec.loadBalancerSourceRanges : [];
+  if (svc.spec.type !== 'LoadBalancer' || raw.length === 0) return undefined;
+  const out: string[] = [];
+  for (const r of raw) {
+    const c = typeof r === 'string' ? parseCidrLoose(r) : undefined;
+    // Not an IPv4 block (an IPv6 range; a value stored before validation checked it): no IPv4 source matches it.
+    if (c) out.push(formatCidr(c));
+  }
   return out;
 }
 

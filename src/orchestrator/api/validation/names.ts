@@ -121,3 +121,11 @@ export function isIP(v: string): boolean {
   const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
   return v4.test(v) || (v.includes(':') && /^[0-9a-fA-F:.]+$/.test(v));
 }
+
+/** An IPv4 or IPv6 CIDR block (host bits allowed), as Kubernetes' `IsValidCIDR` accepts. */
+export function isCIDR(v: string): boolean {
+  const [addr, len, extra] = v.split('/');
+  if (extra !== undefined || addr === undefined || len === undefined || !/^\d{1,3}$/.test(len)) return false;
+  if (!isIP(addr)) return false;
+  return Number(len) <= (addr.includes(':') ? 128 : 32);
+}
