@@ -114,6 +114,13 @@ const invalid: Case[] = [
   ['service port range', 'services', svc({ ports: [{ port: 0 }] }), ['spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive']],
   ['service unnamed ports', 'services', svc({ ports: [{ port: 80 }, { port: 81 }] }), ['spec.ports[0].name: Required value', 'spec.ports[1].name: Required value']],
   ['nodePort out of range', 'services', svc({ type: 'NodePort', ports: [{ port: 80, nodePort: 80 }] }), ['spec.ports[0].nodePort: Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767']],
+  ['nodePort twice for one protocol', 'services', svc({ type: 'NodePort', ports: [{ name: 'a', port: 80, nodePort: 30080 }, { name: 'b', port: 81, nodePort: 30080 }, { name: 'c', port: 82, protocol: 'UDP', nodePort: 30080 }] }), ['spec.ports[1].nodePort: Duplicate value: 30080']],
+  ['loadBalancerSourceRanges: CIDRs, only on a LoadBalancer', 'services', svc({ type: 'NodePort', loadBalancerSourceRanges: ['10.0.0.0/8', ' 192.168.1.7/24 ', '2001:db8::/64', '10.0.0.1', 'office', '10.0.0.0/33'], ports: [{ port: 80 }] }), [
+    "spec.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'",
+    'spec.LoadBalancerSourceRanges[3]: Invalid value: "10.0.0.1": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+    'spec.LoadBalancerSourceRanges[4]: Invalid value: "office": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+    'spec.LoadBalancerSourceRanges[5]: Invalid value: "10.0.0.0/33": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+  ]],
   ['service name is a DNS-1035 label', 'services', svc({ ports: [{ port: 80 }] }, '1web'), [
     `metadata.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
   ]],
@@ -142,11 +149,15 @@ const invalid: Case[] = [
     { path: '/a/..', pathType: 'Exact', backend: { service: { name: 's', port: { number: 80 } } } },
     { path: 'rel', pathType: 'ImplementationSpecific', backend: { service: { name: 's', port: { number: 80 } } } },
     { path: '/x', backend: { service: { name: 's', port: { number: 80 } } } },
+    { path: 'a/./b%2F..', pathType: 'Exact', backend: { service: { name: 's', port: { number: 80 } } } },
   ] } }] } }, [
     `spec.rules[0].http.paths[0].path: Invalid value: "/a//b": must not contain '//'`,
     `spec.rules[0].http.paths[1].path: Invalid value: "/a/..": cannot end with '/..'`,
     'spec.rules[0].http.paths[2].path: Invalid value: "rel": must be an absolute path',
     'spec.rules[0].http.paths[3].pathType: Required value: pathType must be specified',
+    'spec.rules[0].http.paths[4].path: Invalid value: "a/./b%2F..": must be an absolute path',
+    `spec.rules[0].http.paths[4].path: Invalid value: "a/./b%2F..": must not contain '/./'`,
+    `spec.rules[0].http.paths[4].path: Invalid value: "a/./b%2F..": must not contain '%2F'`,
   ]],
   ['ingress class controller', 'ingressclasses', { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'c' }, spec: { controller: 'nodomain' } }, [
     'spec.controller: Invalid value: "nodomain": must be a domain-prefixed path (such as "acme.io/foo")',

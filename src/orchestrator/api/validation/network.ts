@@ -1,6 +1,6 @@
 import type { KubeObject, StatusCause } from '../types.js';
 import { asArr, asNum, asObj, asStr, duplicate, each, enumOf, forbidden, invalid, required, type Obj } from './causes.js';
-import { dns1123Label, dns1123Subdomain, isIP, labelValue, portName, portNumber, qualifiedName } from './names.js';
+import { dns1123Label, dns1123Subdomain, isCIDR, isIP, labelValue, portName, portNumber, qualifiedName } from './names.js';
 import { PROTOCOLS } from './pod.js';
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
@@ -25,6 +25,7 @@ export function validateService(obj: KubeObject): StatusCause[] {
   if (ports.length === 0 && !headless && type !== 'ExternalName') causes.push(required('spec.ports'));
   const names = new Set<string>();
   const seen = new Set<string>();
+  const nodePorts = new Set<string>();
   ports.forEach((raw, i) => {
     const p = asObj(raw);
     const at = `spec.ports[${i}]`;
@@ -48,6 +49,10 @@ export function validateService(obj: KubeObject): StatusCause[] {
       else if (np < NODE_PORT_RANGE.min || np > NODE_PORT_RANGE.max) {
         causes.push(invalid(`${at}.nodePort`, np, `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`));
       }
+      // One node port may serve TCP and UDP, not one protocol twice (kube-apiserver keys on both).
+      const npKey = `${np}/${String(p.protocol ?? 'TCP')}`;
+      if (nodePorts.has(npKey)) causes.push(duplicate(`${at}.nodePort`, np));
+      nodePorts.add(npKey);
     }
     const key = `${port}/${String(p.protocol ?? 'TCP')}`;
     if (port !== undefined && seen.has(key)) causes.push(duplicate(at, { port, protocol: p.protocol ?? 'TCP' }));
@@ -61,6 +66,24 @@ export function validateService(obj: KubeObject): StatusCause[] {
     }
   }
   for (const f of ['externalTrafficPolicy', 'internalTrafficPolicy']) causes.push(...enumOf(`spec.${f}`, spec[f], ['Cluster', 'Local']));
+  causes.push(...sourceRanges(spec, type));
+  return causes;
+}
+
+/**
+ * kube-apiserver's check of `loadBalancerSourceRanges`, field path spelled as it spells it
+ * (`spec.LoadBalancerSourceRanges`, a historical accident kept for compatibility): only on a
+ * LoadBalancer, each a CIDR (space padding allowed).
+ */
+function sourceRanges(spec: Obj, type: string): StatusCause[] {
+  const ranges = asArr(spec.loadBalancerSourceRanges);
+  if (ranges.length === 0) return [];
+  const at = 'spec.LoadBalancerSourceRanges';
+  const causes: StatusCause[] = [];
+  if (type !== 'LoadBalancer') causes.push(forbidden(at, "may only be used when `type` is 'LoadBalancer'"));
+  ranges.forEach((r, i) => {
+    if (typeof r !== 'string' || !isCIDR(r.trim())) causes.push(invalid(`${at}[${i}]`, r, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+  });
   return causes;
 }
 
@@ -149,10 +172,13 @@ export function validateIngress(obj: KubeObject): StatusCause[] {
 function ingressPath(at: string, raw: unknown, pathType: unknown): StatusCause[] {
   const path = asStr(raw) ?? '';
   if (pathType === 'Exact' || pathType === 'Prefix') {
-    if (!path.startsWith('/')) return [invalid(at, path, 'must be an absolute path')];
-    for (const bad of ['//', '/./', '/../', '%2f', '%2F']) if (path.includes(bad)) return [invalid(at, path, `must not contain '${bad}'`)];
-    for (const bad of ['/..', '/.']) if (path.endsWith(bad)) return [invalid(at, path, `cannot end with '${bad}'`)];
-    return [];
+    // Every problem is reported, as kube-apiserver does.
+    const causes: StatusCause[] = [];
+    if (!path.startsWith('/')) causes.push(invalid(at, path, 'must be an absolute path'));
+    if (path === '') return causes;
+    for (const bad of ['//', '/./', '/../', '%2f', '%2F']) if (path.includes(bad)) causes.push(invalid(at, path, `must not contain '${bad}'`));
+    for (const bad of ['/..', '/.']) if (path.endsWith(bad)) causes.push(invalid(at, path, `cannot end with '${bad}'`));
+    return causes;
   }
   if (pathType === 'ImplementationSpecific' && path !== '' && !path.startsWith('/')) return [invalid(at, path, 'must be an absolute path')];
   return [];

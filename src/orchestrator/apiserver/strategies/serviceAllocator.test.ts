@@ -51,6 +51,20 @@ describe('service addresses', () => {
     expect(new Set(ports).size).toBe(2);
   });
 
+  it('refuses a node port another Service holds (422 naming the port), keeps its own on update', async () => {
+    const a = await c.client.create<Svc>('services', svc('a', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }));
+    expect(a.spec.ports?.[0]?.nodePort).toBe(30080);
+    const err = await c.client.create('services', svc('b', { type: 'NodePort', ports: [{ name: 'x', port: 80, nodePort: 30081 }, { name: 'y', port: 81, nodePort: 30080 }] })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 422, message: 'Service "b" is invalid: spec.ports[1].nodePort: Invalid value: 30080: provided port is already allocated' });
+    const b = await c.client.create<Svc>('services', svc('b', { type: 'LoadBalancer', ports: [{ port: 80, nodePort: 30082 }] }));
+    const b2 = await c.client.update<Svc>('services', { ...b, spec: { ...b.spec, ports: [{ port: 81, nodePort: 30082 }] } });
+    expect(b2.spec.ports?.[0]?.nodePort).toBe(30082);
+    await expect(c.client.update<Svc>('services', { ...b2, spec: { ...b2.spec, ports: [{ port: 81, nodePort: 30080 }] } })).rejects.toMatchObject({ code: 422, message: expect.stringContaining('spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated') });
+    await c.client.delete('services', 'default', 'a');
+    await c.clock.advance(10_000); // past the hold on ports handed out but maybe not stored yet
+    expect((await c.client.update<Svc>('services', { ...b2, spec: { ...b2.spec, ports: [{ port: 81, nodePort: 30080 }] } })).spec.ports?.[0]?.nodePort).toBe(30080);
+  });
+
   it('allocates from the configured range and refuses an address outside it', async () => {
     c.registry.strategies.register('services', serviceStrategy(c.store, c.clock, '10.200.0.0/24'));
     const made = await Promise.all(Array.from({ length: 20 }, (_, i) => c.client.create<Svc>('services', svc(`r${i}`))));

@@ -1,12 +1,12 @@
 import { errors } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
+import { NODE_PORT_RANGE as NODE_PORTS } from '../../api/validation/network.js';
 import type { Store } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
 import { contains, formatCidr, formatIPv4, parseCidr, parseIPv4, size, type Cidr } from '../../util/cidr.js';
 
 /** The default service CIDR, as kube-apiserver's default `--service-cluster-ip-range`. */
 export const SERVICE_CIDR = '10.96.0.0/12';
-const NODE_PORTS = { min: 30000, max: 32767 };
 
 function ipToInt(ip: string): number {
   return parseIPv4(ip) ?? -1;
@@ -85,7 +85,21 @@ export class ServiceAllocator {
       if (spec.ipFamilyPolicy === undefined) spec.ipFamilyPolicy = 'SingleStack';
     }
     if (type === 'NodePort' || type === 'LoadBalancer') {
-      for (const p of Array.isArray(spec.ports) ? spec.ports : []) {
+      const portList = Array.isArray(spec.ports) ? spec.ports : [];
+      // Node ports asked for: free, or already this Service's (kube-apiserver's "provided port is already allocated").
+      const mine = new Set((Array.isArray(obj(old?.spec)?.ports) ? (obj(old?.spec)?.ports as unknown[]) : []).map((p) => obj(p)?.nodePort));
+      const causes: { reason: string; message: string; field: string }[] = [];
+      portList.forEach((p, i) => {
+        const np = obj(p)?.nodePort;
+        if (typeof np !== 'number' || np === 0 || mine.has(np)) return;
+        if (ports.has(np) || this.pendingPorts.has(np)) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${np}: provided port is already allocated`, field: `spec.ports[${i}].nodePort` });
+      });
+      if (causes.length) throw errors.invalid({ group: '', resource: 'services', kind: 'Service' }, svc.metadata.name ?? '', causes);
+      portList.forEach((p) => {
+        const np = obj(p)?.nodePort;
+        if (typeof np === 'number' && np !== 0 && !mine.has(np)) this.hold(this.pendingPorts, np);
+      });
+      for (const p of portList) {
         const port = obj(p);
         if (!port || (typeof port.nodePort === 'number' && port.nodePort !== 0)) continue;
         const n = this.pickPort(ports);
