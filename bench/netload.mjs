@@ -1,6 +1,7 @@
 // HTTP load from inside a lab host's network namespace (the bench runs it with `ip netns exec`):
 //   node netload.mjs load URL SECONDS CONCURRENCY   -> {"requests":N,"errors":E,"seconds":S,"p50":ms,"p99":ms}
 //   node netload.mjs first URL TIMEOUT_MS           -> {"at":epochMs} of the first 200, polling every 5 ms
+//   node netload.mjs watch URL                      -> one line per answer, "startEpochMs body", until killed
 // A new connection per request (no keep-alive): each one crosses the service rules as a new flow.
 import { get } from 'node:http';
 
@@ -8,8 +9,9 @@ function once(url, timeoutMs) {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const req = get(url, { agent: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ ok: res.statusCode === 200, ms: performance.now() - t0 }));
+      let body = '';
+      res.on('data', (d) => (body += d.toString()));
+      res.on('end', () => resolve({ ok: res.statusCode === 200, ms: performance.now() - t0, body: body.trim() }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ ok: false, ms: performance.now() - t0 }));
@@ -50,7 +52,15 @@ if (mode === 'load') {
     }
     await new Promise((r2) => setTimeout(r2, 5));
   }
+} else if (mode === 'watch') {
+  // One connection at a time, back to back: which server each new connection reached, and when it started.
+  for (;;) {
+    const start = Date.now();
+    const r = await once(url, 1000);
+    if (r.ok) process.stdout.write(`${start} ${r.body}\n`);
+    else await new Promise((r2) => setTimeout(r2, 2));
+  }
 } else {
-  process.stderr.write('usage: netload.mjs load URL SECONDS CONCURRENCY | first URL TIMEOUT_MS\n');
+  process.stderr.write('usage: netload.mjs load URL SECONDS CONCURRENCY | first URL TIMEOUT_MS | watch URL\n');
   process.exit(2);
 }

@@ -1,14 +1,15 @@
 // Service proxy figures on two lab hosts (needs root: the lab), printed by `npm run bench`:
 // requests/s and p99 through a ClusterIP beside the same traffic straight to the pod IP, with the
-// server on the same host as the client and on the other host; and the time from an endpoint
-// becoming ready (its EndpointSlice says so) to the first request it answers through the ClusterIP.
+// server on the same host as the client and on the other host; then endpointTraffic.ts's rounds:
+// a new pod Ready -> the first connection through the ClusterIP it answers, and a pod deleted ->
+// the last new connection it answers (p50/p99).
 // The client runs in lab host w1's network namespace (the node itself), one new connection per request.
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import type { DiscoveryEndpointSlice } from '../src/orchestrator/api/types.js';
 import { createLab } from '../e2e/lab/lab.js';
 import { eventually } from '../e2e/support/kubectl.js';
 import { startLabCluster } from '../e2e/support/labCluster.js';
+import { benchEndpointTraffic } from './endpointTraffic.js';
 
 const SECONDS = Number(process.env.BENCH_NET_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_NET_CONCURRENCY ?? 8);
@@ -87,19 +88,8 @@ export async function benchNetwork(): Promise<void> {
         console.log(`  ${label.padEnd(26)} ${rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}${ratio}`);
       }
 
-      // Endpoint ready -> first request served through the ClusterIP.
-      await k.ok(['apply', '-f', '-'], { input: server('late', 'lab-w2').split('---\n')[1] as string });
-      const ip = await get(['svc', 'late', '-o', 'jsonpath={.spec.clusterIP}']);
-      let readyAt: number | undefined;
-      const w = t.cp.client.watch<DiscoveryEndpointSlice>('endpointslices', { namespace: 'default', labelSelector: 'kubernetes.io/service-name=late' }, (ev) => {
-        if (readyAt === undefined && ev.object.endpoints?.some((e) => e.conditions?.ready !== false)) readyAt = Date.now();
-      });
-      const first = inW1(['first', ip ? `http://${ip}/` : '', '180000']);
-      await k.ok(['apply', '-f', '-'], { input: server('late', 'lab-w2').split('---\n')[0] as string });
-      const { at } = JSON.parse(await first) as { at: number | null };
-      w.dispose();
-      if (at === null || readyAt === undefined) console.log('  endpoint ready -> traffic: no answer within 180 s');
-      else console.log(`  endpoint ready (EndpointSlice) -> first request served through the ClusterIP: ${at - readyAt} ms (one run)`);
+      console.log('\nEndpoint ready -> traffic, and endpoint gone -> no traffic');
+      await benchEndpointTraffic(t, 'w1');
     } finally {
       await t.stop();
     }
