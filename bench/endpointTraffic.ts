@@ -10,32 +10,12 @@ import { createInterface } from 'node:readline';
 import type { Pod } from '../src/orchestrator/api/types.js';
 import { eventually } from '../e2e/support/kubectl.js';
 import type { TestControlPlane } from '../e2e/support/controlPlane.js';
+import { httpdPod, httpdService } from './support/httpdPod.js';
 
 const ROUNDS = Number(process.env.BENCH_NET_ROUNDS ?? 10);
 const LOAD = resolve('bench/netload.mjs');
 
-const pod = (name: string, node: string) => `apiVersion: v1
-kind: Pod
-metadata: {name: ${name}, labels: {app: ep}}
-spec:
-  nodeSelector: {kubernetes.io/hostname: ${node}}
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: web
-    image: local/busybox:1
-    imagePullPolicy: IfNotPresent
-    command: ["sh", "-c", "mkdir -p /www; echo ${name} > /www/index.html; exec httpd -f -p 8080 -h /www"]
-    ports: [{containerPort: 8080}]
-    readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
-`;
-
-const SERVICE = `apiVersion: v1
-kind: Service
-metadata: {name: ep}
-spec:
-  selector: {app: ep}
-  ports: [{port: 80, targetPort: 8080}]
-`;
+const pod = (name: string, node: string) => httpdPod(name, node, 'ep', true);
 
 function quantile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
@@ -49,7 +29,7 @@ function summary(label: string, ms: number[]): string {
 /** Runs the rounds on a two-host lab cluster (`lab-w1`, `lab-w2`) and prints the figures. */
 export async function benchEndpointTraffic(t: TestControlPlane, netns: string): Promise<void> {
   const k = t.kubectl;
-  await k.ok(['apply', '-f', '-'], { input: `${SERVICE}---\n${pod('ep-stable', 'lab-w1')}` });
+  await k.ok(['apply', '-f', '-'], { input: `${httpdService('ep', 'ep')}---\n${pod('ep-stable', 'lab-w1')}` });
   await eventually('ep-stable ready', async () => (await k.ok(['get', 'pod', 'ep-stable', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True', 180_000, 500);
   const ip = await k.ok(['get', 'svc', 'ep', '-o', 'jsonpath={.spec.clusterIP}']);
 

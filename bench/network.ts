@@ -10,6 +10,7 @@ import { createLab } from '../e2e/lab/lab.js';
 import { eventually } from '../e2e/support/kubectl.js';
 import { startLabCluster } from '../e2e/support/labCluster.js';
 import { benchEndpointTraffic } from './endpointTraffic.js';
+import { httpdPod, httpdService } from './support/httpdPod.js';
 
 const SECONDS = Number(process.env.BENCH_NET_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_NET_CONCURRENCY ?? 8);
@@ -34,26 +35,7 @@ function inW1(args: string[]): Promise<string> {
   });
 }
 
-const server = (name: string, node: string) => `apiVersion: v1
-kind: Pod
-metadata: {name: ${name}, labels: {app: ${name}}}
-spec:
-  nodeSelector: {kubernetes.io/hostname: ${node}}
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: web
-    image: local/busybox:1
-    imagePullPolicy: IfNotPresent
-    command: ["sh", "-c", "mkdir -p /www; echo ok > /www/index.html; exec httpd -f -p 8080 -h /www"]
-    ports: [{containerPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: ${name}}
-spec:
-  selector: {app: ${name}}
-  ports: [{port: 80, targetPort: 8080}]
-`;
+const server = (name: string, node: string) => `${httpdPod(name, node, name)}---\n${httpdService(name, name)}`;
 
 export async function benchNetwork(): Promise<void> {
   console.log('\nService proxy on two lab hosts (client in lab-w1\'s namespace, busybox httpd servers)');
