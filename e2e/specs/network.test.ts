@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import { get, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureUdpEchoImage, UDP_ECHO_IMAGE, UDP_ECHO_PORT } from '../../src/orchestrator/agent/testing/images.js';
-import { chainPrefix, vxlanDevice } from '../../src/orchestrator/agent/hostnet/names.js';
+import { chainPrefix, vxlanDevice, wireguardDevice } from '../../src/orchestrator/agent/hostnet/names.js';
 import { hostnetContainerName } from '../../src/orchestrator/agent/hostnet/launcher.js';
 import { createLab, type Lab, type LabHost } from '../lab/lab.js';
 import { run } from '../lab/run.js';
@@ -13,7 +13,7 @@ import { startLabCluster } from '../support/labCluster.js';
 /*
  * Cluster networking across real hosts: two lab hosts (network namespaces on one bridge, each with
  * its own sshd and Docker engine), added over SSH. The lab adds no route to any pod: every route,
- * rule and VXLAN device is Skiff's (its host component on each host). Traffic starts in pods (kubectl
+ * rule, VXLAN and WireGuard device is Skiff's (its host component on each host). Traffic starts in pods (kubectl
  * exec) and on this machine, which is not a node and has no route to pods either.
  */
 
@@ -259,6 +259,53 @@ describe('cluster networking across lab hosts', () => {
     expect((await eventually('a backend pod over VXLAN', () => exec('frontend', `timeout 5 wget -qO- http://${podIP}:8080/`), 30_000)).trim()).toMatch(/^backend-/);
     await k.ok(['patch', 'configmap', 'skiff-network', '-n', 'kube-system', '-p', '{"data":{"backend":"auto"}}']);
     await eventually('host-gw again', async () => !(await inHost(w1.netns, 'ip', 'link', 'show', vxlanDevice('lab-w1'))).stdout.includes(vxlanDevice('lab-w1')), 60_000, 500);
+  });
+
+  it('switches the pod network to WireGuard: pods reach each other by IP and by Service name across hosts, encrypted, and a NetworkPolicy on one host judges a pod on the other', async () => {
+    const [w1, w2] = lab.hosts as [LabHost, LabHost];
+    const dev = wireguardDevice(w1.name);
+    await k.ok(['patch', 'configmap', 'skiff-network', '-n', 'kube-system', '-p', '{"data":{"backend":"wireguard"}}']);
+    const w2cidr = await jp(['node', w2.name, '-o', 'jsonpath={.spec.podCIDR}']);
+    await eventually(`lab-w1 routes ${w2cidr} through its WireGuard device`, async () => (await inHost(w1.netns, 'ip', 'route')).stdout.split('\n').some((l) => l.startsWith(w2cidr) && l.includes(`dev ${dev} `)), 90_000, 500);
+    // The WireGuard UDP counters of lab-w1's device: bytes sent to and received from lab-w2's peer.
+    const transfer = async () => {
+      const out = (await inHost(w1.netns, 'wg', 'show', dev, 'transfer')).stdout.trim().split(/\s+/);
+      return { rx: Number(out[1] ?? 0), tx: Number(out[2] ?? 0) };
+    };
+    const podIP = async () => ((await backends()).find(([, ip, deleting]) => ip && !deleting) ?? ['', ''])[1];
+    const before = await transfer();
+    expect((await eventually('a backend pod on lab-w2 by IP over WireGuard', async () => (await exec('frontend', `timeout 5 wget -qO- http://${await podIP()}:8080/`).catch(() => '')).trim() || undefined, 60_000)).trim()).toMatch(/^backend-/);
+    expect((await exec('frontend', 'timeout 5 wget -qO- http://backend:8088/')).trim()).toMatch(/^backend-/);
+    expect((await exec('frontend', 'timeout 5 wget -qO- http://backend.default.svc.cluster.local:8088/')).trim()).toMatch(/^backend-/);
+    const after = await transfer();
+    // The pod traffic crossed the wire inside WireGuard: its UDP counters grew both ways.
+    expect(after.tx).toBeGreaterThan(before.tx);
+    expect(after.rx).toBeGreaterThan(before.rx);
+    expect((await inHost(w1.netns, 'wg', 'show', dev, 'endpoints')).stdout).toContain(`${w2.ip}:`);
+
+    // A policy on the backends (lab-w2) admits only pods labelled role=frontend: the frontend (lab-w1) is turned away, then let in.
+    await k.ok(['apply', '-f', '-'], { input: `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: backend-from-frontend}
+spec:
+  podSelector: {matchLabels: {app: backend}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{podSelector: {matchLabels: {role: frontend}}}]
+    ports: [{port: 8080}]
+` });
+    const probe = async () => (await exec('frontend', `timeout 3 wget -qO- http://${await podIP()}:8080/ 2>/dev/null && echo OK || echo DENIED`).catch(() => 'DENIED')).trim().split('\n').at(-1);
+    await eventually('the frontend on lab-w1 denied by the policy on lab-w2', async () => ((await probe()) === 'DENIED' ? true : undefined), 60_000, 500);
+    expect((await exec('frontend', 'timeout 3 wget -qO- http://backend:8088/ 2>/dev/null && echo OK || echo DENIED')).trim().split('\n').at(-1)).toBe('DENIED');
+    await k.ok(['label', 'pod', 'frontend', 'role=frontend']);
+    await eventually('the labelled frontend admitted', async () => ((await probe()) === 'OK' ? true : undefined), 60_000, 500);
+    expect((await exec('frontend', 'timeout 5 wget -qO- http://backend:8088/')).trim()).toMatch(/^backend-/);
+
+    await k.ok(['delete', 'networkpolicy', 'backend-from-frontend']);
+    await k.ok(['label', 'pod', 'frontend', 'role-']);
+    await k.ok(['patch', 'configmap', 'skiff-network', '-n', 'kube-system', '-p', '{"data":{"backend":"auto"}}']);
+    await eventually('host-gw again, the WireGuard device gone', async () => !(await inHost(w1.netns, 'ip', 'link', 'show', dev)).stdout.includes(dev), 60_000, 500);
+    expect((await eventually('a backend by IP over host-gw again', async () => (await exec('frontend', `timeout 5 wget -qO- http://${await podIP()}:8080/`).catch(() => '')).trim() || undefined, 30_000)).trim()).toMatch(/^backend-/);
   });
 
   it('removes a host\'s rules, routes and networks from it, and its routes from the others', async () => {
