@@ -210,6 +210,20 @@ describe('cluster networking across lab hosts', () => {
     }
   });
 
+  it('lets only loadBalancerSourceRanges reach the LoadBalancer port, from this machine; the node port stays open', async () => {
+    const nodePort = await jp(['svc', 'backend', '-o', 'jsonpath={.spec.ports[0].nodePort}']);
+    const closed = (ip: string) => httpGet(`http://${ip}:8088/`, 1500).then(() => false, () => true);
+    // This machine reaches the lab as 10.77.0.1: outside 10.77.0.250/32, inside 10.77.0.0/24.
+    await k.ok(['patch', 'svc', 'backend', '-p', '{"spec":{"loadBalancerSourceRanges":["10.77.0.250/32"]}}']);
+    for (const h of lab.hosts) {
+      await eventually(`the LoadBalancer port on ${h.name} closed to this machine`, () => closed(h.ip), 30_000, 500);
+      expect(await httpGet(`http://${h.ip}:${nodePort}/`)).toMatch(/^backend-/);
+    }
+    await k.ok(['patch', 'svc', 'backend', '-p', '{"spec":{"loadBalancerSourceRanges":["10.77.0.0/24"]}}']);
+    for (const h of lab.hosts) expect(await eventually(`the LoadBalancer port on ${h.name} open to 10.77.0.0/24`, () => httpGet(`http://${h.ip}:8088/`), 30_000)).toMatch(/^backend-/);
+    await k.ok(['patch', 'svc', 'backend', '--type=json', '-p', '[{"op":"remove","path":"/spec/loadBalancerSourceRanges"}]']);
+  });
+
   it('routes an Ingress by host and path on every node\'s address, from this machine', async () => {
     const port = Number(await jp(['configmap', '-n', 'kube-system', 'skiff-network', '-o', 'jsonpath={.data.ingressHttpPort}']));
     const via = (ip: string, host: string, path: string) =>
