@@ -443,7 +443,13 @@ export class Registry {
         if (current.metadata.deletionTimestamp) {
           // Already terminating: a shorter grace period may still be applied, nothing else changes.
           if (grace === 0 && finalizers.size === 0) return this.decode(await this.store.delete(key, Number(current.metadata.resourceVersion)));
-          return current;
+          // A shorter grace period is kept even while finalizers hold the object (an agent's final
+          // grace-0 delete of a Job's pod), so removing the last finalizer then deletes it.
+          const until = this.clock.now() + grace * 1000;
+          if (grace >= (current.metadata.deletionGracePeriodSeconds ?? 0) || until >= Date.parse(current.metadata.deletionTimestamp)) return current;
+          next.metadata.deletionTimestamp = isoTime(until);
+          next.metadata.deletionGracePeriodSeconds = grace;
+          return this.decode(await this.store.update(key, this.encode(next), Number(current.metadata.resourceVersion)));
         }
         next.metadata.finalizers = [...finalizers];
         next.metadata.deletionTimestamp = isoTime(this.clock.now() + grace * 1000);
