@@ -98,8 +98,8 @@ describe('kubectl create cronjob', () => {
   it('refuses a bad schedule with the reason Kubernetes gives', async () => {
     const r = await c.k.run(['create', 'cronjob', 'bad', '--image=local/busybox:1', '--schedule=61 * * * *']);
     expect(r.code).toBe(1);
-    // Kubernetes qualifies the kind (`CronJob.batch`); Skiff's Invalid status names it bare, for every group (see the report).
-    expect(r.stderr).toMatch(/^error: failed to create cronjob: CronJob(\.batch)? "bad" is invalid: spec\.schedule: Invalid value: "61 \* \* \* \*": end of range \(61\) above maximum \(59\): 61$/m);
+    // Kubernetes names the kind with its group in an Invalid status: `CronJob.batch`.
+    expect(r.stderr).toMatch(/^error: failed to create cronjob: CronJob\.batch "bad" is invalid: spec\.schedule: Invalid value: "61 \* \* \* \*": end of range \(61\) above maximum \(59\): 61$/m);
   });
 });
 
