@@ -80,11 +80,15 @@ export const errors = {
       kind: r.resource,
     });
   },
-  /** 422 with one cause per failing field; kubectl prints `The Kind "name" is invalid: field: msg`. */
+  /**
+   * 422 with one cause per failing field, named by the group-qualified kind as kube-apiserver's
+   * `NewInvalid` does (`Pod "p"`, `CronJob.batch "c"`); kubectl prints `The Kind "name" is invalid: field: msg`.
+   */
   invalid(r: ResourceId, name: string, causes: StatusCause[]): ApiError {
     const list = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : `${c.message}`));
     const joined = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
-    return new ApiError(422, 'Invalid', `${r.kind} "${name}" is invalid: ${joined}`, {
+    const kind = r.group ? `${r.kind}.${r.group}` : r.kind;
+    return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${joined}`, {
       name,
       group: r.group,
       kind: r.kind,

@@ -220,6 +220,8 @@ describe('validate', () => {
     const r = resourceType('pods');
     const causes = check('pods', pod({ containers: [{ name: 'a' }] }));
     expect(errors.invalid(r, 'p', causes).message).toBe('Pod "p" is invalid: spec.containers[0].image: Required value');
+    // Outside the core group the kind carries its group, as kube-apiserver's NewInvalid names it.
+    expect(errors.invalid(resourceType('cronjobs'), 'c', [{ field: 'spec.schedule', message: 'Required value', reason: 'FieldValueRequired' }]).message).toBe('CronJob.batch "c" is invalid: spec.schedule: Required value');
   });
 });
 

@@ -36,6 +36,16 @@ export class FieldSet {
     this.paths.add(path.join(SEP));
   }
 
+  /** The set's own spelling of a path, for {@link addChild} in hot loops (a map's tens of thousands of keys). */
+  static joined(path: string[]): string {
+    return path.join(SEP);
+  }
+
+  /** Adds `parent` + one element, `parent` as {@link joined} spells it: no array per path. */
+  addChild(parent: string, el: string): void {
+    this.paths.add(parent === '' ? el : parent + SEP + el);
+  }
+
   /** The paths, each as its list of elements, in a stable (sorted) order. */
   list(): string[][] {
     return [...this.paths].sort().map((p) => (p === '' ? [] : p.split(SEP)));
@@ -67,10 +77,21 @@ export class FieldSet {
 
   /** Drops every path equal to or below one of `prefixes` (e.g. stripped metadata fields). */
   withoutPrefixes(prefixes: string[][]): FieldSet {
-    const exact = prefixes.map((p) => p.join(SEP));
-    const below = exact.map((x) => x + SEP);
+    if (prefixes.some((p) => p.length === 0)) return new FieldSet();
+    // Prefixes by their first element: most paths (a map's many keys) share a head no prefix has.
+    const byHead = new Map<string, { exact: string; below: string }[]>();
+    for (const p of prefixes) {
+      const exact = p.join(SEP);
+      const list = byHead.get(p[0] as string) ?? [];
+      list.push({ exact, below: exact + SEP });
+      byHead.set(p[0] as string, list);
+    }
     const out = new FieldSet();
-    for (const p of this.paths) if (!exact.some((x, i) => p === x || p.startsWith(below[i] as string))) out.paths.add(p);
+    for (const p of this.paths) {
+      const cut = p.indexOf(SEP);
+      const candidates = byHead.get(cut < 0 ? p : p.slice(0, cut));
+      if (!candidates?.some((x) => p === x.exact || p.startsWith(x.below))) out.paths.add(p);
+    }
     return out;
   }
 
@@ -86,21 +107,34 @@ export class FieldSet {
       children?: Map<string, Tree>;
     }
     const root: Tree = { member: false };
+    const child = (parent: Tree, el: string): Tree => {
+      const children = parent.children ?? (parent.children = new Map());
+      let next = children.get(el);
+      if (!next) {
+        next = { member: false };
+        children.set(el, next);
+      }
+      return next;
+    };
+    // Inner nodes by their path: the many leaves of one map find their parent in one lookup
+    // instead of splitting and walking their whole path.
+    const inner = new Map<string, Tree>([['', root]]);
+    const nodeAt = (p: string): Tree => {
+      const hit = inner.get(p);
+      if (hit) return hit;
+      const cut = p.lastIndexOf(SEP);
+      const node = cut < 0 ? child(root, p) : child(nodeAt(p.slice(0, cut)), p.slice(cut + 1));
+      inner.set(p, node);
+      return node;
+    };
     // Unsorted here: emit() sorts each node's children, which is all the order the tree has.
     for (const p of this.paths) {
-      let node = root;
-      if (p !== '') {
-        for (const el of p.split(SEP)) {
-          const children = node.children ?? (node.children = new Map());
-          let next = children.get(el);
-          if (!next) {
-            next = { member: false };
-            children.set(el, next);
-          }
-          node = next;
-        }
+      if (p === '') {
+        root.member = true;
+        continue;
       }
-      node.member = true;
+      const cut = p.lastIndexOf(SEP);
+      (cut < 0 ? child(root, p) : child(nodeAt(p.slice(0, cut)), p.slice(cut + 1))).member = true;
     }
     const emit = (t: Tree): Record<string, unknown> => {
       const out: Record<string, unknown> = {};

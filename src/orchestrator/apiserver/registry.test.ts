@@ -128,6 +128,20 @@ describe('Registry', () => {
     expect(await code(c.client.get('pods', 'default', 'bound'))).toBe(404);
   });
 
+  it('keeps a shorter grace period on a terminating pod held by a finalizer, and deletes it when the finalizer goes', async () => {
+    const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'held', namespace: 'default', finalizers: ['batch.kubernetes.io/job-tracking'] }, spec: { containers: [{ name: 'c', image: 'i' }], nodeName: 'n1' } };
+    await c.client.create('pods', pod);
+    expect((await c.client.delete('pods', 'default', 'held'))?.metadata.deletionGracePeriodSeconds).toBe(30);
+    // The agent's final delete: grace 0, but the finalizer keeps the object.
+    const held = await c.client.delete('pods', 'default', 'held', { gracePeriodSeconds: 0 });
+    expect(held?.metadata.deletionGracePeriodSeconds).toBe(0);
+    // A longer grace period never extends it.
+    expect((await c.client.delete('pods', 'default', 'held', { gracePeriodSeconds: 60 }))?.metadata.deletionGracePeriodSeconds).toBe(0);
+    const cur = await c.client.get('pods', 'default', 'held');
+    await c.client.update('pods', { ...cur, metadata: { ...cur.metadata, finalizers: [] } });
+    expect(await code(c.client.get('pods', 'default', 'held'))).toBe(404);
+  });
+
   it('binds a pod once', async () => {
     await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
     await c.client.bind('default', 'p', 'n1');

@@ -17,6 +17,9 @@ import { WatchCaches, planRead, type WatchCacheOptions } from './cacher/index.js
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
 import { Strategies } from './strategies/index.js';
+import type { Pace } from '../util/pacer.js';
+
+const noPace: Pace = async () => {};
 
 /** The field manager of in-process writers (controllers, scheduler) that name none. */
 export const DEFAULT_FIELD_MANAGER = 'skiff-controller-manager';
@@ -35,6 +38,8 @@ export type InternalWrite = WriteOptions & {
   warnings?: string[];
   /** A patch sent to an older served version: applied to the object as that version shows it. */
   view?: VersionView;
+  /** Between the stages of a write, lets the event loop turn if the write has held it long (requests from clients; see util/pacer.ts). */
+  pace?: Pace;
 };
 
 /** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM), and `dryRun`. */
@@ -130,7 +135,9 @@ export class Registry {
 
   async create<T extends KubeObject>(resource: string, namespace: string | undefined, input: T, opts: InternalWrite = {}): Promise<T> {
     const r = resourceType(resource);
+    const pace = opts.pace ?? noPace;
     const obj = structuredClone(input) as T;
+    await pace();
     obj.apiVersion = obj.apiVersion ?? apiVersionOf(r);
     obj.kind = obj.kind ?? r.kind;
     obj.metadata = obj.metadata ?? {};
@@ -149,6 +156,7 @@ export class Registry {
     }
     this.checkKind(r, obj);
     this.decode_(r, obj, opts);
+    await pace();
     // The uid first: some defaults derive from it (a Job's selector).
     obj.metadata.uid = randomUUID();
     dropEmptyMeta(obj);
@@ -156,8 +164,10 @@ export class Registry {
     const strategy = this.strategies.for(r);
     const user = opts.user ?? SYSTEM;
     await strategy.prepareForCreate?.(obj, user);
+    await pace();
     const causes = validate(r, obj, { strict: opts.fieldValidation === 'Strict' });
     if (causes.length) throw errors.invalid(r, obj.metadata.name ?? '', causes);
+    await pace();
     await strategy.admit?.(obj, undefined, user);
     if (opts.warnings && strategy.warnings) opts.warnings.push(...(await strategy.warnings(obj, undefined)));
     const name = obj.metadata.name as string;
@@ -167,6 +177,7 @@ export class Registry {
       const fields = updateManagedFields(r, base ? { ...obj, metadata: { ...obj.metadata, managedFields: base } } : undefined, obj, this.managerRef(opts));
       if (fields) obj.metadata.managedFields = fields;
       else delete obj.metadata.managedFields;
+      await pace();
     }
     obj.metadata.creationTimestamp = isoTime(this.clock.now());
     if (r.hasStatus || 'spec' in obj) obj.metadata.generation = 1;
@@ -174,7 +185,9 @@ export class Registry {
     delete obj.metadata.deletionTimestamp;
     if (opts.dryRun) return obj;
     try {
-      const entry = await this.store.create(this.key(r, obj.metadata.namespace, name), this.encode(obj));
+      const encoded = this.encode(obj);
+      await pace();
+      const entry = await this.store.create(this.key(r, obj.metadata.namespace, name), encoded);
       return this.decode<T>(entry);
     } catch (e) {
       if (e instanceof StoreKeyExists) throw errors.alreadyExists(r, name);
@@ -260,19 +273,23 @@ export class Registry {
 
   /** Validates and stores `next` over `current` (CAS on current's version); bumps generation on spec change. */
   private async write<T extends KubeObject>(r: ResourceType, current: T, next: T, opts: InternalWrite): Promise<T> {
+    const pace = opts.pace ?? noPace;
     this.checkKind(r, next);
     this.decode_(r, next, opts);
+    await pace();
     applyUpdateDefaults(r, next, current);
     dropEmptyMeta(next);
     applyDefaults(r, next);
     const strategy = this.strategies.for(r);
     const user = opts.user ?? SYSTEM;
     await strategy.prepareForUpdate?.(next, current, user);
+    await pace();
     const causes = [
       ...validate(r, next, { strict: opts.fieldValidation === 'Strict' }),
       ...validateUpdate(r, next, current),
     ];
     if (causes.length) throw errors.invalid(r, current.metadata.name ?? '', causes);
+    await pace();
     await strategy.admit?.(next, current, user);
     if (opts.warnings && strategy.warnings && opts.subresource !== 'status') opts.warnings.push(...(await strategy.warnings(next, current)));
     if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
@@ -282,6 +299,7 @@ export class Registry {
       const fields = updateManagedFields(r, base, next, this.managerRef(opts));
       if (fields) next.metadata.managedFields = fields;
       else delete next.metadata.managedFields;
+      await pace();
     }
     if (opts.dryRun) return next;
     const key = this.key(r, current.metadata.namespace, current.metadata.name as string);
@@ -291,9 +309,11 @@ export class Registry {
     if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !(next.metadata.deletionGracePeriodSeconds ?? 0)) {
       return this.remove<T>(r, key, expected, current.metadata.name as string);
     }
-    if (this.encode(next) === this.encode(current)) return current;
+    const encoded = this.encode(next);
+    if (encoded === this.encode(current)) return current;
+    await pace();
     try {
-      return this.decode<T>(await this.store.update(key, this.encode(next), expected));
+      return this.decode<T>(await this.store.update(key, encoded, expected));
     } catch (e) {
       if (e instanceof StoreConflict) throw errors.conflict(r, current.metadata.name as string);
       if (e instanceof StoreNotFound) throw errors.notFound(r, current.metadata.name as string);
@@ -339,6 +359,7 @@ export class Registry {
         patched = applyPatch(type, r, current, patch) as T;
         checkPatchedShape(r, patched);
       }
+      await (opts.pace ?? noPace)();
       const pinned = patched.metadata?.resourceVersion;
       if (pinned && pinned !== current.metadata.resourceVersion) throw errors.conflict(r, name);
       const next = this.merged(r, current, patched, opts.subresource === 'status');
@@ -393,6 +414,7 @@ export class Registry {
       }
       const ref = { ...this.managerRef(opts), force: !!opts.force };
       const next = serverSideApply(r, current, config, ref) as T;
+      await (opts.pace ?? noPace)();
       try {
         if (!current) return { object: await this.create<T>(resource, namespace, next, { ...opts, applied: true }), created: true };
         const pinned = config.metadata.resourceVersion;
@@ -443,7 +465,13 @@ export class Registry {
         if (current.metadata.deletionTimestamp) {
           // Already terminating: a shorter grace period may still be applied, nothing else changes.
           if (grace === 0 && finalizers.size === 0) return this.decode(await this.store.delete(key, Number(current.metadata.resourceVersion)));
-          return current;
+          // A shorter grace period is kept even while finalizers hold the object (an agent's final
+          // grace-0 delete of a Job's pod), so removing the last finalizer then deletes it.
+          const until = this.clock.now() + grace * 1000;
+          if (grace >= (current.metadata.deletionGracePeriodSeconds ?? 0) || until >= Date.parse(current.metadata.deletionTimestamp)) return current;
+          next.metadata.deletionTimestamp = isoTime(until);
+          next.metadata.deletionGracePeriodSeconds = grace;
+          return this.decode(await this.store.update(key, this.encode(next), Number(current.metadata.resourceVersion)));
         }
         next.metadata.finalizers = [...finalizers];
         next.metadata.deletionTimestamp = isoTime(this.clock.now() + grace * 1000);

@@ -7,6 +7,7 @@ import { toTable } from '../api/tables.js';
 import type { KubeObject } from '../api/types.js';
 import type { ListOptions, PatchType } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
+import { pacer } from '../util/pacer.js';
 import { includeObjectPolicy, parseBody, readBody, sendJson, wantsTable } from './http.js';
 import { parseDeleteOptions } from './deleteOptions.js';
 import { queryBool, queryInt, queryOptionalBool, validateWriteQuery } from './query.js';
@@ -62,6 +63,8 @@ export function writeOptions(q: URLSearchParams, req?: IncomingMessage, user?: R
     fieldValidation: fv === 'Strict' || fv === 'Warn' || fv === 'Ignore' ? fv : undefined,
     force: queryOptionalBool(q, 'force') ?? false,
     ...(user ? { user } : {}),
+    // A client's write of a big object lets other requests in between its stages.
+    ...(req ? { pace: pacer() } : {}),
   };
 }
 

@@ -23,6 +23,13 @@ describe('zone disruption (Kubernetes ComputeZoneState)', () => {
     expect(zoneState(ready.map((r, i) => node(`n${i}`, r)))).toBe(state);
   });
 
+  it('does not count a node that has not reported yet: a cluster whose only node just registered is not disrupted', () => {
+    const fresh: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'new' }, status: {} };
+    expect(zoneState([fresh])).toBe('Normal');
+    expect(evictionPolicy([fresh]).allDisrupted).toBe(false);
+    expect(zoneState([fresh, node('a', 'Unknown')])).toBe('FullDisruption');
+  });
+
   it('stops every eviction when every zone is fully disrupted (the control plane lost everyone)', () => {
     const p = evictionPolicy([node('a', 'Unknown', 'z1'), node('b', 'Unknown', 'z2')]);
     expect(p.allDisrupted).toBe(true);

@@ -24,11 +24,14 @@ export function nodeReady(node: Node): boolean {
 }
 
 /**
- * A zone's state as Kubernetes' node lifecycle controller computes it (`ComputeZoneState`): every
- * node not ready is a full disruption; more than two not ready and at least 55% of the zone is a
+ * A zone's state as Kubernetes' node lifecycle controller computes it (`ComputeZoneState`) over the
+ * nodes that have reported a Ready condition: every node not ready is a full disruption; more than two not ready and at least 55% of the zone is a
  * partial one.
  */
-export function zoneState(nodes: readonly Node[]): ZoneState {
+export function zoneState(all: readonly Node[]): ZoneState {
+  // A node that has not reported yet (just registered; the node controller marks it Unknown after
+  // the grace period if it never does) is new, not unreachable: it is in no zone's count until then.
+  const nodes = all.filter((n) => getCondition(n.status?.conditions, 'Ready') !== undefined);
   const notReady = nodes.filter((n) => !nodeReady(n)).length;
   if (nodes.length > 0 && notReady === nodes.length) return 'FullDisruption';
   if (notReady > 2 && notReady / nodes.length >= UNHEALTHY_ZONE_THRESHOLD) return 'PartialDisruption';

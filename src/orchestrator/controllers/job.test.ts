@@ -71,6 +71,62 @@ describe('job controller', () => {
     expect((await f.events('SuccessfulCreate'))[0]?.message).toMatch(/^Created pod: j-[a-z0-9]{5}$/);
   });
 
+  it('tracks pods with the job-tracking finalizer: a finished pod deleted by hand stays counted', async () => {
+    await f.client.create('jobs', job('j', { completions: 2, parallelism: 1 }));
+    await f.settle();
+    const [first] = await running(f);
+    expect(first?.metadata.finalizers).toEqual(['batch.kubernetes.io/job-tracking']);
+    await finishAll(f, 0);
+    // Counted, and released: nothing holds the finished pod any more.
+    const done = (await f.pods()).find((p) => p.metadata.uid === first?.metadata.uid);
+    expect(done?.metadata.finalizers ?? []).toEqual([]);
+    expect((await get(f, 'j')).status).toMatchObject({ succeeded: 1, failed: 0, active: 1, uncountedTerminatedPods: {} });
+    await f.client.delete('pods', 'default', first?.metadata.name ?? '');
+    await f.settle();
+    expect((await f.pods()).some((p) => p.metadata.uid === first?.metadata.uid)).toBe(false);
+    // Still one success: only one more pod runs.
+    expect((await get(f, 'j')).status).toMatchObject({ succeeded: 1, active: 1 });
+    await finishAll(f, 0);
+    const j = await get(f, 'j');
+    expect(cond(j, 'Complete')).toBeDefined();
+    expect(j.status).toMatchObject({ succeeded: 2, failed: 0, active: 0, uncountedTerminatedPods: {} });
+    expect((await f.events('SuccessfulCreate'))).toHaveLength(2);
+  });
+
+  it('counts a running pod deleted by hand as failed once its agent has stopped it, and a force-deleted one at once', async () => {
+    await f.client.create('jobs', job('j', { completions: 3, parallelism: 2, backoffLimit: 5 }));
+    await f.settle();
+    const [a, b] = await running(f);
+    await f.client.delete('pods', 'default', a?.metadata.name ?? '');
+    await f.settle();
+    // Terminating: held by the finalizer, not counted yet, already replaced.
+    expect((await get(f, 'j')).status).toMatchObject({ failed: 0, terminating: 1, active: 2 });
+    await f.finishTerminating();
+    await f.settle();
+    expect((await f.pods()).some((p) => p.metadata.uid === a?.metadata.uid)).toBe(false);
+    expect((await get(f, 'j')).status).toMatchObject({ failed: 1, terminating: 0 });
+    // Grace 0 (its node is gone): failed at once, and gone once the finalizer is removed.
+    await f.client.delete('pods', 'default', b?.metadata.name ?? '', { gracePeriodSeconds: 0 });
+    await f.settle();
+    expect((await f.pods()).some((p) => p.metadata.uid === b?.metadata.uid)).toBe(false);
+    expect((await get(f, 'j')).status).toMatchObject({ failed: 2, uncountedTerminatedPods: {} });
+  });
+
+  it('releases its pods when the Job is deleted, so they can go', async () => {
+    await f.client.create('jobs', job('j', { parallelism: 2, completions: 2 }));
+    await f.settle();
+    expect(await running(f)).toHaveLength(2);
+    await f.client.delete('jobs', 'default', 'j', { propagationPolicy: 'Orphan' });
+    await f.settle();
+    for (const p of await f.pods()) expect(p.metadata.finalizers ?? []).toEqual([]);
+    // A pod that carries the finalizer but belongs to no Job (orphaned before the controller saw it go).
+    await f.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', namespace: 'default', finalizers: ['batch.kubernetes.io/job-tracking'] }, spec: { containers: [{ name: 'main', image: 'local/busybox:1' }] } });
+    await f.settle();
+    expect((await f.client.get<Pod>('pods', 'default', 'stray')).metadata.finalizers ?? []).toEqual([]);
+    for (const p of await f.pods()) await f.client.delete('pods', 'default', p.metadata.name ?? '', { gracePeriodSeconds: 0 });
+    expect(await f.pods()).toHaveLength(0);
+  });
+
   it('backs off after each failure (10s, 20s, ...) and fails at backoffLimit', async () => {
     await f.client.create('jobs', job('j', { backoffLimit: 2 }));
     await f.settle();

@@ -1,5 +1,5 @@
 import { isNotFound } from '../api/errors.js';
-import { objectKey } from '../api/resources.js';
+import { objectKey, splitKey } from '../api/resources.js';
 import { selectorMatches } from '../api/selectors.js';
 import type { Job, JobCondition, JobStatus, Pod } from '../api/types.js';
 import { isoTime } from '../util/clock.js';
@@ -9,11 +9,14 @@ import { claim } from './ownership.js';
 import { changedBeyondStatus, controllerRef, deepEqual, isPodReady } from '../api/podutil.js';
 import { InvalidSpec, runLoop, type ControllerLoop } from '../client/runner.js';
 import { errorText, ownedPodHandlers, podFromTemplate, terminatingNamespace } from './podcontrol.js';
-import { COMPLETION_INDEX, formatIndexes, matchSuccessPolicy, isJobPodFailed, isJobPodSucceeded, jobFinished, jobFinishTime, matchPodFailurePolicy, podFinishTime, podIndex, remainingBackoff, withCondition } from './jobutil.js';
+import { COMPLETION_INDEX, formatIndexes, matchSuccessPolicy, isJobPodFailed, isJobPodSucceeded, jobFinished, jobFinishTime, matchPodFailurePolicy, parseIndexes, podFinishTime, podIndex, remainingBackoff, withCondition } from './jobutil.js';
+import { deletedUnfinished, JOB_TRACKING, removeTrackingFinalizers, tracked, uncountedStatus } from './jobtracking.js';
 
 const COMPONENT = 'job-controller';
 const MANAGED_BY = 'kubernetes.io/job-controller';
 const BURST = 500;
+/** Queue keys of pods that carry the job-tracking finalizer but belong to no Job (`:` is in no object key). */
+const ORPHAN = 'orphan:';
 
 /** The outcome a reconcile reached: the Job's final condition, or none (it goes on). */
 interface Verdict {
@@ -31,8 +34,12 @@ interface Verdict {
  * `maxFailedIndexes`); container restarts of `OnFailure` pods count too. Replacements wait the pod
  * failure back-off (10s doubling, at most 10 minutes). `activeDeadlineSeconds` fails the Job,
  * `suspend` deletes its pods and resumes later, and `ttlSecondsAfterFinished` deletes a finished
- * Job. Counts come from the pods the Job owns: finished pods are kept until the Job goes (Skiff
- * does not put the job-tracking finalizer on pods, see docs/compat.md).
+ * Job. Counts are kept as Kubernetes keeps them, with the `batch.kubernetes.io/job-tracking`
+ * finalizer on every pod the Job creates: a finished pod is first recorded in
+ * `status.uncountedTerminatedPods` (or, Indexed, in `completedIndexes`), then its finalizer is
+ * removed, then it moves into `succeeded`/`failed`; so a pod deleted early is never lost from the
+ * counts nor counted twice. `FailureTarget`/`SuccessCriteriaMet` come first; `Failed`/`Complete`
+ * once every pod is accounted for. A deleted Job, or an orphaned pod, has its pods' finalizers removed.
  */
 export function startJobController(ctx: ControllerContext): ControllerLoop {
   const { client, clock, informers } = ctx;
@@ -46,6 +53,8 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
     const job = jobInf.get(key);
     if (!job) {
       exp.forget(key);
+      // The Job is gone: nothing will count its pods any more, so nothing may hold them.
+      await removeTrackingFinalizers(client, podInf.byIndex('namespace', splitKey(key).namespace ?? '').filter((p) => ownerOf(p) === key && tracked(p)));
       return;
     }
     if (job.spec.managedBy !== undefined && job.spec.managedBy !== MANAGED_BY) return;
@@ -55,24 +64,34 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
     const now = clock.now();
     const nowIso = isoTime(now);
     const status: JobStatus = structuredClone(job.status ?? {});
-    const active = pods.filter((p) => !p.metadata.deletionTimestamp && !isJobPodFailed(p) && !isJobPodSucceeded(p));
-    const terminating = pods.filter((p) => p.metadata.deletionTimestamp && !isJobPodFailed(p) && !isJobPodSucceeded(p));
+    const failedPod = (p: Pod) => isJobPodFailed(p) || deletedUnfinished(p);
+    const active = pods.filter((p) => !p.metadata.deletionTimestamp && !failedPod(p) && !isJobPodSucceeded(p));
+    const terminating = pods.filter((p) => p.metadata.deletionTimestamp && !failedPod(p) && !isJobPodSucceeded(p));
     const succeeded = pods.filter(isJobPodSucceeded);
+    const uncounted = { succeeded: new Set(status.uncountedTerminatedPods?.succeeded ?? []), failed: new Set(status.uncountedTerminatedPods?.failed ?? []) };
     const indexed = job.spec.completionMode === 'Indexed';
     const completions = job.spec.completions ?? undefined;
     const parallelism = job.spec.parallelism ?? 1;
     const perIndexLimit = indexed ? job.spec.backoffLimitPerIndex : undefined;
 
     // Failed pods, through the pod failure policy.
-    let verdict: Verdict | undefined;
+    // A verdict already reached (FailureTarget / SuccessCriteriaMet) stands while its pods are accounted for.
+    const interim = status.conditions?.find((c) => (c.type === 'FailureTarget' || c.type === 'SuccessCriteriaMet') && c.status === 'True');
+    let verdict: Verdict | undefined = interim && !jobFinished(job) ? { type: interim.type === 'FailureTarget' ? 'Failed' : 'Complete', reason: interim.reason ?? '', message: interim.message ?? '' } : undefined;
     const counted: Pod[] = [];
     const failuresByIndex = new Map<number, number>();
     const failedIndexes = new Set<number>();
-    for (const p of pods.filter(isJobPodFailed)) {
+    const ignored = new Set<string>();
+    for (const p of pods.filter(failedPod)) {
       const m = matchPodFailurePolicy(job.spec.podFailurePolicy?.rules ?? [], p);
-      if (m?.action === 'Ignore') continue;
+      if (m?.action === 'Ignore') {
+        ignored.add(p.metadata.uid ?? '');
+        continue;
+      }
       if (m?.action === 'FailJob') verdict ??= { type: 'Failed', reason: 'PodFailurePolicy', message: m.message };
       counted.push(p);
+      // A finished pod still holding the finalizer is recorded before the finalizer goes.
+      if (tracked(p) && !uncounted.succeeded.has(p.metadata.uid ?? '')) uncounted.failed.add(p.metadata.uid ?? '');
       const i = podIndex(p);
       if (i === undefined || perIndexLimit === undefined) continue;
       const n = (failuresByIndex.get(i) ?? 0) + 1;
@@ -80,12 +99,17 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
       if (m?.action === 'FailIndex' || n > perIndexLimit) failedIndexes.add(i);
     }
     const restarts = job.spec.template.spec.restartPolicy === 'OnFailure' ? active.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m, c) => m + (c.restartCount ?? 0), 0), 0) : 0;
-    const completedIndexes = new Set<number>();
-    if (indexed) for (const p of succeeded) {
+    const completedIndexes = indexed ? parseIndexes(status.completedIndexes) : new Set<number>();
+    for (const p of succeeded) {
+      const uid = p.metadata.uid ?? '';
+      if (!tracked(p) || uncounted.failed.has(uid)) continue;
       const i = podIndex(p);
-      if (i !== undefined && i < (completions ?? 0) && !failedIndexes.has(i)) completedIndexes.add(i);
+      if (!indexed) uncounted.succeeded.add(uid);
+      else if (i !== undefined && i < (completions ?? 0) && !failedIndexes.has(i)) completedIndexes.add(i);
     }
-    const succeededCount = indexed ? completedIndexes.size : succeeded.length;
+    for (const i of failedIndexes) completedIndexes.delete(i);
+    const succeededCount = indexed ? completedIndexes.size : (status.succeeded ?? 0) + uncounted.succeeded.size;
+    const failedCount = (status.failed ?? 0) + uncounted.failed.size;
 
     let finished = jobFinished(job);
     const suspended = job.spec.suspend === true;
@@ -94,7 +118,7 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
       if (!verdict && job.spec.maxFailedIndexes !== undefined && perIndexLimit !== undefined && failedIndexes.size > job.spec.maxFailedIndexes) {
         verdict = { type: 'Failed', reason: 'MaxFailedIndexesExceeded', message: 'Job has exceeded the specified maximal number of failed indexes' };
       }
-      if (!verdict && perIndexLimit === undefined && counted.length + restarts > (job.spec.backoffLimit ?? 6)) {
+      if (!verdict && perIndexLimit === undefined && failedCount + restarts > (job.spec.backoffLimit ?? 6)) {
         verdict = { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
       }
       const ads = job.spec.activeDeadlineSeconds;
@@ -121,17 +145,11 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
 
     let conditions: JobCondition[] | undefined = status.conditions;
     let failure: unknown;
-    if (verdict) {
-      // Kubernetes sets the interim FailureTarget / SuccessCriteriaMet first; Skiff has no pod finalizers to wait for.
+    const ending = finished || verdict?.type;
+    if (verdict && !finished) {
       conditions = withCondition(conditions, { type: verdict.type === 'Failed' ? 'FailureTarget' : 'SuccessCriteriaMet', status: 'True', reason: verdict.reason, message: verdict.message }, nowIso);
-      conditions = withCondition(conditions, { type: verdict.type, status: 'True', reason: verdict.reason, message: verdict.message }, nowIso);
-      if (verdict.type === 'Complete') {
-        status.completionTime = nowIso;
-        recorder.record(job, 'Normal', 'Completed', 'Job completed');
-      } else recorder.record(job, 'Warning', verdict.reason, verdict.message);
-      finished = verdict.type;
     }
-    if (finished) {
+    if (ending) {
       await deletePods(job, key, active, false);
     } else if (!job.metadata.deletionTimestamp) {
       const wasSuspended = job.status?.conditions?.some((c) => c.type === 'Suspended' && c.status === 'True') === true;
@@ -162,18 +180,56 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
       }
     }
 
-    status.active = finished ? 0 : active.length;
-    status.ready = finished ? 0 : active.filter(isPodReady).length;
-    status.succeeded = succeededCount;
-    status.failed = counted.length;
+    // Job tracking: which pods may lose the finalizer now, recorded as uncounted first.
+    const releasing = pods.filter((p) => tracked(p) && (isJobPodSucceeded(p) || failedPod(p) || ending !== undefined || job.metadata.deletionTimestamp));
+    if (ending === 'Failed') {
+      // A failed Job's pods that had not finished count as failed, as on Kubernetes.
+      for (const p of releasing) if (!isJobPodSucceeded(p) && !ignored.has(p.metadata.uid ?? '')) uncounted.failed.add(p.metadata.uid ?? '');
+    }
+    status.active = ending ? 0 : active.length;
+    status.ready = ending ? 0 : active.filter(isPodReady).length;
     status.terminating = terminating.length;
     if (indexed) status.completedIndexes = formatIndexes(completedIndexes);
     if (perIndexLimit !== undefined) status.failedIndexes = formatIndexes(failedIndexes);
+    if (indexed) status.succeeded = succeededCount;
     if (conditions) status.conditions = conditions;
-    status.uncountedTerminatedPods ??= {};
-    if (!deepEqual(status, job.status ?? {})) {
-      await client.patch('jobs', ns, job.metadata.name ?? '', 'merge', { status }, { subresource: 'status' });
+    status.succeeded ??= 0;
+    status.failed ??= 0;
+    status.uncountedTerminatedPods = uncountedStatus(uncounted);
+    let written: JobStatus = job.status ?? {};
+    const write = async (): Promise<void> => {
+      if (deepEqual(status, written)) return;
+      // A merge patch keeps keys it does not name: an emptied list is sent as null.
+      const u = status.uncountedTerminatedPods ?? {};
+      await client.patch('jobs', ns, job.metadata.name ?? '', 'merge', { status: { ...status, uncountedTerminatedPods: { succeeded: u.succeeded ?? null, failed: u.failed ?? null } } }, { subresource: 'status' });
+      written = structuredClone(status);
+    };
+    if (releasing.length) {
+      await write();
+      const released = await removeTrackingFinalizers(client, releasing);
+      // Recorded and released (or gone): into the counters.
+      const present = new Map(pods.map((p) => [p.metadata.uid ?? '', p]));
+      const done = (uid: string) => released.has(uid) || !present.has(uid) || !tracked(present.get(uid) as Pod);
+      for (const uid of [...uncounted.succeeded].filter(done)) {
+        uncounted.succeeded.delete(uid);
+        if (!indexed) status.succeeded++;
+      }
+      for (const uid of [...uncounted.failed].filter(done)) {
+        uncounted.failed.delete(uid);
+        status.failed++;
+      }
+      status.uncountedTerminatedPods = uncountedStatus(uncounted);
+      const holding = pods.filter((p) => tracked(p) && !released.has(p.metadata.uid ?? '')).length;
+      if (ending && !finished && !uncounted.succeeded.size && !uncounted.failed.size && !holding) finished = ending;
+    } else if (ending && !finished && !uncounted.succeeded.size && !uncounted.failed.size) finished = ending;
+    if (verdict && finished === verdict.type && !jobFinished(job)) {
+      status.conditions = withCondition(status.conditions, { type: verdict.type, status: 'True', reason: verdict.reason, message: verdict.message }, nowIso);
+      if (verdict.type === 'Complete') {
+        status.completionTime = nowIso;
+        recorder.record(job, 'Normal', 'Completed', 'Job completed');
+      } else recorder.record(job, 'Warning', verdict.reason, verdict.message);
     }
+    await write();
     if (failure) throw failure;
     if (finished) await expire(job, key, status);
   };
@@ -256,6 +312,7 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
       const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } } };
       for (const c of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])]) c.env = [...(c.env ?? []).filter((e) => e.name !== 'JOB_COMPLETION_INDEX'), env];
     }
+    pod.metadata.finalizers = [...(pod.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING), JOB_TRACKING];
     const created = await client.create('pods', pod);
     recorder.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`);
   };
@@ -279,6 +336,12 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
   };
 
   const loop = runLoop(COMPONENT, async (key) => {
+    if (key.startsWith(ORPHAN)) {
+      // No Job owns it any more (orphaned by a delete, or released): nothing will count it.
+      const pod = podInf.get(key.slice(ORPHAN.length));
+      if (pod && tracked(pod) && !ownerOf(pod)) await removeTrackingFinalizers(client, [pod]);
+      return;
+    }
     const job = jobInf.get(key);
     if (job && !job.spec.selector) throw new InvalidSpec('no selector');
     await reconcile(key);
@@ -297,5 +360,9 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
     onDelete: (j) => loop.enqueue(jobKey(j)),
   });
   podInf.addHandlers(ownedPodHandlers({ owners: (pod) => [ownerOf(pod)].filter((k): k is string => !!k), exp, enqueue: (k) => loop.enqueue(k) }));
+  const orphaned = (pod: Pod) => {
+    if (tracked(pod) && !ownerOf(pod)) loop.enqueue(ORPHAN + objectKey(pod.metadata.namespace, pod.metadata.name ?? ''));
+  };
+  podInf.addHandlers({ onAdd: orphaned, onUpdate: (_old, pod) => orphaned(pod) });
   return loop;
 }

@@ -112,12 +112,19 @@ export async function controllerFixture(options: ControllerManagerOptions = {}, 
     return n;
   };
 
-  /** What the agent does once a terminating pod's containers are stopped: delete it for good. */
+  /**
+   * What the agent does once a terminating pod's containers are stopped: a pod that finalizers
+   * hold gets its terminal phase (Failed, unless it had succeeded), then the pod is deleted for good.
+   */
   const finishTerminating = async (): Promise<number> => {
     let n = 0;
     for (const p of await pods()) {
       if (!p.metadata.deletionTimestamp) continue;
       try {
+        const phase = p.status?.phase;
+        if (p.metadata.finalizers?.length && phase !== 'Succeeded' && phase !== 'Failed') {
+          await client.patch('pods', p.metadata.namespace, p.metadata.name ?? '', 'merge', { status: { phase: 'Failed' } }, { subresource: 'status' });
+        }
         await client.delete('pods', p.metadata.namespace, p.metadata.name ?? '', { gracePeriodSeconds: 0 });
         n++;
       } catch (e) {

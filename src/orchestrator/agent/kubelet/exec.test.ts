@@ -121,7 +121,8 @@ describe('kubelet exec', () => {
     s.send(4, 'not json');
     s.send(4, JSON.stringify({ Width: 80, Height: 24 }));
     expect(await s.next(1)).toBe('prompt$ ');
-    await new Promise((r) => setTimeout(r, 50));
+    // The resize channel is read on its own: wait until both good messages arrived (the bad one is dropped).
+    for (const end = Date.now() + 10_000; Date.now() < end && (f.runtime.execs[0]?.resizes.length ?? 0) < 2; ) await new Promise((r) => setTimeout(r, 5));
     expect(f.runtime.execs[0]?.opts.stderr).toBe(false);
     expect(f.runtime.execs[0]?.resizes).toEqual([
       { width: 120, height: 40 },
@@ -173,7 +174,8 @@ describe('kubelet exec', () => {
     await f.createPod('p');
     const id = f.containersOf('p')[0]!.id;
     const s = await open('/attach/default/p/main?stdout=true&stderr=true');
-    await new Promise((r) => setTimeout(r, 20));
+    // Write once the attach reads the output (a line written before it would not reach it).
+    while (f.runtime.followers(id) === 0) await new Promise((r) => setImmediate(r));
     f.runtime.write(id, 'tick');
     expect(await s.next(1)).toBe('tick\n');
     f.runtime.crash(id, 2);

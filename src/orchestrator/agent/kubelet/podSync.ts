@@ -276,6 +276,7 @@ export class PodSyncer {
     const grace = m.deletionGracePeriodSeconds ?? gracePeriod(pod);
     const instances = await this.stopContainers(pod, grace);
     const { sandboxes } = await this.observe(pod);
+    if (m.finalizers?.length) await this.writeTerminalPhase(pod);
     await Promise.all(instances.map((i) => runtime.remove(i.details.id)));
     await Promise.all(sandboxes.map((sb) => runtime.remove(sb.id)));
     await this.forget(uid, objectKey(m.namespace, m.name ?? ''));
@@ -283,6 +284,23 @@ export class PodSyncer {
       await client.delete('pods', m.namespace, m.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } });
     } catch (e) {
       // Gone already, or a new pod took the name: either way this one is finished.
+      if (!isNotFound(e) && !isConflict(e)) throw e;
+    }
+  }
+
+  /**
+   * A deleted pod that finalizers keep (a Job's pods, for the job-tracking finalizer) gets a
+   * terminal phase once its containers have stopped, as the kubelet writes it: Succeeded if every
+   * container exited 0 and the pod never restarts them, else Failed. Whoever holds the finalizer
+   * reads it from there; the containers' final states are read before they are removed.
+   */
+  private async writeTerminalPhase(pod: Pod): Promise<void> {
+    const status = buildPodStatus({ pod, instances: groupInstances((await this.observe(pod)).instances), waiting: new Map(), hostIP: this.d.nodeIP, now: this.d.clock.now() });
+    const phase = status.phase === 'Succeeded' ? 'Succeeded' : 'Failed';
+    try {
+      await this.d.client.patch('pods', pod.metadata.namespace, pod.metadata.name ?? '', 'merge', { metadata: { uid: pod.metadata.uid }, status: { ...status, phase } }, { subresource: 'status' });
+    } catch (e) {
+      // Changed meanwhile (a finalizer removed, a status written): the final delete below still holds.
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
   }

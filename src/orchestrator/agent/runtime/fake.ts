@@ -131,6 +131,11 @@ export class FakeRuntime implements Runtime {
     this.exit(c, exitCode);
   }
 
+  /** How many followers (log streams, attaches) read a container's output now: a test writes once one is there. */
+  followers(id: string): number {
+    return this.must(id).followers.size;
+  }
+
   /** Appends a line of output to a container's log. */
   write(id: string, text: string): void {
     const c = this.must(id);

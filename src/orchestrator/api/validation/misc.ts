@@ -16,16 +16,28 @@ const PV_SOURCES = [
 /** ConfigMap `data` + `binaryData`, Secret `data`: config keys, no key in both, at most 1 MiB. */
 function validateDataKeys(obj: KubeObject, fields: string[]): StatusCause[] {
   const causes: StatusCause[] = [];
+  const maps = fields.map((f) => asObj(obj[f]));
+  // Duplicates are across the fields (data and binaryData): only the keys of the others are needed.
+  const others = (i: number) => maps.some((m, j) => j !== i && m && Object.keys(m).length > 0);
   const seen = new Set<string>();
   let size = 0;
-  for (const f of fields) {
-    for (const [k, v] of Object.entries(asObj(obj[f]) ?? {})) {
-      causes.push(...each(`${f}[${k}]`, k, configMapKey(k)));
-      if (seen.has(k)) causes.push(duplicate(`${f}[${k}]`, k));
-      seen.add(k);
-      size += typeof v === 'string' ? (f === 'data' && obj.kind === 'Secret' ? Math.floor((v.length * 3) / 4) : Buffer.byteLength(v)) : 0;
+  fields.forEach((f, i) => {
+    const m = maps[i];
+    if (!m) return;
+    const track = others(i);
+    const base64 = f === 'data' && obj.kind === 'Secret';
+    // Tens of thousands of keys: no per-key allocation unless a key has something to report.
+    for (const k in m) {
+      const v = m[k];
+      const errs = configMapKey(k);
+      if (errs.length) causes.push(...each(`${f}[${k}]`, k, errs));
+      if (track) {
+        if (seen.has(k)) causes.push(duplicate(`${f}[${k}]`, k));
+        seen.add(k);
+      }
+      if (typeof v === 'string') size += base64 ? Math.floor((v.length * 3) / 4) : Buffer.byteLength(v);
     }
-  }
+  });
   if (size > MAX_DATA_BYTES) causes.push(tooLong(fields[0] as string, MAX_DATA_BYTES));
   return causes;
 }

@@ -268,7 +268,12 @@ function walkObject(
   }
   const ap = s.additionalProperties;
   if (ap && typeof ap === 'object') {
-    for (const [k, v] of Object.entries(obj)) {
+    // Maps of plain strings (labels, annotations, a ConfigMap's data: up to tens of thousands of
+    // entries) need no walk per entry unless an entry is not a string.
+    const plain = isPlainString(ap);
+    for (const k in obj) {
+      const v = obj[k];
+      if (plain && typeof v === 'string') continue;
       if (v === null && ctx.nulls) {
         const zero = zeroOf(ap);
         if (zero !== undefined) obj[k] = zero;
@@ -276,6 +281,13 @@ function walkObject(
       walk(ctx, ap, obj[k], `${path}[${k}]`, struct, goPath, inStatus);
     }
   }
+}
+
+/** A string with nothing more to check: no format, no named type (quantity, time, int-or-string). */
+function isPlainString(p: SchemaObject): boolean {
+  if (refName(p) !== undefined) return false;
+  const s = resolve(p);
+  return s.type === 'string' && s.format === undefined && !s['x-kubernetes-preserve-unknown-fields'];
 }
 
 /**

@@ -14,7 +14,10 @@ function mergedMeta(have: KubeObject, want: KubeObject): Pick<KubeObject['metada
   return { labels: { ...want.metadata.labels, ...have.metadata.labels }, annotations: { ...want.metadata.annotations, ...have.metadata.annotations } };
 }
 
-async function ensure(registry: Registry, resource: string, want: KubeObject, reconcile: (have: KubeObject) => KubeObject | 'recreate' | undefined, log: Logger): Promise<void> {
+/** What one pass did, for a one-line summary (a first start creates every bootstrap object). */
+type Outcome = 'created' | 'recreated' | 'reconciled' | 'unchanged';
+
+async function ensure(registry: Registry, resource: string, want: KubeObject, reconcile: (have: KubeObject) => KubeObject | 'recreate' | undefined, log: Logger): Promise<Outcome> {
   const name = want.metadata.name as string;
   let have: KubeObject | undefined;
   try {
@@ -25,23 +28,28 @@ async function ensure(registry: Registry, resource: string, want: KubeObject, re
   if (!have) {
     try {
       await registry.create(resource, undefined, want);
-      log.info('created bootstrap RBAC object', { resource, name });
+      log.debug('created bootstrap RBAC object', { resource, name });
+      return 'created';
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
-    return;
+    return 'unchanged';
   }
   // A user who set autoupdate=false keeps the object exactly as they left it.
-  if (have.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return;
+  if (have.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false') return 'unchanged';
   const next = reconcile(have);
   if (next === 'recreate') {
     await registry.delete(resource, undefined, name);
     await registry.create(resource, undefined, want);
     log.info('recreated bootstrap RBAC object', { resource, name });
-  } else if (next && !same(next, have)) {
+    return 'recreated';
+  }
+  if (next && !same(next, have)) {
     await registry.update(resource, undefined, name, next);
     log.info('reconciled bootstrap RBAC object', { resource, name });
+    return 'reconciled';
   }
+  return 'unchanged';
 }
 
 /**
@@ -52,8 +60,12 @@ async function ensure(registry: Registry, resource: string, want: KubeObject, re
  * an aggregation rule get the rule; their rules are the aggregation controller's.
  */
 export async function reconcileBootstrapPolicy(registry: Registry, log: Logger): Promise<void> {
+  let created = 0;
+  const count = (o: Outcome) => {
+    if (o === 'created') created++;
+  };
   for (const want of bootstrapClusterRoles()) {
-    await ensure(
+    count(await ensure(
       registry,
       'clusterroles',
       want,
@@ -69,10 +81,10 @@ export async function reconcileBootstrapPolicy(registry: Registry, log: Logger):
         return next;
       },
       log,
-    );
+    ));
   }
   for (const want of bootstrapClusterRoleBindings()) {
-    await ensure(
+    count(await ensure(
       registry,
       'clusterrolebindings',
       want,
@@ -86,6 +98,7 @@ export async function reconcileBootstrapPolicy(registry: Registry, log: Logger):
         return next;
       },
       log,
-    );
+    ));
   }
+  if (created) log.info('created the bootstrap RBAC roles and bindings', { created });
 }
