@@ -91,6 +91,18 @@ describe('ServiceLB controller', () => {
     expect((await f.client.get<Service>('services', 'default', 'second')).status?.loadBalancer?.ingress).toEqual([{ ip: '192.168.1.11', ipMode: 'VIP' }]);
   });
 
+  it('warns again about a Service deleted while in conflict and made again', async () => {
+    await withIp('a', '192.168.1.11');
+    await f.client.create('services', svc('web', 'LoadBalancer', [{ port: 80 }]));
+    await f.settle();
+    await f.client.delete('services', 'default', 'web');
+    await f.settle();
+    await f.client.create('services', svc('web', 'LoadBalancer', [{ port: 80 }]));
+    await f.settle();
+    const ev = await f.events('PortInUse');
+    expect(ev.reduce((n, e) => n + (e.count ?? 1), 0)).toBe(2);
+  });
+
   it('gives no address to a LoadBalancer on the ingress controller\'s port, says why once, and gives it one when the port changes', async () => {
     await withIp('a', '192.168.1.11');
     await f.client.create('services', svc('web', 'LoadBalancer', [{ port: 443 }]));

@@ -30,8 +30,12 @@ export function startServiceLbController(ctx: ControllerContext, network: Partia
 
   const reconcile = async (): Promise<void> => {
     const ingress = readyNodeAddresses(nodes.list());
-    const plan = planServiceLb(services.list(), ingress, reservedPorts({ ...DEFAULT_CLUSTER_NETWORK, ...network }));
-    for (const svc of services.list()) {
+    const list = services.list();
+    const plan = planServiceLb(list, ingress, reservedPorts({ ...DEFAULT_CLUSTER_NETWORK, ...network }));
+    // A Service deleted while in conflict is forgotten, so one made again with the same name is told again.
+    const present = new Set(list.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
+    for (const key of reported.keys()) if (!present.has(key)) reported.delete(key);
+    for (const svc of list) {
       const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
       const want = plan.ingress.get(key);
       const conflict = plan.conflicts.get(key);
