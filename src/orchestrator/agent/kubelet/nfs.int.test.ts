@@ -1,20 +1,9 @@
-import Docker from 'dockerode';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '../../api/types.js';
-import { Registry } from '../../apiserver/registry.js';
-import { LocalClient } from '../../client/LocalClient.js';
-import { SqliteStore } from '../../store/SqliteStore.js';
 import { eventually } from '../../testing/eventually.js';
-import { systemClock } from '../../util/clock.js';
-import { silentLogger } from '../../util/logger.js';
-import type { AgentConfig } from '../config.js';
-import { startAgent, type AgentHandle } from '../main.js';
-import { LABELS } from '../runtime/types.js';
 import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../testing/images.js';
+import { startStandaloneAgent, type StandaloneAgent } from '../testing/standaloneAgent.js';
 
 /**
  * A static NFS PersistentVolume mounted for real: the engine's `local` driver with `type=nfs`
@@ -32,33 +21,21 @@ const why = !kernelNfs
     : '';
 if (why) console.warn(`SKIPPING the NFS PersistentVolume test: ${why}`);
 
-const NODE = `nfs-it-${randomBytes(4).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'skiff-nfs-it-'));
-const docker = new Docker();
-const store = new SqliteStore(':memory:');
-const client = new LocalClient(new Registry(store, systemClock));
-let agent: AgentHandle | undefined;
+let a: StandaloneAgent | undefined;
 
 beforeAll(async () => {
   if (why) return;
   await ensureBusyboxImage();
-  await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
-  const config: AgentConfig = { server: 'https://127.0.0.1:1', token: 'unused', ca: 'unused', nodeName: NODE, kubeletPort: 0, dataDir: dir, dockerSocket: '/var/run/docker.sock' };
-  agent = await startAgent(config, { client, clock: systemClock, log: silentLogger, network: false });
+  a = await startStandaloneAgent('nfs-it');
 });
 
 afterAll(async () => {
-  await agent?.dispose();
-  for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${NODE}`] } })) await docker.getContainer(c.Id).remove({ force: true });
-  const vols = (await docker.listVolumes({ filters: { label: [`${LABELS.node}=${NODE}`] } })).Volumes ?? [];
-  for (const v of vols) await docker.getVolume(v.Name).remove().catch(() => undefined);
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(`/dev/shm/skiff-${NODE}`, { recursive: true, force: true });
+  await a?.stop();
 });
 
 describe.skipIf(!!why)('a static NFS PersistentVolume', () => {
   it('is mounted read-only into the pod and serves the export`s files', async () => {
+    const { client, node } = a as StandaloneAgent;
     const [server, path] = [exportSpec.slice(0, exportSpec.indexOf(':')), exportSpec.slice(exportSpec.indexOf(':') + 1)];
     const claim = await client.create<KubeObject>('persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'share', namespace: 'default' }, spec: { accessModes: ['ReadOnlyMany'], resources: { requests: { storage: '1Gi' } }, storageClassName: '', volumeName: 'nfs' } });
     await client.create<KubeObject>('persistentvolumes', { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'nfs' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadOnlyMany'], nfs: { server, path, readOnly: true }, claimRef: { namespace: 'default', name: 'share', uid: claim.metadata.uid } } });
@@ -67,7 +44,7 @@ describe.skipIf(!!why)('a static NFS PersistentVolume', () => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'reader', namespace: 'default' },
-      spec: { nodeName: NODE, restartPolicy: 'Never', volumes: [{ name: 'share', persistentVolumeClaim: { claimName: 'share' } }], containers: [{ name: 'main', image: BUSYBOX_IMAGE, command: ['sh', '-c', 'cat /share/hello && ! touch /share/x'], volumeMounts: [{ name: 'share', mountPath: '/share' }] }] },
+      spec: { nodeName: node, restartPolicy: 'Never', volumes: [{ name: 'share', persistentVolumeClaim: { claimName: 'share' } }], containers: [{ name: 'main', image: BUSYBOX_IMAGE, command: ['sh', '-c', 'cat /share/hello && ! touch /share/x'], volumeMounts: [{ name: 'share', mountPath: '/share' }] }] },
     });
     const done = await eventually('the reader to finish', async () => {
       const p = await client.get<Pod>('pods', 'default', 'reader');

@@ -1,19 +1,9 @@
 import Docker from 'dockerode';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeEvent, KubeObject, Pod } from '../../api/types.js';
-import { Registry } from '../../apiserver/registry.js';
-import { LocalClient } from '../../client/LocalClient.js';
-import { SqliteStore } from '../../store/SqliteStore.js';
-import { systemClock } from '../../util/clock.js';
-import { silentLogger } from '../../util/logger.js';
-import type { AgentConfig } from '../config.js';
-import { startAgent, type AgentHandle } from '../main.js';
-import { LABELS } from '../runtime/types.js';
+import type { LocalClient } from '../../client/LocalClient.js';
 import { missingRegistryTools, startTestRegistry, type TestRegistry } from '../testing/registry.js';
+import { startStandaloneAgent, type StandaloneAgent } from '../testing/standaloneAgent.js';
 import { eventually } from '../../testing/eventually.js';
 
 /**
@@ -26,13 +16,11 @@ if (missing.length) {
   console.warn(`SKIPPING the private registry tests: ${missing.join(', ')} not installed (apt-get install -y docker-registry apache2-utils)`);
 }
 
-const NODE = `registry-it-${randomBytes(4).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'skiff-registry-it-'));
 const docker = new Docker();
-const store = new SqliteStore(':memory:');
-const client = new LocalClient(new Registry(store, systemClock));
+let a: StandaloneAgent | undefined;
+let client: LocalClient;
+let NODE = '';
 let registry: TestRegistry | undefined;
-let agent: AgentHandle | undefined;
 let image = '';
 
 const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 90_000): Promise<T> => eventually(what, fn, ms);
@@ -61,19 +49,13 @@ beforeAll(async () => {
   if (missing.length) return;
   registry = await startTestRegistry();
   image = await registry.pushImage('skiff-test/busybox');
-  await client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
-  const config: AgentConfig = { server: 'https://127.0.0.1:1', token: 'unused', ca: 'unused', nodeName: NODE, kubeletPort: 0, dataDir: dir, dockerSocket: '/var/run/docker.sock' };
-  // The kubelet alone: no node network here (no hostnet component), pods use the engine's default bridge.
-  agent = await startAgent(config, { client, clock: systemClock, log: silentLogger, network: false });
+  a = await startStandaloneAgent('registry-it');
+  ({ client, node: NODE } = a);
 });
 
 afterAll(async () => {
-  await agent?.dispose();
-  for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${NODE}`] } })) await docker.getContainer(c.Id).remove({ force: true });
+  await a?.stop();
   await registry?.stop();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(`/dev/shm/skiff-${NODE}`, { recursive: true, force: true });
 });
 
 describe.skipIf(missing.length > 0)('images from a private registry', () => {

@@ -270,18 +270,17 @@ describe('kubelet: hostPath and persistentVolumeClaim', () => {
     expect(lstatSync(join(host, 'pv1', 'pg')).isDirectory()).toBe(true);
   });
 
-  it('mounts a claim bound to an NFS PersistentVolume as an engine volume of type nfs (read-only as the PV says, with its mountOptions)', async () => {
-    await create('persistentvolumeclaims', { kind: 'PersistentVolumeClaim', metadata: { name: 'share', namespace: 'default' }, spec: { accessModes: ['ReadOnlyMany'], resources: { requests: { storage: '1Gi' } }, storageClassName: '' } });
-    const claim = await f.client.get<KubeObject>('persistentvolumeclaims', 'default', 'share');
-    await f.client.create<KubeObject>('persistentvolumes', {
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      metadata: { name: 'nfs1' },
-      spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadOnlyMany'], mountOptions: ['nfsvers=4.1'], nfs: { server: '10.77.0.1', path: '/exports/share', readOnly: true }, claimRef: { namespace: 'default', name: 'share', uid: claim.metadata.uid } },
-    });
-    await f.client.update<KubeObject>('persistentvolumeclaims', { ...claim, spec: { ...(claim.spec as object), volumeName: 'nfs1' } });
-    const bound = await f.client.get<KubeObject>('persistentvolumeclaims', 'default', 'share');
+  /** A claim bound (as the PV controller binds) to a new NFS PV with `spec`. */
+  async function boundNfsClaim(name: string, pvName: string, spec: Record<string, unknown>): Promise<void> {
+    await create('persistentvolumeclaims', { kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'default' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } }, storageClassName: '' } });
+    const claim = await f.client.get<KubeObject>('persistentvolumeclaims', 'default', name);
+    await f.client.create<KubeObject>('persistentvolumes', { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pvName }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteMany'], claimRef: { namespace: 'default', name, uid: claim.metadata.uid }, ...spec } });
+    const bound = await f.client.update<KubeObject>('persistentvolumeclaims', { ...claim, spec: { ...(claim.spec as object), volumeName: pvName } });
     await f.client.updateStatus<KubeObject>('persistentvolumeclaims', { ...bound, status: { phase: 'Bound' } });
+  }
+
+  it('mounts a claim bound to an NFS PersistentVolume as an engine volume of type nfs (read-only as the PV says, with its mountOptions)', async () => {
+    await boundNfsClaim('share', 'nfs1', { mountOptions: ['nfsvers=4.1'], nfs: { server: '10.77.0.1', path: '/exports/share', readOnly: true } });
     await f.createPod('reader', {
       volumes: [{ name: 'share', persistentVolumeClaim: { claimName: 'share' } }],
       containers: [{ name: 'main', image: IMAGE, volumeMounts: [{ name: 'share', mountPath: '/share' }] }],
@@ -298,17 +297,7 @@ describe('kubelet: hostPath and persistentVolumeClaim', () => {
   });
 
   it('refuses an NFS PersistentVolume whose server or path would smuggle in mount options', async () => {
-    await create('persistentvolumeclaims', { kind: 'PersistentVolumeClaim', metadata: { name: 'bad', namespace: 'default' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } }, storageClassName: '' } });
-    const claim = await f.client.get<KubeObject>('persistentvolumeclaims', 'default', 'bad');
-    await f.client.create<KubeObject>('persistentvolumes', {
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      metadata: { name: 'nfsbad' },
-      spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteMany'], nfs: { server: 'srv', path: '/x,exec' }, claimRef: { namespace: 'default', name: 'bad', uid: claim.metadata.uid } },
-    });
-    await f.client.update<KubeObject>('persistentvolumeclaims', { ...claim, spec: { ...(claim.spec as object), volumeName: 'nfsbad' } });
-    const bound = await f.client.get<KubeObject>('persistentvolumeclaims', 'default', 'bad');
-    await f.client.updateStatus<KubeObject>('persistentvolumeclaims', { ...bound, status: { phase: 'Bound' } });
+    await boundNfsClaim('bad', 'nfsbad', { nfs: { server: 'srv', path: '/x,exec' } });
     await f.createPod('badnfs', { volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'bad' } }], containers: [{ name: 'main', image: IMAGE, volumeMounts: [{ name: 'd', mountPath: '/d' }] }] });
     expect((await f.events('badnfs')).find((e) => e.reason === 'FailedMount')?.message).toBe('MountVolume.SetUp failed for volume "d" : PersistentVolume nfsbad: invalid nfs source "srv:/x,exec"');
   });
