@@ -44,8 +44,6 @@ export function podSpecWarnings(spec: Obj | undefined, path = 'spec'): string[] 
   list(spec.volumes).forEach((v, i) => {
     const src = VOLUME_SOURCES.find((s) => set(v[s]));
     if (src) out.push(`${path}.volumes[${i}].${src}: ${src} volumes are not mounted by Skiff; containers that mount "${String(v.name)}" will not start`);
-    const ed = obj(v.emptyDir);
-    if (ed && set(ed.sizeLimit) && ed.medium !== 'Memory') out.push(`${path}.volumes[${i}].emptyDir.sizeLimit: not enforced by Skiff for a disk-backed emptyDir (it is for medium: Memory)`);
     list(obj(v.projected)?.sources).forEach((s, j) => {
       if (set(s.clusterTrustBundle)) out.push(`${path}.volumes[${i}].projected.sources[${j}].clusterTrustBundle: not supported by Skiff`);
       if (set(s.podCertificate)) out.push(`${path}.volumes[${i}].projected.sources[${j}].podCertificate: not supported by Skiff`);

@@ -150,12 +150,16 @@ describe('local-path provisioning with WaitForFirstConsumer', () => {
 
     await f.client.create('pods', podUsing('app', 'data'));
     await f.settle();
-    const app = await f.client.get<Pod>('pods', 'default', 'app');
-    const node = app.spec.nodeName ?? '';
-    expect(['n1', 'n2']).toContain(node);
+    // The scheduler names a node on the claim, and binds the pod only once the claim is bound there.
     const annotated = await f.client.get<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data');
-    expect(annotated.metadata.annotations?.['volume.kubernetes.io/selected-node']).toBe(node);
+    const node = annotated.metadata.annotations?.['volume.kubernetes.io/selected-node'] ?? '';
+    expect(['n1', 'n2']).toContain(node);
+    expect((await f.client.get<Pod>('pods', 'default', 'app')).spec.nodeName).toBeUndefined();
+    await f.advance(60_000);
+    expect((await f.client.get<Pod>('pods', 'default', 'app')).spec.nodeName).toBeUndefined();
     const [helper] = await finishHelpers();
+    await f.advance(60_000);
+    expect((await f.client.get<Pod>('pods', 'default', 'app')).spec.nodeName).toBe(node);
     expect(helper?.spec.nodeName).toBe(node);
     expect(helper?.spec.containers[0]?.env).toEqual([{ name: 'VOL_DIR', value: `pvc-${created.metadata.uid ?? ''}_default_data` }]);
     expect((helper?.spec.volumes as unknown[] | undefined)?.[0]).toMatchObject({ hostPath: { path: '/data/vols', type: 'DirectoryOrCreate' } });

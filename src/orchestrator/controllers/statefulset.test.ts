@@ -34,7 +34,8 @@ async function setImage(f: ControllerFixture, img: string): Promise<void> {
 async function converge(f: ControllerFixture, rounds = 20): Promise<string[][]> {
   const seen: string[][] = [];
   for (let i = 0; i < rounds; i++) {
-    await f.settle();
+    // A second of fake time per round: a pod whose claim was being bound is scheduled again (its backoff).
+    await f.advance(1_000);
     seen.push((await names(f)) as string[]);
     const n = (await f.finishTerminating()) + (await f.readyAllPods());
     if (n === 0) return seen;
@@ -45,10 +46,14 @@ async function converge(f: ControllerFixture, rounds = 20): Promise<string[][]> 
 describe('statefulset controller', () => {
   let f: ControllerFixture;
   beforeEach(async () => {
-    // Claims get the default WaitForFirstConsumer class, so their pods schedule (VolumeBinding); the
-    // provisioner is off: binding the claims is persistentvolume.test.ts's subject.
+    // The default class here has no provisioner and binds WaitForFirstConsumer: the claims get it,
+    // their pods schedule where a free static volume fits, and the PV controller binds each claim
+    // on the chosen node before the pod is bound (VolumeBinding's PreBind waits for it).
     f = await controllerFixture({ disabled: ['local-path-provisioner'] });
-    await f.client.create('storageclasses', defaultLocalPathClass());
+    await f.client.create('storageclasses', { ...defaultLocalPathClass(), metadata: { name: 'static', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'kubernetes.io/no-provisioner' });
+    for (let i = 0; i < 4; i++) {
+      await f.client.create('persistentvolumes', { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `vol-${i}` }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], storageClassName: 'static', hostPath: { path: `/srv/vol-${i}` } } });
+    }
     await f.addNode('node-a');
   });
   afterEach(async () => {

@@ -9,6 +9,7 @@ import { isSandbox, joinSandbox, sandboxSpec, toSandbox, type Sandbox } from '..
 import { groupInstances, nodeSelector, podPorts, shouldRestart, toInstance, type Instance } from './containers.js';
 import { errorMessage, gracePeriod, syncContainer, type ContainerSyncDeps, type PodPass } from './containerSync.js';
 import type { PodContext } from './downward.js';
+import { EMPTYDIR_CHECK_MS, EmptyDirLimits, limitedEmptyDirs } from './emptyDirLimits.js';
 import { ImagePuller } from './imagePuller.js';
 import { initShouldRestart, isSidecar, planInit } from './initContainers.js';
 import { Lifecycle } from './lifecycle.js';
@@ -24,6 +25,7 @@ import type { KubeletDeps } from './types.js';
 import { VolumeManager } from './volumes/volumeManager.js';
 import type { PodVolumes } from './volumes/types.js';
 import { join } from 'node:path';
+import { isoTime } from '../../util/clock.js';
 
 /** A pod's containers on the engine, inspected: its sandboxes (newest first) and its containers' runs. */
 interface Observed {
@@ -58,6 +60,7 @@ export class PodSyncer {
   private readonly publishing = new Map<string, Promise<void>>();
   /** Pods already told which of their fields the agent does not act on. */
   private readonly warned = new Set<string>();
+  private readonly emptyDirs: EmptyDirLimits;
 
   constructor(
     private readonly d: KubeletDeps,
@@ -67,6 +70,7 @@ export class PodSyncer {
     this.pullBackoff = new Backoff(d.clock);
     this.puller = new ImagePuller(d.runtime, d.recorder, this.pullBackoff, d.clock, d.log);
     this.pause = new PauseImage(d.runtime);
+    this.emptyDirs = new EmptyDirLimits(d.runtime, d.clock);
     this.objects = new ObjectCache({ client: d.client, clock: d.clock, log: d.log, onChange: (keys) => keys.forEach(enqueue) });
     this.tokens = new TokenManager(d.client, d.clock);
     const prober = d.prober ?? new RealProber(d.runtime, d.clock);
@@ -109,7 +113,15 @@ export class PodSyncer {
     }
     const deadline = this.deadline(pod);
     if (deadline !== undefined && deadline <= 0) {
-      await this.failDeadline(pod);
+      await this.fail(pod, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
+      return undefined;
+    }
+    const overLimit = await this.emptyDirs.check(pod).catch((e: unknown) => {
+      this.d.log.warn('could not measure emptyDir usage', { pod: m.name, error: errorMessage(e) });
+      return undefined;
+    });
+    if (overLimit) {
+      await this.fail(pod, 'Evicted', overLimit);
       return undefined;
     }
     const observed = await this.observe(pod);
@@ -120,6 +132,7 @@ export class PodSyncer {
       if (ms !== undefined && ms > 0) requeue = Math.min(requeue ?? ms, ms);
     };
     later(deadline);
+    if (limitedEmptyDirs(pod).length) later(EMPTYDIR_CHECK_MS);
     const newest = observed.sandboxes[0];
     const ctx = await this.podContext(pod, newest?.running ? newest.ip : undefined);
     const pv = await this.volumes.setUp(pod, ctx);
@@ -185,12 +198,19 @@ export class PodSyncer {
     return start + secs * 1000 - this.d.clock.now();
   }
 
-  /** The kubelet's active-deadline handler: every container stopped, the pod Failed with DeadlineExceeded. */
-  private async failDeadline(pod: Pod): Promise<void> {
-    const message = 'Pod was active on the node longer than the specified deadline';
-    this.d.recorder.record(pod, 'Warning', 'DeadlineExceeded', message);
+  /**
+   * The kubelet ending a pod itself: every container stopped, the pod Failed with `reason` (the
+   * active-deadline handler's DeadlineExceeded; the eviction manager's Evicted, with the
+   * DisruptionTarget condition it adds), and a Warning event of that reason.
+   */
+  private async fail(pod: Pod, reason: 'DeadlineExceeded' | 'Evicted', message: string): Promise<void> {
+    this.d.recorder.record(pod, 'Warning', reason, message);
     await this.stopContainers(pod, gracePeriod(pod));
-    const status = { ...buildPodStatus({ pod, instances: groupInstances((await this.observe(pod)).instances), waiting: new Map(), hostIP: this.d.nodeIP, now: this.d.clock.now() }), phase: 'Failed' as const, reason: 'DeadlineExceeded', message };
+    const built = buildPodStatus({ pod, instances: groupInstances((await this.observe(pod)).instances), waiting: new Map(), hostIP: this.d.nodeIP, now: this.d.clock.now() });
+    const conditions = reason === 'Evicted'
+      ? [...(built.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'), { type: 'DisruptionTarget', status: 'True' as const, reason: 'TerminationByKubelet', message, lastTransitionTime: isoTime(this.d.clock.now()) }]
+      : built.conditions;
+    const status = { ...built, ...(conditions ? { conditions } : {}), phase: 'Failed' as const, reason, message };
     await this.d.client.updateStatus<Pod>('pods', { ...pod, status });
   }
 
@@ -313,6 +333,7 @@ export class PodSyncer {
     this.tokens.forget(uid);
     this.messages.delete(uid);
     this.warned.delete(uid);
+    this.emptyDirs.forget(uid);
     if (podKey) this.objects.release(podKey);
     await this.volumes.tearDown(uid);
   }

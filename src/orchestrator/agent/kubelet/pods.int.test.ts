@@ -144,6 +144,23 @@ describe('pods on the real Docker engine: volumes, config, init containers', () 
     expect(await dexec(next, ['cat', '/cache/f'])).toBe('kept\n');
   });
 
+  it('a disk emptyDir past its sizeLimit gets the pod evicted, as the kubelet words it', async () => {
+    await createPod('full', {
+      volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '1Mi' } }],
+      containers: [sleeper({ volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] })],
+    });
+    await running('full');
+    const id = await containerId('full');
+    // Well within the limit: nothing happens (the agent measures every 10 s).
+    await dexec(id, ['sh', '-c', 'head -c 100000 /dev/urandom > /scratch/small']);
+    await dexec(id, ['sh', '-c', 'head -c 3000000 /dev/urandom > /scratch/big']);
+    const failed = await waitFor('the eviction', async () => ((await getPod('full')).status?.phase === 'Failed' ? getPod('full') : undefined), 90_000);
+    const message = 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ';
+    expect([failed.status?.reason, failed.status?.message]).toEqual(['Evicted', message]);
+    expect((await events('full')).find((e) => e.reason === 'Evicted')?.message).toBe(message);
+    expect((await docker.getContainer(id).inspect()).State.Running).toBe(false);
+  });
+
   it('env from a ConfigMap and a Secret, with $(VAR) expansion', async () => {
     await client.create<KubeObject>('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: 'default' }, data: { MODE: 'production', COLOR: 'blue' } });
     await client.create<KubeObject>('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'app-secret', namespace: 'default' }, data: { PASSWORD: Buffer.from('s3cret').toString('base64') } });

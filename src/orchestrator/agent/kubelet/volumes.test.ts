@@ -1,3 +1,4 @@
+import { engineVolumeName } from './volumes/volumeManager.js';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -267,5 +268,37 @@ describe('kubelet: hostPath and persistentVolumeClaim', () => {
     expect(f.containersOf('db')[0]?.running).toBe(true);
     expect(mountsOf('db')).toContainEqual({ type: 'bind', source: join(host, 'pv1', 'pg'), target: '/var/lib/db', readOnly: false });
     expect(lstatSync(join(host, 'pv1', 'pg')).isDirectory()).toBe(true);
+  });
+
+  /** A claim bound (as the PV controller binds) to a new NFS PV with `spec`. */
+  async function boundNfsClaim(name: string, pvName: string, spec: Record<string, unknown>): Promise<void> {
+    await create('persistentvolumeclaims', { kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'default' }, spec: { accessModes: ['ReadWriteMany'], resources: { requests: { storage: '1Gi' } }, storageClassName: '' } });
+    const claim = await f.client.get<KubeObject>('persistentvolumeclaims', 'default', name);
+    await f.client.create<KubeObject>('persistentvolumes', { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: pvName }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteMany'], claimRef: { namespace: 'default', name, uid: claim.metadata.uid }, ...spec } });
+    const bound = await f.client.update<KubeObject>('persistentvolumeclaims', { ...claim, spec: { ...(claim.spec as object), volumeName: pvName } });
+    await f.client.updateStatus<KubeObject>('persistentvolumeclaims', { ...bound, status: { phase: 'Bound' } });
+  }
+
+  it('mounts a claim bound to an NFS PersistentVolume as an engine volume of type nfs (read-only as the PV says, with its mountOptions)', async () => {
+    await boundNfsClaim('share', 'nfs1', { mountOptions: ['nfsvers=4.1'], nfs: { server: '10.77.0.1', path: '/exports/share', readOnly: true } });
+    await f.createPod('reader', {
+      volumes: [{ name: 'share', persistentVolumeClaim: { claimName: 'share' } }],
+      containers: [{ name: 'main', image: IMAGE, volumeMounts: [{ name: 'share', mountPath: '/share' }] }],
+    });
+    const pod = await f.pod('reader');
+    const name = engineVolumeName(pod, 'share');
+    expect(f.runtime.volumes.get(name)?.nfs).toEqual({ server: '10.77.0.1', path: '/exports/share', readOnly: true, options: ['nfsvers=4.1'] });
+    expect(f.containersOf('reader')[0]?.running).toBe(true);
+    expect(mountsOf('reader')).toContainEqual({ type: 'volume', source: name, target: '/share', readOnly: true });
+    // Removed with the pod (the engine unmounts it; the export's data stays on the server).
+    await f.client.delete('pods', 'default', 'reader', { gracePeriodSeconds: 0 });
+    await f.settle();
+    expect(f.runtime.volumes.has(name)).toBe(false);
+  });
+
+  it('refuses an NFS PersistentVolume whose server or path would smuggle in mount options', async () => {
+    await boundNfsClaim('bad', 'nfsbad', { nfs: { server: 'srv', path: '/x,exec' } });
+    await f.createPod('badnfs', { volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'bad' } }], containers: [{ name: 'main', image: IMAGE, volumeMounts: [{ name: 'd', mountPath: '/d' }] }] });
+    expect((await f.events('badnfs')).find((e) => e.reason === 'FailedMount')?.message).toBe('MountVolume.SetUp failed for volume "d" : PersistentVolume nfsbad: invalid nfs source "srv:/x,exec"');
   });
 });

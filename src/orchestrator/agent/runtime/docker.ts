@@ -140,6 +140,11 @@ export class DockerRuntime implements Runtime {
       ];
       Object.assign(opts, { type: 'tmpfs', device: 'tmpfs', ...(o.length ? { o: o.join(',') } : {}) });
     }
+    if (spec.nfs) {
+      const n = spec.nfs;
+      if ([n.server, n.path, ...(n.options ?? [])].some((x) => x.includes(',')) || !n.path.startsWith('/')) throw new Error(`invalid NFS volume ${n.server}:${n.path}`);
+      Object.assign(opts, { type: 'nfs', device: `:${n.path}`, o: [`addr=${n.server}`, ...(n.readOnly ? ['ro'] : []), ...(n.options ?? [])].join(',') });
+    }
     // Creating an existing volume returns it unchanged (the engine's own idempotence).
     await this.docker.createVolume({ Name: spec.name, Driver: 'local', Labels: spec.labels, DriverOpts: opts });
   }
@@ -151,6 +156,18 @@ export class DockerRuntime implements Runtime {
       if (statusOf(e) === 404) return;
       throw e;
     }
+  }
+
+  async volumeUsage(names: readonly string[]): Promise<Map<string, number>> {
+    // `type=volume` (API 1.42+) spares newer engines the images and containers; older ones ignore it.
+    type Df = { Volumes?: { Name: string; UsageData?: { Size?: number } | null }[] | null };
+    const df = await new Promise<Df>((resolve, reject) =>
+      this.docker.modem.dial({ path: '/system/df?', method: 'GET', options: { type: ['volume'] }, statusCodes: { 200: true, 500: 'server error' } }, (err: unknown, data: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(data as Df))),
+    );
+    const wanted = new Set(names);
+    const out = new Map<string, number>();
+    for (const v of df.Volumes ?? []) if (wanted.has(v.Name) && (v.UsageData?.Size ?? -1) >= 0) out.set(v.Name, v.UsageData?.Size ?? 0);
+    return out;
   }
 
   async listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]> {

@@ -205,6 +205,14 @@ export class FakeRuntime implements Runtime {
     this.volumes.delete(name);
   }
 
+  /** Bytes "stored" per volume, as a test sets them (default 0). */
+  readonly volumeBytes = new Map<string, number>();
+
+  async volumeUsage(names: readonly string[]): Promise<Map<string, number>> {
+    this.check();
+    return new Map(names.filter((n) => this.volumes.has(n)).map((n) => [n, this.volumeBytes.get(n) ?? 0]));
+  }
+
   async listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]> {
     this.check();
     return [...this.volumes.values()].filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).map((v) => ({ name: v.name, labels: { ...v.labels } }));

@@ -107,6 +107,12 @@ export interface VolumeSpec {
   labels: Record<string, string>;
   /** Memory-backed (tmpfs): size limit, mode and owner of its root. Absent: on the engine's disk. */
   tmpfs?: { sizeBytes?: number; mode?: number; uid?: number; gid?: number };
+  /**
+   * An NFS export the engine mounts (its `local` driver, `type=nfs`, the host kernel's NFS client)
+   * while a container uses the volume. `server` is a host name or address, `path` absolute;
+   * neither, nor any option, may hold a comma (the engine joins them into mount options).
+   */
+  nfs?: { server: string; path: string; readOnly?: boolean; options?: string[] };
 }
 
 export interface VolumeSummary {
@@ -295,6 +301,11 @@ export interface Runtime {
   removeVolume(name: string): Promise<void>;
   /** Every volume whose labels include all of `labels`. */
   listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]>;
+  /**
+   * Bytes stored in each named volume that exists (the engine's disk usage figures: a walk of each
+   * volume, so call it now and then, not in a tight loop). Missing volumes are left out.
+   */
+  volumeUsage(names: readonly string[]): Promise<Map<string, number>>;
   /**
    * Extracts a tar into a container's file system at `path` (which may be a mounted volume), as the
    * engine's root: modes and owners in the tar headers are applied, existing directories merged.

@@ -90,10 +90,8 @@ describe('warnings for fields Skiff does not act on', () => {
     ).toEqual([]);
   });
 
-  it('says a disk emptyDir sizeLimit is not enforced (a memory one is)', () => {
-    expect(podSpecWarnings({ volumes: [{ name: 'd', emptyDir: { sizeLimit: '1Gi' } }, { name: 'm', emptyDir: { medium: 'Memory', sizeLimit: '1Gi' } }] })).toEqual([
-      'spec.volumes[0].emptyDir.sizeLimit: not enforced by Skiff for a disk-backed emptyDir (it is for medium: Memory)',
-    ]);
+  it('has nothing to say about emptyDir sizeLimit: a memory one is the tmpfs size, a disk one is measured and the pod evicted past it', () => {
+    expect(podSpecWarnings({ volumes: [{ name: 'd', emptyDir: { sizeLimit: '1Gi' } }, { name: 'm', emptyDir: { medium: 'Memory', sizeLimit: '1Gi' } }] })).toEqual([]);
   });
 
   it('sends them as Warning headers, escaped, once each', () => {

@@ -6,6 +6,7 @@ import {
   claimClass,
   findBestMatch,
   podClaims,
+  selectedNode,
   volumeFitsNode,
   type PersistentVolume,
   type PersistentVolumeClaim,
@@ -13,6 +14,7 @@ import {
 } from '../../api/storage.js';
 import type { Node, Pod } from '../../api/types.js';
 import type { Plugin } from '../framework.js';
+import { claimKey, claimsBound } from './claimBinding.js';
 
 const KEY = 'VolumeBinding';
 /** The kinds the plugin reads; the scheduler syncs them first and retries waiting pods when they change. */
@@ -21,6 +23,8 @@ export const VOLUME_RESOURCES = ['persistentvolumeclaims', 'persistentvolumes', 
 interface DelayedClaim {
   pvc: PersistentVolumeClaim;
   sc: StorageClass;
+  /** The node an earlier cycle's PreBind named on the claim, while that node is still there. */
+  selected?: string;
 }
 
 interface VolumeState {
@@ -46,13 +50,14 @@ function topologyAllows(sc: StorageClass, node: Node): boolean {
  * with node affinity keeps the pod on those nodes (`node(s) had volume node affinity conflict`); an
  * unbound claim of a WaitForFirstConsumer class lets the scheduler choose: for a class without a
  * provisioner only nodes where a free static volume fits, for a provisioning class the nodes its
- * `allowedTopologies` allow. Before the bind, such claims get `volume.kubernetes.io/selected-node`
- * and the PV controller or the provisioner binds them there; the kubelet starts the pod once the
- * claim is bound. A missing claim or an unbound claim of an Immediate class rules out every node.
+ * `allowedTopologies` allow. PreBind writes `volume.kubernetes.io/selected-node` on such claims;
+ * the pod is bound only once the PV controller or the provisioner has bound each of them to a
+ * volume there: until then PreBind fails, the pod goes back to the queue with backoff, and Filter
+ * admits only the node its claims name (while that node exists). A missing claim or an unbound claim of an Immediate class rules out every node.
  */
 export const volumeBinding: Plugin = {
   name: 'VolumeBinding',
-  preFilter(state, pod) {
+  preFilter(state, pod, nodes) {
     const names = podClaims(pod);
     const cluster = state.cluster;
     if (names.length === 0 || !cluster) return;
@@ -70,7 +75,8 @@ export const volumeBinding: Plugin = {
         else s.all ??= 'pvc(s) bound to non-existent pv(s)';
       } else {
         const sc = scs.get(claimClass(pvc));
-        if (sc?.volumeBindingMode === 'WaitForFirstConsumer') s.delayed.push({ pvc, sc });
+        const selected = selectedNode(pvc);
+        if (sc?.volumeBindingMode === 'WaitForFirstConsumer') s.delayed.push({ pvc, sc, ...(selected && nodes.some((n) => n.name === selected) ? { selected } : {}) });
         else s.all ??= 'pod has unbound immediate PersistentVolumeClaims';
       }
     }
@@ -82,7 +88,10 @@ export const volumeBinding: Plugin = {
     if (!s) return [];
     if (s.all) return [s.all];
     if (s.bound.some((pv) => !volumeFitsNode(pv, node.node))) return ['node(s) had volume node affinity conflict'];
-    for (const { pvc, sc } of s.delayed) {
+    for (const { pvc, sc, selected } of s.delayed) {
+      // Being provisioned or bound there: the pod waits for that node (a change would race the provisioner).
+      if (selected !== undefined && selected !== node.name) return ["node(s) didn't find available persistent volumes to bind"];
+      if (selected !== undefined) continue;
       if (sc.provisioner === NO_PROVISIONER) {
         if (!findBestMatch(s.volumes, pvc, node.node)) return ["node(s) didn't find available persistent volumes to bind"];
       } else if (!topologyAllows(sc, node.node)) {
@@ -93,8 +102,9 @@ export const volumeBinding: Plugin = {
   },
   async preBind(state, _pod, nodeName) {
     const s = state.read<VolumeState>(KEY);
-    const client = state.cluster?.client;
-    if (!s || !client) return;
+    const cluster = state.cluster;
+    if (!s || !cluster || s.delayed.length === 0) return;
+    const { client, informers } = cluster;
     for (const { pvc } of s.delayed) {
       if (pvc.metadata.annotations?.[SELECTED_NODE_ANNOTATION] === nodeName) continue;
       try {
@@ -104,5 +114,11 @@ export const volumeBinding: Plugin = {
         if (!isNotFound(e)) throw e;
       }
     }
+    // The pod is bound only once its claims are (upstream's binder waits in PreBind; here the pod
+    // goes back to the queue with backoff and Filter keeps it on the node its claims name), so it
+    // never lands on a node where its volume was not, or could not be, provisioned.
+    const r = claimsBound(informers.get<PersistentVolumeClaim>('persistentvolumeclaims'), informers.get<PersistentVolume>('persistentvolumes'), s.delayed.map((d) => claimKey(d.pvc)));
+    if (r === true) return;
+    throw new Error(r === false ? `waiting for claim(s) ${s.delayed.map((d) => claimKey(d.pvc)).join(', ')} to be bound on node "${nodeName}"` : r);
   },
 };

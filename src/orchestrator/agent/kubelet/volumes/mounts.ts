@@ -57,7 +57,7 @@ export async function containerMounts(pod: Pod, c: Container, pv: PodVolumes, en
       throw new ContainerConfigError(`Bidirectional mount propagation is available only to privileged containers (volumeMount "${m.name}" of container "${c.name}")`);
     }
     if (v.kind === 'engine') {
-      plan.mounts.push({ type: 'volume', source: v.name, target: m.mountPath, readOnly: !!m.readOnly, ...(sub ? { subPath: sub } : {}) });
+      plan.mounts.push({ type: 'volume', source: v.name, target: m.mountPath, readOnly: !!m.readOnly || !!v.readOnly, ...(sub ? { subPath: sub } : {}) });
       if (sub) plan.sandboxDirs.push({ volume: v.name, path: sub });
       continue;
     }

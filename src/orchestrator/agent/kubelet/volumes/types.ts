@@ -14,6 +14,10 @@ export type ResolvedVolume =
       /** Mode and group of its root (and of subPath directories made in it). */
       mode: number;
       gid: number;
+      /** A remote share (an NFS PersistentVolume): its root is the server's, never chmod-ed here. */
+      remote?: boolean;
+      /** Mounted read-only whatever the container asks (a read-only PV or claim). */
+      readOnly?: boolean;
     }
   | {
       kind: 'host';

@@ -104,7 +104,13 @@ export class VolumeManager {
       const key = `${pod.metadata.uid}/${v.name}`;
       const cached = this.claims.get(key);
       if (cached) return cached;
-      const r = await resolveClaim(this.d.client, pod, v.persistentVolumeClaim.claimName ?? '', v.persistentVolumeClaim.readOnly === true);
+      const src = await resolveClaim(this.d.client, pod, v.persistentVolumeClaim.claimName ?? '', v.persistentVolumeClaim.readOnly === true);
+      let r: ResolvedVolume = src as ResolvedVolume;
+      if (src.kind === 'nfs') {
+        const name = engineVolumeName(pod, v.name);
+        await this.d.runtime.createVolume({ name, labels: this.volumeLabels(pod, v.name), nfs: src.nfs });
+        r = { kind: 'engine', name, memory: false, mode: 0, gid: 0, remote: true, readOnly: src.nfs.readOnly === true };
+      }
       this.claims.set(key, r);
       return r;
     }
@@ -153,19 +159,21 @@ export class VolumeManager {
     const volume = engineVolumeName(pod, name);
     const m = pod.metadata;
     const sizeBytes = memory ? memoryToBytes(src.sizeLimit) : undefined;
-    await this.d.runtime.createVolume({
-      name: volume,
-      labels: {
-        [LABELS.managed]: 'true',
-        [LABELS.node]: this.d.nodeName,
-        [LABELS.podUid]: m.uid ?? '',
-        [LABELS.podNamespace]: m.namespace ?? 'default',
-        [LABELS.podName]: m.name ?? '',
-        [VOLUME_LABEL]: name,
-      },
-      ...(memory ? { tmpfs: { mode, gid, ...(sizeBytes ? { sizeBytes } : {}) } } : {}),
-    });
+    await this.d.runtime.createVolume({ name: volume, labels: this.volumeLabels(pod, name), ...(memory ? { tmpfs: { mode, gid, ...(sizeBytes ? { sizeBytes } : {}) } } : {}) });
     return { kind: 'engine', name: volume, memory, mode, gid };
+  }
+
+  /** Labels of the pod's engine volumes: removed with the pod by these. */
+  private volumeLabels(pod: Pod, name: string): Record<string, string> {
+    const m = pod.metadata;
+    return {
+      [LABELS.managed]: 'true',
+      [LABELS.node]: this.d.nodeName,
+      [LABELS.podUid]: m.uid ?? '',
+      [LABELS.podNamespace]: m.namespace ?? 'default',
+      [LABELS.podName]: m.name ?? '',
+      [VOLUME_LABEL]: name,
+    };
   }
 
   /** What the pod's sandbox mounts: every engine volume, so each lives (and stays mounted) as long as the pod. */
@@ -183,7 +191,7 @@ export class VolumeManager {
   async prepareInSandbox(sandboxId: string, pv: PodVolumes, dirs: { volume: string; path: string }[] = []): Promise<void> {
     const entries: { name: string; mode: number; gid: number }[] = [];
     for (const v of pv.volumes.values()) {
-      if (v.kind !== 'engine' || v.memory || this.prepared.has(`${sandboxId}/${v.name}`)) continue;
+      if (v.kind !== 'engine' || v.memory || v.remote || this.prepared.has(`${sandboxId}/${v.name}`)) continue;
       entries.push({ name: `${v.name}/`, mode: v.mode, gid: v.gid });
     }
     for (const d of dirs) {
