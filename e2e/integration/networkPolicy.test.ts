@@ -9,8 +9,9 @@ import { eventually } from '../support/kubectl.js';
  * br_netfilter for pods on the same bridge), a control plane in this process, the real kubectl.
  * "Only the API may talk to the database": a deny-all policy, then an allow from app=api to the
  * database pod; wget from the api pod succeeds, from another pod it fails; the policy gone, it
- * works again. The agent reads policies, pods and namespaces with its node credential (the Node
- * authorizer's rules are exercised too).
+ * works again. The agent reads policies, their AddressGroups (peers resolved by the control plane)
+ * and its own pods with its node credential, which cannot list other pods (the Node authorizer's
+ * rules are exercised too).
  */
 
 let c: CompatCluster;
@@ -105,6 +106,22 @@ spec:
     expect(rules).toMatch(new RegExp(`-A ${prefix}-NP-I-\\S+ -m comment --comment "default/db ingress not allowed by any NetworkPolicy" -j DROP`));
   });
 
+  it('follows a peer\'s labels through its AddressGroup: relabelled app=api a pod gets through, relabelled back it does not', async () => {
+    const otherIP = await c.k.ok(['get', 'pod', 'other', '-o', 'jsonpath={.status.podIP}']);
+    await c.k.ok(['label', 'pod', 'other', 'app=api', '--overwrite']);
+    await eventually('other reaches db as app=api', async () => ((await fetchDb('other')) === 'ok' ? true : undefined), 60_000);
+    // The node learnt it from the policy's AddressGroup (its credential cannot list pods).
+    const group = await c.k.ok(['get', 'addressgroups.networking.skiff.dev', 'db-from-api', '-o', 'jsonpath={.peers[0].addresses[*].ip}']);
+    expect(group.split(' ')).toContain(otherIP);
+    await c.k.ok(['label', 'pod', 'other', 'app=other', '--overwrite']);
+    await eventually('other is cut off again', async () => ((await fetchDb('other')) === 'fail' ? true : undefined), 60_000);
+    expect(await fetchDb('api')).toBe('ok');
+    // Nobody but the control plane writes a group, not even the cluster admin.
+    const edit = await c.k.run(['label', 'addressgroups.networking.skiff.dev', 'db-from-api', 'x=y']);
+    expect(edit.code).not.toBe(0);
+    expect(edit.stderr).toContain("written only by Skiff's network policy controller");
+  });
+
   it('egress: a pod isolated for egress reaches only what its policy allows', async () => {
     await c.k.ok(['apply', '-f', c.file('egress.yaml', `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -116,6 +133,19 @@ spec:
   - to: [{podSelector: {matchLabels: {app: nothing}}}]
 `)]);
     await eventually('api is cut off by its egress policy', async () => ((await fetchDb('api')) === 'fail' ? true : undefined), 60_000);
+    // To the database's named port: resolved on the peer pod, as its AddressGroup publishes it.
+    await c.k.ok(['apply', '-f', c.file('egress2.yaml', `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-egress}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Egress]
+  egress:
+  - to: [{podSelector: {matchLabels: {app: db}}}]
+    ports: [{port: http}]
+`)]);
+    await eventually('api reaches db:http by its egress policy', async () => ((await fetchDb('api')) === 'ok' ? true : undefined), 60_000);
+    expect(await c.k.ok(['get', 'addressgroups.networking.skiff.dev', 'api-egress', '-o', 'jsonpath={.peers[0].addresses[0].ports[0].port}'])).toBe('8080');
     await c.k.ok(['delete', 'netpol', 'api-egress']);
     await eventually('api reaches db again', async () => ((await fetchDb('api')) === 'ok' ? true : undefined), 60_000);
   });
