@@ -123,29 +123,23 @@ spec:
   });
 
   it('egress: a pod isolated for egress reaches only what its policy allows', async () => {
-    await c.k.ok(['apply', '-f', c.file('egress.yaml', `apiVersion: networking.k8s.io/v1
+    const egress = (file: string, to: string, ports = '') => c.k.ok(['apply', '-f', c.file(file, `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: api-egress}
 spec:
   podSelector: {matchLabels: {app: api}}
   policyTypes: [Egress]
   egress:
-  - to: [{podSelector: {matchLabels: {app: nothing}}}]
-`)]);
+  - to: [{podSelector: {matchLabels: {app: ${to}}}}]
+${ports}`)]);
+    await egress('egress.yaml', 'nothing');
     await eventually('api is cut off by its egress policy', async () => ((await fetchDb('api')) === 'fail' ? true : undefined), 60_000);
     // To the database's named port: resolved on the peer pod, as its AddressGroup publishes it.
-    await c.k.ok(['apply', '-f', c.file('egress2.yaml', `apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: api-egress}
-spec:
-  podSelector: {matchLabels: {app: api}}
-  policyTypes: [Egress]
-  egress:
-  - to: [{podSelector: {matchLabels: {app: db}}}]
-    ports: [{port: http}]
-`)]);
+    await egress('egress-db.yaml', 'db', '    ports: [{port: http}]\n');
     await eventually('api reaches db:http by its egress policy', async () => ((await fetchDb('api')) === 'ok' ? true : undefined), 60_000);
     expect(await c.k.ok(['get', 'addressgroups.networking.skiff.dev', 'api-egress', '-o', 'jsonpath={.peers[0].addresses[0].ports[0].port}'])).toBe('8080');
+    await egress('egress.yaml', 'nothing');
+    await eventually('api is cut off again', async () => ((await fetchDb('api')) === 'fail' ? true : undefined), 60_000);
     await c.k.ok(['delete', 'netpol', 'api-egress']);
     await eventually('api reaches db again', async () => ((await fetchDb('api')) === 'ok' ? true : undefined), 60_000);
   });
