@@ -122,6 +122,29 @@ spec:
     expect(edit.stderr).toContain("written only by Skiff's network policy controller");
   });
 
+  it('a peer on another node: its IP reaches this node\'s rules through the group, though this node cannot read that pod', async () => {
+    // A Node with no agent and a pod bound to it, given a status by the admin (as its kubelet would).
+    await c.k.ok(['apply', '-f', c.file('remote.yaml', `apiVersion: v1
+kind: Node
+metadata: {name: netpol-remote}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: remote-api, labels: {app: api}}
+spec:
+  nodeName: netpol-remote
+  containers: [{name: c, image: local/busybox:1}]
+`)]);
+    const remoteIP = '10.42.250.7';
+    const status = await c.api('PATCH', '/api/v1/namespaces/default/pods/remote-api/status', JSON.stringify({ status: { phase: 'Running', podIP: remoteIP, podIPs: [{ ip: remoteIP }] } }), { 'content-type': 'application/merge-patch+json' });
+    expect(status.status).toBe(200);
+    const allowRule = new RegExp(`-A ${chainPrefix(c.nodeName)}-NP-I-\\S+ -s ${remoteIP.replace(/\./g, '\\.')}/32 .*--comment "default/db-from-api ingress"`);
+    await eventually('the remote peer is allowed into db', async () => (allowRule.test(execFileSync('iptables-save', ['-t', 'filter']).toString()) ? true : undefined), 60_000);
+    await c.k.ok(['delete', 'pod', 'remote-api', '--grace-period=0', '--force']);
+    await eventually('the remote peer is gone from the rules', async () => (allowRule.test(execFileSync('iptables-save', ['-t', 'filter']).toString()) ? undefined : true), 60_000);
+    await c.k.ok(['delete', 'node', 'netpol-remote']);
+  });
+
   it('egress: a pod isolated for egress reaches only what its policy allows', async () => {
     const egress = (file: string, to: string, ports = '') => c.k.ok(['apply', '-f', c.file(file, `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
