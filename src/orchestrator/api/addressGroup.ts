@@ -1,6 +1,6 @@
 import type { NetworkPolicy, NetworkPolicyPeer } from './networkPolicy.js';
 import { canonicalJson } from './podutil.js';
-import { fromLabelSelector, matches } from './selectors.js';
+import { fromLabelSelector, matches, type Selector } from './selectors.js';
 import type { KubeObject, LabelSelector, Namespace, Pod } from './types.js';
 
 /** Skiff's own API group for what the control plane computes for the nodes' network policy enforcers. */
@@ -59,16 +59,25 @@ export function selects(sel: LabelSelector, labels: Record<string, string> | und
   return matches(fromLabelSelector(sel), labels ?? {});
 }
 
-/** Whether `peer` of `policy` selects `pod` (given the labels of the namespaces that exist). */
-export function peerSelects(peer: NetworkPolicyPeer, policy: NetworkPolicy, pod: Pod, nsLabels: ReadonlyMap<string, Record<string, string>>): boolean {
-  if (peer.ipBlock || (!peer.podSelector && !peer.namespaceSelector)) return false;
-  const ns = pod.metadata.namespace ?? '';
-  if (peer.namespaceSelector ? !nsLabels.has(ns) || !selects(peer.namespaceSelector, nsLabels.get(ns)) : ns !== policy.metadata.namespace) return false;
-  return !peer.podSelector || selects(peer.podSelector, pod.metadata.labels);
+/** A selector peer of a policy with its selectors parsed once, and the port names its egress rules ask for. */
+export interface CompiledPeer {
+  peer: NetworkPolicyPeer;
+  /** The policy's namespace: a peer without namespaceSelector selects only there. */
+  namespace: string;
+  pods?: Selector;
+  namespaces?: Selector;
+  namedPorts: { name: string; protocol: NamedPort['protocol'] }[];
 }
 
-/** The selector peers of the directions a policy enforces, with the port names egress rules ask of each. */
-export function selectorPeers(policy: NetworkPolicy): { peer: NetworkPolicyPeer; namedPorts: { name: string; protocol: NamedPort['protocol'] }[] }[] {
+/** Whether a compiled peer selects `pod` (given the labels of the namespaces that exist). */
+export function peerSelects(c: CompiledPeer, pod: Pod, nsLabels: ReadonlyMap<string, Record<string, string>>): boolean {
+  const ns = pod.metadata.namespace ?? '';
+  if (c.namespaces ? !nsLabels.has(ns) || !matches(c.namespaces, nsLabels.get(ns) ?? {}) : ns !== c.namespace) return false;
+  return !c.pods || matches(c.pods, pod.metadata.labels ?? {});
+}
+
+/** The selector peers of the directions a policy enforces, deduplicated and in peerKey order, compiled. */
+export function selectorPeers(policy: NetworkPolicy): CompiledPeer[] {
   const types = policy.spec?.policyTypes ?? ['Ingress'];
   const out = new Map<string, { peer: NetworkPolicyPeer; namedPorts: Map<string, { name: string; protocol: NamedPort['protocol'] }> }>();
   const add = (peers: NetworkPolicyPeer[] | undefined, ports: { port?: number | string; protocol?: NamedPort['protocol'] }[] | undefined, egress: boolean) => {
@@ -85,26 +94,39 @@ export function selectorPeers(policy: NetworkPolicy): { peer: NetworkPolicyPeer;
   };
   if (types.includes('Ingress')) for (const r of policy.spec?.ingress ?? []) add(r.from, r.ports, false);
   if (types.includes('Egress')) for (const r of policy.spec?.egress ?? []) add(r.to, r.ports, true);
-  return [...out.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => ({ peer: e.peer, namedPorts: [...e.namedPorts.values()] }));
+  return [...out.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, e]) => ({
+      peer: e.peer,
+      namespace: policy.metadata.namespace ?? '',
+      ...(e.peer.podSelector ? { pods: fromLabelSelector(e.peer.podSelector) } : {}),
+      ...(e.peer.namespaceSelector ? { namespaces: fromLabelSelector(e.peer.namespaceSelector) } : {}),
+      namedPorts: [...e.namedPorts.values()],
+    }));
 }
 
-/** The peers of one policy resolved against the cluster's pods and namespaces (pure). */
-export function resolveAddressGroup(policy: NetworkPolicy, pods: readonly Pod[], namespaces: readonly Namespace[]): AddressGroupPeer[] {
-  const nsLabels = new Map(namespaces.map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]));
+/** The peers of one policy resolved against the cluster's pods and namespaces (pure); `compiled` saves parsing again. */
+export function resolveAddressGroup(policy: NetworkPolicy, pods: readonly Pod[], namespaces: readonly Namespace[], compiled = selectorPeers(policy)): AddressGroupPeer[] {
+  const nsLabels = namespaceLabels(namespaces);
   const candidates = pods.filter(hasPodIP);
-  return selectorPeers(policy).map(({ peer, namedPorts }) => {
+  return compiled.map((c) => {
     const addresses = candidates
-      .filter((p) => peerSelects(peer, policy, p, nsLabels))
+      .filter((p) => peerSelects(c, p, nsLabels))
       .map((p): GroupAddress => {
-        const ports = namedPorts.flatMap((np) => {
-          const cp = [...(p.spec.containers ?? []), ...(p.spec.initContainers ?? [])].flatMap((c) => c.ports ?? []).find((x) => x.name === np.name && (x.protocol ?? 'TCP') === np.protocol);
+        const ports = c.namedPorts.flatMap((np) => {
+          const cp = [...(p.spec.containers ?? []), ...(p.spec.initContainers ?? [])].flatMap((x) => x.ports ?? []).find((x) => x.name === np.name && (x.protocol ?? 'TCP') === np.protocol);
           return cp ? [{ name: np.name, protocol: np.protocol, port: cp.containerPort }] : [];
         });
         return { ip: p.status?.podIP as string, ...(ports.length ? { ports } : {}) };
       })
       .sort((a, b) => compareIp(a.ip, b.ip));
-    return { ...peer, addresses: dedupe(addresses) };
+    return { ...c.peer, addresses: dedupe(addresses) };
   });
+}
+
+/** Namespace name -> labels. */
+export function namespaceLabels(namespaces: readonly Namespace[]): Map<string, Record<string, string>> {
+  return new Map(namespaces.map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]));
 }
 
 /** Two pods never share an IP for long, but a stale and a new pod may for a moment: keep one. */

@@ -1,4 +1,4 @@
-import { ADDRESS_GROUP_API, hasPodIP, peerSelects, resolveAddressGroup, selectorPeers, type AddressGroup } from '../api/addressGroup.js';
+import { ADDRESS_GROUP_API, hasPodIP, namespaceLabels, peerSelects, resolveAddressGroup, selectorPeers, type AddressGroup, type CompiledPeer } from '../api/addressGroup.js';
 import { isNotFound } from '../api/errors.js';
 import type { NetworkPolicy } from '../api/networkPolicy.js';
 import { canonicalJson, newControllerRef } from '../api/podutil.js';
@@ -45,7 +45,7 @@ export function startAddressGroupController(ctx: ControllerContext): ControllerL
       }
       return;
     }
-    const peers = resolveAddressGroup(policy, pods.list(), namespaces.list());
+    const peers = resolveAddressGroup(policy, pods.list(), namespaces.list(), compiled(policy));
     const owner = newControllerRef(policy);
     if (current && current.metadata.ownerReferences?.some((r) => r.uid === owner.uid) && canonicalJson(current.peers ?? []) === canonicalJson(peers)) return;
     const desired: AddressGroup = {
@@ -66,18 +66,36 @@ export function startAddressGroupController(ctx: ControllerContext): ControllerL
   const loop = runLoop(COMPONENT, reconcile, { clock, log, workers: 2, ready: informers.waitForSync(['networkpolicies', 'pods', 'namespaces', resource]) });
   const enqueue = (o: { metadata: { namespace?: string; name?: string } }) => loop.enqueue(`${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`);
 
-  const nsLabels = () => new Map(namespaces.list().map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]));
+  /** Each policy's peers, parsed once per version of the policy (pod events test every policy). */
+  const cache = new Map<string, { rv: string | undefined; peers: CompiledPeer[] }>();
+  const compiled = (policy: NetworkPolicy): CompiledPeer[] => {
+    const k = `${policy.metadata.namespace ?? ''}/${policy.metadata.name ?? ''}`;
+    const hit = cache.get(k);
+    if (hit && hit.rv === policy.metadata.resourceVersion) return hit.peers;
+    const peers = selectorPeers(policy);
+    cache.set(k, { rv: policy.metadata.resourceVersion, peers });
+    return peers;
+  };
   /** The policies one of whose peers selects one of these pods (as it was, as it is). */
   const policiesSelecting = (...ps: Pod[]) => {
+    // Before the first lists are in, every policy is queued anyway (its add) and reconciles only once they are.
+    if (!pods.hasSynced() || !policies.hasSynced() || !namespaces.hasSynced()) return;
     const candidates = ps.filter(hasPodIP);
     if (!candidates.length) return;
-    const labels = nsLabels();
+    const labels = namespaceLabels(namespaces.list());
     for (const policy of policies.list()) {
-      if (selectorPeers(policy).some(({ peer }) => candidates.some((p) => peerSelects(peer, policy, p, labels)))) enqueue(policy);
+      if (compiled(policy).some((c) => candidates.some((p) => peerSelects(c, p, labels)))) enqueue(policy);
     }
   };
 
-  policies.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+  policies.addHandlers({
+    onAdd: enqueue,
+    onUpdate: (_o, n) => enqueue(n),
+    onDelete: (p) => {
+      cache.delete(`${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`);
+      enqueue(p);
+    },
+  });
   groups.addHandlers({ onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
   pods.addHandlers({
     onAdd: (p) => policiesSelecting(p),
@@ -91,7 +109,7 @@ export function startAddressGroupController(ctx: ControllerContext): ControllerL
   });
   /** A namespace's labels decide which pods namespaceSelector peers select. */
   const namespacePeers = () => {
-    for (const policy of policies.list()) if (selectorPeers(policy).some(({ peer }) => peer.namespaceSelector)) enqueue(policy);
+    for (const policy of policies.list()) if (compiled(policy).some((c) => c.namespaces)) enqueue(policy);
   };
   return loop;
 }
