@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one after the other, each printing its figures;
 // `npm run bench -- <name> [<name>...]` runs only those. One line per benchmark module.
 import { apiBench } from './api/index.js';
+import { benchAddressGroups } from './addressGroups.js';
 import { benchAuthz } from './authz.js';
 import { datastoreGrowth } from './datastoreGrowth.js';
 import { deploymentBench } from './deployment.js';
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'pod-start': benchPodStart,
   scheduling: schedulingBench,
   dns: benchDns,
+  'address-groups': benchAddressGroups,
 };
 
 async function main(): Promise<void> {

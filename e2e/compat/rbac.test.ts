@@ -138,12 +138,16 @@ describe('Node authorizer with a real node credential', () => {
     expect((await asNode('/api/v1/secrets')).status).toBe(403);
   });
 
-  it('gets only its own pods by name, writes only its own pods and Node', async () => {
+  it('sees only its own pods, writes only its own pods and Node', async () => {
     expect((await asNode(`/api/v1/pods?fieldSelector=spec.nodeName%3D${c.nodeName}`)).status).toBe(200);
-    // Every pod of the cluster, listed: its NetworkPolicy enforcer matches peers by label and IP
-    // (as calico-node's and kube-router's rights allow); one namespace's pods without the selector: no.
-    expect((await asNode('/api/v1/pods')).status).toBe(200);
+    // Not every pod of the cluster, nor one namespace's, nor another node's: NetworkPolicy peers
+    // reach its enforcer as AddressGroups the control plane resolves (pod IPs only).
+    expect((await asNode('/api/v1/pods')).status).toBe(403);
+    expect((await asNode('/api/v1/pods?watch=true')).status).toBe(403);
+    expect((await asNode('/api/v1/pods?fieldSelector=spec.nodeName%3Dcompat-rbac-other')).status).toBe(403);
     expect((await asNode('/api/v1/namespaces/team/pods')).status).toBe(403);
+    expect((await asNode('/api/v1/namespaces')).status).toBe(403);
+    expect((await asNode('/apis/networking.skiff.dev/v1alpha1/addressgroups')).status).toBe(200);
     expect((await asNode('/api/v1/namespaces/team/pods/on-this-node')).status).toBe(200);
     expect((await asNode('/api/v1/namespaces/team/pods/on-other-node')).status).toBe(403);
     const del = await c.api('DELETE', '/api/v1/namespaces/team/pods/on-other-node', undefined, { authorization: `Bearer ${nodeToken}` });

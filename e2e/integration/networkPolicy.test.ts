@@ -9,8 +9,9 @@ import { eventually } from '../support/kubectl.js';
  * br_netfilter for pods on the same bridge), a control plane in this process, the real kubectl.
  * "Only the API may talk to the database": a deny-all policy, then an allow from app=api to the
  * database pod; wget from the api pod succeeds, from another pod it fails; the policy gone, it
- * works again. The agent reads policies, pods and namespaces with its node credential (the Node
- * authorizer's rules are exercised too).
+ * works again. The agent reads policies, their AddressGroups (peers resolved by the control plane)
+ * and its own pods with its node credential, which cannot list other pods (the Node authorizer's
+ * rules are exercised too).
  */
 
 let c: CompatCluster;
@@ -105,17 +106,63 @@ spec:
     expect(rules).toMatch(new RegExp(`-A ${prefix}-NP-I-\\S+ -m comment --comment "default/db ingress not allowed by any NetworkPolicy" -j DROP`));
   });
 
+  it('follows a peer\'s labels through its AddressGroup: relabelled app=api a pod gets through, relabelled back it does not', async () => {
+    const otherIP = await c.k.ok(['get', 'pod', 'other', '-o', 'jsonpath={.status.podIP}']);
+    await c.k.ok(['label', 'pod', 'other', 'app=api', '--overwrite']);
+    await eventually('other reaches db as app=api', async () => ((await fetchDb('other')) === 'ok' ? true : undefined), 60_000);
+    // The node learnt it from the policy's AddressGroup (its credential cannot list pods).
+    const group = await c.k.ok(['get', 'addressgroups.networking.skiff.dev', 'db-from-api', '-o', 'jsonpath={.peers[0].addresses[*].ip}']);
+    expect(group.split(' ')).toContain(otherIP);
+    await c.k.ok(['label', 'pod', 'other', 'app=other', '--overwrite']);
+    await eventually('other is cut off again', async () => ((await fetchDb('other')) === 'fail' ? true : undefined), 60_000);
+    expect(await fetchDb('api')).toBe('ok');
+    // Nobody but the control plane writes a group, not even the cluster admin.
+    const edit = await c.k.run(['label', 'addressgroups.networking.skiff.dev', 'db-from-api', 'x=y']);
+    expect(edit.code).not.toBe(0);
+    expect(edit.stderr).toContain("written only by Skiff's network policy controller");
+  });
+
+  it('a peer on another node: its IP reaches this node\'s rules through the group, though this node cannot read that pod', async () => {
+    // A Node with no agent and a pod bound to it, given a status by the admin (as its kubelet would).
+    await c.k.ok(['apply', '-f', c.file('remote.yaml', `apiVersion: v1
+kind: Node
+metadata: {name: netpol-remote}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: remote-api, labels: {app: api}}
+spec:
+  nodeName: netpol-remote
+  containers: [{name: c, image: local/busybox:1}]
+`)]);
+    const remoteIP = '10.42.250.7';
+    const status = await c.api('PATCH', '/api/v1/namespaces/default/pods/remote-api/status', JSON.stringify({ status: { phase: 'Running', podIP: remoteIP, podIPs: [{ ip: remoteIP }] } }), { 'content-type': 'application/merge-patch+json' });
+    expect(status.status).toBe(200);
+    const allowRule = new RegExp(`-A ${chainPrefix(c.nodeName)}-NP-I-\\S+ -s ${remoteIP.replace(/\./g, '\\.')}/32 .*--comment "default/db-from-api ingress"`);
+    await eventually('the remote peer is allowed into db', async () => (allowRule.test(execFileSync('iptables-save', ['-t', 'filter']).toString()) ? true : undefined), 60_000);
+    await c.k.ok(['delete', 'pod', 'remote-api', '--grace-period=0', '--force']);
+    await eventually('the remote peer is gone from the rules', async () => (allowRule.test(execFileSync('iptables-save', ['-t', 'filter']).toString()) ? undefined : true), 60_000);
+    await c.k.ok(['delete', 'node', 'netpol-remote']);
+  });
+
   it('egress: a pod isolated for egress reaches only what its policy allows', async () => {
-    await c.k.ok(['apply', '-f', c.file('egress.yaml', `apiVersion: networking.k8s.io/v1
+    const egress = (file: string, to: string, ports = '') => c.k.ok(['apply', '-f', c.file(file, `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: api-egress}
 spec:
   podSelector: {matchLabels: {app: api}}
   policyTypes: [Egress]
   egress:
-  - to: [{podSelector: {matchLabels: {app: nothing}}}]
-`)]);
+  - to: [{podSelector: {matchLabels: {app: ${to}}}}]
+${ports}`)]);
+    await egress('egress.yaml', 'nothing');
     await eventually('api is cut off by its egress policy', async () => ((await fetchDb('api')) === 'fail' ? true : undefined), 60_000);
+    // To the database's named port: resolved on the peer pod, as its AddressGroup publishes it.
+    await egress('egress-db.yaml', 'db', '    ports: [{port: http}]\n');
+    await eventually('api reaches db:http by its egress policy', async () => ((await fetchDb('api')) === 'ok' ? true : undefined), 60_000);
+    expect(await c.k.ok(['get', 'addressgroups.networking.skiff.dev', 'api-egress', '-o', 'jsonpath={.peers[0].addresses[0].ports[0].port}'])).toBe('8080');
+    await egress('egress.yaml', 'nothing');
+    await eventually('api is cut off again', async () => ((await fetchDb('api')) === 'fail' ? true : undefined), 60_000);
     await c.k.ok(['delete', 'netpol', 'api-egress']);
     await eventually('api reaches db again', async () => ((await fetchDb('api')) === 'ok' ? true : undefined), 60_000);
   });

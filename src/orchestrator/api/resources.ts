@@ -76,6 +76,8 @@ export const RESOURCES: readonly ResourceType[] = [
   def({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', resource: 'clusterrolebindings', namespaced: false, hasStatus: false }),
   // Skiff's own: a worker host reached over SSH (provision/ reconciles it into a Node).
   def({ group: 'skiff.dev', version: 'v1alpha1', kind: 'Host', resource: 'hosts', namespaced: false, subresources: ['status', 'shell'] }),
+  // Skiff's own: NetworkPolicy peers resolved to pod IPs by the control plane, read by the nodes (api/addressGroup.ts).
+  def({ group: 'networking.skiff.dev', version: 'v1alpha1', kind: 'AddressGroup', resource: 'addressgroups', hasStatus: false }),
 ];
 
 const byResource = new Map(RESOURCES.map((r) => [r.resource, r]));

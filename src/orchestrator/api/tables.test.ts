@@ -210,10 +210,13 @@ describe('toTable', () => {
     expect(table('leases', [obj('Lease', 'n1', { spec: { holderIdentity: 'n1' } })]).rows[0]?.cells).toEqual(['n1', 'n1', '5m']);
     const host = obj('Host', 'h1', { spec: { address: '10.0.0.5', port: 2222, user: 'root', nodeName: 'worker-1' }, status: { phase: 'Ready' } });
     expect(printed(table('hosts', [host]))).toEqual({ NAME: 'h1', ADDRESS: '10.0.0.5:2222', PHASE: 'Ready', NODE: 'worker-1', AGE: '5m' });
+    const ag = obj('AddressGroup', 'np', { peers: [{ podSelector: {}, addresses: [{ ip: '10.42.0.2' }, { ip: '10.42.0.3' }] }, { namespaceSelector: {}, addresses: [{ ip: '10.42.0.3' }, { ip: '10.42.1.4' }, { ip: '10.42.1.5' }] }] });
+    expect(printed(table('addressgroups', [ag]))).toEqual({ NAME: 'np', PEERS: 2, ADDRESSES: '10.42.0.2,10.42.0.3,10.42.1.4 + 1 more...', AGE: '5m' });
+    expect(printed(table('addressgroups', [obj('AddressGroup', 'empty')]))).toEqual({ NAME: 'empty', PEERS: 0, ADDRESSES: '<none>', AGE: '5m' });
   });
 
   it('every served kind has columns starting with a name column and rows of the same width', () => {
-    for (const resource of ['pods', 'nodes', 'services', 'endpoints', 'events', 'namespaces', 'configmaps', 'secrets', 'serviceaccounts', 'persistentvolumeclaims', 'persistentvolumes', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'ingresses', 'leases', 'endpointslices', 'hosts']) {
+    for (const resource of ['pods', 'nodes', 'services', 'endpoints', 'events', 'namespaces', 'configmaps', 'secrets', 'serviceaccounts', 'persistentvolumeclaims', 'persistentvolumes', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'ingresses', 'leases', 'endpointslices', 'hosts', 'addressgroups']) {
       const t = table(resource, [obj(resourceType(resource).kind, 'x')]);
       expect(t.columnDefinitions.some((c) => c.name === 'Name' && c.format === 'name'), resource).toBe(true);
       expect(t.rows[0]?.cells, resource).toHaveLength(t.columnDefinitions.length);

@@ -2,7 +2,7 @@ import type { ResourceType } from './resources.js';
 import { AGE_COLUMN, NAME_COLUMN, age, type Printer, type TableColumnDefinition, type TableRowCondition } from './tables/common.js';
 import { controllerRevisionPrinter, cronJobPrinter, replicationControllerPrinter } from './tables/batch.js';
 import { configMapPrinter, endpointsPrinter, eventPrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './tables/core.js';
-import { endpointSlicePrinter, hostPrinter, ingressClassPrinter, ingressPrinter, leasePrinter } from './tables/network.js';
+import { endpointSlicePrinter, hostPrinter, addressGroupPrinter, ingressClassPrinter, ingressPrinter, leasePrinter } from './tables/network.js';
 import { podPrinter } from './tables/pods.js';
 import { pdbPrinter, priorityClassPrinter } from './tables/policy.js';
 import { clusterRoleBindingPrinter, roleBindingPrinter, rolePrinter } from './tables/rbac.js';
@@ -78,6 +78,7 @@ const PRINTERS: Record<string, Printer> = {
   Lease: leasePrinter,
   EndpointSlice: endpointSlicePrinter,
   Host: hostPrinter,
+  AddressGroup: addressGroupPrinter,
   Role: rolePrinter,
   ClusterRole: rolePrinter,
   RoleBinding: roleBindingPrinter,

@@ -30,6 +30,7 @@ import { startServiceLbController } from './servicelb.js';
 import { startPersistentVolumeController } from './persistentvolume.js';
 import { startStorageProtectionController } from './storageprotection.js';
 import { startLocalPathProvisioner, type LocalPathOptions } from './localpath.js';
+import { startAddressGroupController } from './addressgroup.js';
 
 export type ControllerName =
   | 'clusterrole-aggregation'
@@ -57,7 +58,8 @@ export type ControllerName =
   | 'disruption'
   | 'persistentvolume-binder'
   | 'storage-protection'
-  | 'local-path-provisioner';
+  | 'local-path-provisioner'
+  | 'addressgroup';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
@@ -154,6 +156,7 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('persistentvolume-binder', (c) => startPersistentVolumeController(c));
   start('storage-protection', (c) => startStorageProtectionController(c));
   start('local-path-provisioner', (c) => startLocalPathProvisioner(c, options.localPath));
+  start('addressgroup', (c) => startAddressGroupController(c));
   informers.start();
   log.info('controllers started', { controllers: loops.map((l) => l.name) });
 

@@ -127,7 +127,7 @@ export async function discoverKinds(api: KubeApi): Promise<ApiKind[]> {
 /** The sidebar's sections, in order; kinds not named here go to "Custom" (CRDs) or "Other". */
 export const SECTIONS: readonly { title: string; kinds: readonly string[] }[] = [
   { title: 'Workloads', kinds: ['Pod', 'Deployment', 'ReplicaSet', 'ReplicationController', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'] },
-  { title: 'Network', kinds: ['Service', 'Endpoints', 'EndpointSlice', 'Ingress', 'IngressClass', 'NetworkPolicy'] },
+  { title: 'Network', kinds: ['Service', 'Endpoints', 'EndpointSlice', 'Ingress', 'IngressClass', 'NetworkPolicy', 'AddressGroup'] },
   { title: 'Config', kinds: ['ConfigMap', 'Secret', 'ResourceQuota', 'LimitRange', 'PriorityClass', 'RuntimeClass'] },
   { title: 'Storage', kinds: ['PersistentVolumeClaim', 'PersistentVolume', 'StorageClass', 'VolumeAttachment', 'CSIDriver'] },
   { title: 'Access', kinds: ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'] },

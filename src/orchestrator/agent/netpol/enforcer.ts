@@ -1,4 +1,5 @@
-import type { KubeObject, Namespace, Pod } from '../../api/types.js';
+import { ADDRESS_GROUP_API, type AddressGroup } from '../../api/addressGroup.js';
+import type { KubeObject, Pod } from '../../api/types.js';
 import { Informer } from '../../client/Informer.js';
 import type { Client } from '../../client/types.js';
 import type { Clock } from '../../util/clock.js';
@@ -20,14 +21,15 @@ export interface NetPolDeps {
 
 /**
  * The node's NetworkPolicy enforcer, a {@link RuleSource} of the node's network loop: informers on
- * NetworkPolicies, Namespaces and every Pod of the cluster (peers are matched by label and IP,
- * wherever they run), and `buildNetPolRules` for the pods of this node. Pods change often (status,
- * probes); only the facts the rules read (labels, IP, phase, node, ports) kick a sync.
+ * NetworkPolicies, the policies' AddressGroups (the control plane resolves selector peers to pod
+ * IPs, wherever they run) and this node's own Pods (`spec.nodeName=<node>`, all the Node
+ * authorizer lets a node list), and `buildNetPolRules` for them. Pods change often (status,
+ * probes); only the facts the rules read (labels, IP, phase, ports) kick a sync.
  */
 export class NetPolEnforcer implements RuleSource {
   readonly policies: Informer<NetworkPolicy>;
   readonly pods: Informer<Pod>;
-  readonly namespaces: Informer<Namespace>;
+  readonly groups: Informer<AddressGroup>;
   private readonly log: Logger;
   private readonly warned = new Map<string, string>();
   private lastIsolated = '';
@@ -35,14 +37,14 @@ export class NetPolEnforcer implements RuleSource {
   constructor(private readonly d: NetPolDeps) {
     this.log = d.log.child({ component: 'netpol' });
     this.policies = new Informer<NetworkPolicy>(d.client, 'networkpolicies', d.clock, this.log);
-    this.pods = new Informer<Pod>(d.client, 'pods', d.clock, this.log);
-    this.namespaces = new Informer<Namespace>(d.client, 'namespaces', d.clock, this.log);
+    this.pods = new Informer<Pod>(d.client, 'pods', d.clock, this.log, { fieldSelector: `spec.nodeName=${d.nodeName}` });
+    this.groups = new Informer<AddressGroup>(d.client, ADDRESS_GROUP_API.resource, d.clock, this.log);
   }
 
   start(kick: () => void): void {
     this.policies.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
     this.pods.addHandlers({ onAdd: kick, onDelete: kick, onUpdate: (o, n) => void (podFacts(o) !== podFacts(n) && kick()) });
-    this.namespaces.addHandlers({ onAdd: kick, onDelete: kick, onUpdate: (o, n) => void (JSON.stringify(o.metadata.labels ?? {}) !== JSON.stringify(n.metadata.labels ?? {}) && kick()) });
+    this.groups.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
     for (const inf of this.informers()) inf.start();
   }
 
@@ -56,7 +58,7 @@ export class NetPolEnforcer implements RuleSource {
 
   rules(): Rule[] {
     const policies = this.policies.list();
-    const out = buildNetPolRules({ node: this.d.nodeName, policies, pods: this.pods.list(), namespaces: this.namespaces.list() });
+    const out = buildNetPolRules({ node: this.d.nodeName, policies, pods: this.pods.list(), groups: this.groups.list() });
     for (const w of out.warnings) {
       const [ns, name] = w.policy.split('/');
       const policy = policies.find((p) => p.metadata.namespace === ns && p.metadata.name === name);
@@ -74,12 +76,12 @@ export class NetPolEnforcer implements RuleSource {
   }
 
   private informers(): Informer<KubeObject>[] {
-    return [this.policies, this.pods, this.namespaces] as Informer<KubeObject>[];
+    return [this.policies, this.pods, this.groups] as Informer<KubeObject>[];
   }
 }
 
 /** What the rules read of a pod. */
 function podFacts(p: Pod): string {
   const ports = [...(p.spec.containers ?? []), ...(p.spec.initContainers ?? [])].map((c) => c.ports ?? []);
-  return JSON.stringify([p.metadata.labels ?? {}, p.status?.podIP, p.status?.phase, p.spec.nodeName, p.spec.hostNetwork, ports]);
+  return JSON.stringify([p.metadata.labels ?? {}, p.status?.podIP, p.status?.phase, p.spec.hostNetwork, ports]);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolveAddressGroup, type AddressGroup } from '../../api/addressGroup.js';
 import type { Namespace, Pod } from '../../api/types.js';
 import { contains, parseCidr } from '../../util/cidr.js';
 import { ruleArgs } from '../hostnet/render.js';
@@ -8,6 +9,9 @@ import { buildNetPolRules, subtract } from './rules.js';
 import type { NetworkPolicy, NetworkPolicySpec } from './types.js';
 
 /*
+ * The node sees only its own pods; peers come from the policies' AddressGroups, resolved here as
+ * the control plane's controller resolves them (`resolveAddressGroup` over every pod and namespace).
+ *
  * The cases follow upstream's NetworkPolicy semantics (the Kubernetes docs' examples and the
  * "netpol" e2e reachability matrix): each builds the rules for one node and walks packets through
  * them the way the kernel's filter FORWARD hook would (a small interpreter of the Rule subset the
@@ -37,6 +41,16 @@ const PODS = [
   pod('default', 'tool', '10.42.1.30', { app: 'tool' }),
 ];
 const OUTSIDE = '192.0.2.7';
+
+/** The groups the controller would publish for these policies, given every pod and namespace of the cluster. */
+function groupsFor(policies: readonly NetworkPolicy[], pods: readonly Pod[] = PODS, namespaces: readonly Namespace[] = NAMESPACES): AddressGroup[] {
+  return policies.map((p) => ({ apiVersion: 'networking.skiff.dev/v1alpha1', kind: 'AddressGroup', metadata: { namespace: p.metadata.namespace, name: p.metadata.name }, peers: resolveAddressGroup(p, pods, namespaces) }));
+}
+
+/** What node n1's enforcer has: its own pods, the policies and their groups. */
+function build(policies: NetworkPolicy[], pods: readonly Pod[] = PODS, groups = groupsFor(policies, pods)) {
+  return buildNetPolRules({ node: 'n1', policies, pods: pods.filter((p) => p.spec.nodeName === 'n1'), groups });
+}
 
 interface Packet {
   src: string;
@@ -188,7 +202,7 @@ const cases: Case[] = [
 
 describe('buildNetPolRules: upstream semantics, packet by packet', () => {
   it.each(cases)('$name', (c) => {
-    const { rules } = buildNetPolRules({ node: 'n1', policies: c.policies, pods: PODS, namespaces: NAMESPACES });
+    const { rules } = build(c.policies);
     for (const p of c.allow) expect({ p, allowed: allowed(rules, p) }).toEqual({ p, allowed: true });
     for (const p of c.deny) expect({ p, allowed: allowed(rules, p) }).toEqual({ p, allowed: false });
   });
@@ -198,7 +212,7 @@ describe('buildNetPolRules: rules', () => {
   it('pods on other nodes, hostNetwork and finished pods get no chains; every rule passes the component', () => {
     const host = { ...pod('prod', 'h', '10.77.0.11', { app: 'db' }), spec: { nodeName: 'n1', hostNetwork: true, containers: [] } };
     const done = { ...pod('prod', 'd', '10.42.1.99', { app: 'db' }), status: { phase: 'Succeeded' as const, podIP: '10.42.1.99' } };
-    const out = buildNetPolRules({ node: 'n1', policies: [np('prod', 'deny', { podSelector: {} })], pods: [...PODS, host, done], namespaces: NAMESPACES });
+    const out = build([np('prod', 'deny', { podSelector: {} })], [...PODS, host, done]);
     expect(out.isolated).toEqual({ ingress: ['prod/api', 'prod/db'], egress: [] });
     out.rules.forEach((r, i) => expect(() => validateRule(JSON.parse(JSON.stringify(r)), `rules[${i}]`)).not.toThrow());
     const text = out.rules.map((r) => `${r.chain} ${ruleArgs(r, (s) => s).join(' ')}`);
@@ -210,15 +224,35 @@ describe('buildNetPolRules: rules', () => {
   });
 
   it('renders a port range as iptables does', () => {
-    const { rules } = buildNetPolRules({ node: 'n1', policies: [np('prod', 'r', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ ports: [{ port: 9000, endPort: 9010 }] }] })], pods: PODS, namespaces: NAMESPACES });
+    const { rules } = build([np('prod', 'r', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ ports: [{ port: 9000, endPort: 9010 }] }] })]);
     const r = rules.find((x) => x.dport === 9000);
     expect(r && ruleArgs(r, (s) => s).join(' ')).toContain('-p tcp -m tcp --dport 9000:9010 -j RETURN');
   });
 
   it('an IPv6 ipBlock matches nothing and says so', () => {
-    const out = buildNetPolRules({ node: 'n1', policies: [np('prod', 'v6', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: 'fd00::/8' } }] }] })], pods: PODS, namespaces: NAMESPACES });
+    const out = build([np('prod', 'v6', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: 'fd00::/8' } }] }] })]);
     expect(out.warnings).toEqual([{ policy: 'prod/v6', message: expect.stringContaining('IPv4 only') }]);
     expect(allowed(out.rules, { src: TOOL, dst: DB })).toBe(false);
+  });
+
+  it('a selector peer its group does not list yet (the policy just changed) matches nothing; another policy\'s group is not used', () => {
+    const db = np('prod', 'db', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'api' } } }] }] });
+    const stale = groupsFor([np('prod', 'db', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'web' } } }] }] })]);
+    expect(allowed(build([db], PODS, stale).rules, { src: API, dst: DB })).toBe(false);
+    expect(allowed(build([db], PODS, stale).rules, { src: WEB, dst: DB })).toBe(false);
+    const other = groupsFor([{ ...db, metadata: { namespace: 'prod', name: 'other' } }]);
+    expect(allowed(build([db], PODS, other).rules, { src: API, dst: DB })).toBe(false);
+    expect(allowed(build([db]).rules, { src: API, dst: DB })).toBe(true);
+  });
+
+  it('egress to a named port on a remote pod uses the port its group publishes, nothing else of that pod', () => {
+    const out = np('prod', 'out', { podSelector: { matchLabels: { app: 'api' } }, egress: [{ to: [{ podSelector: { matchLabels: { app: 'web' } } }], ports: [{ port: 'http' }] }] });
+    const groups = groupsFor([out]);
+    expect(groups[0]?.peers).toEqual([{ podSelector: { matchLabels: { app: 'web' } }, addresses: [{ ip: WEB, ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] }] }]);
+    // The web pod's port moved to 9090 (a new pod, same IP): the group says so, the rules follow.
+    const moved = groups.map((g) => ({ ...g, peers: g.peers?.map((p) => ({ ...p, addresses: [{ ip: WEB, ports: [{ name: 'http', protocol: 'TCP' as const, port: 9090 }] }] })) }));
+    expect(allowed(build([out], PODS, moved).rules, { src: API, dst: WEB, dport: 9090 })).toBe(true);
+    expect(allowed(build([out], PODS, moved).rules, { src: API, dst: WEB, dport: 8080 })).toBe(false);
   });
 
   it('subtract: a block minus its excepts, fewest CIDRs', () => {

@@ -1,22 +1,25 @@
-import type { LabelSelector, Namespace, Pod } from '../../api/types.js';
-import { fromLabelSelector, matches } from '../../api/selectors.js';
+import { hasPodIP, peerKey, selects, type AddressGroup, type NamedPort } from '../../api/addressGroup.js';
+import type { Pod } from '../../api/types.js';
 import { formatCidr, parseCidr, within, type Cidr } from '../../util/cidr.js';
 import { hashBase32 } from '../hostnet/names.js';
 import type { Rule } from '../hostnet/types.js';
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from './types.js';
 
 /**
- * NetworkPolicies + Pods + Namespaces + this node -> the node's NetworkPolicy rules (pure), with
- * Kubernetes' semantics:
+ * NetworkPolicies + this node's Pods + the policies' AddressGroups -> the node's NetworkPolicy
+ * rules (pure), with Kubernetes' semantics:
  * - a pod is isolated for ingress (egress) when some policy of its namespace selects it and lists
  *   `Ingress` (`Egress`) in `policyTypes` (the API defaults them); an isolated pod accepts
  *   (sends) only what some rule of some such policy allows (the union); others are not touched;
  * - a rule with no peers allows every address, with no ports every port; a peer is a podSelector
  *   (pods of the policy's namespace), a namespaceSelector (every pod there), both (pods matching
- *   the one in namespaces matching the other), or an ipBlock (`cidr` minus `except`);
- * - a named port is the port of that name and protocol on the destination pod (the selected pod
- *   for ingress, each peer pod for egress); an ipBlock or "every address" destination has no
- *   container ports, so a named egress port matches only pods;
+ *   the one in namespaces matching the other), or an ipBlock (`cidr` minus `except`). Selector
+ *   peers are resolved by the control plane (the policy's AddressGroup, `api/addressGroup.ts`): a
+ *   peer the group does not list yet (a policy just changed) matches nothing until it does;
+ * - a named port is the port of that name and protocol on the destination pod (the selected local
+ *   pod for ingress, each peer pod for egress, as its AddressGroup address publishes it); an
+ *   ipBlock or "every address" destination has no container ports, so a named egress port matches
+ *   only pods;
  * - replies and related packets of allowed connections pass (conntrack `ESTABLISHED,RELATED`).
  *
  * Rules go into the filter table, reached from the node's `DU` chain (linked from Docker's
@@ -34,8 +37,10 @@ import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from './type
 export interface NetPolInput {
   node: string;
   policies: readonly NetworkPolicy[];
+  /** The pods bound to this node (others are ignored): the ones policies may select here. */
   pods: readonly Pod[];
-  namespaces: readonly Namespace[];
+  /** The AddressGroups of the policies (same namespace/name): their selector peers' addresses. */
+  groups: readonly AddressGroup[];
 }
 
 export interface NetPolRules {
@@ -48,7 +53,7 @@ export interface NetPolRules {
 
 type Dir = 'ingress' | 'egress';
 /** A peer address: a CIDR/IP, or a pod (its IP, and its container ports for named ports); `any` = every address. */
-type Peer = { kind: 'any' } | { kind: 'cidr'; cidr: string } | { kind: 'pod'; pod: Pod; ip: string };
+type Peer = { kind: 'any' } | { kind: 'cidr'; cidr: string } | { kind: 'pod'; ip: string; ports: readonly NamedPort[] };
 interface Match {
   protocol?: 'tcp' | 'udp' | 'sctp';
   dport?: number;
@@ -61,9 +66,8 @@ export function buildNetPolRules(input: NetPolInput): NetPolRules {
   const rules: Rule[] = [];
   const warnings: NetPolRules['warnings'] = [];
   const isolated: NetPolRules['isolated'] = { ingress: [], egress: [] };
-  const nsLabels = new Map(input.namespaces.map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]));
-  const peerPods = input.pods.filter(hasPodIP);
-  const local = peerPods.filter((p) => p.spec.nodeName === input.node).sort((a, b) => key(a).localeCompare(key(b)));
+  const groups = new Map(input.groups.map((g) => [`${g.metadata.namespace ?? ''}/${g.metadata.name ?? ''}`, g]));
+  const local = input.pods.filter((p) => hasPodIP(p) && p.spec.nodeName === input.node).sort((a, b) => key(a).localeCompare(key(b)));
   const policies = [...input.policies].sort((a, b) => policyKey(a).localeCompare(policyKey(b)));
   const warned = new Set<string>();
   const warn = (policy: string, message: string) => {
@@ -83,23 +87,24 @@ export function buildNetPolRules(input: NetPolInput): NetPolRules {
   for (const dir of ['egress', 'ingress'] as const) {
     const type = dir === 'ingress' ? 'Ingress' : 'Egress';
     for (const pod of local) {
-      const selecting = policies.filter((p) => p.metadata.namespace === pod.metadata.namespace && (p.spec?.policyTypes ?? ['Ingress']).includes(type) && matches(fromLabelSelector(p.spec?.podSelector), pod.metadata.labels));
+      const selecting = policies.filter((p) => p.metadata.namespace === pod.metadata.namespace && (p.spec?.policyTypes ?? ['Ingress']).includes(type) && selects(p.spec?.podSelector ?? {}, pod.metadata.labels));
       if (!selecting.length) continue;
       isolated[dir].push(key(pod));
       const ip = pod.status?.podIP as string;
       const chain = `NP-${dir === 'ingress' ? 'I' : 'E'}-${hashBase32(`${key(pod)}/${ip}`, 8)}`;
       entry.push({ table: 'filter', chain: NP_CHAIN, comment: comment(`${key(pod)} ${dir}`), ...(dir === 'ingress' ? { destination: ip } : { source: ip }), target: { kind: 'jump', chain } });
       const seen = new Set<string>();
+      const ownPorts = containerPorts(pod);
       for (const policy of selecting) {
         const pk = policyKey(policy);
         const list = dir === 'ingress' ? (policy.spec?.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })) : (policy.spec?.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
         for (const rule of list) {
-          const peers = rule.peers?.length ? rule.peers.flatMap((p) => resolvePeer(p, policy, peerPods, nsLabels, (m) => warn(pk, m))) : [{ kind: 'any' } as const];
+          const peers = rule.peers?.length ? rule.peers.flatMap((p) => resolvePeer(p, groups.get(pk), (m) => warn(pk, m))) : [{ kind: 'any' } as const];
           const ports = rule.ports?.length ? rule.ports : [undefined];
           for (const peer of peers) {
             for (const port of ports) {
               // The destination's container ports name the port: the selected pod's for ingress, the peer's for egress.
-              const target = dir === 'ingress' ? pod : peer.kind === 'pod' ? peer.pod : undefined;
+              const target = dir === 'ingress' ? ownPorts : peer.kind === 'pod' ? peer.ports : undefined;
               const m = portMatch(port, target);
               if (!m) continue;
               const addr = peer.kind === 'any' ? undefined : peer.kind === 'cidr' ? peer.cidr : peer.ip;
@@ -119,7 +124,7 @@ export function buildNetPolRules(input: NetPolInput): NetPolRules {
   return { rules, isolated, warnings };
 }
 
-function resolvePeer(peer: NetworkPolicyPeer, policy: NetworkPolicy, pods: readonly Pod[], nsLabels: ReadonlyMap<string, Record<string, string>>, warn: (m: string) => void): Peer[] {
+function resolvePeer(peer: NetworkPolicyPeer, group: AddressGroup | undefined, warn: (m: string) => void): Peer[] {
   if (peer.ipBlock) {
     try {
       const outer = parseCidr(peer.ipBlock.cidr);
@@ -132,26 +137,25 @@ function resolvePeer(peer: NetworkPolicyPeer, policy: NetworkPolicy, pods: reado
     }
   }
   if (!peer.podSelector && !peer.namespaceSelector) return [];
-  const inNamespace = (ns: string): boolean => (peer.namespaceSelector ? selects(peer.namespaceSelector, nsLabels.get(ns)) : ns === policy.metadata.namespace);
-  return pods
-    .filter((p) => inNamespace(p.metadata.namespace ?? '') && (!peer.podSelector || selects(peer.podSelector, p.metadata.labels)) && (!peer.namespaceSelector || nsLabels.has(p.metadata.namespace ?? '')))
-    .map((p) => ({ kind: 'pod', pod: p, ip: p.status?.podIP as string }));
+  const k = peerKey(peer);
+  const resolved = group?.peers?.find((p) => peerKey(p) === k);
+  return (resolved?.addresses ?? []).map((a) => ({ kind: 'pod', ip: a.ip, ports: a.ports ?? [] }));
 }
 
-/** A NetworkPolicy selector: empty selects everything (unlike a workload's). */
-function selects(sel: LabelSelector, labels: Record<string, string> | undefined): boolean {
-  return matches(fromLabelSelector(sel), labels ?? {});
+/** A local pod's container ports by name (a named ingress port is the selected pod's). */
+function containerPorts(pod: Pod): NamedPort[] {
+  return [...(pod.spec.containers ?? []), ...(pod.spec.initContainers ?? [])].flatMap((c) => c.ports ?? []).flatMap((cp) => (cp.name ? [{ name: cp.name, protocol: cp.protocol ?? 'TCP', port: cp.containerPort }] : []));
 }
 
 /** The match for one port entry; undefined when it names a port `target` does not have (it matches nothing). */
-function portMatch(port: NetworkPolicyPort | undefined, target: Pod | undefined): Match | undefined {
+function portMatch(port: NetworkPolicyPort | undefined, target: readonly NamedPort[] | undefined): Match | undefined {
   if (!port) return {};
   const protocol = (port.protocol ?? 'TCP').toLowerCase() as 'tcp' | 'udp' | 'sctp';
   if (port.port === undefined) return { protocol };
   if (typeof port.port === 'number') return { protocol, dport: port.port, ...(port.endPort !== undefined && port.endPort > port.port ? { dportEnd: port.endPort } : {}) };
   const named = port.port;
-  const found = target && [...(target.spec.containers ?? []), ...(target.spec.initContainers ?? [])].flatMap((c) => c.ports ?? []).find((cp) => cp.name === named && (cp.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
-  return found ? { protocol, dport: found.containerPort } : undefined;
+  const found = target?.find((cp) => cp.name === named && cp.protocol === (port.protocol ?? 'TCP'));
+  return found ? { protocol, dport: found.port } : undefined;
 }
 
 /** `outer` minus every block of `except`, as the fewest CIDRs (except blocks are inside `outer` by validation). */
@@ -162,10 +166,6 @@ export function subtract(outer: Cidr, except: readonly Cidr[]): Cidr[] {
   const lo = { base: outer.base, prefix: outer.prefix + 1 };
   const hi = { base: outer.base + half, prefix: outer.prefix + 1 };
   return [...subtract(lo, except), ...subtract(hi, except)];
-}
-
-function hasPodIP(p: Pod): boolean {
-  return !!p.status?.podIP && !p.spec.hostNetwork && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed';
 }
 
 function key(p: Pod): string {

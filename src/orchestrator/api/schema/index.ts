@@ -1,5 +1,6 @@
 import type { ResourceType } from '../resources.js';
 import raw from './definitions.json';
+import { addressGroupDefinitions } from './addressGroupSchema.js';
 import { hostDefinitions } from './hostSchema.js';
 import { REF_PREFIX, type Definitions, type SchemaObject } from './types.js';
 
@@ -8,10 +9,10 @@ export { REF_PREFIX } from './types.js';
 
 /**
  * Every type reachable from the kinds Skiff serves, keyed by OpenAPI name (`io.k8s.api.core.v1.Pod`):
- * the upstream ones generated into definitions.json, and Skiff's own from hostSchema.ts (kept in
- * code, so there is one place to change them).
+ * the upstream ones generated into definitions.json, and Skiff's own from hostSchema.ts and
+ * addressGroupSchema.ts (kept in code, so there is one place to change them).
  */
-export const definitions: Definitions = { ...(raw as unknown as Definitions), ...hostDefinitions() };
+export const definitions: Definitions = { ...(raw as unknown as Definitions), ...hostDefinitions(), ...addressGroupDefinitions() };
 
 const byGvk = new Map<string, string>();
 for (const [name, s] of Object.entries(definitions)) {

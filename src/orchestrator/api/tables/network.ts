@@ -81,3 +81,12 @@ export const ingressClassPrinter: Printer = {
     return { cells: [c.metadata.name, str(spec.controller), params, age(c, now)] };
   },
 };
+
+export const addressGroupPrinter: Printer = {
+  columns: [NAME_COLUMN, col('Peers', 'Selector peers of the NetworkPolicy.'), col('Addresses', 'Pod IPs the peers select.'), AGE_COLUMN],
+  row(g, now) {
+    const peers = list((g as { peers?: unknown }).peers);
+    const ips = [...new Set(peers.flatMap((p) => list(o(p).addresses).map((a) => str(o(a).ip))))];
+    return { cells: [g.metadata.name, peers.length, listWithMore(ips, 3, '<none>'), age(g, now)] };
+  },
+};

@@ -49,17 +49,18 @@ export const KUBE_NODE_RULES: readonly PolicyRule[] = [
 
 /**
  * Skiff's node rules: Kubernetes' plus what the agent needs as its node's service proxy, as its
- * node's NetworkPolicy enforcer (the rights a CNI's policy agent, such as calico-node or
- * kube-router, gets from its ClusterRole): NetworkPolicies and Namespaces, list and watch; and as
- * the built-in ingress controller (Ingresses and IngressClasses, read only: the control plane
- * writes their status; TLS Secrets come through the graph).
+ * node's NetworkPolicy enforcer (NetworkPolicies, and the AddressGroups the control plane
+ * resolves their peers into, list and watch: as an Antrea agent receives its AddressGroups, so a
+ * node never lists other nodes' pods nor namespaces); and as the built-in ingress controller
+ * (Ingresses and IngressClasses, read only: the control plane writes their status; TLS Secrets
+ * come through the graph).
  */
 export const NODE_RULES: readonly PolicyRule[] = [
   ...KUBE_NODE_RULES,
   r(['list', 'watch'], [''], ['endpoints']),
   r(READ, ['discovery.k8s.io'], ['endpointslices']),
   r(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
-  r(['list', 'watch'], [''], ['namespaces']),
+  r(['list', 'watch'], ['networking.skiff.dev'], ['addressgroups']),
   r(READ, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
 ];
 
@@ -182,11 +183,7 @@ export class NodeAuthorizer implements Authorizer {
         if (a.verb === 'list' || a.verb === 'watch') {
           if (selectsNode(a.fieldSelector, 'spec.nodeName', node)) return YES;
           if (a.name) return this.related(node, 'pod', a);
-          // The node's NetworkPolicy enforcer matches peers by label and IP across the cluster
-          // (kube-router and calico-node list every pod for the same reason): list and watch of
-          // all pods, never a get of another node's pod by name, nor any write.
-          if (!a.namespace) return YES;
-          return NO('can only list/watch pods with spec.nodeName field selector, or every pod of the cluster');
+          return NO('can only list/watch pods with spec.nodeName field selector');
         }
         // Mirror pods, and finishing a graceful delete: NodeRestriction keeps both to this node's pods.
         if (a.verb === 'create' || a.verb === 'delete') return YES;

@@ -2,6 +2,7 @@ import type { ResourceType } from '../../api/resources.js';
 import type { Store } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Authorization } from '../authz/index.js';
+import { addressGroupStrategy } from './addressGroups.js';
 import { eventStrategy } from './events.js';
 import { leaseStrategy } from './leases.js';
 import { namespaceStrategy } from './namespaces.js';
@@ -45,6 +46,7 @@ export class Strategies {
       ['statefulsets', statefulSetStrategy],
       ['persistentvolumeclaims', persistentVolumeClaimStrategy(deps.store)],
       ['persistentvolumes', persistentVolumeStrategy],
+      ['addressgroups', addressGroupStrategy],
     ]);
   }
 
