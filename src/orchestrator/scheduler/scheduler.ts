@@ -14,7 +14,7 @@ import { CycleState, fitErrorMessage, numFeasibleNodesToFind, runFilters, select
 import { SchedulerCache } from './cache.js';
 import { findPreemption, type Preemption } from './preemption.js';
 import { defaultPlugins } from './registry.js';
-import { VOLUME_RESOURCES } from './plugins/volumeBinding.js';
+import { VOLUME_RESOURCES, WaitingForVolumes } from './plugins/volumeBinding.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 /**
@@ -66,6 +66,8 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
   /** Bindings in flight, and failed bindings per pod (for the retry backoff). */
   const binding = new Set<Promise<void>>();
   const bindFailures = new Map<string, number>();
+  /** Pods whose PreBind waits for their claims to be provisioned and bound: tried again on any volume change. */
+  const waitingForVolumes = new Set<string>();
   const parallelBinds = Math.max(1, options.parallelBinds ?? 16);
   /** Where the next cycle's filtering starts (kube-scheduler's nextStartNodeIndex). */
   let nextStartNode = 0;
@@ -127,9 +129,19 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
       // PreBind (the volume binder's selected-node): part of the binding cycle, as upstream.
       for (const p of plugins) await p.preBind?.(state, pod, node);
     } catch (e) {
+      if (e instanceof WaitingForVolumes) {
+        // Its claims are being provisioned on that node: tried again when one changes (a slow
+        // fallback in case no change comes), not backed off, and not a failure to report.
+        cache.forget(key);
+        waitingForVolumes.add(key);
+        log.debug('waiting for volumes', { pod: key, node, reason: e.message });
+        loop.enqueueAfter(key, 5_000);
+        return;
+      }
       retry('preBind', e);
       return;
     }
+    waitingForVolumes.delete(key);
     try {
       await client.bind(ns, name, node);
     } catch (e) {
@@ -197,7 +209,11 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
   const retryUnschedulable = () => {
     for (const k of unschedulable) loop.enqueue(k);
   };
-  for (const r of VOLUME_RESOURCES) informers.get(r).addHandlers({ onAdd: retryUnschedulable, onUpdate: retryUnschedulable });
+  const volumesChanged = () => {
+    retryUnschedulable();
+    for (const k of waitingForVolumes) loop.enqueue(k);
+  };
+  for (const r of VOLUME_RESOURCES) informers.get(r).addHandlers({ onAdd: volumesChanged, onUpdate: volumesChanged });
   const keyOf = (p: Pod) => objectKey(p.metadata.namespace, p.metadata.name ?? '');
 
   podInf.addHandlers({
@@ -220,6 +236,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
       unschedulable.delete(keyOf(pod));
       invalid.delete(keyOf(pod));
       bindFailures.delete(keyOf(pod));
+      waitingForVolumes.delete(keyOf(pod));
       if (pod.spec.nodeName) retryUnschedulable();
     },
   });

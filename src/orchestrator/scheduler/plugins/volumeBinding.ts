@@ -119,6 +119,13 @@ export const volumeBinding: Plugin = {
     // never lands on a node where its volume was not, or could not be, provisioned.
     const r = claimsBound(informers.get<PersistentVolumeClaim>('persistentvolumeclaims'), informers.get<PersistentVolume>('persistentvolumes'), s.delayed.map((d) => claimKey(d.pvc)));
     if (r === true) return;
-    throw new Error(r === false ? `waiting for claim(s) ${s.delayed.map((d) => claimKey(d.pvc)).join(', ')} to be bound on node "${nodeName}"` : r);
+    if (r === false) throw new WaitingForVolumes(`waiting for claim(s) ${s.delayed.map((d) => claimKey(d.pvc)).join(', ')} to be bound on node "${nodeName}"`);
+    throw new Error(r);
   },
 };
+
+/**
+ * PreBind's answer while a pod's delayed claims are still being provisioned or bound: not a
+ * failure. The scheduler tries the pod again as soon as a claim or volume changes.
+ */
+export class WaitingForVolumes extends Error {}
