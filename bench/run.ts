@@ -2,6 +2,7 @@
 // `npm run bench -- <name> [<name>...]` runs only those. One line per benchmark module.
 import { apiBench } from './api/index.js';
 import { benchAuthz } from './authz.js';
+import { createPathBench } from './createPath.js';
 import { datastoreGrowth } from './datastoreGrowth.js';
 import { deploymentBench } from './deployment.js';
 import { benchDns } from './dns.js';
@@ -23,6 +24,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   network: benchNetwork,
   'pod-start': benchPodStart,
   scheduling: schedulingBench,
+  'create-path': createPathBench,
   dns: benchDns,
 };
 
