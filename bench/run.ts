@@ -3,6 +3,7 @@
 import { apiBench } from './api/index.js';
 import { benchAddressGroups } from './addressGroups.js';
 import { benchAuthz } from './authz.js';
+import { createPathBench } from './createPath.js';
 import { datastoreGrowth } from './datastoreGrowth.js';
 import { deploymentBench } from './deployment.js';
 import { benchDns } from './dns.js';
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   network: benchNetwork,
   'pod-start': benchPodStart,
   scheduling: schedulingBench,
+  'create-path': createPathBench,
   dns: benchDns,
   'address-groups': benchAddressGroups,
 };

@@ -3,7 +3,7 @@ import { applyDefaults } from './defaults.js';
 import { errors } from './errors.js';
 import { resourceType } from './resources.js';
 import type { KubeObject, StatusCause } from './types.js';
-import { decodeError, pruneUnknownFields, unknownFields, validate, validateUpdate } from './validation.js';
+import { decodeBody, decodeError, pruneUnknownFields, unknownFields, validate, validateUpdate } from './validation.js';
 
 const pod = (spec: Record<string, unknown>, meta: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -214,6 +214,17 @@ describe('validate', () => {
     expect(pe?.code).toBe(422);
     expect(pe?.toStatus().details?.causes?.[0]?.field).toBe('patch');
     expect(pe?.message).toContain('strict decoding error: unknown field "spec.containers[0].imagee"');
+  });
+
+  it('decodeBody: the same error in one walk, and otherwise the body normalized as the decoder leaves it', () => {
+    const r = resourceType('pods');
+    const strict = pod({ containers: [{ name: 'a', image: 'x', imagee: 'y' }] });
+    expect(decodeBody(r, strict, { strict: true })?.message).toBe(decodeError(r, pod({ containers: [{ name: 'a', image: 'x', imagee: 'y' }] }), { strict: true })?.message);
+    expect(decodeBody(r, pod({ containers: [{ name: 'a', image: 5 }] }), { strict: false })?.message).toContain('cannot unmarshal number into Go struct field Container.spec.containers.image');
+    const lenient = pod({ containers: [{ name: 'a', image: 'x', imagee: 'y', args: [null], resources: null }] }, { labelz: {} });
+    expect(decodeBody(r, lenient, { strict: false })).toBeUndefined();
+    expect(lenient.spec).toEqual({ containers: [{ name: 'a', image: 'x', args: [''] }] });
+    expect(unknownFields(r, lenient)).toEqual([]);
   });
 
   it('all causes print as kubectl prints them', () => {

@@ -99,16 +99,6 @@ export function pruneUnknownFields(r: ResourceType, obj: KubeObject): string[] {
   return s ? checkSchema(s, obj, { prune: true }).unknown : [];
 }
 
-/**
- * What the decoder does to an accepted body, in place and in one walk: nulls normalized as Go reads
- * them (see CheckOptions.nulls in schemaCheck.ts), and unknown fields dropped when `prune` (every
- * validation mode but Strict, which refuses them first). Returns the unknown fields' paths.
- */
-export function normalizeDecoded(r: ResourceType, obj: KubeObject, prune: boolean): string[] {
-  const s = schemaFor(r);
-  return s ? checkSchema(s, obj, { prune, nulls: true }).unknown : [];
-}
-
 export interface DecodeOptions {
   strict: boolean;
   /** PATCH bodies are refused with a 422 naming the `patch` field instead of a 400. */
@@ -122,7 +112,22 @@ export interface DecodeOptions {
  * field "spec.foo"`; for PATCH (pass `patch`) a `422 Invalid` on field `patch`, as upstream.
  */
 export function decodeError(r: ResourceType, obj: KubeObject, opts: DecodeOptions): ApiError | undefined {
-  const rep = report(r, obj);
+  return errorOf(r, report(r, obj), opts);
+}
+
+/**
+ * What the decoder does to a body, in one walk: the error it would answer ({@link decodeError}),
+ * or undefined once `obj` is normalized in place: nulls as Go reads them (see CheckOptions.nulls
+ * in schemaCheck.ts), unknown fields dropped unless `strict` (which refuses them). On an error
+ * `obj` may be half normalized: it is refused anyway.
+ */
+export function decodeBody(r: ResourceType, obj: KubeObject, opts: DecodeOptions): ApiError | undefined {
+  const s = schemaFor(r);
+  if (!s) return undefined;
+  return errorOf(r, checkSchema(s, obj, { prune: !opts.strict, nulls: true }), opts);
+}
+
+function errorOf(r: ResourceType, rep: SchemaReport, opts: DecodeOptions): ApiError | undefined {
   let err: string | undefined;
   if (rep.decode.length > 0) err = rep.decode[0]?.message;
   else if (opts.strict && rep.unknown.length > 0) err = `strict decoding error: ${rep.unknown.map((u) => `unknown field "${u}"`).join(', ')}`;

@@ -6,7 +6,7 @@ import { applyPatch } from '../api/patch/index.js';
 import { apiVersionOf, resourceType, type ResourceType } from '../api/resources.js';
 import { matches, matchesFields, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
 import type { Condition, KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
-import { decodeError, normalizeDecoded, validate, validateUpdate } from '../api/validation.js';
+import { decodeBody, validate, validateUpdate } from '../api/validation.js';
 import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from '../client/types.js';
 import { StoreConflict, StoreKeyExists, StoreNotFound, type Store, type StoreEntry } from '../store/types.js';
 import { isoTime, type Clock } from '../util/clock.js';
@@ -211,9 +211,8 @@ export class Registry {
    */
   private decode_(r: ResourceType, obj: KubeObject, opts: WriteOptions & { patch?: unknown }): void {
     const strict = opts.fieldValidation === 'Strict';
-    const err = decodeError(r, obj, { strict, patch: opts.patch });
+    const err = decodeBody(r, obj, { strict, patch: opts.patch });
     if (err) throw err;
-    normalizeDecoded(r, obj, !strict);
   }
 
   private checkKind(r: ResourceType, obj: KubeObject): void {

@@ -154,6 +154,9 @@ export function compare(root: SchemaObject | undefined, lhs: unknown, rhs: unkno
   };
   const walk = (prop: SchemaObject | undefined, l: unknown, r: unknown, path: string[], rootNode = false) => {
     if (l === undefined && r === undefined) return;
+    // Nothing below changed: the same value, or (at the top, where a status write leaves the
+    // whole spec alone) an equal one; one deepEqual is cheaper than walking every field.
+    if (l === r || (path.length <= 1 && deepEqual(l, r))) return;
     const shape = rootNode && root ? ({ t: 'map', schema: root, declared: true } as Shape) : shapeOf(prop, r ?? l);
     const empty = (x: unknown) => x === undefined || x === null || (isMap(x) && Object.keys(x).length === 0) || (Array.isArray(x) && x.length === 0);
     if (shape.t === 'leaf' || (!rootNode && empty(l) && empty(r))) return leaf(l, r, path);

@@ -142,6 +142,16 @@ function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
 
+/** A value of the wrong JSON type, as Go's decoder words it (a function of its own: walk is hot). */
+function typeError(ctx: Ctx, value: unknown, expected: string, path: string, struct: string | undefined, goPath: string): void {
+  const where = struct ? `Go struct field ${struct}.${goPath}` : 'Go value';
+  ctx.report.decode.push({
+    field: path,
+    message: `json: cannot unmarshal ${jsonType(value)} into ${where} of type ${expected}`,
+    detail: `Invalid value: ${showValue(value)}: must be of type ${expected}`,
+  });
+}
+
 /**
  * @param goPath  the dotted path without indices, as Go's decoder prints it
  * @param struct  short name of the Go struct holding this field
@@ -150,14 +160,6 @@ function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct
   if (value === null || value === undefined) return;
   const name = refName(prop);
   const s = resolve(prop);
-  const typeError = (expected: string) => {
-    const where = struct ? `Go struct field ${struct}.${goPath}` : 'Go value';
-    ctx.report.decode.push({
-      field: path,
-      message: `json: cannot unmarshal ${jsonType(value)} into ${where} of type ${expected}`,
-      detail: `Invalid value: ${showValue(value)}: must be of type ${expected}`,
-    });
-  };
   if (name === QUANTITY) {
     if (!isQuantity(value)) {
       ctx.report.decode.push({
@@ -172,11 +174,11 @@ function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct
     if (typeof value === 'number' && Number.isInteger(value) && !fitsFormat(value, 'int32')) {
       // IntOrString decodes its number into an int32 with a json.Unmarshal of its own.
       ctx.report.decode.push({ field: path, message: `json: cannot unmarshal number ${value} into Go value of type int32`, detail: `Invalid value: ${value}: must be a 32-bit integer` });
-    } else if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) typeError('intstr.IntOrString');
+    } else if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) typeError(ctx, value, 'intstr.IntOrString', path, struct, goPath);
     return;
   }
   if (name === `${META}Time` || name === `${META}MicroTime`) {
-    if (typeof value !== 'string') typeError('string');
+    if (typeof value !== 'string') typeError(ctx, value, 'string', path, struct, goPath);
     else if (!TIME.test(value) || Number.isNaN(Date.parse(value))) {
       ctx.report.decode.push({
         field: path,
@@ -189,14 +191,14 @@ function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct
   if (s['x-kubernetes-preserve-unknown-fields']) return;
   switch (s.type) {
     case 'string':
-      if (typeof value !== 'string') return typeError('string');
+      if (typeof value !== 'string') return typeError(ctx, value, 'string', path, struct, goPath);
       if (s.format === 'byte' && !BASE64.test(value)) {
         const at = firstBadBase64(value);
         ctx.report.decode.push({ field: path, message: `illegal base64 data at input byte ${at}`, detail: `Invalid value: ${showValue(value)}: must be base64-encoded` });
       }
       return;
     case 'integer':
-      if (typeof value !== 'number') return typeError(goType(s));
+      if (typeof value !== 'number') return typeError(ctx, value, goType(s), path, struct, goPath);
       if (!Number.isInteger(value) || !fitsFormat(value, s.format)) {
         // Go names the number itself when it does not fit the integer type.
         const where = struct ? `Go struct field ${struct}.${goPath}` : 'Go value';
@@ -209,25 +211,25 @@ function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct
       }
       return;
     case 'number':
-      if (typeof value !== 'number') typeError('float64');
+      if (typeof value !== 'number') typeError(ctx, value, 'float64', path, struct, goPath);
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') typeError('bool');
+      if (typeof value !== 'boolean') typeError(ctx, value, 'bool', path, struct, goPath);
       return;
     case 'array':
-      if (!Array.isArray(value)) return typeError(goType(prop));
-      value.forEach((item, i) => {
-        if (!s.items) return;
-        if (item === null && ctx.nulls) {
+      if (!Array.isArray(value)) return typeError(ctx, value, goType(prop), path, struct, goPath);
+      if (!s.items) return;
+      for (let i = 0; i < value.length; i++) {
+        if (value[i] === null && ctx.nulls) {
           const zero = zeroOf(s.items);
           if (zero !== undefined) value[i] = zero;
         }
         walk(ctx, s.items, value[i], `${path}[${i}]`, struct, goPath, inStatus);
-      });
+      }
       return;
     case 'object':
     case undefined:
-      if (typeof value !== 'object' || Array.isArray(value)) return typeError(goType(prop));
+      if (typeof value !== 'object' || Array.isArray(value)) return typeError(ctx, value, goType(prop), path, struct, goPath);
       return walkObject(ctx, s, name, value as Record<string, unknown>, path, struct, goPath, inStatus);
   }
 }
