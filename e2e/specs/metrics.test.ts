@@ -70,7 +70,7 @@ afterAll(async () => {
 });
 
 describe('metrics and network in the browser', () => {
-  it('shows the usage kubectl top prints on the node card and the pod chip', async () => {
+  it('shows the usage kubectl top prints on the node card, the pod chip and (summed) the workload card', async () => {
     const nodeLine = page.getByTestId(`node-usage-${u.c.nodeName}`);
     const podLine = page.getByTestId(`pod-usage-default-${podName}`);
     await nodeLine.waitFor({ state: 'attached', timeout: 30_000 });
@@ -89,6 +89,14 @@ describe('metrics and network in the browser', () => {
       .poll(async () => {
         const [, , , mem] = (await top(['node', u.c.nodeName])) ?? [];
         return (await nodeLine.getAttribute('data-memory')) === mem;
+      }, { timeout: 60_000, interval: 500 })
+      .toBe(true);
+    // The Deployment's card sums its pods' use: with one replica, the pod's figure.
+    const cardLine = page.getByTestId('workload-usage-deployment-default-web');
+    await expect
+      .poll(async () => {
+        const [, , mem] = (await top(['pod', podName])) ?? [];
+        return (await cardLine.getAttribute('data-memory')) === mem && (await cardLine.getAttribute('data-sampled')) === '1';
       }, { timeout: 60_000, interval: 500 })
       .toBe(true);
     await screenshot(page, 'metrics-0-canvas');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type PodUsage, formatTopCpu, formatTopMemory, parseMetrics, parseWindow, percentOf, pollDelay, reuseUnchanged } from './metrics.js';
+import { type PodUsage, formatTopCpu, formatTopMemory, parseMetrics, parseWindow, percentOf, pollDelay, reuseUnchanged, sumPodUsage } from './metrics.js';
 
 const nodeList = {
   kind: 'NodeMetricsList',
@@ -88,5 +88,16 @@ describe('kubectl top units', () => {
     const pods: Record<string, PodUsage> = { p: { cpu: 1, memory: 1, containers: { c: { cpu: 1, memory: 1 } } } };
     expect(reuseUnchanged<PodUsage>(pods, { p: { cpu: 1, memory: 1, containers: { c: { cpu: 1, memory: 1 } } } })).toBe(pods);
     expect(reuseUnchanged<PodUsage>(pods, { p: { cpu: 1, memory: 1, containers: { d: { cpu: 1, memory: 1 } } } }).p).not.toBe(pods.p);
+  });
+});
+
+describe('sumPodUsage', () => {
+  it('sums the pods that have a sample and counts them; the others are left out, not taken as 0', () => {
+    const pods = { 'a/x': { cpu: 0.25, memory: 64 * 2 ** 20 }, 'a/y': { cpu: 0.1, memory: 2 ** 20 }, 'b/x': { cpu: 9, memory: 9 } };
+    const s = sumPodUsage(pods, ['a/x', 'a/y', 'a/gone']);
+    expect(s.sampled).toBe(2);
+    expect(formatTopCpu(s.cpu)).toBe('350m');
+    expect(formatTopMemory(s.memory)).toBe('65Mi');
+    expect(sumPodUsage(pods, ['a/gone'])).toEqual({ cpu: 0, memory: 0, sampled: 0 });
   });
 });

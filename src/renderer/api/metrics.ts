@@ -159,3 +159,21 @@ function sameContainers(a: Usage, b: Usage): boolean {
   if (ka.length !== Object.keys(cb).length) return false;
   return ka.every((k) => ca[k]?.cpu === cb[k]?.cpu && ca[k]?.memory === cb[k]?.memory);
 }
+
+/** The summed usage of some pods; `sampled` counts the pods that had a sample (0: show none, never 0). */
+export interface SummedUsage extends Usage {
+  sampled: number;
+}
+
+/** Sums the usage of the pods `keys` (`namespace/name`) names; pods without a sample are left out and not counted. */
+export function sumPodUsage(pods: Readonly<Record<string, Usage>>, keys: readonly string[]): SummedUsage {
+  const out = { cpu: 0, memory: 0, sampled: 0 };
+  for (const k of keys) {
+    const u = pods[k];
+    if (!u) continue;
+    out.cpu += u.cpu;
+    out.memory += u.memory;
+    out.sampled++;
+  }
+  return out;
+}

@@ -125,3 +125,16 @@ describe('derive', () => {
     expect(cardKeyOf(p, rs).key).toBe('Deployment/default/web');
   });
 });
+
+describe('derive: a workload card sums its pods requests', () => {
+  it('adds the requests its pods set and lists its pods keys; stays shallow-equal when nothing changed', () => {
+    const withReq = (p: Pod, cpu: string, memory: string): Pod => ({ ...p, spec: { ...p.spec, containers: [{ name: 'c', image: 'i', resources: { requests: { cpu, memory } } }] } });
+    const input = { ...empty, replicasets: byKey(replicaset('web-1', 'web')), pods: byKey(withReq(owned('w1', 'web-1'), '250m', '64Mi'), withReq(owned('w2', 'web-1'), '500m', '128Mi'), owned('w3', 'web-1')) };
+    const card = find(derive(input).nodes, 'wl:Deployment/default/web') as WorkloadFlowNode;
+    expect(card.data.requestCpu).toBeCloseTo(0.75);
+    expect(card.data.requestMemory).toBe(192 * 2 ** 20);
+    expect(card.data.podKeys.split('\n')).toEqual(['default/w1', 'default/w2', 'default/w3']);
+    const again = find(derive(input).nodes, 'wl:Deployment/default/web') as WorkloadFlowNode;
+    expect(again.data.podKeys).toBe(card.data.podKeys);
+  });
+});

@@ -1,5 +1,6 @@
 import type { Endpoints, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
 import type { ObjectMap } from '../store/kinds.js';
+import { podRequests, type Amounts } from './capacity.js';
 import { workloadOf } from './owners.js';
 import { nodeReadiness, podDisplay, type PodTone } from './podStatus.js';
 import { groupId, podId, serviceId, workloadId, type EdgeData, type NodeCardFlowNode, type PhaseCounts, type PodData, type SkiffEdge, type SkiffNode, type WorkloadFlowNode } from './types.js';
@@ -100,10 +101,15 @@ export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGra
     const id = workloadId(ck);
     const phases = zeroCounts();
     const nodes = new Set<string>();
+    let requestCpu = 0;
+    let requestMemory = 0;
     for (const pk of card.pods) {
       const pod = input.pods[pk] as Pod;
       phases[podData(pk, pod).tone]++;
       if (pod.spec?.nodeName) nodes.add(pod.spec.nodeName);
+      const r = cachedRequests(pod);
+      requestCpu += r.cpu;
+      requestMemory += r.memory;
     }
     const byDefault = many || card.pods.length > EXPAND_UP_TO;
     const collapsed = opts.expand === id ? false : (opts.collapsed?.[id] ?? byDefault);
@@ -111,7 +117,7 @@ export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGra
       id,
       type: 'workload',
       position: ORIGIN,
-      data: { key: ck, kind: card.kind, name: card.name, namespace: card.namespace, podCount: card.pods.length, phases: phases as PhaseCounts, collapsed, nodeCount: nodes.size },
+      data: { key: ck, kind: card.kind, name: card.name, namespace: card.namespace, podCount: card.pods.length, phases: phases as PhaseCounts, collapsed, nodeCount: nodes.size, podKeys: card.pods.join('\n'), requestCpu, requestMemory },
     };
     out.push(wl);
     if (!collapsed) for (const pk of card.pods) out.push({ id: podId(pk), type: 'pod', parentId: id, extent: 'parent', draggable: false, position: ORIGIN, data: podData(pk, input.pods[pk] as Pod) });
@@ -157,6 +163,14 @@ function edge(svcKey: string, target: string, data: EdgeData): SkiffEdge {
  * once per pod version; unchanged pods keep the same data object, which keeps re-renders narrow.
  */
 const podDataCache = new WeakMap<Pod, PodData>();
+const requestsCache = new WeakMap<Pod, Amounts>();
+
+/** A pod's requests, once per pod version (as podData). */
+function cachedRequests(pod: Pod): Amounts {
+  let r = requestsCache.get(pod);
+  if (!r) requestsCache.set(pod, (r = pod.spec?.containers ? podRequests(pod) : { cpu: 0, memory: 0 }));
+  return r;
+}
 
 function podData(key: string, pod: Pod): PodData {
   const cached = podDataCache.get(pod);

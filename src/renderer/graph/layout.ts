@@ -20,8 +20,9 @@ export const SERVICE_SIZE: Size = { width: 220, height: 76 };
 export const NODE_CARD_SIZE: Size = { width: 240, height: 84 };
 const POD_GAP = 10;
 const CARD_PAD = 14;
-const CARD_HEADER = 62;
-const COLLAPSED_HEIGHT = 74;
+/** Header, counts and the usage line. */
+const CARD_HEADER = 76;
+const COLLAPSED_HEIGHT = 88;
 const MAX_CARD_COLS = 4;
 const MIN_CARD_COLS = 2;
 const CARD_GAP = 16;

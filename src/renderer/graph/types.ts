@@ -32,6 +32,11 @@ export type WorkloadData = {
   collapsed: boolean;
   /** Nodes its pods run on (distinct), for the header. */
   nodeCount: number;
+  /** Its pods' keys (`namespace/name`) joined by newlines: a string, so an unchanged card stays shallow-equal. */
+  podKeys: string;
+  /** Summed requests of its pods (cores, bytes); 0 where no pod sets one. */
+  requestCpu: number;
+  requestMemory: number;
 };
 
 export type PodData = {

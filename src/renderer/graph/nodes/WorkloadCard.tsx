@@ -3,6 +3,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { useServices } from '../../store/context.js';
 import type { WorkloadFlowNode } from '../types.js';
 import { PhaseBar, phaseText } from './PhaseBar.js';
+import { WorkloadUsageLine } from './UsageLine.js';
 
 const ICON: Record<string, string> = { Deployment: '◆', ReplicaSet: '◇', StatefulSet: '▤', DaemonSet: '◈', Job: '▶', Pod: '○' };
 
@@ -52,6 +53,7 @@ function WorkloadCardView({ id, data }: NodeProps<WorkloadFlowNode>) {
         </span>
         <span className="muted detail">{data.nodeCount > 0 ? ` on ${data.nodeCount} ${data.nodeCount === 1 ? 'node' : 'nodes'}` : ''}</span>
       </div>
+      {data.kind !== 'Pod' && <WorkloadUsageLine id={testName} podKeys={data.podKeys} requestCpu={data.requestCpu} requestMemory={data.requestMemory} />}
       {data.collapsed && <PhaseBar phases={data.phases} total={data.podCount} />}
     </div>
   );
