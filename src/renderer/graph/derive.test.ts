@@ -97,6 +97,9 @@ describe('derive', () => {
       'svc:default/web->wl:ReplicaSet/default/web': { ready: true, count: 2 },
       'svc:default/manual->wl:Pod/default/': { ready: true, count: 1 },
     });
+    // Without a selector the card counts endpoints, pods or not (the kubernetes and kube-dns Services have no pods).
+    expect((find(g.nodes, 'svc:default/manual') as ServiceFlowNode).data.endpointCount).toBe(2);
+    expect((find(g.nodes, 'svc:default/web') as ServiceFlowNode).data.endpointCount).toBeUndefined();
   });
 
   it('an empty selector selects nothing', () => {

@@ -133,7 +133,7 @@ export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGra
   for (const key of Object.keys(input.services).sort()) {
     const svc = input.services[key] as Service;
     const targets = serviceTargets(svc, input.endpoints[key], selectIndex, podByIP, input.pods);
-    out.push(serviceNode(key, svc, targets.size));
+    out.push(serviceNode(key, svc, targets.size, hasSelector(svc) ? undefined : readyAddresses(input.endpoints[key])));
     const perCard = new Map<string, EdgeData>();
     for (const [pk, ready] of targets) {
       const cid = cardOfPod.get(pk);
@@ -201,13 +201,16 @@ function nodeCard(name: string, node: Node | undefined, podCount: number, phases
   };
 }
 
-function serviceNode(key: string, svc: Service, podCount: number): SkiffNode {
+const hasSelector = (svc: Service): boolean => Object.keys(svc.spec?.selector ?? {}).length > 0;
+const readyAddresses = (ep: Endpoints | undefined): number => (ep?.subsets ?? []).reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
+
+function serviceNode(key: string, svc: Service, podCount: number, endpointCount: number | undefined): SkiffNode {
   const ports = (svc.spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(', ');
   return {
     id: serviceId(key),
     type: 'service',
     position: ORIGIN,
-    data: { key, name: svc.metadata.name ?? '', namespace: svc.metadata.namespace ?? 'default', type: svc.spec?.type ?? 'ClusterIP', ...(svc.spec?.clusterIP ? { clusterIP: svc.spec.clusterIP } : {}), ports, podCount },
+    data: { key, name: svc.metadata.name ?? '', namespace: svc.metadata.namespace ?? 'default', type: svc.spec?.type ?? 'ClusterIP', ...(svc.spec?.clusterIP ? { clusterIP: svc.spec.clusterIP } : {}), ports, podCount, ...(endpointCount !== undefined ? { endpointCount } : {}) },
   };
 }
 

@@ -60,6 +60,8 @@ export type ServiceData = {
   clusterIP?: string;
   ports: string;
   podCount: number;
+  /** A Service without a selector (`kubernetes`, `kube-dns`, manual Endpoints): its ready endpoint addresses, pods or not. */
+  endpointCount?: number;
 };
 
 /** `count`: how many of the card's pods the service sends to. */

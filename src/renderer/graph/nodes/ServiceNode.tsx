@@ -17,7 +17,9 @@ function ServiceNodeView({ data, selected }: NodeProps<ServiceFlowNode>) {
       </div>
       <div className="service-meta detail">{[data.clusterIP, data.ports].filter(Boolean).join(' · ') || 'no ports'}</div>
       <div className="service-meta detail">
-        {data.podCount} {data.podCount === 1 ? 'pod' : 'pods'}
+        {data.endpointCount !== undefined
+          ? `${data.endpointCount} ${data.endpointCount === 1 ? 'endpoint' : 'endpoints'}`
+          : `${data.podCount} ${data.podCount === 1 ? 'pod' : 'pods'}`}
         {data.namespace !== 'default' ? ` · ${data.namespace}` : ''}
       </div>
       <Handle type="source" position={Position.Right} isConnectable={false} className="hidden-handle" />
