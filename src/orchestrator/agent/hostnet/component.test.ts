@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HostNetComponent, type SysctlIO } from './component.js';
+import { FakeClock } from '../../util/clock.js';
+import { HostNetComponent, ROUTE_RECHECK_MS, type SysctlIO } from './component.js';
 import type { CommandRunner } from './exec.js';
 import { chainPrefix, routeMetric } from './names.js';
 import { PortHolder } from './ports.js';
@@ -115,5 +116,34 @@ describe('host component', () => {
     const cleaned = await c.cleanup('lab-w1');
     expect(cleaned.ports).toBe(1);
     expect(closed).toEqual([30000]);
+  });
+
+  it('on an endpoint change only writes the rules: no route pass, no version call, until the routes are due again or change', async () => {
+    const host = new FakeHost();
+    const clock = new FakeClock(1_000_000);
+    const c = new HostNetComponent({ run: host, sysctl: sysctls(), clock });
+    const first = await c.apply(desired());
+    expect(first.phaseMs && 'routes' in first.phaseMs).toBe(true);
+    host.calls = [];
+
+    const endpoints = [{ table: 'nat' as const, chain: 'PRE', target: { kind: 'jump' as const, chain: 'OTHER' } }];
+    const r = await c.apply(desired({ rules: endpoints }));
+    expect(host.calls).toEqual(['iptables-save ', 'iptables-restore -w 5 --noflush']);
+    expect(r.routes).toEqual(first.routes);
+    expect(r.iptables).toBe('iptables v1.8.9 (nf_tables)');
+    expect(r.phaseMs && 'routes' in r.phaseMs).toBe(false);
+
+    // Past the recheck interval the same request reads the routes back (and repairs a lost one).
+    host.routes = host.routes.filter((x) => x.dst !== '10.42.2.0/24');
+    await clock.advance(ROUTE_RECHECK_MS);
+    host.calls = [];
+    await c.apply(desired({ rules: endpoints }));
+    expect(host.calls).toContain(`ip route replace 10.42.2.0/24 via 10.77.0.12 proto 83 metric ${routeMetric('lab-w1')}`);
+
+    // A peer change is routed at once.
+    host.calls = [];
+    await c.apply(desired({ rules: endpoints, peers: [] }));
+    expect(host.calls).toContain(`ip route del 10.42.2.0/24 proto 83 metric ${routeMetric('lab-w1')}`);
+    expect(host.calls.filter((l) => l.startsWith('iptables --version'))).toEqual([]);
   });
 });

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import { spawnRunner, type CommandRunner } from './exec.js';
 import { Iptables } from './iptables.js';
 import { PortHolder } from './ports.js';
 import { directlyConnected, planRoutes } from './routePlan.js';
 import { applyRoutes, readRoutes, removeNodeRoutes } from './routes.js';
-import type { ApplyResult, CleanupResult, HeldPort, HostCheck, HostNet, HostNetDesired, PortsResult, Rule } from './types.js';
+import type { ApplyResult, CleanupResult, HeldPort, HostCheck, HostNet, HostNetDesired, PeerRoute, PortsResult, Rule, WireGuardState } from './types.js';
 import { nodeName, validateDesired, validatePorts } from './validate.js';
 
 /** Kernel settings by their sysctl name (`net.ipv4.ip_forward`). */
@@ -25,6 +26,21 @@ export const procSysctl: SysctlIO = {
 };
 
 /**
+ * Routes and devices are read back and repaired at most this often when what a node asks of them
+ * has not changed (the agent's 30 s resync therefore always repairs them); a change of peers,
+ * backend or pod CIDR is applied at once. Service rules are written on every apply.
+ */
+export const ROUTE_RECHECK_MS = 10_000;
+
+/** The last route pass of a node: what it was asked, when, and what it found. */
+interface RoutePass {
+  key: string;
+  at: number;
+  routes: PeerRoute[];
+  wireguard?: WireGuardState;
+}
+
+/**
  * The host component itself (see `HostNet`): runs as root, in the host's network namespace,
  * either in the agent's process (when the agent is root) or in the `skiff-hostnet-<node>`
  * container (server.ts). Every request is validated again here; calls run one at a time.
@@ -39,9 +55,12 @@ export class HostNetComponent implements HostNet {
   /** UDP endpoints (`ip:port`) each node's rules sent traffic to: flows to one that goes are cleared. */
   private readonly udpEndpoints = new Map<string, Set<string>>();
   private conntrack?: boolean;
+  private readonly clock: Clock;
+  private readonly routePasses = new Map<string, RoutePass>();
 
-  constructor(o: { run?: CommandRunner; sysctl?: SysctlIO; ports?: PortHolder; log?: Logger } = {}) {
+  constructor(o: { run?: CommandRunner; sysctl?: SysctlIO; ports?: PortHolder; log?: Logger; clock?: Clock } = {}) {
     this.run = o.run ?? spawnRunner;
+    this.clock = o.clock ?? systemClock;
     this.sysctl = o.sysctl ?? procSysctl;
     this.ports = o.ports ?? new PortHolder();
     this.log = o.log ?? silentLogger;
@@ -57,17 +76,49 @@ export class HostNetComponent implements HostNet {
   async apply(raw: HostNetDesired): Promise<ApplyResult> {
     const d = validateDesired(raw);
     return this.serial(async () => {
+      const phaseMs: Record<string, number> = {};
+      let mark = this.clock.now();
+      const lap = (phase: string) => {
+        const now = this.clock.now();
+        phaseMs[phase] = now - mark;
+        mark = now;
+      };
       const warnings = await this.ensureSysctls();
+      lap('sysctl');
+      // The Service rules first: an endpoint change is live as soon as this restore returns.
       const { chains } = await this.iptables.sync(d.node, d.rules);
+      lap('iptables');
       await this.clearStaleUdpFlows(d.node, d.rules);
-      const routes = await readRoutes(this.run);
-      // Pod bridges and VXLAN devices (any node's: skb…, skv…) never lead to a peer's own address.
-      const direct = new Set(d.peers.filter((p) => directlyConnected(p.nodeIP, routes)).map((p) => p.nodeIP));
-      const plan = planRoutes(d, { routes, direct });
-      const wireguard = await applyRoutes(this.run, d, plan);
-      for (const p of plan.peers) if (p.error) this.log.warn('no route to a peer node', { peer: p.peer, error: p.error });
-      return { routes: plan.peers, chains, rules: d.rules.length, iptables: (await this.iptables.version()) ?? 'unknown', warnings, ...(wireguard ? { wireguard } : {}) };
+      lap('conntrack');
+      const before = this.routePasses.get(d.node);
+      const pass = await this.routePass(d);
+      if (pass !== before) lap('routes');
+      for (const p of pass.routes) if (p.error) this.log.warn('no route to a peer node', { peer: p.peer, error: p.error });
+      const iptables = (await this.iptables.version()) ?? 'unknown';
+      return { routes: pass.routes, chains, rules: d.rules.length, iptables, warnings, phaseMs, ...(pass.wireguard ? { wireguard: pass.wireguard } : {}) };
     });
+  }
+
+  /**
+   * Reads the host's routes and makes the node's routes and devices match `d`, unless the last
+   * pass was asked the same less than ROUTE_RECHECK_MS ago (then its findings stand): a Service's
+   * endpoints changing needs no `ip` or `wg` process.
+   */
+  private async routePass(d: HostNetDesired): Promise<RoutePass> {
+    const { rules: _rules, ...routing } = d;
+    const key = JSON.stringify(routing);
+    const last = this.routePasses.get(d.node);
+    const now = this.clock.now();
+    if (last && last.key === key && now - last.at < ROUTE_RECHECK_MS) return last;
+    this.routePasses.delete(d.node);
+    const routes = await readRoutes(this.run);
+    // Pod bridges and VXLAN devices (any node's: skb…, skv…) never lead to a peer's own address.
+    const direct = new Set(d.peers.filter((p) => directlyConnected(p.nodeIP, routes)).map((p) => p.nodeIP));
+    const plan = planRoutes(d, { routes, direct });
+    const wireguard = await applyRoutes(this.run, d, plan);
+    const pass: RoutePass = { key, at: now, routes: plan.peers, ...(wireguard ? { wireguard } : {}) };
+    this.routePasses.set(d.node, pass);
+    return pass;
   }
 
   async holdPorts(node: string, ports: HeldPort[]): Promise<PortsResult> {
@@ -83,6 +134,7 @@ export class HostNetComponent implements HostNet {
       const routes = await removeNodeRoutes(this.run, n);
       const ports = this.ports.release(n);
       this.udpEndpoints.delete(n);
+      this.routePasses.delete(n);
       return { ...rules, ...routes, ports };
     });
   }

@@ -9,6 +9,9 @@ import type { Rule } from './types.js';
  * for (`-w`), as Docker and kube-proxy hold it briefly.
  */
 export class Iptables {
+  /** `iptables --version` never changes while this process runs: asked once. */
+  private versionText?: Promise<string | undefined>;
+
   constructor(private readonly run: CommandRunner) {}
 
   async save(): Promise<Saved> {
@@ -58,8 +61,12 @@ export class Iptables {
     throw last;
   }
 
-  async version(): Promise<string | undefined> {
-    const r = await this.run.run('iptables', ['--version']);
-    return r.code === 0 ? r.stdout.trim() : undefined;
+  version(): Promise<string | undefined> {
+    this.versionText ??= this.run.run('iptables', ['--version']).then((r) => (r.code === 0 ? r.stdout.trim() : undefined));
+    // A failed look-up (iptables not installed yet) is asked again next time.
+    void this.versionText.then((v) => {
+      if (v === undefined) this.versionText = undefined;
+    });
+    return this.versionText;
   }
 }

@@ -154,6 +154,8 @@ export interface ApplyResult {
   warnings: string[];
   /** The node's WireGuard device, while the backend is `wireguard`. */
   wireguard?: WireGuardState;
+  /** Where this apply's time went, in ms by step (`iptables`, `conntrack`, `routes`; `routes` absent when skipped). */
+  phaseMs?: Record<string, number>;
 }
 
 /** What a node's WireGuard device is and runs on. */

@@ -84,6 +84,9 @@ export class NodeNetwork implements PodNetworkGate {
   private lastCondition?: string;
   private readonly reported = new Map<string, string>();
   private stopped = false;
+  /** The next sync checks everything (the first, each resync, after a failure); others trust what the last one ensured. */
+  private fullPass = true;
+  private ensured?: { key: string; net: { name: string; gateway: string } };
   private readonly stopHooks: (() => unknown)[] = [];
 
   constructor(private readonly d: NodeNetworkDeps) {
@@ -103,7 +106,10 @@ export class NodeNetwork implements PodNetworkGate {
     this.nodes.addHandlers({ onAdd: kick, onDelete: kick, onUpdate: (o, n) => void (nodeFacts(o) !== nodeFacts(n) && kick()) });
     for (const inf of [this.services, this.slices, this.nodes, this.config] as Informer<KubeObject>[]) inf.start();
     for (const s of this.d.ruleSources ?? []) s.start(kick);
-    this.cancelResync = this.d.clock.setInterval(kick, this.d.resyncMs ?? 30_000);
+    this.cancelResync = this.d.clock.setInterval(() => {
+      this.fullPass = true;
+      kick();
+    }, this.d.resyncMs ?? 30_000);
   }
 
   /** Runs `f` when the network stops (the parts that sit beside it on its informers: the ingress controller). */
@@ -156,6 +162,23 @@ export class NodeNetwork implements PodNetworkGate {
 
   private async sync(): Promise<void> {
     if (this.stopped) return;
+    const full = this.fullPass;
+    this.fullPass = false;
+    try {
+      await this.syncOnce(full);
+    } catch (e) {
+      this.fullPass = true;
+      throw e;
+    }
+  }
+
+  /**
+   * One pass: pod network, Service rules and routes made to match the informers. A pass that is
+   * not `full` (an endpoint or Service changed) does not ask the Docker engine again about the pod
+   * network it already ensured, so a changed endpoint costs one call to the host component.
+   */
+  private async syncOnce(full: boolean): Promise<void> {
+    const started = this.d.clock.now();
     await Promise.all([...[this.services, this.slices, this.nodes, this.config].map((i) => i.waitForSync()), ...(this.d.ruleSources ?? []).map((s) => s.waitForSync())]);
     const cm = this.config.list()[0];
     let cluster: ClusterNetwork;
@@ -186,7 +209,9 @@ export class NodeNetwork implements PodNetworkGate {
     let net: { name: string; gateway: string } | undefined;
     if (podCIDR) {
       try {
-        net = await this.d.podNetwork.ensure(podCIDR, mtu);
+        const key = `${podCIDR}/${mtu}`;
+        if (full || this.ensured?.key !== key) this.ensured = { key, net: await this.d.podNetwork.ensure(podCIDR, mtu) };
+        net = this.ensured.net;
       } catch (e) {
         await this.unavailable('PodNetworkConflict', message(e));
         if (e instanceof PodNetworkConflict) return;
@@ -225,12 +250,14 @@ export class NodeNetwork implements PodNetworkGate {
       ...(wireguard ? { wireguard } : {}),
     };
     let result: ApplyResult;
+    const applying = this.d.clock.now();
     try {
       result = await hostnet.apply(desired);
     } catch (e) {
       if (cluster.backend === 'wireguard' && /WireGuard|wireguard|\bwg\b/.test(message(e))) await this.unavailable('WireGuardUnavailable', message(e));
       throw e;
     }
+    this.log.debug('network rules applied', { full, prepareMs: applying - started, applyMs: this.d.clock.now() - applying, ...result.phaseMs });
     this.reportRoutes(self, result.routes);
     if (self && result.wireguard) {
       const w = result.wireguard;
@@ -246,7 +273,7 @@ export class NodeNetwork implements PodNetworkGate {
     } catch (e) {
       if (self) this.report(self, 'relay', 'Warning', 'APIRelayFailed', `cannot listen on ${net.gateway}:${API_RELAY_PORT} for the kubernetes Service: ${message(e)}`);
     }
-    await this.d.podNetwork.removeStale(net.name).catch((e: unknown) => this.log.warn('cannot remove an old pod network', { error: message(e) }));
+    if (full || this.networkName !== net.name) await this.d.podNetwork.removeStale(net.name).catch((e: unknown) => this.log.warn('cannot remove an old pod network', { error: message(e) }));
     if (this.networkName !== net.name) {
       this.networkName = net.name;
       this.log.info('pod network ready', { network: net.name, podCIDR, backend: cluster.backend, iptables: result.iptables, mode: opened.mode });
