@@ -37,6 +37,10 @@ describe('readBody', () => {
     const q = readBody(sent as unknown as IncomingMessage, 10);
     sent.write('0123456789abc');
     expect((await refusal(q)).code).toBe(413);
+    // The rest is read and thrown away (the client can finish writing and read the answer).
+    sent.write('more');
+    sent.end();
+    await new Promise((r) => sent.once('end', r));
   });
 
   it('answers a body that does not arrive in time (short of its length, or trickling) with 504 Timeout', async () => {

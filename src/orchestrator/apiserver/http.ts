@@ -23,6 +23,14 @@ export const MAX_BODY = 3 * 1024 * 1024;
 export const BODY_TIMEOUT_MS = 60_000;
 
 /**
+ * How much of a refused (too large) body is read and thrown away so that the client can finish
+ * sending it and read the 413: a client still writing when the server closes gets a reset
+ * ("write: broken pipe") instead of the answer. Go's server does the same (a lingering close).
+ * Past this, the connection is cut.
+ */
+export const MAX_DISCARD = 32 * 1024 * 1024;
+
+/**
  * Reads the whole body, refusing more than `limit` bytes with 413, and a body that has not arrived
  * within {@link BODY_TIMEOUT_MS} (shorter than its Content-Length, or trickling) with 504, worded
  * as kube-apiserver's timeout filter words it. Either refusal closes the connection once answered.
@@ -38,8 +46,9 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY, clock: Clock = 
       cancel();
       req.off('data', onData);
       if (e === undefined) return resolve(Buffer.concat(chunks));
-      // The rest of this body is not read: the connection cannot carry another request.
-      if (e instanceof ApiError) closeAfterResponse.add(req);
+      if (e instanceof ApiError && e.code === 413) discard(req);
+      // A body that does not arrive is not waited for again: the connection cannot carry another request.
+      else if (e instanceof ApiError) closeAfterResponse.add(req);
       req.resume();
       reject(e);
     };
@@ -56,6 +65,15 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY, clock: Clock = 
     const gone = () => finish(new ApiError(400, 'BadRequest', 'the client closed the connection before the whole body arrived'));
     req.on('error', gone);
     req.on('close', gone);
+  });
+}
+
+/** Reads the rest of a refused body into nothing, up to {@link MAX_DISCARD}; then cuts the connection. */
+function discard(req: IncomingMessage): void {
+  let thrown = 0;
+  req.on('data', (c: Buffer) => {
+    thrown += c.length;
+    if (thrown > MAX_DISCARD) req.socket?.destroy();
   });
 }
 
