@@ -1,6 +1,12 @@
 import type { Condition, KubeObject, OwnerReference, Pod } from './types.js';
 
 /** Succeeded or Failed: the pod will never run again. */
+/** The pod's priority (`spec.priority`, set from its PriorityClass at admission); 0 when unset. */
+export function podPriority(pod: Pod): number {
+  const p = (pod.spec as { priority?: unknown }).priority;
+  return typeof p === 'number' ? p : 0;
+}
+
 export function isPodTerminal(pod: Pod): boolean {
   const phase = pod.status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';

@@ -21,6 +21,23 @@ function pod(name: string, cpu: string, priorityClassName?: string): Pod {
 
 const nodeOf = async (name: string) => (await f.client.get<Pod>('pods', 'default', name)).spec.nodeName;
 
+describe('scheduling order', () => {
+  it('tries pending pods by priority when room appears, whatever order they came in', async () => {
+    for (let i = 0; i < 5; i++) await f.client.create('pods', pod(`low-${i}`, '800m', 'low'));
+    await f.client.create('pods', pod('vip', '800m', 'high'));
+    await f.client.create('pods', pod('plain', '800m'));
+    await f.settle();
+    expect((await f.pods()).filter((p) => p.spec.nodeName)).toEqual([]);
+    await f.addNode('a', { cpu: '1' });
+    await f.settle();
+    expect((await f.pods()).filter((p) => p.spec.nodeName).map((p) => p.metadata.name)).toEqual(['vip']);
+    await f.addNode('b', { cpu: '1' });
+    await f.settle();
+    // Next by priority: the five "low" (10) pods before the one without a class (0), oldest first.
+    expect((await f.pods()).filter((p) => p.spec.nodeName).map((p) => p.metadata.name).sort()).toEqual(['low-0', 'vip']);
+  });
+});
+
 describe('preemption', () => {
   it('evicts the lowest-priority pods that make room, and binds once they are gone', async () => {
     await f.addNode('a', { cpu: '1' });

@@ -1,4 +1,4 @@
-import { controllerRef } from '../api/podutil.js';
+import { controllerRef, podPriority } from '../api/podutil.js';
 import type { PodDisruptionBudget } from '../api/policy.js';
 import { selectorMatches } from '../api/selectors.js';
 import type { Pod } from '../api/types.js';
@@ -10,7 +10,7 @@ function curable(reason: string): boolean {
   return reason.startsWith('Insufficient ') || reason === 'Too many pods' || reason === "node(s) didn't have free ports for the requested pod ports";
 }
 
-const priorityOf = (p: Pod): number => (p.spec as { priority?: number }).priority ?? 0;
+const priorityOf = podPriority;
 
 function safeRequests(p: Pod) {
   try {
@@ -81,6 +81,10 @@ export function findPreemption(
 ): Preemption | undefined {
   if ((pod.spec as { preemptionPolicy?: string }).preemptionPolicy === 'Never') return undefined;
   const prio = priorityOf(pod);
+  // kube-scheduler's PodEligibleToPreemptOthers: a pod already nominated to a node where lower-priority
+  // victims are still terminating waits for them instead of preempting again elsewhere.
+  const nominated = nodes.find((n) => n.name === pod.status?.nominatedNodeName);
+  if (nominated?.pods.some((p) => p.metadata.deletionTimestamp && priorityOf(p) < prio)) return undefined;
   const fits = (info: NodeInfo) => runFilters(plugins, state, pod, [info]).feasible.length === 1;
   const candidates: { node: string; victims: Pod[]; top: number; violations: number }[] = [];
   for (const info of nodes) {

@@ -161,12 +161,16 @@ describe('scheduler', () => {
     expect(got.metadata.annotations?.[NODE_REASONS_ANNOTATION]).toBeUndefined();
   });
 
-  it('retries when resources are freed, and periodically, aggregating FailedScheduling events', async () => {
+  it('parks an unschedulable pod until resources are freed or 5 minutes pass, aggregating FailedScheduling events', async () => {
     await f.addNode('a', { cpu: '1' });
     await f.client.create('pods', pod('hog', { nodeName: 'a' }, { cpu: '1' }));
     await f.client.create('pods', pod('p', {}, { cpu: '500m' }));
     await f.settle();
-    await f.advance(30_000);
+    // Parked: nothing that could help happened, so no retry (and no new event) for minutes...
+    await f.advance(60_000);
+    expect((await f.events('FailedScheduling'))[0]?.count ?? 1).toBe(1);
+    // ...until kube-scheduler's podMaxInUnschedulablePodsDuration (5 min) moves it anyway.
+    for (let i = 0; i < 10; i++) await f.advance(30_000);
     const ev = await f.events('FailedScheduling');
     expect(ev).toHaveLength(1);
     expect(ev[0]?.count).toBeGreaterThanOrEqual(2);

@@ -6,14 +6,15 @@ import type { Client } from '../client/types.js';
 import type { ControllerContext } from '../client/controllerContext.js';
 import { EventRecorder } from '../client/events.js';
 import { SharedInformers } from '../client/SharedInformers.js';
-import { deepEqual, getCondition, isPodTerminal, setCondition } from '../api/podutil.js';
-import { InvalidSpec, runLoop, type ControllerLoop } from '../client/runner.js';
+import { deepEqual, getCondition, isPodTerminal, podPriority, setCondition } from '../api/podutil.js';
+import { InvalidSpec, type ControllerLoop } from '../client/runner.js';
 import { isoTime, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { CycleState, fitErrorMessage, numFeasibleNodesToFind, runFilters, selectHost, type Plugin } from './framework.js';
 import { SchedulerCache } from './cache.js';
 import { findPreemption, type Preemption } from './preemption.js';
 import { defaultPlugins } from './registry.js';
+import { schedulingLoop, type CycleResult } from './loop.js';
 import { VOLUME_RESOURCES, WaitingForVolumes } from './plugins/volumeBinding.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -24,8 +25,16 @@ export const SCHEDULER_NAME = 'default-scheduler';
 export const NODE_REASONS_ANNOTATION = 'scheduler.skiff.dev/node-reasons';
 
 export interface SchedulerOptions {
-  /** Unschedulable pods are retried at least this often, besides whenever nodes or pods change. Default 30 s. */
+  /**
+   * How often pending pods are looked at again whatever happened (a pod no queue holds is queued; a
+   * pod parked as unschedulable longer than `maxInUnschedulableMs` is moved). Default 30 s.
+   */
   retryIntervalMs?: number;
+  /** kube-scheduler's podMaxInUnschedulablePodsDuration. Default 5 min. */
+  maxInUnschedulableMs?: number;
+  /** kube-scheduler's podInitialBackoffSeconds / podMaxBackoffSeconds, in ms. Default 1 s / 10 s. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
   /** Plugins by name to leave out of the default profile. */
   disabledPlugins?: string[];
   /** A whole custom plugin list (tests). */
@@ -41,14 +50,15 @@ export interface SchedulerOptions {
 }
 
 /**
- * kube-scheduler in small: one pod per cycle, one worker. For each pending pod (no nodeName, our
- * schedulerName), run every plugin's preFilter, filter the nodes (on big clusters until enough fit,
+ * kube-scheduler in small: one pod per cycle, one worker, pods taken from the `SchedulingQueue` by
+ * priority (queue.ts). For each pending pod (no nodeName, our schedulerName), run every plugin's preFilter, filter the nodes (on big clusters until enough fit,
  * from a rotating start), score the feasible ones, assume the pod on the best node in the cache and
  * bind it (`pods/binding`) in the background with up to `parallelBinds` in flight, so the next cycle
  * starts without waiting for the write; a failed binding forgets the assumption and retries the pod.
  * Then record `Scheduled`. When no node fits, the pod gets
  * PodScheduled=False/Unschedulable with kube-scheduler's message, the per-node reasons annotation and
- * a FailedScheduling event; it is retried when a node or a bound pod changes, and periodically.
+ * a FailedScheduling event; it is parked until a cluster event that may help moves it (a node added
+ * or changed, a bound pod gone, a volume changed), or for at most `maxInUnschedulableMs`.
  */
 export function createScheduler(ctx: ControllerContext, options: SchedulerOptions = {}): ControllerLoop {
   const { client, clock, informers } = ctx;
@@ -59,59 +69,52 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
   const nodeInf = informers.get<Node>('nodes');
   const pdbInf = informers.get<PodDisruptionBudget>('poddisruptionbudgets');
   const cache = new SchedulerCache();
-  /** Pods that found no node, waiting for the cluster to change. */
-  const unschedulable = new Set<string>();
   /** Pods whose spec can never schedule, by key -> `uid/generation`: left alone until they change. */
   const invalid = new Map<string, string>();
-  /** Bindings in flight, and failed bindings per pod (for the retry backoff). */
+  /** Bindings in flight. */
   const binding = new Set<Promise<void>>();
-  const bindFailures = new Map<string, number>();
-  /** Pods whose PreBind waits for their claims to be provisioned and bound: tried again on any volume change. */
+  /** Pods whose PreBind waits for their claims to be provisioned and bound: parked, moved on any volume change. */
   const waitingForVolumes = new Set<string>();
   const parallelBinds = Math.max(1, options.parallelBinds ?? 16);
   /** Where the next cycle's filtering starts (kube-scheduler's nextStartNodeIndex). */
   let nextStartNode = 0;
 
-  const reconcile = async (key: string): Promise<void> => {
+  /** One scheduling cycle for a popped pod; the queue puts it where its result says. */
+  const attempt = async (key: string): Promise<CycleResult> => {
     const pod = podInf.get(key);
-    if (!pod || !needsScheduling(pod)) {
-      unschedulable.delete(key);
-      return;
-    }
-    if (cache.isAssumed(key)) return;
+    if (!pod || !needsScheduling(pod) || cache.isAssumed(key)) return 'done';
     const version = `${pod.metadata.uid}/${pod.metadata.generation}`;
-    if (invalid.get(key) === version) return;
+    if (invalid.get(key) === version) return 'done';
     invalid.delete(key);
     const state = new CycleState({ informers, client });
     const nodes = cache.nodeInfos(nodeInf.list());
     try {
       for (const p of plugins) p.preFilter?.(state, pod, nodes);
     } catch (e) {
-      if (e instanceof InvalidSpec) {
-        invalid.set(key, version);
-        recorder.record(pod, 'Warning', 'FailedScheduling', e.message);
-      }
-      throw e;
+      if (!(e instanceof InvalidSpec)) throw e;
+      // Never schedulable as written: left alone until the pod changes (its update queues it).
+      invalid.set(key, version);
+      recorder.record(pod, 'Warning', 'FailedScheduling', e.message);
+      log.info('invalid spec; not retrying', { key, error: e.message });
+      return 'done';
     }
     const limit = numFeasibleNodesToFind(nodes.length, options.percentageOfNodesToScore);
     const { feasible, reasons, processed } = runFilters(plugins, state, pod, nodes, { limit, start: nextStartNode });
     nextStartNode = nodes.length ? (nextStartNode + processed) % nodes.length : 0;
     const best = selectHost(plugins, state, pod, feasible);
     if (!best) {
-      unschedulable.add(key);
       const pre = findPreemption(plugins, state, pod, nodes, reasons, pdbInf.list());
       if (pre) await preempt(pod, pre);
       await reportUnschedulable(pod, fitErrorMessage(nodes.length, reasons), reasons);
-      loop.enqueueAfter(key, options.retryIntervalMs ?? 30_000);
-      return;
+      return 'unschedulable';
     }
     const node = best.node.name;
     cache.assume(pod, node);
-    unschedulable.delete(key);
     log.debug('assumed', { pod: key, node, score: best.scores.get(node) });
     const p = bind(key, pod, node, state).finally(() => binding.delete(p));
     binding.add(p);
     while (binding.size >= parallelBinds) await Promise.race(binding);
+    return 'done';
   };
 
   /** The binding cycle: never throws; on failure the pod is forgotten and tried again with backoff. */
@@ -120,10 +123,8 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     const name = pod.metadata.name ?? '';
     const retry = (stage: string, e: unknown): void => {
       cache.forget(key);
-      const n = (bindFailures.get(key) ?? 0) + 1;
-      bindFailures.set(key, n);
-      log.warn(`${stage} failed; retrying`, { pod: key, node, attempt: n, error: e instanceof Error ? e.message : String(e) });
-      loop.enqueueAfter(key, Math.min(10 * 2 ** n, 60_000));
+      log.warn(`${stage} failed; retrying after back-off`, { pod: key, node, error: e instanceof Error ? e.message : String(e) });
+      loop.queue.retry(key, priorityOf(key));
     };
     try {
       // PreBind (the volume binder's selected-node): part of the binding cycle, as upstream.
@@ -135,6 +136,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
         cache.forget(key);
         waitingForVolumes.add(key);
         log.debug('waiting for volumes', { pod: key, node, reason: e.message });
+        loop.queue.park(key);
         loop.enqueueAfter(key, 5_000);
         return;
       }
@@ -153,7 +155,6 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
       retry('binding', e);
       return;
     }
-    bindFailures.delete(key);
     recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`);
     await clearUnschedulable(pod);
   };
@@ -205,50 +206,73 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     }
   };
 
-  const loop = runLoop(SCHEDULER_NAME, reconcile, { clock, log, workers: 1, ready: informers.waitForSync(['pods', 'nodes', ...VOLUME_RESOURCES]) });
-  const retryUnschedulable = () => {
-    for (const k of unschedulable) loop.enqueue(k);
-  };
-  const volumesChanged = () => {
-    retryUnschedulable();
-    for (const k of waitingForVolumes) loop.enqueue(k);
-  };
-  for (const r of VOLUME_RESOURCES) informers.get(r).addHandlers({ onAdd: volumesChanged, onUpdate: volumesChanged });
   const keyOf = (p: Pod) => objectKey(p.metadata.namespace, p.metadata.name ?? '');
+  const priorityOf = (key: string): number => {
+    const pod = podInf.get(key);
+    return pod ? podPriority(pod) : 0;
+  };
+  const loop = schedulingLoop(SCHEDULER_NAME, attempt, {
+    clock,
+    log,
+    ready: informers.waitForSync(['pods', 'nodes', ...VOLUME_RESOURCES]),
+    priorityOf,
+    initialBackoffMs: options.initialBackoffMs,
+    maxBackoffMs: options.maxBackoffMs,
+    maxInUnschedulableMs: options.maxInUnschedulableMs,
+  });
+  /** A cluster event that may let parked pods fit (kube-scheduler's MoveAllToActiveOrBackoffQueue). */
+  const moveAll = (which?: (key: string) => boolean) => loop.queue.moveAll(priorityOf, which);
+  const volumesChanged = () => moveAll();
+  for (const r of VOLUME_RESOURCES) informers.get(r).addHandlers({ onAdd: volumesChanged, onUpdate: volumesChanged });
+  /** Parked pods a newly bound pod may help: inter-pod affinity and topology spread count bound pods. */
+  const countsBoundPods = (key: string): boolean => {
+    const spec = podInf.get(key)?.spec as { affinity?: { podAffinity?: unknown }; topologySpreadConstraints?: unknown[] } | undefined;
+    return !!(spec?.affinity?.podAffinity || spec?.topologySpreadConstraints?.length);
+  };
 
   podInf.addHandlers({
     onAdd: (pod) => {
       cache.update(pod);
       if (needsScheduling(pod)) loop.enqueue(keyOf(pod));
+      else if (pod.spec.nodeName && !isPodTerminal(pod)) moveAll(countsBoundPods);
     },
     onUpdate: (old, pod) => {
       cache.update(pod);
       const key = keyOf(pod);
       if (needsScheduling(pod)) {
-        // Our own status and annotation writes on a waiting pod must not retry it in a loop.
-        if (!unschedulable.has(key) || old.metadata.generation !== pod.metadata.generation || !deepEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) loop.enqueue(key);
-      } else if (old.spec.nodeName && !isPodTerminal(old) && isPodTerminal(pod)) {
-        retryUnschedulable();
+        // A pod no queue holds is queued; a queued one moves only for what scheduling reads (its
+        // spec, labels, priority): our own status and annotation writes must not retry it in a loop.
+        const relevant = old.metadata.generation !== pod.metadata.generation || podPriority(old) !== podPriority(pod) || !deepEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {});
+        if (relevant || (!loop.queue.has(key) && !cache.isAssumed(key))) loop.enqueue(key);
+      } else {
+        loop.queue.delete(key);
+        if (old.spec.nodeName && !isPodTerminal(old) && isPodTerminal(pod)) moveAll();
+        else if (!old.spec.nodeName && pod.spec.nodeName) moveAll(countsBoundPods);
+        else if (pod.spec.nodeName && !deepEqual(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) moveAll(countsBoundPods);
       }
     },
     onDelete: (pod) => {
-      cache.remove(keyOf(pod));
-      unschedulable.delete(keyOf(pod));
-      invalid.delete(keyOf(pod));
-      bindFailures.delete(keyOf(pod));
-      waitingForVolumes.delete(keyOf(pod));
-      if (pod.spec.nodeName) retryUnschedulable();
+      const key = keyOf(pod);
+      cache.remove(key);
+      loop.queue.delete(key);
+      invalid.delete(key);
+      waitingForVolumes.delete(key);
+      if (pod.spec.nodeName) moveAll();
     },
   });
   nodeInf.addHandlers({
-    onAdd: retryUnschedulable,
+    onAdd: () => moveAll(),
     onUpdate: (old, node) => {
-      if (schedulingRelevant(old) !== schedulingRelevant(node)) retryUnschedulable();
+      if (schedulingRelevant(old) !== schedulingRelevant(node)) moveAll();
     },
   });
-  // Level-triggered safety net: every pending pod is looked at again periodically.
+  // Level-triggered safety net: a pending pod no queue holds is queued, and pods parked too long move.
   const cancel = clock.setInterval(() => {
-    for (const p of podInf.list(needsScheduling)) loop.enqueue(keyOf(p));
+    loop.queue.flushUnschedulableLeftover(priorityOf);
+    for (const p of podInf.list(needsScheduling)) {
+      const key = keyOf(p);
+      if (!loop.queue.has(key) && !cache.isAssumed(key)) loop.enqueue(key);
+    }
   }, options.retryIntervalMs ?? 30_000);
   // Idle means no cycle queued or running and no binding in flight (tests settle on it).
   const idle = async (): Promise<void> => {
