@@ -1,4 +1,5 @@
-import { ApiError, isConflict, isNotFound } from '../api/errors.js';
+import { isConflict, isNotFound } from '../api/errors.js';
+import { isJsonPatchTestFailure } from '../api/patch/index.js';
 import type { JobStatus, Pod } from '../api/types.js';
 import type { Client } from '../client/types.js';
 
@@ -36,14 +37,10 @@ export async function removeTrackingFinalizers(client: Client, pods: readonly Po
     } catch (e) {
       if (isNotFound(e)) released.add(p.metadata.uid ?? '');
       // A failed test (the pod changed meanwhile) is refused: the next sync sees the new pod.
-      else if (!isConflict(e) && !testFailed(e)) throw e;
+      else if (!isConflict(e) && !isJsonPatchTestFailure(e)) throw e;
     }
   }));
   return released;
-}
-
-function testFailed(e: unknown): boolean {
-  return e instanceof ApiError && (e.code === 400 || e.code === 422);
 }
 
 /**

@@ -34,6 +34,14 @@ export const MAX_JSON_PATCH_OPERATIONS = 10_000;
 export const MAX_JSON_PATCH_COPIED = 3 * 1024 * 1024;
 
 /** RFC 6902 JSON patch, bounded in operations and in what `copy` duplicates (a 413 either way, as upstream). */
+/** fast-json-patch's message for a `test` operation whose value differs (in the 400 it becomes). */
+const TEST_FAILED = 'Test operation failed';
+
+/** A JSON patch refused because one of its `test` operations failed: the object changed meanwhile. */
+export function isJsonPatchTestFailure(e: unknown): boolean {
+  return e instanceof ApiError && e.code === 400 && e.message.includes(TEST_FAILED);
+}
+
 function applyJsonPatch(current: KubeObject, patch: unknown): KubeObject {
   if (!Array.isArray(patch)) throw errors.badRequest('json patch must be an array of operations');
   if (patch.length > MAX_JSON_PATCH_OPERATIONS) {
