@@ -38,6 +38,18 @@ describe('Registry', () => {
   beforeEach(async () => {
     c = await memoryCluster();
   });
+
+  it('an update identical to what is stored writes nothing; any change is written', async () => {
+    const created = await c.client.create('configmaps', cm('same', { a: '1' }, { k: 'v' }));
+    const rv = created.metadata.resourceVersion;
+    const again = await c.client.update('configmaps', { ...created, metadata: { ...created.metadata } });
+    expect(again.metadata.resourceVersion).toBe(rv);
+    const patched = await c.client.patch('configmaps', 'default', 'same', 'merge', { data: { k: 'v' } });
+    expect(patched.metadata.resourceVersion).toBe(rv);
+    const changed = await c.client.patch<KubeObject & { data?: Record<string, string> }>('configmaps', 'default', 'same', 'merge', { data: { k: 'w' } });
+    expect(Number(changed.metadata.resourceVersion)).toBeGreaterThan(Number(rv));
+    expect((await c.client.get<KubeObject & { data?: Record<string, string> }>('configmaps', 'default', 'same')).data).toEqual({ k: 'w' });
+  });
   afterEach(() => c.dispose());
 
   it('stamps identity and a resourceVersion, and refuses duplicates', async () => {

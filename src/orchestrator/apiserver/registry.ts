@@ -95,6 +95,13 @@ export class Registry {
     return obj;
   }
 
+  /**
+   * The stored text each object `get` answered was decoded from: a write of that object compares its
+   * new encoding with this text (is it what is stored already?) instead of encoding the old object
+   * again. Weak: it lives only as long as the object a caller holds.
+   */
+  private readonly storedText = new WeakMap<KubeObject, string>();
+
   private encode(obj: KubeObject): string {
     const { resourceVersion: _rv, ...meta } = obj.metadata;
     return JSON.stringify({ ...obj, metadata: meta });
@@ -109,7 +116,9 @@ export class Registry {
     const r = resourceType(resource);
     const entry = await this.store.get(this.key(r, namespace, name));
     if (!entry) throw errors.notFound(r, name);
-    return this.decode<T>(entry);
+    const obj = this.decode<T>(entry);
+    this.storedText.set(obj, entry.value);
+    return obj;
   }
 
   /**
@@ -309,7 +318,7 @@ export class Registry {
       return this.remove<T>(r, key, expected, current.metadata.name as string);
     }
     const encoded = this.encode(next);
-    if (encoded === this.encode(current)) return current;
+    if (encoded === (this.storedText.get(current) ?? this.encode(current))) return current;
     await pace();
     try {
       return this.decode<T>(await this.store.update(key, encoded, expected));
