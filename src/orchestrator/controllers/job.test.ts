@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Job, JobSpec, Pod } from '../api/types.js';
 import { isoTime } from '../util/clock.js';
 import { controllerFixture, type ControllerFixture } from './testkit.js';
-import { COMPLETION_INDEX } from './jobutil.js';
+import { COMPLETION_INDEX, INDEX_FAILURE_COUNT, INDEX_IGNORED_FAILURE_COUNT } from './jobutil.js';
 
 function job(name: string, spec: Partial<JobSpec> = {}): Job {
   return {
@@ -244,6 +244,44 @@ describe('job controller', () => {
     const j = await get(f, 'ix');
     expect(j.status).toMatchObject({ completedIndexes: '0', failedIndexes: '1', failed: 1 });
     expect(cond(j, 'Failed')).toMatchObject({ reason: 'FailedIndexes' });
+  });
+
+  it("backoffLimitPerIndex keeps each index's failures in its pods' annotations: a failed pod deleted by hand does not reset them", async () => {
+    await f.client.create('jobs', job('ix', { completionMode: 'Indexed', completions: 2, parallelism: 2, backoffLimitPerIndex: 1 }));
+    await f.settle();
+    const ofIndex = async (i: string) => (await running(f)).filter((p) => p.metadata.labels?.[COMPLETION_INDEX] === i);
+    const [first] = await ofIndex('0');
+    expect(first?.metadata.annotations?.[INDEX_FAILURE_COUNT]).toBe('0');
+    await finish(f, first as Pod, 1);
+    await f.settle();
+    // The index backs off on its own (10 s); index 1 keeps running meanwhile.
+    expect(await ofIndex('0')).toHaveLength(0);
+    expect(await ofIndex('1')).toHaveLength(1);
+    await f.advance(10_000);
+    const [second] = await ofIndex('0');
+    expect(second?.metadata.annotations?.[INDEX_FAILURE_COUNT]).toBe('1');
+    await f.client.delete('pods', 'default', first?.metadata.name ?? '', { gracePeriodSeconds: 0 });
+    await f.settle();
+    await finish(f, second as Pod, 1);
+    await f.settle();
+    await f.advance(30_000);
+    // Two failures of index 0 (one of them no longer present) exceed its limit of 1.
+    expect(await ofIndex('0')).toHaveLength(0);
+    expect((await get(f, 'ix')).status).toMatchObject({ failedIndexes: '0' });
+  });
+
+  it('backoffLimitPerIndex: failures a pod failure policy ignores are counted apart and do not use up the limit', async () => {
+    const rules = [{ action: 'Ignore', onExitCodes: { operator: 'In', values: [42] } }];
+    await f.client.create('jobs', job('ig', { completionMode: 'Indexed', completions: 1, parallelism: 1, backoffLimitPerIndex: 0, podFailurePolicy: { rules } } as Partial<JobSpec>));
+    await f.settle();
+    const [first] = await running(f);
+    await finish(f, first as Pod, 42);
+    await f.settle();
+    const [second] = await running(f);
+    expect(second?.metadata.annotations).toMatchObject({ [INDEX_FAILURE_COUNT]: '0', [INDEX_IGNORED_FAILURE_COUNT]: '1' });
+    await finish(f, second as Pod, 0);
+    await f.settle();
+    expect(cond(await get(f, 'ig'), 'Complete')).toBeDefined();
   });
 
   it('suspend deletes the pods and resume starts again with a new startTime', async () => {

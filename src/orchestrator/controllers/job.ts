@@ -9,7 +9,7 @@ import { claim } from './ownership.js';
 import { changedBeyondStatus, controllerRef, deepEqual, isPodReady } from '../api/podutil.js';
 import { InvalidSpec, runLoop, type ControllerLoop } from '../client/runner.js';
 import { errorText, ownedPodHandlers, podFromTemplate, terminatingNamespace } from './podcontrol.js';
-import { COMPLETION_INDEX, formatIndexes, matchSuccessPolicy, isJobPodFailed, isJobPodSucceeded, jobFinished, jobFinishTime, matchPodFailurePolicy, parseIndexes, podFinishTime, podIndex, remainingBackoff, withCondition } from './jobutil.js';
+import { COMPLETION_INDEX, formatIndexes, IndexFailures, matchSuccessPolicy, isJobPodFailed, isJobPodSucceeded, jobFinished, jobFinishTime, matchPodFailurePolicy, parseIndexes, podFinishTime, podIndex, remainingBackoff, withCondition } from './jobutil.js';
 import { deletedUnfinished, JOB_TRACKING, removeTrackingFinalizers, tracked, uncountedStatus } from './jobtracking.js';
 
 const COMPONENT = 'job-controller';
@@ -79,13 +79,15 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
     const interim = status.conditions?.find((c) => (c.type === 'FailureTarget' || c.type === 'SuccessCriteriaMet') && c.status === 'True');
     let verdict: Verdict | undefined = interim && !jobFinished(job) ? { type: interim.type === 'FailureTarget' ? 'Failed' : 'Complete', reason: interim.reason ?? '', message: interim.message ?? '' } : undefined;
     const counted: Pod[] = [];
-    const failuresByIndex = new Map<number, number>();
+    const indexFailures = new IndexFailures();
     const failedIndexes = new Set<number>();
     const ignored = new Set<string>();
     for (const p of pods.filter(failedPod)) {
       const m = matchPodFailurePolicy(job.spec.podFailurePolicy?.rules ?? [], p);
       if (m?.action === 'Ignore') {
         ignored.add(p.metadata.uid ?? '');
+        const i = podIndex(p);
+        if (i !== undefined && perIndexLimit !== undefined) indexFailures.add(i, p, true);
         continue;
       }
       if (m?.action === 'FailJob') verdict ??= { type: 'Failed', reason: 'PodFailurePolicy', message: m.message };
@@ -94,9 +96,8 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
       if (tracked(p) && !uncounted.succeeded.has(p.metadata.uid ?? '')) uncounted.failed.add(p.metadata.uid ?? '');
       const i = podIndex(p);
       if (i === undefined || perIndexLimit === undefined) continue;
-      const n = (failuresByIndex.get(i) ?? 0) + 1;
-      failuresByIndex.set(i, n);
-      if (m?.action === 'FailIndex' || n > perIndexLimit) failedIndexes.add(i);
+      indexFailures.add(i, p, false);
+      if (m?.action === 'FailIndex' || indexFailures.failures(i) > perIndexLimit) failedIndexes.add(i);
     }
     const restarts = job.spec.template.spec.restartPolicy === 'OnFailure' ? active.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m, c) => m + (c.restartCount ?? 0), 0), 0) : 0;
     const completedIndexes = indexed ? parseIndexes(status.completedIndexes) : new Set<number>();
@@ -172,7 +173,9 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
             const lastFailure = sinceSuccess.length ? Math.max(...sinceSuccess.map((p) => podFinishTime(p) ?? now)) : undefined;
             // podReplacementPolicy Failed: a terminating pod still holds its place until it has stopped.
             const holding = job.spec.podReplacementPolicy === 'Failed' ? [...active, ...terminating] : active;
-            await managePods(job, key, holding, { completedIndexes, failedIndexes, succeededCount, parallelism, backoffMs: remainingBackoff(sinceSuccess.length, lastFailure, now) });
+            // With backoffLimitPerIndex the back-off is per index (managePods), else per Job.
+            const backoffMs = perIndexLimit === undefined ? remainingBackoff(sinceSuccess.length, lastFailure, now) : 0;
+            await managePods(job, key, holding, { completedIndexes, failedIndexes, succeededCount, parallelism, backoffMs, indexFailures: perIndexLimit === undefined ? undefined : indexFailures, now });
           } catch (e) {
             failure = e;
           }
@@ -257,6 +260,9 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
     succeededCount: number;
     parallelism: number;
     backoffMs: number;
+    /** With backoffLimitPerIndex: each index's failures (annotations of its next pod, its own back-off). */
+    indexFailures?: IndexFailures;
+    now: number;
   }
 
   const managePods = async (job: Job, key: string, active: Pod[], plan: Plan): Promise<void> => {
@@ -272,10 +278,15 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
         else seen.add(i);
       }
       const pending: number[] = [];
+      let wait: number | undefined;
       // Bounded by BURST: a huge completions/parallelism must not hold the event loop or allocate it all.
       for (let i = 0; i < (completions ?? 0) && pending.length < Math.min(plan.parallelism, BURST); i++) {
-        if (!seen.has(i) && !plan.completedIndexes.has(i) && !plan.failedIndexes.has(i)) pending.push(i);
+        if (seen.has(i) || plan.completedIndexes.has(i) || plan.failedIndexes.has(i)) continue;
+        const left = plan.indexFailures?.remainingBackoff(i, plan.now) ?? 0;
+        if (left > 0) wait = Math.min(wait ?? left, left);
+        else pending.push(i);
       }
+      if (wait !== undefined) loop.enqueueAfter(key, wait);
       const room = Math.max(0, plan.parallelism - seen.size);
       toCreate = pending.slice(0, room);
       if (seen.size > plan.parallelism) extra.push(...active.filter((p) => !extra.includes(p)).slice(plan.parallelism));
@@ -293,7 +304,7 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
     }
     toCreate = toCreate.slice(0, BURST);
     exp.expectAdds(key, toCreate.length);
-    const results = await Promise.allSettled(toCreate.map((i) => createPod(job, i)));
+    const results = await Promise.allSettled(toCreate.map((i) => createPod(job, i, i === undefined ? undefined : plan.indexFailures?.annotations(i))));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     for (let n = 0; n < failed.length; n++) exp.observeAdd(key);
     const err = failed[0]?.reason;
@@ -302,11 +313,11 @@ export function startJobController(ctx: ControllerContext): ControllerLoop {
     throw err;
   };
 
-  const createPod = async (job: Job, index: number | undefined): Promise<void> => {
+  const createPod = async (job: Job, index: number | undefined, failureCounts?: Record<string, string>): Promise<void> => {
     const name = job.metadata.name ?? '';
     const pod = podFromTemplate(job.spec.template, job, { generateName: index === undefined ? `${name}-` : `${name}-${index}-` });
     if (index !== undefined) {
-      pod.metadata.annotations = { ...pod.metadata.annotations, [COMPLETION_INDEX]: String(index) };
+      pod.metadata.annotations = { ...pod.metadata.annotations, ...failureCounts, [COMPLETION_INDEX]: String(index) };
       pod.metadata.labels = { ...pod.metadata.labels, [COMPLETION_INDEX]: String(index) };
       pod.spec.hostname ??= `${name}-${index}`;
       const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${COMPLETION_INDEX}']` } } };

@@ -47,6 +47,61 @@ export function podIndex(pod: Pod): number | undefined {
   return Number(v);
 }
 
+/** On each pod of a Job with `backoffLimitPerIndex`: the failures of its index before it, and those a pod failure policy ignored. */
+export const INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
+export const INDEX_IGNORED_FAILURE_COUNT = 'batch.kubernetes.io/job-index-ignored-failure-count';
+
+function countAnnotation(pod: Pod, name: string): number {
+  const v = pod.metadata.annotations?.[name];
+  return v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : 0;
+}
+
+/**
+ * Per-index failure counts, as Kubernetes keeps them: each replacement pod carries the counts of its
+ * index in annotations, so a failed pod deleted by hand does not reset them. The count of an index is
+ * the highest its failed pods say (their own annotation plus themselves), and never fewer than the
+ * failed pods present (pods created before the annotations existed).
+ */
+export class IndexFailures {
+  private readonly byIndex = new Map<number, { failed: number; ignored: number; present: number; lastFailure?: number }>();
+
+  /** A failed pod of index `i`; `ignored` when the pod failure policy's Ignore rule matched it. */
+  add(i: number, pod: Pod, ignored: boolean): void {
+    const e = this.byIndex.get(i) ?? { failed: 0, ignored: 0, present: 0 };
+    const failedBefore = countAnnotation(pod, INDEX_FAILURE_COUNT);
+    const ignoredBefore = countAnnotation(pod, INDEX_IGNORED_FAILURE_COUNT);
+    if (ignored) {
+      e.failed = Math.max(e.failed, failedBefore);
+      e.ignored = Math.max(e.ignored, ignoredBefore + 1);
+    } else {
+      e.present++;
+      e.failed = Math.max(e.failed, failedBefore + 1, e.present);
+      e.ignored = Math.max(e.ignored, ignoredBefore);
+      const t = podFinishTime(pod);
+      if (t !== undefined && (e.lastFailure === undefined || t > e.lastFailure)) e.lastFailure = t;
+    }
+    this.byIndex.set(i, e);
+  }
+
+  failures(i: number): number {
+    return this.byIndex.get(i)?.failed ?? 0;
+  }
+
+  /** The annotations a new pod of index `i` carries. */
+  annotations(i: number): Record<string, string> {
+    const e = this.byIndex.get(i);
+    const out: Record<string, string> = { [INDEX_FAILURE_COUNT]: String(e?.failed ?? 0) };
+    if (e?.ignored) out[INDEX_IGNORED_FAILURE_COUNT] = String(e.ignored);
+    return out;
+  }
+
+  /** Ms index `i` still waits before a new pod (the pod failure back-off, per index). */
+  remainingBackoff(i: number, now: number): number {
+    const e = this.byIndex.get(i);
+    return e ? remainingBackoff(e.failed, e.lastFailure, now) : 0;
+  }
+}
+
 /** Indexes as Kubernetes writes `completedIndexes`: sorted, consecutive runs as `a-b` ("0-2,5"). */
 export function formatIndexes(indexes: Iterable<number>): string {
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
