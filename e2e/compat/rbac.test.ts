@@ -147,7 +147,11 @@ describe('Node authorizer with a real node credential', () => {
     expect((await asNode('/api/v1/pods?fieldSelector=spec.nodeName%3Dcompat-rbac-other')).status).toBe(403);
     expect((await asNode('/api/v1/namespaces/team/pods')).status).toBe(403);
     expect((await asNode('/api/v1/namespaces')).status).toBe(403);
-    expect((await asNode('/apis/networking.skiff.dev/v1alpha1/addressgroups')).status).toBe(200);
+    // AddressGroups: only those whose span names this node (it runs a pod their policy applies to).
+    expect((await asNode(`/apis/networking.skiff.dev/v1alpha1/addressgroups?fieldSelector=span%3D${c.nodeName}`)).status).toBe(200);
+    expect((await asNode(`/apis/networking.skiff.dev/v1alpha1/addressgroups?watch=true&timeoutSeconds=1&fieldSelector=span%3D${c.nodeName}`)).status).toBe(200);
+    expect((await asNode('/apis/networking.skiff.dev/v1alpha1/addressgroups')).status).toBe(403);
+    expect((await asNode('/apis/networking.skiff.dev/v1alpha1/addressgroups?fieldSelector=span%3Dcompat-rbac-other')).status).toBe(403);
     expect((await asNode('/api/v1/namespaces/team/pods/on-this-node')).status).toBe(200);
     expect((await asNode('/api/v1/namespaces/team/pods/on-other-node')).status).toBe(403);
     const del = await c.api('DELETE', '/api/v1/namespaces/team/pods/on-other-node', undefined, { authorization: `Bearer ${nodeToken}` });

@@ -18,6 +18,26 @@ export interface AddressGroup extends KubeObject {
   kind: 'AddressGroup';
   /** One entry per distinct selector peer of the policy's enforced directions, in peerKey order. */
   peers?: AddressGroupPeer[];
+  /**
+   * The nodes that need the group (Antrea's span): those running a pod the policy applies to, sorted.
+   * A node's credential may list and watch only the groups whose span names it (`fieldSelector=span=<node>`).
+   */
+  span?: string[];
+}
+
+/** The field selector a node lists its AddressGroups with: a list field matches when it holds the value. */
+export const ADDRESS_GROUP_SPAN_FIELD = 'span';
+
+/** The nodes running a pod (not finished) that the policy applies to: its podSelector, in its namespace. */
+export function groupSpan(policy: NetworkPolicy, pods: readonly Pod[]): string[] {
+  const ns = policy.metadata.namespace ?? '';
+  const nodes = new Set<string>();
+  for (const p of pods) {
+    const node = p.spec.nodeName;
+    if (!node || (p.metadata.namespace ?? '') !== ns || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+    if (selects(policy.spec?.podSelector ?? {}, p.metadata.labels)) nodes.add(node);
+  }
+  return [...nodes].sort();
 }
 
 /** A peer's selectors, as written in the policy (the agent finds its peer by {@link peerKey}), and what they select. */

@@ -141,11 +141,22 @@ export function fieldValue(obj: KubeObject, path: string): string {
   return typeof cur === 'string' ? cur : String(cur);
 }
 
+/**
+ * Whether the object's fields match. A field holding a list of strings (Skiff's AddressGroup `span`;
+ * Kubernetes selects no list field) matches `=` when it holds the value and `!=` when it does not.
+ */
 export function matchesFields(sel: Selector, obj: KubeObject): boolean {
   for (const r of sel) {
-    const v = fieldValue(obj, r.key);
-    if (r.op === '=' && v !== r.values[0]) return false;
-    if (r.op === '!=' && v === r.values[0]) return false;
+    const list = listField(obj, r.key);
+    const has = list ? list.includes(r.values[0] ?? '') : fieldValue(obj, r.key) === r.values[0];
+    if (r.op === '=' && !has) return false;
+    if (r.op === '!=' && has) return false;
   }
   return true;
+}
+
+function listField(obj: KubeObject, path: string): unknown[] | undefined {
+  if (path.includes('.')) return undefined;
+  const v = (obj as Record<string, unknown>)[path];
+  return Array.isArray(v) ? v : undefined;
 }

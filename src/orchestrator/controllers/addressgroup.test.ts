@@ -138,6 +138,31 @@ describe('address-group controller', () => {
     w.dispose();
   });
 
+  it("keeps each group's span (the nodes running a pod the policy applies to), and a node's filtered watch sees its groups come and go", async () => {
+    f = await controllerFixture();
+    await cluster();
+    await f.client.create('networkpolicies', np('prod', 'p', { podSelector: { matchLabels: { app: 'db' } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'api' } } }] }] }));
+    await f.settle();
+    const span = async () => (await group('prod', 'p')).span;
+    expect(await span()).toEqual(['n1']);
+    const seen: string[] = [];
+    const w = f.client.watch<AddressGroup>('addressgroups', { fieldSelector: 'span=n2', resourceVersion: (await group('prod', 'p')).metadata.resourceVersion }, (e) => void seen.push(`${e.type} ${(e.object.span ?? []).join('+')}`));
+    // A pod the policy applies to lands on n2 (a pending one has no IP yet: it still counts).
+    await pod('prod', 'db-2', undefined, { app: 'db' }, { node: 'n2' });
+    await f.settle();
+    expect(await span()).toEqual(['n1', 'n2']);
+    await f.client.delete('pods', 'prod', 'db', { gracePeriodSeconds: 0 });
+    await f.settle();
+    expect(await span()).toEqual(['n2']);
+    const db2 = await f.client.get<Pod>('pods', 'prod', 'db-2');
+    await f.client.updateStatus('pods', { ...db2, status: { ...db2.status, phase: 'Failed' } });
+    await f.settle();
+    expect(await span()).toEqual([]);
+    await f.settle();
+    expect(seen).toEqual(['ADDED n1+n2', 'MODIFIED n2', 'DELETED n2']);
+    w.dispose();
+  });
+
   it('rewrites a group changed or deleted by hand; removes it with its policy', async () => {
     f = await controllerFixture();
     await cluster();

@@ -1,4 +1,4 @@
-import { ADDRESS_GROUP_API, hasPodIP, namespaceLabels, peerSelects, resolveAddressGroup, selectorPeers, type AddressGroup, type CompiledPeer } from '../api/addressGroup.js';
+import { ADDRESS_GROUP_API, groupSpan, hasPodIP, namespaceLabels, peerSelects, resolveAddressGroup, selectorPeers, selects, type AddressGroup, type CompiledPeer } from '../api/addressGroup.js';
 import { isNotFound } from '../api/errors.js';
 import type { NetworkPolicy } from '../api/networkPolicy.js';
 import { canonicalJson, newControllerRef } from '../api/podutil.js';
@@ -12,10 +12,13 @@ const COMPONENT = 'address-group-controller';
  * Publishes, for every NetworkPolicy, an AddressGroup of the same namespace and name (owned by the
  * policy) holding the pod IPs each of its podSelector / namespaceSelector peers selects, and for
  * egress named ports the port numbers on those pods (api/addressGroup.ts), as Antrea's controller
- * computes AddressGroups. Each node's enforcer reads these instead of every pod of the cluster.
+ * computes AddressGroups. Each node's enforcer reads these instead of every pod of the cluster,
+ * and only those it needs: a group's `span` lists the nodes running a pod the policy applies to,
+ * and a node may list and watch only the groups whose span names it (the Node authorizer).
  *
- * The key is the policy (`ns/name`). A pod event (added, deleted; labels, IP, phase or ports
- * changed) enqueues only the policies whose peers select the pod before or after; a namespace's
+ * The key is the policy (`ns/name`). A pod event (added, deleted; labels, IP, phase, node or ports
+ * changed) enqueues only the policies whose peers select the pod, or that apply to it (the span),
+ * before or after; a namespace's
  * labels changing enqueues the policies with a namespaceSelector peer. The queue coalesces a
  * burst of events for one policy into one reconcile, and a reconcile writes only when the
  * resolved peers differ from the stored group: one write per policy per burst at most.
@@ -45,14 +48,18 @@ export function startAddressGroupController(ctx: ControllerContext): ControllerL
       }
       return;
     }
-    const peers = resolveAddressGroup(policy, pods.list(), namespaces.list(), compiled(policy));
+    const all = pods.list();
+    const peers = resolveAddressGroup(policy, all, namespaces.list(), compiled(policy));
+    const span = groupSpan(policy, all);
     const owner = newControllerRef(policy);
-    if (current && current.metadata.ownerReferences?.some((r) => r.uid === owner.uid) && canonicalJson(current.peers ?? []) === canonicalJson(peers)) return;
+    const same = current && canonicalJson(current.peers ?? []) === canonicalJson(peers) && canonicalJson(current.span ?? []) === canonicalJson(span);
+    if (same && current.metadata.ownerReferences?.some((r) => r.uid === owner.uid)) return;
     const desired: AddressGroup = {
       apiVersion: `${group}/${version}`,
       kind,
       metadata: { namespace: ns, name, ownerReferences: [owner], ...(current ? { resourceVersion: current.metadata.resourceVersion } : {}) },
       peers,
+      span,
     };
     if (current && current.metadata.ownerReferences?.some((r) => r.uid === owner.uid)) await client.update(resource, desired);
     else if (current) {
@@ -60,7 +67,7 @@ export function startAddressGroupController(ctx: ControllerContext): ControllerL
       await client.delete(resource, ns, name);
       await client.create(resource, { ...desired, metadata: { namespace: ns, name, ownerReferences: [owner] } });
     } else await client.create(resource, desired);
-    log.debug('address group written', { policy: key, peers: peers.length, addresses: peers.reduce((n, p) => n + p.addresses.length, 0) });
+    log.debug('address group written', { policy: key, peers: peers.length, addresses: peers.reduce((n, p) => n + p.addresses.length, 0), span: span.length });
   };
 
   const loop = runLoop(COMPONENT, reconcile, { clock, log, workers: 2, ready: informers.waitForSync(['networkpolicies', 'pods', 'namespaces', resource]) });
@@ -76,15 +83,18 @@ export function startAddressGroupController(ctx: ControllerContext): ControllerL
     cache.set(k, { rv: policy.metadata.resourceVersion, peers });
     return peers;
   };
-  /** The policies one of whose peers selects one of these pods (as it was, as it is). */
+  /** The policies one of whose peers selects one of these pods, or that apply to one of them on a node (as it was, as it is). */
   const policiesSelecting = (...ps: Pod[]) => {
     // Before the first lists are in, every policy is queued anyway (its add) and reconciles only once they are.
     if (!pods.hasSynced() || !policies.hasSynced() || !namespaces.hasSynced()) return;
     const candidates = ps.filter(hasPodIP);
-    if (!candidates.length) return;
+    const placed = ps.filter((p) => p.spec.nodeName);
+    if (!candidates.length && !placed.length) return;
     const labels = namespaceLabels(namespaces.list());
     for (const policy of policies.list()) {
-      if (compiled(policy).some((c) => candidates.some((p) => peerSelects(c, p, labels)))) enqueue(policy);
+      const ns = policy.metadata.namespace ?? '';
+      const applies = placed.some((p) => (p.metadata.namespace ?? '') === ns && selects(policy.spec?.podSelector ?? {}, p.metadata.labels));
+      if (applies || compiled(policy).some((c) => candidates.some((p) => peerSelects(c, p, labels)))) enqueue(policy);
     }
   };
 
@@ -117,7 +127,7 @@ export function startAddressGroupController(ctx: ControllerContext): ControllerL
 /** What a group reads of a pod. */
 function podFacts(p: Pod): string {
   const ports = [...(p.spec.containers ?? []), ...(p.spec.initContainers ?? [])].map((c) => c.ports ?? []);
-  return canonicalJson([p.metadata.labels ?? {}, p.status?.podIP, p.status?.phase, p.spec.hostNetwork, ports]);
+  return canonicalJson([p.metadata.labels ?? {}, p.status?.podIP, p.status?.phase, p.spec.hostNetwork, p.spec.nodeName, ports]);
 }
 
 function splitKey(key: string): [string, string] {

@@ -1,4 +1,4 @@
-import { ADDRESS_GROUP_API, type AddressGroup } from '../../api/addressGroup.js';
+import { ADDRESS_GROUP_API, ADDRESS_GROUP_SPAN_FIELD, type AddressGroup } from '../../api/addressGroup.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import { Informer } from '../../client/Informer.js';
 import type { Client } from '../../client/types.js';
@@ -38,7 +38,7 @@ export class NetPolEnforcer implements RuleSource {
     this.log = d.log.child({ component: 'netpol' });
     this.policies = new Informer<NetworkPolicy>(d.client, 'networkpolicies', d.clock, this.log);
     this.pods = new Informer<Pod>(d.client, 'pods', d.clock, this.log, { fieldSelector: `spec.nodeName=${d.nodeName}` });
-    this.groups = new Informer<AddressGroup>(d.client, ADDRESS_GROUP_API.resource, d.clock, this.log);
+    this.groups = new Informer<AddressGroup>(d.client, ADDRESS_GROUP_API.resource, d.clock, this.log, { fieldSelector: `${ADDRESS_GROUP_SPAN_FIELD}=${d.nodeName}` });
   }
 
   start(kick: () => void): void {

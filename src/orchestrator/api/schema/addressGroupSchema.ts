@@ -14,6 +14,7 @@ export function addressGroupDefinitions(): Definitions {
         kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
         metadata: { allOf: [{ $ref: REF_PREFIX + meta }], description: "Standard object's metadata." },
         peers: { type: 'array', items: { allOf: [{ $ref: REF_PREFIX + `${p}AddressGroupPeer` }] }, description: 'One entry per distinct selector peer of the policy.' },
+        span: { type: 'array', items: { type: 'string' }, description: 'The nodes running a pod the policy applies to; a node lists its groups with fieldSelector span=<node>.' },
       },
       'x-kubernetes-group-version-kind': [{ group: 'networking.skiff.dev', version: 'v1alpha1', kind: 'AddressGroup' }],
     },

@@ -138,8 +138,14 @@ const CASES: [string, Partial<Attributes>, Decision][] = [
   ['get a namespace', { verb: 'get', resource: 'namespaces', name: 'ns0' }, NO],
   ['watch network policies', { verb: 'watch', resource: 'networkpolicies', apiGroup: 'networking.k8s.io' }, ALLOW],
   // NetworkPolicy peers, resolved by the control plane: read, never written, by a node
-  ['list address groups', { verb: 'list', resource: 'addressgroups', apiGroup: 'networking.skiff.dev' }, ALLOW],
-  ['watch address groups', { verb: 'watch', resource: 'addressgroups', apiGroup: 'networking.skiff.dev' }, ALLOW],
+  // ...and only those whose span names the node (the nodes running a pod the policy applies to).
+  ['list its address groups', { verb: 'list', resource: 'addressgroups', apiGroup: 'networking.skiff.dev', fieldSelector: 'span=node0' }, ALLOW],
+  ['watch its address groups', { verb: 'watch', resource: 'addressgroups', apiGroup: 'networking.skiff.dev', fieldSelector: 'span==node0' }, ALLOW],
+  ['list every address group', { verb: 'list', resource: 'addressgroups', apiGroup: 'networking.skiff.dev' }, NO],
+  ['watch every address group', { verb: 'watch', resource: 'addressgroups', apiGroup: 'networking.skiff.dev' }, NO],
+  ["list another node's address groups", { verb: 'list', resource: 'addressgroups', apiGroup: 'networking.skiff.dev', fieldSelector: 'span=node1' }, NO],
+  ['list address groups by name', { verb: 'list', resource: 'addressgroups', apiGroup: 'networking.skiff.dev', fieldSelector: 'metadata.name=np' }, NO],
+  ['get an address group', { verb: 'get', resource: 'addressgroups', apiGroup: 'networking.skiff.dev', namespace: 'ns0', name: 'np' }, NO],
   ...(['create', 'update', 'patch', 'delete'].map((verb) => [`${verb} an address group`, { verb, resource: 'addressgroups', apiGroup: 'networking.skiff.dev', namespace: 'ns0', name: 'np' }, NO]) as [string, Partial<Attributes>, Decision][]),
   ['address groups of another API group', { verb: 'list', resource: 'addressgroups', apiGroup: 'networking.k8s.io' }, NO],
   ['create a network policy', { verb: 'create', resource: 'networkpolicies', apiGroup: 'networking.k8s.io', namespace: 'ns0' }, NO],

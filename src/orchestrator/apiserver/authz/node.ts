@@ -1,3 +1,4 @@
+import { ADDRESS_GROUP_SPAN_FIELD } from '../../api/addressGroup.js';
 import { CLUSTER_NETWORK_CONFIGMAP } from '../../api/clusterNetwork.js';
 import type { RequestContext } from '../requestContext.js';
 import type { NodeGraph, VertexType } from './nodeGraph.js';
@@ -49,9 +50,9 @@ export const KUBE_NODE_RULES: readonly PolicyRule[] = [
 
 /**
  * Skiff's node rules: Kubernetes' plus what the agent needs as its node's service proxy, as its
- * node's NetworkPolicy enforcer (NetworkPolicies, and the AddressGroups the control plane
- * resolves their peers into, list and watch: as an Antrea agent receives its AddressGroups, so a
- * node never lists other nodes' pods nor namespaces); and as the built-in ingress controller
+ * node's NetworkPolicy enforcer (NetworkPolicies, list and watch; the AddressGroups the control
+ * plane resolves their peers into come only with `span=<node>`, in NodeAuthorizer: as an Antrea
+ * agent receives its AddressGroups, so a node never lists other nodes' pods nor namespaces); and as the built-in ingress controller
  * (Ingresses and IngressClasses, read only: the control plane writes their status; TLS Secrets
  * come through the graph).
  */
@@ -60,7 +61,6 @@ export const NODE_RULES: readonly PolicyRule[] = [
   r(['list', 'watch'], [''], ['endpoints']),
   r(READ, ['discovery.k8s.io'], ['endpointslices']),
   r(['list', 'watch'], ['networking.k8s.io'], ['networkpolicies']),
-  r(['list', 'watch'], ['networking.skiff.dev'], ['addressgroups']),
   r(READ, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
 ];
 
@@ -127,6 +127,10 @@ export class NodeAuthorizer implements Authorizer {
           return this.csiNode(nodeName, a);
         case '/pods':
           return this.pod(nodeName, a);
+        case 'networking.skiff.dev/addressgroups':
+          // Only the groups the node's pods need (their span), as an Antrea agent receives them.
+          if ((a.verb === 'list' || a.verb === 'watch') && !a.subresource && selectsNode(a.fieldSelector, ADDRESS_GROUP_SPAN_FIELD, nodeName)) return YES;
+          return NO(`can only list/watch addressgroups with ${ADDRESS_GROUP_SPAN_FIELD}=${nodeName} field selector`);
       }
     }
     return rulesAllow(a, NODE_RULES) ? YES : NO();
