@@ -11,14 +11,30 @@ export type LoadBalancerIngress = { ip: string; ipMode: 'VIP' };
  * such node opens their ports.
  */
 export function readyNodeAddresses(list: readonly Node[]): LoadBalancerIngress[] {
-  const ips = new Set<string>();
+  return toIngress(readyNodes(list).map((n) => n.ip));
+}
+
+/** A Ready node and its InternalIP. */
+export interface ReadyNode {
+  name: string;
+  ip: string;
+}
+
+/** The Ready, not deleting nodes that have an InternalIP. */
+export function readyNodes(list: readonly Node[]): ReadyNode[] {
+  const out: ReadyNode[] = [];
   for (const n of list) {
     if (n.metadata.deletionTimestamp) continue;
     if (n.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') continue;
     const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-    if (ip) ips.add(ip);
+    if (ip) out.push({ name: n.metadata.name ?? '', ip });
   }
-  return [...ips].sort().map((ip) => ({ ip, ipMode: 'VIP' }));
+  return out;
+}
+
+/** Addresses as a `status.loadBalancer.ingress` list: deduplicated and sorted. */
+export function toIngress(ips: readonly string[]): LoadBalancerIngress[] {
+  return [...new Set(ips)].sort().map((ip) => ({ ip, ipMode: 'VIP' }));
 }
 
 /**

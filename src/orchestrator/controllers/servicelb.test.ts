@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Node, Service } from '../api/types.js';
+import type { Node, Pod, Service } from '../api/types.js';
 import { DEFAULT_CLUSTER_NETWORK } from '../api/clusterNetwork.js';
-import { planServiceLb, reservedPorts } from './servicelb.js';
+import { hostPortHolders, planServiceLb, reservedPorts } from './servicelb.js';
 import { controllerFixture, type ControllerFixture } from './testkit.js';
 
 const svc = (name: string, type: string, ports: { port: number; protocol?: 'TCP' | 'UDP'; nodePort?: number }[], created = '2026-01-01T00:00:00Z', extra: Record<string, unknown> = {}): Service => ({
@@ -10,7 +10,7 @@ const svc = (name: string, type: string, ports: { port: number; protocol?: 'TCP'
   metadata: { name, namespace: 'default', creationTimestamp: created },
   spec: { type: type as Service['spec']['type'], ports, ...extra },
 });
-const addr = [{ ip: '10.0.0.1', ipMode: 'VIP' as const }];
+const addr = [{ name: 'n1', ip: '10.0.0.1' }];
 
 describe('ServiceLB planning', () => {
   it.each([
@@ -36,6 +36,29 @@ describe('ServiceLB planning', () => {
     expect([...plan.ingress.keys()].sort()).toEqual(ingress);
     expect([...plan.conflicts.keys()].sort()).toEqual(Object.keys(conflicts).sort());
     for (const [k, re] of Object.entries(conflicts)) expect(plan.conflicts.get(k)).toMatch(re);
+  });
+});
+
+describe('ServiceLB and pod host ports', () => {
+  const nodes = [{ name: 'n1', ip: '10.0.0.1' }, { name: 'n2', ip: '10.0.0.2' }];
+  const hostPod = (name: string, node: string, hostPort: number, phase = 'Running'): Pod => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'edge' },
+    spec: { nodeName: node, containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort }] }] },
+    status: { phase },
+  });
+  const lb = svc('web', 'LoadBalancer', [{ port: 8080 }, { port: 9090 }]);
+
+  it.each([
+    { name: 'a hostPort on one node leaves that node out', pods: [hostPod('hp', 'n1', 9090)], ips: ['10.0.0.2'], conflict: /hostPort holds this Service's port on node n1 \(port 9090\/TCP, hostPort of pod edge\/hp\): that node's address is left out/ },
+    { name: 'hostPorts on every node: no address', pods: [hostPod('a', 'n1', 8080), hostPod('b', 'n2', 9090)], ips: undefined, conflict: /on every Ready node .*gets no address/ },
+    { name: 'another port, or a finished pod, holds nothing', pods: [hostPod('other', 'n1', 7070), hostPod('done', 'n2', 8080, 'Succeeded')], ips: ['10.0.0.1', '10.0.0.2'], conflict: undefined },
+  ])('$name', ({ pods, ips, conflict }) => {
+    const plan = planServiceLb([lb], nodes, new Map(), hostPortHolders(pods));
+    expect(plan.ingress.get('default/web')?.map((i) => i.ip)).toEqual(ips);
+    if (conflict) expect(plan.conflicts.get('default/web')).toMatch(conflict);
+    else expect(plan.conflicts.has('default/web')).toBe(false);
   });
 });
 
@@ -75,6 +98,20 @@ describe('ServiceLB controller', () => {
     await f.client.update('services', { ...s, spec: { ...s.spec, type: 'ClusterIP', ports: [{ port: 8080, protocol: 'TCP', targetPort: 8080 }] } });
     await f.settle();
     expect((await get()).status?.loadBalancer?.ingress).toBeUndefined();
+  });
+
+  it("leaves out the node where a pod's hostPort holds the port, and takes it back when the pod goes", async () => {
+    await withIp('a', '192.168.1.11');
+    await withIp('b', '192.168.1.12');
+    await f.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'edge', namespace: 'default' }, spec: { nodeName: 'b', containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort: 8080 }] }] } });
+    await f.client.create('services', svc('web', 'LoadBalancer', [{ port: 8080 }]));
+    await f.settle();
+    const ingress = async () => (await f.client.get<Service>('services', 'default', 'web')).status?.loadBalancer?.ingress?.map((i) => i.ip);
+    expect(await ingress()).toEqual(['192.168.1.11']);
+    expect((await f.events('PortInUse')).map((e) => e.message)).toEqual([expect.stringContaining('on node b (port 8080/TCP, hostPort of pod default/edge)')]);
+    await f.client.delete('pods', 'default', 'edge', { gracePeriodSeconds: 0 });
+    await f.settle();
+    expect(await ingress()).toEqual(['192.168.1.11', '192.168.1.12']);
   });
 
   it('records a PortInUse warning for a LoadBalancer whose port another holds', async () => {

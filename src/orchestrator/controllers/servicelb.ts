@@ -1,9 +1,10 @@
 import { DEFAULT_CLUSTER_NETWORK, ingressPorts, type ClusterNetwork } from '../api/clusterNetwork.js';
 import { deepEqual } from '../api/podutil.js';
-import type { Node, Service } from '../api/types.js';
+import { isPodTerminal } from '../api/podutil.js';
+import type { Node, Pod, Service } from '../api/types.js';
 import type { ControllerContext } from '../client/controllerContext.js';
 import { runLoop, type ControllerLoop } from '../client/runner.js';
-import { onNodeAddressChange, readyNodeAddresses, type LoadBalancerIngress } from './nodeAddresses.js';
+import { onNodeAddressChange, readyNodes, toIngress, type LoadBalancerIngress, type ReadyNode } from './nodeAddresses.js';
 
 const COMPONENT = 'service-lb-controller';
 const ALL = 'all';
@@ -16,8 +17,11 @@ const ALL = 'all';
  * per node, so a LoadBalancer whose port/protocol an older one holds (or that some Service uses as
  * its node port, or the built-in ingress controller as its HTTP/HTTPS port) gets no address and a
  * `PortInUse` Warning naming the holder, until the port is free; k3s' svclb pod stays Pending on
- * the hostPort conflict the same way, and the Service keeps no address. Services with a `loadBalancerClass` belong
- * to another implementation and are left alone.
+ * the hostPort conflict the same way, and the Service keeps no address. A pod's `hostPort` holds its
+ * port on its own node only: that node's address is left out of the Service's ingress (with a
+ * `PortInUse` Warning naming the pod), as k3s' svclb pod stays Pending on that node alone; the
+ * agent does not route the port there either (its service proxy finds it held). Services with a
+ * `loadBalancerClass` belong to another implementation and are left alone.
  */
 export function startServiceLbController(ctx: ControllerContext, network: Partial<ClusterNetwork> = {}): ControllerLoop {
   const { client, clock, informers } = ctx;
@@ -25,13 +29,13 @@ export function startServiceLbController(ctx: ControllerContext, network: Partia
   const recorder = ctx.recorder(COMPONENT);
   const services = informers.get<Service>('services');
   const nodes = informers.get<Node>('nodes');
+  const pods = informers.get<Pod>('pods');
   /** The conflict last reported per Service, so an event is recorded once per change. */
   const reported = new Map<string, string>();
 
   const reconcile = async (): Promise<void> => {
-    const ingress = readyNodeAddresses(nodes.list());
     const list = services.list();
-    const plan = planServiceLb(list, ingress, reservedPorts({ ...DEFAULT_CLUSTER_NETWORK, ...network }));
+    const plan = planServiceLb(list, readyNodes(nodes.list()), reservedPorts({ ...DEFAULT_CLUSTER_NETWORK, ...network }), hostPortHolders(pods.list()));
     // A Service deleted while in conflict is forgotten, so one made again with the same name is told again.
     const present = new Set(list.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
     for (const key of reported.keys()) if (!present.has(key)) reported.delete(key);
@@ -53,15 +57,46 @@ export function startServiceLbController(ctx: ControllerContext, network: Partia
     }
   };
 
-  const loop = runLoop(COMPONENT, reconcile, { clock, log, workers: 1, ready: informers.waitForSync(['services', 'nodes']) });
+  const loop = runLoop(COMPONENT, reconcile, { clock, log, workers: 1, ready: informers.waitForSync(['services', 'nodes', 'pods']) });
   const kick = () => loop.enqueue(ALL);
   services.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
+  // Only pods with host ports matter, and only when where they hold them changes.
+  const held = (p: Pod) => JSON.stringify(isPodTerminal(p) || p.metadata.deletionTimestamp ? [] : [p.spec.nodeName, podHostPorts(p)]);
+  pods.addHandlers({
+    onAdd: (p) => void (podHostPorts(p).length && kick()),
+    onDelete: (p) => void (podHostPorts(p).length && kick()),
+    onUpdate: (o, n) => void ((podHostPorts(o).length || podHostPorts(n).length) && held(o) !== held(n) && kick()),
+  });
   onNodeAddressChange(nodes, kick);
   return loop;
 }
 
 function isForeignLb(svc: Service): boolean {
   return svc.spec.type === 'LoadBalancer' && typeof svc.spec.loadBalancerClass === 'string' && svc.spec.loadBalancerClass !== '';
+}
+
+/** A pod's host ports as `port/PROTOCOL`. */
+function podHostPorts(p: Pod): string[] {
+  const out: string[] = [];
+  for (const c of [...(p.spec.containers ?? []), ...(p.spec.initContainers ?? [])]) {
+    for (const port of c.ports ?? []) if (port.hostPort) out.push(`${port.hostPort}/${port.protocol ?? 'TCP'}`);
+  }
+  return out;
+}
+
+/** Node -> `port/PROTOCOL` -> the pod whose hostPort holds it there (running or about to). */
+export function hostPortHolders(list: readonly Pod[]): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  for (const p of list) {
+    const node = p.spec.nodeName;
+    if (!node || isPodTerminal(p) || p.metadata.deletionTimestamp) continue;
+    for (const port of podHostPorts(p)) {
+      const m = out.get(node) ?? new Map<string, string>();
+      if (!m.has(port)) m.set(port, `${p.metadata.namespace ?? ''}/${p.metadata.name ?? ''}`);
+      out.set(node, m);
+    }
+  }
+  return out;
 }
 
 /** Ports every node holds for something other than a Service: the built-in ingress controller's (0 = off). */
@@ -77,11 +112,13 @@ export function reservedPorts(network: ClusterNetwork): Map<string, string> {
  * Pure: which LoadBalancer Services get the node addresses, and which cannot (a port another holds:
  * `reserved` ports, `80/TCP` -> who, are held before any Service).
  * Older Services win (creation time, then namespace/name), as ServiceLB's first-come port use does.
+ * A port a pod's hostPort holds (`hostPorts`, by node) leaves that node's address out.
  */
 export function planServiceLb(
   list: Service[],
-  addresses: LoadBalancerIngress[],
+  nodes: readonly ReadyNode[],
   reserved: ReadonlyMap<string, string> = new Map(),
+  hostPorts: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map(),
 ): { ingress: Map<string, LoadBalancerIngress[]>; conflicts: Map<string, string> } {
   const ingress = new Map<string, LoadBalancerIngress[]>();
   const conflicts = new Map<string, string>();
@@ -104,7 +141,19 @@ export function planServiceLb(
       continue;
     }
     for (const m of mine) holders.set(m, { what: `LoadBalancer Service ${key(s)}`, svc: key(s) });
-    ingress.set(key(s), addresses);
+    const blocked: string[] = [];
+    const usable = nodes.filter((n) => {
+      const held = mine.map((m) => [m, hostPorts.get(n.name)?.get(m)] as const).find(([, pod]) => pod !== undefined);
+      if (held) blocked.push(`${n.name} (port ${held[0]}, hostPort of pod ${held[1]})`);
+      return !held;
+    });
+    if (blocked.length) {
+      conflicts.set(key(s), usable.length
+        ? `a pod's hostPort holds this Service's port on node ${blocked.join(', ')}: that node's address is left out of the Service's ingress`
+        : `a pod's hostPort holds this Service's port on every Ready node (${blocked.join(', ')}); this Service gets no address until the port is free`);
+      if (!usable.length) continue;
+    }
+    ingress.set(key(s), toIngress(usable.map((n) => n.ip)));
   }
   return { ingress, conflicts };
 }
