@@ -2,13 +2,14 @@ import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import { DiskFiles, FsyncFailed } from './diskFiles.js';
+import { CommitPipeline, type AloneJob, type BatchJob, type CommitHost, type Outcome } from './CommitPipeline.js';
+import { DiskFiles } from './diskFiles.js';
 import { HoldStats, type HoldSummary } from './holdStats.js';
 import { prepareDatabase } from './schema.js';
 import { prepareStatements, toEntry, type KvRow, type LogRow, type Statements } from './statements.js';
 import type { Disposable } from '../util/disposable.js';
 import { StoreCompacted, StoreConflict, StoreNotFound, type Store, type StoreEntry, type StoreEvent } from './types.js';
-import { applyWrite, isStoreError, type Tally, type WriteJob } from './writeBatch.js';
+import { applyWrite, isStoreError, type Tally } from './writeBatch.js';
 
 export interface SqliteStoreOptions {
   /** Lease expiry times come from this clock. */
@@ -30,19 +31,6 @@ export interface SqliteStoreOptions {
   syncFile?: (fd: number) => Promise<void>;
 }
 
-/** Work run inside a batch's transaction; the function it returns runs once the transaction committed. */
-type ExecJob = { kind: 'exec'; run: () => (() => void) | void };
-/**
- * Work run alone, outside a transaction (checkpoint, vacuum): no batch runs until it is done, and
- * it makes durable what it wrote itself (off the loop).
- */
-type AloneJob = { kind: 'alone'; label: string; run: () => Promise<void> };
-type Job = (WriteJob | ExecJob | AloneJob) & { resolve(v: StoreEntry | undefined): void; reject(e: unknown): void };
-type Outcome = { event: StoreEvent } | { error: unknown } | { done: (() => void) | void };
-
-/** A batch holds the event loop while SQLite applies it: at most this many writes, or this many bytes. */
-const MAX_BATCH = 128;
-const MAX_BATCH_BYTES = 1 << 20;
 /** Revisions compacted per step (one short job between batches). */
 const COMPACT_CHUNK = 500;
 
@@ -78,7 +66,9 @@ export interface StoreSizes {
  * checkpointed from the WAL at moments the store picks, and fsynced (again off the loop) before the
  * WAL is reused.
  *
- * Tables and migrations: schema.ts. A watch registered at revision R sees exactly the changes after R.
+ * The queue, batching, acknowledgement and fan-out are CommitPipeline.ts; this class is its host (the
+ * transaction, the fsync, the reader's snapshot, checkpoints). Tables and migrations: schema.ts.
+ * A watch registered at revision R sees exactly the changes after R.
  */
 export class SqliteStore implements Store {
   /** The writer: batches, compare-and-swap checks, maintenance. */
@@ -98,23 +88,16 @@ export class SqliteStore implements Store {
   private readonly checkpointBytes: number | undefined;
   private readonly pageSize: number;
   private readonly holds = new HoldStats();
-  private readonly watchers = new Set<{ prefix: string; from: number; handler: (e: StoreEvent) => void }>();
-  private readonly queue: Job[] = [];
-  private readonly waitingReads: (() => void)[] = [];
+  /** Batching, durability, acknowledgement and fan-out (CommitPipeline.ts); this class is its host. */
+  private readonly pipeline: CommitPipeline;
   private rev: number;
   private compacted: number;
   private bytes: { live: number; history: number };
-  private flushScheduled = false;
-  /** The flusher waits for the disk (a batch, or a job running alone). */
-  private busy = false;
-  /** A committed batch is not acknowledged yet (`:memory:` reads wait for it). */
-  private unacked = false;
-  private failed: Error | undefined;
   private walLimit = -1;
   private writtenSinceCheckpoint = 0;
   private checkpointQueued = false;
   private compaction: Promise<void> = Promise.resolve();
-  private counts = { batches: 0, writes: 0 };
+  private writes = 0;
 
   /** `path` is a file (created 0600), or `:memory:` for unit tests. */
   constructor(
@@ -153,6 +136,7 @@ export class SqliteStore implements Store {
       this.files = DiskFiles.open(path, opts.syncFile);
     }
     this.checkpointThreshold();
+    this.pipeline = new CommitPipeline(this.commitHost(), this.log);
   }
 
   private meta(name: string): number {
@@ -209,15 +193,15 @@ export class SqliteStore implements Store {
   }
 
   create(key: string, value: string): Promise<StoreEntry> {
-    return this.enqueue({ kind: 'create', key, value }) as Promise<StoreEntry>;
+    return this.pipeline.enqueue({ kind: 'create', key, value }) as Promise<StoreEntry>;
   }
 
   update(key: string, value: string, expectedRevision?: number): Promise<StoreEntry> {
-    return this.enqueue({ kind: 'update', key, value, expected: expectedRevision }) as Promise<StoreEntry>;
+    return this.pipeline.enqueue({ kind: 'update', key, value, expected: expectedRevision }) as Promise<StoreEntry>;
   }
 
   delete(key: string, expectedRevision?: number): Promise<StoreEntry> {
-    return this.enqueue({ kind: 'delete', key, expected: expectedRevision }) as Promise<StoreEntry>;
+    return this.pipeline.enqueue({ kind: 'delete', key, expected: expectedRevision }) as Promise<StoreEntry>;
   }
 
   watch(prefix: string, fromRevision: number, handler: (event: StoreEvent) => void): Disposable {
@@ -227,9 +211,7 @@ export class SqliteStore implements Store {
       const rows = this.holds.time('replay', () => this.rstmts.replay.all(fromRevision, this.rev, prefix, prefixEnd(prefix)) as LogRow[]);
       for (const row of rows) handler(this.logEvent(row));
     }
-    const w = { prefix, from: fromRevision, handler };
-    this.watchers.add(w);
-    return { dispose: () => this.watchers.delete(w) };
+    return this.pipeline.watch(prefix, fromRevision, handler);
   }
 
   /**
@@ -242,7 +224,7 @@ export class SqliteStore implements Store {
       while (this.compacted < target) {
         const lo = this.compacted;
         const hi = Math.min(target, lo + COMPACT_CHUNK);
-        await this.enqueue({
+        await this.pipeline.enqueue({
           kind: 'exec',
           run: () => {
             const freed = this.stmts.compactFreed.get(lo, hi) as number;
@@ -306,7 +288,7 @@ export class SqliteStore implements Store {
    * the next write, cut to `journal_size_limit`); with `truncate`, then empties the WAL file at once.
    */
   async checkpoint(truncate = false): Promise<void> {
-    await this.enqueue({ kind: 'alone', label: 'checkpoint', run: () => this.checkpointJob(truncate) });
+    await this.pipeline.enqueue({ kind: 'alone', label: 'checkpoint', run: () => this.checkpointJob(truncate) });
   }
 
   /**
@@ -323,7 +305,7 @@ export class SqliteStore implements Store {
 
   /** Returns up to `pages` free pages to the file system (the file shrinks at the next checkpoint). */
   async vacuumStep(pages: number): Promise<void> {
-    await this.enqueue({
+    await this.pipeline.enqueue({
       kind: 'alone',
       label: 'vacuum',
       run: async () => {
@@ -338,7 +320,7 @@ export class SqliteStore implements Store {
    * Holds the event loop for as long as it takes: for start-up and one-time migrations only.
    */
   async vacuumFull(): Promise<void> {
-    await this.enqueue({
+    await this.pipeline.enqueue({
       kind: 'alone',
       label: 'vacuum-full',
       run: async () => {
@@ -381,15 +363,12 @@ export class SqliteStore implements Store {
   }
 
   stats(): StoreStats {
-    return { revision: this.rev, compacted: this.compacted, ...this.counts, liveBytes: this.bytes.live, historyBytes: this.bytes.history, hold: this.holds.summary() };
+    return { revision: this.rev, compacted: this.compacted, batches: this.pipeline.batches, writes: this.writes, liveBytes: this.bytes.live, historyBytes: this.bytes.history, hold: this.holds.summary() };
   }
 
   close(): void {
     if (!this.db.open) return;
-    this.watchers.clear();
-    const closed = new Error('the datastore is closed');
-    for (const j of this.queue.splice(0)) j.reject(closed);
-    this.failed ??= closed;
+    this.pipeline.close(new Error('the datastore is closed'));
     if (this.reader !== this.db) this.reader.close();
     // SQLite checkpoints and removes the WAL on close; FULL makes it fsync the file first.
     this.db.pragma('synchronous = FULL');
@@ -399,37 +378,34 @@ export class SqliteStore implements Store {
 
   // ---- the write path ----
 
-  private enqueue(job: WriteJob | ExecJob | AloneJob): Promise<StoreEntry | undefined> {
-    if (this.failed) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ...job, resolve, reject });
-      this.schedule();
-    });
+  /** The pipeline's view of this database: it calls these one at a time, never two batches at once. */
+  private commitHost(): CommitHost {
+    return {
+      isOpen: () => this.db.open,
+      commit: (batch) => this.commitBatch(batch),
+      sync: () => this.files.sync('wal'),
+      // Closed meanwhile: close() checkpointed with fsync, so the batch is durable; nobody watches.
+      durable: () => {
+        if (this.db.open) this.pin();
+      },
+      acknowledged: (event) => {
+        this.rev = event.entry.modRevision;
+        this.writes++;
+      },
+      afterBatch: () => this.dueCheckpoint(),
+      // The reader lets go for the job (a TRUNCATE checkpoint or VACUUM waits for readers) and
+      // re-pins after it: after a complete checkpoint it then reads from the database file alone,
+      // which lets the next batch start the WAL over.
+      beforeAlone: () => this.unpin(),
+      afterAlone: (job) => {
+        this.pin();
+        if (job.label === 'checkpoint') this.checkpointQueued = false;
+      },
+    };
   }
 
-  private schedule(): void {
-    if (this.flushScheduled || this.busy || this.queue.length === 0) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.busy || !this.db.open) return;
-    const first = this.queue[0];
-    if (!first) return;
-    if (first.kind === 'alone') {
-      this.queue.shift();
-      this.runAlone(first);
-      return;
-    }
-    const batch: Job[] = [];
-    let bytes = 0;
-    for (let next = this.queue[0]; next && next.kind !== 'alone' && batch.length < MAX_BATCH && bytes < MAX_BATCH_BYTES; next = this.queue[0]) {
-      batch.push(next);
-      this.queue.shift();
-      if (next.kind === 'create' || next.kind === 'update') bytes += next.value.length;
-    }
+  /** One batch in one transaction: each write with its own compare-and-swap check and revision. */
+  private commitBatch(batch: readonly BatchJob[]): Outcome[] {
     const outcomes: Outcome[] = [];
     const tally: Tally = { live: 0, history: 0, written: 0 };
     const t0 = performance.now();
@@ -442,8 +418,7 @@ export class SqliteStore implements Store {
             continue;
           }
           try {
-            const w = job as WriteJob;
-            const event = applyWrite(this.stmts, w, rev + 1, w.kind === 'delete' ? null : this.expiry(w.key), tally);
+            const event = applyWrite(this.stmts, job, rev + 1, job.kind === 'delete' ? null : this.expiry(job.key), tally);
             rev = event.entry.modRevision;
             outcomes.push({ event });
           } catch (e) {
@@ -457,105 +432,20 @@ export class SqliteStore implements Store {
           this.stmts.setMeta.run(this.bytes.history + tally.history, 'history_bytes');
         }
       })();
-    } catch (e) {
+    } finally {
       this.holds.record('commit', performance.now() - t0);
-      for (const job of batch) job.reject(e);
-      this.schedule();
-      return;
     }
-    this.holds.record('commit', performance.now() - t0);
-    this.counts.batches++;
     this.bytes.live += tally.live;
     this.bytes.history += tally.history;
     this.writtenSinceCheckpoint += tally.written;
-    for (const o of outcomes) if ('done' in o && o.done) o.done();
-    this.busy = true;
-    this.unacked = true;
-    this.files.sync('wal').then(
-      () => this.ack(batch, outcomes),
-      (e: unknown) => this.fail(e, batch),
-    );
+    return outcomes;
   }
 
-  /** The batch is durable: acknowledge it, fan out in revision order, serve the reads that waited. */
-  private ack(batch: Job[], outcomes: Outcome[]): void {
-    // Closed meanwhile: close() checkpointed with fsync, so the batch is durable; nobody watches.
-    if (this.db.open) this.pin();
-    batch.forEach((job, i) => {
-      const o = outcomes[i] as Outcome;
-      if ('event' in o) {
-        this.rev = o.event.entry.modRevision;
-        this.counts.writes++;
-        this.fanOut(o.event);
-        job.resolve(o.event.entry);
-      } else if ('error' in o) job.reject(o.error);
-      else job.resolve(undefined);
-    });
-    this.busy = false;
-    this.unacked = false;
-    for (const r of this.waitingReads.splice(0)) r();
-    if (this.db.open && this.files.onDisk && !this.checkpointQueued && this.walSize() >= this.checkpointThreshold()) {
-      this.checkpointQueued = true;
-      const noop = () => {};
-      this.queue.unshift({ kind: 'alone', label: 'checkpoint', run: () => this.checkpointJob(false), resolve: noop, reject: noop });
-    }
-    this.schedule();
-  }
-
-  private runAlone(job: Job & AloneJob): void {
-    // The reader lets go for the job (a TRUNCATE checkpoint or VACUUM waits for readers) and
-    // re-pins after it: after a complete checkpoint it then reads from the database file alone,
-    // which lets the next batch start the WAL over.
-    this.busy = true;
-    this.unpin();
-    const done = (e?: unknown) => {
-      if (!this.db.open) return job.reject(this.failed);
-      this.pin();
-      this.busy = false;
-      if (job.label === 'checkpoint') this.checkpointQueued = false;
-      if (e instanceof FsyncFailed) return this.fail(e, [job]);
-      if (e !== undefined) job.reject(e);
-      else job.resolve(undefined);
-      this.schedule();
-    };
-    let p: Promise<void>;
-    try {
-      p = job.run();
-    } catch (e) {
-      p = Promise.reject(e);
-    }
-    p.then(
-      () => done(),
-      (e: unknown) => done(e ?? new Error(`${job.label} failed`)),
-    );
-  }
-
-  /**
-   * The disk refused to make a batch durable. Its writes may be in the file but cannot be promised:
-   * the store stops (every later call fails), as a database must after a failed fsync.
-   */
-  private fail(e: unknown, batch: Job[]): void {
-    const cause = e instanceof FsyncFailed ? e.cause : e;
-    const msg = cause instanceof Error ? cause.message : String(cause);
-    this.failed = new Error(`the datastore could not make writes durable (fsync failed: ${msg}); restart Skiff`);
-    this.log.error('datastore fsync failed; refusing further writes', { error: msg });
-    for (const j of [...batch, ...this.queue.splice(0)]) j.reject(this.failed);
-    for (const r of this.waitingReads.splice(0)) r();
-    this.busy = false;
-    this.unacked = false;
-  }
-
-  private fanOut(event: StoreEvent): void {
-    for (const w of this.watchers) {
-      if (event.entry.modRevision > w.from && event.entry.key.startsWith(w.prefix)) {
-        try {
-          w.handler(event);
-        } catch (e) {
-          // A handler must not throw; if one does, the others and the writer still get their turn.
-          this.log.error('a store watch handler threw', { key: event.entry.key, error: e instanceof Error ? e.message : String(e) });
-        }
-      }
-    }
+  /** A checkpoint, once the WAL has grown past the threshold (one at a time). */
+  private dueCheckpoint(): AloneJob | undefined {
+    if (!this.files.onDisk || this.checkpointQueued || this.walSize() < this.checkpointThreshold()) return undefined;
+    this.checkpointQueued = true;
+    return { kind: 'alone', label: 'checkpoint', run: () => this.checkpointJob(false) };
   }
 
   /** The WAL size that calls for a checkpoint; also kept as `journal_size_limit`. */
@@ -591,7 +481,8 @@ export class SqliteStore implements Store {
 
   private read<T>(kind: string, fn: () => T): Promise<T> {
     const run = (resolve: (v: T) => void, reject: (e: unknown) => void) => {
-      if (this.failed) return reject(this.failed);
+      const failed = this.pipeline.failed;
+      if (failed) return reject(failed);
       try {
         resolve(this.holds.time(kind, fn));
       } catch (e) {
@@ -599,7 +490,8 @@ export class SqliteStore implements Store {
       }
     };
     return new Promise((resolve, reject) => {
-      if (this.unacked && this.reader === this.db) this.waitingReads.push(() => run(resolve, reject));
+      // `:memory:` has one connection: reads wait while a committed batch is not acknowledged.
+      if (this.reader === this.db) this.pipeline.whenAcknowledged(() => run(resolve, reject));
       else run(resolve, reject);
     });
   }
