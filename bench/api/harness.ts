@@ -9,6 +9,9 @@ export interface ServerStats {
   loop: { p50: number; p99: number; max: number };
   rssMb: number;
   heapMb: number;
+  /** The V8 heap reserved (used or not) and memory outside it (Buffers), MB. */
+  heapTotalMb?: number;
+  externalMb?: number;
 }
 
 export interface ServerHandle {

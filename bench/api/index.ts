@@ -13,6 +13,7 @@ const DELETE_WAIT = Number(process.env.BENCH_DELETE_SECONDS ?? 300);
 const BEFORE = { watchCache: { enabled: false }, flowControl: { enabled: false } };
 const AFTER = {};
 
+const backAfter = (f: ListFigures) => (f.rssBackAfterSec === undefined ? `not within ${((Number(process.env.BENCH_LIST_SETTLE_MAX_MS ?? 120_000)) / 1000).toFixed(0)} s (x${(f.rssBackMb / f.rssWithPodsMb).toFixed(2)})` : `${f.rssBackAfterSec.toFixed(0)} s (x${(f.rssBackMb / f.rssWithPodsMb).toFixed(2)})`);
 const lat = (l: Lat) => `${fmtMs(l.p50)} / ${fmtMs(l.p99)}`;
 const mb = (x: number) => `${x.toFixed(0)} MB`;
 const sample = (x: Sample | undefined) => (x ? `${fmtMs(x.p50)} / ${fmtMs(x.p99)} / ${fmtMs(x.max)}${x.timeouts ? `, ${x.timeouts} of ${x.n} unanswered in 10 s` : ''}` : '-');
@@ -39,6 +40,8 @@ function printList(before: ListFigures, after: ListFigures): void {
     ['after the lists', mb(before.rssAfterListsMb), mb(after.rssAfterListsMb)],
     ['15 s later', mb(before.rssSettledMb), mb(after.rssSettledMb)],
     ['15 s later / idle with pods', `x${(before.rssSettledMb / before.rssWithPodsMb).toFixed(2)}`, `x${(after.rssSettledMb / after.rssWithPodsMb).toFixed(2)}`],
+    ['back within 1.5x of idle with pods after', backAfter(before), backAfter(after)],
+    ['then: RSS / V8 heap in use', `${mb(before.rssBackMb)} / ${mb(before.heapBackMb)}`, `${mb(after.rssBackMb)} / ${mb(after.heapBackMb)}`],
   ]);
   if (before.page.p50 === before.pagingPass.p50) console.log('  (before: the store path does not page; each "page" is the whole list)');
 }

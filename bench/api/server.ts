@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     if (line === 'stats') {
       const ms = (ns: number) => Math.round(ns / 1e5) / 10;
       const m = process.memoryUsage();
-      say({ loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, rssMb: Math.round(m.rss / 1048576), heapMb: Math.round(m.heapUsed / 1048576) });
+      say({ loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, rssMb: Math.round(m.rss / 1048576), heapMb: Math.round(m.heapUsed / 1048576), heapTotalMb: Math.round(m.heapTotal / 1048576), externalMb: Math.round(m.external / 1048576) });
       loop.reset();
     } else if (line === 'stop') void stop();
   });
