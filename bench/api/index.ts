@@ -46,6 +46,7 @@ function printList(before: ListFigures, after: ListFigures): void {
   if (before.page.p50 === before.pagingPass.p50) console.log('  (before: the store path does not page; each "page" is the whole list)');
 }
 
+const scaleBack = (f: ScaleFigures) => (f.rssBackMb === undefined ? '-' : f.rssBackAfterSec === undefined ? `not within 140 s (${mb(f.rssBackMb)})` : `${f.rssBackAfterSec.toFixed(0)} s (${mb(f.rssBackMb)}, x${(f.rssBackMb / f.rssIdleMb).toFixed(2)})`);
 const rssLine = (f: ScaleFigures) => `${mb(f.rssIdleMb)} / ${mb(f.rssPeakMb)} / ${f.rssAfterMb !== undefined ? `${mb(f.rssAfterMb)} (x${(f.rssAfterMb / f.rssIdleMb).toFixed(2)})` : '-'}`;
 
 function printScale(before: ScaleFigures, after: ScaleFigures): void {
@@ -62,6 +63,7 @@ function printScale(before: ScaleFigures, after: ScaleFigures): void {
     ['/healthz while deleting', sample(before.healthzDelete), sample(after.healthzDelete)],
     ['GET deployment while deleting', sample(before.getDelete), sample(after.getDelete)],
     ['server RSS: idle / highest / 20 s after the pods were gone', rssLine(before), rssLine(after)],
+    ['back within 1.5x of idle after the pods were gone', scaleBack(before), scaleBack(after)],
   ]);
 }
 

@@ -20,6 +20,9 @@ export interface ScaleFigures {
   rssIdleMb: number;
   rssPeakMb: number;
   rssAfterMb?: number;
+  /** RSS once within 1.5x of idle (polled every 5 s for up to 120 s after the 20 s), and when (s after the pods were gone). */
+  rssBackMb?: number;
+  rssBackAfterSec?: number;
   deleteMs?: number;
   /** Seconds from the DELETE until the last pod was gone (undefined: not within the wait). */
   goneSec?: number;
@@ -154,8 +157,17 @@ export async function scaleBench(options: Record<string, unknown>, opts: { repli
     sampling = false;
     await Promise.all(probes);
     if (out.goneSec !== undefined) {
+      const gone = performance.now();
       await sleep(20_000);
       out.rssAfterMb = (await s.stats(5_000))?.rssMb;
+      // V8 gives garbage back on its own timers once idle: wait for it, as the LIST bench does.
+      let rss = out.rssAfterMb ?? NaN;
+      while (!(rss <= 1.5 * out.rssIdleMb) && performance.now() - gone < 140_000) {
+        await sleep(5_000);
+        rss = (await s.stats(5_000))?.rssMb ?? NaN;
+      }
+      out.rssBackMb = rss;
+      if (rss <= 1.5 * out.rssIdleMb) out.rssBackAfterSec = (performance.now() - gone) / 1000;
     }
     out.healthzDelete = summary(health, healthTimeouts);
     out.getDelete = summary(gets, getTimeouts);
