@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Node, Pod, Service } from '../api/types.js';
+import type { Node, Pod, PodPhase, Service } from '../api/types.js';
 import { DEFAULT_CLUSTER_NETWORK } from '../api/clusterNetwork.js';
 import { hostPortHolders, planServiceLb, reservedPorts } from './servicelb.js';
 import { controllerFixture, type ControllerFixture } from './testkit.js';
@@ -41,7 +41,7 @@ describe('ServiceLB planning', () => {
 
 describe('ServiceLB and pod host ports', () => {
   const nodes = [{ name: 'n1', ip: '10.0.0.1' }, { name: 'n2', ip: '10.0.0.2' }];
-  const hostPod = (name: string, node: string, hostPort: number, phase = 'Running'): Pod => ({
+  const hostPod = (name: string, node: string, hostPort: number, phase: PodPhase = 'Running'): Pod => ({
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace: 'edge' },
