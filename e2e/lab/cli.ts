@@ -1,6 +1,7 @@
 /**
  * The lab from a shell:
  *   npx tsx e2e/lab/cli.ts up 2        create 2 hosts (removing any earlier lab first)
+ *   npx tsx e2e/lab/cli.ts up 3 --routed lab-w3   lab-w3 on a second network, reached through this machine
  *   npx tsx e2e/lab/cli.ts status      one line per host
  *   npx tsx e2e/lab/cli.ts down        remove everything the lab made
  *   npx tsx e2e/lab/cli.ts stop|start|partition|heal|kill-agent lab-w1
@@ -9,7 +10,7 @@
 import { createLab, destroyLab, heal, killAgent, labStatus, partition, startHost, stopHost } from './lab.js';
 import { defaultLabDir } from './paths.js';
 
-const USAGE = 'usage: cli.ts up [N] | down | status | stop NAME [--hard] | start NAME | partition NAME | heal NAME | kill-agent NAME';
+const USAGE = 'usage: cli.ts up [N] [--routed NAME]... | down | status | stop NAME [--hard] | start NAME | partition NAME | heal NAME | kill-agent NAME';
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, arg] = argv;
@@ -20,8 +21,9 @@ async function main(argv: string[]): Promise<number> {
   };
   switch (cmd) {
     case 'up': {
-      const n = arg === undefined ? 2 : Number(arg);
-      const lab = await createLab({ hosts: n, dir, log: (m) => console.error(m) });
+      const n = arg === undefined || arg.startsWith('--') ? 2 : Number(arg);
+      const routed = argv.flatMap((a, i) => (a === '--routed' && argv[i + 1] ? [argv[i + 1] as string] : []));
+      const lab = await createLab({ hosts: n, dir, hostOptions: Object.fromEntries(routed.map((h) => [h, { routed: true }])), log: (m) => console.error(m) });
       for (const h of lab.hosts) console.log(`${h.name}\t${h.ip}\tssh root@${h.ip} -i ${lab.keyPath}\tdocker -H unix://${h.dockerSocket}`);
       return 0;
     }

@@ -11,6 +11,8 @@ export interface HostOptions {
   docker?: boolean;
   /** Replaces `node` on the host with a script printing this version (e.g. 'v18.19.0'). */
   fakeNodeVersion?: string;
+  /** On the lab's second network (paths.ts: ROUTED_NET), reached from the other hosts only through this machine: a host at another site. */
+  routed?: boolean;
 }
 
 const READY_TIMEOUT_MS = 60_000;

@@ -111,7 +111,7 @@ async function buildLab(dir: string, opts: CreateLabOptions, log: (msg: string) 
     log(`bridge ${BRIDGE}`);
     await bridgeUp();
     const keyPath = await createKey(dir);
-    const names = Array.from({ length: opts.hosts }, (_, i) => hostNames(i + 1, dir));
+    const names = Array.from({ length: opts.hosts }, (_, i) => labHostNames(i + 1, dir, { hosts: opts.hosts, hostOptions }));
     for (const h of names) await hostNetUp(h);
     await Promise.all(
       names.map(async (h) => {
@@ -158,7 +158,7 @@ export async function destroyLab(dir: string = defaultLabDir()): Promise<void> {
   for (let n = 1; n <= MAX_HOSTS; n++) if (existsSync(`/run/docker-w${n}.pid`) || existsSync(`/run/sshd-w${n}.pid`)) found.add(n);
   await Promise.all(
     [...found].map(async (n) => {
-      const h = hostNames(n, dir);
+      const h = labHostNames(n, dir, st);
       // Hard: the lab is going away, so its containers need no graceful stop (that costs 10 s each).
       await stopHostProcs(h, true);
       await hostNetDown(h);
@@ -172,9 +172,14 @@ export async function destroyLab(dir: string = defaultLabDir()): Promise<void> {
   if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
 }
 
+/** Host n's names, on the network its options (recorded in the lab's state) put it. */
+function labHostNames(n: number, dir: string, st: LabState | undefined = readState(dir)): HostNames {
+  return hostNames(n, dir, { routed: st?.hostOptions[`lab-w${n}`]?.routed === true });
+}
+
 function known(name: string, dir: string): HostNames {
-  const h = hostNames(hostIndex(name), dir);
   const st = readState(dir);
+  const h = labHostNames(hostIndex(name), dir, st);
   if (!st || h.n > st.hosts) throw new LabError(`${h.name} is not part of the lab in ${dir}`);
   return h;
 }
@@ -222,7 +227,7 @@ export async function labStatus(dir: string = defaultLabDir()): Promise<{ dir: s
   if (!st) return undefined;
   const hosts: HostStatus[] = [];
   for (let n = 1; n <= st.hosts; n++) {
-    const h = hostNames(n, dir);
+    const h = labHostNames(n, dir, st);
     hosts.push({ name: h.name, ip: h.ip, netns: await netnsExists(h.netns), link: await linkUp(h), ssh: await sshBanner(h.ip), ...hostProcesses(h) });
   }
   return { dir, hosts };
@@ -232,6 +237,6 @@ export async function labStatus(dir: string = defaultLabDir()): Promise<{ dir: s
 export function openLab(dir: string = defaultLabDir()): Lab | undefined {
   const st = readState(dir);
   if (!st) return undefined;
-  const names = Array.from({ length: st.hosts }, (_, i) => hostNames(i + 1, dir));
+  const names = Array.from({ length: st.hosts }, (_, i) => labHostNames(i + 1, dir, st));
   return labHandle(dir, join(dir, 'id_ed25519'), names);
 }

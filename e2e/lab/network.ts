@@ -1,4 +1,4 @@
-import { BRIDGE, BRIDGE_CIDR, BRIDGE_IP } from './paths.js';
+import { BRIDGE, BRIDGE_CIDR, ROUTED_GATEWAY_CIDR } from './paths.js';
 import type { HostNames } from './paths.js';
 import { run } from './run.js';
 
@@ -28,6 +28,10 @@ export async function labNetnsPresent(): Promise<number[]> {
 export async function bridgeUp(): Promise<void> {
   if (!(await linkExists(BRIDGE))) await run('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
   await run('ip', ['addr', 'replace', BRIDGE_CIDR, 'dev', BRIDGE]);
+  // The second network's gateway: this machine routes between the two (forwarding is on, as the
+  // machine's dockerd needs it too).
+  await run('ip', ['addr', 'replace', ROUTED_GATEWAY_CIDR, 'dev', BRIDGE]);
+  await run('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
   await run('ip', ['link', 'set', BRIDGE, 'up']);
   // With br_netfilter loaded (the machine's dockerd loads it) bridged frames cross FORWARD, whose
   // policy that dockerd set to DROP.
@@ -55,7 +59,7 @@ export async function hostNetUp(h: HostNames): Promise<void> {
   await ns('ip', 'addr', 'add', `${h.ip}/24`, 'dev', 'eth0');
   await ns('ip', 'link', 'set', 'eth0', 'up');
   await ns('ip', 'link', 'set', 'lo', 'up');
-  await ns('ip', 'route', 'replace', 'default', 'via', BRIDGE_IP);
+  await ns('ip', 'route', 'replace', 'default', 'via', h.gateway);
   // Before dockerd starts: an engine that finds forwarding on leaves the FORWARD policy alone.
   await ns('sysctl', '-qw', 'net.ipv4.ip_forward=1');
 }

@@ -9,7 +9,15 @@ export const LAB_NET = '10.77.0.0/24';
 /** The comment that marks the lab's line in /root/.ssh/authorized_keys, so `down` removes exactly it. */
 export const KEY_COMMENT = 'skiff-lab-key';
 export const AUTHORIZED_KEYS = '/root/.ssh/authorized_keys';
-/** At most 9 hosts: host n's address is 10.77.0.1n. */
+/**
+ * The lab's second network, on the same bridge: a host placed there (`HostOptions.routed`) shares no
+ * network with the others and reaches them only through this machine, which routes between the two
+ * as a router between two sites would. Its address is 10.77.1.1n.
+ */
+export const ROUTED_NET = '10.77.1.0/24';
+export const ROUTED_GATEWAY = '10.77.1.1';
+export const ROUTED_GATEWAY_CIDR = '10.77.1.1/24';
+/** At most 9 hosts: host n's address is 10.77.0.1n (10.77.1.1n when routed). */
 export const MAX_HOSTS = 9;
 
 export function defaultLabDir(): string {
@@ -25,6 +33,8 @@ export interface HostNames {
   /** The root-namespace end of the host's veth pair. */
   veth: string;
   ip: string;
+  /** Its default route: this machine's address on the host's network. */
+  gateway: string;
   dockerSocket: string;
   dockerPid: string;
   dataRoot: string;
@@ -36,7 +46,7 @@ export interface HostNames {
   agentPid: string;
 }
 
-export function hostNames(n: number, dir: string): HostNames {
+export function hostNames(n: number, dir: string, opts: { routed?: boolean } = {}): HostNames {
   if (!Number.isInteger(n) || n < 1 || n > MAX_HOSTS) throw new LabError(`lab host index must be 1..${MAX_HOSTS}, got ${n}`);
   const name = `lab-w${n}`;
   return {
@@ -44,7 +54,8 @@ export function hostNames(n: number, dir: string): HostNames {
     name,
     netns: `w${n}`,
     veth: `vw${n}`,
-    ip: `10.77.0.1${n}`,
+    ip: opts.routed ? `10.77.1.1${n}` : `10.77.0.1${n}`,
+    gateway: opts.routed ? ROUTED_GATEWAY : BRIDGE_IP,
     dockerSocket: `/run/docker-w${n}.sock`,
     dockerPid: `/run/docker-w${n}.pid`,
     dataRoot: `/var/lib/docker-w${n}`,

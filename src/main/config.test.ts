@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from './config.js';
+import { clusterNetworkConfigMap, clusterNetworkFromConfigMap, type ClusterNetwork } from '../orchestrator/api/clusterNetwork.js';
 
 describe('configFromEnv', () => {
   it('uses the documented defaults', () => {
@@ -53,5 +54,22 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ SKIFF_SERVICE_CIDR: '10.96.0.1/12' }, '/d', 0)).toThrow(/SKIFF_SERVICE_CIDR: "10.96.0.1\/12" has host bits set/);
     expect(() => configFromEnv({ SKIFF_CLUSTER_CIDR: '10.42.0.0/25' }, '/d', 0)).toThrow(/smaller than one node's \/24 pod subnet/);
     expect(() => configFromEnv({ SKIFF_POD_NETWORK_BACKEND: 'ipsec' }, '/d', 0)).toThrow(/SKIFF_POD_NETWORK_BACKEND must be one of auto, host-gw, vxlan, wireguard, got "ipsec"/);
+  });
+
+  it('reads the trusted networks of the auto backend, and says which entry is wrong', () => {
+    expect(configFromEnv({ SKIFF_TRUSTED_NETWORKS: '10.0.0.0/8, 192.168.1.0/24' }, '/d', 0).cp.network?.trustedNetworks).toEqual(['10.0.0.0/8', '192.168.1.0/24']);
+    // Set but empty: nothing is trusted, every peer is encrypted.
+    expect(configFromEnv({ SKIFF_TRUSTED_NETWORKS: '' }, '/d', 0).cp.network?.trustedNetworks).toEqual([]);
+    expect(configFromEnv({}, '/d', 0).cp.network?.trustedNetworks).toBeUndefined();
+    expect(() => configFromEnv({ SKIFF_TRUSTED_NETWORKS: '10.0.0.0/8,lan' }, '/d', 0)).toThrow('SKIFF_TRUSTED_NETWORKS entry "lan": "lan" is not a CIDR block like 10.42.0.0/16');
+  });
+
+  it('publishes the trusted networks to the nodes and reads them back', () => {
+    const n = configFromEnv({ SKIFF_TRUSTED_NETWORKS: '10.0.0.0/8,192.168.1.0/24' }, '/d', 0).cp.network as ClusterNetwork;
+    const cm = clusterNetworkConfigMap(n);
+    expect(cm.data.trustedNetworks).toBe('10.0.0.0/8,192.168.1.0/24');
+    expect(clusterNetworkFromConfigMap(cm).trustedNetworks).toEqual(['10.0.0.0/8', '192.168.1.0/24']);
+    expect(clusterNetworkFromConfigMap(clusterNetworkConfigMap(configFromEnv({}, '/d', 0).cp.network as ClusterNetwork)).trustedNetworks).toBeUndefined();
+    expect(() => clusterNetworkFromConfigMap({ ...cm, data: { ...cm.data, trustedNetworks: '10.0.0.1/8' } })).toThrow('ConfigMap kube-system/skiff-network trustedNetworks entry "10.0.0.1/8": "10.0.0.1/8" has host bits set: did you mean 10.0.0.0/8?');
   });
 });

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { RESOURCES } from '../orchestrator/api/resources.js';
-import { DEFAULT_CLUSTER_NETWORK, DEFAULT_WIREGUARD_PORT, validateClusterNetwork, type ClusterNetwork } from '../orchestrator/api/clusterNetwork.js';
+import { DEFAULT_CLUSTER_NETWORK, DEFAULT_WIREGUARD_PORT, parseNetworkList, validateClusterNetwork, type ClusterNetwork } from '../orchestrator/api/clusterNetwork.js';
 import type { ControlPlaneOptions } from '../orchestrator/controlPlane.js';
 
 export interface AppConfig {
@@ -37,7 +37,7 @@ function resources(name: string, value: string | undefined): string[] | undefine
  * Settings from the environment (README lists them): SKIFF_HOME, SKIFF_API_PORT, SKIFF_API_HOST,
  * SKIFF_UI_PORT, SKIFF_LOCAL_NODE, SKIFF_KUBELET_PORT, SKIFF_NODE_GRACE_SECONDS,
  * SKIFF_EVICTION_SECONDS, SKIFF_EVENT_TTL_SECONDS, SKIFF_ENCRYPT_RESOURCES, SKIFF_CLUSTER_CIDR, SKIFF_SERVICE_CIDR, SKIFF_POD_NETWORK_BACKEND,
- * SKIFF_INGRESS_HTTP_PORT, SKIFF_INGRESS_HTTPS_PORT, SKIFF_WIREGUARD_PORT,
+ * SKIFF_INGRESS_HTTP_PORT, SKIFF_INGRESS_HTTPS_PORT, SKIFF_WIREGUARD_PORT, SKIFF_TRUSTED_NETWORKS,
  * SKIFF_METRICS_RESOLUTION_SECONDS.
  * The network ranges are checked (and refused when they overlap) when the control plane starts.
  */
@@ -62,6 +62,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, distDir: string, defaultUi
         ingressHttpPort: port('SKIFF_INGRESS_HTTP_PORT', env.SKIFF_INGRESS_HTTP_PORT, 80),
         ingressHttpsPort: port('SKIFF_INGRESS_HTTPS_PORT', env.SKIFF_INGRESS_HTTPS_PORT, 443),
         wireguardPort: port('SKIFF_WIREGUARD_PORT', env.SKIFF_WIREGUARD_PORT, DEFAULT_WIREGUARD_PORT),
+        ...(env.SKIFF_TRUSTED_NETWORKS !== undefined ? { trustedNetworks: parseNetworkList(env.SKIFF_TRUSTED_NETWORKS) } : {}),
       }),
       ...(env.SKIFF_METRICS_RESOLUTION_SECONDS ? { metricsResolutionMs: seconds('SKIFF_METRICS_RESOLUTION_SECONDS', env.SKIFF_METRICS_RESOLUTION_SECONDS) } : {}),
       controllers: {

@@ -1,4 +1,4 @@
-import { formatIPv4, overlaps, parseCidr, subnetCount } from '../util/cidr.js';
+import { formatCidr, formatIPv4, overlaps, parseCidr, subnetCount } from '../util/cidr.js';
 import type { KubeObject } from './types.js';
 
 /**
@@ -16,12 +16,21 @@ export interface ClusterNetwork {
   nodeMaskSize: number;
   /**
    * How pods on different hosts reach each other: `host-gw` routes pod CIDRs via the peer's
-   * address (hosts on one network), `vxlan` encapsulates (anywhere), `auto` picks host-gw for a peer
-   * on a directly connected network and VXLAN otherwise (flannel's backends); `wireguard` sends
-   * every peer's pod traffic through an encrypted WireGuard tunnel (flannel's wireguard backend; the
-   * kernel's device where the kernel has it, `wireguard-go` elsewhere).
+   * address (hosts on one network), `vxlan` encapsulates (anywhere), `wireguard` sends every peer's
+   * pod traffic through an encrypted WireGuard tunnel (flannel's wireguard backend; the kernel's
+   * device where the kernel has it, `wireguard-go` elsewhere). `auto` chooses per peer: in the
+   * clear where the traffic stays on a trusted network (host-gw to a directly connected peer, else
+   * VXLAN), WireGuard where it would leave one (see `trustedNetworks`).
    */
   backend: PodNetworkBackend;
+  /**
+   * With backend `auto`: the networks pod traffic may cross unencrypted (SKIFF_TRUSTED_NETWORKS,
+   * CIDRs). A peer is reached in the clear only when both its address and this node's lie in one of
+   * them; any other peer through WireGuard. Unset: only a directly connected network (the hosts'
+   * own LAN) is trusted, so every routed peer is encrypted. `0.0.0.0/0` trusts everything (host-gw
+   * or VXLAN, never WireGuard: auto's behaviour before this setting).
+   */
+  trustedNetworks?: string[];
   /** The UDP port every node's WireGuard device listens on (SKIFF_WIREGUARD_PORT, default 51820). Optional so older settings read as the default. */
   wireguardPort?: number;
   /**
@@ -68,7 +77,7 @@ export const CLUSTER_NETWORK_CONFIGMAP = { namespace: 'kube-system', name: 'skif
  * wrong: a block that does not parse, pod and service ranges that overlap, a cluster range too small
  * for one node's subnet, a service range larger than a /12 (kube-apiserver's limit) or too small.
  */
-export function validateClusterNetwork(n: ClusterNetwork, names: { cluster: string; service: string; backend: string; wireguardPort?: string } = { cluster: 'SKIFF_CLUSTER_CIDR', service: 'SKIFF_SERVICE_CIDR', backend: 'SKIFF_POD_NETWORK_BACKEND', wireguardPort: 'SKIFF_WIREGUARD_PORT' }): ClusterNetwork {
+export function validateClusterNetwork(n: ClusterNetwork, names: { cluster: string; service: string; backend: string; wireguardPort?: string; trustedNetworks?: string } = { cluster: 'SKIFF_CLUSTER_CIDR', service: 'SKIFF_SERVICE_CIDR', backend: 'SKIFF_POD_NETWORK_BACKEND', wireguardPort: 'SKIFF_WIREGUARD_PORT', trustedNetworks: 'SKIFF_TRUSTED_NETWORKS' }): ClusterNetwork {
   const parse = (what: string, text: string) => {
     try {
       return parseCidr(text);
@@ -93,7 +102,8 @@ export function validateClusterNetwork(n: ClusterNetwork, names: { cluster: stri
   if (!Number.isInteger(wg) || wg < 1 || wg > 65535) throw new Error(`${names.wireguardPort ?? 'SKIFF_WIREGUARD_PORT'} must be a port number 1..65535, got ${JSON.stringify(n.wireguardPort)}`);
   if (ports.http !== 0 && ports.http === ports.https) throw new Error(`SKIFF_INGRESS_HTTP_PORT and SKIFF_INGRESS_HTTPS_PORT are both ${ports.http}: the ingress needs two ports`);
   if (!POD_NETWORK_BACKENDS.includes(n.backend)) throw new Error(`${names.backend} must be one of ${POD_NETWORK_BACKENDS.join(', ')}, got ${JSON.stringify(n.backend)}`);
-  return { ...n };
+  const trusted = n.trustedNetworks?.map((t) => formatCidr(parse(`${names.trustedNetworks ?? 'SKIFF_TRUSTED_NETWORKS'} entry ${JSON.stringify(t)}`, t)));
+  return { ...n, ...(trusted ? { trustedNetworks: trusted } : {}) };
 }
 
 /** The first address of the service range: the `kubernetes` Service's cluster IP (10.96.0.1 by default). */
@@ -130,6 +140,7 @@ export function clusterNetworkConfigMap(n: ClusterNetwork): KubeObject & { data:
       ingressHttpPort: String(ingressPorts(n).http),
       ingressHttpsPort: String(ingressPorts(n).https),
       wireguardPort: String(n.wireguardPort ?? DEFAULT_WIREGUARD_PORT),
+      ...(n.trustedNetworks ? { trustedNetworks: n.trustedNetworks.join(',') } : {}),
     },
   };
 }
@@ -146,8 +157,14 @@ export function clusterNetworkFromConfigMap(cm: KubeObject): ClusterNetwork {
     ingressHttpPort: Number(data.ingressHttpPort ?? 80),
     ingressHttpsPort: Number(data.ingressHttpsPort ?? 443),
     wireguardPort: Number(data.wireguardPort ?? DEFAULT_WIREGUARD_PORT),
+    ...(data.trustedNetworks !== undefined ? { trustedNetworks: parseNetworkList(data.trustedNetworks) } : {}),
   };
-  return validateClusterNetwork(n, { cluster: `${name} clusterCIDR`, service: `${name} serviceCIDR`, backend: `${name} backend`, wireguardPort: `${name} wireguardPort` });
+  return validateClusterNetwork(n, { cluster: `${name} clusterCIDR`, service: `${name} serviceCIDR`, backend: `${name} backend`, wireguardPort: `${name} wireguardPort`, trustedNetworks: `${name} trustedNetworks` });
+}
+
+/** A comma- or space-separated list of CIDRs (SKIFF_TRUSTED_NETWORKS, the ConfigMap's `trustedNetworks`), unchecked. */
+export function parseNetworkList(text: string): string[] {
+  return text.split(/[\s,]+/).filter(Boolean);
 }
 
 /**

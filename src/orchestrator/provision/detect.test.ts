@@ -111,7 +111,7 @@ describe('WireGuard on a host', () => {
   it.each([
     ['the kernel module and wg', 'iptables v1.8.9\nwireguard-module\n', 'wireguard', 'WireGuard by the kernel module'],
     ['wireguard-go and wg', 'iptables v1.8.9\n', 'wireguard', 'WireGuard by wireguard-go'],
-    ['nothing, another backend', 'optional wg\noptional wireguard-go\n', 'auto', 'no WireGuard (apt-get install wireguard-tools wireguard-go for the wireguard backend)'],
+    ['nothing, another backend', 'optional wg\noptional wireguard-go\n', 'auto', 'no WireGuard (apt-get install wireguard-tools wireguard-go for the wireguard backend, and for auto to reach hosts beyond the trusted networks)'],
   ])('%s', (_, stdout, backend, want) => {
     expect(checkWireGuard(ok(stdout), A, backend)).toBe(want);
   });

@@ -156,5 +156,5 @@ export function checkWireGuard(r: ExecResult, address: string, backend: string |
       `the cluster's pod network backend is wireguard, and ${address} ${impl ? 'has no wg (wireguard-tools)' : `has no WireGuard kernel module${has('wg') ? '' : ', no wg (wireguard-tools)'} and no wireguard-go`}: apt-get install ${need.join(' ')}`,
     );
   }
-  return `no WireGuard (apt-get install ${need.join(' ')} for the wireguard backend)`;
+  return `no WireGuard (apt-get install ${need.join(' ')} for the wireguard backend, and for auto to reach hosts beyond the trusted networks)`;
 }

@@ -26,11 +26,11 @@ const direct = (routes: HostRoute[], d = desired()) => new Set(d.peers.map((p) =
 
 describe('route planning', () => {
   it.each([
-    { backend: 'auto' as const, want: { n2: 'host-gw', n3: 'vxlan' }, add: [{ dst: '10.42.2.0/24', via: '10.77.0.12' }, { dst: '10.42.3.0/24', via: '10.42.3.0', dev: vxlanDevice('n1') }] },
+    { backend: 'auto' as const, trustedNetworks: ['0.0.0.0/0'], want: { n2: 'host-gw', n3: 'vxlan' }, add: [{ dst: '10.42.2.0/24', via: '10.77.0.12' }, { dst: '10.42.3.0/24', via: '10.42.3.0', dev: vxlanDevice('n1') }] },
     { backend: 'vxlan' as const, want: { n2: 'vxlan', n3: 'vxlan' }, add: [{ dst: '10.42.2.0/24', via: '10.42.2.0', dev: vxlanDevice('n1') }, { dst: '10.42.3.0/24', via: '10.42.3.0', dev: vxlanDevice('n1') }] },
     { backend: 'host-gw' as const, want: { n2: 'host-gw', n3: 'host-gw' }, add: [{ dst: '10.42.2.0/24', via: '10.77.0.12' }] },
-  ])('$backend: host-gw on the shared network, VXLAN beyond it', ({ backend, want, add }) => {
-    const d = desired({ backend });
+  ])('$backend: host-gw on the shared network, VXLAN beyond it', ({ backend, want, add, ...rest }) => {
+    const d = desired({ backend, ...rest });
     const plan = planRoutes(d, { routes: LAN, direct: direct(LAN, d) });
     expect(Object.fromEntries(plan.peers.map((p) => [p.peer, p.mode]))).toEqual(want);
     expect(plan.add).toEqual(add);
@@ -52,14 +52,14 @@ describe('route planning', () => {
 
   it('says which host route is in the way of a peer\'s pod CIDR', () => {
     const routes: HostRoute[] = [...LAN, { dst: '10.42.2.0/24', dev: 'br-1234', protocol: 'kernel' }];
-    const plan = planRoutes(desired(), { routes, direct: direct(routes) });
+    const plan = planRoutes(desired({ trustedNetworks: ['0.0.0.0/0'] }), { routes, direct: direct(routes) });
     expect(plan.peers.find((p) => p.peer === 'n2')?.error).toBe('the host already routes 10.42.2.0/24 dev br-1234 (proto kernel), which overlaps its pod CIDR 10.42.2.0/24');
     expect(plan.add.map((r) => r.dst)).toEqual(['10.42.3.0/24']);
   });
 
   it('keeps a route it made itself, and a broader route is no obstacle', () => {
     const routes: HostRoute[] = [...LAN, { dst: '10.0.0.0/8', gateway: '10.77.0.1', dev: 'eth0', protocol: 'static' }, { dst: '10.42.2.0/24', gateway: '10.77.0.12', dev: 'eth0', protocol: '83', metric: routeMetric('n1') }];
-    const plan = planRoutes(desired(), { routes, direct: direct(routes) });
+    const plan = planRoutes(desired({ trustedNetworks: ['0.0.0.0/0'] }), { routes, direct: direct(routes) });
     expect(plan.peers.every((p) => !p.error)).toBe(true);
     expect(plan.remove).toEqual([]);
   });
@@ -122,6 +122,52 @@ describe('route planning', () => {
       const plan = planRoutes(desired({ backend: 'host-gw', peers: [] }), { routes, direct: new Set() });
       expect(plan.wireguard).toBeUndefined();
       expect(plan.remove.map((r) => r.dst)).toEqual(['10.42.2.0/24']);
+    });
+
+    describe('auto: in the clear on trusted networks, WireGuard beyond them', () => {
+      const auto = (trustedNetworks?: string[]) => wg({ backend: 'auto', ...(trustedNetworks ? { trustedNetworks } : {}) });
+      const WG = wireguardDevice('n1');
+      const VX = vxlanDevice('n1');
+      it.each([
+        { name: 'unset: only the shared LAN is trusted', trusted: undefined, modes: { n2: 'host-gw', n3: 'wireguard' }, add: [{ dst: '10.42.2.0/24', via: '10.77.0.12' }, { dst: '10.42.3.0/24', dev: WG }], wgPeers: ['192.168.50.3:51820'], vxlan: false },
+        { name: 'both networks trusted: host-gw and VXLAN, no device', trusted: ['10.77.0.0/24', '192.168.50.0/24'], modes: { n2: 'host-gw', n3: 'vxlan' }, add: [{ dst: '10.42.2.0/24', via: '10.77.0.12' }, { dst: '10.42.3.0/24', via: '10.42.3.0', dev: VX }], wgPeers: undefined, vxlan: true },
+        { name: 'everything trusted', trusted: ['0.0.0.0/0'], modes: { n2: 'host-gw', n3: 'vxlan' }, add: [{ dst: '10.42.2.0/24', via: '10.77.0.12' }, { dst: '10.42.3.0/24', via: '10.42.3.0', dev: VX }], wgPeers: undefined, vxlan: true },
+        { name: 'nothing trusted: every peer encrypted, the shared LAN too', trusted: [], modes: { n2: 'wireguard', n3: 'wireguard' }, add: [{ dst: '10.42.2.0/24', dev: WG }, { dst: '10.42.3.0/24', dev: WG }], wgPeers: ['10.77.0.12:51820', '192.168.50.3:51820'], vxlan: false },
+        { name: 'only the peer\'s network trusted: this node is outside it, so both encrypted', trusted: ['192.168.50.0/24'], modes: { n2: 'wireguard', n3: 'wireguard' }, add: [{ dst: '10.42.2.0/24', dev: WG }, { dst: '10.42.3.0/24', dev: WG }], wgPeers: ['10.77.0.12:51820', '192.168.50.3:51820'], vxlan: false },
+        { name: 'a trusted network spanning both sites: routed peer over VXLAN', trusted: ['10.0.0.0/8', '192.168.0.0/16'], modes: { n2: 'host-gw', n3: 'vxlan' }, add: [{ dst: '10.42.2.0/24', via: '10.77.0.12' }, { dst: '10.42.3.0/24', via: '10.42.3.0', dev: VX }], wgPeers: undefined, vxlan: true },
+      ])('$name', ({ trusted, modes, add, wgPeers, vxlan }) => {
+        const plan = planRoutes(auto(trusted), { routes: LAN, direct: new Set(['10.77.0.12']) });
+        expect(Object.fromEntries(plan.peers.map((p) => [p.peer, p.mode]))).toEqual(modes);
+        expect(plan.peers.every((p) => !p.error)).toBe(true);
+        expect(plan.add).toEqual(add);
+        expect(plan.wireguard?.peers.map((p) => p.endpoint)).toEqual(wgPeers);
+        expect(plan.vxlan !== undefined).toBe(vxlan);
+      });
+
+      it('both ends choose alike: each judges the same pair of addresses', () => {
+        for (const trusted of [undefined, ['10.77.0.0/24'], ['10.77.0.0/24', '192.168.50.0/24'], []]) {
+          const here = planRoutes(auto(trusted), { routes: LAN, direct: new Set(['10.77.0.12']) });
+          const there = planRoutes(wg({ backend: 'auto', node: 'n3', nodeIP: '192.168.50.3', podCIDR: '10.42.3.0/24', peers: [{ node: 'n1', podCIDR: '10.42.1.0/24', nodeIP: '10.77.0.11', publicKey: K2 }], ...(trusted ? { trustedNetworks: trusted } : {}) }), { routes: [], direct: new Set() });
+          expect(there.peers[0]?.mode === 'wireguard').toBe(here.peers.find((p) => p.peer === 'n3')?.mode === 'wireguard');
+        }
+      });
+
+      it('never falls back to the clear: without its own key or the peer\'s, the untrusted peer gets no route, and says why', () => {
+        const noKey = planRoutes(desired({ backend: 'auto' }), { routes: LAN, direct: new Set(['10.77.0.12']) });
+        expect(noKey.add).toEqual([{ dst: '10.42.2.0/24', via: '10.77.0.12' }]);
+        expect(noKey.peers.find((p) => p.peer === 'n3')).toEqual({
+          peer: 'n3',
+          podCIDR: '10.42.3.0/24',
+          mode: 'wireguard',
+          error: 'pod traffic to 192.168.50.3 leaves the trusted networks (directly connected networks only; SKIFF_TRUSTED_NETWORKS lists others), so it goes through WireGuard, and this node has no WireGuard key',
+        });
+        expect(noKey.wireguard).toBeUndefined();
+        const noPeerKey = planRoutes(auto(['10.77.0.0/24']), { routes: LAN, direct: new Set(['10.77.0.12']) });
+        const withoutKey = planRoutes({ ...auto(['10.77.0.0/24']), peers: [{ node: 'n3', podCIDR: '10.42.3.0/24', nodeIP: '192.168.50.3' }] }, { routes: LAN, direct: new Set() });
+        expect(noPeerKey.peers.find((p) => p.peer === 'n3')?.mode).toBe('wireguard');
+        expect(withoutKey.peers[0]?.error).toBe('pod traffic to 192.168.50.3 leaves the trusted networks (10.77.0.0/24), so it goes through WireGuard, and node n3 has not published its WireGuard public key yet');
+        expect(withoutKey.add).toEqual([]);
+      });
     });
 
     it('never takes its own device for a directly connected network', () => {

@@ -1,6 +1,6 @@
 import { contains, formatIPv4, overlaps, parseCidr, type Cidr } from '../../util/cidr.js';
 import { routeMetric, vtepMac, vxlanDevice, wireguardDevice } from './names.js';
-import { ROUTE_PROTO, WIREGUARD_KEEPALIVE_S, type HostNetDesired, type PeerRoute } from './types.js';
+import { ROUTE_PROTO, WIREGUARD_KEEPALIVE_S, type HostNetDesired, type Peer, type PeerRoute } from './types.js';
 
 /** A route of the host's main table, as `ip -j route show` prints it. */
 export interface HostRoute {
@@ -73,8 +73,9 @@ function cidrOf(dst: string): Cidr | undefined {
  * Pure: the routes (and VXLAN device) that let this node's pods reach every peer's pods, as
  * flannel's host-gw and vxlan backends do. `host-gw` routes a peer's pod CIDR via the peer's
  * address and needs the peer on a directly connected network; `vxlan` routes it via the peer's
- * VTEP over the node's VXLAN device; `auto` picks host-gw where it works and VXLAN elsewhere;
- * `wireguard` routes every peer through the node's WireGuard device (needs the peer's public key). A
+ * VTEP over the node's VXLAN device; `wireguard` routes every peer through the node's WireGuard
+ * device (needs the peer's public key); `auto` picks per peer (`peerMode`), so one node may route
+ * some peers directly, some over VXLAN and the rest through WireGuard at once. A
  * peer whose pod CIDR another route already covers as specifically (not one of this node's) is not
  * routed, and says which route is in the way. Routes this node made that are no longer wanted go.
  */
@@ -104,12 +105,16 @@ export function planRoutes(d: HostNetDesired, facts: RouteFacts): RoutePlan {
       peers.push({ ...base, mode: 'host-gw', error: `the host already routes ${inTheWay.dst}${inTheWay.dev ? ` dev ${inTheWay.dev}` : ''}${inTheWay.gateway ? ` via ${inTheWay.gateway}` : ''} (proto ${inTheWay.protocol ?? 'boot'}), which overlaps its pod CIDR ${p.podCIDR}` });
       continue;
     }
-    if (d.backend === 'wireguard') {
-      const mode = 'wireguard';
-      if (!local || !d.wireguard) {
-        peers.push({ ...base, mode, error: 'this node has no pod CIDR yet, so its WireGuard device has no address' });
+    const direct = facts.direct.has(p.nodeIP);
+    const mode = peerMode(d, p, direct);
+    if (mode === 'wireguard') {
+      const why = d.backend === 'auto' ? `pod traffic to ${p.nodeIP} leaves the trusted networks (${trustedText(d)}), so it goes through WireGuard, and ` : '';
+      if (!local) {
+        peers.push({ ...base, mode, error: `${why}this node has no pod CIDR yet, so its WireGuard device has no address` });
+      } else if (!d.wireguard) {
+        peers.push({ ...base, mode, error: `${why}this node has no WireGuard key` });
       } else if (!p.publicKey) {
-        peers.push({ ...base, mode, error: `node ${p.node} has not published its WireGuard public key yet` });
+        peers.push({ ...base, mode, error: `${why}node ${p.node} has not published its WireGuard public key yet` });
       } else {
         add.push({ dst: p.podCIDR, dev: wgDevice });
         wgPeers.push({ publicKey: p.publicKey, endpoint: `${p.nodeIP}:${d.wireguard.port}`, allowedIPs: p.podCIDR, keepalive: WIREGUARD_KEEPALIVE_S });
@@ -117,8 +122,6 @@ export function planRoutes(d: HostNetDesired, facts: RouteFacts): RoutePlan {
       }
       continue;
     }
-    const direct = facts.direct.has(p.nodeIP);
-    const mode = d.backend === 'host-gw' || (d.backend === 'auto' && direct) ? 'host-gw' : 'vxlan';
     if (mode === 'host-gw') {
       if (!direct) {
         peers.push({ ...base, mode, error: `${p.nodeIP} is not on a network this host is directly connected to, so host-gw cannot route to it (set SKIFF_POD_NETWORK_BACKEND to auto, vxlan or wireguard)` });
@@ -141,10 +144,29 @@ export function planRoutes(d: HostNetDesired, facts: RouteFacts): RoutePlan {
   const remove = facts.routes.filter((r) => isOurs(r, metric) && !wanted.has(r.dst));
   const plan: RoutePlan = { add, remove, peers };
   if (vxPeers.length && local) plan.vxlan = { device, address: `${formatIPv4(local.base)}/32`, mac: vtepMac(local.base), peers: vxPeers };
-  if (d.backend === 'wireguard' && d.wireguard && local) {
+  if ((d.backend === 'wireguard' || wgPeers.length) && d.wireguard && local) {
     plan.wireguard = { device: wgDevice, address: `${formatIPv4(local.base)}/32`, port: d.wireguard.port, ...(d.wireguard.mtu ? { mtu: d.wireguard.mtu } : {}), peers: wgPeers };
   }
   return plan;
+}
+
+/**
+ * How this node reaches a peer's pods. Fixed by the backend, except `auto`: in the clear where the
+ * traffic stays on trusted networks (host-gw to a directly connected peer, VXLAN to a routed one),
+ * WireGuard where it would leave them. Trusted: both nodes' addresses in `trustedNetworks`; without
+ * that setting, a directly connected peer (the hosts' own LAN). Both ends decide alike, since each
+ * judges the pair of addresses (or the shared network) the same way.
+ */
+export function peerMode(d: Pick<HostNetDesired, 'backend' | 'trustedNetworks' | 'nodeIP'>, p: Pick<Peer, 'nodeIP'>, direct: boolean): PeerRoute['mode'] {
+  if (d.backend !== 'auto') return d.backend;
+  const trusted = d.trustedNetworks ? [d.nodeIP, p.nodeIP].every((ip) => d.trustedNetworks!.some((t) => contains(parseCidr(t), ip))) : direct;
+  if (!trusted) return 'wireguard';
+  return direct ? 'host-gw' : 'vxlan';
+}
+
+function trustedText(d: Pick<HostNetDesired, 'trustedNetworks'>): string {
+  if (!d.trustedNetworks) return 'directly connected networks only; SKIFF_TRUSTED_NETWORKS lists others';
+  return d.trustedNetworks.length ? d.trustedNetworks.join(', ') : 'none';
 }
 
 /**

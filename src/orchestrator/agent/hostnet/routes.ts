@@ -98,7 +98,19 @@ async function ensureVxlan(run: CommandRunner, d: HostNetDesired, plan: VxlanPla
 export async function applyRoutes(run: CommandRunner, d: HostNetDesired, plan: RoutePlan): Promise<WireGuardState | undefined> {
   const metric = String(routeMetric(d.node));
   await ensureVxlan(run, d, plan.vxlan);
-  const wireguard = await ensureWireGuard(run, d.node, plan.wireguard, d.wireguard?.privateKey);
+  let wireguard: WireGuardState | undefined;
+  try {
+    wireguard = await ensureWireGuard(run, d.node, plan.wireguard, d.wireguard?.privateKey);
+  } catch (e) {
+    if (d.backend !== 'auto' || !plan.wireguard) throw e;
+    // auto: the peers beyond the trusted networks get no route at all (never the clear); the
+    // peers on trusted networks keep theirs.
+    const device = plan.wireguard.device;
+    plan.add = plan.add.filter((r) => r.dev !== device);
+    for (const p of plan.peers) {
+      if (p.mode === 'wireguard' && !p.error) p.error = `pod traffic to it leaves the trusted networks, so it needs WireGuard, which this host cannot run: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
   for (const r of plan.add) {
     const hop = r.via ? ['via', r.via, ...(r.dev ? ['dev', r.dev, 'onlink'] : [])] : r.dev ? ['dev', r.dev] : [];
     await runOk(run, 'ip', ['route', 'replace', r.dst, ...hop, 'proto', String(ROUTE_PROTO), 'metric', metric]);

@@ -46,10 +46,15 @@ export interface HostNetDesired {
   /** This node's pod CIDR, once the control plane assigned one (its VXLAN device's address). */
   podCIDR?: string;
   backend: PodNetworkBackend;
+  /**
+   * With backend `auto`: the networks pod traffic may cross in the clear (the cluster's
+   * `trustedNetworks`). Unset: directly connected networks only. See `planRoutes`.
+   */
+  trustedNetworks?: string[];
   /** VXLAN network identifier and UDP port (flannel's 8472), the same on every node of a cluster. */
   vxlan: { vni: number; port: number; mtu?: number };
   /**
-   * With backend `wireguard`: the node's device settings. `privateKey` (base64, 32 bytes) is the
+   * With backend `wireguard` (and `auto`, for the peers beyond trusted networks): the node's device settings. `privateKey` (base64, 32 bytes) is the
    * node's own, generated on the node (agent data dir, 0600); it reaches `wg` in a 0600 file
    * removed at once, never an argument or a log line, and nothing returns it.
    */

@@ -88,6 +88,10 @@ export function validateDesired(raw: unknown): HostNetDesired {
   };
   if (!POD_NETWORK_BACKENDS.includes(d.backend)) fail('backend', `must be one of ${POD_NETWORK_BACKENDS.join(', ')}`);
   if (o.podCIDR !== undefined) d.podCIDR = cidr(o.podCIDR, 'podCIDR');
+  if (o.trustedNetworks !== undefined) {
+    if (!Array.isArray(o.trustedNetworks)) fail('trustedNetworks', 'must be a list');
+    d.trustedNetworks = o.trustedNetworks.map((t, i) => cidr(t, `trustedNetworks[${i}]`));
+  }
   if (o.wireguard !== undefined) {
     const wg = obj(o.wireguard, 'wireguard');
     // The key's value never goes into a message.

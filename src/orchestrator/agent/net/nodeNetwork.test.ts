@@ -43,6 +43,7 @@ describe('NodeNetwork with the wireguard backend', () => {
   let net: NodeNetwork;
   const host = new FakeHostNet();
   const events: string[] = [];
+  const mtus: number[] = [];
   const key = { privateKey: generateWireGuardPrivateKey(), publicKey: '' };
   key.publicKey = wireGuardPublicKey(key.privateKey);
   const settle = async () => {
@@ -51,8 +52,8 @@ describe('NodeNetwork with the wireguard backend', () => {
       await net.idle();
     }
   };
-  const setBackend = async (backend: PodNetworkBackend) => {
-    const cm = clusterNetworkConfigMap({ ...DEFAULT_CLUSTER_NETWORK, backend });
+  const setBackend = async (backend: PodNetworkBackend, trustedNetworks?: string[]) => {
+    const cm = clusterNetworkConfigMap({ ...DEFAULT_CLUSTER_NETWORK, backend, ...(trustedNetworks ? { trustedNetworks } : {}) });
     const have = await c.client.get<KubeObject>('configmaps', 'kube-system', 'skiff-network').catch(() => undefined);
     if (have) await c.client.update('configmaps', { ...cm, metadata: { ...cm.metadata, resourceVersion: have.metadata.resourceVersion } });
     else await c.client.create('configmaps', cm);
@@ -73,7 +74,7 @@ describe('NodeNetwork with the wireguard backend', () => {
       nodeName: 'n1',
       nodeIP: '192.0.2.1',
       // 192.0.2.x is on no interface here: the relay's listen fails (reported) and nothing binds.
-      podNetwork: { ensure: async () => ({ name: 'skiff-pods-n1', bridge: 'skbtest', gateway: '192.0.2.201' }), removeStale: async () => [] },
+      podNetwork: { ensure: async (_cidr, mtu) => (mtus.push(mtu), { name: 'skiff-pods-n1', bridge: 'skbtest', gateway: '192.0.2.201' }), removeStale: async () => [] },
       openHostNet: async () => opened,
       apiTarget: { host: '127.0.0.1', port: 1 },
       wireguardKey: () => key,
@@ -104,6 +105,23 @@ describe('NodeNetwork with the wireguard backend', () => {
     expect(cond).toMatchObject({ status: 'False', reason: 'SkiffNetworkReady' });
     expect(cond?.message).toContain('routes to n2 by wireguard; WireGuard device skwtest (wireguard-go in userspace: the kernel has no wireguard module) on UDP 51820');
     expect(events).toContain('Normal WireGuardDevice: pod traffic to other nodes is encrypted by WireGuard device skwtest (wireguard-go in userspace: the kernel has no wireguard module), UDP port 51820');
+  });
+
+  it('auto: publishes its key too and hands the component the trusted networks, with pods sized for the WireGuard header', async () => {
+    await c.client.delete('nodes', undefined, 'n1');
+    await c.client.create('nodes', node('n1', '10.42.1.0/24', '192.0.2.1'));
+    await setBackend('vxlan');
+    await settle();
+    expect(mtus.at(-1)).toBe(1450);
+    await setBackend('auto', ['192.0.2.0/24']);
+    await settle();
+    const last = host.applied.at(-1) as HostNetDesired;
+    expect(last.backend).toBe('auto');
+    expect(last.trustedNetworks).toEqual(['192.0.2.0/24']);
+    expect(last.wireguard).toEqual({ port: 51820, privateKey: key.privateKey, mtu: 1420 });
+    expect((await c.client.get<Node>('nodes', undefined, 'n1')).metadata.annotations?.[WIREGUARD_PUBLIC_KEY_ANNOTATION]).toBe(key.publicKey);
+    // The interface of 192.0.2.1 is unknown here: the 1500 default, less WireGuard's 80.
+    expect(mtus.at(-1)).toBe(1420);
   });
 
   it('ignores a malformed peer key, and stops asking for WireGuard when the backend changes', async () => {

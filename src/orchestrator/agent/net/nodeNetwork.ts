@@ -51,7 +51,7 @@ export interface NodeNetworkDeps {
   ruleSources?: RuleSource[];
   /**
    * The node's WireGuard key pair (`wireguardKey.ts`: made on the node, kept in its data dir),
-   * asked for only while the backend is `wireguard`; its public half goes on the Node as
+   * asked for while the backend is `wireguard` or `auto` (for peers beyond trusted networks); its public half goes on the Node as
    * `skiff.io/wireguard-public-key`.
    */
   wireguardKey?: () => WireGuardKey;
@@ -193,17 +193,22 @@ export class NodeNetwork implements PodNetworkGate {
     const self = this.nodes.getByName(undefined, this.d.nodeName);
     const podCIDR = self?.spec?.podCIDR;
     const hostMtu = interfaceMtu(this.d.nodeIP);
-    const mtu = cluster.backend === 'host-gw' ? hostMtu : cluster.backend === 'wireguard' ? hostMtu - WIREGUARD_OVERHEAD : hostMtu - 50;
+    // auto may send some peers through WireGuard, so its pods leave room for that header.
+    const mtu = cluster.backend === 'host-gw' ? hostMtu : cluster.backend === 'vxlan' ? hostMtu - 50 : hostMtu - WIREGUARD_OVERHEAD;
     let wireguard: HostNetDesired['wireguard'];
-    if (cluster.backend === 'wireguard') {
+    if (cluster.backend === 'wireguard' || cluster.backend === 'auto') {
       try {
         if (!this.d.wireguardKey) throw new Error('this agent was started without a place for its WireGuard key');
         const key = this.d.wireguardKey();
         await this.publishPublicKey(self, key.publicKey);
         wireguard = { port: cluster.wireguardPort ?? DEFAULT_WIREGUARD_PORT, privateKey: key.privateKey, mtu: hostMtu - WIREGUARD_OVERHEAD };
       } catch (e) {
-        await this.unavailable('WireGuardKeyUnavailable', `the node's WireGuard key: ${message(e)}`);
-        throw e;
+        // auto: only the peers beyond the trusted networks need the key; they are reported unrouted.
+        if (cluster.backend === 'auto') this.log.warn('no WireGuard key: peers beyond the trusted networks get no route', { error: message(e) });
+        else {
+          await this.unavailable('WireGuardKeyUnavailable', `the node's WireGuard key: ${message(e)}`);
+          throw e;
+        }
       }
     }
     let net: { name: string; gateway: string } | undefined;
@@ -243,6 +248,7 @@ export class NodeNetwork implements PodNetworkGate {
       clusterCIDR: cluster.clusterCIDR,
       nodeIP: this.d.nodeIP,
       backend: cluster.backend,
+      ...(cluster.trustedNetworks ? { trustedNetworks: cluster.trustedNetworks } : {}),
       vxlan: { vni: vxlanVni(cluster.clusterCIDR), port: VXLAN_PORT, mtu: hostMtu - 50 },
       peers: this.peers(),
       rules: [...(this.d.ruleSources ?? []).flatMap((s) => s.rules()), ...built.rules],
