@@ -233,7 +233,9 @@ export class NodeNetwork implements PodNetworkGate {
     const hostnet = opened.hostnet;
     const services = this.services.list();
     const slices = this.slices.list();
-    const proxyNode = { name: this.d.nodeName, clusterCIDR: cluster.clusterCIDR, ...(podCIDR ? { podCIDR } : {}) };
+    // Every address ServiceLB may have named for this node (nodeAddresses.ts takes them from the Node).
+    const addresses = [...new Set([this.d.nodeIP, ...(self?.status?.addresses ?? []).map((a) => a.address)])];
+    const proxyNode = { name: this.d.nodeName, clusterCIDR: cluster.clusterCIDR, addresses, ...(podCIDR ? { podCIDR } : {}) };
     let built = buildProxyRules({ node: proxyNode, services, slices });
     const ports = await hostnet.holdPorts(this.d.nodeName, built.ports);
     if (ports.busy.length) built = buildProxyRules({ node: proxyNode, services, slices, busyPorts: new Set(ports.busy.map((p) => `${p.port}/${p.protocol}`)) });

@@ -163,6 +163,44 @@ describe('service proxy rules', () => {
       ports: ['31000/TCP', '8080/TCP'],
     },
     {
+      name: 'LoadBalancer whose ingress leaves this node out (a hostPort holds the port here): its port is neither held nor routed here, the others\' addresses still are',
+      input: base(
+        [svc('lb', { type: 'LoadBalancer', ports: [{ port: 8080, protocol: 'TCP', nodePort: 31000 }] }, { loadBalancer: { ingress: [{ ip: '10.77.0.12' }] } })],
+        [slice('lb', [{ ip: '10.42.2.5' }])],
+        { node: { ...NODE, addresses: ['10.77.0.11'] } },
+      ),
+      names: { lb: { svc: 'lb' } },
+      has: [
+        'nat NODEPORTS -m comment --comment "default/lb" -p tcp -m tcp --dport 31000 -j X-lb',
+        'nat SVCS -m comment --comment "default/lb loadbalancer IP" -p tcp -d 10.77.0.12/32 -m tcp --dport 8080 -j X-lb',
+      ],
+      hasNot: [/NODEPORTS .*--dport 8080/],
+      ports: ['31000/TCP'],
+    },
+    {
+      name: 'LoadBalancer whose ingress names this node: its port held and routed here',
+      input: base(
+        [svc('lb', { type: 'LoadBalancer', ports: [{ port: 8080, protocol: 'TCP', nodePort: 31000 }] }, { loadBalancer: { ingress: [{ ip: '10.77.0.11' }, { ip: '10.77.0.12' }] } })],
+        [slice('lb', [{ ip: '10.42.2.5' }])],
+        { node: { ...NODE, addresses: ['10.77.0.11'] } },
+      ),
+      names: { lb: { svc: 'lb' } },
+      has: ['nat NODEPORTS -m comment --comment "default/lb" -p tcp -m tcp --dport 8080 -j X-lb'],
+      ports: ['31000/TCP', '8080/TCP'],
+    },
+    {
+      name: 'LoadBalancer left out here, no node ports, no external IPs: its other addresses are still routed from here',
+      input: base(
+        [svc('lb', { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 8080, protocol: 'TCP' }] }, { loadBalancer: { ingress: [{ ip: '10.77.0.12' }] } })],
+        [slice('lb', [{ ip: '10.42.2.5' }])],
+        { node: { ...NODE, addresses: ['10.77.0.11'] } },
+      ),
+      names: { lb: { svc: 'lb' } },
+      has: ['nat SVCS -m comment --comment "default/lb loadbalancer IP" -p tcp -d 10.77.0.12/32 -m tcp --dport 8080 -j X-lb', 'nat X-lb -j C-lb'],
+      hasNot: [/NODEPORTS .*--dport/],
+      ports: [],
+    },
+    {
       name: 'LoadBalancer with loadBalancerSourceRanges: its port passes a firewall chain (those ranges and the nodes), its node port does not',
       input: base(
         [svc('lb', { type: 'LoadBalancer', loadBalancerSourceRanges: ['192.168.7.0/24', ' 10.1.2.3/8 ', '2001:db8::/64'], ports: [{ port: 8080, protocol: 'TCP', nodePort: 31000 }] }, { loadBalancer: { ingress: [{ ip: '10.77.0.11' }] } })],

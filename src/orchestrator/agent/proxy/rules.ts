@@ -9,6 +9,12 @@ export interface ProxyNode {
   clusterCIDR: string;
   /** This node's pod CIDR, once assigned: its pods' traffic leaving the cluster is masqueraded. */
   podCIDR?: string;
+  /**
+   * This node's addresses. A LoadBalancer's port is opened here only when one of them is in the
+   * Service's ingress (ServiceLB leaves out a node whose port a pod's hostPort holds, as k3s' svclb
+   * pod cannot run there). Unknown (undefined): opened whenever the Service has an address.
+   */
+  addresses?: readonly string[];
 }
 
 export interface ProxyInput {
@@ -128,10 +134,13 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
         const entries: { port: number; what: string }[] = [];
         if (sp.nodePort) entries.push({ port: sp.nodePort, what: 'node port' });
         const ingress = svc.spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip) : [];
-        if (ingress.length) entries.push({ port: sp.port, what: 'load balancer' });
+        // Its port is opened on the nodes its ingress names; traffic from here to the others' addresses is still routed.
+        const lbHere = ingress.length > 0 && (node.addresses === undefined || ingress.some((ip) => node.addresses?.includes(ip)));
+        if (lbHere) entries.push({ port: sp.port, what: 'load balancer' });
         const open = entries.filter((e) => !input.busyPorts?.has(`${e.port}/${sp.protocol ?? 'TCP'}`));
+        const lbRoutes = open.some((e) => e.what === 'load balancer') || (ingress.length > 0 && !lbHere);
         for (const e of entries) ports.push({ port: e.port, protocol: (sp.protocol ?? 'TCP') === 'UDP' ? 'UDP' : 'TCP', owner: `Service ${key(svc)} (${e.what} ${e.port}/${sp.protocol ?? 'TCP'})` });
-        if ((open.length || externalIPs.length) && all.length > 0) {
+        if ((open.length || externalIPs.length || lbRoutes) && all.length > 0) {
           if (etpLocal) {
             // Pods and this host may use any endpoint; outside clients keep their address and only local ones serve them.
             nat(chains.X, { comment: `pod traffic for ${name} external destinations`, source: cluster, target: jump(policyChain('C')) });
@@ -147,7 +156,7 @@ export function buildProxyRules(input: ProxyInput): ProxyRules {
           const ranges = sourceRanges(svc);
           const lbTarget = ranges ? chains.F : chains.X;
           for (const e of open) nodePortRules.push({ comment: name, protocol, dport: e.port, target: jump(e.what === 'load balancer' ? lbTarget : chains.X) });
-          if (open.some((e) => e.what === 'load balancer')) {
+          if (lbRoutes) {
             for (const ip of ingress) nat('SVCS', { comment: `${name} loadbalancer IP`, protocol, destination: `${ip}/32`, dport: sp.port, target: jump(lbTarget) });
             if (ranges) {
               for (const r of ranges) nat(chains.F, { comment: `${name} loadbalancer source range`, source: r, target: jump(chains.X) });
