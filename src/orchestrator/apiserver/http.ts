@@ -45,6 +45,8 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY, clock: Clock = 
       done = true;
       cancel();
       req.off('data', onData);
+      req.off('error', gone);
+      req.off('close', gone);
       if (e === undefined) return resolve(Buffer.concat(chunks));
       if (e instanceof ApiError && e.code === 413) discard(req);
       // A body that does not arrive is not waited for again: the connection cannot carry another request.
@@ -62,7 +64,10 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY, clock: Clock = 
     if (declared > limit) return finish(errors.tooLarge(limit));
     req.on('data', onData);
     req.on('end', () => finish());
-    const gone = () => finish(new ApiError(400, 'BadRequest', 'the client closed the connection before the whole body arrived'));
+    // Listeners removed once the body is read: a request's 'close' after its answer would build an error (a stack trace) for nothing.
+    function gone(): void {
+      if (!done) finish(new ApiError(400, 'BadRequest', 'the client closed the connection before the whole body arrived'));
+    }
     req.on('error', gone);
     req.on('close', gone);
   });
