@@ -123,6 +123,26 @@ describe('daemonset controller', () => {
     for (const p of pods) expect(p.metadata.labels?.['controller-revision-hash']).toBe(revs[1]?.metadata.labels?.['controller-revision-hash']);
   });
 
+  it('a node whose old pod is still terminating gets the new pod only once the old one is gone', async () => {
+    await f.client.create('daemonsets', ds('agent', { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 2 } } }));
+    await converge(f);
+    await f.client.patch('daemonsets', 'default', 'agent', 'strategic', { spec: { template: { spec: { containers: [{ name: 'agent', image: 'local/busybox:2' }] } } } });
+    await f.settle();
+    await f.settle();
+    // Both old pods are terminating (maxUnavailable 2); no node has a second pod beside its old one.
+    const all = await f.pods();
+    expect(all.map((p) => [targetNode(p), image(p), !!p.metadata.deletionTimestamp]).sort()).toEqual([
+      ['node-a', 'local/busybox:1', true],
+      ['node-b', 'local/busybox:1', true],
+    ]);
+    expect((await get(f, 'agent')).status?.updatedNumberScheduled).toBe(0);
+    await converge(f);
+    expect((await f.pods()).map((p) => [targetNode(p), image(p)]).sort()).toEqual([
+      ['node-a', 'local/busybox:2'],
+      ['node-b', 'local/busybox:2'],
+    ]);
+  });
+
   it('OnDelete: a new template reaches only pods deleted by hand', async () => {
     await f.client.create('daemonsets', ds('agent', { updateStrategy: { type: 'OnDelete' } }));
     await converge(f);

@@ -64,8 +64,14 @@ export function startDaemonSetController(ctx: ControllerContext): ControllerLoop
     }
     const failed: Pod[] = [];
     const orphaned: Pod[] = [];
+    // A node whose pod is still terminating gets its next pod once that one is gone, as Kubernetes'
+    // podsShouldBeOnNode waits (a rollout never shows an old and a new pod on one node without surge).
+    const terminatingOn = new Set<string>();
     for (const p of pods) {
-      if (p.metadata.deletionTimestamp) continue;
+      if (p.metadata.deletionTimestamp) {
+        terminatingOn.add(targetNode(p) ?? '');
+        continue;
+      }
       const s = states.get(targetNode(p) ?? '');
       if (!s) orphaned.push(p);
       else if (p.status?.phase === 'Failed') failed.push(p);
@@ -87,7 +93,7 @@ export function startDaemonSetController(ctx: ControllerContext): ControllerLoop
       const surging = maxSurgeOf(ds, states) > 0;
       for (const s of states.values()) {
         if (!s.shouldContinue) remove.push(...s.pods);
-        else if (s.pods.length === 0 && s.shouldRun && !failed.some((p) => targetNode(p) === s.node)) {
+        else if (s.pods.length === 0 && s.shouldRun && !terminatingOn.has(s.node) && !failed.some((p) => targetNode(p) === s.node)) {
           const until = failedBackoff.get(`${key}/${s.node}`)?.until ?? 0;
           if (until > now) loop.enqueueAfter(key, until - now);
           else create.push(s.node);
