@@ -49,6 +49,9 @@ function printList(before: ListFigures, after: ListFigures): void {
 const scaleBack = (f: ScaleFigures) => (f.rssBackMb === undefined ? '-' : f.rssBackAfterSec === undefined ? `not within 140 s (${mb(f.rssBackMb)})` : `${f.rssBackAfterSec.toFixed(0)} s (${mb(f.rssBackMb)}, x${(f.rssBackMb / f.rssIdleMb).toFixed(2)})`);
 const rssLine = (f: ScaleFigures) => `${mb(f.rssIdleMb)} / ${mb(f.rssPeakMb)} / ${f.rssAfterMb !== undefined ? `${mb(f.rssAfterMb)} (x${(f.rssAfterMb / f.rssIdleMb).toFixed(2)})` : '-'}`;
 
+const noEvents = (f: ScaleFigures) =>
+  f.eventsLeft === undefined ? '-' : `${f.eventsLeft} Events; ${f.rssNoEventsMb !== undefined ? mb(f.rssNoEventsMb) : '?'} / ${f.heapNoEventsMb !== undefined ? mb(f.heapNoEventsMb) : '?'} ${f.rssNoEventsAfterSec !== undefined ? `(within 1.5x after ${f.rssNoEventsAfterSec.toFixed(0)} s)` : '(not within 1.5x in 120 s)'}`;
+
 function printScale(before: ScaleFigures, after: ScaleFigures): void {
   console.log(`\nDeployment of ${REPLICAS} replicas, no nodes (latencies p50 / p99 / max)`);
   const created = (f: ScaleFigures) => (f.allCreatedSec !== undefined ? `all in ${f.allCreatedSec.toFixed(0)} s` : `${f.podsCreated} in ${f.windowSec.toFixed(0)} s`);
@@ -64,6 +67,8 @@ function printScale(before: ScaleFigures, after: ScaleFigures): void {
     ['GET deployment while deleting', sample(before.getDelete), sample(after.getDelete)],
     ['server RSS: idle / highest / 20 s after the pods were gone', rssLine(before), rssLine(after)],
     ['back within 1.5x of idle after the pods were gone', scaleBack(before), scaleBack(after)],
+    ['then: V8 heap in use', before.heapBackMb !== undefined ? mb(before.heapBackMb) : '-', after.heapBackMb !== undefined ? mb(after.heapBackMb) : '-'],
+    ['if not: the Events left (live for 1 h), deleted; then RSS / heap', noEvents(before), noEvents(after)],
   ]);
 }
 

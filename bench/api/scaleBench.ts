@@ -23,6 +23,16 @@ export interface ScaleFigures {
   /** RSS once within 1.5x of idle (polled every 5 s for up to 120 s after the 20 s), and when (s after the pods were gone). */
   rssBackMb?: number;
   rssBackAfterSec?: number;
+  /** V8 heap in use at the last of those readings. */
+  heapBackMb?: number;
+  /**
+   * When RSS was not back: the Events the load left (FailedScheduling, live for SKIFF_EVENT_TTL_SECONDS,
+   * 1 h), then deleted as one collection, and RSS / heap once within 1.5x of idle (or after 120 s).
+   */
+  eventsLeft?: number;
+  rssNoEventsMb?: number;
+  heapNoEventsMb?: number;
+  rssNoEventsAfterSec?: number;
   deleteMs?: number;
   /** Seconds from the DELETE until the last pod was gone (undefined: not within the wait). */
   goneSec?: number;
@@ -167,7 +177,31 @@ export async function scaleBench(options: Record<string, unknown>, opts: { repli
         rss = (await s.stats(5_000))?.rssMb ?? NaN;
       }
       out.rssBackMb = rss;
+      out.heapBackMb = (await s.stats(5_000))?.heapMb;
       if (rss <= 1.5 * out.rssIdleMb) out.rssBackAfterSec = (performance.now() - gone) / 1000;
+      else {
+        // What is left is the load's live data or garbage: the Events are live (their TTL is an hour).
+        // Delete them and see whether the rest comes back.
+        try {
+          const ev = await admin.json<{ items: unknown[]; metadata: { remainingItemCount?: number } }>('GET', '/api/v1/namespaces/default/events?limit=1');
+          out.eventsLeft = ev.items.length + (ev.metadata.remainingItemCount ?? 0);
+          await admin.call('DELETE', '/api/v1/namespaces/default/events', { timeoutMs: 120_000 });
+          const cleared = performance.now();
+          let r = NaN;
+          while (performance.now() - cleared < 120_000) {
+            await sleep(5_000);
+            r = (await s.stats(5_000))?.rssMb ?? NaN;
+            if (r <= 1.5 * out.rssIdleMb) {
+              out.rssNoEventsAfterSec = (performance.now() - cleared) / 1000;
+              break;
+            }
+          }
+          out.rssNoEventsMb = r;
+          out.heapNoEventsMb = (await s.stats(5_000))?.heapMb;
+        } catch {
+          /* no answer: the row says so */
+        }
+      }
     }
     out.healthzDelete = summary(health, healthTimeouts);
     out.getDelete = summary(gets, getTimeouts);

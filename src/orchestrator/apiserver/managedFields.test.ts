@@ -3,7 +3,8 @@ import { ApiError } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import { memoryCluster } from '../testing/memoryCluster.js';
 import { FieldSet, formatPath } from './fieldpath.js';
-import type { ManagedFieldsEntry } from './managedFields.js';
+import { resourceType } from '../api/resources.js';
+import { updateManagedFields, type ManagedFieldsEntry } from './managedFields.js';
 
 type Cluster = Awaited<ReturnType<typeof memoryCluster>>;
 
@@ -33,6 +34,32 @@ describe('FieldSet', () => {
     expect(formatPath(['f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"web"}', 'f:image'])).toBe('.spec.template.spec.containers[name="web"].image');
     expect(formatPath(['f:spec', 'f:ports', 'k:{"port":80,"protocol":"TCP"}'])).toBe('.spec.ports[port=80,protocol="TCP"]');
     expect(formatPath(['f:metadata', 'f:finalizers', 'v:"x"'])).toBe('.metadata.finalizers[="x"]');
+  });
+});
+
+describe('updateManagedFields', () => {
+  it('lets the caller pace it between its stages, and gives the same answer however it is paced', async () => {
+    const r = resourceType('configmaps');
+    const data = Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`k${i}`, `v${i}`]));
+    const cm = (d: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: 'default' }, data: d } as KubeObject);
+    let paced = 0;
+    const pace = async () => {
+      paced++;
+      await new Promise<void>((res) => setImmediate(res));
+    };
+    const created = await updateManagedFields(r, undefined, cm(data), { manager: 'a', now: 't0' }, pace);
+    expect(paced).toBe(3);
+    const current = { ...cm(data), metadata: { ...cm(data).metadata, managedFields: created } };
+    paced = 0;
+    const updated = await updateManagedFields(r, current, cm({ ...data, k1: 'changed' }), { manager: 'b', now: 't1' }, pace);
+    expect(paced).toBe(3);
+    expect(updated?.map((e) => e.manager)).toEqual(['a', 'b']);
+    expect(updated?.[1]?.fieldsV1).toEqual({ 'f:data': { 'f:k1': {} } });
+    expect(await updateManagedFields(r, current, cm({ ...data, k1: 'changed' }), { manager: 'b', now: 't1' }, async () => {})).toEqual(updated);
+    // Nothing changed: the stored entries as they are, after two stages.
+    paced = 0;
+    expect(await updateManagedFields(r, current, cm(data), { manager: 'b', now: 't1' }, pace)).toBe(created);
+    expect(paced).toBe(2);
   });
 });
 

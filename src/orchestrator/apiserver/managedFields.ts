@@ -91,11 +91,25 @@ function apiVersion(r: ResourceType): string {
 /**
  * The managed fields after a create, update or patch by `ref.manager` (operation `Update`): the
  * fields it changed become its own and are taken from every other manager; fields it removed are
- * nobody's. Returns `current`'s entries unchanged when no field changed.
+ * nobody's. Returns `current`'s entries unchanged when no field changed. `pace()` is awaited
+ * between the stages (decoding the stored entries, comparing the objects, the set operations,
+ * encoding): for an object of tens of thousands of fields each is tens of milliseconds, and the
+ * event loop turns between them.
  */
-export function updateManagedFields(r: ResourceType, current: KubeObject | undefined, next: KubeObject, ref: ManagerRef): ManagedFieldsEntry[] | undefined {
+export async function updateManagedFields(r: ResourceType, current: KubeObject | undefined, next: KubeObject, ref: ManagerRef, pace: () => Promise<void>): Promise<ManagedFieldsEntry[] | undefined> {
+  const steps = managedFieldsSteps(r, current, next, ref);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+    await pace();
+  }
+}
+
+function* managedFieldsSteps(r: ResourceType, current: KubeObject | undefined, next: KubeObject, ref: ManagerRef): Generator<void, ManagedFieldsEntry[] | undefined> {
   const managers = decode(current?.metadata.managedFields);
+  yield;
   const c = compare(schemaFor(r), withoutManagedFields(current), withoutManagedFields(next));
+  yield;
   const changed = c.modified.union(c.added).withoutPrefixes(STRIPPED);
   const removed = c.removed.withoutPrefixes(STRIPPED);
   if (changed.isEmpty() && removed.isEmpty()) return current?.metadata.managedFields as ManagedFieldsEntry[] | undefined;
@@ -107,6 +121,7 @@ export function updateManagedFields(r: ResourceType, current: KubeObject | undef
   }
   mine.set = mine.set.union(changed);
   mine.time = ref.now;
+  yield;
   return encode(managers);
 }
 

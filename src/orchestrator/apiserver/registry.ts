@@ -183,7 +183,7 @@ export class Registry {
     if (!opts.applied) {
       const sent = sentManagedFields(obj.metadata.managedFields, undefined);
       const base = sent === 'unchanged' ? undefined : sent;
-      const fields = updateManagedFields(r, base ? { ...obj, metadata: { ...obj.metadata, managedFields: base } } : undefined, obj, this.managerRef(opts));
+      const fields = await updateManagedFields(r, base ? { ...obj, metadata: { ...obj.metadata, managedFields: base } } : undefined, obj, this.managerRef(opts), pace);
       if (fields) obj.metadata.managedFields = fields;
       else delete obj.metadata.managedFields;
       await pace();
@@ -304,7 +304,7 @@ export class Registry {
     if (!opts.applied) {
       const sent = sentManagedFields(next.metadata.managedFields, current.metadata.managedFields);
       const base = sent === 'unchanged' ? current : { ...current, metadata: { ...current.metadata, managedFields: sent } };
-      const fields = updateManagedFields(r, base, next, this.managerRef(opts));
+      const fields = await updateManagedFields(r, base, next, this.managerRef(opts), pace);
       if (fields) next.metadata.managedFields = fields;
       else delete next.metadata.managedFields;
       await pace();
