@@ -31,6 +31,22 @@ describe('derive', () => {
     expect((find(g.nodes, 'node:a') as NodeCardFlowNode).data).toMatchObject({ podCount: 2, phases: { running: 1, pending: 1 } });
   });
 
+  it('gives node and Service cards the part of their names that tells them apart, for far zoom', () => {
+    const g = derive({
+      ...empty,
+      nodes: byKey(node('node-001'), node('node-002')),
+      replicasets: byKey(replicaset('app-a-1', 'app-a'), replicaset('app-b-1', 'app-b')),
+      pods: byKey(owned('a1', 'app-a-1', { nodeName: 'node-001' }), owned('b1', 'app-b-1', { nodeName: 'node-002' })),
+      services: byKey(service('app-a', { app: 'a' }), service('app-b', { app: 'b' })),
+    });
+    const short = (id: string) => (find(g.nodes, id)?.data as { short?: string }).short;
+    expect([short('node:node-001'), short('node:node-002')]).toEqual(['001', '002']);
+    expect(short('wl:Deployment/default/app-a')).toBeUndefined();
+    expect([short('svc:default/app-a'), short('svc:default/app-b')]).toEqual(['a', 'b']);
+    // Names with nothing in common keep only their full name.
+    expect((find(derive({ ...empty, nodes: byKey(node('desktop'), node('lab-w1')) }).nodes, 'node:desktop')?.data as { short?: string }).short).toBeUndefined();
+  });
+
   it('collapses big cards and every card of a big cluster, unless the user or the selection opens it', () => {
     const pods = Array.from({ length: EXPAND_UP_TO + 1 }, (_, i) => owned(`p${i}`, 'rs'));
     const big = derive({ ...empty, pods: byKey(...pods) });

@@ -3,6 +3,7 @@ import type { ObjectMap } from '../store/kinds.js';
 import { podRequests, type Amounts } from './capacity.js';
 import { workloadOf } from './owners.js';
 import { nodeReadiness, podDisplay, type PodTone } from './podStatus.js';
+import { distinctiveNames } from './shortNames.js';
 import { groupId, podId, serviceId, workloadId, type EdgeData, type NodeCardFlowNode, type PhaseCounts, type PodData, type SkiffEdge, type SkiffNode, type WorkloadFlowNode } from './types.js';
 
 export interface DeriveInput {
@@ -91,9 +92,11 @@ export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGra
   }
 
   const out: SkiffNode[] = [];
-  for (const name of [...nodeNames].filter(Boolean).sort()) {
+  const sortedNodes = [...nodeNames].filter(Boolean).sort();
+  const nodeShort = distinctiveNames(sortedNodes);
+  for (const name of sortedNodes) {
     const s = perNode.get(name);
-    out.push(nodeCard(name, input.nodes[name], s?.count ?? 0, s?.phases ?? zeroCounts()));
+    out.push(nodeCard(name, input.nodes[name], s?.count ?? 0, s?.phases ?? zeroCounts(), nodeShort.get(name)));
   }
   const cardKeys = [...cards.keys()].sort((a, b) => (a.startsWith('Pod/') === b.startsWith('Pod/') ? a.localeCompare(b) : a.startsWith('Pod/') ? 1 : -1));
   for (const ck of cardKeys) {
@@ -130,10 +133,12 @@ export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGra
     const ip = input.pods[key]?.status?.podIP;
     if (ip) podByIP.set(ip, key);
   }
-  for (const key of Object.keys(input.services).sort()) {
+  const serviceKeys = Object.keys(input.services).sort();
+  const serviceShort = distinctiveNames(serviceKeys.map((k) => input.services[k]?.metadata.name ?? ''));
+  for (const key of serviceKeys) {
     const svc = input.services[key] as Service;
     const targets = serviceTargets(svc, input.endpoints[key], selectIndex, podByIP, input.pods);
-    out.push(serviceNode(key, svc, targets.size, hasSelector(svc) ? undefined : readyAddresses(input.endpoints[key])));
+    out.push(serviceNode(key, svc, targets.size, hasSelector(svc) ? undefined : readyAddresses(input.endpoints[key]), serviceShort));
     const perCard = new Map<string, EdgeData>();
     for (const [pk, ready] of targets) {
       const cid = cardOfPod.get(pk);
@@ -191,26 +196,32 @@ function podData(key: string, pod: Pod): PodData {
   return data;
 }
 
-function nodeCard(name: string, node: Node | undefined, podCount: number, phases: PhaseCounts): NodeCardFlowNode {
+/** `{ short }` when the name has a distinctive short form among its kind (shortNames.ts), else nothing. */
+function short(shorts: ReadonlyMap<string, string>, name: string): { short?: string } {
+  const s = shorts.get(name);
+  return s ? { short: s } : {};
+}
+
+function nodeCard(name: string, node: Node | undefined, podCount: number, phases: PhaseCounts, shortName: string | undefined): NodeCardFlowNode {
   const address = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   return {
     id: groupId(name),
     type: 'nodeCard',
     position: ORIGIN,
-    data: { name, readiness: nodeReadiness(node), unschedulable: node?.spec?.unschedulable === true, missing: node === undefined, podCount, phases, ...(address ? { address } : {}) },
+    data: { name, readiness: nodeReadiness(node), unschedulable: node?.spec?.unschedulable === true, missing: node === undefined, podCount, phases, ...(address ? { address } : {}), ...(shortName ? { short: shortName } : {}) },
   };
 }
 
 const hasSelector = (svc: Service): boolean => Object.keys(svc.spec?.selector ?? {}).length > 0;
 const readyAddresses = (ep: Endpoints | undefined): number => (ep?.subsets ?? []).reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
 
-function serviceNode(key: string, svc: Service, podCount: number, endpointCount: number | undefined): SkiffNode {
+function serviceNode(key: string, svc: Service, podCount: number, endpointCount: number | undefined, shorts: ReadonlyMap<string, string>): SkiffNode {
   const ports = (svc.spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(', ');
   return {
     id: serviceId(key),
     type: 'service',
     position: ORIGIN,
-    data: { key, name: svc.metadata.name ?? '', namespace: svc.metadata.namespace ?? 'default', type: svc.spec?.type ?? 'ClusterIP', ...(svc.spec?.clusterIP ? { clusterIP: svc.spec.clusterIP } : {}), ports, podCount, ...(endpointCount !== undefined ? { endpointCount } : {}) },
+    data: { key, name: svc.metadata.name ?? '', namespace: svc.metadata.namespace ?? 'default', type: svc.spec?.type ?? 'ClusterIP', ...(svc.spec?.clusterIP ? { clusterIP: svc.spec.clusterIP } : {}), ports, podCount, ...(endpointCount !== undefined ? { endpointCount } : {}), ...short(shorts, svc.metadata.name ?? '') },
   };
 }
 

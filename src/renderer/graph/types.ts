@@ -14,6 +14,8 @@ export type NodeCardData = {
   podCount: number;
   phases: PhaseCounts;
   address?: string;
+  /** What tells its name from the other nodes' (shortNames.ts), shown instead of it when zoomed far out. */
+  short?: string;
 };
 
 /**
@@ -62,6 +64,8 @@ export type ServiceData = {
   podCount: number;
   /** A Service without a selector (`kubernetes`, `kube-dns`, manual Endpoints): its ready endpoint addresses, pods or not. */
   endpointCount?: number;
+  /** What tells its name from the other Services' (shortNames.ts), shown instead of it when zoomed far out. */
+  short?: string;
 };
 
 /** `count`: how many of the card's pods the service sends to. */

@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import type { NodeProps } from '@xyflow/react';
 import type { NodeCardFlowNode } from '../types.js';
+import { CardTitle } from './CardTitle.js';
 import { PhaseBar } from './PhaseBar.js';
 import { NodeUsageLine } from './UsageLine.js';
 
@@ -13,9 +14,7 @@ function NodeCardView({ data, selected }: NodeProps<NodeCardFlowNode>) {
         <span className="node-card-icon" aria-hidden>
           ▣
         </span>
-        <span className="card-title node-card-name" title={data.name}>
-          {data.name}
-        </span>
+        <CardTitle name={data.name} short={data.short} title={data.name} className="node-card-name" />
         <span className={`badge badge-${state} detail`} data-testid={`node-status-${data.name}`}>
           {data.readiness}
         </span>

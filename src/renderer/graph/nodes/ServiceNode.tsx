@@ -1,6 +1,7 @@
 import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { ServiceFlowNode } from '../types.js';
+import { CardTitle } from './CardTitle.js';
 
 /** A Service, with edges to the pods it selects. */
 function ServiceNodeView({ data, selected }: NodeProps<ServiceFlowNode>) {
@@ -10,9 +11,7 @@ function ServiceNodeView({ data, selected }: NodeProps<ServiceFlowNode>) {
         <span className="service-icon" aria-hidden>
           ⇄
         </span>
-        <span className="service-name card-title" title={`${data.namespace}/${data.name}`}>
-          {data.name}
-        </span>
+        <CardTitle name={data.name} short={data.short} title={`${data.namespace}/${data.name}`} className="service-name" />
         <span className="badge badge-service detail">{data.type}</span>
       </div>
       <div className="service-meta detail">{[data.clusterIP, data.ports].filter(Boolean).join(' · ') || 'no ports'}</div>

@@ -2,6 +2,7 @@ import { memo, useCallback, type MouseEvent } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { useServices } from '../../store/context.js';
 import type { WorkloadFlowNode } from '../types.js';
+import { CardTitle } from './CardTitle.js';
 import { PhaseBar, phaseText } from './PhaseBar.js';
 import { WorkloadUsageLine } from './UsageLine.js';
 
@@ -35,9 +36,7 @@ function WorkloadCardView({ id, data }: NodeProps<WorkloadFlowNode>) {
         <span className="workload-icon" aria-hidden>
           {ICON[data.kind] ?? '◇'}
         </span>
-        <span className="card-title" title={`${data.kind} ${data.namespace}/${data.name}`} onClick={toggle}>
-          {data.name}
-        </span>
+        <CardTitle name={data.name} title={`${data.kind} ${data.namespace}/${data.name}`} onClick={toggle} />
         <span className="muted small detail">{data.kind === 'Pod' ? data.namespace : `${data.kind}${data.namespace !== 'default' ? ` · ${data.namespace}` : ''}`}</span>
         <span className="spacer" />
         {data.kind !== 'Pod' && (
