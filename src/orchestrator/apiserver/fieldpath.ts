@@ -149,16 +149,18 @@ export class FieldSet {
   /** Reads a `fieldsV1` tree; anything that is not an object of objects is ignored. */
   static fromFieldsV1(tree: unknown): FieldSet {
     const set = new FieldSet();
-    const walk = (node: unknown, path: string[]) => {
+    // The path so far as the set spells it (undefined: the root), so the tens of thousands of leaves
+    // of a big map cost one string each, not an array and a join.
+    const walk = (node: unknown, joined: string | undefined) => {
       if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
-      const entries = Object.entries(node as Record<string, unknown>);
-      if (entries.length === 0 && path.length > 0) set.add(path);
-      for (const [k, v] of entries) {
-        if (k === '.') set.add(path);
-        else walk(v, [...path, k]);
+      const keys = Object.keys(node);
+      if (keys.length === 0 && joined !== undefined) set.paths.add(joined);
+      for (const k of keys) {
+        if (k === '.') set.paths.add(joined ?? '');
+        else walk((node as Record<string, unknown>)[k], joined === undefined ? k : joined + SEP + k);
       }
     };
-    walk(tree, []);
+    walk(tree, undefined);
     return set;
   }
 }

@@ -52,6 +52,20 @@ describe('Registry', () => {
   });
   afterEach(() => c.dispose());
 
+  it("leaves an in-process caller's object as it was, and writes a request's own body in place", async () => {
+    const mine = cm('copied', {}, { k: 'v' });
+    const before = structuredClone(mine);
+    await c.registry.create('configmaps', 'default', mine);
+    expect(mine).toEqual(before);
+    const body = cm('owned', {}, { k: 'v' });
+    const stored = await c.registry.create('configmaps', 'default', body, { owned: true });
+    expect(body.metadata.uid).toBe(stored.metadata.uid);
+    const update = { ...structuredClone(stored), data: { k: 'w' } } as KubeObject;
+    const before2 = structuredClone(update);
+    await c.registry.update('configmaps', 'default', 'owned', update);
+    expect(update).toEqual(before2);
+  });
+
   it('stamps identity and a resourceVersion, and refuses duplicates', async () => {
     const o = await c.client.create('configmaps', cm('a'));
     expect(o.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);

@@ -40,6 +40,11 @@ export type InternalWrite = WriteOptions & {
   view?: VersionView;
   /** Between the stages of a write, lets the event loop turn if the write has held it long (requests from clients; see util/pacer.ts). */
   pace?: Pace;
+  /**
+   * The input object belongs to this write (a request's freshly decoded body, held by nobody else):
+   * it is changed in place instead of copied first. In-process callers keep their objects: copied.
+   */
+  owned?: boolean;
 };
 
 /** Delete options inside the API server: the request's identity too (in-process callers are SYSTEM), and `dryRun`. */
@@ -145,7 +150,8 @@ export class Registry {
   async create<T extends KubeObject>(resource: string, namespace: string | undefined, input: T, opts: InternalWrite = {}): Promise<T> {
     const r = resourceType(resource);
     const pace = opts.pace ?? noPace;
-    const obj = structuredClone(input) as T;
+    // A copy of a 40,000-key ConfigMap is 60-90 ms of event loop: a request's own body needs none.
+    const obj = (opts.owned ? input : structuredClone(input)) as T;
     await pace();
     obj.apiVersion = obj.apiVersion ?? apiVersionOf(r);
     obj.kind = obj.kind ?? r.kind;
@@ -242,7 +248,7 @@ export class Registry {
     }
     const expected = input.metadata?.resourceVersion;
     if (expected && expected !== current.metadata.resourceVersion) throw errors.conflict(r, name);
-    const next = this.merged(r, current, structuredClone(input), opts.subresource === 'status');
+    const next = this.merged(r, current, opts.owned ? input : structuredClone(input), opts.subresource === 'status');
     return this.write(r, current, next, opts);
   }
 

@@ -100,7 +100,7 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       validateWriteQuery(q, 'CreateOptions');
       const obj = input(asObject(await parseBody(await readBody(req), req.headers['content-type'])));
       const warnings: string[] = [];
-      const created = await registry.create(r.resource, namespace, obj, { ...writeOptions(q, req, user), warnings });
+      const created = await registry.create(r.resource, namespace, obj, { ...writeOptions(q, req, user), warnings, owned: true });
       setWarnings(res, warnings);
       return sendJson(res, 201, out(created));
     }
@@ -139,7 +139,7 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       const obj = input(asObject(await parseBody(await readBody(req), req.headers['content-type'])));
       const status = route.subresource === 'status' ? 'status' : undefined;
       const warnings: string[] = [];
-      const updated = await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req, user), subresource: status, warnings });
+      const updated = await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req, user), subresource: status, warnings, owned: true });
       setWarnings(res, warnings);
       return sendJson(res, 200, out(updated));
     }
