@@ -51,8 +51,8 @@ export interface NodeNetworkDeps {
   ruleSources?: RuleSource[];
   /**
    * The node's WireGuard key pair (`wireguardKey.ts`: made on the node, kept in its data dir),
-   * asked for while the backend is `wireguard` or `auto` (for peers beyond trusted networks); its public half goes on the Node as
-   * `skiff.io/wireguard-public-key`.
+   * asked for while the backend is `wireguard` or `auto` (for peers beyond trusted networks); its
+   * public half goes on the Node as `skiff.io/wireguard-public-key`.
    */
   wireguardKey?: () => WireGuardKey;
 }
