@@ -9,7 +9,7 @@ import type { Runtime } from '../runtime/types.js';
 import { IngressController } from '../ingress/controller.js';
 import { NodeNetwork } from './nodeNetwork.js';
 import { PodNetwork } from './podNetwork.js';
-import { loadOrCreateWireGuardKey } from './wireguardKey.js';
+import { loadOrCreateWireGuardKey, type WireGuardKey } from './wireguardKey.js';
 import { NetPolEnforcer } from '../netpol/enforcer.js';
 
 /**
@@ -22,6 +22,7 @@ import { NetPolEnforcer } from '../netpol/enforcer.js';
 export function startNodeNetwork(a: { config: AgentConfig; client: Client; runtime: Runtime; clock: Clock; log: Logger; nodeIP: string }): NodeNetwork {
   const { config, client, runtime, clock, log } = a;
   const server = new URL(config.server);
+  let wgKey: WireGuardKey | undefined;
   const netpol = new NetPolEnforcer({ client, clock, log, nodeName: config.nodeName, recorder: new EventRecorder({ client, clock, log, component: 'skiff-netpol', host: config.nodeName }) });
   const network = new NodeNetwork({
     client,
@@ -44,7 +45,9 @@ export function startNodeNetwork(a: { config: AgentConfig; client: Client; runti
       }),
     apiTarget: { host: server.hostname === 'localhost' ? '127.0.0.1' : server.hostname, port: Number(server.port || 443) },
     ruleSources: [netpol],
-    wireguardKey: () => loadOrCreateWireGuardKey(config.dataDir),
+    // Read once per agent (every sync asks, and under `auto` that is every endpoint change); a
+    // failed read is tried again. Rotation is a new key file and an agent restart.
+    wireguardKey: () => (wgKey ??= loadOrCreateWireGuardKey(config.dataDir)),
   });
   network.start();
   const ingress = new IngressController({
