@@ -90,10 +90,9 @@ describe('resources in the browser', () => {
 
   it('lists every served kind; tables sort, filter by name, label and namespace (which filters the canvas too)', async () => {
     await browse('deployments');
-    // The server's own columns (kubectl's), from the Table format.
-    const headers = await page.locator('.rt-th').allTextContents();
-    expect(headers.map((h) => h.replace(/[▴▾]/g, '').trim())).toEqual(['Namespace', 'Name', 'Ready', 'Up-to-date', 'Available', 'Age']);
+    // The server's own columns (kubectl's), from the Table format: they come with the first rows.
     await page.getByTestId('rt-row-shop/web').waitFor();
+    await expect.poll(async () => (await page.locator('.rt-th').allTextContents()).map((h) => h.replace(/[▴▾]/g, '').trim())).toEqual(['Namespace', 'Name', 'Ready', 'Up-to-date', 'Available', 'Age']);
     await browse('pods');
     await expect.poll(async () => page.getByTestId('resource-table').getAttribute('data-rows')).toBe('2');
     await page.getByTestId('name-filter').fill('no-such-pod');
@@ -128,6 +127,8 @@ describe('resources in the browser', () => {
 
   it('opens details from the keyboard, with conditions, events and related objects linked', async () => {
     await browse('deployments');
+    // Keys act on the rows: wait for them to be listed.
+    await page.getByTestId('rt-row-shop/web').waitFor();
     await page.getByTestId('resource-table-body').focus();
     await page.keyboard.press('Home');
     await page.keyboard.press('Enter');
