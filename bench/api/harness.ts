@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:https';
 import { createInterface } from 'node:readline';
+import { serverCommand } from '../support/serverEntry.js';
 
 export interface ServerStats {
   /** Event-loop delay since the previous `stats()`, ms. */
@@ -23,12 +24,9 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
-/** Extra node flags for the server (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
-const nodeArgs = (): string[] => (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-
 /** Starts the control plane in a child process with `options` (merged into ControlPlaneOptions). */
 export async function startServer(options: Record<string, unknown> = {}): Promise<ServerHandle> {
-  const child = spawn(process.execPath, [...nodeArgs(), '--import', 'tsx', 'bench/api/server.ts', JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, await serverCommand('bench/api/server.ts', [JSON.stringify(options)]), { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const waiting: ((line: string) => void)[] = [];
   lines.on('line', (l) => waiting.shift()?.(l));

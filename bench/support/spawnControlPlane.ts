@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { StoreStats } from '../../src/orchestrator/store/SqliteStore.js';
 import { createInterface } from 'node:readline';
-import { resolve } from 'node:path';
+import { serverCommand } from './serverEntry.js';
 
 export interface ControlPlaneProcess {
   apiUrl: string;
@@ -13,14 +13,9 @@ export interface ControlPlaneProcess {
   stop(): Promise<void>;
 }
 
-/** Extra node flags for the server process (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
-function nodeArgs(): string[] {
-  return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-}
-
 /** Starts bench/support/controlPlaneProcess.ts in a child process and waits until its API answers. */
 export async function spawnControlPlane(env: NodeJS.ProcessEnv = {}): Promise<ControlPlaneProcess> {
-  const child = spawn(process.execPath, [...nodeArgs(), '--import', 'tsx', resolve('bench/support/controlPlaneProcess.ts')], {
+  const child = spawn(process.execPath, await serverCommand('bench/support/controlPlaneProcess.ts'), {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, ...env },
   });
