@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isNotFound } from '../api/errors.js';
 import type { KubeObject } from '../api/types.js';
 import type { Client } from '../client/types.js';
@@ -15,8 +15,9 @@ export function newToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** SHA-256 in one call (no Hash object per request: every request's token goes through here). */
 function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+  return hash('sha256', token, 'buffer');
 }
 
 const SECRETS = `/registry/secrets/${SIGNING_KEY_NAMESPACE}/`;

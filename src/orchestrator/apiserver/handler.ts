@@ -87,7 +87,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
   if (path === '/version') return sendJson(res, 200, VERSION_INFO);
 
   const ctx = identify(deps, req, identity);
-  if (!parseResourcePath(path)) deps.authz.check(pathAttributes(ctx, req.method ?? 'GET', path));
+  const route = parseResourcePath(path);
+  if (!route) deps.authz.check(pathAttributes(ctx, req.method ?? 'GET', path));
 
   if (path === '/api') {
     if (wantsAggregated(req.headers.accept)) return sendJson(res, 200, aggregatedDiscovery(true), AGGREGATED_CT);
@@ -127,7 +128,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     return sendJson(res, 201, serveReview(deps.authz, ctx, review.rr, review.namespace, body));
   }
 
-  const route = parseResourcePath(path);
   if (!route) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (route.type === 'unknown') {
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${route.resource}${route.group ? '.' + route.group : ''})`);

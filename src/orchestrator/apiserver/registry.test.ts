@@ -66,6 +66,19 @@ describe('Registry', () => {
     expect(update).toEqual(before2);
   });
 
+  it('creates only in a namespace that exists and is not terminating, seen at once after its own create and delete', async () => {
+    const inNs = (ns: string, name: string) => c.client.create('configmaps', { ...cm(name), metadata: { name, namespace: ns } });
+    expect(await code(inNs('nowhere', 'a'))).toBe(404);
+    // Created and used at once: the namespace check reads the watch cache, which holds every acknowledged write.
+    await c.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh', finalizers: ['test/hold'] } });
+    expect(await code(inNs('fresh', 'a'))).toBe(0);
+    await c.client.delete('namespaces', undefined, 'fresh');
+    const err = await inNs('fresh', 'b').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe(403);
+    expect((err as ApiError).message).toContain('because it is being terminated');
+  });
+
   it('stamps identity and a resourceVersion, and refuses duplicates', async () => {
     const o = await c.client.create('configmaps', cm('a'));
     expect(o.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);

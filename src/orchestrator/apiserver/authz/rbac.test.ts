@@ -195,10 +195,16 @@ describe('access reviews and impersonation', () => {
     expect(node).toMatchObject({ incomplete: true, evaluationError: 'node authorizer does not support user rule resolution' });
   });
 
-  const headers = (h: Record<string, string[]>) => ({ headersDistinct: h }) as unknown as IncomingMessage;
+  /** A request with these headers as Node's parser gives them: raw names as sent (here capitalized, as kubectl sends them), lower-cased in `headersDistinct`. */
+  const headers = (h: Record<string, string[]>) => {
+    const raw = Object.entries(h).flatMap(([k, vs]) => vs.flatMap((v) => [k.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase()), v]));
+    return { headersDistinct: h, rawHeaders: ['Host', 'x', 'Authorization', 'Bearer t', ...raw] } as unknown as IncomingMessage;
+  };
   it('impersonates only for those allowed the impersonate verb, as the impersonated user', async () => {
     const root = user('root', 'system:masters');
     expect(impersonate(authz, root, headers({}))).toBe(root);
+    expect(impersonate(authz, root, headers({ impersonated: ['not a header of impersonation'] }))).toBe(root);
+    expect(() => impersonate(authz, root, headers({ 'impersonate-extra-scopes': ['x'] }))).toThrow(/without impersonating a user/);
     expect(impersonate(authz, root, headers({ 'impersonate-user': ['bob'], 'impersonate-group': ['devs'] }))).toEqual({ user: 'bob', groups: ['devs', 'system:authenticated'] });
     expect(impersonate(authz, root, headers({ 'impersonate-user': ['system:serviceaccount:team:bot'] }))).toEqual({ user: sa.user, groups: sa.groups });
     expect(() => impersonate(authz, alice, headers({ 'impersonate-user': ['bob'] }))).toThrow('users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope');

@@ -66,6 +66,17 @@ export class WatchCaches implements Disposable {
     return c;
   }
 
+  /**
+   * The object stored at `key` as the cache holds it (frozen: read it, never change it), once the
+   * cache is filled; it reflects every write the store has acknowledged (see Cacher). Only for a
+   * kind this serves.
+   */
+  async get(r: ResourceType, key: string): Promise<KubeObject | undefined> {
+    const c = this.cacher(r);
+    await c.ready;
+    return c.cache.get(key);
+  }
+
   async list<T extends KubeObject>(r: ResourceType, prefix: string, opts: CacheListOptions): Promise<KubeList<T>> {
     const plan = planRead(opts, prefix);
     const { filter, selective } = filterFor(prefix, opts);
