@@ -3,7 +3,8 @@ import type { ResourceType } from '../api/resources.js';
 import { schemaFor, type SchemaObject } from '../api/schema/index.js';
 import type { KubeObject } from '../api/types.js';
 import { FieldSet, formatPath } from './fieldpath.js';
-import { childSchema, compare, itemKey, shapeOf, toFieldSet } from './typedWalk.js';
+import { childSchema, compareSteps, itemKey, shapeOf, toFieldSet } from './typedWalk.js';
+import { paceSteps, runSteps, type Pace, type Steps } from '../util/pacer.js';
 
 /** One `metadata.managedFields` entry: who set which fields, and how. */
 export interface ManagedFieldsEntry {
@@ -56,6 +57,11 @@ function decode(entries: unknown): Manager[] {
 
 /** Entries in kube-apiserver's order: Apply before Update, then by time, manager, version, subresource. */
 function encode(managers: Manager[]): ManagedFieldsEntry[] | undefined {
+  return runSteps(encodeSteps(managers));
+}
+
+/** {@link encode} in steps: each entry's fieldsV1 tree yields as it is written (see FieldSet.toFieldsV1Steps). */
+function* encodeSteps(managers: Manager[]): Steps<ManagedFieldsEntry[] | undefined> {
   const kept = managers.filter((m) => !m.set.isEmpty());
   if (kept.length === 0) return undefined;
   kept.sort((p, q) =>
@@ -67,15 +73,19 @@ function encode(managers: Manager[]): ManagedFieldsEntry[] | undefined {
           ? p.manager < q.manager ? -1 : 1
           : (p.subresource ?? '') < (q.subresource ?? '') ? -1 : 1,
   );
-  return kept.map((m) => ({
-    manager: m.manager,
-    operation: m.operation,
-    apiVersion: m.apiVersion,
-    ...(m.time ? { time: m.time } : {}),
-    fieldsType: 'FieldsV1',
-    fieldsV1: m.set.toFieldsV1(),
-    ...(m.subresource ? { subresource: m.subresource } : {}),
-  }));
+  const out: ManagedFieldsEntry[] = [];
+  for (const m of kept) {
+    out.push({
+      manager: m.manager,
+      operation: m.operation,
+      apiVersion: m.apiVersion,
+      ...(m.time ? { time: m.time } : {}),
+      fieldsType: 'FieldsV1',
+      fieldsV1: yield* m.set.toFieldsV1Steps(),
+      ...(m.subresource ? { subresource: m.subresource } : {}),
+    });
+  }
+  return out;
 }
 
 function withoutManagedFields(o: KubeObject | undefined): KubeObject | undefined {
@@ -92,28 +102,29 @@ function apiVersion(r: ResourceType): string {
  * The managed fields after a create, update or patch by `ref.manager` (operation `Update`): the
  * fields it changed become its own and are taken from every other manager; fields it removed are
  * nobody's. Returns `current`'s entries unchanged when no field changed. `pace()` is awaited
- * between the stages (decoding the stored entries, comparing the objects, the set operations,
- * encoding): for an object of tens of thousands of fields each is tens of milliseconds, and the
- * event loop turns between them.
+ * between the stages (decoding the stored entries, comparing the objects, each set operation,
+ * encoding) and inside the long ones (comparing a map of more than STEP scalars, writing a fieldsV1
+ * tree): for an object of tens of thousands of fields each is tens of milliseconds, and the event
+ * loop turns between its parts.
  */
-export async function updateManagedFields(r: ResourceType, current: KubeObject | undefined, next: KubeObject, ref: ManagerRef, pace: () => Promise<void>): Promise<ManagedFieldsEntry[] | undefined> {
-  const steps = managedFieldsSteps(r, current, next, ref);
-  for (;;) {
-    const s = steps.next();
-    if (s.done) return s.value;
-    await pace();
-  }
+export async function updateManagedFields(r: ResourceType, current: KubeObject | undefined, next: KubeObject, ref: ManagerRef, pace: Pace): Promise<ManagedFieldsEntry[] | undefined> {
+  return paceSteps(managedFieldsSteps(r, current, next, ref), pace);
 }
 
-function* managedFieldsSteps(r: ResourceType, current: KubeObject | undefined, next: KubeObject, ref: ManagerRef): Generator<void, ManagedFieldsEntry[] | undefined> {
+function* managedFieldsSteps(r: ResourceType, current: KubeObject | undefined, next: KubeObject, ref: ManagerRef): Steps<ManagedFieldsEntry[] | undefined> {
   const managers = decode(current?.metadata.managedFields);
   yield;
-  const c = compare(schemaFor(r), withoutManagedFields(current), withoutManagedFields(next));
+  const c = yield* compareSteps(schemaFor(r), withoutManagedFields(current), withoutManagedFields(next));
   yield;
+  // Each set operation walks every path once: tens of thousands for a big map, so the loop may turn between them.
   const changed = c.modified.union(c.added).withoutPrefixes(STRIPPED);
+  yield;
   const removed = c.removed.withoutPrefixes(STRIPPED);
   if (changed.isEmpty() && removed.isEmpty()) return current?.metadata.managedFields as ManagedFieldsEntry[] | undefined;
-  for (const m of managers) m.set = m.set.difference(changed).difference(removed);
+  for (const m of managers) {
+    yield;
+    m.set = m.set.difference(changed).difference(removed);
+  }
   let mine = managers.find((m) => sameEntry(m, ref.manager, 'Update', ref.subresource));
   if (!mine) {
     mine = { manager: ref.manager, operation: 'Update', apiVersion: apiVersion(r), subresource: ref.subresource, set: new FieldSet() };
@@ -122,7 +133,7 @@ function* managedFieldsSteps(r: ResourceType, current: KubeObject | undefined, n
   mine.set = mine.set.union(changed);
   mine.time = ref.now;
   yield;
-  return encode(managers);
+  return yield* encodeSteps(managers);
 }
 
 /** Keeps the managed fields a client sent when they differ from the stored ones (a reset or a csa->ssa upgrade). */
@@ -139,36 +150,48 @@ export function sentManagedFields(sent: unknown, stored: unknown): ManagedFields
  * of `config`; fields it applied before and left out are removed unless another manager owns
  * them; a field another manager owns whose value would change is a 409 conflict, unless `force`
  * takes it over.
+ *
+ * In steps: it yields between its walks and inside the long ones (comparing a big map of scalars,
+ * writing a fieldsV1 tree), so a caller may let the event loop turn (`paceSteps`).
  */
-export function serverSideApply(r: ResourceType, current: KubeObject | undefined, config: KubeObject, ref: ManagerRef & { force: boolean }): KubeObject {
+export function* serverSideApplySteps(r: ResourceType, current: KubeObject | undefined, config: KubeObject, ref: ManagerRef & { force: boolean }): Steps<KubeObject> {
   const schema = schemaFor(r);
   const managers = decode(current?.metadata.managedFields);
+  yield;
   const configSet = toFieldSet(schema, withoutManagedFields(config)).withoutPrefixes(STRIPPED);
   const mine = managers.find((m) => sameEntry(m, ref.manager, 'Apply', ref.subresource));
   const others = managers.filter((m) => m !== mine);
   const ownedByOthers = others.reduce((acc, m) => acc.union(m.set), new FieldSet());
+  yield;
 
   const merged = mergeValue(schema, withoutManagedFields(current) ?? {}, withoutManagedFields(config), true) as KubeObject;
+  yield;
   if (mine) {
     // A path it no longer applies goes unless someone (itself included) still owns it or something below it.
     const owned = configSet.union(ownedByOthers).list();
     const dropped = mine.set.difference(configSet).list().filter((p) => !owned.some((o) => startsWith(o, p)));
     removePaths(schema, merged, dropped);
+    yield;
   }
 
-  const c = compare(schema, withoutManagedFields(current), merged);
+  const c = yield* compareSteps(schema, withoutManagedFields(current), merged);
+  yield;
   const changed = c.modified.union(c.added).withoutPrefixes(STRIPPED);
   const conflicts: { manager: Manager; path: string[] }[] = [];
   for (const m of others) for (const p of m.set.intersection(changed).list()) conflicts.push({ manager: m, path: p });
   if (conflicts.length > 0 && !ref.force) throw conflictError(r, config.metadata.name ?? '', conflicts);
-  for (const m of others) m.set = m.set.difference(changed).difference(c.removed);
+  for (const m of others) {
+    yield;
+    m.set = m.set.difference(changed).difference(c.removed);
+  }
 
   const entry: Manager = mine ?? { manager: ref.manager, operation: 'Apply', apiVersion: apiVersion(r), subresource: ref.subresource, set: new FieldSet() };
   entry.set = configSet;
   entry.apiVersion = apiVersion(r);
   entry.time = ref.now;
   if (!mine) managers.push(entry);
-  const fields = encode(managers);
+  yield;
+  const fields = yield* encodeSteps(managers);
   if (fields) merged.metadata.managedFields = fields;
   else delete merged.metadata.managedFields;
   return merged;

@@ -12,12 +12,12 @@ import { StoreConflict, StoreKeyExists, StoreNotFound, type Store, type StoreEnt
 import { isoTime, type Clock } from '../util/clock.js';
 import type { Disposable } from '../util/disposable.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
-import { sentManagedFields, serverSideApply, updateManagedFields, type ManagerRef } from './managedFields.js';
+import { sentManagedFields, serverSideApplySteps, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { WatchCaches, planRead, type WatchCacheOptions } from './cacher/index.js';
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
 import { Strategies } from './strategies/index.js';
-import type { Pace } from '../util/pacer.js';
+import { paceSteps, type Pace } from '../util/pacer.js';
 
 const noPace: Pace = async () => {};
 
@@ -439,7 +439,7 @@ export class Registry {
         if (!isNotFound(e)) throw e;
       }
       const ref = { ...this.managerRef(opts), force: !!opts.force };
-      const next = serverSideApply(r, current, config, ref) as T;
+      const next = (await paceSteps(serverSideApplySteps(r, current, config, ref), opts.pace ?? noPace)) as T;
       await (opts.pace ?? noPace)();
       try {
         if (!current) return { object: await this.create<T>(resource, namespace, next, { ...opts, applied: true }), created: true };

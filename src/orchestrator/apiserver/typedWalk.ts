@@ -1,5 +1,6 @@
 import { propertySchema, refName, resolve, type SchemaObject } from '../api/schema/index.js';
-import { fieldEl, FieldSet, keyEl, valueEl } from './fieldpath.js';
+import { fieldEl, FieldSet, keyEl, STEP, valueEl } from './fieldpath.js';
+import { runSteps, type Steps } from '../util/pacer.js';
 
 /**
  * How server-side apply sees each value, from the kind's OpenAPI schema: a scalar (or atomic
@@ -144,6 +145,27 @@ export interface Comparison {
 
 /** What changed from `lhs` to `rhs`, field by field (structured-merge-diff's Compare). */
 export function compare(root: SchemaObject | undefined, lhs: unknown, rhs: unknown): Comparison {
+  return compareWith(root, lhs, rhs, undefined);
+}
+
+/**
+ * {@link compare} in steps: maps of scalars of more than {@link STEP} keys (a big ConfigMap's data)
+ * are compared last, yielding after every {@link STEP} keys, so a caller may let the event loop turn.
+ */
+export function* compareSteps(root: SchemaObject | undefined, lhs: unknown, rhs: unknown): Steps<Comparison> {
+  const big: BigMap[] = [];
+  const c = compareWith(root, lhs, rhs, big);
+  for (const [lm, rm, path] of big) {
+    yield;
+    yield* compareScalarMapSteps(c, lm, rm, path);
+  }
+  return c;
+}
+
+type BigMap = [Record<string, unknown>, Record<string, unknown>, string[]];
+
+/** `compare`; with `big`, maps of scalars of more than STEP keys are left there instead of compared. */
+function compareWith(root: SchemaObject | undefined, lhs: unknown, rhs: unknown, big: BigMap[] | undefined): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
   const leaf = (l: unknown, r: unknown, path: string[]) => {
     // Absent and null are one value once decoded (Go writes a zero time, absent or not, as null).
@@ -168,7 +190,11 @@ export function compare(root: SchemaObject | undefined, lhs: unknown, rhs: unkno
     if (shape.t === 'map') {
       const lm = isMap(l) ? l : {};
       const rm = isMap(r) ? r : {};
-      if (scalarValues(shape)) return compareScalarMap(c, lm, rm, path);
+      if (scalarValues(shape)) {
+        if (big && (moreKeysThan(lm, STEP) || moreKeysThan(rm, STEP))) big.push([lm, rm, path]);
+        else runSteps(compareScalarMapSteps(c, lm, rm, path));
+        return;
+      }
       for (const k of new Set([...Object.keys(lm), ...Object.keys(rm)])) walk(childSchema(shape, k), lm[k], rm[k], [...path, fieldEl(k)]);
     } else if (shape.t === 'listMap') {
       const index = (list: unknown) => {
@@ -204,11 +230,14 @@ function scalarValues(shape: Shape & { t: 'map' }): boolean {
 
 /**
  * `compare` for a map of scalars, key by key without an array or a walk per key: the same
- * added/removed/modified leaves the general walk finds, for maps of tens of thousands of keys.
+ * added/removed/modified leaves the general walk finds, for maps of tens of thousands of keys;
+ * it yields after every STEP keys.
  */
-function compareScalarMap(c: Comparison, lm: Record<string, unknown>, rm: Record<string, unknown>, path: string[]): void {
+function* compareScalarMapSteps(c: Comparison, lm: Record<string, unknown>, rm: Record<string, unknown>, path: string[]): Steps<void> {
   const parent = FieldSet.joined(path);
+  let n = 0;
   for (const k in rm) {
+    if (++n % STEP === 0) yield;
     const r = rm[k];
     const l = lm[k];
     if ((l ?? null) === null && (r ?? null) === null) continue;
@@ -217,10 +246,17 @@ function compareScalarMap(c: Comparison, lm: Record<string, unknown>, rm: Record
     else if (!deepEqual(l, r)) c.modified.addChild(parent, fieldEl(k));
   }
   for (const k in lm) {
+    if (++n % STEP === 0) yield;
     if (k in rm) continue;
     const l = lm[k];
     if ((l ?? null) !== null) c.removed.addChild(parent, fieldEl(k));
   }
+}
+
+function moreKeysThan(m: Record<string, unknown>, n: number): boolean {
+  let i = 0;
+  for (const _ in m) if (++i > n) return true;
+  return false;
 }
 
 function l0(v: unknown): unknown {
