@@ -124,16 +124,38 @@ export function formatLabelSelector(ls: LabelSelector | undefined): string {
  */
 export function parseFieldSelector(s: string | undefined): Selector {
   if (!s || !s.trim()) return [];
-  return s.split(',').map((part) => {
+  // A term given twice is one requirement (they are ANDed): a selector of 700 copies of one term
+  // is checked once per object, not 700 times.
+  const seen = new Set<string>();
+  const out: Selector = [];
+  for (const part of s.split(',')) {
     const m = part.trim().match(/^([A-Za-z0-9_.]+)\s*(==|=|!=)\s*(.*)$/);
     if (!m) throw errors.badRequest(`invalid field selector: "${part}"`);
-    return { key: m[1] ?? '', op: m[2] === '!=' ? ('!=' as const) : ('=' as const), values: [m[3] ?? ''] };
-  });
+    const req = { key: m[1] ?? '', op: m[2] === '!=' ? ('!=' as const) : ('=' as const), values: [m[3] ?? ''] };
+    const id = `${req.key}\u0000${req.op}\u0000${req.values[0]}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(req);
+  }
+  return out;
+}
+
+/** Field paths split once: a list filters every object by the same few paths. */
+const splitPaths = new Map<string, string[]>();
+
+function segmentsOf(path: string): string[] {
+  let segs = splitPaths.get(path);
+  if (!segs) {
+    segs = path.split('.');
+    if (splitPaths.size >= 256) splitPaths.clear();
+    splitPaths.set(path, segs);
+  }
+  return segs;
 }
 
 export function fieldValue(obj: KubeObject, path: string): string {
   let cur: unknown = obj;
-  for (const seg of path.split('.')) {
+  for (const seg of segmentsOf(path)) {
     if (cur === null || typeof cur !== 'object') return '';
     cur = (cur as Record<string, unknown>)[seg];
   }
