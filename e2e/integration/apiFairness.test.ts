@@ -74,7 +74,9 @@ spec:
       const l = JSON.parse(r.body) as { items: unknown[]; metadata: { remainingItemCount?: number } };
       return l.items.length + (l.metadata.remainingItemCount ?? 0);
     };
-    // Probe every 200 ms until every replica exists; every probe must be answered in time.
+    // Probe every 50 ms until every replica exists; every probe must be answered in time. How many
+    // rounds see the creation under way depends on how fast the machine creates pods (a faster
+    // create path once left only 4 rounds at 200 ms apart): what matters is that some do.
     for (let created = 0; created < REPLICAS; ) {
       const h = await get('/healthz');
       expect(h.status).toBe(200);
@@ -82,10 +84,11 @@ spec:
       expect(d.status).toBe(200);
       created = await owned();
       if (created > 0 && created < REPLICAS) during++;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 50));
     }
-    // Starved, the first probe after the ReplicaSet started would only be answered once it had finished.
-    expect(during).toBeGreaterThanOrEqual(5);
+    // Starved, the first probe after the ReplicaSet started would only be answered once it had
+    // finished: no round would see it under way.
+    expect(during).toBeGreaterThanOrEqual(2);
     // A person's kubectl, meanwhile: a Table list of the pods, paged as kubectl pages it.
     const rows = (await k.ok(['get', 'pods', '-n', 'default', '--no-headers'], { timeoutMs: 60_000 })).trim().split('\n');
     expect(rows.length).toBeGreaterThanOrEqual(REPLICAS);
