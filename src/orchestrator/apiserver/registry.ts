@@ -439,8 +439,9 @@ export class Registry {
         if (!isNotFound(e)) throw e;
       }
       const ref = { ...this.managerRef(opts), force: !!opts.force };
-      const next = (await paceSteps(serverSideApplySteps(r, current, config, ref), opts.pace ?? noPace)) as T;
-      await (opts.pace ?? noPace)();
+      const pace = opts.pace ?? noPace;
+      const next = (await paceSteps(serverSideApplySteps(r, current, config, ref), pace)) as T;
+      await pace();
       try {
         if (!current) return { object: await this.create<T>(resource, namespace, next, { ...opts, applied: true }), created: true };
         const pinned = config.metadata.resourceVersion;

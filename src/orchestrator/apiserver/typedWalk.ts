@@ -143,14 +143,10 @@ export interface Comparison {
   removed: FieldSet;
 }
 
-/** What changed from `lhs` to `rhs`, field by field (structured-merge-diff's Compare). */
-export function compare(root: SchemaObject | undefined, lhs: unknown, rhs: unknown): Comparison {
-  return compareWith(root, lhs, rhs, undefined);
-}
-
 /**
- * {@link compare} in steps: maps of scalars of more than {@link STEP} keys (a big ConfigMap's data)
- * are compared last, yielding after every {@link STEP} keys, so a caller may let the event loop turn.
+ * What changed from `lhs` to `rhs`, field by field (structured-merge-diff's Compare), in steps:
+ * maps of scalars of more than {@link STEP} keys (a big ConfigMap's data) are compared last,
+ * yielding after every {@link STEP} keys, so a caller may let the event loop turn.
  */
 export function* compareSteps(root: SchemaObject | undefined, lhs: unknown, rhs: unknown): Steps<Comparison> {
   const big: BigMap[] = [];
@@ -164,8 +160,8 @@ export function* compareSteps(root: SchemaObject | undefined, lhs: unknown, rhs:
 
 type BigMap = [Record<string, unknown>, Record<string, unknown>, string[]];
 
-/** `compare`; with `big`, maps of scalars of more than STEP keys are left there instead of compared. */
-function compareWith(root: SchemaObject | undefined, lhs: unknown, rhs: unknown, big: BigMap[] | undefined): Comparison {
+/** The comparison, except maps of scalars of more than STEP keys: those are left in `big`. */
+function compareWith(root: SchemaObject | undefined, lhs: unknown, rhs: unknown, big: BigMap[]): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
   const leaf = (l: unknown, r: unknown, path: string[]) => {
     // Absent and null are one value once decoded (Go writes a zero time, absent or not, as null).
@@ -191,7 +187,7 @@ function compareWith(root: SchemaObject | undefined, lhs: unknown, rhs: unknown,
       const lm = isMap(l) ? l : {};
       const rm = isMap(r) ? r : {};
       if (scalarValues(shape)) {
-        if (big && (moreKeysThan(lm, STEP) || moreKeysThan(rm, STEP))) big.push([lm, rm, path]);
+        if (moreKeysThan(lm, STEP) || moreKeysThan(rm, STEP)) big.push([lm, rm, path]);
         else runSteps(compareScalarMapSteps(c, lm, rm, path));
         return;
       }
