@@ -76,4 +76,49 @@ describe('SqliteStore', () => {
     expect((await t.create('/r/b', '1')).modRevision).toBe(3);
     t.close();
   });
+
+  it('lists a big prefix in pages while writes go on, exactly as at the revision it answers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-store-'));
+    dirs.push(dir);
+    const s = new SqliteStore(join(dir, 'state.db'));
+    const key = (i: number) => `/r/${String(i).padStart(5, '0')}`;
+    // What the prefix holds after each revision, to check the list against the one it names.
+    const states = new Map<number, Map<string, string>>();
+    const model = new Map<string, string>();
+    const record = (rev: number) => states.set(rev, new Map(model));
+    for (let i = 0; i < 9_000; i += 2) {
+      model.set(key(i), `v${i}`);
+      await s.create(key(i), `v${i}`);
+    }
+    await s.create('/s/after', 'not in the prefix');
+    record(s.currentRevision());
+    let listing = true;
+    const writer = (async () => {
+      // Changes before, inside and after each page boundary: updates, deletes and new keys.
+      for (let n = 0; listing; n++) {
+        const i = (n * 1_237) % 9_000;
+        const k = key(i);
+        let e;
+        if (model.has(k) && n % 3 === 0) {
+          e = await s.delete(k);
+          model.delete(k);
+        } else if (model.has(k)) {
+          e = await s.update(k, `u${n}`);
+          model.set(k, `u${n}`);
+        } else {
+          e = await s.create(k, `c${n}`);
+          model.set(k, `c${n}`);
+        }
+        record(e.modRevision);
+      }
+    })();
+    const { items, revision } = await s.list('/r/');
+    listing = false;
+    await writer;
+    const expected = states.get(revision);
+    expect(expected, `a state recorded at ${revision}`).toBeDefined();
+    expect(revision).toBeGreaterThan(4_501); // writes landed while it listed (pages yield to them)
+    expect(items.map((e) => [e.key, e.value])).toEqual([...(expected as Map<string, string>)].sort(([a], [b]) => (a < b ? -1 : 1)));
+    s.close();
+  });
 });

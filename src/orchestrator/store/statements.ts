@@ -10,6 +10,11 @@ export function prepareStatements(db: Database.Database) {
     get: db.prepare(`${live} WHERE kv.key = ?`),
     kvGet: db.prepare('SELECT mod_rev FROM kv WHERE key = ?').pluck(),
     list: db.prepare(`${live} WHERE kv.key >= ? AND kv.key < ? ORDER BY kv.key`),
+    /** A page of a list: the first `limit` keys from (inclusive) or after (exclusive) a key. */
+    listFrom: db.prepare(`${live} WHERE kv.key >= ? AND kv.key < ? ORDER BY kv.key LIMIT ?`),
+    listAfter: db.prepare(`${live} WHERE kv.key > ? AND kv.key < ? ORDER BY kv.key LIMIT ?`),
+    /** The keys in a range that changed in (lo, hi]. */
+    changedKeys: db.prepare('SELECT DISTINCT key FROM log WHERE rev > ? AND rev <= ? AND key >= ? AND key < ?').pluck(),
     count: db.prepare('SELECT COUNT(*) FROM kv WHERE key >= ? AND key < ?').pluck(),
     insertKv: db.prepare('INSERT INTO kv (key, mod_rev, create_rev, expires_at) VALUES (?, ?, ?, ?)'),
     updateKv: db.prepare('UPDATE kv SET mod_rev = ?, expires_at = ? WHERE key = ?'),
