@@ -107,6 +107,21 @@ describe('kubectl delete', () => {
     expect((await c.k.run(['get', 'cm', 'held'])).stderr).toContain('Error from server (NotFound): configmaps "held" not found');
   });
 
+  it('DELETE on a collection deletes what its selector matches, holds what finalizers hold, and lists both', async () => {
+    const cms = Array.from({ length: 60 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: many-${i}, labels: {batch: many}${i === 7 ? ', finalizers: [example.com/hold]' : ''}}\ndata: {a: "${i}"}\n`);
+    await c.k.ok(['apply', '-f', c.file('many.yaml', [...cms, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: not-many, labels: {batch: other}}\n'].join('---\n'))]);
+    const r = await c.api('DELETE', '/api/v1/namespaces/default/configmaps?labelSelector=batch%3Dmany');
+    expect(r.status).toBe(200);
+    const list = JSON.parse(r.body) as { kind: string; items: { metadata: { name: string; deletionTimestamp?: string } }[] };
+    expect(list.kind).toBe('ConfigMapList');
+    // Every matched object, in the list's (key) order; the held one comes back terminating.
+    expect(list.items.map((o) => o.metadata.name)).toEqual(Array.from({ length: 60 }, (_, i) => `many-${i}`).sort());
+    expect(list.items.filter((o) => o.metadata.deletionTimestamp).map((o) => o.metadata.name)).toEqual(['many-7']);
+    expect(await names('cm', 'batch in (many,other)')).toEqual(['configmap/many-7', 'configmap/not-many']);
+    await c.k.ok(['patch', 'cm', 'many-7', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    await c.k.ok(['delete', 'cm', 'not-many']);
+  });
+
   it('an owner reference makes the garbage collector delete the dependent', async () => {
     await c.k.ok(['create', 'configmap', 'owner', '--from-literal=a=1']);
     const uid = await c.k.ok(['get', 'cm', 'owner', '-o', 'jsonpath={.metadata.uid}']);

@@ -107,21 +107,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     if (method === 'DELETE') {
       const list = await registry.list(r.resource, { namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
       const opts = await deleteOptions(req, q, user);
-      const items = [];
-      let turn = performance.now();
-      for (const o of list.items) {
-        // A collection of thousands: let the event loop turn every few milliseconds of deleting.
-        if (performance.now() - turn > 10) {
-          await new Promise((r) => setImmediate(r));
-          turn = performance.now();
-        }
-        try {
-          items.push(await registry.delete(r.resource, o.metadata.namespace, o.metadata.name as string, opts));
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-      }
-      return sendJson(res, 200, { apiVersion: apiVersionOf(view?.r ?? r), kind: `${r.kind}List`, metadata: { resourceVersion: String(registry.store.currentRevision()) }, items: items.map(out) });
+      const items = await deleteEach(registry, r.resource, list.items, opts);
+      return sendList(res, { apiVersion: apiVersionOf(view?.r ?? r), kind: `${r.kind}List`, metadata: { resourceVersion: String(registry.store.currentRevision()) }, items: view ? items.map(out) : items });
     }
     throw errors.methodNotAllowed();
   }
@@ -169,6 +156,37 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     default:
       throw errors.methodNotAllowed();
   }
+}
+
+/** Deletes a collection's objects at most this many at a time, so one group commit takes many (kube-apiserver's DeleteCollection workers). */
+const DELETE_COLLECTION_WIDTH = 16;
+
+/**
+ * DELETE on a collection: each listed object deleted as one DELETE of it would be (finalizers,
+ * grace periods, preconditions apply), a few at once, the event loop turning between them; the
+ * answer lists what was deleted in the list's order, without those gone meanwhile.
+ */
+async function deleteEach(registry: Registry, resource: string, objects: readonly KubeObject[], opts: InternalDelete): Promise<KubeObject[]> {
+  const done: (KubeObject | undefined)[] = new Array<KubeObject | undefined>(objects.length);
+  const pace = pacer(10);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < objects.length && !failed) {
+      const i = next++;
+      const o = objects[i] as KubeObject;
+      await pace();
+      try {
+        done[i] = await registry.delete(resource, o.metadata.namespace, o.metadata.name as string, opts);
+      } catch (e) {
+        if (isNotFound(e)) continue;
+        failed = true; // the others stop at their next object, as one loop would
+        throw e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DELETE_COLLECTION_WIDTH, objects.length) }, worker));
+  return done.filter((o): o is KubeObject => o !== undefined);
 }
 
 /**
