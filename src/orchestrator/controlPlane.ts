@@ -26,6 +26,7 @@ import { Registry } from './apiserver/registry.js';
 import type { WatchCacheOptions } from './apiserver/cacher/index.js';
 import { FlowControl, type FlowControlOptions } from './apiserver/flowcontrol/FlowControl.js';
 import { LocalClient } from './client/LocalClient.js';
+import { startMemoryReducer } from './util/memoryReducer.js';
 import { startControllers, type ControllerOptions } from './controllers/manager.js';
 import { startHostController } from './provision/index.js';
 import { openDatastore, type Datastore } from './store/datastore.js';
@@ -125,6 +126,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       keepModesUnder: ['agent'],
     });
     disposers.push(() => datastore.close());
+    // A finished load's garbage is collected once the process is quiet (util/memoryReducer.ts).
+    const memory = startMemoryReducer({ log: log.child({ component: 'memory' }) });
+    disposers.push(() => memory.dispose());
     const store = datastore.store;
     const registry = new Registry(store, clock, { watchCache: opts.watchCache });
     registry.strategies.register('services', serviceStrategy(store, clock, network.serviceCIDR));

@@ -3,6 +3,7 @@ import type { KubeObject, Status, WatchEvent } from '../../api/types.js';
 import { StoreCompacted, type Store, type StoreEntry, type StoreEvent } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Disposable } from '../../util/disposable.js';
+import { memoryReleased } from '../../util/memoryReducer.js';
 import { CacheWatcher, type WatchFilter } from './cacheWatcher.js';
 import { encodeContinue } from './continueToken.js';
 import { deepFreeze } from './frozen.js';
@@ -127,7 +128,8 @@ export class Cacher implements Disposable {
   }
 
   private trim(): void {
-    this.cache.trim(this.clock.now(), this.freshMs, this.minEvents, this.maxEvents);
+    // Thousands of events let go (a load's history aging out): ask for the garbage to be collected.
+    if (this.cache.trim(this.clock.now(), this.freshMs, this.minEvents, this.maxEvents) >= 1_000) memoryReleased();
   }
 
   /** Resolves once the cache reflects revision `rev`; 504 "Too large resource version" after the wait. */

@@ -104,9 +104,11 @@ export class WatchCache {
 
   /**
    * Drops events older than `freshMs` (clock ms) while more than `minEvents` remain, and the oldest
-   * beyond `maxEvents`, as kube-apiserver's watch cache keeps about 75 s of history.
+   * beyond `maxEvents`, as kube-apiserver's watch cache keeps about 75 s of history. Returns how
+   * many it dropped.
    */
-  trim(now: number, freshMs: number, minEvents: number, maxEvents: number): void {
+  trim(now: number, freshMs: number, minEvents: number, maxEvents: number): number {
+    const before = this.historyLength();
     while (this.historyLength() > 0) {
       const oldest = this.history[this.head] as CacheEvent;
       const n = this.historyLength();
@@ -119,6 +121,7 @@ export class WatchCache {
       this.history.splice(0, this.head);
       this.head = 0;
     }
+    return before - this.historyLength();
   }
 
   /**
