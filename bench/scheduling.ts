@@ -19,7 +19,7 @@ async function round(nodes: number, pods: number, prefix: string): Promise<void>
   const clients = Array.from({ length: CLIENTS }, () => new Client(server));
   const lister = new Client(server);
   await sleep(2_000);
-  await server.stats();
+  const cpu0 = (await server.stats())?.cpuMs;
   const creates: number[] = [];
   const lists: number[] = [];
   let sampling = true;
@@ -49,6 +49,7 @@ async function round(nodes: number, pods: number, prefix: string): Promise<void>
       `${hollow.boundAt.size}/${pods} bound in ${boundSec.toFixed(1)} s => ${(hollow.boundAt.size / boundSec).toFixed(0)} pods scheduled/s`,
   );
   console.log(`  API create p50 ${pct(creates, 50).toFixed(1)} ms p99 ${pct(creates, 99).toFixed(1)} ms; list (limit 500) p50 ${pct(lists, 50).toFixed(1)} ms p99 ${pct(lists, 99).toFixed(1)} ms (${lists.length} samples)`);
+  if (stats?.cpuMs !== undefined && cpu0 !== undefined) console.log(`  control plane CPU ${((stats.cpuMs - cpu0) / 1000).toFixed(1)} s over ${boundSec.toFixed(1)} s: ${((stats.cpuMs - cpu0) / pods).toFixed(2)} ms per pod (create, binding, Event, status from its node)`);
   if (stats) console.log(`  control plane RSS ${stats.rssMb.toFixed(0)} MB, heap ${stats.heapMb.toFixed(0)} MB, event-loop delay p99 ${stats.loop.p99.toFixed(0)} ms max ${stats.loop.max.toFixed(0)} ms`);
   for (const c of [...clients, lister]) c.close();
   await hollow.stop();

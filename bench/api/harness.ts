@@ -13,6 +13,8 @@ export interface ServerStats {
   /** The V8 heap reserved (used or not) and memory outside it (Buffers), MB. */
   heapTotalMb?: number;
   externalMb?: number;
+  /** CPU time the server process has used so far (user + system, every thread), ms. */
+  cpuMs?: number;
 }
 
 export interface ServerHandle {

@@ -1,7 +1,8 @@
 // The control plane under test, in a process of its own so the bench's clients never share its
 // event loop. Started by harness.ts with ControlPlaneOptions (JSON, argv[2]); prints one JSON line
 // saying where to reach it, then answers commands on stdin, one JSON line each:
-//   stats -> {loop: {p50, p99, max} (ms, event-loop delay since the previous stats), rssMb, heapMb}
+//   stats -> {loop: {p50, p99, max} (ms, event-loop delay since the previous stats), rssMb, heapMb,
+//            cpuMs (the process's CPU time so far, every thread's)}
 //   stop  -> disposes the control plane and exits.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
     if (line === 'stats') {
       const ms = (ns: number) => Math.round(ns / 1e5) / 10;
       const m = process.memoryUsage();
-      say({ loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, rssMb: Math.round(m.rss / 1048576), heapMb: Math.round(m.heapUsed / 1048576), heapTotalMb: Math.round(m.heapTotal / 1048576), externalMb: Math.round(m.external / 1048576) });
+      const cpu = process.cpuUsage();
+      say({ loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, rssMb: Math.round(m.rss / 1048576), heapMb: Math.round(m.heapUsed / 1048576), heapTotalMb: Math.round(m.heapTotal / 1048576), externalMb: Math.round(m.external / 1048576), cpuMs: Math.round((cpu.user + cpu.system) / 1000) });
       loop.reset();
     } else if (line === 'stop') void stop();
   });
