@@ -22,82 +22,59 @@ function fakeHost(start: number): MemoryHost & { used: number; live: number; bus
 }
 
 describe('MemoryReducer', () => {
-  const opts = { quietUtilization: 0.1, growthBytes: 48 * MB };
+  const opts = { quietUtilization: 0.1 };
 
-  it('collects once the loop is quiet after the heap grew, not during the load', () => {
-    const h = fakeHost(30 * MB);
-    const r = new MemoryReducer(h, opts);
-    h.used = 400 * MB;
-    h.busy = 0.9;
-    expect(r.tick(1)).toBe(false);
-    expect(h.collected).toBe(0);
-    h.busy = 0.02;
-    h.live = 40 * MB;
-    expect(r.tick(2)).toBe(true);
-    expect(h.used).toBe(40 * MB);
-    expect(r.collections).toEqual([{ at: 2, beforeBytes: 400 * MB, afterBytes: 40 * MB }]);
-    // Quiet and nothing new: no second collection.
-    expect(r.tick(3)).toBe(false);
-    expect(h.collected).toBe(1);
-  });
-
-  it('leaves small growth alone and measures growth from after the last collection', () => {
-    const h = fakeHost(30 * MB);
-    const r = new MemoryReducer(h, opts);
-    h.used = 70 * MB;
-    expect(r.tick(1)).toBe(false);
-    // Live data that stays (20,000 pods in the cache): collected once, then the new floor.
-    h.live = 300 * MB;
-    h.used = 320 * MB;
-    expect(r.tick(2)).toBe(true);
-    h.used = 340 * MB;
-    expect(r.tick(3)).toBe(false);
-    h.used = 360 * MB;
-    expect(r.tick(4)).toBe(true);
-    expect(h.collected).toBe(2);
-  });
-
-  it("follows V8's own collections down", () => {
+  it('collects on the first quiet look after a release, never during a load, once per release', () => {
     const h = fakeHost(200 * MB);
     const r = new MemoryReducer(h, opts);
-    h.used = 30 * MB; // V8 collected by itself
-    expect(r.tick(1)).toBe(false);
-    h.used = 90 * MB;
-    expect(r.tick(2)).toBe(true);
-  });
-
-  it('collects on the next quiet look after a release, though the heap did not grow', () => {
-    const h = fakeHost(200 * MB);
-    const r = new MemoryReducer(h, opts);
-    h.live = 30 * MB; // the watch cache let go of its history: garbage, same heap in use
-    expect(r.tick(1)).toBe(false);
+    h.live = 30 * MB; // the watch cache let go of a load's history: garbage, same heap in use
+    h.busy = 0;
+    expect(r.tick(1)).toBe(false); // nothing released: left to V8
     r.release();
     h.busy = 0.5;
     expect(r.tick(2)).toBe(false);
-    h.busy = 0;
+    expect(h.collected).toBe(0);
+    h.busy = 0.02;
     expect(r.tick(3)).toBe(true);
     expect(h.used).toBe(30 * MB);
+    expect(r.collections).toEqual([{ at: 3, beforeBytes: 200 * MB, afterBytes: 30 * MB, pauseMs: expect.any(Number) }]);
     expect(r.tick(4)).toBe(false);
+    expect(h.collected).toBe(1);
+  });
+
+  it('leaves growth alone: V8 collects what the program allocates', () => {
+    const h = fakeHost(30 * MB);
+    const r = new MemoryReducer(h, opts);
+    h.used = 400 * MB;
+    expect(r.tick(1)).toBe(false);
+    expect(h.collected).toBe(0);
   });
 
   it('says so when the process cannot collect', () => {
     const h = fakeHost(30 * MB);
     h.collect = () => false;
     const r = new MemoryReducer(h, opts);
-    h.used = 300 * MB;
+    r.release();
     expect(r.tick(1)).toBe(false);
     expect(r.collections).toEqual([]);
   });
 });
 
 describe('collectGarbage', () => {
-  it("runs V8's major collection in a process started without --expose-gc", () => {
+  it("runs V8's major collection in a process started without --expose-gc, and gives the emptied pages back", () => {
     expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
-    let garbage: unknown[] | undefined = Array.from({ length: 200_000 }, (_, i) => ({ i, s: `x${i}` }));
-    expect(garbage.length).toBe(200_000);
+    // One object in 20 stays: the rest leaves pages mostly empty, which only compaction frees.
+    const kept: unknown[] = [];
+    let garbage: unknown[] | undefined = [];
+    for (let i = 0; i < 1_500_000; i++) (i % 20 === 0 ? kept : garbage).push({ i, s: `x${i}`, a: [i] });
     garbage = undefined;
-    const before = process.memoryUsage().heapUsed;
+    const before = process.memoryUsage();
     expect(collectGarbage()).toBe(true);
-    expect(process.memoryUsage().heapUsed).toBeLessThan(before);
+    const after = process.memoryUsage();
+    expect(after.heapUsed).toBeLessThan(before.heapUsed);
+    // (How much compaction adds depends on V8's own choice of pages to evacuate: after a
+    // 20,000-pod load, 192 MB stayed committed for 30 MB in use without it, 32 MB with it.)
+    expect(after.heapTotal).toBeLessThan(before.heapTotal * 0.5);
+    expect(kept.length).toBe(75_000);
   });
 });

@@ -128,8 +128,11 @@ export class Cacher implements Disposable {
   }
 
   private trim(): void {
-    // Thousands of events let go (a load's history aging out): ask for the garbage to be collected.
-    if (this.cache.trim(this.clock.now(), this.freshMs, this.minEvents, this.maxEvents) >= 1_000) memoryReleased();
+    // A load's history aged out (thousands of events let go, none but the last few left): ask for
+    // the garbage to be collected. Trims under the cap during a load do not count: most of what
+    // they drop is still referenced then, and collecting would pause for a heap that is mostly live.
+    const dropped = this.cache.trim(this.clock.now(), this.freshMs, this.minEvents, this.maxEvents);
+    if (dropped >= 1_000 && this.cache.historyLength() <= this.minEvents) memoryReleased();
   }
 
   /** Resolves once the cache reflects revision `rev`; 504 "Too large resource version" after the wait. */

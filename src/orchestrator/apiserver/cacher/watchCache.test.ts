@@ -56,12 +56,13 @@ describe('WatchCache', () => {
     const c = new WatchCache();
     c.replace([], 0);
     for (let rev = 1; rev <= 50; rev++) c.apply('put', `/r/k${rev}`, obj(`k${rev}`, rev), rev, rev * 1000);
-    c.trim(50_000, 10_000, 5, 100);
+    expect(c.trim(50_000, 10_000, 5, 100)).toBe(39);
     // Events older than 10 s at t=50 s go (at most 40 kept at rev 10 or later): floor is the last dropped.
     expect(c.floor).toBe(39);
     expect(c.eventsAfter(c.floor).map((e) => e.rev)).toEqual(Array.from({ length: 11 }, (_, i) => 40 + i));
-    c.trim(1e9, 10_000, 5, 100);
+    expect(c.trim(1e9, 10_000, 5, 100)).toBe(6);
     expect(c.historyLength()).toBe(5);
+    expect(c.trim(1e9, 10_000, 5, 100)).toBe(0);
     c.trim(1e9, 1e12, 0, 2);
     expect(c.historyLength()).toBe(2);
     expect(c.floor).toBe(48);
