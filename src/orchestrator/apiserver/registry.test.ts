@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject, WatchEvent } from '../api/types.js';
 import { memoryCluster } from '../testing/memoryCluster.js';
@@ -77,6 +77,25 @@ describe('Registry', () => {
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe(403);
     expect((err as ApiError).message).toContain('because it is being terminated');
+  });
+
+  it('a generated name that is taken gets another (as RetryGenerateName); after 8 taken names it is a 409', async () => {
+    const gen = (): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'g-', namespace: 'default' }, data: {} });
+    const random = vi.spyOn(Math, 'random');
+    try {
+      random.mockReturnValue(0); // every suffix is "bbbbb"
+      expect((await c.client.create('configmaps', gen())).metadata.name).toBe('g-bbbbb');
+      // The next create draws "bbbbb" (taken) once, then "ccccc".
+      let draws = 0;
+      random.mockImplementation(() => (draws++ < 5 ? 0 : 1 / 27));
+      expect((await c.client.create('configmaps', gen())).metadata.name).toBe('g-ccccc');
+      random.mockReturnValue(0);
+      const err = await c.client.create('configmaps', gen()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as ApiError).code).toBe(409);
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it('stamps identity and a resourceVersion, and refuses duplicates', async () => {
