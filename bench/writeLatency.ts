@@ -2,14 +2,19 @@
 // and update ConfigMaps against a real control plane in a process of its own (SQLite on disk, every
 // controller running). Prints p50/p99 per request and the server's event-loop delay under that load.
 import { ApiConnection, percentile } from './support/http.js';
-import { spawnControlPlane } from './support/spawnControlPlane.js';
+import { startServer, type ServerStats } from './api/harness.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const WRITES = Number(process.env.BENCH_WRITES ?? 4000);
 const WARMUP = 20 * CLIENTS;
 
 export async function writeLatency(): Promise<void> {
-  const cp = await spawnControlPlane();
+  const cp = await startServer();
+  const stats = async (): Promise<ServerStats & { store: NonNullable<ServerStats['store']> }> => {
+    const st = await cp.stats();
+    if (!st?.store) throw new Error('the bench control plane did not answer stats');
+    return { ...st, store: st.store };
+  };
   const conns = Array.from({ length: CLIENTS }, () => new ApiConnection(cp.apiUrl, cp.caPem, cp.token));
   try {
     const path = '/api/v1/namespaces/default/configmaps';
@@ -36,19 +41,20 @@ export async function writeLatency(): Promise<void> {
       );
     };
     await run(WARMUP, []);
-    const before = (await cp.loopDelay()).store;
+    const before = (await stats()).store;
     const samples: number[] = [];
     const t0 = performance.now();
     await run(WRITES, samples);
     const secs = (performance.now() - t0) / 1000;
-    const loop = await cp.loopDelay();
+    const after = await stats();
+    const loop = after.loop;
     samples.sort((a, b) => a - b);
     const f = (x: number) => `${x.toFixed(1)} ms`;
     console.log(`mutating requests (${CLIENTS} HTTPS clients, ${samples.length} creates + updates of ConfigMaps)`);
     console.log(`  p50 ${f(percentile(samples, 50))}   p90 ${f(percentile(samples, 90))}   p99 ${f(percentile(samples, 99))}   max ${f(samples.at(-1) ?? NaN)}`);
     console.log(`  throughput ${(samples.length / secs).toFixed(0)} writes/s`);
     console.log(`  server event loop delay under load: p50 ${f(loop.p50)}   p99 ${f(loop.p99)}   max ${f(loop.max)}`);
-    const st = loop.store;
+    const st = after.store;
     const batches = st.batches - before.batches;
     console.log(`  datastore: ${batches} batches (${((st.writes - before.writes) / Math.max(1, batches)).toFixed(1)} writes each), one fdatasync each, off the loop`);
     for (const [kind, h] of Object.entries(st.hold)) {

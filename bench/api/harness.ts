@@ -1,8 +1,9 @@
-// What the API benches share: a control plane in a child process (server.ts), HTTPS clients with
-// keep-alive, latency statistics.
+// What the benches that load a control plane from outside share: the control plane in a child
+// process (support/controlPlaneProcess.ts), HTTPS clients with keep-alive, latency statistics.
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:https';
 import { createInterface } from 'node:readline';
+import type { StoreStats } from '../../src/orchestrator/store/SqliteStore.js';
 import { serverCommand } from '../support/serverEntry.js';
 
 export interface ServerStats {
@@ -15,6 +16,8 @@ export interface ServerStats {
   externalMb?: number;
   /** CPU time the server process has used so far (user + system, every thread), ms. */
   cpuMs?: number;
+  /** The datastore's figures (batches, writes, how long its calls held the loop). */
+  store?: StoreStats;
 }
 
 export interface ServerHandle {
@@ -22,13 +25,15 @@ export interface ServerHandle {
   caPem: string;
   token: string;
   kubeconfig: string;
+  /** The control plane's data directory. */
+  home: string;
   stats(timeoutMs?: number): Promise<ServerStats | undefined>;
   stop(): Promise<void>;
 }
 
 /** Starts the control plane in a child process with `options` (merged into ControlPlaneOptions). */
 export async function startServer(options: Record<string, unknown> = {}): Promise<ServerHandle> {
-  const child = spawn(process.execPath, await serverCommand('bench/api/server.ts', [JSON.stringify(options)]), { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, await serverCommand('bench/support/controlPlaneProcess.ts', [JSON.stringify(options)]), { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const waiting: ((line: string) => void)[] = [];
   lines.on('line', (l) => waiting.shift()?.(l));
@@ -47,7 +52,7 @@ export async function startServer(options: Record<string, unknown> = {}): Promis
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const first = await Promise.race([next(120_000), exited.then(() => undefined)]);
   if (!first) throw new Error('the bench control plane did not start');
-  const info = JSON.parse(first) as { apiUrl: string; caPem: string; token: string; kubeconfig: string };
+  const info = JSON.parse(first) as { apiUrl: string; caPem: string; token: string; kubeconfig: string; home: string };
   return {
     ...info,
     async stats(timeoutMs = 30_000) {
