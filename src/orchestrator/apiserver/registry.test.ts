@@ -60,10 +60,19 @@ describe('Registry', () => {
     const body = cm('owned', {}, { k: 'v' });
     const stored = await c.registry.create('configmaps', 'default', body, { owned: true });
     expect(body.metadata.uid).toBe(stored.metadata.uid);
+    // A request is answered with the object it wrote, exactly as a read of it would serialize.
+    expect(stored).toBe(body);
+    expect(JSON.stringify(stored)).toBe(JSON.stringify(await c.registry.get('configmaps', 'default', 'owned')));
     const update = { ...structuredClone(stored), data: { k: 'w' } } as KubeObject;
     const before2 = structuredClone(update);
-    await c.registry.update('configmaps', 'default', 'owned', update);
+    const updated = await c.registry.update('configmaps', 'default', 'owned', update);
     expect(update).toEqual(before2);
+    expect(updated).not.toBe(update);
+    const put = { ...structuredClone(updated), data: { k: 'x' } } as KubeObject;
+    const answered = await c.registry.update('configmaps', 'default', 'owned', put, { owned: true });
+    expect(JSON.stringify(answered)).toBe(JSON.stringify(await c.registry.get('configmaps', 'default', 'owned')));
+    const patched = await c.registry.patch('configmaps', 'default', 'owned', 'merge', { data: { k: 'y' } }, { owned: true });
+    expect(JSON.stringify(patched)).toBe(JSON.stringify(await c.registry.get('configmaps', 'default', 'owned')));
   });
 
   it('creates only in a namespace that exists and is not terminating, seen at once after its own create and delete', async () => {

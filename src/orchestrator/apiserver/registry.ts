@@ -42,7 +42,8 @@ export type InternalWrite = WriteOptions & {
   pace?: Pace;
   /**
    * The input object belongs to this write (a request's freshly decoded body, held by nobody else):
-   * it is changed in place instead of copied first. In-process callers keep their objects: copied.
+   * it is changed in place instead of copied first, and the write answers with the object it wrote
+   * (see `answer`). In-process callers keep their objects (copied) and get a fresh decoding back.
    */
   owned?: boolean;
 };
@@ -110,6 +111,18 @@ export class Registry {
   private encode(obj: KubeObject): string {
     const { resourceVersion: _rv, ...meta } = obj.metadata;
     return JSON.stringify({ ...obj, metadata: meta });
+  }
+
+  /**
+   * What a write answers. For a request (`owned`), the object it just encoded into `entry`, stamped
+   * with the new resourceVersion: it serializes to the stored text, so parsing that text back (a
+   * JSON.parse of the whole object on every write) is not needed. An in-process caller gets a fresh
+   * decoding, free of anything JSON would drop.
+   */
+  private answer<T extends KubeObject>(written: T, entry: StoreEntry, owned: boolean | undefined): T {
+    if (!owned) return this.decode<T>(entry);
+    written.metadata.resourceVersion = String(entry.modRevision);
+    return written;
   }
 
   /** TokenRequest for a service account (`serviceaccounts/NAME/token`); the in-process client's way in. */
@@ -207,7 +220,7 @@ export class Registry {
         const encoded = this.encode(obj);
         await pace();
         const entry = await this.store.create(this.key(r, obj.metadata.namespace, obj.metadata.name as string), encoded);
-        return this.decode<T>(entry);
+        return this.answer(obj, entry, opts.owned);
       } catch (e) {
         if (!(e instanceof StoreKeyExists)) throw e;
         if (generated && attempt < GENERATE_NAME_ATTEMPTS) {
@@ -348,7 +361,7 @@ export class Registry {
     if (encoded === (this.storedText.get(current) ?? this.encode(current))) return current;
     await pace();
     try {
-      return this.decode<T>(await this.store.update(key, encoded, expected));
+      return this.answer(next, await this.store.update(key, encoded, expected), opts.owned);
     } catch (e) {
       if (e instanceof StoreConflict) throw errors.conflict(r, current.metadata.name as string);
       if (e instanceof StoreNotFound) throw errors.notFound(r, current.metadata.name as string);

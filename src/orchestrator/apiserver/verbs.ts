@@ -137,7 +137,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       validateWriteQuery(q, 'PatchOptions');
       const body = await parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
       const warnings: string[] = [];
-      const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined, warnings, ...(view ? { view } : {}) };
+      // owned: the patched object is the request's own (built from a fresh read), answered as written.
+      const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined, warnings, owned: true, ...(view ? { view } : {}) };
       if (type === 'apply') {
         // Server-side apply upserts: 201 when it created the object.
         const { object, created } = await registry.applyOrCreate(r.resource, namespace, name, input(asObject(body)), { ...opts, fieldManager: q.get('fieldManager') ?? undefined });
