@@ -137,15 +137,16 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       validateWriteQuery(q, 'PatchOptions');
       const body = await parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
       const warnings: string[] = [];
-      // owned: the patched object is the request's own (built from a fresh read), answered as written.
-      const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined, warnings, owned: true, ...(view ? { view } : {}) };
+      const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined, warnings, ...(view ? { view } : {}) };
       if (type === 'apply') {
         // Server-side apply upserts: 201 when it created the object.
         const { object, created } = await registry.applyOrCreate(r.resource, namespace, name, input(asObject(body)), { ...opts, fieldManager: q.get('fieldManager') ?? undefined });
         setWarnings(res, warnings);
         return sendJson(res, created ? 201 : 200, out(object));
       }
-      const patched = await registry.patch(r.resource, namespace, name, type, body, opts);
+      // owned: the patched object is this request's own (built from a fresh read), answered as written.
+      // (Server-side apply above keeps its applied configuration across retries: not owned.)
+      const patched = await registry.patch(r.resource, namespace, name, type, body, { ...opts, owned: true });
       setWarnings(res, warnings);
       return sendJson(res, 200, out(patched));
     }
