@@ -2,10 +2,10 @@ import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import { nextTurn } from '../util/pacer.js';
 import { CommitPipeline, type AloneJob, type BatchJob, type CommitHost, type Outcome } from './CommitPipeline.js';
 import { DiskFiles } from './diskFiles.js';
 import { HoldStats, type HoldSummary } from './holdStats.js';
+import { listInPages } from './listPages.js';
 import { prepareDatabase } from './schema.js';
 import { prepareStatements, toEntry, type KvRow, type LogRow, type Statements } from './statements.js';
 import type { Disposable } from '../util/disposable.js';
@@ -71,21 +71,6 @@ export interface StoreSizes {
  * transaction, the fsync, the reader's snapshot, checkpoints). Tables and migrations: schema.ts.
  * A watch registered at revision R sees exactly the changes after R.
  */
-/** Keys per page of a list (about 10 ms of reading and decoding rows). */
-const LIST_PAGE = 2_000;
-
-/** The index of the first entry whose key is not below `key` (entries in key order). */
-function lowerBound(items: readonly StoreEntry[], key: string): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((items[mid] as StoreEntry).key < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export class SqliteStore implements Store {
   /** The writer: batches, compare-and-swap checks, maintenance. */
   private readonly db: Database.Database;
@@ -196,51 +181,9 @@ export class SqliteStore implements Store {
     });
   }
 
-  /**
-   * Every live key under `prefix` with the revision it was read at. Read in pages of LIST_PAGE keys
-   * with a turn of the event loop between (20,000 Events in one statement held the loop ~100 ms).
-   * The reader may move to a newer durable state between pages: the keys already read that changed
-   * meanwhile are read again at the new state, so the result is the prefix exactly as at the last
-   * page's revision, as one statement would have read it then.
-   */
-  async list(prefix: string): Promise<{ items: StoreEntry[]; revision: number }> {
-    const end = prefixEnd(prefix);
-    // The revision from the same snapshot as the items: a watch from it neither repeats nor misses.
-    const first = await this.read('list', () => ({
-      rows: this.rstmts.listFrom.all(prefix, end, LIST_PAGE) as KvRow[],
-      revision: this.rstmts.getMeta.get('revision') as number,
-    }));
-    const items = first.rows.map(toEntry);
-    let revision = first.revision;
-    let more = first.rows.length === LIST_PAGE;
-    while (more) {
-      await nextTurn();
-      const last = (items[items.length - 1] as StoreEntry).key;
-      const page = await this.read('list', () => {
-        const now = this.rstmts.getMeta.get('revision') as number;
-        // History older than the compacted revision is gone: what changed cannot be told apart.
-        if (now !== revision && this.compacted > revision) return undefined;
-        const changed = now === revision ? [] : (this.rstmts.changedKeys.all(revision, now, prefix, `${last}\0`) as string[]);
-        return {
-          now,
-          changed: changed.map((key) => [key, this.rstmts.get.get(key) as KvRow | undefined] as const),
-          rows: this.rstmts.listAfter.all(last, end, LIST_PAGE) as KvRow[],
-        };
-      });
-      // Compacted past the first page meanwhile (rare: compaction keeps minutes): read it whole.
-      if (!page) return this.read('list', () => ({ items: (this.rstmts.list.all(prefix, end) as KvRow[]).map(toEntry), revision: this.rstmts.getMeta.get('revision') as number }));
-      for (const [key, row] of page.changed) {
-        const i = lowerBound(items, key);
-        const here = items[i]?.key === key;
-        if (row && here) items[i] = toEntry(row);
-        else if (row) items.splice(i, 0, toEntry(row));
-        else if (here) items.splice(i, 1);
-      }
-      for (const r of page.rows) items.push(toEntry(r));
-      revision = page.now;
-      more = page.rows.length === LIST_PAGE;
-    }
-    return { items, revision };
+  /** Every live key under `prefix` with the revision it was read at, read in pages (listPages.ts). */
+  list(prefix: string): Promise<{ items: StoreEntry[]; revision: number }> {
+    return listInPages({ read: (fn) => this.read('list', fn), stmts: this.rstmts, compacted: () => this.compacted }, prefix, prefixEnd(prefix));
   }
 
   count(prefix: string): Promise<number> {

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../api/types.js';
+import { lowerBound } from '../../util/sorted.js';
 
 /** One change as the cache applied it. */
 export interface CacheEvent {
@@ -60,14 +61,14 @@ export class WatchCache {
     if (kind === 'delete') {
       if (prev) {
         this.objects.delete(key);
-        const i = lowerBound(this.keys, key);
+        const i = lowerBound(this.keys, key, same);
         if (this.keys[i] === key) this.keys.splice(i, 1);
         ev = { type: 'DELETED', key, object, prev, rev, at };
       }
     } else {
       this.objects.set(key, object);
       if (!prev) {
-        const i = lowerBound(this.keys, key);
+        const i = lowerBound(this.keys, key, same);
         if (this.keys[i] !== key) this.keys.splice(i, 0, key);
       }
       ev = prev ? { type: 'MODIFIED', key, object, prev, rev, at } : { type: 'ADDED', key, object, rev, at };
@@ -129,7 +130,7 @@ export class WatchCache {
    * at revision `rev` (the current state when `rev >= this.rev`). Requires `rev >= floor`.
    */
   scan(prefix: string, startKey: string, rev: number, visit: Visit): void {
-    const from = lowerBound(this.keys, startKey > prefix ? startKey : prefix);
+    const from = lowerBound(this.keys, startKey > prefix ? startKey : prefix, same);
     if (rev >= this.rev) {
       for (let i = from; i < this.keys.length; i++) {
         const key = this.keys[i] as string;
@@ -164,18 +165,8 @@ export class WatchCache {
   }
 }
 
+const same = (k: string): string => k;
+
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The index of the first key >= `key`. */
-function lowerBound(keys: readonly string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((keys[mid] as string) < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
