@@ -100,7 +100,7 @@ describe('Kubelet: starting pods', () => {
 
 describe('Kubelet: Service variables', () => {
   it('gives containers the Service variables, which $(VAR) sees in env values, command and args; the container`s own win', async () => {
-    f.dispose();
+    await f.dispose();
     f = await kubeletFixture({ serviceEnv: () => ['KUBERNETES_SERVICE_HOST=10.96.0.1', 'KUBERNETES_SERVICE_PORT=443', 'WEB_SERVICE_HOST=10.96.0.7'] });
     await f.createPod('svc', {
       containers: [

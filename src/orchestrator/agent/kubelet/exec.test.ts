@@ -16,7 +16,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await server.close();
-  f.dispose();
+  await f.dispose();
 });
 
 interface Session {

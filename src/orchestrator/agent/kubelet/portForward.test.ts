@@ -55,7 +55,7 @@ afterEach(async () => {
   await server.close();
   for (const s of podConns) s.destroy();
   await new Promise((r) => pod.close(r));
-  f.dispose();
+  await f.dispose();
 });
 
 describe('kubelet port-forward over the SPDY tunnel (kubectl)', () => {

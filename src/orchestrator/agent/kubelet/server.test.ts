@@ -16,7 +16,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await server.close();
-  f.dispose();
+  await f.dispose();
 });
 
 /** GET; resolves with the status and the whole body (or, with `until`, the body so far once it contains `until`). */

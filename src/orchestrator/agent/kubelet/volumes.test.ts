@@ -13,8 +13,8 @@ beforeEach(async () => {
   f = await kubeletFixture();
   host = mkdtempSync(join(tmpdir(), 'skiff-hostpath-'));
 });
-afterEach(() => {
-  f.dispose();
+afterEach(async () => {
+  await f.dispose();
   rmSync(host, { recursive: true, force: true });
 });
 

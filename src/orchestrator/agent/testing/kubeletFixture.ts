@@ -127,11 +127,13 @@ export async function kubeletFixture(opts: { prober?: Prober; serviceEnv?: (pod:
     },
     dataDir,
     memoryDir,
-    dispose() {
+    /** Stops the kubelets, lets a sync still in flight finish (it may be writing under the data directory), then removes the directories. */
+    async dispose() {
       for (const k of kubelets) k.stop();
+      await Promise.all(kubelets.map((k) => k.idle()));
       cluster.dispose();
-      rmSync(dataDir, { recursive: true, force: true });
-      rmSync(memoryDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+      rmSync(memoryDir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }
