@@ -107,19 +107,26 @@ export async function serveWatch(
   // Node's timers hold at most 2^31-1 ms (about 24 days); a longer one would fire at once.
   const ms = timeout > 0 ? Math.min(timeout * 1000, 2 ** 31 - 1) : (1800 + Math.random() * 1800) * 1000;
   cancels.push(deps.clock.setTimeout(end, ms));
-  if (bookmarks) {
-    const deadline = deps.clock.now() + ms;
-    const schedule = () => {
-      const now = deps.clock.now();
-      const at = Math.min(now + BOOKMARK_EVERY_MS, deadline - BOOKMARK_BEFORE_END_MS);
-      if (at <= now) return;
-      cancels.push(
-        deps.clock.setTimeout(() => {
-          bookmark();
-          schedule();
-        }, at - now),
-      );
-    };
-    schedule();
-  }
+  if (bookmarks) cancels.push(scheduleBookmarks(deps.clock, deps.clock.now() + ms, () => bookmark()));
+}
+
+/**
+ * Calls `send` about once a minute and once more 2 s before `deadline`, and not after that one: a
+ * timer may fire a millisecond early by the wall clock, and must not then schedule another bookmark
+ * for that last millisecond. Returns the cancel.
+ */
+export function scheduleBookmarks(clock: Clock, deadline: number, send: () => void): () => void {
+  const last = deadline - BOOKMARK_BEFORE_END_MS;
+  let cancel = () => {};
+  const schedule = () => {
+    const now = clock.now();
+    const at = Math.min(now + BOOKMARK_EVERY_MS, last);
+    if (at <= now) return;
+    cancel = clock.setTimeout(() => {
+      send();
+      if (at < last) schedule();
+    }, at - now);
+  };
+  schedule();
+  return () => cancel();
 }
