@@ -143,3 +143,36 @@ describe('chunked lists and watches from the watch cache', () => {
     expect(events.every((e, i) => i === 0 || e.rv > (events[i - 1] as { rv: number }).rv)).toBe(true);
   });
 });
+
+describe('chunked lists from the store (Events, which the watch cache leaves out)', () => {
+  it('kubectl get events --chunk-size=40 pages through 130 Events, each printed once', async () => {
+    await t.cp.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'paging-events' } });
+    await pool(130, 8, async (i) => {
+      const name = `ev-${String(i).padStart(3, '0')}`;
+      await t.cp.client.create('events', {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace: 'paging-events' },
+        involvedObject: { kind: 'Pod', namespace: 'paging-events', name: `pod-${i}` },
+        reason: 'Paged',
+        message: `event ${i}`,
+        type: 'Normal',
+      });
+    });
+    const r = await t.kubectl.run(['get', 'events', '-n', 'paging-events', '--chunk-size=40', '-o', 'name', '-v=6'], { timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    const names = r.stdout.trim().split('\n');
+    expect(names).toHaveLength(130);
+    expect(new Set(names).size).toBe(130);
+    // Four requests, each after the first carrying the previous page's token, all at one revision.
+    const gets = r.stderr.split('\n').filter((l) => /GET https:\/\/\S+\/api\/v1\/namespaces\/paging-events\/events\?.*limit=40/.test(l));
+    expect(gets).toHaveLength(4);
+    expect(gets.slice(1).every((l) => l.includes('continue='))).toBe(true);
+    const first = await api('GET', '/api/v1/namespaces/paging-events/events?limit=40');
+    const meta = first.json.metadata as { continue: string; resourceVersion: string };
+    await api('DELETE', '/api/v1/namespaces/paging-events/events/ev-050');
+    const second = await api('GET', `/api/v1/namespaces/paging-events/events?limit=40&continue=${encodeURIComponent(meta.continue)}`);
+    expect((second.json.metadata as { resourceVersion: string }).resourceVersion).toBe(meta.resourceVersion);
+    expect((second.json.items as { metadata: { name: string } }[]).map((e) => e.metadata.name)).toContain('ev-050');
+  });
+});

@@ -4,7 +4,6 @@ import { ApiError, errors, isAlreadyExists, isConflict, isNotFound } from '../ap
 import { toView, type VersionView } from '../api/conversion.js';
 import { applyPatch } from '../api/patch/index.js';
 import { apiVersionOf, resourceType, type ResourceType } from '../api/resources.js';
-import { matches, matchesFields, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
 import type { Condition, KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
 import { decodeBody, validate, validateUpdate } from '../api/validation.js';
 import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from '../client/types.js';
@@ -13,11 +12,12 @@ import { isoTime, type Clock } from '../util/clock.js';
 import type { Disposable } from '../util/disposable.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import { sentManagedFields, serverSideApplySteps, updateManagedFields, type ManagerRef } from './managedFields.js';
-import { WatchCaches, planRead, type WatchCacheOptions } from './cacher/index.js';
+import { WatchCaches, type WatchCacheOptions } from './cacher/index.js';
+import { listFromStore } from './storeList.js';
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
 import { Strategies } from './strategies/index.js';
-import { pacer, paceSteps, type Pace } from '../util/pacer.js';
+import { paceSteps, type Pace } from '../util/pacer.js';
 
 const noPace: Pace = async () => {};
 
@@ -140,27 +140,15 @@ export class Registry {
   }
 
   /**
-   * LIST, from the watch cache (paging with `limit`/`continue`, every `resourceVersion` semantics;
-   * objects are frozen and shared) or, for kinds it does not cache, from the store (everything at
-   * once: `limit` is then not applied, which the API allows).
+   * LIST, from the watch cache (objects are frozen and shared) or, for kinds it does not cache, from
+   * the store (storeList.ts); both page with `limit`/`continue` and serve every `resourceVersion`
+   * semantics.
    */
   async list<T extends KubeObject>(resource: string, opts: ListOptions = {}): Promise<KubeList<T>> {
     const r = resourceType(resource);
     const prefix = this.prefix(r, opts.namespace);
     if (this.caches.serves(r)) return this.caches.list<T>(r, prefix, opts);
-    planRead(opts, prefix);
-    const labels = parseLabelSelector(opts.labelSelector);
-    const fields = parseFieldSelector(opts.fieldSelector);
-    const { items, revision } = await this.store.list(prefix);
-    const out: T[] = [];
-    // Tens of thousands of Events decode for a few hundred ms: the loop turns between stretches.
-    const pace = pacer(10);
-    for (let i = 0; i < items.length; i++) {
-      if ((i & 127) === 127) await pace();
-      const o = this.decode<T>(items[i] as StoreEntry);
-      if (matches(labels, o.metadata.labels) && matchesFields(fields, o)) out.push(o);
-    }
-    return { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata: { resourceVersion: String(revision) }, items: out };
+    return listFromStore<T>(this.store, r, prefix, opts, (e) => this.decode<T>(e));
   }
 
   async create<T extends KubeObject>(resource: string, namespace: string | undefined, input: T, opts: InternalWrite = {}): Promise<T> {

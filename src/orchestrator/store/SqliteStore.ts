@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { CommitPipeline, type AloneJob, type BatchJob, type CommitHost, type Outcome } from './CommitPipeline.js';
 import { DiskFiles } from './diskFiles.js';
 import { HoldStats, type HoldSummary } from './holdStats.js';
-import { listInPages } from './listPages.js';
+import { listChunk, listInPages, type ListChunk, type ListReader } from './listPages.js';
 import { prepareDatabase } from './schema.js';
 import { prepareStatements, toEntry, type KvRow, type LogRow, type Statements } from './statements.js';
 import type { Disposable } from '../util/disposable.js';
@@ -183,7 +183,16 @@ export class SqliteStore implements Store {
 
   /** Every live key under `prefix` with the revision it was read at, read in pages (listPages.ts). */
   list(prefix: string): Promise<{ items: StoreEntry[]; revision: number }> {
-    return listInPages({ read: (fn) => this.read('list', fn), stmts: this.rstmts, compacted: () => this.compacted }, prefix, prefixEnd(prefix));
+    return listInPages(this.listReader(), prefix, prefixEnd(prefix));
+  }
+
+  private listReader(): ListReader {
+    return { read: (fn) => this.read('list', fn), stmts: this.rstmts, compacted: () => this.compacted };
+  }
+
+  /** One chunk of a paged list, at a fixed revision (listPages.ts). */
+  listChunk(prefix: string, opts: { start?: string; limit: number; revision?: number }): Promise<ListChunk> {
+    return listChunk(this.listReader(), opts.start ?? prefix, prefixEnd(prefix), opts.limit, opts.revision);
   }
 
   count(prefix: string): Promise<number> {

@@ -154,6 +154,10 @@ export class EncryptedStore implements Store {
     const r = await this.inner.list(prefix);
     return { items: r.items.map((e) => this.out(e)), revision: r.revision };
   }
+  async listChunk(prefix: string, opts: { start?: string; limit: number; revision?: number }): Promise<{ items: StoreEntry[]; revision: number; more: boolean }> {
+    const r = await this.inner.listChunk(prefix, opts);
+    return { ...r, items: r.items.map((e) => this.out(e)) };
+  }
   count(prefix: string): Promise<number> {
     return this.inner.count(prefix);
   }

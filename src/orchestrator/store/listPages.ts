@@ -1,7 +1,7 @@
 import { nextTurn } from '../util/pacer.js';
 import { lowerBound } from '../util/sorted.js';
-import { toEntry, type KvRow, type Statements } from './statements.js';
-import type { StoreEntry } from './types.js';
+import { toEntry, type KvRow, type LogRow, type Statements } from './statements.js';
+import { StoreCompacted, type StoreEntry } from './types.js';
 
 /** Keys per page of a list (about 10 ms of reading and decoding rows). */
 const LIST_PAGE = 2_000;
@@ -56,4 +56,51 @@ export async function listInPages(reader: ListReader, prefix: string, end: strin
     more = page.rows.length === LIST_PAGE;
   }
   return { items, revision };
+}
+
+/** One chunk of a list (`limit`/`continue`): keys from `start`, as at `revision`. */
+export interface ListChunk {
+  items: StoreEntry[];
+  /** The revision the chunk was read at: the one asked for, or the current one. */
+  revision: number;
+  /** True when keys past the last item were live at that revision. */
+  more: boolean;
+}
+
+interface FirstChange {
+  key: string;
+  rev: number;
+  prev_rev: number | null;
+  created: number;
+}
+
+/**
+ * Up to `limit` live keys of [start, end) as they were at `revision` (default: now), in one read, as
+ * etcd serves a paged list at a fixed revision. The keys live now and unchanged since then are read
+ * from the table; the keys changed since are read back from the log, each as its first change after
+ * `revision` left it (its previous row, or nothing if that change created it). Throws
+ * `StoreCompacted` when the log no longer reaches back to `revision`.
+ */
+export function listChunk(reader: ListReader, start: string, end: string, limit: number, revision?: number): Promise<ListChunk> {
+  const { stmts } = reader;
+  return reader.read(() => {
+    const now = stmts.getMeta.get('revision') as number;
+    const at = revision ?? now;
+    if (at > now) throw new RangeError(`revision ${at} is newer than the store's ${now}`);
+    const compacted = reader.compacted();
+    if (at < compacted) throw new StoreCompacted(at, compacted);
+    const changes = at === now ? [] : (stmts.firstChanges.all(at, now, start, end) as FirstChange[]);
+    const changed = new Set(changes.map((c) => c.key));
+    // Enough live rows that `limit + 1` unchanged ones are among them when there are that many.
+    const rows = stmts.listFrom.all(start, end, limit + 1 + changed.size) as KvRow[];
+    const entries = rows.filter((r) => !changed.has(r.key)).map(toEntry);
+    for (const c of changes) {
+      if (c.created || c.prev_rev === null) continue;
+      const row = stmts.logAt.get(c.prev_rev) as LogRow | undefined;
+      if (!row || row.value === null) throw new StoreCompacted(at, compacted);
+      entries.push({ key: c.key, value: row.value, modRevision: row.rev, createRevision: row.create_rev });
+    }
+    if (changes.length) entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return { items: entries.slice(0, limit), revision: at, more: entries.length > limit };
+  });
 }

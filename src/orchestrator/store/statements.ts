@@ -15,6 +15,9 @@ export function prepareStatements(db: Database.Database) {
     listAfter: db.prepare(`${live} WHERE kv.key > ? AND kv.key < ? ORDER BY kv.key LIMIT ?`),
     /** The keys in a range that changed in (lo, hi]. */
     changedKeys: db.prepare('SELECT DISTINCT key FROM log WHERE rev > ? AND rev <= ? AND key >= ? AND key < ?').pluck(),
+    // Each key's first change after a revision: its state at that revision is the change's previous
+    // row, or nothing when the change created it (SQLite takes the bare columns from the MIN row).
+    firstChanges: db.prepare('SELECT key, MIN(rev) AS rev, prev_rev, created FROM log WHERE rev > ? AND rev <= ? AND key >= ? AND key < ? GROUP BY key'),
     count: db.prepare('SELECT COUNT(*) FROM kv WHERE key >= ? AND key < ?').pluck(),
     insertKv: db.prepare('INSERT INTO kv (key, mod_rev, create_rev, expires_at) VALUES (?, ?, ?, ?)'),
     updateKv: db.prepare('UPDATE kv SET mod_rev = ?, expires_at = ? WHERE key = ?'),

@@ -21,6 +21,12 @@ export interface Store {
   get(key: string): Promise<StoreEntry | undefined>;
   /** All live keys starting with `prefix`, in key order, read at one revision. */
   list(prefix: string): Promise<{ items: StoreEntry[]; revision: number }>;
+  /**
+   * Up to `limit` live keys under `prefix` from `start` (inclusive, default the prefix) in key order,
+   * as they were at `revision` (default: now), and whether more follow: one chunk of a paged list.
+   * Throws `StoreCompacted` when history no longer reaches `revision`.
+   */
+  listChunk(prefix: string, opts: { start?: string; limit: number; revision?: number }): Promise<{ items: StoreEntry[]; revision: number; more: boolean }>;
   count(prefix: string): Promise<number>;
   /** Fails with `StoreKeyExists` when the key is live. */
   create(key: string, value: string): Promise<StoreEntry>;

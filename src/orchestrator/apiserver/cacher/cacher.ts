@@ -7,7 +7,7 @@ import { memoryReleased } from '../../util/memoryReducer.js';
 import { CacheWatcher, type WatchFilter } from './cacheWatcher.js';
 import { encodeContinue } from './continueToken.js';
 import { deepFreeze } from './frozen.js';
-import type { ReadPlan } from './readPlan.js';
+import { tooLarge, tooOld, type ReadPlan } from './readPlan.js';
 import { WatchCache } from './watchCache.js';
 
 export interface CacherOptions {
@@ -170,10 +170,7 @@ export class Cacher implements Disposable {
       await this.waitFresh(c.rv);
       rev = c.kind === 'exact' ? c.rv : this.revision();
     }
-    if (rev < this.floor()) {
-      if (plan.continuing) throw continueTooOld(plan.startKey, prefix);
-      throw errors.expired(`too old resource version: ${rev} (${this.floor() + 1})`);
-    }
+    if (rev < this.floor()) throw tooOld(plan, prefix, rev, this.floor());
     const items: KubeObject[] = [];
     const limit = plan.limit ?? Infinity;
     let lastKey = '';
@@ -252,32 +249,4 @@ export class Cacher implements Disposable {
     this.stopTrim?.();
     for (const w of [...this.watchers]) w.close();
   }
-}
-
-/** kube-apiserver's answer to a read at a revision the cache has not reached in time. */
-export function tooLarge(rev: number, current: number): ApiError {
-  return new ApiError(504, 'Timeout', `Too large resource version: ${rev}, current: ${current}`, {
-    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-    retryAfterSeconds: 1,
-  });
-}
-
-/** 410 for a continue token older than the history, carrying a token that resumes at the latest revision. */
-class ContinueExpired extends ApiError {
-  constructor(private readonly token: string) {
-    super(
-      410,
-      'Expired',
-      'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
-    );
-  }
-  override toStatus(): Status {
-    return { ...super.toStatus(), metadata: { continue: this.token } };
-  }
-}
-
-function continueTooOld(startKey: string, prefix: string): ApiError {
-  // The new token resumes at the same key (its start is the old start, which already ends past the last key seen).
-  const token = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: -1, start: startKey.slice(prefix.length) })).toString('base64url');
-  return new ContinueExpired(token);
 }

@@ -1,5 +1,5 @@
 import { ApiError, errors } from '../../api/errors.js';
-import type { StatusCause } from '../../api/types.js';
+import type { Status, StatusCause } from '../../api/types.js';
 import { decodeContinue } from './continueToken.js';
 
 /** How fresh a read must be, as kube-apiserver's storage names it (storage/read_consistency). */
@@ -73,4 +73,37 @@ export function parseVersion(rv: string): number {
   const n = /^\d{1,16}$/.test(rv) ? Number(rv) : NaN;
   if (!Number.isSafeInteger(n)) throw errors.badRequest(`invalid resourceVersion "${rv}"`);
   return n;
+}
+
+/** kube-apiserver's answer to a read at a revision not reached (the cache) or not yet written (the store). */
+export function tooLarge(rev: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Too large resource version: ${rev}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+}
+
+/**
+ * 410 for a read at revision `rev` older than the history kept (`compacted` and older are gone). A
+ * continued list gets kube-apiserver's "continue parameter is too old" with a token that resumes at
+ * the same key at the latest revision; any other read "too old resource version".
+ */
+export function tooOld(plan: ReadPlan, keyPrefix: string, rev: number, compacted: number): ApiError {
+  if (!plan.continuing) return errors.expired(`too old resource version: ${rev} (${compacted + 1})`);
+  // Its start is the old start, which already ends past the last key seen.
+  const token = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: -1, start: plan.startKey.slice(keyPrefix.length) })).toString('base64url');
+  return new ContinueExpired(token);
+}
+
+class ContinueExpired extends ApiError {
+  constructor(private readonly token: string) {
+    super(
+      410,
+      'Expired',
+      'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+    );
+  }
+  override toStatus(): Status {
+    return { ...super.toStatus(), metadata: { continue: this.token } };
+  }
 }
