@@ -41,7 +41,8 @@ export async function writeLatency(): Promise<void> {
       );
     };
     await run(WARMUP, []);
-    const before = (await stats()).store;
+    const beforeStats = await stats();
+    const before = beforeStats.store;
     const samples: number[] = [];
     const t0 = performance.now();
     await run(WRITES, samples);
@@ -52,7 +53,8 @@ export async function writeLatency(): Promise<void> {
     const f = (x: number) => `${x.toFixed(1)} ms`;
     console.log(`mutating requests (${CLIENTS} HTTPS clients, ${samples.length} creates + updates of ConfigMaps)`);
     console.log(`  p50 ${f(percentile(samples, 50))}   p90 ${f(percentile(samples, 90))}   p99 ${f(percentile(samples, 99))}   max ${f(samples.at(-1) ?? NaN)}`);
-    console.log(`  throughput ${(samples.length / secs).toFixed(0)} writes/s`);
+    const cpu = (after.cpuMs ?? NaN) - (beforeStats.cpuMs ?? NaN);
+    console.log(`  throughput ${(samples.length / secs).toFixed(0)} writes/s   server CPU ${(cpu / samples.length).toFixed(2)} ms per write (every thread), ${(cpu / 10 / secs).toFixed(0)} % of a core`);
     console.log(`  server event loop delay under load: p50 ${f(loop.p50)}   p99 ${f(loop.p99)}   max ${f(loop.max)}`);
     const st = after.store;
     const batches = st.batches - before.batches;

@@ -25,7 +25,7 @@ async function seeded(n: number): Promise<SqliteStore> {
 }
 
 const list = (s: SqliteStore, opts: ListOptions) => listFromStore(s, events, PREFIX, opts, decode);
-const names = (l: KubeList) => l.items.map((o) => o.metadata.name);
+const names = (l: KubeList) => l.items.map((o) => o.metadata.name as string);
 async function status(p: Promise<unknown>): Promise<ApiError> {
   const e = await p.then(() => undefined, (x: unknown) => x);
   expect(e).toBeInstanceOf(ApiError);
