@@ -2,6 +2,7 @@
 // on 50 nodes (each pod with a secret, a config map and a service account) and 1,000 RoleBindings.
 // Prints decisions per second and the p99 of one decision, and how long building the graph took.
 import { Authorization, resourceAttributes } from '../src/orchestrator/apiserver/authz/index.js';
+import { storeObjects } from '../src/orchestrator/apiserver/objects.js';
 import { SqliteStore } from '../src/orchestrator/store/SqliteStore.js';
 
 export async function benchAuthz(): Promise<void> {
@@ -18,7 +19,7 @@ export async function benchAuthz(): Promise<void> {
     await store.create(`/registry/rolebindings/${ns}/b${i}`, JSON.stringify({ metadata: { name: `b${i}`, namespace: ns }, roleRef: { apiGroup: G, kind: 'Role', name: `r${i}` }, subjects: [{ kind: 'User', apiGroup: G, name: `user${i}` }] }));
   }
   const t0 = performance.now();
-  const authz = await Authorization.create(store);
+  const authz = await Authorization.create(storeObjects(store));
   const buildMs = performance.now() - t0;
   const node = { user: 'system:node:node7', groups: ['system:nodes', 'system:authenticated'] };
   const cases = [

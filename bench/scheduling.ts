@@ -19,7 +19,8 @@ async function round(nodes: number, pods: number, prefix: string): Promise<void>
   const clients = Array.from({ length: CLIENTS }, () => new Client(server));
   const lister = new Client(server);
   await sleep(2_000);
-  const cpu0 = (await server.stats())?.cpuMs;
+  const stats0 = await server.stats();
+  const cpu0 = stats0?.cpuMs;
   const creates: number[] = [];
   const lists: number[] = [];
   let sampling = true;
@@ -50,6 +51,7 @@ async function round(nodes: number, pods: number, prefix: string): Promise<void>
   );
   console.log(`  API create p50 ${pct(creates, 50).toFixed(1)} ms p99 ${pct(creates, 99).toFixed(1)} ms; list (limit 500) p50 ${pct(lists, 50).toFixed(1)} ms p99 ${pct(lists, 99).toFixed(1)} ms (${lists.length} samples)`);
   if (stats?.cpuMs !== undefined && cpu0 !== undefined) console.log(`  control plane CPU ${((stats.cpuMs - cpu0) / 1000).toFixed(1)} s over ${boundSec.toFixed(1)} s: ${((stats.cpuMs - cpu0) / pods).toFixed(2)} ms per pod (create, binding, Event, status from its node)`);
+  if (stats?.store && stats0?.store) console.log(`  datastore: ${((stats.store.writes - stats0.store.writes) / pods).toFixed(2)} writes per pod, in ${stats.store.batches - stats0.store.batches} batches`);
   if (stats) console.log(`  control plane RSS ${stats.rssMb.toFixed(0)} MB, heap ${stats.heapMb.toFixed(0)} MB, event-loop delay p99 ${stats.loop.p99.toFixed(0)} ms max ${stats.loop.max.toFixed(0)} ms`);
   for (const c of [...clients, lister]) c.close();
   await hollow.stop();

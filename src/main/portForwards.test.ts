@@ -78,7 +78,7 @@ beforeEach(async () => {
   // The kubelet API names the pod it dials in its URL; remember it so the echo can say who answered.
   const node = await cluster.client.create<Node>('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE }, spec: {} } as Node);
   await cluster.client.updateStatus('nodes', { ...node, status: { daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } } } as Node);
-  authz = await Authorization.create(cluster.store);
+  authz = await Authorization.create(cluster.registry.objects);
   const handler = createApiHandler({
     authz,
     registry: cluster.registry,

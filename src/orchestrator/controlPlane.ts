@@ -137,7 +137,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const client = new LocalClient(registry, flowControl);
     await bootstrap(client, network);
     // Node, RBAC: the authorizer chain, the RBAC kinds' escalation checks, and the default policy.
-    const authz = await Authorization.create(store);
+    const authz = await Authorization.create(registry.objects);
     disposers.push(() => authz.dispose());
     registry.strategies.useAuthorization(authz);
     await reconcileBootstrapPolicy(registry, log.child({ component: 'rbac' }));

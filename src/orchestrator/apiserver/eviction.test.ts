@@ -18,7 +18,7 @@ let authz: Authorization;
 beforeEach(async () => {
   cluster = await memoryCluster();
   const auth = await TokenAuthenticator.create(ADMIN, cluster.store);
-  authz = await Authorization.create(cluster.store);
+  authz = await Authorization.create(cluster.registry.objects);
   const handler = createApiHandler({ registry: cluster.registry, clock: cluster.clock, log: silentLogger, authenticator: auth, authz, serverAddress: '127.0.0.1', dialer: { dial: () => Promise.reject(new Error('no nodes')) } });
   api = createServer(handler);
   await new Promise<void>((r) => api.listen(0, '127.0.0.1', () => r()));

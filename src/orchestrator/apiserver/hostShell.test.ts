@@ -43,7 +43,7 @@ beforeEach(async () => {
   cluster = await memoryCluster();
   await cluster.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } });
   auth = await TokenAuthenticator.create(ADMIN, cluster.store);
-  authz = await Authorization.create(cluster.store);
+  authz = await Authorization.create(cluster.registry.objects);
   shells = new HostShells();
   const handler = createApiHandler({ registry: cluster.registry, clock: cluster.clock, log: silentLogger, authenticator: auth, authz, serverAddress: '127.0.0.1', dialer: { dial: () => Promise.reject(new Error('no nodes')) }, hostShells: shells });
   api = createServer(handler);

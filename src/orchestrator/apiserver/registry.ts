@@ -14,6 +14,7 @@ import { createServiceAccountToken } from './serviceAccountTokens.js';
 import { sentManagedFields, serverSideApplySteps, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { WatchCaches, type WatchCacheOptions } from './cacher/index.js';
 import { listFromStore } from './storeList.js';
+import { cachedObjects, type ObjectReader } from './objects.js';
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
 import { Strategies } from './strategies/index.js';
@@ -67,15 +68,18 @@ export class Registry {
   readonly watchFloor: number;
   /** Lists and watches are served from memory (cacher/), kept current from one store watch per kind. */
   readonly caches: WatchCaches;
+  /** The objects as the API server's own readers (authorizers, admission) read and follow them: decoded once, from the watch cache. */
+  readonly objects: ObjectReader;
 
   constructor(
     readonly store: Store,
     private readonly clock: Clock,
     opts: { watchCache?: WatchCacheOptions } = {},
   ) {
-    this.strategies = new Strategies({ store, clock });
     this.watchFloor = store.currentRevision();
     this.caches = new WatchCaches(store, clock, (e) => this.decode(e), opts.watchCache);
+    this.objects = cachedObjects(this.caches, store);
+    this.strategies = new Strategies({ store, objects: this.objects, clock });
   }
 
   dispose(): void {

@@ -104,7 +104,7 @@ beforeEach(async () => {
   const node = await cluster.client.create<Node>('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE }, spec: {} } as Node);
   await cluster.client.updateStatus('nodes', { ...node, status: { daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } } } as Node);
   auth = await TokenAuthenticator.create(ADMIN, cluster.store);
-  authz = await Authorization.create(cluster.store);
+  authz = await Authorization.create(cluster.registry.objects);
   const handler = createApiHandler({
     authz,
     registry: cluster.registry,

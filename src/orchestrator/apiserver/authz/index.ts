@@ -1,5 +1,5 @@
 import { ApiError, errors } from '../../api/errors.js';
-import type { Store } from '../../store/types.js';
+import type { ObjectReader } from '../objects.js';
 import type { Disposable } from '../../util/disposable.js';
 import type { RequestContext } from '../requestContext.js';
 import { NodeAuthorizer, nodeIdentity } from './node.js';
@@ -16,7 +16,7 @@ export const MASTERS_GROUP = 'system:masters';
 /**
  * The authorizer chain of `kube-apiserver --authorization-mode=Node,RBAC`, behind a privileged-group
  * authorizer for `system:masters`: the first authorizer with an opinion decides; when none allows,
- * the request is refused with every authorizer's reason. Built from store watches (pods and PVs for
+ * the request is refused with every authorizer's reason. Built from the watch cache (pods and PVs for
  * the Node graph, the four RBAC kinds), so it reads only memory and answers synchronously.
  */
 export class Authorization implements RuleResolver, Disposable {
@@ -26,9 +26,9 @@ export class Authorization implements RuleResolver, Disposable {
     private readonly node: NodeAuthorizer,
   ) {}
 
-  static async create(store: Store): Promise<Authorization> {
-    const graph = await NodeGraph.create(store);
-    const rbac = await RbacAuthorizer.create(store);
+  static async create(objects: ObjectReader): Promise<Authorization> {
+    const graph = await NodeGraph.create(objects);
+    const rbac = await RbacAuthorizer.create(objects);
     return new Authorization(rbac, graph, new NodeAuthorizer(graph));
   }
 

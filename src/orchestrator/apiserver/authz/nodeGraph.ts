@@ -1,8 +1,7 @@
 import { ingressTlsSecrets, servesIngress, type Ingress, type IngressClass } from '../../api/ingress.js';
-import type { Store } from '../../store/types.js';
 import type { Disposable } from '../../util/disposable.js';
 import { podRefs, pvRefs, type PodRefs } from './podRefs.js';
-import { followPrefix } from './storeWatch.js';
+import type { ObjectReader } from '../objects.js';
 
 /** The kinds of object a node may reach through its pods. */
 export type VertexType = 'pod' | 'secret' | 'configmap' | 'pvc' | 'pv' | 'serviceaccount' | 'resourceclaim';
@@ -14,7 +13,7 @@ const REF_TYPES: Record<keyof PodRefs, VertexType> = { secrets: 'secret', config
  * bound to a node, the objects it references (secrets, config maps, claims, its service account,
  * resource claims), and each persistent volume's claim and secrets. A node reaches an object when a
  * pod bound to it references the object, or (PVs and their secrets) a claim such a pod uses. Fed
- * from store watches on pods and persistent volumes, so a binding is visible before the write that
+ * from the watch cache (pods, persistent volumes, ingresses), so a binding is visible before the write that
  * made it returns.
  */
 export class NodeGraph implements Disposable {
@@ -36,15 +35,15 @@ export class NodeGraph implements Disposable {
   private readonly ingressClasses = new Map<string, IngressClass>();
   private readonly subs: Disposable[] = [];
 
-  static async create(store: Store): Promise<NodeGraph> {
+  static async create(objects: ObjectReader): Promise<NodeGraph> {
     const g = new NodeGraph();
-    g.subs.push(await followPrefix(store, '/registry/pods/', (k, v) => g.addPod(k.slice('/registry/pods/'.length), v), (k) => g.deletePod(k.slice('/registry/pods/'.length))));
+    g.subs.push(await objects.follow('/registry/pods/', (k, v) => g.addPod(k.slice('/registry/pods/'.length), v), (k) => g.deletePod(k.slice('/registry/pods/'.length))));
     g.subs.push(
-      await followPrefix(store, '/registry/persistentvolumes/', (k, v) => g.addPV(k.slice('/registry/persistentvolumes/'.length), v), (k) => g.deletePV(k.slice('/registry/persistentvolumes/'.length))),
+      await objects.follow('/registry/persistentvolumes/', (k, v) => g.addPV(k.slice('/registry/persistentvolumes/'.length), v), (k) => g.deletePV(k.slice('/registry/persistentvolumes/'.length))),
     );
-    g.subs.push(await followPrefix(store, '/registry/ingresses/', (k, v) => g.addIngress(k.slice('/registry/ingresses/'.length), v), (k) => g.deleteIngress(k.slice('/registry/ingresses/'.length))));
+    g.subs.push(await objects.follow('/registry/ingresses/', (k, v) => g.addIngress(k.slice('/registry/ingresses/'.length), v), (k) => g.deleteIngress(k.slice('/registry/ingresses/'.length))));
     g.subs.push(
-      await followPrefix(store, '/registry/ingressclasses/', (k, v) => g.addIngressClass(k.slice('/registry/ingressclasses/'.length), v), (k) => g.ingressClasses.delete(k.slice('/registry/ingressclasses/'.length))),
+      await objects.follow('/registry/ingressclasses/', (k, v) => g.addIngressClass(k.slice('/registry/ingressclasses/'.length), v), (k) => g.ingressClasses.delete(k.slice('/registry/ingressclasses/'.length))),
     );
     return g;
   }

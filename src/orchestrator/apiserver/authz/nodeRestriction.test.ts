@@ -79,7 +79,7 @@ describe('NodeRestriction', () => {
   });
 
   it('a node asks tokens only bound to a pod of its own that uses the service account', async () => {
-    const graph = await NodeGraph.create(c.store);
+    const graph = await NodeGraph.create(c.registry.objects);
     const ask = (body: unknown, sa = 'sa') => () => admitTokenRequest(n1, 'default', sa, body, graph);
     expect(ask({ spec: {} })).toThrow('serviceaccounts "sa" is forbidden: node requested token not bound to a pod');
     expect(ask({ spec: { boundObjectRef: { kind: 'Pod', name: 'theirs' } } })).toThrow(/bound to a pod scheduled on a different node/);

@@ -32,7 +32,7 @@ beforeEach(async () => {
   f = await controllerFixture({ disabled: ['deployment', 'replicaset', 'endpoints', 'endpointslice', 'nodelifecycle', 'garbagecollector', 'namespace', 'scheduler'] });
   await f.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } });
   await f.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
-  authz = await Authorization.create(f.store);
+  authz = await Authorization.create(f.registry.objects);
   f.registry.strategies.useAuthorization(authz);
   await reconcileBootstrapPolicy(f.registry, silentLogger);
   await f.settle();

@@ -1,8 +1,7 @@
-import type { Store } from '../../store/types.js';
 import type { Disposable } from '../../util/disposable.js';
 import type { RequestContext } from '../requestContext.js';
 import { ruleAllows, toRule } from './rules.js';
-import { followPrefix } from './storeWatch.js';
+import type { ObjectReader } from '../objects.js';
 import type { Attributes, Authorizer, AuthorizerResult, PolicyRule, RoleRef, RuleResolver, RulesResult, Subject } from './types.js';
 
 interface Binding {
@@ -52,7 +51,7 @@ type Visitor = (source: string | undefined, rule: PolicyRule | undefined, err: s
  * a request is allowed when a rule of a role bound to the user allows it: ClusterRoleBindings
  * everywhere, RoleBindings in their namespace (a RoleBinding may grant a ClusterRole's rules there).
  * Never denies: no matching rule is "no opinion", which the chain turns into a 403. Roles and
- * bindings are kept in memory from store watches, so a new binding applies to the next request.
+ * bindings are followed in memory from the watch cache, so a new binding applies to the next request.
  */
 export class RbacAuthorizer implements Authorizer, RuleResolver, Disposable {
   private readonly roles = new Map<string, PolicyRule[]>();
@@ -62,15 +61,13 @@ export class RbacAuthorizer implements Authorizer, RuleResolver, Disposable {
   private readonly clusterRoleBindings = new Map<string, Binding>();
   private readonly subs: Disposable[] = [];
 
-  static async create(store: Store): Promise<RbacAuthorizer> {
+  static async create(objects: ObjectReader): Promise<RbacAuthorizer> {
     const a = new RbacAuthorizer();
     const keyOf = (prefix: string) => (k: string) => k.slice(prefix.length);
     const follow = async <T>(prefix: string, map: Map<string, T>, decode: (v: unknown) => T | undefined) => {
       const key = keyOf(prefix);
       a.subs.push(
-        await followPrefix(
-          store,
-          prefix,
+        await objects.follow(prefix,
           (k, v) => {
             const d = decode(v);
             if (d === undefined) map.delete(key(k));
@@ -88,9 +85,7 @@ export class RbacAuthorizer implements Authorizer, RuleResolver, Disposable {
       return [rest.slice(0, slash), rest.slice(slash + 1)] as const;
     };
     a.subs.push(
-      await followPrefix(
-        store,
-        '/registry/rolebindings/',
+      await objects.follow('/registry/rolebindings/',
         (k, v) => {
           const [ns, name] = byNs(k);
           const b = toBinding(v);

@@ -10,6 +10,12 @@ import { deepFreeze } from './frozen.js';
 import { tooLarge, tooOld, type ReadPlan } from './readPlan.js';
 import { WatchCache } from './watchCache.js';
 
+interface Follower {
+  prefix: string;
+  put(key: string, obj: KubeObject): void;
+  remove(key: string): void;
+}
+
 export interface CacherOptions {
   /** History kept for resuming watches and paging (kube-apiserver: 75 s). */
   freshMs?: number;
@@ -52,6 +58,8 @@ export class Cacher implements Disposable {
   readonly cache = new WatchCache();
   readonly ready: Promise<void>;
   private readonly watchers = new Set<CacheWatcher>();
+  /** In-process followers (follow): told of every change synchronously, before its writer hears back. */
+  private readonly followers = new Set<Follower>();
   private waiters: { rev: number; resolve: () => void }[] = [];
   private sub?: Disposable;
   private stopTrim?: () => void;
@@ -117,6 +125,11 @@ export class Cacher implements Disposable {
     const obj = deepFreeze(this.decode(ev.entry));
     const out = this.cache.apply(ev.type, ev.entry.key, obj, ev.entry.modRevision, this.clock.now());
     if (out) for (const w of this.watchers) w.offer(out);
+    for (const f of this.followers) {
+      if (!ev.entry.key.startsWith(f.prefix)) continue;
+      if (ev.type === 'delete') f.remove(ev.entry.key);
+      else f.put(ev.entry.key, obj);
+    }
     if (this.waiters.length) {
       const rev = this.cache.rev;
       const due = this.waiters.filter((w) => w.rev <= rev);
@@ -238,6 +251,24 @@ export class Cacher implements Disposable {
     };
   }
 
+  /**
+   * Follows every object under `prefix` as an in-process informer would, without decoding anything
+   * again: `put` with each current object (frozen, shared), then with every change, and `remove` on
+   * each deletion, called synchronously with the store's fan-out of the write, so the follower is
+   * current before the writer's answer leaves.
+   */
+  async follow(prefix: string, put: (key: string, obj: KubeObject) => void, remove: (key: string) => void): Promise<Disposable> {
+    await this.ready;
+    const f: Follower = { prefix, put, remove };
+    // No turn of the event loop between the scan and joining: no change falls in between.
+    this.cache.scan(prefix, prefix, this.cache.rev, (key, obj) => {
+      put(key, obj);
+      return true;
+    });
+    this.followers.add(f);
+    return { dispose: () => this.followers.delete(f) };
+  }
+
   /** Watchers currently served (tests, metrics). */
   watcherCount(): number {
     return this.watchers.size;
@@ -247,6 +278,7 @@ export class Cacher implements Disposable {
     this.disposed = true;
     this.sub?.dispose();
     this.stopTrim?.();
+    this.followers.clear();
     for (const w of [...this.watchers]) w.close();
   }
 }

@@ -89,6 +89,11 @@ export class WatchCaches implements Disposable {
     return { apiVersion: apiVersionOf(r), kind: `${r.kind}List`, metadata, items: res.items as T[] };
   }
 
+  /** Follows the objects under `prefix` in memory (Cacher.follow); only for a kind this serves. */
+  async follow(r: ResourceType, prefix: string, put: (key: string, obj: KubeObject) => void, remove: (key: string) => void): Promise<Disposable> {
+    return this.cacher(r).follow(prefix, put, remove);
+  }
+
   /** A watch from the cache, or undefined when its version is older than the cache's history. */
   async watch(r: ResourceType, prefix: string, opts: CacheListOptions, handler: (e: WatchEvent) => void): Promise<CacheSubscription | undefined> {
     const rv = opts.resourceVersion && opts.resourceVersion !== '0' ? parseVersion(opts.resourceVersion) : undefined;

@@ -58,7 +58,7 @@ beforeEach(async () => {
   const store = new MetricsStore();
   const dialer = { dial: (_n: string, port: number) => new Promise<import('node:stream').Duplex>((res, rej) => { const s = connect(port, '127.0.0.1', () => res(s)); s.on('error', rej); }) };
   const auth = await TokenAuthenticator.create(ADMIN, cluster.store);
-  authz = await Authorization.create(cluster.store);
+  authz = await Authorization.create(cluster.registry.objects);
   const handler = createApiHandler({ registry: cluster.registry, clock: cluster.clock, log: silentLogger, authenticator: auth, authz, serverAddress: '127.0.0.1', dialer, metrics: store });
   api = createServer(handler);
   await new Promise<void>((r) => api.listen(0, '127.0.0.1', () => r()));

@@ -2,6 +2,7 @@ import type { ResourceType } from '../../api/resources.js';
 import type { Store } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Authorization } from '../authz/index.js';
+import type { ObjectReader } from '../objects.js';
 import { addressGroupStrategy } from './addressGroups.js';
 import { eventStrategy } from './events.js';
 import { leaseStrategy } from './leases.js';
@@ -21,6 +22,8 @@ export type { Deletion, Strategy } from './types.js';
 /** What strategies may need from the API server. */
 export interface StrategyDeps {
   store: Store;
+  /** Admission lookups (service accounts, priority and storage classes), from the watch cache. */
+  objects: ObjectReader;
   clock: Clock;
 }
 
@@ -35,16 +38,16 @@ export class Strategies {
 
   constructor(deps: StrategyDeps) {
     this.byResource = new Map<string, Strategy>([
-      ['pods', podStrategy(deps.store)],
+      ['pods', podStrategy(deps.objects)],
       ...['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs'].map((r): [string, Strategy] => [r, podTemplateStrategy]),
-      ['priorityclasses', priorityClassStrategy(deps.store)],
+      ['priorityclasses', priorityClassStrategy(deps.objects)],
       ['namespaces', namespaceStrategy],
       ['events', eventStrategy],
       ['services', serviceStrategy(deps.store, deps.clock)],
       ['nodes', nodeStrategy],
       ['leases', leaseStrategy],
       ['statefulsets', statefulSetStrategy],
-      ['persistentvolumeclaims', persistentVolumeClaimStrategy(deps.store)],
+      ['persistentvolumeclaims', persistentVolumeClaimStrategy(deps.objects)],
       ['persistentvolumes', persistentVolumeStrategy],
       ['addressgroups', addressGroupStrategy],
     ]);

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../api/types.js';
 import { podSpecWarnings } from '../../api/podSupport.js';
-import type { Store } from '../../store/types.js';
+import type { ObjectReader } from '../objects.js';
 import { admitPod } from '../authz/nodeRestriction.js';
 import { admitServiceAccount, serviceAccountWarnings } from './serviceAccountAdmission.js';
 import { admitPodPriority } from './priorityClasses.js';
@@ -15,17 +15,17 @@ import type { Strategy } from './types.js';
  * Unbound or finished pods have nothing to stop and go at once. A node's credential creates only
  * mirror pods, and changes the status of and deletes only pods bound to it (NodeRestriction).
  */
-export function podStrategy(store: Store): Strategy {
+export function podStrategy(objects: ObjectReader): Strategy {
   return {
     async prepareForCreate(obj) {
-      await admitServiceAccount(obj, store);
-      await admitPodPriority(store, obj);
+      await admitServiceAccount(obj, objects);
+      await admitPodPriority(objects, obj);
     },
     admit: (obj, current, req) => admitPod(req, current ? 'update' : 'create', obj, current),
     admitDelete: (obj, req) => admitPod(req, 'delete', obj, obj),
     async warnings(obj, current) {
       const spec = obj.spec as Record<string, unknown> | undefined;
-      return [...podSpecWarnings(spec), ...(current ? [] : await serviceAccountWarnings(obj, store))];
+      return [...podSpecWarnings(spec), ...(current ? [] : await serviceAccountWarnings(obj, objects))];
     },
     deletion(obj: KubeObject, opts) {
       const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;

@@ -1,6 +1,6 @@
 import { ApiError, errors } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
-import type { Store } from '../../store/types.js';
+import type { ObjectReader } from '../objects.js';
 import type { Strategy } from './types.js';
 
 /** The classes every cluster has (kube-apiserver creates them at start). */
@@ -11,21 +11,21 @@ export const SYSTEM_PRIORITY_CLASSES: readonly KubeObject[] = [
 
 type PriorityClass = KubeObject & { value?: number; globalDefault?: boolean; preemptionPolicy?: string };
 
-async function classes(store: Store): Promise<PriorityClass[]> {
-  const { items } = await store.list('/registry/priorityclasses/');
-  return items.map((e) => JSON.parse(e.value) as PriorityClass);
+/** Every class, from the watch cache (read them, never change them). */
+async function classes(objects: ObjectReader): Promise<readonly PriorityClass[]> {
+  return (await objects.list('/registry/priorityclasses/')) as readonly PriorityClass[];
 }
 
 /**
  * PriorityClasses: one `globalDefault` at most (the Priority admission plugin's rule), the system
  * classes cannot be deleted, and `value` never changes (validation).
  */
-export function priorityClassStrategy(store: Store): Strategy {
+export function priorityClassStrategy(objects: ObjectReader): Strategy {
   return {
     async admit(obj, current) {
       const pc = obj as PriorityClass;
       if (!pc.globalDefault || (current as PriorityClass | undefined)?.globalDefault) return;
-      const other = (await classes(store)).find((c) => c.globalDefault && c.metadata.name !== pc.metadata.name);
+      const other = (await classes(objects)).find((c) => c.globalDefault && c.metadata.name !== pc.metadata.name);
       if (other) {
         throw errors.invalid({ group: 'scheduling.k8s.io', resource: 'priorityclasses', kind: 'PriorityClass' }, pc.metadata.name ?? '', [
           { reason: 'FieldValueInvalid', message: `Invalid value: true: PriorityClass ${other.metadata.name} is already marked as default. Only one default can exist`, field: 'globalDefault' },
@@ -45,10 +45,10 @@ export function priorityClassStrategy(store: Store): Strategy {
  * `spec.priority` (and `preemptionPolicy`); without one, the global default class (else 0). An
  * unknown class, or a `priority` that disagrees with the class, is refused as upstream words it.
  */
-export async function admitPodPriority(store: Store, pod: KubeObject): Promise<void> {
+export async function admitPodPriority(objects: ObjectReader, pod: KubeObject): Promise<void> {
   const spec = pod.spec as { priorityClassName?: string; priority?: number; preemptionPolicy?: string } | undefined;
   if (!spec) return;
-  const all = await classes(store);
+  const all = await classes(objects);
   let pc: PriorityClass | undefined;
   if (spec.priorityClassName) {
     pc = all.find((c) => c.metadata.name === spec.priorityClassName);

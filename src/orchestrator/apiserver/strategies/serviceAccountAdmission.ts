@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
-import type { Store } from '../../store/types.js';
+import type { ObjectReader } from '../objects.js';
 
 /** Where the API's credentials appear in every container, as on Kubernetes. */
 export const SERVICE_ACCOUNT_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -18,9 +18,9 @@ interface ServiceAccount extends KubeObject {
   imagePullSecrets?: { name: string }[];
 }
 
-async function serviceAccount(store: Store, namespace: string, name: string): Promise<ServiceAccount | undefined> {
-  const e = await store.get(`/registry/serviceaccounts/${namespace}/${name}`);
-  return e ? (JSON.parse(e.value) as ServiceAccount) : undefined;
+/** From the watch cache: read it, never change it. */
+async function serviceAccount(objects: ObjectReader, namespace: string, name: string): Promise<ServiceAccount | undefined> {
+  return (await objects.get(`/registry/serviceaccounts/${namespace}/${name}`)) as ServiceAccount | undefined;
 }
 
 function serviceAccountName(pod: KubeObject): string {
@@ -52,10 +52,10 @@ export function apiAccessVolume(name: string): Obj {
  * not an error here, unlike on Kubernetes: the pod is admitted without a token, with a warning
  * (`serviceAccountWarnings`).
  */
-export async function admitServiceAccount(pod: KubeObject, store: Store): Promise<void> {
+export async function admitServiceAccount(pod: KubeObject, objects: ObjectReader): Promise<void> {
   const spec = pod.spec as Obj | undefined;
   if (!spec) return;
-  const sa = await serviceAccount(store, pod.metadata.namespace ?? 'default', serviceAccountName(pod));
+  const sa = await serviceAccount(objects, pod.metadata.namespace ?? 'default', serviceAccountName(pod));
   if (!sa) return;
   if (!(Array.isArray(spec.imagePullSecrets) && spec.imagePullSecrets.length) && sa.imagePullSecrets?.length) {
     spec.imagePullSecrets = sa.imagePullSecrets.map((s) => ({ name: s.name }));
@@ -75,11 +75,11 @@ export async function admitServiceAccount(pod: KubeObject, store: Store): Promis
 }
 
 /** The warning for a pod whose service account does not exist: it runs without an API token. */
-export async function serviceAccountWarnings(pod: KubeObject, store: Store): Promise<string[]> {
+export async function serviceAccountWarnings(pod: KubeObject, objects: ObjectReader): Promise<string[]> {
   const spec = pod.spec as Obj | undefined;
   if (!spec || spec.automountServiceAccountToken === false) return [];
   const ns = pod.metadata.namespace ?? 'default';
   const name = serviceAccountName(pod);
-  if (await serviceAccount(store, ns, name)) return [];
+  if (await serviceAccount(objects, ns, name)) return [];
   return [`spec.serviceAccountName: serviceaccount "${name}" not found in namespace "${ns}": the pod gets no API token`];
 }

@@ -9,14 +9,14 @@ import {
   type StorageClass,
 } from '../../api/storage.js';
 import type { KubeObject } from '../../api/types.js';
-import type { Store } from '../../store/types.js';
+import type { ObjectReader } from '../objects.js';
 import type { Strategy } from './types.js';
 
 const PVC = { group: '', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim' };
 
-async function classes(store: Store): Promise<StorageClass[]> {
-  const { items } = await store.list('/registry/storageclasses/');
-  return items.map((e) => JSON.parse(e.value) as StorageClass);
+/** Every StorageClass, from the watch cache (read them, never change them). */
+async function classes(objects: ObjectReader): Promise<readonly StorageClass[]> {
+  return (await objects.list('/registry/storageclasses/')) as readonly StorageClass[];
 }
 
 function addFinalizer(obj: KubeObject, f: string): void {
@@ -31,13 +31,13 @@ function addFinalizer(obj: KubeObject, f: string): void {
  * ValidatePersistentVolumeClaimUpdate plus the PersistentVolumeClaimResize admission: a bound
  * claim may grow, never shrink, and only when its class allows volume expansion.
  */
-export function persistentVolumeClaimStrategy(store: Store): Strategy {
+export function persistentVolumeClaimStrategy(objects: ObjectReader): Strategy {
   return {
     async prepareForCreate(obj) {
       const pvc = obj as PersistentVolumeClaim;
       addFinalizer(pvc, PVC_PROTECTION_FINALIZER);
       if (!pvc.spec || pvc.spec.storageClassName !== undefined || pvc.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] !== undefined) return;
-      const def = defaultClass(await classes(store));
+      const def = defaultClass(await classes(objects));
       if (def?.metadata.name) pvc.spec.storageClassName = def.metadata.name;
     },
     async admit(obj, current) {
@@ -55,7 +55,7 @@ export function persistentVolumeClaimStrategy(store: Store): Strategy {
       if (old.status?.phase !== 'Bound') {
         throw errors.invalid(PVC, name, [{ reason: 'FieldValueForbidden', message: 'Forbidden: spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims', field: 'spec' }]);
       }
-      const cls = (await classes(store)).find((c) => c.metadata.name === claimClass(old));
+      const cls = (await classes(objects)).find((c) => c.metadata.name === claimClass(old));
       if (!cls?.allowVolumeExpansion) {
         throw new ApiError(403, 'Forbidden', `persistentvolumeclaims "${name}" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize`);
       }
