@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareQuantities, formatCpu, formatMemory, isQuantity, milliValue, parseCpu, parseMemory, parseQuantity } from './quantity.js';
+import { compareQuantities, formatCpu, formatMemory, isQuantity, milliValue, parseExact, parseCpu, parseMemory, parseQuantity } from './quantity.js';
 
 describe('quantity', () => {
   it.each([
@@ -65,5 +65,18 @@ describe('quantity', () => {
     expect(compareQuantities('1Gi', '1024Mi')).toBe(0);
     expect(compareQuantities('1G', '1Gi')).toBe(-1);
     expect(compareQuantities('1', '999m')).toBe(1);
+  });
+
+  it('parses a string once: a repeat answers the same, valid or not, past the memo bound', () => {
+    const first = parseExact('250m');
+    expect(first).toEqual({ num: 250n, den: 1000n });
+    expect(parseExact('250m')).toEqual(first);
+    expect(parseExact(' 250m ')).toEqual(first);
+    expect(parseExact('12x')).toBeUndefined();
+    expect(parseExact('12x')).toBeUndefined();
+    // More distinct strings than the memo holds: answers stay right when it starts over.
+    for (let i = 0; i < 5_000; i++) expect(parseExact(`${i}Ki`)).toEqual({ num: BigInt(i) * 1024n, den: 1n });
+    expect(parseExact('250m')).toEqual({ num: 250n, den: 1000n });
+    expect(parseExact(0.5)).toEqual({ num: 5n, den: 10n });
   });
 });

@@ -19,6 +19,21 @@ const RE = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]
 
 /** Parses a quantity exactly; undefined when it is not one. Numbers (YAML `cpu: 2`) are accepted. */
 export function parseExact(input: unknown): ExactQuantity | undefined {
+  if (typeof input !== 'string') return parseUncached(input);
+  // The same few strings ("100m", "128Mi") are parsed again and again (schema walks, validation,
+  // the scheduler's requests): their BigInt arithmetic is done once. Bounded: emptied when full.
+  const hit = parsed.get(input);
+  if (hit !== undefined) return hit ?? undefined;
+  const q = parseUncached(input);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(input, q ? Object.freeze(q) : null);
+  return q;
+}
+
+const PARSED_MAX = 4_096;
+const parsed = new Map<string, Readonly<ExactQuantity> | null>();
+
+function parseUncached(input: unknown): ExactQuantity | undefined {
   let s: string;
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) return undefined;

@@ -26,8 +26,16 @@ export const systemClock: Clock = {
 
 /** ISO-8601 without milliseconds, as Kubernetes writes timestamps. */
 export function isoTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  // Every write stamps a few (managed fields, conditions, Events): format each second once.
+  const sec = Math.floor(ms / 1000);
+  if (sec !== lastSecond) {
+    lastSecond = sec;
+    lastIso = new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return lastIso;
 }
+let lastSecond = NaN;
+let lastIso = '';
 
 interface Timer {
   at: number;
