@@ -111,6 +111,43 @@ describe('kubectl apply (client-side)', () => {
   });
 });
 
+describe('kind: List files (kubectl validates them itself, from /openapi/v2)', () => {
+  const list = (items: string) => `apiVersion: v1\nkind: List\nitems:\n${items}`;
+  const svc = (name: string, extra = '') => `- apiVersion: v1
+  kind: Service
+  metadata: {name: ${name}}
+  spec:${extra}
+    selector: {app: listed}
+    ports: [{port: 80, targetPort: 8080}]
+`;
+  const cmItem = (name: string) => `- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: ${name}}
+  data: {a: "1"}
+`;
+
+  it('creates and applies a List with the default validation; an unknown field is refused by kubectl, naming it', async () => {
+    const good = c.file('list.yaml', list(cmItem('listed-cm') + svc('listed-svc')));
+    expect(await c.k.ok(['create', '-f', good])).toBe('configmap/listed-cm created\nservice/listed-svc created\n');
+    expect(await c.k.ok(['apply', '-f', good])).toContain('service/listed-svc');
+    // Client-side: nothing is sent (the ConfigMap before it is not created either).
+    const bad = c.file('list-bad.yaml', list(cmItem('never-cm') + svc('never-svc', '\n    bogus: 1')));
+    const r = await c.k.run(['create', '-f', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error validating data: ValidationError(Service.spec): unknown field "bogus" in io.k8s.api.core.v1.ServiceSpec');
+    expect((await c.k.run(['get', 'cm', 'never-cm'])).code).toBe(1);
+  });
+
+  it('re-applies what `get -o yaml` exported (a List of objects with status and managed fields)', async () => {
+    const exported = await c.k.ok(['get', 'cm,svc', '-o', 'yaml']);
+    expect(exported).toMatch(/^apiVersion: v1\nitems:/);
+    const r = await c.k.run(['apply', '-f', c.file('exported.yaml', exported)]);
+    expect(r.stderr.replace(/Warning: resource [^\n]*\n/g, '')).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('service/listed-svc');
+  });
+});
+
 describe('kubectl apply --server-side', () => {
   const ssa = (replicas: number, extra = '') => `apiVersion: apps/v1
 kind: Deployment

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../api/errors.js';
 import { openapiDocument, openapiIndex } from '../api/openapi.js';
+import { swaggerDocument } from '../api/openapiV2.js';
+import { encodeSwagger, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_ASKED } from './protobuf/openapiV2.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { TokenAuthenticator } from './auth.js';
@@ -98,6 +100,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDe
     if (wantsAggregated(req.headers.accept)) return sendJson(res, 200, aggregatedDiscovery(false), AGGREGATED_CT);
     return sendJson(res, 200, legacyGroupList());
   }
+  if (path === '/openapi/v2') return sendSwagger(req, res);
   if (path === '/openapi/v3') return sendJson(res, 200, openapiIndex());
   if (path.startsWith('/openapi/v3/')) {
     const doc = openapiDocument(path.slice('/openapi/v3/'.length));
@@ -170,4 +173,15 @@ async function serveRoute(req: IncomingMessage, res: ServerResponse, deps: Handl
     default:
       throw errors.badRequest(`the ${sub} subresource is not served yet`);
   }
+}
+
+let swaggerProtobuf: Buffer | undefined;
+
+/** `/openapi/v2`: gnostic's protobuf when asked for it (client-go, kubectl), else JSON. */
+function sendSwagger(req: IncomingMessage, res: ServerResponse): void {
+  const accept = req.headers.accept ?? '';
+  if (!OPENAPI_V2_PROTOBUF_ASKED.some((t) => accept.includes(t))) return sendJson(res, 200, swaggerDocument());
+  swaggerProtobuf ??= encodeSwagger(swaggerDocument());
+  res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': swaggerProtobuf.length });
+  res.end(swaggerProtobuf);
 }
