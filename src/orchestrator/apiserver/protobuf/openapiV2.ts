@@ -18,19 +18,26 @@ export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2
 export function encodeSwagger(doc: SwaggerDocument): Buffer {
   const info = [str(1, doc.info.title), str(2, doc.info.version)];
   const defs = Object.entries(doc.definitions).map(([name, s]) => msg(1, [str(1, name), msg(2, schema(s))]));
-  return Buffer.concat([str(1, doc.swagger), msg(2, info), msg(8, []), msg(9, defs)]);
+  return write([str(1, doc.swagger), msg(2, info), msg(8, []), msg(9, defs)]);
 }
 
 type Obj = Record<string, unknown>;
 
-function schema(s: SchemaObject): Buffer[] {
+/**
+ * A field to write: a varint, or length-delimited bytes (a string) or fields (a message). Sizes are
+ * summed once and the whole document written into one buffer (concatenating at every level took
+ * 100 ms for the 400 KB document).
+ */
+type Field = { no: number; varint: number } | { no: number; text: string; size: number } | { no: number; fields: Field[]; size?: number };
+
+function schema(s: SchemaObject): Field[] {
   const o = s as Obj;
-  const out: Buffer[] = [];
+  const out: Field[] = [];
   if (typeof o.$ref === 'string') out.push(str(1, o.$ref));
   if (typeof o.format === 'string') out.push(str(2, o.format));
   if (typeof o.description === 'string') out.push(str(4, o.description));
   if (Array.isArray(o.required)) for (const r of o.required) out.push(str(19, String(r)));
-  if (typeof o.additionalProperties === 'boolean') out.push(msg(21, [varintField(2, o.additionalProperties ? 1 : 0)]));
+  if (typeof o.additionalProperties === 'boolean') out.push(msg(21, [{ no: 2, varint: o.additionalProperties ? 1 : 0 }]));
   else if (o.additionalProperties && typeof o.additionalProperties === 'object') out.push(msg(21, [msg(1, schema(o.additionalProperties as SchemaObject))]));
   if (typeof o.type === 'string') out.push(msg(22, [str(1, o.type)]));
   if (o.items && typeof o.items === 'object') out.push(msg(23, [msg(1, schema(o.items as SchemaObject))]));
@@ -45,29 +52,55 @@ function schema(s: SchemaObject): Buffer[] {
   return out;
 }
 
-function varint(n: number): Buffer {
-  const bytes: number[] = [];
-  let v = n;
-  while (v > 0x7f) {
-    bytes.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  bytes.push(v);
-  return Buffer.from(bytes);
+function str(no: number, s: string): Field {
+  return { no, text: s, size: Buffer.byteLength(s, 'utf8') };
 }
 
-function varintField(no: number, v: number): Buffer {
-  return Buffer.concat([varint(no * 8), varint(v)]);
+function msg(no: number, fields: Field[]): Field {
+  return { no, fields };
 }
 
-function bytesField(no: number, payload: Buffer): Buffer {
-  return Buffer.concat([varint(no * 8 + 2), varint(payload.length), payload]);
+function varintSize(n: number): number {
+  let size = 1;
+  for (let v = n; v > 0x7f; v = Math.floor(v / 128)) size++;
+  return size;
 }
 
-function str(no: number, s: string): Buffer {
-  return bytesField(no, Buffer.from(s, 'utf8'));
+/** The bytes of `f`'s payload (its value, without its key). */
+function payloadSize(f: Field): number {
+  if ('varint' in f) return varintSize(f.varint);
+  if ('text' in f) return f.size;
+  f.size ??= f.fields.reduce((n, x) => n + fieldSize(x), 0);
+  return f.size;
 }
 
-function msg(no: number, fields: Buffer[]): Buffer {
-  return bytesField(no, Buffer.concat(fields));
+function fieldSize(f: Field): number {
+  const payload = payloadSize(f);
+  return varintSize(f.no * 8) + ('varint' in f ? payload : varintSize(payload) + payload);
+}
+
+function write(fields: Field[]): Buffer {
+  const buf = Buffer.allocUnsafe(fields.reduce((n, f) => n + fieldSize(f), 0));
+  let pos = 0;
+  const varint = (n: number) => {
+    let v = n;
+    while (v > 0x7f) {
+      buf[pos++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    buf[pos++] = v;
+  };
+  const put = (f: Field): void => {
+    if ('varint' in f) {
+      varint(f.no * 8);
+      varint(f.varint);
+      return;
+    }
+    varint(f.no * 8 + 2);
+    varint(payloadSize(f));
+    if ('text' in f) pos += buf.write(f.text, pos, 'utf8');
+    else for (const x of f.fields) put(x);
+  };
+  for (const f of fields) put(f);
+  return buf;
 }
