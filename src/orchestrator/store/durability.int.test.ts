@@ -83,6 +83,15 @@ it('keeps every acknowledged write of concurrent writers, with checkpoints, comp
      }));`,
   );
   const acked = new Map<string, number | 'deleted'>();
+  // A writer deletes its even key i right after key i+1's last update is acknowledged (the ack line
+  // is in the pipe before the delete is sent): that delete may land before its own ack is printed,
+  // so such a key may be gone without a "deleted" ack. Any other missing or older key is a lost write.
+  const deleteIssued = (key: string): boolean => {
+    const m = /^(.*\/)(\d+)$/.exec(key);
+    if (!m) return false;
+    const i = Number(m[2]);
+    return i % 2 === 0 && acked.get(`${m[1]}${i + 1}`) === 3;
+  };
   for (let round = 0; round < 3; round++) {
     const killAt = 300 + round * 250;
     const child = spawn(process.execPath, ['--import', 'tsx', script, String(round)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -108,6 +117,7 @@ it('keeps every acknowledged write of concurrent writers, with checkpoints, comp
     const live = new Map((await s.list('/k/')).items.map((e) => [e.key, (JSON.parse(e.value) as { v: number }).v]));
     for (const [key, v] of acked) {
       if (v === 'deleted') expect([key, live.has(key)]).toEqual([key, false]);
+      else if (!live.has(key) && deleteIssued(key)) continue;
       else expect([key, (live.get(key) ?? -1) >= v]).toEqual([key, true]);
     }
     // Revisions stay one sequence: every live key's revision is at most the current one.
