@@ -114,6 +114,49 @@ describe('kubectl expose and cluster IPs', () => {
     await c.k.ok(['apply', '-f', c.file('keep.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: kept, namespace: apps, labels: {v: "2"}}\nspec:\n  ports: [{port: 80}]\n')]);
     expect(await ip2('kept')).toBe(before);
   });
+
+  // Typed clients send protobuf, where Go structs embedded inline (an IngressRule's rule value, a
+  // Volume's source, a Probe's handler, a key selector's name) are fields of their own.
+  it('ingress with rules, a named port and TLS', async () => {
+    expect(await c.k.ok(['create', 'ingress', 'web', '-n', 'apps', '--class=default', '--rule=foo.com/=svc-a:80', '--rule=bar.com/api*=svc-a:http,tls=certs'])).toBe('ingress.networking.k8s.io/web created\n');
+    const spec = await c.k.ok(['get', 'ingress', 'web', '-n', 'apps', '-o', 'jsonpath={.spec}']);
+    expect(JSON.parse(spec)).toEqual({
+      ingressClassName: 'default',
+      rules: [
+        { host: 'foo.com', http: { paths: [{ path: '/', pathType: 'Exact', backend: { service: { name: 'svc-a', port: { number: 80 } } } }] } },
+        { host: 'bar.com', http: { paths: [{ path: '/api', pathType: 'Prefix', backend: { service: { name: 'svc-a', port: { name: 'http' } } } }] } },
+      ],
+      tls: [{ hosts: ['bar.com'], secretName: 'certs' }],
+    });
+  });
+
+  it('job --from a CronJob whose template has a volume, an env key reference and a probe', async () => {
+    await c.k.ok(['apply', '-f', c.file('cj.yaml', `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: apps}
+spec:
+  schedule: "0 3 * * *"
+  suspend: true
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          volumes: [{name: conf, configMap: {name: conf}}]
+          containers:
+          - name: c
+            image: local/busybox:1
+            command: [sleep, "1"]
+            env: [{name: MODE, valueFrom: {configMapKeyRef: {name: conf, key: mode}}}]
+            volumeMounts: [{name: conf, mountPath: /conf}]
+            readinessProbe: {exec: {command: ["true"]}}
+`)]);
+    expect(await c.k.ok(['create', 'job', 'nightly-now', '-n', 'apps', '--from=cronjob/nightly'])).toBe('job.batch/nightly-now created\n');
+    const spec = JSON.parse(await c.k.ok(['get', 'job', 'nightly-now', '-n', 'apps', '-o', 'jsonpath={.spec.template.spec}'])) as { volumes: unknown; containers: { env: unknown; readinessProbe: { exec: unknown } }[] };
+    expect(spec.volumes).toEqual([{ name: 'conf', configMap: { name: 'conf', defaultMode: 420 } }]);
+    expect(spec.containers[0]?.env).toEqual([{ name: 'MODE', valueFrom: { configMapKeyRef: { name: 'conf', key: 'mode' } } }]);
+    expect(spec.containers[0]?.readinessProbe.exec).toEqual({ command: ['true'] });
+  });
 });
 
 function ip2(name: string): Promise<string> {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors.js';
-import { decodeKubeProtobuf, goDuration, isKubeProtobuf } from './decode.js';
+import defs from '../../api/schema/definitions.json';
+import raw from './descriptors.json';
+import { decodeKubeProtobuf, goDuration, INLINE_FIELDS, isKubeProtobuf, JSON_NAMES } from './decode.js';
 
 // A minimal protobuf writer for the test: varint fields (wire 0) and length-delimited ones (wire 2).
 type F = [number, number | bigint | boolean] | [number, string | Uint8Array | F[]];
@@ -66,6 +68,41 @@ describe('Kubernetes protobuf bodies', () => {
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: 0 } },
       },
     });
+  });
+
+  it('puts the fields of inlined Go structs in their parent, as JSON has them (kubectl create ingress, a pod template with volumes, probes, secret refs)', () => {
+    const ing = decodeKubeProtobuf(
+      envelope('networking.k8s.io/v1', 'Ingress', [
+        meta('i'),
+        [2, [[3, [[1, 'foo.com'], [2, [[1, [[1, [[1, '/'], [3, 'Prefix'], [2, [[4, [[1, 'web'], [2, [[2, 80]]]]]]]]]]]]]]]]],
+      ]),
+    );
+    expect(ing.spec).toEqual({ rules: [{ host: 'foo.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] });
+    const container: F[] = [[1, 'c'], [2, 'img:1'], [7, [[1, 'PW'], [3, [[4, [[1, [[1, 'creds']]], [2, 'password']]]]]]], [10, [[1, [[2, [[1, '/healthz'], [2, [[1, 0], [2, 8080]]]]]]], [4, 5]]]];
+    const pod = decodeKubeProtobuf(envelope('v1', 'Pod', [meta('p'), [2, [[1, [[1, 'conf'], [2, [[19, [[1, [[1, 'app-config']]], [3, 420]]]]]]], [2, container]]]]));
+    expect(pod.spec).toEqual({
+      volumes: [{ name: 'conf', configMap: { name: 'app-config', defaultMode: 420 } }],
+      containers: [{ name: 'c', image: 'img:1', env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } }], livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 5 } }],
+    });
+  });
+
+  it('names every protobuf field of the served kinds as its JSON property (inlined structs and renamed fields listed)', () => {
+    const descriptors = raw as unknown as Record<string, { f: [number, string][]; map?: 1 }>;
+    const definitions = defs as unknown as Record<string, { properties?: Record<string, unknown> }>;
+    const unnamed: string[] = [];
+    let checked = 0;
+    for (const [m, d] of Object.entries(descriptors)) {
+      const def = definitions[`io.k8s.${m.slice('k8s.io.'.length)}`];
+      if (d.map || !def?.properties) continue;
+      for (const [, field] of d.f) {
+        checked++;
+        const key = `${m}/${field}`;
+        if (INLINE_FIELDS.has(key)) continue;
+        if (!((JSON_NAMES.get(key) ?? field) in def.properties)) unnamed.push(key);
+      }
+    }
+    expect(checked).toBeGreaterThan(1_000);
+    expect(unnamed).toEqual([]);
   });
 
   it('decodes the review and token request kubectl auth and create token send', () => {

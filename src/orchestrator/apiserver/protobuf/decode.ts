@@ -67,6 +67,23 @@ function messageName(apiVersion: string, kind: string): string | undefined {
   return candidates.find((c) => descriptors[c]);
 }
 
+/**
+ * Go structs embedded with `json:",inline"`: on the wire a field of their own, in JSON their fields
+ * sit in the parent (a Volume's `hostPath`, not `volumeSource.hostPath`). Keyed `message/field`; a
+ * unit test checks every protobuf field of a kind's messages is a JSON property or listed here.
+ */
+export const INLINE_FIELDS: ReadonlySet<string> = new Set([
+  ...['ConfigMapEnvSource', 'ConfigMapKeySelector', 'ConfigMapProjection', 'ConfigMapVolumeSource', 'SecretEnvSource', 'SecretKeySelector', 'SecretProjection'].map((m) => `k8s.io.api.core.v1.${m}/localObjectReference`),
+  'k8s.io.api.core.v1.EphemeralContainer/ephemeralContainerCommon',
+  'k8s.io.api.core.v1.PersistentVolumeSpec/persistentVolumeSource',
+  'k8s.io.api.core.v1.Probe/handler',
+  'k8s.io.api.core.v1.Volume/volumeSource',
+  'k8s.io.api.networking.v1.IngressRule/ingressRuleValue',
+]);
+
+/** Fields whose protobuf name is not their JSON name (`message/protobuf name` -> JSON name). */
+export const JSON_NAMES: ReadonlyMap<string, string> = new Map([['k8s.io.api.networking.v1.IngressClassParametersReference/aPIGroup', 'apiGroup']]);
+
 /** Integer fields that are pointers in the Go types: zero is a value there, not "unset". */
 const POINTER_NUMBERS = new Set([
   'replicas', 'expirationSeconds', 'parallelism', 'completions', 'backoffLimit', 'backoffLimitPerIndex', 'maxFailedIndexes',
@@ -101,7 +118,8 @@ function decodeMessage(name: string, bytes: Uint8Array, envelopes: number): unkn
   for (const wf of readFields(bytes)) {
     const fd = byNo.get(wf.no);
     if (!fd) continue; // a field newer than our descriptors: ignored, as proto2 does
-    const [, fname, type, repeated, typeName] = fd;
+    const [, protoName, type, repeated, typeName] = fd;
+    const fname = JSON_NAMES.get(`${name}/${protoName}`) ?? protoName;
     const entry = typeName ? descriptors[typeName] : undefined;
     if (repeated && entry?.map) {
       const m = (out[fname] as Record<string, unknown> | undefined) ?? {};
@@ -123,7 +141,8 @@ function decodeMessage(name: string, bytes: Uint8Array, envelopes: number): unkn
       const list = (out[fname] as unknown[] | undefined) ?? [];
       for (const v of values) list.push(v);
       out[fname] = list;
-    } else out[fname] = values[values.length - 1];
+    } else if (INLINE_FIELDS.has(`${name}/${fname}`)) Object.assign(out, values[values.length - 1]);
+    else out[fname] = values[values.length - 1];
   }
   for (const [k, v] of Object.entries(out)) {
     if (v === undefined || v === '' || v === false || (v === 0 && !POINTER_NUMBERS.has(k)) || (Array.isArray(v) && v.length === 0)) delete out[k];
