@@ -67,7 +67,8 @@ export class RbacAuthorizer implements Authorizer, RuleResolver, Disposable {
     const follow = async <T>(prefix: string, map: Map<string, T>, decode: (v: unknown) => T | undefined) => {
       const key = keyOf(prefix);
       a.subs.push(
-        await objects.follow(prefix,
+        await objects.follow(
+          prefix,
           (k, v) => {
             const d = decode(v);
             if (d === undefined) map.delete(key(k));
@@ -85,7 +86,8 @@ export class RbacAuthorizer implements Authorizer, RuleResolver, Disposable {
       return [rest.slice(0, slash), rest.slice(slash + 1)] as const;
     };
     a.subs.push(
-      await objects.follow('/registry/rolebindings/',
+      await objects.follow(
+        '/registry/rolebindings/',
         (k, v) => {
           const [ns, name] = byNs(k);
           const b = toBinding(v);
