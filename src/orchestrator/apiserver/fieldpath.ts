@@ -14,6 +14,14 @@ export const STEP = 4096;
 /** An immutable-by-convention set of paths (each a list of elements). */
 export class FieldSet {
   private readonly paths: Set<string>;
+  /**
+   * The `fieldsV1` tree this set was read from, when that tree is exactly what {@link toFieldsV1}
+   * writes for it: then it is the encoding, and writing the set again costs nothing. Every write of
+   * an object re-encodes all its managers' entries, and most of them (the creator's, on a status
+   * write) come through unchanged: the set operations below return an operand itself when the
+   * result equals it, so such a set keeps its tree.
+   */
+  private encoded?: Record<string, unknown>;
 
   constructor(paths: Iterable<string> = []) {
     this.paths = new Set(paths);
@@ -60,6 +68,7 @@ export class FieldSet {
   union(o: FieldSet): FieldSet {
     if (o.paths.size === 0) return this;
     if (this.paths.size === 0) return o;
+    if (o.paths.size <= this.paths.size && o.isSubsetOf(this)) return this;
     const out = new FieldSet(this.paths);
     for (const p of o.paths) out.paths.add(p);
     return out;
@@ -67,6 +76,7 @@ export class FieldSet {
 
   difference(o: FieldSet): FieldSet {
     if (o.paths.size === 0 || this.paths.size === 0) return this;
+    if (o.paths.size < this.paths.size && !o.meets(this)) return this;
     const out = new FieldSet();
     for (const p of this.paths) if (!o.paths.has(p)) out.paths.add(p);
     return out;
@@ -98,6 +108,17 @@ export class FieldSet {
     return out;
   }
 
+  private isSubsetOf(o: FieldSet): boolean {
+    for (const p of this.paths) if (!o.paths.has(p)) return false;
+    return true;
+  }
+
+  /** True when the two sets share a path. */
+  private meets(o: FieldSet): boolean {
+    for (const p of this.paths) if (o.paths.has(p)) return true;
+    return false;
+  }
+
   equals(o: FieldSet): boolean {
     return this.paths.size === o.paths.size && [...this.paths].every((p) => o.paths.has(p));
   }
@@ -112,6 +133,7 @@ export class FieldSet {
    * so a caller may let the event loop turn (a ConfigMap of 40,000 keys is tens of milliseconds).
    */
   *toFieldsV1Steps(): Steps<Record<string, unknown>> {
+    if (this.encoded) return this.encoded;
     // Leaves (most nodes: one per key of a big map) get no Map of children of their own.
     interface Tree {
       member: boolean;
@@ -173,21 +195,36 @@ export class FieldSet {
   /** Reads a `fieldsV1` tree; anything that is not an object of objects is ignored. */
   static fromFieldsV1(tree: unknown): FieldSet {
     const set = new FieldSet();
+    // Whether `tree` is exactly what toFieldsV1 writes for the set read from it: objects only, each
+    // node's keys in sorted order ("." first), "." an empty object beside other children, no empty
+    // node but a member leaf, an empty tree only for the empty set.
+    let canonical = isObject(tree) && Object.keys(tree).length > 0;
     // The path so far as the set spells it (undefined: the root), so the tens of thousands of leaves
     // of a big map cost one string each, not an array and a join.
     const walk = (node: unknown, joined: string | undefined) => {
-      if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
+      if (!isObject(node)) {
+        canonical = false;
+        return;
+      }
       const keys = Object.keys(node);
       if (keys.length === 0 && joined !== undefined) set.paths.add(joined);
+      let prev: string | undefined;
       for (const k of keys) {
-        if (k === '.') set.paths.add(joined ?? '');
-        else walk((node as Record<string, unknown>)[k], joined === undefined ? k : joined + SEP + k);
+        if (prev !== undefined && !(prev < k)) canonical = false;
+        prev = k;
+        if (k === '.') {
+          set.paths.add(joined ?? '');
+          if (keys.length === 1 || !isObject(node[k]) || Object.keys(node[k] as object).length > 0) canonical = false;
+        } else walk(node[k], joined === undefined ? k : joined + SEP + k);
       }
     };
     walk(tree, undefined);
+    if (canonical) set.encoded = tree as Record<string, unknown>;
     return set;
   }
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** `f:<name>` */
 export function fieldEl(name: string): string {

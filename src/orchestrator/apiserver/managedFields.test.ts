@@ -30,6 +30,32 @@ describe('FieldSet', () => {
     expect(s.toFieldsV1()).toEqual(v1);
   });
 
+  it('writes a set read from its own encoding as that same tree, and any other tree as the set encodes', () => {
+    const v1 = { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': { 'f:list': { 'k:{"name":"a"}': { '.': {}, 'f:x': {} } } } };
+    expect(FieldSet.fromFieldsV1(v1).toFieldsV1()).toBe(v1);
+    // Unchanged by a set operation: still its tree. Changed: a new encoding.
+    const s = FieldSet.fromFieldsV1(v1);
+    expect(s.difference(FieldSet.of([['f:status']])).toFieldsV1()).toBe(v1);
+    expect(s.union(FieldSet.of([['f:metadata', 'f:labels', 'f:app']])).toFieldsV1()).toBe(v1);
+    const smaller = s.difference(FieldSet.of([['f:metadata', 'f:labels', 'f:app']]));
+    expect(smaller.toFieldsV1()).toEqual({ 'f:metadata': { 'f:labels': {} }, 'f:spec': v1['f:spec'] });
+    expect(s.union(FieldSet.of([['f:spec', 'f:y']])).toFieldsV1()).toEqual({ ...v1, 'f:spec': { ...v1['f:spec'], 'f:y': {} } });
+    // Trees the encoder would not write (unsorted keys, "." alone, a non-empty ".", a scalar leaf)
+    // are read for their paths and written canonically.
+    const odd = [
+      { 'f:spec': {}, 'f:metadata': {} },
+      { 'f:spec': { '.': {} } },
+      { 'f:spec': { '.': { x: {} }, 'f:a': {} } },
+      { 'f:spec': { 'f:a': 1, 'f:b': {} } },
+    ];
+    for (const tree of odd) {
+      const read = FieldSet.fromFieldsV1(tree);
+      const written = read.toFieldsV1();
+      expect(written).not.toBe(tree);
+      expect(written).toEqual(FieldSet.of(read.list()).toFieldsV1());
+    }
+  });
+
   it('prints paths as structured-merge-diff does', () => {
     expect(formatPath(['f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"web"}', 'f:image'])).toBe('.spec.template.spec.containers[name="web"].image');
     expect(formatPath(['f:spec', 'f:ports', 'k:{"port":80,"protocol":"TCP"}'])).toBe('.spec.ports[port=80,protocol="TCP"]');
