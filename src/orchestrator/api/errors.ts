@@ -45,7 +45,9 @@ export class ApiError extends Error {
       reason: this.reason,
       code: this.code,
     };
-    if (this.details && Object.keys(this.details).length > 0) s.details = this.details;
+    // Every NotFound carries details, empty or not: clients read them without a nil check
+    // (kubectl debug's `serr.ErrStatus.Details.Name` panicked on a 404 without them).
+    if (this.details && (Object.keys(this.details).length > 0 || this.code === 404)) s.details = this.details;
     return s;
   }
 
