@@ -131,4 +131,43 @@ spec:
     await eventually('1/1', async () => (await row('probed'))[1] === '1/1', 60_000);
     expect(await c.k.ok(['describe', 'pod', 'probed'])).toMatch(/Readiness:\s+exec \[cat \/tmp\/ready\] delay=0s timeout=10s period=1s #success=1 #failure=3/);
   });
+
+  it('kubectl debug adds an ephemeral container in the target container`s process namespace, which exec reaches; --copy-to runs a copy', async () => {
+    await c.k.ok([
+      'apply',
+      '-f',
+      c.file(
+        'debugged.yaml',
+        `apiVersion: v1
+kind: Pod
+metadata: {name: debugged}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: main
+    image: local/busybox:1
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+`,
+      ),
+    ]);
+    await c.phase('debugged');
+    // Without -i nothing attaches: the container runs `ps` and ends; its log is what it saw.
+    await c.k.ok(['debug', 'debugged', '--image=local/busybox:1', '--target=main', '--container=look', '--profile=general', '--', 'ps']);
+    const state = (name: string) => c.k.ok(['get', 'pod', 'debugged', '-o', `jsonpath={.status.ephemeralContainerStatuses[?(@.name=="${name}")].state}`]);
+    await eventually('the debug container finished', async () => (await state('look')).includes('"terminated"'), 90_000);
+    // PID 1 is the target's own process: the debug container shares its process namespace.
+    expect(await c.k.ok(['logs', 'debugged', '-c', 'look'])).toMatch(/^\s*1 .*while true; do sleep 1; done/m);
+    // A second one stays up: exec reaches it; it is never restarted and never ready.
+    await c.k.ok(['debug', 'debugged', '--image=local/busybox:1', '--container=shell', '--profile=general', '--', 'sleep', '300']);
+    await eventually('the second debug container runs', async () => (await state('shell')).includes('"running"'), 90_000);
+    expect((await c.k.ok(['exec', 'debugged', '-c', 'shell', '--', 'echo', 'in-debug'])).trim()).toBe('in-debug');
+    const describe = await c.k.ok(['describe', 'pod', 'debugged']);
+    expect(describe).toMatch(/Ephemeral Containers:\n\s+look:/);
+    expect(describe).toMatch(/shell:\n(?:.*\n)*?\s+State:\s+Running/);
+    expect((await row('debugged'))[1]).toBe('1/1');
+    // --copy-to makes a new pod with the debug container added (the original is left alone).
+    await c.k.ok(['debug', 'debugged', '--image=local/busybox:1', '--copy-to=debugged-copy', '--container=extra', '--profile=general', '--', 'sleep', '300']);
+    await c.phase('debugged-copy');
+    expect(await c.k.ok(['get', 'pod', 'debugged-copy', '-o', 'jsonpath={.spec.containers[*].name}'])).toBe('main extra');
+  });
 });

@@ -1,7 +1,18 @@
-import type { Condition, KubeObject, OwnerReference, Pod } from './types.js';
+import type { Condition, Container, ContainerStatus, KubeObject, OwnerReference, Pod } from './types.js';
 
 /** Succeeded or Failed: the pod will never run again. */
 /** The pod's priority (`spec.priority`, set from its PriorityClass at admission); 0 when unset. */
+/** Every container a pod declares, app, init and ephemeral, in that order: what may be logged, exec'd into or attached to. */
+export function podContainers(pod: Pod): Container[] {
+  return [...pod.spec.containers, ...(pod.spec.initContainers ?? []), ...(pod.spec.ephemeralContainers ?? [])];
+}
+
+/** The status of the named container, app, init or ephemeral. */
+export function podContainerStatus(pod: Pod, name: string): ContainerStatus | undefined {
+  const s = pod.status;
+  return [...(s?.containerStatuses ?? []), ...(s?.initContainerStatuses ?? []), ...(s?.ephemeralContainerStatuses ?? [])].find((c) => c.name === name);
+}
+
 export function podPriority(pod: Pod): number {
   const p = (pod.spec as { priority?: unknown }).priority;
   return typeof p === 'number' ? p : 0;

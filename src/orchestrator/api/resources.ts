@@ -15,7 +15,7 @@ export interface ResourceType {
   shortNames: string[];
   /** In `kubectl get all`. */
   all: boolean;
-  subresources: ('status' | 'scale' | 'log' | 'exec' | 'portforward' | 'attach' | 'binding' | 'proxy' | 'shell' | 'eviction')[];
+  subresources: ('status' | 'scale' | 'log' | 'exec' | 'portforward' | 'attach' | 'binding' | 'proxy' | 'shell' | 'eviction' | 'ephemeralcontainers')[];
   /** Writes to the main resource leave `.status` alone; writes to `/status` change only `.status`. */
   hasStatus: boolean;
   verbs: string[];
@@ -44,7 +44,7 @@ function def(r: Partial<ResourceType> & Pick<ResourceType, 'group' | 'version' |
 export const RESOURCES: readonly ResourceType[] = [
   def({ group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false, shortNames: ['ns'], subresources: ['status'] }),
   def({ group: '', version: 'v1', kind: 'Node', resource: 'nodes', namespaced: false, shortNames: ['no'], subresources: ['status', 'proxy'] }),
-  def({ group: '', version: 'v1', kind: 'Pod', resource: 'pods', shortNames: ['po'], all: true, subresources: ['status', 'log', 'exec', 'portforward', 'attach', 'binding', 'eviction'] }),
+  def({ group: '', version: 'v1', kind: 'Pod', resource: 'pods', shortNames: ['po'], all: true, subresources: ['status', 'ephemeralcontainers', 'log', 'exec', 'portforward', 'attach', 'binding', 'eviction'] }),
   def({ group: '', version: 'v1', kind: 'Service', resource: 'services', shortNames: ['svc'], all: true, subresources: ['status', 'proxy'] }),
   def({ group: '', version: 'v1', kind: 'Endpoints', resource: 'endpoints', singular: 'endpoints', shortNames: ['ep'], hasStatus: false }),
   def({ group: '', version: 'v1', kind: 'Event', resource: 'events', shortNames: ['ev'], hasStatus: false }),

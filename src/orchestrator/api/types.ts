@@ -90,9 +90,15 @@ export interface Container {
   tty?: boolean;
   [key: string]: unknown;
 }
+/** A container added to a running pod through `pods/NAME/ephemeralcontainers` (`kubectl debug`); never restarted. */
+export interface EphemeralContainer extends Container {
+  /** The container whose process namespace it joins. */
+  targetContainerName?: string;
+}
 export interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
+  ephemeralContainers?: EphemeralContainer[];
   restartPolicy?: 'Always' | 'OnFailure' | 'Never';
   nodeName?: string;
   nodeSelector?: Record<string, string>;
@@ -147,6 +153,7 @@ export interface PodStatus {
   startTime?: string;
   containerStatuses?: ContainerStatus[];
   initContainerStatuses?: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
   nominatedNodeName?: string;
 }
 export interface Pod extends KubeObject {

@@ -81,8 +81,9 @@ export function validate(r: ResourceType, obj: KubeObject, opts: ValidateOptions
 }
 
 /** Checks what may not change between `old` and `next` (immutable fields). Both carry defaults. */
-export function validateUpdate(r: ResourceType, next: KubeObject, old: KubeObject): StatusCause[] {
-  return validateObjectUpdate(r, next, old);
+/** Checks an update against the stored object; `subresource`: the part of the object the write may change. */
+export function validateUpdate(r: ResourceType, next: KubeObject, old: KubeObject, subresource?: 'status' | 'ephemeralcontainers'): StatusCause[] {
+  return validateObjectUpdate(r, next, old, subresource);
 }
 
 /** Paths of the fields of `obj` its kind's schema does not know, e.g. `spec.containers[0].imagee`. */

@@ -34,6 +34,7 @@ function groups(): Map<string, Map<string, ResourceType[]>> {
 
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
+  ephemeralcontainers: ['get', 'patch', 'update'],
   scale: ['get', 'patch', 'update'],
   log: ['get'],
   exec: ['create', 'get'],
@@ -56,7 +57,7 @@ function subresourceKind(r: ResourceType, sub: string): { group: string; version
   if (sub === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
   if (sub === 'eviction') return { group: 'policy', version: 'v1', kind: 'Eviction' };
   if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
-  if (sub === 'status') return { group: r.group, version: r.version, kind: r.kind };
+  if (sub === 'status' || sub === 'ephemeralcontainers') return { group: r.group, version: r.version, kind: r.kind };
   return { group: '', version: 'v1', kind: r.kind === 'Pod' ? 'PodProxyOptions' : 'Status' };
 }
 

@@ -153,6 +153,7 @@ async function serveRoute(req: IncomingMessage, res: ServerResponse, deps: Handl
   switch (sub) {
     case undefined:
     case 'status':
+    case 'ephemeralcontainers':
       return serveResource(req, res, deps, route, q, ctx);
     case 'scale':
       return serveScale(req, res, deps, route, q, ctx);

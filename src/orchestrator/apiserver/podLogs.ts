@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ApiError, errors } from '../api/errors.js';
+import { podContainerStatus, podContainers } from '../api/podutil.js';
 import type { Pod } from '../api/types.js';
 import { connectToKubelet } from './kubeletConnection.js';
 import type { ResourceRoute } from './routes.js';
@@ -54,14 +55,14 @@ export async function openPodLog(deps: SubresourceDeps, ns: string, podName: str
     else if (containers.length === 1) container = containers[0];
     else throw errors.badRequest(`a container name must be specified for pod ${podName}, choose one of: [${containers.join(' ')}]`);
   }
-  // Init containers have logs too (kubectl logs -c <init container>).
-  if (!containers.includes(container as string) && !(pod.spec.initContainers ?? []).some((c) => c.name === container)) {
+  // Init and ephemeral containers have logs too (kubectl logs -c <init container>).
+  if (!podContainers(pod).some((c) => c.name === container)) {
     throw errors.badRequest(`container ${container} is not valid for pod ${podName}`);
   }
   const params = logParams(q, podName);
   const nodeName = pod.spec.nodeName;
   if (!nodeName) throw errors.badRequest(`pod ${podName} does not have a host assigned`);
-  const status = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === container);
+  const status = podContainerStatus(pod, container as string);
   if (!status || (!status.containerID && !status.lastState?.terminated)) {
     const reason = status?.state.waiting?.reason ?? 'ContainerCreating';
     throw errors.badRequest(`container "${container}" in pod "${podName}" is waiting to start: ${reason}`);

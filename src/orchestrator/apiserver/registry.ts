@@ -30,7 +30,8 @@ export const DEFAULT_FIELD_MANAGER = 'skiff-controller-manager';
  * entries) and whether server-side apply already computed the managed fields.
  */
 export type InternalWrite = WriteOptions & {
-  subresource?: 'status';
+  /** A write through `/status` changes only `.status`; through `pods/NAME/ephemeralcontainers`, only `spec.ephemeralContainers`. */
+  subresource?: 'status' | 'ephemeralcontainers';
   fieldsSubresource?: string;
   applied?: boolean;
   patch?: unknown;
@@ -274,17 +275,27 @@ export class Registry {
     }
     const expected = input.metadata?.resourceVersion;
     if (expected && expected !== current.metadata.resourceVersion) throw errors.conflict(r, name);
-    const next = this.merged(r, current, opts.owned ? input : structuredClone(input), opts.subresource === 'status');
+    const next = this.merged(r, current, opts.owned ? input : structuredClone(input), opts.subresource);
     return this.write(r, current, next, opts);
   }
 
-  /** The object to store for an update: identity and server-owned fields come from `current`. */
-  private merged<T extends KubeObject>(r: ResourceType, current: T, input: T, statusOnly: boolean): T {
+  /**
+   * The object to store for an update: identity and server-owned fields come from `current`. Through
+   * a subresource (`part`), only that part comes from `input`, everything else from `current`.
+   */
+  private merged<T extends KubeObject>(r: ResourceType, current: T, input: T, part: InternalWrite['subresource']): T {
     let next: T;
-    if (statusOnly) {
+    if (part === 'status') {
       next = structuredClone(current);
       if ('status' in input) (next as KubeObject).status = input.status;
       else delete (next as KubeObject).status;
+    } else if (part === 'ephemeralcontainers') {
+      next = structuredClone(current);
+      const spec = ((next as KubeObject).spec ?? {}) as Record<string, unknown>;
+      const sent = (input as KubeObject).spec as Record<string, unknown> | undefined;
+      if (sent?.ephemeralContainers !== undefined && sent.ephemeralContainers !== null) spec.ephemeralContainers = sent.ephemeralContainers;
+      else delete spec.ephemeralContainers;
+      (next as KubeObject).spec = spec;
     } else {
       next = input;
       next.apiVersion = next.apiVersion ?? current.apiVersion;
@@ -326,7 +337,7 @@ export class Registry {
     await pace();
     const causes = [
       ...validate(r, next, { strict: opts.fieldValidation === 'Strict' }),
-      ...validateUpdate(r, next, current),
+      ...validateUpdate(r, next, current, opts.subresource),
     ];
     if (causes.length) throw errors.invalid(r, current.metadata.name ?? '', causes);
     await pace();
@@ -402,7 +413,7 @@ export class Registry {
       await (opts.pace ?? noPace)();
       const pinned = patched.metadata?.resourceVersion;
       if (pinned && pinned !== current.metadata.resourceVersion) throw errors.conflict(r, name);
-      const next = this.merged(r, current, patched, opts.subresource === 'status');
+      const next = this.merged(r, current, patched, opts.subresource);
       if (opts.subresource !== 'status' && !r.hasStatus && 'status' in patched) (next as KubeObject).status = patched.status;
       try {
         return await this.write(r, current, next, { ...opts, patch });
@@ -460,7 +471,7 @@ export class Registry {
         if (!current) return { object: await this.create<T>(resource, namespace, next, { ...opts, applied: true }), created: true };
         const pinned = config.metadata.resourceVersion;
         if (pinned && pinned !== current.metadata.resourceVersion) throw errors.conflict(r, name);
-        const object = await this.write(r, current, this.merged(r, current, next, opts.subresource === 'status'), { ...opts, applied: true, patch: body });
+        const object = await this.write(r, current, this.merged(r, current, next, opts.subresource), { ...opts, applied: true, patch: body });
         return { object, created: false };
       } catch (e) {
         if ((isConflict(e) || isAlreadyExists(e)) && !(e instanceof ApiError && e.details?.causes?.length) && !config.metadata.resourceVersion && attempt < MAX_PATCH_RETRIES) continue;

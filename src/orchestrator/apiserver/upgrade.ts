@@ -1,6 +1,7 @@
 import { request as httpRequest, STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError, errors } from '../api/errors.js';
+import { podContainers } from '../api/podutil.js';
 import type { Pod } from '../api/types.js';
 import { MASTERS_GROUP, resourceAttributes } from './authz/index.js';
 import { identify } from './authz/request.js';
@@ -114,8 +115,8 @@ async function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, 
 
 /** The container an exec/attach means: the named one, else the default-container annotation's, else the first. */
 function pickContainer(pod: Pod, requested: string | null): string {
-  // Init containers may be named (kubectl exec -c init); the default is an app container.
-  const names = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((c) => c.name);
+  // Init and ephemeral containers may be named (kubectl exec -c init, kubectl debug's attach); the default is an app container.
+  const names = podContainers(pod).map((c) => c.name);
   const podName = pod.metadata.name ?? '';
   if (requested) {
     if (!names.includes(requested)) throw errors.badRequest(`container ${requested} is not valid for pod ${podName}; choose one of: [${names.join(' ')}]`);

@@ -113,8 +113,10 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     throw errors.methodNotAllowed();
   }
 
-  // The status subresource is read and written, never deleted or created (kube-apiserver: 405).
-  if (route.subresource === 'status' && method !== 'GET' && method !== 'PUT' && method !== 'PATCH') throw errors.methodNotAllowed();
+  // The status and ephemeralcontainers subresources are read and written, never deleted or
+  // created (kube-apiserver: 405); a write through one changes only its part of the object.
+  const part: InternalWrite['subresource'] = route.subresource === 'status' || route.subresource === 'ephemeralcontainers' ? route.subresource : undefined;
+  if (part && method !== 'GET' && method !== 'PUT' && method !== 'PATCH') throw errors.methodNotAllowed();
   switch (method) {
     case 'GET': {
       const obj = await registry.get(r.resource, namespace, name);
@@ -124,9 +126,8 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
     case 'PUT': {
       validateWriteQuery(q, 'UpdateOptions');
       const obj = input(asObject(await parseBody(await readBody(req), req.headers['content-type'])));
-      const status = route.subresource === 'status' ? 'status' : undefined;
       const warnings: string[] = [];
-      const updated = await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req, user), subresource: status, warnings, owned: true });
+      const updated = await registry.update(r.resource, namespace, name, obj, { ...writeOptions(q, req, user), subresource: part, warnings, owned: true });
       setWarnings(res, warnings);
       return sendJson(res, 200, out(updated));
     }
@@ -137,7 +138,7 @@ export async function serveResource(req: IncomingMessage, res: ServerResponse, d
       validateWriteQuery(q, 'PatchOptions');
       const body = await parseBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
       const warnings: string[] = [];
-      const opts = { ...writeOptions(q, req, user), subresource: route.subresource === 'status' ? ('status' as const) : undefined, warnings, ...(view ? { view } : {}) };
+      const opts = { ...writeOptions(q, req, user), subresource: part, warnings, ...(view ? { view } : {}) };
       if (type === 'apply') {
         // Server-side apply upserts: 201 when it created the object.
         const { object, created } = await registry.applyOrCreate(r.resource, namespace, name, input(asObject(body)), { ...opts, fieldManager: q.get('fieldManager') ?? undefined });

@@ -57,7 +57,7 @@ export function errorMessage(e: unknown): string {
  * back-off), else pull the image (with the pod's pull secrets), resolve its configuration and
  * create, start and run its postStart hook. Returns whether it changed anything on the engine.
  */
-export async function syncContainer(d: ContainerSyncDeps, p: PodPass, c: Container, list: Instance[], restart: (i: Instance) => boolean): Promise<boolean> {
+export async function syncContainer(d: ContainerSyncDeps, p: PodPass, c: Container, list: Instance[], restart: (i: Instance) => boolean, opts: { pidMode?: string } = {}): Promise<boolean> {
   const { pod, network, waiting, later } = p;
   const { runtime, recorder, clock } = d;
   const uid = pod.metadata.uid ?? '';
@@ -108,6 +108,8 @@ export async function syncContainer(d: ContainerSyncDeps, p: PodPass, c: Contain
   let id: string;
   try {
     const resolved = await resolveContainerConfig(d.config, pod, c, attempt, p.ctx, p.volumes, p.sandboxId);
+    // An ephemeral container's target: it sees that container's processes (hostPID wins).
+    if (opts.pidMode && resolved.extra.pidMode !== 'host') resolved.extra.pidMode = opts.pidMode;
     const spec = toCreateSpec(pod, c, attempt, { nodeName: d.nodeName, nodeIP: d.nodeIP, ...(p.ctx.podIP ? { podIP: p.ctx.podIP } : {}), networkMode: network, resolved });
     id = await runtime.create(spec);
   } catch (e) {

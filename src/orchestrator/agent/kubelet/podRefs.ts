@@ -28,7 +28,7 @@ export function podRefs(pod: Pod): ObjectRef[] {
       add('secrets', (s.secret as Named | undefined)?.name);
     }
   }
-  const containers: Container[] = [...(pod.spec.initContainers ?? []), ...pod.spec.containers];
+  const containers: Container[] = [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])];
   for (const c of containers) {
     for (const e of c.env ?? []) {
       const from = e.valueFrom as { configMapKeyRef?: Named; secretKeyRef?: Named } | undefined;

@@ -79,6 +79,9 @@ export function buildPodStatus(input: StatusInput): PodStatus {
   };
   if (inits.length) status.initContainerStatuses = initStatuses;
   else delete status.initContainerStatuses;
+  const ephemeral = pod.spec.ephemeralContainers ?? [];
+  if (ephemeral.length) status.ephemeralContainerStatuses = ephemeral.map((c) => containerStatus(c, input, 'ephemeral'));
+  else delete status.ephemeralContainerStatuses;
   if (podIP) {
     status.podIP = podIP;
     status.podIPs = [{ ip: podIP }];
@@ -104,15 +107,16 @@ function gatesNotReady(pod: Pod): Omit<Condition, 'type'> | undefined {
  * One container's status. `kind`: an app container (`app`), one waiting for initialization
  * (`blocked`: `PodInitializing` until it has run), or an init container (`init`).
  */
-function containerStatus(c: Container, input: StatusInput, kind: 'app' | 'init' | 'blocked'): ContainerStatus {
+function containerStatus(c: Container, input: StatusInput, kind: 'app' | 'init' | 'blocked' | 'ephemeral'): ContainerStatus {
   const { name, image } = c;
   const list = input.instances.get(name) ?? [];
   const newest = list[0];
   const transient = input.waiting.get(name);
-  const restarts = (i: Instance) => (kind === 'init' ? initShouldRestart(input.pod, c, i, input.network ?? i.details.networkMode) : shouldRestart(input.pod, i.details.exitCode));
+  const restarts = (i: Instance) =>
+    kind === 'ephemeral' ? false : kind === 'init' ? initShouldRestart(input.pod, c, i, input.network ?? i.details.networkMode) : shouldRestart(input.pod, i.details.exitCode);
   // The kubelet's default waiting state: PodInitializing for every container of a pod with init
   // containers (also between the last init container and the app's start), else ContainerCreating.
-  const idle: ContainerStateWaiting = { reason: kind === 'app' && !(input.pod.spec.initContainers ?? []).length ? 'ContainerCreating' : 'PodInitializing' };
+  const idle: ContainerStateWaiting = { reason: kind === 'ephemeral' || (kind === 'app' && !(input.pod.spec.initContainers ?? []).length) ? 'ContainerCreating' : 'PodInitializing' };
   let state: ContainerState;
   let rest: Instance[];
   if (newest?.details.running) {
@@ -145,6 +149,11 @@ function containerStatus(c: Container, input: StatusInput, kind: 'app' | 'init' 
     started,
   };
   if (newest) s.containerID = `docker://${newest.details.id}`;
+  // Never ready (nothing serves through it) and no startup probe: the kubelet leaves `started` unset.
+  if (kind === 'ephemeral') {
+    s.ready = false;
+    delete s.started;
+  }
   return s;
 }
 

@@ -1,6 +1,7 @@
 import { isConflict, isNotFound } from '../../api/errors.js';
 import { podSpecWarnings } from '../../api/podSupport.js';
 import { objectKey } from '../../api/resources.js';
+import { podContainers } from '../../api/podutil.js';
 import type { ContainerStateWaiting, Pod } from '../../api/types.js';
 import { LABELS } from '../runtime/types.js';
 import { Backoff } from '../../client/Backoff.js';
@@ -172,6 +173,16 @@ export class PodSyncer {
     const uid = pod.metadata.uid ?? '';
     const plan = planInit(pod, groups, p.network, (name, id) => this.probes.started(uid, name, id) ?? true);
     for (const c of plan.sync) acted = (await syncContainer(this.containers, p, c, groups.get(c.name) ?? [], (i) => initShouldRestart(pod, c, i, p.network))) || acted;
+    // Ephemeral containers (`kubectl debug`) start even before initialization completes, and never again once run.
+    for (const c of pod.spec.ephemeralContainers ?? []) {
+      const target = c.targetContainerName ? groups.get(c.targetContainerName)?.[0] : undefined;
+      if (c.targetContainerName && !target?.details.running && !groups.get(c.name)?.length) {
+        p.waiting.set(c.name, { reason: 'ContainerCreating', message: `waiting for its target container ${c.targetContainerName} to run` });
+        continue;
+      }
+      const pidMode = target?.details.running ? `container:${target.details.id}` : undefined;
+      acted = (await syncContainer(this.containers, p, c, groups.get(c.name) ?? [], () => false, pidMode ? { pidMode } : {})) || acted;
+    }
     if (!plan.initialized) return acted;
     for (const c of pod.spec.containers) acted = (await syncContainer(this.containers, p, c, groups.get(c.name) ?? [], (i) => shouldRestart(pod, i.details.exitCode))) || acted;
     return acted;
@@ -275,7 +286,7 @@ export class PodSyncer {
     const { instances } = await this.observe(pod);
     const started = this.d.clock.now();
     const left = () => Math.max(0, grace - Math.floor((this.d.clock.now() - started) / 1000));
-    const spec = new Map([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => [c.name, c]));
+    const spec = new Map(podContainers(pod).map((c) => [c.name, c]));
     const running = instances.filter((i) => i.details.running);
     const sidecars = (pod.spec.initContainers ?? []).filter(isSidecar).map((c) => c.name);
     const stop = (i: Instance) => {
@@ -427,7 +438,7 @@ export class PodSyncer {
   private async readMessages(pod: Pod, instances: Instance[]): Promise<Map<string, string>> {
     const uid = pod.metadata.uid ?? '';
     const dir = this.volumes.podDataDir(uid);
-    const spec = new Map([...(pod.spec.initContainers ?? []), ...pod.spec.containers].map((c) => [c.name, c]));
+    const spec = new Map(podContainers(pod).map((c) => [c.name, c]));
     const old = this.messages.get(uid);
     const out = new Map<string, string>();
     for (const i of instances) {

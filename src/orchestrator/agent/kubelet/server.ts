@@ -4,6 +4,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { Transform, type Duplex, type Readable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { StatsSummary } from '../../api/metrics.js';
+import { podContainerStatus, podContainers } from '../../api/podutil.js';
 import type { Pod } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
@@ -218,13 +219,13 @@ export async function startKubeletServer(o: KubeletServerOptions): Promise<Kubel
   };
 }
 
-/** App and init containers both have logs and may be exec'd into. */
+/** App, init and ephemeral containers all have logs and may be exec'd into or attached to. */
 function hasContainer(pod: Pod, name: string): boolean {
-  return [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].some((c) => c.name === name);
+  return podContainers(pod).some((c) => c.name === name);
 }
 
 function containerStatusOf(pod: Pod, name: string) {
-  return [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].find((c) => c.name === name);
+  return podContainerStatus(pod, name);
 }
 
 /** The engine container id whose logs a request means (Kubernetes' `validateContainerLogStatus`). */

@@ -62,6 +62,14 @@ export function defaultContainer(c: Obj): void {
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) defaultProbe(obj(c[probe]));
 }
 
+/** An ephemeral container's defaults: a container's, without the fields it may not set. */
+function defaultEphemeralContainer(c: Obj): void {
+  setDefault(c, 'terminationMessagePath', '/dev/termination-log');
+  setDefault(c, 'terminationMessagePolicy', 'File');
+  if (typeof c.image === 'string') setDefault(c, 'imagePullPolicy', defaultPullPolicy(c.image));
+  defaultEnv(c.env);
+}
+
 function defaultItems(items: unknown): void {
   for (const i of objects(items)) {
     const fieldRef = obj(i.fieldRef);
@@ -96,6 +104,7 @@ export function defaultPodSpec(spec: Obj): void {
   setDefault(spec, 'terminationGracePeriodSeconds', 30);
   setDefault(spec, 'securityContext', {});
   for (const c of [...objects(spec.containers), ...objects(spec.initContainers)]) defaultContainer(c);
+  for (const c of objects(spec.ephemeralContainers)) defaultEphemeralContainer(c);
   for (const v of objects(spec.volumes)) defaultVolume(v);
   // The deprecated alias is kept in step with the real field, as the v1 conversion does.
   if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName) setDefault(spec, 'serviceAccount', spec.serviceAccountName);

@@ -1,6 +1,6 @@
 import { compareQuantities, isQuantity } from '../quantity.js';
 import type { StatusCause } from '../types.js';
-import { asArr, asNum, asObj, asStr, duplicate, each, enumOf, invalid, nonNegative, notFound, positive, required, type Obj } from './causes.js';
+import { asArr, asNum, asObj, asStr, duplicate, each, enumOf, forbidden, invalid, nonNegative, notFound, positive, required, type Obj } from './causes.js';
 import { validatePodDns } from './podDns.js';
 import { dns1123Label, dns1123Subdomain, envVarName, labelValue, portName, portNumber, qualifiedName } from './names.js';
 
@@ -29,6 +29,7 @@ export function validatePodSpec(spec: Obj | undefined, path: string): StatusCaus
   const names = new Set<string>();
   validateContainers(containers, `${path}.containers`, volumes, names, causes);
   validateContainers(asArr(spec.initContainers), `${path}.initContainers`, volumes, names, causes);
+  validateEphemeralContainers(asArr(spec.ephemeralContainers), `${path}.ephemeralContainers`, volumes, names, causes);
   causes.push(...enumOf(`${path}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
   causes.push(...enumOf(`${path}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
   causes.push(...validatePodDns(spec, path));
@@ -94,6 +95,52 @@ function validateContainers(list: unknown[], path: string, volumes: Set<string>,
       if (vm.mountPath === '') causes.push(required(`${mp}.mountPath`));
     });
     for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) validateProbe(asObj(c[probe]), `${p}.${probe}`, causes);
+  });
+}
+
+/**
+ * The fields an ephemeral container may set (upstream's allow list: no ports, probes, lifecycle,
+ * resources or restart policy: it must not be relied on for what the pod does).
+ */
+const EPHEMERAL_FIELDS = new Set([
+  'name', 'image', 'command', 'args', 'workingDir', 'envFrom', 'env', 'volumeMounts', 'volumeDevices', 'terminationMessagePath',
+  'terminationMessagePolicy', 'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty', 'targetContainerName',
+]);
+
+/** A container's fields in the Go struct's order (the order upstream reports them in). */
+const CONTAINER_FIELDS = [
+  'name', 'image', 'command', 'args', 'workingDir', 'ports', 'envFrom', 'env', 'resources', 'resizePolicy', 'restartPolicy', 'volumeMounts',
+  'volumeDevices', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'terminationMessagePath', 'terminationMessagePolicy',
+  'imagePullPolicy', 'securityContext', 'stdin', 'stdinOnce', 'tty',
+];
+
+/** Go's zero value, as JSON shows it: a field left at it counts as not set. */
+function isZero(v: unknown): boolean {
+  if (v === undefined || v === null || v === '' || v === false || v === 0) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && Object.values(v as object).every(isZero);
+}
+
+/**
+ * Ephemeral containers (`kubectl debug`), as upstream's validateEphemeralContainers: a container's
+ * checks, a name unique among all the pod's containers, a target that is one of its (non-ephemeral)
+ * containers, only the allowed fields, and no subPath mounts.
+ */
+function validateEphemeralContainers(list: unknown[], path: string, volumes: Set<string>, names: Set<string>, causes: StatusCause[]): void {
+  if (list.length === 0) return;
+  const others = new Set(names);
+  validateContainers(list, path, volumes, names, causes);
+  list.forEach((raw, i) => {
+    const c = asObj(raw);
+    const p = `${path}[${i}]`;
+    if (!c) return;
+    const target = asStr(c.targetContainerName);
+    if (target && !others.has(target)) causes.push(notFound(`${p}.targetContainerName`, target));
+    for (const k of CONTAINER_FIELDS) if (!EPHEMERAL_FIELDS.has(k) && !isZero(c[k])) causes.push(forbidden(`${p}.${k}`, 'cannot be set for an Ephemeral Container'));
+    asArr(c.volumeMounts).forEach((m, j) => {
+      const vm = asObj(m);
+      for (const f of ['subPath', 'subPathExpr']) if (vm && !isZero(vm[f])) causes.push(forbidden(`${p}.volumeMounts[${j}].${f}`, 'cannot be set for an Ephemeral Container'));
+    });
   });
 }
 

@@ -51,9 +51,14 @@ function selectorImmutable(next: Obj, old: Obj): StatusCause[] {
 const POD_UPDATE_MESSAGE =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
 
-function podSpecUpdate(next: Obj, old: Obj): StatusCause[] {
+function podSpecUpdate(next: Obj, old: Obj, ephemeral = false): StatusCause[] {
   // Copy every allowed change from next onto a clone of old; whatever still differs was not allowed.
   const allowed = structuredClone(old);
+  // Through pods/NAME/ephemeralcontainers the ephemeral containers change (checked below), nothing else.
+  if (ephemeral) {
+    if (next.ephemeralContainers === undefined) delete allowed.ephemeralContainers;
+    else allowed.ephemeralContainers = next.ephemeralContainers;
+  }
   for (const list of ['containers', 'initContainers']) {
     const n = asArr(next[list]);
     const o = asArr(allowed[list]);
@@ -85,6 +90,22 @@ function podSpecUpdate(next: Obj, old: Obj): StatusCause[] {
   return [forbidden('spec', `${POD_UPDATE_MESSAGE}\n  changed: ${changedPaths(allowed, next, 'spec').join(', ')}`)];
 }
 
+/**
+ * A write through `pods/NAME/ephemeralcontainers` (ValidatePodEphemeralContainersUpdate): ephemeral
+ * containers are only ever added; an existing one is neither removed nor changed. Mirror pods have none.
+ */
+function ephemeralContainersUpdate(next: KubeObject, old: KubeObject): StatusCause[] {
+  if (old.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined) return [forbidden('', 'static pods do not support ephemeral containers')];
+  const byName = new Map(asArr(specOf(next).ephemeralContainers).map((c) => [asStr(asObj(c)?.name), c]));
+  const causes: StatusCause[] = [];
+  for (const raw of asArr(specOf(old).ephemeralContainers)) {
+    const name = asStr(asObj(raw)?.name) ?? '';
+    if (!byName.has(name)) causes.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers "${name}" may not be removed\n`));
+    else if (!same(raw, byName.get(name))) causes.push(forbidden('spec.ephemeralContainers', `existing ephemeral containers "${name}" may not be changed\n`));
+  }
+  return causes;
+}
+
 const STS_MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
 
 function specOf(o: KubeObject): Obj {
@@ -98,7 +119,7 @@ function without(o: Obj, keys: string[]): Obj {
 }
 
 /** Per-kind immutability rules (ValidateXUpdate upstream). */
-const RULES: Record<string, (next: KubeObject, old: KubeObject) => StatusCause[]> = {
+const RULES: Record<string, (next: KubeObject, old: KubeObject, subresource?: 'status' | 'ephemeralcontainers') => StatusCause[]> = {
   IngressClass: (n, o) => {
     const controller = (x: KubeObject) => (x.spec as { controller?: unknown } | undefined)?.controller;
     return controller(n) !== controller(o) ? [immutable('spec.controller', controller(n))] : [];
@@ -106,7 +127,7 @@ const RULES: Record<string, (next: KubeObject, old: KubeObject) => StatusCause[]
   PriorityClass: (n, o) => ((n as { value?: unknown }).value !== (o as { value?: unknown }).value ? [immutable('value', (n as { value?: unknown }).value)] : []),
   RoleBinding: roleRefUpdate,
   ClusterRoleBinding: roleRefUpdate,
-  Pod: (n, o) => podSpecUpdate(specOf(n), specOf(o)),
+  Pod: (n, o, sub) => (sub === 'ephemeralcontainers' ? [...podSpecUpdate(specOf(n), specOf(o), true), ...ephemeralContainersUpdate(n, o)] : podSpecUpdate(specOf(n), specOf(o))),
   Deployment: (n, o) => selectorImmutable(specOf(n), specOf(o)),
   ReplicaSet: (n, o) => selectorImmutable(specOf(n), specOf(o)),
   DaemonSet: (n, o) => selectorImmutable(specOf(n), specOf(o)),
@@ -185,13 +206,13 @@ function dataImmutable(n: KubeObject, o: KubeObject, fields: string[]): StatusCa
 }
 
 /** Immutable metadata and per-kind rules; `next` and `old` both carry server defaults. */
-export function validateObjectUpdate(r: ResourceType, next: KubeObject, old: KubeObject): StatusCause[] {
+export function validateObjectUpdate(r: ResourceType, next: KubeObject, old: KubeObject, subresource?: 'status' | 'ephemeralcontainers'): StatusCause[] {
   const causes: StatusCause[] = [];
   const nm = next.metadata ?? {};
   const om = old.metadata ?? {};
   for (const f of ['name', 'namespace', 'uid', 'creationTimestamp'] as const) {
     if (om[f] !== undefined && nm[f] !== om[f]) causes.push(immutable(`metadata.${f}`, nm[f] ?? ''));
   }
-  causes.push(...(RULES[r.kind]?.(next, old) ?? []));
+  causes.push(...(RULES[r.kind]?.(next, old, subresource) ?? []));
   return causes;
 }

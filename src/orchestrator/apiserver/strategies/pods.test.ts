@@ -100,3 +100,61 @@ describe('warnings for fields Skiff does not act on', () => {
     expect(headers.get('Warning')).toEqual(['299 - "a \\"quoted\\" \\\\ one"', '299 - "?n?code?line"']);
   });
 });
+
+describe('pods/NAME/ephemeralcontainers (kubectl debug)', () => {
+  const debug = (name: string, extra: Record<string, unknown> = {}) => ({ name, image: 'debug:1', command: ['sh'], stdin: true, tty: true, resources: {}, ...extra });
+  const causes = async (p: Promise<unknown>) => {
+    const e = (await p.then(
+      () => undefined,
+      (err: unknown) => err,
+    )) as { code?: number; details?: { causes?: { field?: string; message?: string }[] } } | undefined;
+    expect(e?.code).toBe(422);
+    return (e?.details?.causes ?? []).map((c) => `${c.field}: ${c.message}`);
+  };
+
+  it('adds ephemeral containers through the subresource only, never removes or changes one, and defaults them', async () => {
+    const { registry } = await memoryCluster();
+    await registry.create<Pod>('pods', 'default', pod('p'));
+    const added = await registry.patch<Pod>('pods', 'default', 'p', 'strategic', { spec: { ephemeralContainers: [debug('dbg', { targetContainerName: 'main' })] } }, { subresource: 'ephemeralcontainers' });
+    expect(added.spec.ephemeralContainers).toEqual([
+      { ...debug('dbg', { targetContainerName: 'main' }), terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' },
+    ]);
+    // Only spec.ephemeralContainers comes through the subresource: a label in the same patch is not written.
+    const second = await registry.patch<Pod>('pods', 'default', 'p', 'strategic', { metadata: { labels: { x: 'y' } }, spec: { ephemeralContainers: [debug('dbg2')] } }, { subresource: 'ephemeralcontainers' });
+    expect(second.spec.ephemeralContainers?.map((c) => c.name)).toEqual(['dbg', 'dbg2']);
+    expect(second.metadata.labels).toBeUndefined();
+
+    const current = await registry.get<Pod>('pods', 'default', 'p');
+    const without = { ...current, spec: { ...current.spec, ephemeralContainers: current.spec.ephemeralContainers?.slice(1) } };
+    expect(await causes(registry.update('pods', 'default', 'p', without, { subresource: 'ephemeralcontainers' }))).toEqual(['spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be removed\n']);
+    const changed = { ...current, spec: { ...current.spec, ephemeralContainers: current.spec.ephemeralContainers?.map((c) => ({ ...c, image: 'other:2' })) } };
+    expect(await causes(registry.update('pods', 'default', 'p', changed, { subresource: 'ephemeralcontainers' }))).toEqual([
+      'spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg" may not be changed\n',
+      'spec.ephemeralContainers: Forbidden: existing ephemeral containers "dbg2" may not be changed\n',
+    ]);
+    // Through the pod itself they are part of the spec, which does not change that way.
+    const plain = { ...current, spec: { ...current.spec, ephemeralContainers: [...(current.spec.ephemeralContainers ?? []), debug('dbg3')] } };
+    expect((await causes(registry.update('pods', 'default', 'p', plain)))[0]).toMatch(/^spec: Forbidden: pod updates may not change fields other than .*\n {2}changed: spec.ephemeralContainers$/s);
+  });
+
+  it('refuses them on create, with fields an ephemeral container may not set, a taken name or an unknown target', async () => {
+    const { registry } = await memoryCluster();
+    expect(await causes(registry.create('pods', 'default', pod('c', { ephemeralContainers: [debug('dbg')] })))).toEqual(['spec.ephemeralContainers: Forbidden: cannot be set on create']);
+    await registry.create<Pod>('pods', 'default', pod('p', { volumes: [{ name: 'v', emptyDir: {} }] }));
+    const bad = debug('main', {
+      targetContainerName: 'nope',
+      ports: [{ containerPort: 80 }],
+      readinessProbe: { tcpSocket: { port: 80 } },
+      resources: { limits: { cpu: '1' } },
+      volumeMounts: [{ name: 'v', mountPath: '/v', subPath: 'x' }],
+    });
+    expect(await causes(registry.patch('pods', 'default', 'p', 'strategic', { spec: { ephemeralContainers: [bad] } }, { subresource: 'ephemeralcontainers' }))).toEqual([
+      'spec.ephemeralContainers[0].name: Duplicate value: "main"',
+      'spec.ephemeralContainers[0].targetContainerName: Not found: "nope"',
+      'spec.ephemeralContainers[0].ports: Forbidden: cannot be set for an Ephemeral Container',
+      'spec.ephemeralContainers[0].resources: Forbidden: cannot be set for an Ephemeral Container',
+      'spec.ephemeralContainers[0].readinessProbe: Forbidden: cannot be set for an Ephemeral Container',
+      'spec.ephemeralContainers[0].volumeMounts[0].subPath: Forbidden: cannot be set for an Ephemeral Container',
+    ]);
+  });
+});

@@ -1,4 +1,7 @@
+import { errors } from '../../api/errors.js';
+import { resourceType } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
+import { forbidden } from '../../api/validation/causes.js';
 import { podSpecWarnings } from '../../api/podSupport.js';
 import type { ObjectReader } from '../objects.js';
 import { admitPod } from '../authz/nodeRestriction.js';
@@ -18,6 +21,9 @@ import type { Strategy } from './types.js';
 export function podStrategy(objects: ObjectReader): Strategy {
   return {
     async prepareForCreate(obj) {
+      // Added later through pods/NAME/ephemeralcontainers (`kubectl debug`), never with the pod.
+      const ephemeral = (obj.spec as { ephemeralContainers?: unknown[] } | undefined)?.ephemeralContainers;
+      if (Array.isArray(ephemeral) && ephemeral.length > 0) throw errors.invalid(resourceType('pods'), obj.metadata.name ?? '', [forbidden('spec.ephemeralContainers', 'cannot be set on create')]);
       await admitServiceAccount(obj, objects);
       await admitPodPriority(objects, obj);
     },
