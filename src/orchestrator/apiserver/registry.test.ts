@@ -216,6 +216,33 @@ describe('Registry', () => {
     expect(await code(c.client.bind('default', 'p', 'n2'))).toBe(409);
   });
 
+  it('binds from the cached pod: of binds racing a status patch and each other, one wins, the patch is kept, the others are 409', async () => {
+    await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'r', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    // All start from the same cached version; the store's compare-and-swap orders them.
+    const patched = c.registry.patch('pods', 'default', 'r', 'merge', { status: { message: 'kept' } }, { subresource: 'status' });
+    const binds = ['n1', 'n2', 'n3'].map((n) => c.client.bind('default', 'r', n).then(() => 'bound', async (e: unknown) => String(await code(Promise.reject(e)))));
+    await patched;
+    const outcomes = await Promise.all(binds);
+    expect(outcomes.filter((o) => o === 'bound')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === '409')).toHaveLength(2);
+    const pod = await c.client.get<KubeObject & { spec: { nodeName?: string }; status: { message?: string; conditions?: { type: string; status: string }[] } }>('pods', 'default', 'r');
+    expect(['n1', 'n2', 'n3'][outcomes.indexOf('bound')]).toBe(pod.spec.nodeName);
+    expect(pod.status.message).toBe('kept');
+    expect(pod.status.conditions?.filter((x) => x.type === 'PodScheduled')).toEqual([expect.objectContaining({ status: 'True' })]);
+  });
+
+  it('applies an update without a resourceVersion again after losing a race (never a 409); with one, a stale version is a 409', async () => {
+    await c.client.create('configmaps', cm('u'));
+    const cur = await c.client.get<KubeObject>('configmaps', 'default', 'u');
+    const { resourceVersion: _rv, ...meta } = cur.metadata;
+    const writes = Array.from({ length: 8 }, (_, i) => c.registry.update('configmaps', 'default', 'u', { ...cur, metadata: meta, data: { n: String(i) } } as KubeObject, { owned: true }));
+    const done = await Promise.all(writes);
+    expect(new Set(done.map((o) => o.metadata.resourceVersion)).size).toBe(8);
+    const last = done.reduce((a, b) => (Number(a.metadata.resourceVersion) > Number(b.metadata.resourceVersion) ? a : b));
+    expect((await c.client.get<KubeObject & { data: unknown }>('configmaps', 'default', 'u')).data).toEqual((last as KubeObject & { data: unknown }).data);
+    expect(await code(c.client.update('configmaps', { ...cur, data: { n: 'stale' } }))).toBe(409);
+  });
+
   it('watches with label selectors: objects entering and leaving the selection become ADDED and DELETED', async () => {
     const seen: string[] = [];
     const w = c.client.watch('configmaps', { namespace: 'default', labelSelector: 'app=web' }, (e: WatchEvent) => seen.push(`${e.type} ${e.object.metadata.name}`));

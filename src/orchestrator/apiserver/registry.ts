@@ -264,19 +264,30 @@ export class Registry {
   }
 
   /**
-   * PUT. With `metadata.resourceVersion` set, a stale version is a 409; without it, last write wins.
+   * PUT. With `metadata.resourceVersion` set, a stale version is a 409; without it, last write wins:
+   * a write that loses a race to another is applied again to the newer object, as kube-apiserver's
+   * GuaranteedUpdate retries an unconditional update (it never answers one with a 409).
    * `.status` is kept from the stored object (use `updateStatus` to change it).
    */
   async update<T extends KubeObject>(resource: string, namespace: string | undefined, name: string, input: T, opts: InternalWrite = {}): Promise<T> {
     const r = resourceType(resource);
-    const current = await this.get<T>(resource, namespace, name);
     if (input.metadata?.name && input.metadata.name !== name) {
       throw errors.badRequest(`the name of the object (${input.metadata.name}) does not match the name on the URL (${name})`);
     }
     const expected = input.metadata?.resourceVersion;
-    if (expected && expected !== current.metadata.resourceVersion) throw errors.conflict(r, name);
-    const next = this.merged(r, current, opts.owned ? input : structuredClone(input), opts.subresource);
-    return this.write(r, current, next, opts);
+    // A write changes its input: one that may be retried keeps the original for the next round.
+    const original = expected || !opts.owned ? undefined : structuredClone(input);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get<T>(resource, namespace, name);
+      if (expected && expected !== current.metadata.resourceVersion) throw errors.conflict(r, name);
+      const fresh = attempt === 0 && opts.owned ? input : structuredClone(original ?? input);
+      try {
+        return await this.write(r, current, this.merged(r, current, fresh, opts.subresource), opts);
+      } catch (e) {
+        if (isConflict(e) && !expected && attempt < MAX_PATCH_RETRIES) continue;
+        throw e;
+      }
+    }
   }
 
   /**
@@ -543,26 +554,41 @@ export class Registry {
     }
   }
 
-  /** Binds a pending pod to a node (the `pods/binding` subresource); 409 when already bound. */
-  async bind(namespace: string, name: string, nodeName: string): Promise<KubeObject> {
+  /**
+   * Binds a pending pod to a node (the `pods/binding` subresource); 409 when already bound. The pod
+   * is read from the watch cache, as kube-apiserver's GuaranteedUpdate starts from the cached object
+   * (no store read, no parse), and the write is a compare-and-swap on its version: a newer version
+   * in the store loses the race, and the retry reads the cache again, which has it by then (the
+   * cache takes each write before its writer hears of it).
+   */
+  async bind(namespace: string, name: string, nodeName: string): Promise<void> {
     const r = resourceType('pods');
+    const key = this.key(r, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const pod = await this.get<KubeObject & { spec: { nodeName?: string } }>('pods', namespace, name);
+      const pod = await this.current<KubeObject & { spec: { nodeName?: string } }>(r, key);
+      if (!pod) throw errors.notFound(r, name);
       if (pod.spec.nodeName) throw errors.conflict(r, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
       if (pod.metadata.deletionTimestamp) throw errors.conflict(r, name, 'pod is being deleted');
-      pod.spec.nodeName = nodeName;
-      // As kube-apiserver's binding: the pod is scheduled from now on.
+      // As kube-apiserver's binding: the pod is scheduled from now on. Built beside the (frozen) cached pod, not in it.
       const status = ((pod as KubeObject).status ?? {}) as { conditions?: Condition[] };
-      const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoTime(this.clock.now()) });
-      (pod as KubeObject).status = { ...status, conditions };
+      const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoTime(this.clock.now()) }];
+      const next = { ...pod, spec: { ...pod.spec, nodeName }, status: { ...status, conditions } };
       try {
-        return this.decode(await this.store.update(this.key(r, namespace, name), this.encode(pod), Number(pod.metadata.resourceVersion)));
+        await this.store.update(key, this.encode(next), Number(pod.metadata.resourceVersion));
+        return;
       } catch (e) {
         if (e instanceof StoreConflict && attempt < MAX_PATCH_RETRIES) continue;
+        if (e instanceof StoreNotFound) throw errors.notFound(r, name);
         throw e;
       }
     }
+  }
+
+  /** The object as stored now: the watch cache's (frozen, shared: never change it), or decoded from the store for kinds not cached. */
+  private async current<T extends KubeObject>(r: ResourceType, key: string): Promise<T | undefined> {
+    if (this.caches.serves(r)) return (await this.caches.get(r, key)) as T | undefined;
+    const entry = await this.store.get(key);
+    return entry && this.decode<T>(entry);
   }
 
   /**
