@@ -179,6 +179,20 @@ describe('operating workloads from the UI', () => {
     await page.getByTestId('side-panel-close').click();
   });
 
+  it('shows a kubectl debug container in the pod: its state, a shell into it and its logs', async () => {
+    const [p] = await running();
+    const pod = p?.name as string;
+    await kubectl.ok(['debug', pod, '--image=local/busybox:1', '--container=dbg', '--profile=general', '--', 'sh', '-c', 'echo from-debug; sleep 600']);
+    await page.getByTestId(`pod-default-${pod}`).click();
+    await page.getByTestId('pod-details').waitFor();
+    await expect.poll(async () => page.getByTestId('container-dbg').innerText(), { timeout: 120_000 }).toMatch(/^dbg\s+running/);
+    expect(await page.getByTestId('shell-dbg').isEnabled()).toBe(true);
+    await page.getByTestId('log-container-picker').selectOption('dbg');
+    await expect.poll(async () => page.getByTestId('log-lines').innerText(), { timeout: 60_000 }).toContain('from-debug');
+    await screenshot(page, 'ops-1b-debug-container');
+    await page.getByTestId('side-panel-close').click();
+  });
+
   it('opens a shell on an SSH host over the connection Skiff holds', async () => {
     const host = lab.hosts[0]?.name as string;
     await page.getByTestId(`node-${host}`).click();

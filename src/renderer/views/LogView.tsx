@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { podContainerStatus, podContainers } from '../../orchestrator/api/podutil.js';
 import type { Pod } from '../../orchestrator/api/types.js';
 import { VirtualList } from '../components/VirtualList.js';
 import { useApp, useServices } from '../store/context.js';
@@ -7,16 +8,16 @@ import { useLogStream, type LogTarget } from './useLogStream.js';
 
 const ROW = 18;
 
-/** Live logs of one pod: container picker, follow, bounded buffer. */
+/** Live logs of one pod: container picker (app, init and debug containers), follow, bounded buffer. */
 export function LogView({ pod }: { pod: Pod }) {
-  const containers = pod.spec.containers.map((c) => c.name);
+  const containers = podContainers(pod).map((c) => c.name);
   const [picked, setPicked] = useState<string | undefined>(undefined);
   const container = picked && containers.includes(picked) ? picked : containers[0];
   const [follow, setFollow] = useState(true);
   const [wrap, setWrap] = useState(false);
   const { store } = useServices();
 
-  const status = pod.status?.containerStatuses?.find((c) => c.name === container);
+  const status = container ? podContainerStatus(pod, container) : undefined;
   const started = status?.state?.running?.startedAt ?? status?.state?.terminated?.finishedAt ?? '';
   const incarnation = `${status?.containerID ?? ''}|${status?.restartCount ?? 0}|${started}`;
   const target: LogTarget | undefined = useMemo(

@@ -1,4 +1,5 @@
-import type { ContainerStatus } from '../../orchestrator/api/types.js';
+import { podContainerStatus } from '../../orchestrator/api/podutil.js';
+import type { Container, ContainerStatus, Pod } from '../../orchestrator/api/types.js';
 import { deletePod, showWorkloadLogs } from '../commands/index.js';
 import { runCommand } from '../commands/runCommand.js';
 import { KeyValues, Labels, Section } from '../components/KeyValues.js';
@@ -16,6 +17,25 @@ import { ObjectActions } from './resources/ObjectActions.js';
 import { LogView } from './LogView.js';
 import { useEventsFor } from './useEventsFor.js';
 
+/** One group of a pod's containers (init, app or ephemeral): state, image, a shell when it runs. */
+function Containers({ pod, list, ephemeral = false }: { pod: Pod; list: Container[]; ephemeral?: boolean }) {
+  return (
+    <ul className="containers">
+      {list.map((c) => (
+        <li key={c.name} className="container" data-testid={`container-${c.name}`}>
+          <div className="container-head">
+            <b>{c.name}</b>
+            <ContainerState status={podContainerStatus(pod, c.name)} ephemeral={ephemeral} />
+            <ShellButton pod={pod} container={c.name} />
+          </div>
+          <div className="muted small mono">{c.image}</div>
+          <ContainerWhy status={podContainerStatus(pod, c.name)} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 /** A pod: status, placement, containers, labels, events, and its live logs below. */
 export function PodDetails({ podKey }: { podKey: string }) {
   const pod = useApp((s) => s.cluster.pods[podKey]);
@@ -24,7 +44,6 @@ export function PodDetails({ podKey }: { podKey: string }) {
   const events = useEventsFor('Pod', namespace, name);
   if (!pod) return <div className="panel-empty">Pod {podKey} is gone.</div>;
   const d = podDisplay(pod);
-  const statuses = new Map((pod.status?.containerStatuses ?? []).map((c) => [c.name, c]));
   return (
     <div className="details details-split" data-testid="pod-details">
       <div className="details-scroll">
@@ -60,21 +79,19 @@ export function PodDetails({ podKey }: { podKey: string }) {
             ['Message', pod.status?.message],
           ]}
         />
+        {pod.spec.initContainers?.length ? (
+          <Section title="Init containers">
+            <Containers pod={pod} list={pod.spec.initContainers} />
+          </Section>
+        ) : null}
         <Section title="Containers">
-          <ul className="containers">
-            {pod.spec.containers.map((c) => (
-              <li key={c.name} className="container" data-testid={`container-${c.name}`}>
-                <div className="container-head">
-                  <b>{c.name}</b>
-                  <ContainerState status={statuses.get(c.name)} />
-                  <ShellButton pod={pod} container={c.name} />
-                </div>
-                <div className="muted small mono">{c.image}</div>
-                <ContainerWhy status={statuses.get(c.name)} />
-              </li>
-            ))}
-          </ul>
+          <Containers pod={pod} list={pod.spec.containers} />
         </Section>
+        {pod.spec.ephemeralContainers?.length ? (
+          <Section title="Debug containers (ephemeral)">
+            <Containers pod={pod} list={pod.spec.ephemeralContainers} ephemeral />
+          </Section>
+        ) : null}
         <PodPulls pod={pod} events={events} />
         <PodUsage pod={pod} />
         <PodPortForwards pod={pod} />
@@ -92,12 +109,13 @@ export function PodDetails({ podKey }: { podKey: string }) {
   );
 }
 
-function ContainerState({ status }: { status: ContainerStatus | undefined }) {
+/** A container's state; an ephemeral (debug) container is never ready by design, so running is all it says. */
+function ContainerState({ status, ephemeral }: { status: ContainerStatus | undefined; ephemeral: boolean }) {
   if (!status) return <span className="badge badge-muted">waiting</span>;
   const st = status.state ?? {};
   let text = 'unknown';
   let tone = 'unknown';
-  if (st.running) [text, tone] = [status.ready ? 'running' : 'running, not ready', status.ready ? 'running' : 'pending'];
+  if (st.running) [text, tone] = [status.ready || ephemeral ? 'running' : 'running, not ready', status.ready || ephemeral ? 'running' : 'pending'];
   else if (st.waiting) [text, tone] = [st.waiting.reason ?? 'waiting', isFailingReason(st.waiting.reason) ? 'failed' : 'pending'];
   else if (st.terminated) [text, tone] = [`${st.terminated.reason ?? 'terminated'} (exit ${st.terminated.exitCode})`, st.terminated.exitCode === 0 ? 'succeeded' : 'failed'];
   return (

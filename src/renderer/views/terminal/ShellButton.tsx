@@ -1,3 +1,4 @@
+import { podContainerStatus } from '../../../orchestrator/api/podutil.js';
 import type { Pod } from '../../../orchestrator/api/types.js';
 import { canExec, openPodShellFor } from '../../commands/openShell.js';
 import { useServices } from '../../store/context.js';
@@ -5,7 +6,7 @@ import { useServices } from '../../store/context.js';
 /** "Shell" beside a container in the pod's details: a new terminal tab with a shell in it. */
 export function ShellButton({ pod, container }: { pod: Pod; container: string }) {
   const ctx = useServices();
-  const running = pod.status?.containerStatuses?.find((c) => c.name === container)?.state?.running !== undefined;
+  const running = podContainerStatus(pod, container)?.state?.running !== undefined;
   return (
     <button
       className="btn btn-small btn-ghost"
