@@ -1,3 +1,4 @@
+import { healthChecks, serveHealth, serveHealthCheck, type HealthCheck, type HealthEndpoint } from './health.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../api/errors.js';
 import { openapiDocument, openapiIndex } from '../api/openapi.js';
@@ -53,6 +54,8 @@ export interface HandlerDeps {
   hostShells?: HostShells;
   /** API priority and fairness; without it every request runs at once. */
   flowControl?: FlowControl;
+  /** What `/livez`, `/readyz` and `/healthz` check; default: health.ts `healthChecks` of the registry. */
+  health?: Record<HealthEndpoint, HealthCheck[]>;
 }
 
 /** The request handler; `upgrade` serves HTTP upgrades (exec, attach, port-forward) with the same deps. */
@@ -63,7 +66,8 @@ export type Handler = ((req: IncomingMessage, res: ServerResponse, identity?: Re
  * and subresource. Every failure leaves as a `Status`. Nothing here blocks: handlers are async and
  * the store is fast and local.
  */
-export function createApiHandler(deps: HandlerDeps): Handler {
+export function createApiHandler(given: HandlerDeps): Handler {
+  const deps: HandlerDeps & { health: Record<HealthEndpoint, HealthCheck[]> } = { ...given, health: given.health ?? healthChecks(given.registry) };
   const handler: Handler = (req, res, identity) => {
     handle(req, res, deps, identity).catch((e: unknown) => {
       if (!(e instanceof Error && e.name === 'ApiError')) deps.log.warn('request failed', { method: req.method, url: req.url, error: e instanceof Error ? e.stack : String(e) });
@@ -76,21 +80,21 @@ export function createApiHandler(deps: HandlerDeps): Handler {
 
 const EMPTY_METRICS = new MetricsStore();
 
-async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps, identity?: RequestContext): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, deps: HandlerDeps & { health: Record<HealthEndpoint, HealthCheck[]> }, identity?: RequestContext): Promise<void> {
   const { pathname, query: q } = requestTarget(req.url);
   const path = pathname.replace(/\/+$/, '') || '/';
 
   // Health and version are open, as on a kubeadm cluster.
-  if (path === '/healthz' || path === '/livez' || path === '/readyz') {
-    res.writeHead(200, { 'Content-Type': 'text/plain' });
-    res.end('ok');
-    return;
-  }
+  const health = /^\/(livez|readyz|healthz)(?:\/(.+))?$/.exec(path);
+  const endpoint = health?.[1] as HealthEndpoint | undefined;
+  if (endpoint && !health?.[2]) return serveHealth(res, endpoint, deps.health[endpoint], q, deps.log);
   if (path === '/version') return sendJson(res, 200, VERSION_INFO);
 
   const ctx = identify(deps, req, identity);
   const route = parseResourcePath(path);
   if (!route) deps.authz.check(pathAttributes(ctx, req.method ?? 'GET', path));
+  // One check by name, with its reason (system:monitoring may read these).
+  if (endpoint && serveHealthCheck(res, deps.health[endpoint].find((c) => c.name === health?.[2]))) return;
 
   if (path === '/api') {
     if (wantsAggregated(req.headers.accept)) return sendJson(res, 200, aggregatedDiscovery(true), AGGREGATED_CT);

@@ -369,6 +369,10 @@ export class SqliteStore implements Store {
     );
   }
 
+  health(): string | undefined {
+    return this.pipeline.failed?.message;
+  }
+
   stats(): StoreStats {
     return { revision: this.rev, compacted: this.compacted, batches: this.pipeline.batches, writes: this.writes, liveBytes: this.bytes.live, historyBytes: this.bytes.history, hold: this.holds.summary() };
   }

@@ -186,6 +186,9 @@ export class EncryptedStore implements Store {
   compact(revision: number): Promise<void> {
     return this.inner.compact(revision);
   }
+  health(): string | undefined {
+    return this.inner.health();
+  }
   close(): void {
     this.inner.close();
   }

@@ -86,8 +86,11 @@ describe('SqliteStore group commit', () => {
       },
     });
     await s.create('/r/a', '1');
+    expect(s.health()).toBeUndefined();
     fail = true;
     await expect(s.create('/r/b', '2')).rejects.toThrow(/could not make writes durable \(fsync failed: EIO/);
+    // The API's /livez says so (its etcd check), so a supervisor restarts the process.
+    expect(s.health()).toMatch(/could not make writes durable \(fsync failed: EIO.*restart Skiff/);
     await expect(s.update('/r/a', '3')).rejects.toThrow(/could not make writes durable/);
     await expect(s.get('/r/a')).rejects.toThrow(/could not make writes durable/);
     s.close();

@@ -42,6 +42,8 @@ export interface Store {
   watch(prefix: string, fromRevision: number, handler: (event: StoreEvent) => void): Disposable;
   /** Drops history at or below `revision` (never the live value of a key). */
   compact(revision: number): Promise<void>;
+  /** Why the store can serve no more writes (closed, a failed fsync), or undefined while it can: the API's `etcd` health check. */
+  health(): string | undefined;
   close(): void;
 }
 

@@ -57,6 +57,8 @@ const DECODE_PER_TURN = 500;
 export class Cacher implements Disposable {
   readonly cache = new WatchCache();
   readonly ready: Promise<void>;
+  /** True once `ready` resolved: the cache holds the store's state and follows it. */
+  synced = false;
   private readonly watchers = new Set<CacheWatcher>();
   /** In-process followers (follow): told of every change synchronously, before its writer hears back. */
   private readonly followers = new Set<Follower>();
@@ -80,7 +82,9 @@ export class Cacher implements Disposable {
     this.freshMs = opts.freshMs ?? 75_000;
     this.minEvents = opts.minEvents ?? 100;
     this.maxEvents = opts.maxEvents ?? 10_000;
-    this.ready = this.fill();
+    this.ready = this.fill().then(() => {
+      this.synced = !this.disposed;
+    });
     // Readers await `ready` and see a failure; nobody else must be told (a store closed while filling).
     this.ready.catch(() => {});
   }

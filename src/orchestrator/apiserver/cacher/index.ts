@@ -46,6 +46,11 @@ export class WatchCaches implements Disposable {
     for (const r of RESOURCES) if (this.serves(r)) this.cacher(r);
   }
 
+  /** The resources whose cache has not filled yet (the `informer-sync` readiness check). */
+  unsynced(): string[] {
+    return [...this.cachers.entries()].filter(([, c]) => !c.synced).map(([resource]) => resource);
+  }
+
   serves(r: ResourceType): boolean {
     return this.opts.enabled !== false && !this.uncached.has(r.resource);
   }
