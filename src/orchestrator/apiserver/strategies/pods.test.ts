@@ -137,6 +137,14 @@ describe('pods/NAME/ephemeralcontainers (kubectl debug)', () => {
     expect((await causes(registry.update('pods', 'default', 'p', plain)))[0]).toMatch(/^spec: Forbidden: pod updates may not change fields other than .*\n {2}changed: spec.ephemeralContainers$/s);
   });
 
+  it('warns, as for any container, about a field of one that Skiff does not act on', async () => {
+    const { registry } = await memoryCluster();
+    await registry.create<Pod>('pods', 'default', pod('w'));
+    const warnings: string[] = [];
+    await registry.patch('pods', 'default', 'w', 'strategic', { spec: { ephemeralContainers: [debug('blk', { volumeDevices: [{ name: 'v', devicePath: '/dev/x' }] })] } }, { subresource: 'ephemeralcontainers', warnings });
+    expect(warnings).toEqual(['spec.ephemeralContainers[0].volumeDevices: block volumes are not supported by Skiff']);
+  });
+
   it('refuses them on create, with fields an ephemeral container may not set, a taken name or an unknown target', async () => {
     const { registry } = await memoryCluster();
     expect(await causes(registry.create('pods', 'default', pod('c', { ephemeralContainers: [debug('dbg')] })))).toEqual(['spec.ephemeralContainers: Forbidden: cannot be set on create']);
