@@ -565,7 +565,7 @@ export class Registry {
     const r = resourceType('pods');
     const key = this.key(r, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const pod = await this.current<KubeObject & { spec: { nodeName?: string } }>(r, key);
+      const pod = (await this.objects.get(key)) as (KubeObject & { spec: { nodeName?: string } }) | undefined;
       if (!pod) throw errors.notFound(r, name);
       if (pod.spec.nodeName) throw errors.conflict(r, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
       if (pod.metadata.deletionTimestamp) throw errors.conflict(r, name, 'pod is being deleted');
@@ -582,13 +582,6 @@ export class Registry {
         throw e;
       }
     }
-  }
-
-  /** The object as stored now: the watch cache's (frozen, shared: never change it), or decoded from the store for kinds not cached. */
-  private async current<T extends KubeObject>(r: ResourceType, key: string): Promise<T | undefined> {
-    if (this.caches.serves(r)) return (await this.caches.get(r, key)) as T | undefined;
-    const entry = await this.store.get(key);
-    return entry && this.decode<T>(entry);
   }
 
   /**

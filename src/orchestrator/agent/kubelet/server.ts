@@ -224,17 +224,13 @@ function hasContainer(pod: Pod, name: string): boolean {
   return podContainers(pod).some((c) => c.name === name);
 }
 
-function containerStatusOf(pod: Pod, name: string) {
-  return podContainerStatus(pod, name);
-}
-
 /** The engine container id whose logs a request means (Kubernetes' `validateContainerLogStatus`). */
 export function pickContainer(pod: Pod, container: string, previous: boolean): string {
   const podName = pod.metadata.name ?? '';
   if (!hasContainer(pod, container)) {
     throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
   }
-  const s = containerStatusOf(pod, container);
+  const s = podContainerStatus(pod, container);
   if (!s) throw new HttpError(400, `container "${container}" in pod "${podName}" is waiting to start: ContainerCreating`);
   const last = s.lastState.terminated?.containerID;
   let id: string | undefined;
@@ -256,7 +252,7 @@ export function pickContainer(pod: Pod, container: string, previous: boolean): s
 export function runningContainer(pod: Pod, container: string): string {
   const podName = pod.metadata.name ?? '';
   if (!hasContainer(pod, container)) throw new HttpError(400, `container ${container} is not valid for pod ${podName}`);
-  const s = containerStatusOf(pod, container);
+  const s = podContainerStatus(pod, container);
   if (!s?.state.running || !s.containerID) {
     const why = s?.state.waiting?.reason ?? (s?.state.terminated ? 'Completed' : 'ContainerCreating');
     throw new HttpError(400, `container "${container}" in pod "${podName}" is not running (${why})`);
