@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { BadRequestTarget, parseRequestTarget, type RequestTarget } from '../util/requestTarget.js';
 import type { BodyKind } from './bodyDecode.js';
 import { BodyDecoder } from './bodyDecoder.js';
+import { jsonOf } from './cacher/frozen.js';
 import { isKubeProtobuf } from './protobuf/decode.js';
 
 /** The path and query of a request; a target that cannot be parsed is a 400 Status. */
@@ -110,7 +111,8 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
     res.end();
     return;
   }
-  const data = JSON.stringify(body);
+  // A watch cache object (frozen) is serialized once for every answer and watch that sends it.
+  const data = body !== null && typeof body === 'object' ? jsonOf(body) : JSON.stringify(body);
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data), 'Cache-Control': 'no-cache, private' });
   res.end(data);
 }

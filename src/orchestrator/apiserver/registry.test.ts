@@ -75,6 +75,33 @@ describe('Registry', () => {
     expect(JSON.stringify(patched)).toBe(JSON.stringify(await c.registry.get('configmaps', 'default', 'owned')));
   });
 
+  it("hands a request's written object to the watch cache (no parse of its text); an in-process caller's, or one JSON would change, is parsed", async () => {
+    const key = (n: string) => `/registry/configmaps/default/${n}`;
+    const stored = await c.registry.create('configmaps', 'default', cm('handed', {}, { k: 'v' }), { owned: true });
+    expect(await c.registry.objects.get(key('handed'))).toBe(stored);
+    expect(Object.isFrozen(stored.metadata)).toBe(true);
+    expect(stored.metadata.resourceVersion).toBe(String(c.store.currentRevision()));
+    const patched = await c.registry.patch('configmaps', 'default', 'handed', 'merge', { data: { k: 'w' } }, { owned: true });
+    expect(await c.registry.objects.get(key('handed'))).toBe(patched);
+    const inProcess = await c.registry.create('configmaps', 'default', cm('copied', {}, { k: 'v' }));
+    expect(await c.registry.objects.get(key('copied'))).not.toBe(inProcess);
+    // An undefined label value: JSON drops it, so the cache parses the stored text, and the answer is still the stored object.
+    const odd = cm('odd', { a: 'x' }, { k: 'v' });
+    (odd.metadata.annotations as unknown) = { keep: 'y', gone: undefined };
+    const answered = await c.registry.create('configmaps', 'default', odd, { owned: true });
+    const cached = (await c.registry.objects.get(key('odd'))) as KubeObject;
+    expect(cached).not.toBe(answered);
+    expect(Object.keys(cached.metadata.annotations ?? {})).toEqual(['keep']);
+    expect(JSON.stringify(answered)).toBe(JSON.stringify(cached));
+    // A binding's pod too: the cache holds the pod it built, at the stored version.
+    await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'b', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    await c.client.bind('default', 'b', 'n1');
+    const pod = (await c.registry.objects.get('/registry/pods/default/b')) as KubeObject & { spec: { nodeName?: string } };
+    expect(pod.spec.nodeName).toBe('n1');
+    expect(pod.metadata.resourceVersion).toBe(String(c.store.currentRevision()));
+    expect(JSON.stringify(pod)).toBe(JSON.stringify(await c.registry.get('pods', 'default', 'b')));
+  });
+
   it('creates only in a namespace that exists and is not terminating, seen at once after its own create and delete', async () => {
     const inNs = (ns: string, name: string) => c.client.create('configmaps', { ...cm(name), metadata: { name, namespace: ns } });
     expect(await code(inNs('nowhere', 'a'))).toBe(404);

@@ -13,6 +13,7 @@ import type { Disposable } from '../util/disposable.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import { sentManagedFields, serverSideApplySteps, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { WatchCaches, type WatchCacheOptions } from './cacher/index.js';
+import { freezeJson } from './cacher/frozen.js';
 import { listFromStore } from './storeList.js';
 import { cachedObjects, type ObjectReader } from './objects.js';
 import { watchResource } from './registryWatch.js';
@@ -78,7 +79,7 @@ export class Registry {
     opts: { watchCache?: WatchCacheOptions } = {},
   ) {
     this.watchFloor = store.currentRevision();
-    this.caches = new WatchCaches(store, clock, (e) => this.decode(e), opts.watchCache);
+    this.caches = new WatchCaches(store, clock, (e) => this.decodeForCache(e), opts.watchCache);
     this.objects = cachedObjects(this.caches, store);
     this.strategies = new Strategies({ store, objects: this.objects, clock });
   }
@@ -107,6 +108,40 @@ export class Registry {
   }
 
   /**
+   * Objects being written, by key, with the text they were stored as. The watch cache hears of a
+   * write before its writer does (the store fans out, then acknowledges) and takes the written
+   * object itself instead of parsing its text back: one JSON.parse less per write, and the object
+   * the writer answers with is the cache's (frozen), so its JSON is serialized once for the answer
+   * and every watcher (cacher/frozen.ts `jsonOf`). Only objects held by nobody else are handed over
+   * (a request's own, or one built here), and only when JSON would rebuild them exactly.
+   */
+  private readonly writing = new Map<string, { text: string; obj: KubeObject }>();
+
+  /** A store write of `obj`, stored as `text` under `key`, during which the watch cache may take `obj` (see `writing`). */
+  private async handOver(key: string, text: string, obj: KubeObject, write: () => Promise<StoreEntry>): Promise<StoreEntry> {
+    const mine = { text, obj };
+    this.writing.set(key, mine);
+    try {
+      return await write();
+    } finally {
+      if (this.writing.get(key) === mine) this.writing.delete(key);
+    }
+  }
+
+  /** The watch cache's decoding: the written object when this registry wrote exactly this entry's text (see `writing`), else a parse. */
+  private decodeForCache(entry: StoreEntry): KubeObject {
+    const w = this.writing.get(entry.key);
+    if (w && w.text === entry.value) {
+      this.writing.delete(entry.key);
+      const rv = String(entry.modRevision);
+      if (w.obj.metadata.resourceVersion !== rv) w.obj.metadata.resourceVersion = rv;
+      // Frozen here (the cache would freeze it next); a value JSON would change (rare) means a parse after all.
+      if (freezeJson(w.obj)) return w.obj;
+    }
+    return this.decode(entry);
+  }
+
+  /**
    * The stored text each object `get` answered was decoded from: a write of that object compares its
    * new encoding with this text (is it what is stored already?) instead of encoding the old object
    * again. Weak: it lives only as long as the object a caller holds.
@@ -126,7 +161,11 @@ export class Registry {
    */
   private answer<T extends KubeObject>(written: T, entry: StoreEntry, owned: boolean | undefined): T {
     if (!owned) return this.decode<T>(entry);
-    written.metadata.resourceVersion = String(entry.modRevision);
+    // Already stamped and frozen when the watch cache took it; frozen in part when it could not (see `decodeForCache`).
+    const rv = String(entry.modRevision);
+    if (written.metadata.resourceVersion === rv) return written;
+    if (Object.isFrozen(written.metadata)) return this.decode<T>(entry);
+    written.metadata.resourceVersion = rv;
     return written;
   }
 
@@ -212,7 +251,8 @@ export class Registry {
       try {
         const encoded = this.encode(obj);
         await pace();
-        const entry = await this.store.create(this.key(r, obj.metadata.namespace, obj.metadata.name as string), encoded);
+        const key = this.key(r, obj.metadata.namespace, obj.metadata.name as string);
+        const entry = opts.owned ? await this.handOver(key, encoded, obj, () => this.store.create(key, encoded)) : await this.store.create(key, encoded);
         return this.answer(obj, entry, opts.owned);
       } catch (e) {
         if (!(e instanceof StoreKeyExists)) throw e;
@@ -375,7 +415,8 @@ export class Registry {
     if (encoded === (this.storedText.get(current) ?? this.encode(current))) return current;
     await pace();
     try {
-      return this.answer(next, await this.store.update(key, encoded, expected), opts.owned);
+      const entry = opts.owned ? await this.handOver(key, encoded, next, () => this.store.update(key, encoded, expected)) : await this.store.update(key, encoded, expected);
+      return this.answer(next, entry, opts.owned);
     } catch (e) {
       if (e instanceof StoreConflict) throw errors.conflict(r, current.metadata.name as string);
       if (e instanceof StoreNotFound) throw errors.notFound(r, current.metadata.name as string);
@@ -572,9 +613,11 @@ export class Registry {
       // As kube-apiserver's binding: the pod is scheduled from now on. Built beside the (frozen) cached pod, not in it.
       const status = ((pod as KubeObject).status ?? {}) as { conditions?: Condition[] };
       const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoTime(this.clock.now()) }];
-      const next = { ...pod, spec: { ...pod.spec, nodeName }, status: { ...status, conditions } };
+      // Its own metadata: the watch cache stamps the new version in it (see `writing`).
+      const next = { ...pod, metadata: { ...pod.metadata }, spec: { ...pod.spec, nodeName }, status: { ...status, conditions } };
+      const text = this.encode(next);
       try {
-        await this.store.update(key, this.encode(next), Number(pod.metadata.resourceVersion));
+        await this.handOver(key, text, next, () => this.store.update(key, text, Number(pod.metadata.resourceVersion)));
         return;
       } catch (e) {
         if (e instanceof StoreConflict && attempt < MAX_PATCH_RETRIES) continue;

@@ -17,6 +17,37 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Freezes `value` as `deepFreeze` does, and tells whether `JSON.parse(JSON.stringify(value))` would
+ * rebuild it exactly: plain objects and arrays of strings, finite numbers, booleans and null, with
+ * no `undefined` property or array hole. One walk for both. A part already frozen is taken as it
+ * is: frozen objects come from the watch cache, which holds only parsed objects and objects that
+ * passed this check. Stops at the first value JSON would change (the rest stays unfrozen).
+ */
+export function freezeJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null || Object.isFrozen(value)) return true;
+      if (Array.isArray(value)) {
+        Object.freeze(value);
+        for (let i = 0; i < value.length; i++) if (!freezeJson(value[i])) return false;
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      Object.freeze(value);
+      for (const k in value) if (!freezeJson((value as Record<string, unknown>)[k])) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 const serialized = new WeakMap<object, string>();
 
 /**
