@@ -2,6 +2,7 @@
 // agent (one self-contained file pushed to hosts) and the renderer. Output goes to dist/ (ignored).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { workerEntries } from './workerEntries.mjs';
 
 rmSync('dist', { recursive: true, force: true });
 mkdirSync('dist/renderer', { recursive: true });
@@ -12,8 +13,8 @@ await Promise.all([
   // Main-process code keeps node_modules external: native modules (better-sqlite3) load from there.
   build({ ...node, entryPoints: { main: 'src/main/main.ts' }, outdir: 'dist/main', packages: 'external' }),
   build({ ...node, entryPoints: { serve: 'src/main/serve.ts' }, outdir: 'dist/main', packages: 'external' }),
-  // The API server's body decoders run this file on worker threads (apiserver/bodyDecoder.ts).
-  build({ ...node, entryPoints: { bodyDecodeWorker: 'src/orchestrator/apiserver/bodyDecodeWorker.ts' }, outdir: 'dist/main', packages: 'external' }),
+  // What the main process runs on worker threads (scripts/workerEntries.mjs).
+  build({ ...node, entryPoints: workerEntries, outdir: 'dist/main', packages: 'external' }),
   // A sandboxed preload may only require 'electron': bundle everything else in.
   build({ ...node, entryPoints: { preload: 'src/main/preload/preload.ts' }, outdir: 'dist/main', external: ['electron'] }),
   // The agent runs on hosts without node_modules: everything bundled; optional native add-ons

@@ -6,13 +6,15 @@
 // without a build, or to profile with TypeScript line numbers).
 import { build } from 'esbuild';
 import { basename, resolve } from 'node:path';
+// @ts-expect-error: a plain ES module shared with scripts/build.mjs, without types.
+import { workerEntries } from '../../scripts/workerEntries.mjs';
 
 /** Extra node flags for the server (BENCH_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
 const nodeArgs = (): string[] => (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const built = new Map<string, Promise<string>>();
 
-/** Bundles `entry` (with the body decoder's worker beside it, where the server looks for it) into dist/bench/. */
+/** Bundles `entry` (with the worker threads' code beside it, where the server looks for it) into dist/bench/. */
 function bundle(entry: string): Promise<string> {
   let p = built.get(entry);
   if (!p) {
@@ -25,7 +27,7 @@ function bundle(entry: string): Promise<string> {
       sourcemap: true,
       logLevel: 'warning',
       packages: 'external',
-      entryPoints: { [name]: entry, bodyDecodeWorker: 'src/orchestrator/apiserver/bodyDecodeWorker.ts' },
+      entryPoints: { [name]: entry, ...workerEntries },
       outdir: 'dist/bench',
     }).then(() => resolve('dist/bench', `${name}.js`));
     built.set(entry, p);

@@ -15,7 +15,7 @@ function fakeHost() {
   const state = { rev: 0, open: true, throwNext: false, checkpointNext: false };
   const host: CommitHost = {
     isOpen: () => state.open,
-    commit(batch: readonly BatchJob[]): Outcome[] {
+    async commit(batch: readonly BatchJob[]): Promise<Outcome[]> {
       calls.push(`commit ${batch.length}`);
       if (state.throwNext) {
         state.throwNext = false;
@@ -23,7 +23,10 @@ function fakeHost() {
       }
       let rev = state.rev;
       const out = batch.map((j): Outcome => {
-        if (j.kind === 'exec') return { done: j.run() };
+        if (j.kind === 'compact') {
+          calls.push('compacted');
+          return { done: true };
+        }
         if (j.key.startsWith('/bad')) return { error: new StoreConflict(j.key, 0, 0) };
         rev++;
         const value = j.kind === 'delete' ? '' : j.value;
@@ -113,17 +116,17 @@ describe('CommitPipeline', () => {
     expect((await f.drain(p.enqueue({ kind: 'create', key: '/r/c', value: 'v' })))?.modRevision).toBe(1);
   });
 
-  it('runs an exec job\'s follow-up after the commit, and a job running alone between batches', async () => {
+  it('commits a compaction in its batch, and runs a job alone between batches', async () => {
     const f = fakeHost();
     const p = new CommitPipeline(f.host, silentLogger);
     f.state.checkpointNext = true;
-    const a = p.enqueue({ kind: 'exec', run: () => () => f.calls.push('exec done') });
+    const a = p.enqueue({ kind: 'compact', lo: 0, hi: 1 });
     const vacuum = p.enqueue({ kind: 'alone', label: 'vacuum', run: async () => void f.calls.push('vacuum') });
     const b = p.enqueue({ kind: 'create', key: '/r/b', value: 'v' });
     await f.drain(Promise.all([a, vacuum, b]));
     // The checkpoint the host asked for after the first batch runs before anything queued after it.
     expect(f.calls).toEqual([
-      'commit 1', 'exec done', 'sync', 'durable',
+      'commit 1', 'compacted', 'sync', 'durable',
       'before checkpoint', 'checkpoint', 'after checkpoint',
       'before vacuum', 'vacuum', 'after vacuum',
       'commit 1', 'sync', 'durable', 'ack 1',

@@ -2,22 +2,20 @@ import type { Disposable } from '../util/disposable.js';
 import type { Logger } from '../util/logger.js';
 import { FsyncFailed } from './diskFiles.js';
 import type { StoreEntry, StoreEvent } from './types.js';
-import type { WriteJob } from './writeBatch.js';
+import type { WriteJob } from './sqliteWriter.js';
 
-/** Work run inside a batch's transaction; the function it returns runs once the transaction committed. */
-export type ExecJob = { kind: 'exec'; run: () => (() => void) | void };
 /**
  * Work run alone, outside a transaction (checkpoint, vacuum): no batch runs until it is done, and
  * it makes durable what it wrote itself (off the loop).
  */
 export type AloneJob = { kind: 'alone'; label: string; run: () => Promise<void> };
-export type PipelineJob = WriteJob | ExecJob | AloneJob;
+export type PipelineJob = WriteJob | AloneJob;
 type Settle = { resolve(v: StoreEntry | undefined): void; reject(e: unknown): void };
 type Queued = PipelineJob & Settle;
-/** A job in a batch: a write or an exec job, never one that runs alone. */
-export type BatchJob = (WriteJob | ExecJob) & Settle;
-/** What became of one job of a committed batch. */
-export type Outcome = { event: StoreEvent } | { error: unknown } | { done: (() => void) | void };
+/** A job in a batch: a write (or a compaction), never one that runs alone. */
+export type BatchJob = WriteJob & Settle;
+/** What became of one job of a committed batch: a write's event, a write's own check failing, or a job with nothing to tell (compaction). */
+export type Outcome = { event: StoreEvent } | { error: unknown } | { done: true };
 
 /** A batch holds the event loop while it is applied: at most this many writes, or this many bytes. */
 export const MAX_BATCH = 128;
@@ -32,10 +30,10 @@ export interface CommitHost {
   isOpen(): boolean;
   /**
    * Applies the batch's jobs in order in one transaction, one outcome per job (a write that fails
-   * its own check is an `error` outcome, the rest go on). Throws if the transaction failed: then
+   * its own check is an `error` outcome, the rest go on). Rejects if the transaction failed: then
    * none of it was written and every job of the batch is rejected with that error.
    */
-  commit(batch: readonly BatchJob[]): Outcome[];
+  commit(batch: readonly BatchJob[]): Promise<Outcome[]>;
   /** Makes the committed batch durable, off the event loop; rejects (with `FsyncFailed`) if it cannot. */
   sync(): Promise<void>;
   /** The batch is durable; called once before any of its writes is acknowledged. */
@@ -140,21 +138,26 @@ export class CommitPipeline {
       this.queue.shift();
       if (next.kind === 'create' || next.kind === 'update') bytes += next.value.length;
     }
-    let outcomes: Outcome[];
-    try {
-      outcomes = this.host.commit(batch);
-    } catch (e) {
-      for (const job of batch) job.reject(e);
-      this.schedule();
-      return;
-    }
-    this.batchCount++;
-    for (const o of outcomes) if ('done' in o && o.done) o.done();
+    // Busy from here: the transaction may run on another thread, and the next batch gathers meanwhile.
     this.busy = true;
     this.unacked = true;
-    this.host.sync().then(
-      () => this.ack(batch, outcomes),
-      (e: unknown) => this.fail(e, batch),
+    this.host.commit(batch).then(
+      (outcomes) => {
+        this.batchCount++;
+        // Closed meanwhile: the writer closed after this batch, making the file durable.
+        if (!this.host.isOpen()) return this.ack(batch, outcomes);
+        this.host.sync().then(
+          () => this.ack(batch, outcomes),
+          (e: unknown) => this.fail(e, batch),
+        );
+      },
+      (e: unknown) => {
+        this.busy = false;
+        this.unacked = false;
+        for (const job of batch) job.reject(e);
+        for (const r of this.waitingReads.splice(0)) r();
+        this.schedule();
+      },
     );
   }
 

@@ -10,7 +10,8 @@ import { prepareDatabase } from './schema.js';
 import { prepareStatements, toEntry, type KvRow, type LogRow, type Statements } from './statements.js';
 import type { Disposable } from '../util/disposable.js';
 import { StoreCompacted, StoreConflict, StoreNotFound, type Store, type StoreEntry, type StoreEvent } from './types.js';
-import { applyWrite, isStoreError, type Tally } from './writeBatch.js';
+import { refusal, SqliteWriter, type CommitResult, type WriteRequest, type WriterTask } from './sqliteWriter.js';
+import { InlineWriter, ThreadWriter, type Writer } from './writers.js';
 
 export interface SqliteStoreOptions {
   /** Lease expiry times come from this clock. */
@@ -72,13 +73,16 @@ export interface StoreSizes {
  * A watch registered at revision R sees exactly the changes after R.
  */
 export class SqliteStore implements Store {
-  /** The writer: batches, compare-and-swap checks, maintenance. */
-  private readonly db: Database.Database;
-  private readonly stmts: Statements;
   /**
-   * The reader: a second connection holding a read transaction open on the last durable state
-   * (re-pinned after each batch). For `:memory:` (one connection per database) it is the writer,
-   * and reads wait while a batch is not acknowledged.
+   * The writer (sqliteWriter.ts): batches, compare-and-swap checks, checkpoints, vacuum. For a file
+   * it has its own connection on its own thread; for `:memory:` it shares the reader's.
+   */
+  private readonly writer: Writer;
+  private open = true;
+  /**
+   * The reader: a connection holding a read transaction open on the last durable state (re-pinned
+   * after each batch). For `:memory:` (one connection per database) it is the writer's, and reads
+   * wait while a batch is not acknowledged.
    */
   private readonly reader: Database.Database;
   private readonly rstmts: Statements;
@@ -112,57 +116,43 @@ export class SqliteStore implements Store {
     const inMemory = path === ':memory:';
     // SQLite gives the -wal and -shm files the database file's mode.
     if (!inMemory) closeSync(openSync(path, 'a', 0o600));
-    // No busy waiting: both connections live on this thread, so a lock that is busy would stay busy.
-    this.db = new Database(path, { timeout: 0 });
+    // No busy waiting: only the writer writes, and a lock that is busy would stay busy.
+    // This connection prepares the file (schema, migrations, byte totals, leases); for `:memory:` it stays the only one.
+    const db = new Database(path, { timeout: 0 });
     try {
-      prepareDatabase(this.db, path, this.log);
+      prepareDatabase(db, path, this.log);
     } catch (e) {
-      this.db.close();
+      db.close();
       throw e;
     }
-    this.stmts = prepareStatements(this.db);
-    this.rev = this.meta('revision');
-    this.compacted = this.meta('compacted');
-    this.bytes = this.countBytes();
-    this.leaseExisting();
-    this.pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    const stmts = prepareStatements(db);
+    this.rev = stmts.getMeta.get('revision') as number;
+    this.compacted = stmts.getMeta.get('compacted') as number;
+    this.bytes = countBytes(db, stmts);
+    this.leaseExisting(db);
+    this.pageSize = db.pragma('page_size', { simple: true }) as number;
     if (inMemory) {
-      this.reader = this.db;
-      this.rstmts = this.stmts;
+      this.reader = db;
+      this.rstmts = stmts;
       this.files = DiskFiles.none();
+      this.writer = new InlineWriter(new SqliteWriter(db));
     } else {
       this.reader = new Database(path, { timeout: 0, readonly: true });
       this.rstmts = prepareStatements(this.reader);
       this.pin();
       this.files = DiskFiles.open(path, opts.syncFile);
+      // The reader keeps the WAL open (this is not the last connection), and the writer thread opens its own.
+      db.close();
+      this.writer = new ThreadWriter(path);
     }
     this.checkpointThreshold();
     this.pipeline = new CommitPipeline(this.commitHost(), this.log);
   }
 
-  private meta(name: string): number {
-    return this.stmts.getMeta.get(name) as number;
-  }
-
-  /** The byte totals, counted once when a file does not have them yet (new, or from an older Skiff). */
-  private countBytes(): { live: number; history: number } {
-    let live = this.meta('live_bytes');
-    let history = this.meta('history_bytes');
-    if (live < 0 || history < 0) {
-      live = this.db.prepare('SELECT COALESCE(SUM(LENGTH(CAST(log.value AS BLOB))), 0) FROM kv JOIN log ON log.rev = kv.mod_rev').pluck().get() as number;
-      history = (this.db.prepare('SELECT COALESCE(SUM(LENGTH(CAST(value AS BLOB))), 0) FROM log').pluck().get() as number) - live;
-      this.db.transaction(() => {
-        this.stmts.setMeta.run(live, 'live_bytes');
-        this.stmts.setMeta.run(history, 'history_bytes');
-      })();
-    }
-    return { live, history };
-  }
-
   /** Keys under a lease prefix written before the lease existed (or by an older Skiff) get one now. */
-  private leaseExisting(): void {
+  private leaseExisting(db: Database.Database): void {
     for (const l of this.leases) {
-      this.db.prepare('UPDATE kv SET expires_at = ? WHERE key >= ? AND key < ? AND expires_at IS NULL').run(this.clock.now() + l.ttlMs, l.prefix, prefixEnd(l.prefix));
+      db.prepare('UPDATE kv SET expires_at = ? WHERE key >= ? AND key < ? AND expires_at IS NULL').run(this.clock.now() + l.ttlMs, l.prefix, prefixEnd(l.prefix));
     }
   }
 
@@ -231,20 +221,8 @@ export class SqliteStore implements Store {
       while (this.compacted < target) {
         const lo = this.compacted;
         const hi = Math.min(target, lo + COMPACT_CHUNK);
-        await this.pipeline.enqueue({
-          kind: 'exec',
-          run: () => {
-            const freed = this.stmts.compactFreed.get(lo, hi) as number;
-            this.stmts.compactSuperseded.run(lo, hi);
-            this.stmts.compactTombstones.run(lo, hi);
-            this.stmts.setMeta.run(hi, 'compacted');
-            this.stmts.setMeta.run(this.bytes.history - freed, 'history_bytes');
-            return () => {
-              this.compacted = hi;
-              this.bytes.history -= freed;
-            };
-          },
-        });
+        // The writer drops the rows and moves the compacted revision and byte totals (see commitBatch).
+        await this.pipeline.enqueue({ kind: 'compact', lo, hi });
       }
     };
     this.compaction = this.compaction.then(run, run);
@@ -304,10 +282,20 @@ export class SqliteStore implements Store {
    * which has nothing left to copy.
    */
   private async checkpointJob(truncate: boolean): Promise<void> {
-    this.holds.time('checkpoint', () => this.db.pragma('wal_checkpoint(PASSIVE)'));
+    await this.onWriter('checkpoint', { op: 'checkpoint', mode: 'PASSIVE' });
     this.writtenSinceCheckpoint = 0;
     await this.files.sync('db');
-    if (truncate) this.holds.time('checkpoint', () => this.db.pragma('wal_checkpoint(TRUNCATE)'));
+    if (truncate) await this.onWriter('checkpoint', { op: 'checkpoint', mode: 'TRUNCATE' });
+  }
+
+  /** Runs a task on the writer, counted in the hold statistics when it runs on the event loop's thread. */
+  private async onWriter(label: string, task: WriterTask): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await this.writer.run(task);
+    } finally {
+      if (this.writer.onLoop) this.holds.record(label, performance.now() - t0);
+    }
   }
 
   /** Returns up to `pages` free pages to the file system (the file shrinks at the next checkpoint). */
@@ -316,7 +304,7 @@ export class SqliteStore implements Store {
       kind: 'alone',
       label: 'vacuum',
       run: async () => {
-        this.holds.time('vacuum', () => this.db.pragma(`incremental_vacuum(${Math.max(1, Math.floor(pages))})`));
+        await this.onWriter('vacuum', { op: 'incrementalVacuum', pages });
         await this.files.sync('wal');
       },
     });
@@ -324,14 +312,15 @@ export class SqliteStore implements Store {
 
   /**
    * Rewrites the whole file (no free pages, no old content left in any page), then empties the WAL.
-   * Holds the event loop for as long as it takes: for start-up and one-time migrations only.
+   * No other write runs meanwhile (on a file it runs on the writer's thread; for `:memory:` it holds
+   * the event loop): for start-up and one-time migrations only.
    */
   async vacuumFull(): Promise<void> {
     await this.pipeline.enqueue({
       kind: 'alone',
       label: 'vacuum-full',
       run: async () => {
-        this.holds.time('vacuum-full', () => this.db.exec('VACUUM'));
+        await this.onWriter('vacuum-full', { op: 'vacuum' });
         await this.files.sync('wal');
         await this.checkpointJob(true);
       },
@@ -340,8 +329,9 @@ export class SqliteStore implements Store {
 
   /** Sizes for maintenance decisions and benchmarks. */
   sizes(): StoreSizes {
-    const pageCount = this.db.pragma('page_count', { simple: true }) as number;
-    const freePages = this.db.pragma('freelist_count', { simple: true }) as number;
+    // From the reader: the last durable state's.
+    const pageCount = this.reader.pragma('page_count', { simple: true }) as number;
+    const freePages = this.reader.pragma('freelist_count', { simple: true }) as number;
     const fileBytes = this.files.onDisk ? this.files.dbBytes() : this.pageSize * pageCount;
     return { pageSize: this.pageSize, pageCount, freePages, fileBytes, walBytes: this.files.walFileBytes() };
   }
@@ -378,12 +368,14 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
-    if (!this.db.open) return;
+    if (!this.open) return;
+    this.open = false;
     this.pipeline.close(new Error('the datastore is closed'));
-    if (this.reader !== this.db) this.reader.close();
-    // SQLite checkpoints and removes the WAL on close; FULL makes it fsync the file first.
-    this.db.pragma('synchronous = FULL');
-    this.db.close();
+    // The writer's connection closes last: SQLite checkpoints and removes the WAL as the last
+    // connection closes, and with fsync it makes the file durable first. A batch it was applying
+    // is finished and answered before close returns.
+    if (!this.writer.onLoop) this.reader.close();
+    this.writer.close(true);
     this.files.close();
   }
 
@@ -392,12 +384,12 @@ export class SqliteStore implements Store {
   /** The pipeline's view of this database: it calls these one at a time, never two batches at once. */
   private commitHost(): CommitHost {
     return {
-      isOpen: () => this.db.open,
+      isOpen: () => this.open,
       commit: (batch) => this.commitBatch(batch),
       sync: () => this.files.sync('wal'),
       // Closed meanwhile: close() checkpointed with fsync, so the batch is durable; nobody watches.
       durable: () => {
-        if (this.db.open) this.pin();
+        if (this.open) this.pin();
       },
       acknowledged: (event) => {
         this.rev = event.entry.modRevision;
@@ -415,41 +407,46 @@ export class SqliteStore implements Store {
     };
   }
 
-  /** One batch in one transaction: each write with its own compare-and-swap check and revision. */
-  private commitBatch(batch: readonly BatchJob[]): Outcome[] {
-    const outcomes: Outcome[] = [];
-    const tally: Tally = { live: 0, history: 0, written: 0 };
-    const t0 = performance.now();
+  /** One batch in one transaction, by the writer: each write with its own compare-and-swap check and revision. */
+  private async commitBatch(batch: readonly BatchJob[]): Promise<Outcome[]> {
+    // Data only (they may cross to the writer's thread): no settle functions.
+    const requests = batch.map((job): WriteRequest => {
+      switch (job.kind) {
+        case 'create':
+          return { kind: 'create', key: job.key, value: job.value, expiresAt: this.expiry(job.key) };
+        case 'update':
+          return { kind: 'update', key: job.key, value: job.value, expected: job.expected, expiresAt: this.expiry(job.key) };
+        case 'delete':
+          return { kind: 'delete', key: job.key, expected: job.expected };
+        case 'compact':
+          return { kind: 'compact', lo: job.lo, hi: job.hi };
+      }
+    });
+    let result: CommitResult;
     try {
-      this.db.transaction(() => {
-        let rev = this.rev;
-        for (const job of batch) {
-          if (job.kind === 'exec') {
-            outcomes.push({ done: job.run() });
-            continue;
-          }
-          try {
-            const event = applyWrite(this.stmts, job, rev + 1, job.kind === 'delete' ? null : this.expiry(job.key), tally);
-            rev = event.entry.modRevision;
-            outcomes.push({ event });
-          } catch (e) {
-            if (!isStoreError(e)) throw e;
-            outcomes.push({ error: e });
-          }
-        }
-        if (rev !== this.rev) this.stmts.setMeta.run(rev, 'revision');
-        if (tally.live || tally.history) {
-          this.stmts.setMeta.run(this.bytes.live + tally.live, 'live_bytes');
-          this.stmts.setMeta.run(this.bytes.history + tally.history, 'history_bytes');
-        }
-      })();
-    } finally {
-      this.holds.record('commit', performance.now() - t0);
+      result = await this.writer.commit(requests);
+    } catch (e) {
+      this.log.error('a datastore batch failed; none of its writes were made', { writes: batch.length, error: e instanceof Error ? e.message : String(e) });
+      throw e;
     }
-    this.bytes.live += tally.live;
-    this.bytes.history += tally.history;
-    this.writtenSinceCheckpoint += tally.written;
-    return outcomes;
+    this.holds.record(this.writer.onLoop ? 'commit' : 'commit (writer thread)', result.ms);
+    this.bytes.live = result.liveBytes;
+    this.bytes.history = result.historyBytes;
+    this.compacted = result.compacted;
+    this.writtenSinceCheckpoint += result.walBytes;
+    return batch.map((job, i): Outcome => {
+      const w = result.written[i];
+      if (!w) throw new Error('the datastore writer answered fewer jobs than it was sent');
+      if ('refused' in w) return { error: refusal(w.refused) };
+      if ('compacted' in w) return { done: true };
+      if ('deleted' in w) {
+        const { modRevision, prev } = w.deleted;
+        return { event: { type: 'delete', entry: { ...prev, modRevision }, prev, created: false } };
+      }
+      const { key, value } = job as { key: string; value: string };
+      const { modRevision, createRevision, created, prev } = w.put;
+      return { event: { type: 'put', entry: { key, value, modRevision, createRevision }, prev, created } };
+    });
   }
 
   /** A checkpoint, once the WAL has grown past the threshold (one at a time). */
@@ -464,7 +461,8 @@ export class SqliteStore implements Store {
     const want = this.checkpointBytes ?? Math.min(4 << 20, Math.max(256 << 10, Math.floor(this.files.dbBytes() / 16)));
     // Re-set only on a real change (a quarter), not on every page the file grows.
     if (this.walLimit < 0 || Math.abs(want - this.walLimit) > this.walLimit / 4) {
-      this.db.pragma(`journal_size_limit = ${want}`);
+      // Between two batches on the writer, whenever it gets there: a setting for when the WAL starts over.
+      this.writer.run({ op: 'journalSizeLimit', bytes: want }).catch(() => {});
       this.walLimit = want;
     }
     return want;
@@ -480,14 +478,14 @@ export class SqliteStore implements Store {
 
   /** Moves the reader's snapshot to the current (durable) state. */
   private pin(): void {
-    if (this.reader === this.db) return;
+    if (!this.reader.readonly) return;
     this.unpin();
     this.reader.exec('BEGIN');
     this.rstmts.getMeta.get('revision');
   }
 
   private unpin(): void {
-    if (this.reader !== this.db && this.reader.inTransaction) this.reader.exec('COMMIT');
+    if (this.reader.readonly && this.reader.inTransaction) this.reader.exec('COMMIT');
   }
 
   private read<T>(kind: string, fn: () => T): Promise<T> {
@@ -502,7 +500,7 @@ export class SqliteStore implements Store {
     };
     return new Promise((resolve, reject) => {
       // `:memory:` has one connection: reads wait while a committed batch is not acknowledged.
-      if (this.reader === this.db) this.pipeline.whenAcknowledged(() => run(resolve, reject));
+      if (!this.reader.readonly) this.pipeline.whenAcknowledged(() => run(resolve, reject));
       else run(resolve, reject);
     });
   }
@@ -528,4 +526,19 @@ export class SqliteStore implements Store {
 /** The smallest string greater than every string starting with `prefix`. */
 export function prefixEnd(prefix: string): string {
   return prefix + '\uffff';
+}
+
+/** The byte totals, counted once when a file does not have them yet (new, or from an older Skiff). */
+function countBytes(db: Database.Database, stmts: Statements): { live: number; history: number } {
+  let live = stmts.getMeta.get('live_bytes') as number;
+  let history = stmts.getMeta.get('history_bytes') as number;
+  if (live < 0 || history < 0) {
+    live = db.prepare('SELECT COALESCE(SUM(LENGTH(CAST(log.value AS BLOB))), 0) FROM kv JOIN log ON log.rev = kv.mod_rev').pluck().get() as number;
+    history = (db.prepare('SELECT COALESCE(SUM(LENGTH(CAST(value AS BLOB))), 0) FROM log').pluck().get() as number) - live;
+    db.transaction(() => {
+      stmts.setMeta.run(live, 'live_bytes');
+      stmts.setMeta.run(history, 'history_bytes');
+    })();
+  }
+  return { live, history };
 }
