@@ -3,6 +3,7 @@ import { PAUSE_IMAGE } from '../net/pauseImage.js';
 import { isSandbox } from '../net/sandbox.js';
 import { LABELS } from '../runtime/types.js';
 import { IMAGE, NODE, NODE_IP, kubeletFixture, type KubeletFixture } from '../testing/kubeletFixture.js';
+import { eventually } from '../../testing/eventually.js';
 
 let f: KubeletFixture;
 beforeEach(async () => {
@@ -423,6 +424,23 @@ describe('Kubelet: deletion, orphans, adoption', () => {
     expect(f.runtime.all().filter((c) => c.running).map((c) => c.id).sort()).toEqual(before);
     expect(f.runtime.all()).toHaveLength(created);
     expect((await f.pod('keep')).status!.containerStatuses!.map((c) => c.restartCount)).toEqual([1, 0]);
+  });
+
+  it('stops without starting what it had not started: a sync in flight ends at its next step, and stop() waits for it', async () => {
+    let release!: () => void;
+    f.runtime.pullGate = new Promise<void>((r) => (release = r));
+    await f.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'late', namespace: 'default' }, spec: { nodeName: NODE, containers: [{ name: 'main', image: 'example.com/app:1' }] } });
+    await eventually('the kubelet pulls the image', async () => f.runtime.pulls.includes('example.com/app:1'), 10_000, 5);
+    const before = f.runtime.all().map((c) => c.id);
+    let stopped = false;
+    const stopping = f.kubelet.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    // The pull finished; no container of the pod was created after it.
+    expect(f.runtime.all().map((c) => c.id)).toEqual(before);
+    expect(f.containersOf('late', 'main')).toHaveLength(0);
   });
 
   it('never removes containers before it has listed its pods', async () => {

@@ -5,7 +5,7 @@ import { runLoop, type ControllerLoop } from '../../client/runner.js';
 import { RequeueAfter } from '../../client/WorkQueue.js';
 import { isSandbox } from '../net/sandbox.js';
 import type { Disposable } from '../../util/disposable.js';
-import { LABELS } from '../runtime/types.js';
+import { LABELS, type Runtime } from '../runtime/types.js';
 import { nodeSelector } from './containers.js';
 import { PodSyncer } from './podSync.js';
 import type { KubeletDeps } from './types.js';
@@ -25,12 +25,32 @@ export interface KubeletOptions {
  * Containers of pods that no longer exist are removed, but only once the informer has synced: an
  * agent that restarts adopts what runs instead of deleting it.
  */
+/** How long stop() waits for syncs in flight (a create or start under way) to end. */
+const STOP_WAIT_MS = 10_000;
+
+/**
+ * The engine as the pod syncer uses it: once `stopped()`, a pull, create or start is refused (one
+ * already under way finishes); everything else (inspect, stop, remove, logs...) goes through.
+ */
+function stoppable(runtime: Runtime, stopped: () => boolean): Runtime {
+  const refuse = () => Promise.reject(new Error('the kubelet is stopping'));
+  const refused = new Set<PropertyKey>(['pull', 'create', 'start']);
+  return new Proxy(runtime, {
+    get(target, prop) {
+      if (refused.has(prop) && stopped()) return refuse;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 export class Kubelet {
   readonly pods: Informer<Pod>;
   readonly syncer: PodSyncer;
   private readonly queue: ControllerLoop;
   private readonly disposables: (() => void)[] = [];
   private started = false;
+  private stopping = false;
 
   constructor(
     private readonly d: KubeletDeps,
@@ -38,7 +58,7 @@ export class Kubelet {
   ) {
     const log = d.log.child({ component: 'kubelet' });
     this.pods = new Informer<Pod>(d.client, 'pods', d.clock, log, { fieldSelector: `spec.nodeName=${d.nodeName}` });
-    this.syncer = new PodSyncer({ ...d, log }, (key) => this.queue.enqueue(key));
+    this.syncer = new PodSyncer({ ...d, runtime: stoppable(d.runtime, () => this.stopping), log }, (key) => this.queue.enqueue(key));
     this.queue = runLoop('kubelet', (key) => this.reconcile(key), { clock: d.clock, log, workers: opts.workers ?? 8, maxBackoffMs: 30_000 });
   }
 
@@ -78,12 +98,20 @@ export class Kubelet {
     return this.queue.idle();
   }
 
-  /** Stops watching and syncing. Containers keep running. */
-  stop(): void {
+  /**
+   * Stops watching and syncing; containers keep running. From now on nothing is pulled, created or
+   * started, and syncs in flight end at their next such step; resolves once they have (at most
+   * STOP_WAIT_MS), so no container the kubelet was creating appears after its agent stopped.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
     for (const d of this.disposables.splice(0).reverse()) d();
     this.queue.stop();
     this.pods.stop();
     this.syncer.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.queue.idle(), new Promise<void>((r) => (timer = setTimeout(r, STOP_WAIT_MS).unref()))]);
+    clearTimeout(timer);
   }
 
   /** Enqueues every pod, and the namespace/name of every container whose pod is gone. */

@@ -86,7 +86,7 @@ export async function kubeletFixture(opts: { prober?: Prober; serviceEnv?: (pod:
     },
     /** Stops the current kubelet and starts a fresh one on the same engine (an agent restart). */
     async restartKubelet() {
-      kubelet.stop();
+      await kubelet.stop();
       kubelets.splice(kubelets.indexOf(kubelet), 1);
       kubelet = newKubelet();
       await settle();
@@ -129,7 +129,7 @@ export async function kubeletFixture(opts: { prober?: Prober; serviceEnv?: (pod:
     memoryDir,
     /** Stops the kubelets, lets a sync still in flight finish (it may be writing under the data directory), then removes the directories. */
     async dispose() {
-      for (const k of kubelets) k.stop();
+      await Promise.all(kubelets.map((k) => k.stop()));
       await Promise.all(kubelets.map((k) => k.idle()));
       cluster.dispose();
       rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
