@@ -31,6 +31,17 @@ describe('authentication', () => {
     expect(auth.authenticate('Basic abc')).toBeUndefined();
   });
 
+  it('a node token works from its Secret: with 100 nodes, a rotated token replaces the old one, a removed node stops at once', async () => {
+    const tokens = await Promise.all(Array.from({ length: 100 }, (_, i) => issueNodeToken(c.client, `n${i}`)));
+    tokens.forEach((t, i) => expect(auth.authenticate(bearer(t))?.user).toBe(`system:node:n${i}`));
+    await c.client.patch('secrets', 'kube-system', 'skiff-node-n7', 'merge', { data: { token: Buffer.from('rotated').toString('base64') } });
+    expect(auth.authenticate(bearer(tokens[7] as string))).toBeUndefined();
+    expect(auth.authenticate(bearer('rotated'))?.user).toBe('system:node:n7');
+    await c.client.delete('secrets', 'kube-system', 'skiff-node-n8');
+    expect(auth.authenticate(bearer(tokens[8] as string))).toBeUndefined();
+    expect(auth.authenticate(bearer(tokens[9] as string))?.user).toBe('system:node:n9');
+  });
+
   it('a service-account token works until it expires or its account goes', async () => {
     const tr = await createServiceAccountToken(c.registry, c.clock, 'team', 'bot', { spec: { expirationSeconds: 600 } });
     expect(tr).toMatchObject({ kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { expirationSeconds: 600 } });
