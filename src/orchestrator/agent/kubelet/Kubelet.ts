@@ -25,8 +25,8 @@ export interface KubeletOptions {
  * Containers of pods that no longer exist are removed, but only once the informer has synced: an
  * agent that restarts adopts what runs instead of deleting it.
  */
-/** How long stop() waits for syncs in flight (a create or start under way) to end. */
-const STOP_WAIT_MS = 10_000;
+/** How long stop() waits for syncs in flight to end: a create or start takes well under it; a pull under way may not, and is not waited for past it (an app quitting must not hang on a download). */
+const STOP_WAIT_MS = 5_000;
 
 /**
  * The engine as the pod syncer uses it: once `stopped()`, a pull, create or start is refused (one
