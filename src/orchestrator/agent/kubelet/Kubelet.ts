@@ -17,14 +17,6 @@ export interface KubeletOptions {
   workers?: number;
 }
 
-/**
- * The pod sync loop: an informer on the pods bound to this node feeds a work queue whose
- * `reconcile(namespace/name)` makes the engine match (see `PodSyncer`). Engine events (a container
- * died, started, vanished) and a periodic resync enqueue too, so a container killed behind the
- * agent's back is noticed within seconds, and one missed event can never leave a pod wrong.
- * Containers of pods that no longer exist are removed, but only once the informer has synced: an
- * agent that restarts adopts what runs instead of deleting it.
- */
 /** How long stop() waits for syncs in flight to end: a create or start takes well under it; a pull under way may not, and is not waited for past it (an app quitting must not hang on a download). */
 const STOP_WAIT_MS = 5_000;
 
@@ -44,6 +36,14 @@ function stoppable(runtime: Runtime, stopped: () => boolean): Runtime {
   });
 }
 
+/**
+ * The pod sync loop: an informer on the pods bound to this node feeds a work queue whose
+ * `reconcile(namespace/name)` makes the engine match (see `PodSyncer`). Engine events (a container
+ * died, started, vanished) and a periodic resync enqueue too, so a container killed behind the
+ * agent's back is noticed within seconds, and one missed event can never leave a pod wrong.
+ * Containers of pods that no longer exist are removed, but only once the informer has synced: an
+ * agent that restarts adopts what runs instead of deleting it.
+ */
 export class Kubelet {
   readonly pods: Informer<Pod>;
   readonly syncer: PodSyncer;
