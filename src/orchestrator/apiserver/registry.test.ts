@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject, WatchEvent } from '../api/types.js';
 import { memoryCluster } from '../testing/memoryCluster.js';
+import { jsonOf } from './cacher/frozen.js';
 
 type Cluster = Awaited<ReturnType<typeof memoryCluster>>;
 
@@ -81,8 +82,17 @@ describe('Registry', () => {
     expect(await c.registry.objects.get(key('handed'))).toBe(stored);
     expect(Object.isFrozen(stored.metadata)).toBe(true);
     expect(stored.metadata.resourceVersion).toBe(String(c.store.currentRevision()));
+    // Its JSON (for answers and watchers) comes from the serialization that made the stored text: exactly JSON.stringify's.
+    expect(jsonOf(stored)).toBe(JSON.stringify(stored));
     const patched = await c.registry.patch('configmaps', 'default', 'handed', 'merge', { data: { k: 'w' } }, { owned: true });
     expect(await c.registry.objects.get(key('handed'))).toBe(patched);
+    expect(jsonOf(patched)).toBe(JSON.stringify(patched));
+    // A PUT whose metadata has its resourceVersion in the middle (and strings JSON must escape).
+    const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'handed', resourceVersion: patched.metadata.resourceVersion, namespace: 'default', annotations: { q: 'a"\\u2028\u2028\u0000' } }, data: { k: 'x' } } as KubeObject;
+    const put = await c.registry.update('configmaps', 'default', 'handed', body, { owned: true });
+    expect(Object.keys(put.metadata).at(-1)).toBe('resourceVersion');
+    expect(jsonOf(put)).toBe(JSON.stringify(put));
+    expect(JSON.parse(jsonOf(put))).toEqual(await c.registry.get('configmaps', 'default', 'handed'));
     const inProcess = await c.registry.create('configmaps', 'default', cm('copied', {}, { k: 'v' }));
     expect(await c.registry.objects.get(key('copied'))).not.toBe(inProcess);
     // An undefined label value: JSON drops it, so the cache parses the stored text, and the answer is still the stored object.
@@ -100,6 +110,7 @@ describe('Registry', () => {
     expect(pod.spec.nodeName).toBe('n1');
     expect(pod.metadata.resourceVersion).toBe(String(c.store.currentRevision()));
     expect(JSON.stringify(pod)).toBe(JSON.stringify(await c.registry.get('pods', 'default', 'b')));
+    expect(jsonOf(pod)).toBe(JSON.stringify(pod));
   });
 
   it('creates only in a namespace that exists and is not terminating, seen at once after its own create and delete', async () => {

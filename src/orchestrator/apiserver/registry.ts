@@ -13,7 +13,7 @@ import type { Disposable } from '../util/disposable.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import { sentManagedFields, serverSideApplySteps, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { WatchCaches, type WatchCacheOptions } from './cacher/index.js';
-import { freezeJson } from './cacher/frozen.js';
+import { freezeJson, rememberJson } from './cacher/frozen.js';
 import { listFromStore } from './storeList.js';
 import { cachedObjects, type ObjectReader } from './objects.js';
 import { watchResource } from './registryWatch.js';
@@ -115,11 +115,11 @@ export class Registry {
    * and every watcher (cacher/frozen.ts `jsonOf`). Only objects held by nobody else are handed over
    * (a request's own, or one built here), and only when JSON would rebuild them exactly.
    */
-  private readonly writing = new Map<string, { text: string; obj: KubeObject }>();
+  private readonly writing = new Map<string, { obj: KubeObject; encoded: Encoded }>();
 
-  /** A store write of `obj`, stored as `text` under `key`, during which the watch cache may take `obj` (see `writing`). */
-  private async handOver(key: string, text: string, obj: KubeObject, write: () => Promise<StoreEntry>): Promise<StoreEntry> {
-    const mine = { text, obj };
+  /** A store write of `obj`, stored as `encoded.text` under `key`, during which the watch cache may take `obj` (see `writing`). */
+  private async handOver(key: string, encoded: Encoded, obj: KubeObject, write: () => Promise<StoreEntry>): Promise<StoreEntry> {
+    const mine = { obj, encoded };
     this.writing.set(key, mine);
     try {
       return await write();
@@ -131,12 +131,18 @@ export class Registry {
   /** The watch cache's decoding: the written object when this registry wrote exactly this entry's text (see `writing`), else a parse. */
   private decodeForCache(entry: StoreEntry): KubeObject {
     const w = this.writing.get(entry.key);
-    if (w && w.text === entry.value) {
+    if (w && w.encoded.text === entry.value) {
       this.writing.delete(entry.key);
       const rv = String(entry.modRevision);
-      if (w.obj.metadata.resourceVersion !== rv) w.obj.metadata.resourceVersion = rv;
+      // The version last in metadata, as in an object parsed from the store and in `jsonAt`.
+      const { resourceVersion: _old, ...meta } = w.obj.metadata;
+      w.obj.metadata = { ...meta, resourceVersion: rv };
       // Frozen here (the cache would freeze it next); a value JSON would change (rare) means a parse after all.
-      if (freezeJson(w.obj)) return w.obj;
+      if (freezeJson(w.obj)) {
+        // Its JSON for answers and watchers, from the serialization that made the stored text.
+        rememberJson(w.obj, w.encoded.jsonAt(rv));
+        return w.obj;
+      }
     }
     return this.decode(entry);
   }
@@ -149,8 +155,7 @@ export class Registry {
   private readonly storedText = new WeakMap<KubeObject, string>();
 
   private encode(obj: KubeObject): string {
-    const { resourceVersion: _rv, ...meta } = obj.metadata;
-    return JSON.stringify({ ...obj, metadata: meta });
+    return encodeObject(obj).text;
   }
 
   /**
@@ -249,10 +254,10 @@ export class Registry {
     // 5 random characters collide about 14 times among 20,000 pods of one ReplicaSet.
     for (let attempt = 1; ; attempt++) {
       try {
-        const encoded = this.encode(obj);
+        const encoded = encodeObject(obj);
         await pace();
         const key = this.key(r, obj.metadata.namespace, obj.metadata.name as string);
-        const entry = opts.owned ? await this.handOver(key, encoded, obj, () => this.store.create(key, encoded)) : await this.store.create(key, encoded);
+        const entry = opts.owned ? await this.handOver(key, encoded, obj, () => this.store.create(key, encoded.text)) : await this.store.create(key, encoded.text);
         return this.answer(obj, entry, opts.owned);
       } catch (e) {
         if (!(e instanceof StoreKeyExists)) throw e;
@@ -411,11 +416,11 @@ export class Registry {
     if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !(next.metadata.deletionGracePeriodSeconds ?? 0)) {
       return this.remove<T>(r, key, expected, current.metadata.name as string);
     }
-    const encoded = this.encode(next);
-    if (encoded === (this.storedText.get(current) ?? this.encode(current))) return current;
+    const encoded = encodeObject(next);
+    if (encoded.text === (this.storedText.get(current) ?? this.encode(current))) return current;
     await pace();
     try {
-      const entry = opts.owned ? await this.handOver(key, encoded, next, () => this.store.update(key, encoded, expected)) : await this.store.update(key, encoded, expected);
+      const entry = opts.owned ? await this.handOver(key, encoded, next, () => this.store.update(key, encoded.text, expected)) : await this.store.update(key, encoded.text, expected);
       return this.answer(next, entry, opts.owned);
     } catch (e) {
       if (e instanceof StoreConflict) throw errors.conflict(r, current.metadata.name as string);
@@ -615,9 +620,9 @@ export class Registry {
       const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoTime(this.clock.now()) }];
       // Its own metadata: the watch cache stamps the new version in it (see `writing`).
       const next = { ...pod, metadata: { ...pod.metadata }, spec: { ...pod.spec, nodeName }, status: { ...status, conditions } };
-      const text = this.encode(next);
+      const encoded = encodeObject(next);
       try {
-        await this.handOver(key, text, next, () => this.store.update(key, text, Number(pod.metadata.resourceVersion)));
+        await this.handOver(key, encoded, next, () => this.store.update(key, encoded.text, Number(pod.metadata.resourceVersion)));
         return;
       } catch (e) {
         if (e instanceof StoreConflict && attempt < MAX_PATCH_RETRIES) continue;
@@ -706,4 +711,31 @@ function patchPinsVersion(type: PatchType, patch: unknown): boolean {
   if (type === 'json') return Array.isArray(patch) && patch.some((op) => (op as { path?: unknown } | null)?.path === '/metadata/resourceVersion');
   const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
   return meta?.resourceVersion !== undefined && meta.resourceVersion !== null;
+}
+
+/** An object's stored text (without `resourceVersion`), and its JSON at a version, from one serialization. */
+interface Encoded {
+  text: string;
+  /** `JSON.stringify` of the object with `metadata.resourceVersion` = `rv` as its last metadata field. */
+  jsonAt(rv: string): string;
+}
+
+/** Stands for the version in the one serialization `encodeObject` makes: a value no object holds (random, with a NUL). */
+const RV_MARK = `\u0000${randomUUID()}`;
+const RV_SLOT = `"resourceVersion":${JSON.stringify(RV_MARK)}`;
+
+/**
+ * The stored text of `obj` and, from the same JSON.stringify, its JSON at any version: the object is
+ * serialized once with a placeholder version last in its metadata, which is then cut out (the
+ * stored text) or replaced (`jsonAt`). A write's answer and watch events use the latter: no second
+ * serialization of the object.
+ */
+function encodeObject(obj: KubeObject): Encoded {
+  const { resourceVersion: _rv, ...meta } = obj.metadata;
+  const marked = JSON.stringify({ ...obj, metadata: { ...meta, resourceVersion: RV_MARK } });
+  const at = marked.indexOf(RV_SLOT);
+  const comma = marked[at - 1] === ',';
+  const head = marked.slice(0, comma ? at - 1 : at);
+  const tail = marked.slice(at + RV_SLOT.length);
+  return { text: head + tail, jsonAt: (rv) => `${head}${comma ? ',' : ''}"resourceVersion":${JSON.stringify(rv)}${tail}` };
 }

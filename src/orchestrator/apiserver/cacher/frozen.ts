@@ -64,6 +64,11 @@ export function jsonOf(obj: KubeObject | object): string {
   return s;
 }
 
+/** Sets the JSON `jsonOf` answers for a frozen object: a writer that serialized it already (registry.ts `encodeObject`). It must be `JSON.stringify(obj)`. */
+export function rememberJson(obj: object, json: string): void {
+  if (Object.isFrozen(obj)) serialized.set(obj, json);
+}
+
 /** A copy of a frozen object stamped with another resourceVersion (a watch's synthetic DELETED). */
 export function withVersion(obj: KubeObject, rv: number): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
