@@ -52,6 +52,16 @@ export class FieldSet {
     return path.join(SEP);
   }
 
+  /** `parent` + one element, both as {@link joined} spells them (`''`: the root). */
+  static child(parent: string, el: string): string {
+    return parent === '' ? el : parent + SEP + el;
+  }
+
+  /** Adds a path as {@link joined} spells it. */
+  addJoined(path: string): void {
+    this.paths.add(path);
+  }
+
   /** Adds `parent` + one element, `parent` as {@link joined} spells it: no array per path. */
   addChild(parent: string, el: string): void {
     this.paths.add(parent === '' ? el : parent + SEP + el);

@@ -151,37 +151,42 @@ export interface Comparison {
 export function* compareSteps(root: SchemaObject | undefined, lhs: unknown, rhs: unknown): Steps<Comparison> {
   const big: BigMap[] = [];
   const c = compareWith(root, lhs, rhs, big);
-  for (const [lm, rm, path] of big) {
+  for (const [lm, rm, parent] of big) {
     yield;
-    yield* compareScalarMapSteps(c, lm, rm, path);
+    yield* compareScalarMapSteps(c, lm, rm, parent);
   }
   return c;
 }
 
-type BigMap = [Record<string, unknown>, Record<string, unknown>, string[]];
+/** A big map of scalars left for later: its two sides and its path as FieldSet spells it. */
+type BigMap = [Record<string, unknown>, Record<string, unknown>, string];
 
-/** The comparison, except maps of scalars of more than STEP keys: those are left in `big`. */
+/**
+ * The comparison, except maps of scalars of more than STEP keys: those are left in `big`. Paths are
+ * carried as FieldSet spells them (`FieldSet.child`), not as arrays: a pod's hundred-odd fields
+ * would otherwise each copy the path above them.
+ */
 function compareWith(root: SchemaObject | undefined, lhs: unknown, rhs: unknown, big: BigMap[]): Comparison {
   const c: Comparison = { added: new FieldSet(), modified: new FieldSet(), removed: new FieldSet() };
-  const leaf = (l: unknown, r: unknown, path: string[]) => {
+  const leaf = (l: unknown, r: unknown, path: string) => {
     // Absent and null are one value once decoded (Go writes a zero time, absent or not, as null).
     if ((l ?? null) === null && (r ?? null) === null) return;
-    if (l === undefined) c.added.add(path);
-    else if (r === undefined) c.removed.add(path);
-    else if (!deepEqual(l, r)) c.modified.add(path);
+    if (l === undefined) c.added.addJoined(path);
+    else if (r === undefined) c.removed.addJoined(path);
+    else if (!deepEqual(l, r)) c.modified.addJoined(path);
   };
-  const walk = (prop: SchemaObject | undefined, l: unknown, r: unknown, path: string[], rootNode = false) => {
+  const empty = (x: unknown) => x === undefined || x === null || (isMap(x) && Object.keys(x).length === 0) || (Array.isArray(x) && x.length === 0);
+  // `path`: as FieldSet spells it; `depth`: its length; `last`: its last element ('' at the root).
+  const walk = (prop: SchemaObject | undefined, l: unknown, r: unknown, path: string, depth: number, last: string, rootNode = false) => {
     if (l === undefined && r === undefined) return;
     // Nothing below changed: the same value, or (at the top, where a status write leaves the
     // whole spec alone) an equal one; one deepEqual is cheaper than walking every field.
-    if (l === r || (path.length <= 1 && deepEqual(l, r))) return;
+    if (l === r || (depth <= 1 && deepEqual(l, r))) return;
     const shape = rootNode && root ? ({ t: 'map', schema: root, declared: true } as Shape) : shapeOf(prop, r ?? l);
-    const empty = (x: unknown) => x === undefined || x === null || (isMap(x) && Object.keys(x).length === 0) || (Array.isArray(x) && x.length === 0);
     if (shape.t === 'leaf' || (!rootNode && empty(l) && empty(r))) return leaf(l, r, path);
     if (!rootNode && ((l === undefined && r !== undefined) || (r === undefined && l !== undefined))) {
-      const last = path[path.length - 1] ?? '';
       const item = last.startsWith('k:');
-      if (item || !ALWAYS_PRESENT.has(last.slice(2))) (l === undefined ? c.added : c.removed).add(path);
+      if (item || !ALWAYS_PRESENT.has(last.slice(2))) (l === undefined ? c.added : c.removed).addJoined(path);
     }
     if (shape.t === 'map') {
       const lm = isMap(l) ? l : {};
@@ -191,7 +196,12 @@ function compareWith(root: SchemaObject | undefined, lhs: unknown, rhs: unknown,
         else runSteps(compareScalarMapSteps(c, lm, rm, path));
         return;
       }
-      for (const k of new Set([...Object.keys(lm), ...Object.keys(rm)])) walk(childSchema(shape, k), lm[k], rm[k], [...path, fieldEl(k)]);
+      const field = (k: string) => {
+        const el = fieldEl(k);
+        walk(childSchema(shape, k), lm[k], rm[k], FieldSet.child(path, el), depth + 1, el);
+      };
+      for (const k in rm) field(k);
+      for (const k in lm) if (!(k in rm)) field(k);
     } else if (shape.t === 'listMap') {
       const index = (list: unknown) => {
         const m = new Map<string, unknown>();
@@ -203,15 +213,16 @@ function compareWith(root: SchemaObject | undefined, lhs: unknown, rhs: unknown,
       };
       const li = index(l);
       const ri = index(r);
-      for (const k of new Set([...li.keys(), ...ri.keys()])) walk(shape.items, li.get(k), ri.get(k), [...path, k]);
+      for (const [k, v] of ri) walk(shape.items, li.get(k), v, FieldSet.child(path, k), depth + 1, k);
+      for (const [k, v] of li) if (!ri.has(k)) walk(shape.items, v, undefined, FieldSet.child(path, k), depth + 1, k);
     } else {
       const ls = new Set((Array.isArray(l) ? l : []).map(valueEl));
       const rs = new Set((Array.isArray(r) ? r : []).map(valueEl));
-      for (const v of rs) if (!ls.has(v)) c.added.add([...path, v]);
-      for (const v of ls) if (!rs.has(v)) c.removed.add([...path, v]);
+      for (const v of rs) if (!ls.has(v)) c.added.addChild(path, v);
+      for (const v of ls) if (!rs.has(v)) c.removed.addChild(path, v);
     }
   };
-  walk(undefined, l0(lhs), l0(rhs), [], true);
+  walk(undefined, l0(lhs), l0(rhs), '', 0, '', true);
   return c;
 }
 
@@ -229,8 +240,7 @@ function scalarValues(shape: Shape & { t: 'map' }): boolean {
  * added/removed/modified leaves the general walk finds, for maps of tens of thousands of keys;
  * it yields after every STEP keys.
  */
-function* compareScalarMapSteps(c: Comparison, lm: Record<string, unknown>, rm: Record<string, unknown>, path: string[]): Steps<void> {
-  const parent = FieldSet.joined(path);
+function* compareScalarMapSteps(c: Comparison, lm: Record<string, unknown>, rm: Record<string, unknown>, parent: string): Steps<void> {
   let n = 0;
   for (const k in rm) {
     if (++n % STEP === 0) yield;
