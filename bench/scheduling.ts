@@ -19,13 +19,20 @@ function podBody(name: string) {
 /** Pods created first in each round and reported on their own: the server's first seconds (code not yet optimized, the heap growing). */
 const COLD_PODS = Number(process.env.BENCH_SCHED_COLD_PODS ?? 2_000);
 
-async function round(nodes: number, pods: number, prefix: string): Promise<void> {
-  const server = await startServer({});
+/** What a round's steady state measured. */
+interface Steady {
+  podsPerSec: number;
+  serverMsPerPod?: number;
+}
+
+async function round(nodes: number, pods: number, prefix: string, root = '.'): Promise<Steady | undefined> {
+  const server = await startServer({}, root);
+  let steady: Steady | undefined;
   const hollow = await startHollowNodes(server, nodes, Math.max(110, Math.ceil(((COLD_PODS + pods) * 1.5) / nodes)));
   const clients = Array.from({ length: CLIENTS }, () => new Client(server));
   const lister = new Client(server);
   await sleep(2_000);
-  const phase = async (label: string, count: number, names: string) => {
+  const phase = async (label: string, count: number, names: string): Promise<Steady> => {
     const stats0 = await server.stats();
     const cpu0 = stats0?.cpuMs;
     // This process: the 8 creating clients, the list sampler and every hollow node (their watch, status writes, heartbeats).
@@ -72,15 +79,43 @@ async function round(nodes: number, pods: number, prefix: string): Promise<void>
     }
     if (stats?.store && stats0?.store) console.log(`  datastore: ${((stats.store.writes - stats0.store.writes) / count).toFixed(2)} writes per pod, in ${stats.store.batches - stats0.store.batches} batches`);
     if (stats) console.log(`  control plane RSS ${stats.rssMb.toFixed(0)} MB, heap ${stats.heapMb.toFixed(0)} MB, event-loop delay p99 ${stats.loop.p99.toFixed(0)} ms max ${stats.loop.max.toFixed(0)} ms`);
+    return { podsPerSec: mine.length / boundSec, serverMsPerPod: stats?.cpuMs !== undefined && cpu0 !== undefined ? (stats.cpuMs - cpu0) / count : undefined };
   };
   if (COLD_PODS > 0) await phase('cold (the first pods after the server started)', COLD_PODS, `${prefix}-cold`);
-  await phase('steady state', pods, prefix);
+  steady = await phase('steady state', pods, prefix);
   for (const c of [...clients, lister]) c.close();
   await hollow.stop();
   await server.stop();
+  return steady;
+}
+
+/**
+ * BENCH_SCHED_BASE=DIR (another checkout with node_modules): the 100-node round alternates between
+ * that tree's control plane and this one's, BENCH_SCHED_PAIRS times (default 3), base first in each
+ * pair, and prints each pair's ratio: a shared machine's speed drifts by tens of percent over
+ * minutes, so only rounds run next to each other compare.
+ */
+async function sideBySide(base: string): Promise<void> {
+  const pairs = Number(process.env.BENCH_SCHED_PAIRS ?? 3);
+  const ratios: number[] = [];
+  const lines: string[] = [];
+  for (let i = 1; i <= pairs; i++) {
+    console.log(`-- pair ${i}: base (${base})`);
+    const a = await round(100, PODS_100, `b${i}`, base);
+    console.log(`-- pair ${i}: this tree`);
+    const b = await round(100, PODS_100, `t${i}`);
+    if (!a || !b) continue;
+    ratios.push(b.podsPerSec / a.podsPerSec);
+    const ms = (s: Steady) => (s.serverMsPerPod === undefined ? '' : ` (${s.serverMsPerPod.toFixed(2)} ms CPU/pod)`);
+    lines.push(`  pair ${i}: base ${a.podsPerSec.toFixed(0)}/s${ms(a)}, this ${b.podsPerSec.toFixed(0)}/s${ms(b)}: x${(b.podsPerSec / a.podsPerSec).toFixed(2)}`);
+  }
+  const sorted = [...ratios].sort((x, y) => x - y);
+  console.log(`side by side, 100 nodes, steady state pods scheduled/s:\n${lines.join('\n')}`);
+  if (sorted.length) console.log(`  median ratio x${(sorted[Math.floor(sorted.length / 2)] as number).toFixed(2)} (this tree faster in ${ratios.filter((r) => r > 1).length} of ${ratios.length} pairs)`);
 }
 
 export async function schedulingBench(): Promise<void> {
+  if (process.env.BENCH_SCHED_BASE) return sideBySide(process.env.BENCH_SCHED_BASE);
   // A stage set to 0 pods (BENCH_SCHED_PODS=0, BENCH_SCHED_BIG_PODS=0) is skipped.
   if (PODS_100 > 0) await round(100, PODS_100, 'p');
   if (PODS_BIG > 0) await round(200, PODS_BIG, 'big');

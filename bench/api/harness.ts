@@ -31,9 +31,9 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
-/** Starts the control plane in a child process with `options` (merged into ControlPlaneOptions). */
-export async function startServer(options: Record<string, unknown> = {}): Promise<ServerHandle> {
-  const child = spawn(process.execPath, await serverCommand('bench/support/controlPlaneProcess.ts', [JSON.stringify(options)]), { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Starts the bench control plane in a child process with `options` (merged into ControlPlaneOptions), of this checkout or of the one at `root` (to compare two; bench/support/controlPlaneProcess.ts). */
+export async function startServer(options: Record<string, unknown> = {}, root = '.'): Promise<ServerHandle> {
+  const child = spawn(process.execPath, await serverCommand('bench/support/controlPlaneProcess.ts', [JSON.stringify(options)], root), { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const waiting: ((line: string) => void)[] = [];
   lines.on('line', (l) => waiting.shift()?.(l));

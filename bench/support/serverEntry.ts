@@ -5,7 +5,9 @@
 // the shipped app never does. BENCH_FROM_SOURCE=1 runs the source through tsx instead (a tree
 // without a build, or to profile with TypeScript line numbers).
 import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 // @ts-expect-error: a plain ES module shared with scripts/build.mjs, without types.
 import { workerEntries } from '../../scripts/workerEntries.mjs';
 
@@ -14,12 +16,25 @@ const nodeArgs = (): string[] => (process.env.BENCH_NODE_ARGS ?? '').split(' ').
 
 const built = new Map<string, Promise<string>>();
 
-/** Bundles `entry` (with the worker threads' code beside it, where the server looks for it) into dist/bench/. */
-function bundle(entry: string): Promise<string> {
-  let p = built.get(entry);
+/** The worker threads' entries of the tree at `root` (older trees, before scripts/workerEntries.mjs, had one). */
+async function workerEntriesOf(root: string): Promise<Record<string, string>> {
+  if (root === '.') return workerEntries as Record<string, string>;
+  const list = resolve(root, 'scripts/workerEntries.mjs');
+  if (!existsSync(list)) return { bodyDecodeWorker: 'src/orchestrator/apiserver/bodyDecodeWorker.ts' };
+  return ((await import(pathToFileURL(list).href)) as { workerEntries: Record<string, string> }).workerEntries;
+}
+
+/**
+ * Bundles `entry` of the tree at `root` (this one, or another checkout to compare with) with the
+ * worker threads' code beside it, where the server looks for it, into that tree's dist/bench/.
+ */
+function bundle(entry: string, root = '.'): Promise<string> {
+  const id = `${root}:${entry}`;
+  let p = built.get(id);
   if (!p) {
     const name = basename(entry).replace(/\.ts$/, '');
-    p = build({
+    p = workerEntriesOf(root).then((workers) => build({
+      absWorkingDir: resolve(root),
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -27,16 +42,19 @@ function bundle(entry: string): Promise<string> {
       sourcemap: true,
       logLevel: 'warning',
       packages: 'external',
-      entryPoints: { [name]: entry, ...workerEntries },
+      entryPoints: { [name]: entry, ...workers },
       outdir: 'dist/bench',
-    }).then(() => resolve('dist/bench', `${name}.js`));
-    built.set(entry, p);
+    })).then(() => resolve(root, 'dist/bench', `${name}.js`));
+    built.set(id, p);
   }
   return p;
 }
 
-/** The `node` arguments that run the bench server `entry` (a path under bench/, from the repository root), then `args`. */
-export async function serverCommand(entry: string, args: string[] = []): Promise<string[]> {
-  if (process.env.BENCH_FROM_SOURCE === '1') return [...nodeArgs(), '--import', 'tsx', entry, ...args];
-  return [...nodeArgs(), await bundle(entry), ...args];
+/**
+ * The `node` arguments that run the bench server `entry` (a path under bench/, from the repository
+ * root), then `args`; `root`: the checkout to run it from (default this one).
+ */
+export async function serverCommand(entry: string, args: string[] = [], root = '.'): Promise<string[]> {
+  if (process.env.BENCH_FROM_SOURCE === '1' && root === '.') return [...nodeArgs(), '--import', 'tsx', entry, ...args];
+  return [...nodeArgs(), await bundle(entry, root), ...args];
 }

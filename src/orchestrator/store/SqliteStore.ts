@@ -60,8 +60,9 @@ export interface StoreSizes {
  * The embedded datastore: SQLite through better-sqlite3, in WAL mode, with group commit.
  *
  * Writes queue up; the flusher applies every queued write in one transaction (each with its own
- * compare-and-swap check and revision), then makes the WAL durable with fdatasync on libuv's thread
- * pool, so the event loop never waits for the disk. Only then are the writes acknowledged and fanned
+ * compare-and-swap check and revision) on the writer's thread (sqliteWriter.ts, writers.ts), then
+ * makes the WAL durable with fdatasync on libuv's thread pool, so the event loop neither waits for
+ * the disk nor does SQLite's work. Only then are the writes acknowledged and fanned
  * out to watchers, in revision order; meanwhile the next batch gathers. Reads go to a second
  * connection pinned to the last durable state, so nothing is ever read, listed or watched that
  * `kill -9` or a power cut could take back, and no read waits for the disk. The database file is
@@ -69,7 +70,7 @@ export interface StoreSizes {
  * WAL is reused.
  *
  * The queue, batching, acknowledgement and fan-out are CommitPipeline.ts; this class is its host (the
- * transaction, the fsync, the reader's snapshot, checkpoints). Tables and migrations: schema.ts.
+ * writer, the fsync, the reader's snapshot, checkpoints). Tables and migrations: schema.ts.
  * A watch registered at revision R sees exactly the changes after R.
  */
 export class SqliteStore implements Store {
