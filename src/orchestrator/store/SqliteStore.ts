@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { CommitPipeline, type AloneJob, type BatchJob, type CommitHost, type Outcome } from './CommitPipeline.js';
-import { DiskFiles } from './diskFiles.js';
+import { DiskFiles, FsyncFailed } from './diskFiles.js';
 import { HoldStats, type HoldSummary } from './holdStats.js';
 import { listChunk, listInPages, type ListChunk, type ListReader } from './listPages.js';
 import { prepareDatabase } from './schema.js';
@@ -101,6 +101,8 @@ export class SqliteStore implements Store {
   private bytes: { live: number; history: number };
   private walLimit = -1;
   private writtenSinceCheckpoint = 0;
+  /** How the writer thread's fsync of the last committed batch went, when it did it (see `commitHost().sync`). */
+  private walSynced: true | { message: string; code?: string } | undefined;
   private checkpointQueued = false;
   private compaction: Promise<void> = Promise.resolve();
   private writes = 0;
@@ -144,7 +146,8 @@ export class SqliteStore implements Store {
       this.files = DiskFiles.open(path, opts.syncFile);
       // The reader keeps the WAL open (this is not the last connection), and the writer thread opens its own.
       db.close();
-      this.writer = new ThreadWriter(path);
+      // The thread fsyncs the WAL after each batch itself, unless a test stands in for the disk (`syncFile`).
+      this.writer = new ThreadWriter(path, !opts.syncFile);
     }
     this.checkpointThreshold();
     this.pipeline = new CommitPipeline(this.commitHost(), this.log);
@@ -387,7 +390,12 @@ export class SqliteStore implements Store {
     return {
       isOpen: () => this.open,
       commit: (batch) => this.commitBatch(batch),
-      sync: () => this.files.sync('wal'),
+      sync: () => {
+        const done = this.walSynced;
+        this.walSynced = undefined;
+        if (done === undefined) return this.files.sync('wal');
+        return done === true ? Promise.resolve() : Promise.reject(new FsyncFailed(Object.assign(new Error(done.message), { code: done.code })));
+      },
       // Closed meanwhile: close() checkpointed with fsync, so the batch is durable; nobody watches.
       durable: () => {
         if (this.open) this.pin();
@@ -435,6 +443,7 @@ export class SqliteStore implements Store {
     this.bytes.history = result.historyBytes;
     this.compacted = result.compacted;
     this.writtenSinceCheckpoint += result.walBytes;
+    this.walSynced = result.synced ?? result.fsyncError;
     return batch.map((job, i): Outcome => {
       const w = result.written[i];
       if (!w) throw new Error('the datastore writer answered fewer jobs than it was sent');

@@ -35,6 +35,10 @@ export interface CommitResult {
   walBytes: number;
   /** How long the transaction took. */
   ms: number;
+  /** Set by the writer thread when it made the batch durable itself (fdatasync of the WAL, see writerThread.ts)... */
+  synced?: true;
+  /** ...or why it could not: the batch is written but not durable. */
+  fsyncError?: { message: string; code?: string };
 }
 
 /** Work on the writer connection outside a batch (checkpoints, vacuum, a setting), never during one. */

@@ -3,26 +3,44 @@
  * connection and applies what the store sends, one message at a time, in order. Built as its own
  * bundle (scripts/build.mjs).
  */
+import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { SqliteWriter, type WriteRequest, type WriterTask } from './sqliteWriter.js';
+import { SqliteWriter, type CommitResult, type WriteRequest, type WriterTask } from './sqliteWriter.js';
 
 export type WriterMessage = { id: number; commit: WriteRequest[] } | { id: number; task: WriterTask } | { close: { fsync: boolean } };
 export type WriterAnswer = { id: number; result?: unknown; error?: { message: string; code?: string } };
 
-const { path, closed, port } = workerData as { path: string; closed: Int32Array; port: MessagePort };
+const { path, closed, port, syncWal } = workerData as { path: string; closed: Int32Array; port: MessagePort; syncWal: boolean };
 
 let writer: SqliteWriter | undefined;
 let openError: unknown;
+/** With `syncWal`, each committed batch is made durable here (fdatasync of the WAL), before it is answered: no second hop through the event loop for it. */
+let walFd: number | undefined;
 try {
   writer = SqliteWriter.open(path);
+  if (syncWal) walFd = openSync(`${path}-wal`, 'r+');
 } catch (e) {
   openError = e;
+}
+
+/** Commits, then (with `syncWal`) makes the batch durable; a failed fdatasync is told in the result, the batch being written but not durable. */
+function commit(w: SqliteWriter, batch: WriteRequest[]): CommitResult {
+  const result = w.commit(batch);
+  if (walFd === undefined) return result;
+  try {
+    fdatasyncSync(walFd);
+    return { ...result, synced: true };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { ...result, fsyncError: { message: err.message, code: err.code } };
+  }
 }
 
 port.on('message', (m: WriterMessage) => {
   if ('close' in m) {
     try {
       writer?.close(m.close.fsync);
+      if (walFd !== undefined) closeSync(walFd);
     } finally {
       // The store waits for this (Atomics.wait): its close() is synchronous.
       Atomics.store(closed, 0, 1);
@@ -34,7 +52,7 @@ port.on('message', (m: WriterMessage) => {
   }
   try {
     if (!writer) throw openError;
-    const result = 'commit' in m ? writer.commit(m.commit) : writer.run(m.task);
+    const result = 'commit' in m ? commit(writer, m.commit) : writer.run(m.task);
     port.postMessage({ id: m.id, result } satisfies WriterAnswer);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));

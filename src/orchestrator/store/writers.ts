@@ -65,7 +65,8 @@ export class ThreadWriter implements Writer {
   private nextId = 1;
   private failure: Error | undefined;
 
-  constructor(path: string) {
+  /** `syncWal`: the thread makes each batch durable itself (`CommitResult.synced`); otherwise the store does. */
+  constructor(path: string, syncWal: boolean) {
     const here = __filename;
     const ts = here.endsWith('.ts');
     // Run from source (tests, bench), the thread loads TypeScript through tsx, as its parent does;
@@ -74,7 +75,7 @@ export class ThreadWriter implements Writer {
     const tsx = ts ? `require(${JSON.stringify(createRequire(here).resolve('tsx/cjs/api'))}).register();` : '';
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(`${tsx}require(${JSON.stringify(modulePath)})`, { eval: true, workerData: { path, closed: this.closed, port: port2 }, transferList: [port2] });
+    this.worker = new Worker(`${tsx}require(${JSON.stringify(modulePath)})`, { eval: true, workerData: { path, closed: this.closed, port: port2, syncWal }, transferList: [port2] });
     this.worker.unref();
     this.port.on('message', (m: WriterAnswer) => this.answer(m));
     this.port.unref();
