@@ -13,7 +13,7 @@ import type { Disposable } from '../util/disposable.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import { sentManagedFields, serverSideApplySteps, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { WatchCaches, type WatchCacheOptions } from './cacher/index.js';
-import { freezeJson, rememberJson } from './cacher/frozen.js';
+import { encodeObject, WriteHandoff } from './writeHandoff.js';
 import { listFromStore } from './storeList.js';
 import { cachedObjects, type ObjectReader } from './objects.js';
 import { watchResource } from './registryWatch.js';
@@ -72,6 +72,8 @@ export class Registry {
   readonly caches: WatchCaches;
   /** The objects as the API server's own readers (authorizers, admission) read and follow them: decoded once, from the watch cache. */
   readonly objects: ObjectReader;
+  /** Written objects on their way to the watch cache (writeHandoff.ts). */
+  private readonly handoff = new WriteHandoff();
 
   constructor(
     readonly store: Store,
@@ -79,7 +81,8 @@ export class Registry {
     opts: { watchCache?: WatchCacheOptions } = {},
   ) {
     this.watchFloor = store.currentRevision();
-    this.caches = new WatchCaches(store, clock, (e) => this.decodeForCache(e), opts.watchCache);
+    // The cache takes a request's written object when it can (writeHandoff.ts), else parses.
+    this.caches = new WatchCaches(store, clock, (e) => this.handoff.take(e) ?? this.decode(e), opts.watchCache);
     this.objects = cachedObjects(this.caches, store);
     this.strategies = new Strategies({ store, objects: this.objects, clock });
   }
@@ -108,46 +111,6 @@ export class Registry {
   }
 
   /**
-   * Objects being written, by key, with the text they were stored as. The watch cache hears of a
-   * write before its writer does (the store fans out, then acknowledges) and takes the written
-   * object itself instead of parsing its text back: one JSON.parse less per write, and the object
-   * the writer answers with is the cache's (frozen), so its JSON is serialized once for the answer
-   * and every watcher (cacher/frozen.ts `jsonOf`). Only objects held by nobody else are handed over
-   * (a request's own, or one built here), and only when JSON would rebuild them exactly.
-   */
-  private readonly writing = new Map<string, { obj: KubeObject; encoded: Encoded }>();
-
-  /** A store write of `obj`, stored as `encoded.text` under `key`, during which the watch cache may take `obj` (see `writing`). */
-  private async handOver(key: string, encoded: Encoded, obj: KubeObject, write: () => Promise<StoreEntry>): Promise<StoreEntry> {
-    const mine = { obj, encoded };
-    this.writing.set(key, mine);
-    try {
-      return await write();
-    } finally {
-      if (this.writing.get(key) === mine) this.writing.delete(key);
-    }
-  }
-
-  /** The watch cache's decoding: the written object when this registry wrote exactly this entry's text (see `writing`), else a parse. */
-  private decodeForCache(entry: StoreEntry): KubeObject {
-    const w = this.writing.get(entry.key);
-    if (w && w.encoded.text === entry.value) {
-      this.writing.delete(entry.key);
-      const rv = String(entry.modRevision);
-      // The version last in metadata, as in an object parsed from the store and in `jsonAt`.
-      const { resourceVersion: _old, ...meta } = w.obj.metadata;
-      w.obj.metadata = { ...meta, resourceVersion: rv };
-      // Frozen here (the cache would freeze it next); a value JSON would change (rare) means a parse after all.
-      if (freezeJson(w.obj)) {
-        // Its JSON for answers and watchers, from the serialization that made the stored text.
-        rememberJson(w.obj, w.encoded.jsonAt(rv));
-        return w.obj;
-      }
-    }
-    return this.decode(entry);
-  }
-
-  /**
    * The stored text each object `get` answered was decoded from: a write of that object compares its
    * new encoding with this text (is it what is stored already?) instead of encoding the old object
    * again. Weak: it lives only as long as the object a caller holds.
@@ -166,7 +129,7 @@ export class Registry {
    */
   private answer<T extends KubeObject>(written: T, entry: StoreEntry, owned: boolean | undefined): T {
     if (!owned) return this.decode<T>(entry);
-    // Already stamped and frozen when the watch cache took it; frozen in part when it could not (see `decodeForCache`).
+    // Already stamped and frozen when the watch cache took it; frozen in part when it could not (writeHandoff.ts).
     const rv = String(entry.modRevision);
     if (written.metadata.resourceVersion === rv) return written;
     if (Object.isFrozen(written.metadata)) return this.decode<T>(entry);
@@ -257,7 +220,7 @@ export class Registry {
         const encoded = encodeObject(obj);
         await pace();
         const key = this.key(r, obj.metadata.namespace, obj.metadata.name as string);
-        const entry = opts.owned ? await this.handOver(key, encoded, obj, () => this.store.create(key, encoded.text)) : await this.store.create(key, encoded.text);
+        const entry = opts.owned ? await this.handoff.around(key, encoded, obj, () => this.store.create(key, encoded.text)) : await this.store.create(key, encoded.text);
         return this.answer(obj, entry, opts.owned);
       } catch (e) {
         if (!(e instanceof StoreKeyExists)) throw e;
@@ -420,7 +383,7 @@ export class Registry {
     if (encoded.text === (this.storedText.get(current) ?? this.encode(current))) return current;
     await pace();
     try {
-      const entry = opts.owned ? await this.handOver(key, encoded, next, () => this.store.update(key, encoded.text, expected)) : await this.store.update(key, encoded.text, expected);
+      const entry = opts.owned ? await this.handoff.around(key, encoded, next, () => this.store.update(key, encoded.text, expected)) : await this.store.update(key, encoded.text, expected);
       return this.answer(next, entry, opts.owned);
     } catch (e) {
       if (e instanceof StoreConflict) throw errors.conflict(r, current.metadata.name as string);
@@ -618,11 +581,11 @@ export class Registry {
       // As kube-apiserver's binding: the pod is scheduled from now on. Built beside the (frozen) cached pod, not in it.
       const status = ((pod as KubeObject).status ?? {}) as { conditions?: Condition[] };
       const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoTime(this.clock.now()) }];
-      // Its own metadata: the watch cache stamps the new version in it (see `writing`).
+      // Its own metadata: the watch cache stamps the new version in it (writeHandoff.ts).
       const next = { ...pod, metadata: { ...pod.metadata }, spec: { ...pod.spec, nodeName }, status: { ...status, conditions } };
       const encoded = encodeObject(next);
       try {
-        await this.handOver(key, encoded, next, () => this.store.update(key, encoded.text, Number(pod.metadata.resourceVersion)));
+        await this.handoff.around(key, encoded, next, () => this.store.update(key, encoded.text, Number(pod.metadata.resourceVersion)));
         return;
       } catch (e) {
         if (e instanceof StoreConflict && attempt < MAX_PATCH_RETRIES) continue;
@@ -711,31 +674,4 @@ function patchPinsVersion(type: PatchType, patch: unknown): boolean {
   if (type === 'json') return Array.isArray(patch) && patch.some((op) => (op as { path?: unknown } | null)?.path === '/metadata/resourceVersion');
   const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
   return meta?.resourceVersion !== undefined && meta.resourceVersion !== null;
-}
-
-/** An object's stored text (without `resourceVersion`), and its JSON at a version, from one serialization. */
-interface Encoded {
-  text: string;
-  /** `JSON.stringify` of the object with `metadata.resourceVersion` = `rv` as its last metadata field. */
-  jsonAt(rv: string): string;
-}
-
-/** Stands for the version in the one serialization `encodeObject` makes: a value no object holds (random, with a NUL). */
-const RV_MARK = `\u0000${randomUUID()}`;
-const RV_SLOT = `"resourceVersion":${JSON.stringify(RV_MARK)}`;
-
-/**
- * The stored text of `obj` and, from the same JSON.stringify, its JSON at any version: the object is
- * serialized once with a placeholder version last in its metadata, which is then cut out (the
- * stored text) or replaced (`jsonAt`). A write's answer and watch events use the latter: no second
- * serialization of the object.
- */
-function encodeObject(obj: KubeObject): Encoded {
-  const { resourceVersion: _rv, ...meta } = obj.metadata;
-  const marked = JSON.stringify({ ...obj, metadata: { ...meta, resourceVersion: RV_MARK } });
-  const at = marked.indexOf(RV_SLOT);
-  const comma = marked[at - 1] === ',';
-  const head = marked.slice(0, comma ? at - 1 : at);
-  const tail = marked.slice(at + RV_SLOT.length);
-  return { text: head + tail, jsonAt: (rv) => `${head}${comma ? ',' : ''}"resourceVersion":${JSON.stringify(rv)}${tail}` };
 }
