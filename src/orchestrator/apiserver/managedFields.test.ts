@@ -130,6 +130,17 @@ describe('managed fields', () => {
     expect(d.metadata.resourceVersion).not.toBe(scaled.metadata.resourceVersion);
   });
 
+  it('keys named like the properties every object inherits (constructor, toString) are fields like any other', async () => {
+    const cm = (labels: Record<string, string>, data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'odd', namespace: 'default', labels }, data });
+    await c.registry.create('configmaps', 'default', cm({ constructor: 'a', keep: 'k' }, { toString: 'x', keep: 'k' }), { fieldManager: 'creator' });
+    const fields = (o: KubeObject, m: string) => JSON.stringify(entry(o, m)?.fieldsV1);
+    // Removed by another manager: no longer anyone's.
+    const other = await c.registry.update('configmaps', 'default', 'odd', cm({ keep: 'k', valueOf: 'v' }, { keep: 'k', hasOwnProperty: 'h' }), { fieldManager: 'other' });
+    expect(fields(other, 'creator')).not.toMatch(/f:constructor|f:toString/);
+    expect(fields(other, 'other')).toMatch(/f:valueOf/);
+    expect(fields(other, 'other')).toMatch(/f:hasOwnProperty/);
+  });
+
   it('status writes are entries of the status subresource', async () => {
     const d = await c.registry.create('deployments', 'default', deploy(1), { fieldManager: 'creator' });
     const s = await c.registry.update('deployments', 'default', 'd', { ...d, status: { replicas: 1 } }, { subresource: 'status', fieldManager: 'ctl' });

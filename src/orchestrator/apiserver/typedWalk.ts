@@ -198,10 +198,10 @@ function compareWith(root: SchemaObject | undefined, lhs: unknown, rhs: unknown,
       }
       const field = (k: string) => {
         const el = fieldEl(k);
-        walk(childSchema(shape, k), lm[k], rm[k], FieldSet.child(path, el), depth + 1, el);
+        walk(childSchema(shape, k), own(lm, k), own(rm, k), FieldSet.child(path, el), depth + 1, el);
       };
       for (const k in rm) field(k);
-      for (const k in lm) if (!(k in rm)) field(k);
+      for (const k in lm) if (!Object.hasOwn(rm, k)) field(k);
     } else if (shape.t === 'listMap') {
       const index = (list: unknown) => {
         const m = new Map<string, unknown>();
@@ -245,7 +245,7 @@ function* compareScalarMapSteps(c: Comparison, lm: Record<string, unknown>, rm: 
   for (const k in rm) {
     if (++n % STEP === 0) yield;
     const r = rm[k];
-    const l = lm[k];
+    const l = own(lm, k);
     if ((l ?? null) === null && (r ?? null) === null) continue;
     if (l === undefined) c.added.addChild(parent, fieldEl(k));
     else if (r === undefined) c.removed.addChild(parent, fieldEl(k));
@@ -253,10 +253,15 @@ function* compareScalarMapSteps(c: Comparison, lm: Record<string, unknown>, rm: 
   }
   for (const k in lm) {
     if (++n % STEP === 0) yield;
-    if (k in rm) continue;
+    if (Object.hasOwn(rm, k)) continue;
     const l = lm[k];
     if ((l ?? null) !== null) c.removed.addChild(parent, fieldEl(k));
   }
+}
+
+/** `m[k]` if `m` has it: a label named `constructor` or `toString` must not find Object's. */
+function own(m: Record<string, unknown>, k: string): unknown {
+  return Object.hasOwn(m, k) ? m[k] : undefined;
 }
 
 function moreKeysThan(m: Record<string, unknown>, n: number): boolean {
