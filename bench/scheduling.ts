@@ -26,9 +26,8 @@ interface Steady {
   serverMsPerPod?: number;
 }
 
-async function round(nodes: number, pods: number, prefix: string, root = '.'): Promise<Steady | undefined> {
+async function round(nodes: number, pods: number, prefix: string, root = '.'): Promise<Steady> {
   const server = await startServer({}, root);
-  let steady: Steady | undefined;
   const hollow = await startHollowNodes(server, nodes, Math.max(110, Math.ceil(((COLD_PODS + pods) * 1.5) / nodes)));
   const clients = Array.from({ length: CLIENTS }, () => new Client(server));
   const lister = new Client(server);
@@ -36,7 +35,7 @@ async function round(nodes: number, pods: number, prefix: string, root = '.'): P
   const phase = async (label: string, count: number, names: string): Promise<Steady> => {
     const stats0 = await server.stats();
     const cpu0 = stats0?.cpuMs;
-    // This process: the 8 creating clients, the list sampler and every hollow node (their watch, status writes, heartbeats).
+    // This process: the creating clients, the list sampler and every hollow node (their watch, status writes, heartbeats).
     const ownCpu0 = process.cpuUsage();
     const creates: number[] = [];
     const lists: number[] = [];
@@ -83,7 +82,7 @@ async function round(nodes: number, pods: number, prefix: string, root = '.'): P
     return { podsPerSec: mine.length / boundSec, serverMsPerPod: stats?.cpuMs !== undefined && cpu0 !== undefined ? (stats.cpuMs - cpu0) / count : undefined };
   };
   if (COLD_PODS > 0) await phase('cold (the first pods after the server started)', COLD_PODS, `${prefix}-cold`);
-  steady = await phase('steady state', pods, prefix);
+  const steady = await phase('steady state', pods, prefix);
   for (const c of [...clients, lister]) c.close();
   await hollow.stop();
   await server.stop();
@@ -105,7 +104,6 @@ async function sideBySide(base: string): Promise<void> {
     const a = await round(100, PODS_100, `b${i}`, base);
     console.log(`-- pair ${i}: this tree`);
     const b = await round(100, PODS_100, `t${i}`);
-    if (!a || !b) continue;
     ratios.push(b.podsPerSec / a.podsPerSec);
     const ms = (s: Steady) => (s.serverMsPerPod === undefined ? '' : ` (${s.serverMsPerPod.toFixed(2)} ms CPU/pod)`);
     lines.push(`  pair ${i}: base ${a.podsPerSec.toFixed(0)}/s${ms(a)}, this ${b.podsPerSec.toFixed(0)}/s${ms(b)}: x${(b.podsPerSec / a.podsPerSec).toFixed(2)}`);
