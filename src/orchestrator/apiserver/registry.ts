@@ -129,10 +129,9 @@ export class Registry {
    */
   private answer<T extends KubeObject>(written: T, entry: StoreEntry, owned: boolean | undefined): T {
     if (!owned) return this.decode<T>(entry);
-    // Already stamped and frozen when the watch cache took it; frozen in part when it could not (writeHandoff.ts).
+    // Already stamped (and frozen) when the watch cache took it (writeHandoff.ts).
     const rv = String(entry.modRevision);
     if (written.metadata.resourceVersion === rv) return written;
-    if (Object.isFrozen(written.metadata)) return this.decode<T>(entry);
     written.metadata.resourceVersion = rv;
     return written;
   }

@@ -1,7 +1,7 @@
 /**
  * The datastore's writer thread (see writers.ts ThreadWriter): it owns the database's writer
  * connection and applies what the store sends, one message at a time, in order. Built as its own
- * bundle (scripts/build.mjs).
+ * bundle (scripts/workerEntries.mjs).
  */
 import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';

@@ -24,21 +24,12 @@ export class InlineWriter implements Writer {
   readonly onLoop = true;
   constructor(private readonly writer: SqliteWriter) {}
 
-  commit(batch: WriteRequest[]): Promise<CommitResult> {
-    try {
-      return Promise.resolve(this.writer.commit(batch));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async commit(batch: WriteRequest[]): Promise<CommitResult> {
+    return this.writer.commit(batch);
   }
 
-  run(task: WriterTask): Promise<void> {
-    try {
-      this.writer.run(task);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async run(task: WriterTask): Promise<void> {
+    this.writer.run(task);
   }
 
   close(fsync: boolean): void {

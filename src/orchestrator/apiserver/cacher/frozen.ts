@@ -6,23 +6,16 @@ import type { KubeObject } from '../../api/types.js';
  * everyone else sees (client-go's rule "never mutate an informer's objects", enforced).
  */
 export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    if (Array.isArray(value)) {
-      for (const v of value) deepFreeze(v);
-    } else {
-      for (const k in value) deepFreeze((value as Record<string, unknown>)[k]);
-    }
-  }
+  freezeJson(value);
   return value;
 }
 
 /**
- * Freezes `value` as `deepFreeze` does, and tells whether `JSON.parse(JSON.stringify(value))` would
+ * Freezes `value` and everything in it, and tells whether `JSON.parse(JSON.stringify(value))` would
  * rebuild it exactly: plain objects and arrays of strings, finite numbers, booleans and null, with
  * no `undefined` property or array hole. One walk for both. A part already frozen is taken as it
  * is: frozen objects come from the watch cache, which holds only parsed objects and objects that
- * passed this check. Stops at the first value JSON would change (the rest stays unfrozen).
+ * passed this check.
  */
 export function freezeJson(value: unknown): boolean {
   switch (typeof value) {
@@ -33,15 +26,12 @@ export function freezeJson(value: unknown): boolean {
       return Number.isFinite(value);
     case 'object': {
       if (value === null || Object.isFrozen(value)) return true;
-      if (Array.isArray(value)) {
-        Object.freeze(value);
-        for (let i = 0; i < value.length; i++) if (!freezeJson(value[i])) return false;
-        return true;
-      }
-      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
       Object.freeze(value);
-      for (const k in value) if (!freezeJson((value as Record<string, unknown>)[k])) return false;
-      return true;
+      const array = Array.isArray(value);
+      let clean = array || Object.getPrototypeOf(value) === Object.prototype;
+      if (array) for (let i = 0; i < value.length; i++) clean = freezeJson(value[i]) && clean;
+      else for (const k in value) clean = freezeJson((value as Record<string, unknown>)[k]) && clean;
+      return clean;
     }
     default:
       return false;
@@ -64,7 +54,7 @@ export function jsonOf(obj: KubeObject | object): string {
   return s;
 }
 
-/** Sets the JSON `jsonOf` answers for a frozen object: a writer that serialized it already (registry.ts `encodeObject`). It must be `JSON.stringify(obj)`. */
+/** Sets the JSON `jsonOf` answers for a frozen object: a writer that serialized it already (writeHandoff.ts `encodeObject`). It must be `JSON.stringify(obj)`. */
 export function rememberJson(obj: object, json: string): void {
   if (Object.isFrozen(obj)) serialized.set(obj, json);
 }
