@@ -3,7 +3,7 @@ import type { ResourceType } from '../api/resources.js';
 import { schemaFor, type SchemaObject } from '../api/schema/index.js';
 import type { KubeObject } from '../api/types.js';
 import { FieldSet, formatPath } from './fieldpath.js';
-import { childSchema, compareSteps, itemKey, shapeOf, toFieldSet } from './typedWalk.js';
+import { addedFieldsV1Steps, childSchema, compareSteps, itemKey, pathCut, shapeOf, toFieldSet } from './typedWalk.js';
 import { paceSteps, runSteps, type Pace, type Steps } from '../util/pacer.js';
 
 /** One `metadata.managedFields` entry: who set which fields, and how. */
@@ -32,6 +32,9 @@ const STRIPPED = [
   ['f:kind'],
   ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'generation', 'managedFields', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds'].map((f) => ['f:metadata', `f:${f}`]),
 ];
+
+/** {@link STRIPPED} as a tree, for a create's one walk. */
+const STRIPPED_CUT = pathCut(STRIPPED);
 
 export interface ManagerRef {
   manager: string;
@@ -112,6 +115,13 @@ export async function updateManagedFields(r: ResourceType, current: KubeObject |
 }
 
 function* managedFieldsSteps(r: ResourceType, current: KubeObject | undefined, next: KubeObject, ref: ManagerRef): Steps<ManagedFieldsEntry[] | undefined> {
+  // A create: every field is the writer's, and nobody else has any. One walk writes the tree
+  // (what the comparison below and encoding its set would write, without the set in between).
+  if (!current) {
+    const fieldsV1 = yield* addedFieldsV1Steps(schemaFor(r), next, STRIPPED_CUT);
+    if (!fieldsV1) return undefined;
+    return [{ manager: ref.manager, operation: 'Update', apiVersion: apiVersion(r), ...(ref.now ? { time: ref.now } : {}), fieldsType: 'FieldsV1', fieldsV1, ...(ref.subresource ? { subresource: ref.subresource } : {}) }];
+  }
   const managers = decode(current?.metadata.managedFields);
   yield;
   const c = yield* compareSteps(schemaFor(r), withoutManagedFields(current), withoutManagedFields(next));

@@ -226,6 +226,123 @@ function compareWith(root: SchemaObject | undefined, lhs: unknown, rhs: unknown,
   return c;
 }
 
+/** Prefixes of paths left out, as a tree of elements: `true` drops the path there and all below it. */
+export type PathCut = Map<string, PathCut | true>;
+
+/** The {@link PathCut} of `prefixes` (each a list of elements). */
+export function pathCut(prefixes: string[][]): PathCut {
+  const root: PathCut = new Map();
+  for (const p of prefixes) {
+    let at = root;
+    p.forEach((el, i) => {
+      const next = at.get(el);
+      if (next === true) return;
+      if (i === p.length - 1) at.set(el, true);
+      else {
+        const sub: PathCut = next ?? new Map();
+        at.set(el, sub);
+        at = sub;
+      }
+    });
+  }
+  return root;
+}
+
+const ROOT_SHAPE = (root: SchemaObject): Shape => ({ t: 'map', schema: root, declared: true });
+
+/**
+ * The `fieldsV1` tree of every field `obj` sets, without the paths `cut` drops: exactly what
+ * `compareSteps(root, undefined, obj).added.withoutPrefixes(...).toFieldsV1Steps()` writes (a
+ * create's managed fields), in one walk that builds the tree as it goes, with no FieldSet of joined
+ * paths in between. Undefined when no field is left. It yields while it fills maps of scalars of
+ * more than {@link STEP} keys (a big ConfigMap's data), as the comparison does.
+ */
+export function* addedFieldsV1Steps(root: SchemaObject | undefined, obj: unknown, cut: PathCut): Steps<Record<string, unknown> | undefined> {
+  const big: [Record<string, unknown>, Record<string, unknown>, PathCut | undefined][] = [];
+  // `last`: the node's own element ('' at the root), for the rules on which nodes are members.
+  const build = (prop: SchemaObject | undefined, r: unknown, last: string, cut: PathCut | undefined, rootNode: boolean): Record<string, unknown> | undefined => {
+    if (r === undefined) return undefined;
+    const shape = rootNode && root ? ROOT_SHAPE(root) : shapeOf(prop, r);
+    // As compareWith's leaf(): a null is no value; an empty map or list is a value owned whole.
+    if (shape.t === 'leaf' || (!rootNode && isEmptyValue(r))) return r === null ? undefined : {};
+    const member = !rootNode && (last.startsWith('k:') || !ALWAYS_PRESENT.has(last.slice(2)));
+    const kids: [string, Record<string, unknown>][] = [];
+    if (shape.t === 'map') {
+      const rm = isMap(r) ? r : {};
+      if (scalarValues(shape)) {
+        if (moreKeysThan(rm, STEP)) {
+          let any = false;
+          for (const k in rm) if ((rm[k] ?? null) !== null && cut?.get(fieldEl(k)) !== true) { any = true; break; }
+          if (!any) return member ? {} : undefined;
+          // Filled after the walk, in steps; its keys are written then, so its place is kept now.
+          const o: Record<string, unknown> = member ? { '.': {} } : {};
+          big.push([o, rm, cut]);
+          return o;
+        }
+        for (const k in rm) {
+          if ((rm[k] ?? null) === null) continue;
+          const el = fieldEl(k);
+          if (cut?.get(el) !== true) kids.push([el, {}]);
+        }
+      } else {
+        for (const k in rm) {
+          const el = fieldEl(k);
+          const sub = cut?.get(el);
+          if (sub === true) continue;
+          const c = build(childSchema(shape, k), own(rm, k), el, sub, false);
+          if (c) kids.push([el, c]);
+        }
+      }
+    } else if (shape.t === 'listMap') {
+      if (Array.isArray(r)) {
+        const seen = new Set<string>();
+        for (const it of r) {
+          const el = itemKey(shape.keys, it);
+          if (!el || seen.has(el)) continue;
+          seen.add(el);
+          const sub = cut?.get(el);
+          if (sub === true) continue;
+          const c = build(shape.items, it, el, sub, false);
+          if (c) kids.push([el, c]);
+        }
+      }
+    } else if (Array.isArray(r)) {
+      const seen = new Set<string>();
+      for (const v of r) {
+        const el = valueEl(v);
+        if (seen.has(el) || cut?.get(el) === true) continue;
+        seen.add(el);
+        kids.push([el, {}]);
+      }
+    }
+    if (kids.length === 0) return member ? {} : undefined;
+    kids.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const o: Record<string, unknown> = member ? { '.': {} } : {};
+    for (const [el, c] of kids) o[el] = c;
+    return o;
+  };
+  const tree = build(undefined, obj ?? {}, '', cut, true);
+  for (const [o, rm, c] of big) {
+    const els: string[] = [];
+    let n = 0;
+    for (const k in rm) {
+      if (++n % STEP === 0) yield;
+      if ((rm[k] ?? null) === null) continue;
+      const el = fieldEl(k);
+      if (c?.get(el) !== true) els.push(el);
+    }
+    yield;
+    els.sort();
+    for (let i = 0; i < els.length; i++) {
+      if (i > 0 && i % STEP === 0) yield;
+      o[els[i] as string] = {};
+    }
+  }
+  return tree && Object.keys(tree).length > 0 ? tree : undefined;
+}
+
+const isEmptyValue = (x: unknown) => x === null || (isMap(x) && Object.keys(x).length === 0) || (Array.isArray(x) && x.length === 0);
+
 /** A map (not a struct) whose values are scalars by schema: labels, annotations, a ConfigMap's data. */
 function scalarValues(shape: Shape & { t: 'map' }): boolean {
   if (shape.declared || !shape.schema) return false;
