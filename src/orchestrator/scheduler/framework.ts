@@ -43,6 +43,10 @@ export interface NodeInfo {
  */
 export class CycleState {
   private readonly data = new Map<string, unknown>();
+  /** Plugins whose preFilter answered {@link SKIP}: their filter does not run this cycle. */
+  readonly skipFilter = new Set<string>();
+  /** Plugins whose preScore answered {@link SKIP}: they score 0 on every node this cycle, without being asked. */
+  readonly skipScore = new Set<string>();
   /** The scheduler's informers and client; absent in plugin unit tests that need neither. */
   constructor(readonly cluster?: ClusterAccess) {}
   read<T>(key: string): T | undefined {
@@ -56,6 +60,15 @@ export class CycleState {
 export const MAX_NODE_SCORE = 100;
 
 /**
+ * What a preFilter or preScore answers when the pod asks nothing of that plugin this cycle (no
+ * node selector, no affinity, no host ports...): kube-scheduler's `Skip` status. The framework then
+ * leaves the plugin's filter (every node passes it) or score (0 on every node) out of the cycle,
+ * rather than calling it once per node for an answer known in advance.
+ */
+export const SKIP = 'skip';
+export type Skip = typeof SKIP;
+
+/**
  * A scheduler plugin (kube-scheduler framework). Every hook is optional; a plugin implements the
  * extension points it needs:
  * - `preFilter` runs once per cycle; it may throw `InvalidSpec` (the pod can never be scheduled as
@@ -64,17 +77,24 @@ export const MAX_NODE_SCORE = 100;
  *   Reasons are kube-scheduler's phrases (`Insufficient cpu`), counted per node in the pod's message.
  * - `preScore` runs once over the feasible nodes; `score` returns 0..100 per feasible node; the
  *   framework multiplies by `weight` (default 1) and sums over plugins. Highest total wins.
+ * - `preFilter` answering {@link SKIP} means its filter passes every node this cycle; `preScore`
+ *   answering it means its score is 0 on every node. Only answer it when that is exactly so.
  */
 export interface Plugin {
   readonly name: string;
   readonly weight?: number;
   /** `nodes` is every node of the cycle (for plugins that look across topology domains). */
-  preFilter?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): void;
+  preFilter?(state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): void | Skip;
   filter?(state: CycleState, pod: Pod, node: NodeInfo): string[];
-  preScore?(state: CycleState, pod: Pod, nodes: NodeInfo[]): void;
+  preScore?(state: CycleState, pod: Pod, nodes: NodeInfo[]): void | Skip;
   score?(state: CycleState, pod: Pod, node: NodeInfo): number;
   /** After the node is chosen, before the pod is bound (VolumeBinding names the node on its claims). Throws to retry the pod. */
   preBind?(state: CycleState, pod: Pod, nodeName: string): Promise<void>;
+}
+
+/** Runs every preFilter once for the cycle, noting those that {@link SKIP} their filter. May throw `InvalidSpec`. */
+export function runPreFilters(plugins: readonly Plugin[], state: CycleState, pod: Pod, nodes: readonly NodeInfo[]): void {
+  for (const p of plugins) if (p.preFilter?.(state, pod, nodes) === SKIP) state.skipFilter.add(p.name);
 }
 
 /** Result of filtering: the nodes that fit, and for the rest the first failing plugin's reasons. */
@@ -92,7 +112,7 @@ export interface FilterResult {
 export function runFilters(plugins: readonly Plugin[], state: CycleState, pod: Pod, nodes: readonly NodeInfo[], opts: { limit?: number; start?: number } = {}): FilterResult & { processed: number } {
   const feasible: NodeInfo[] = [];
   const reasons = new Map<string, string[]>();
-  const filters = plugins.filter((p) => p.filter);
+  const filters = plugins.filter((p) => p.filter && !state.skipFilter.has(p.name));
   const limit = opts.limit ?? nodes.length;
   const start = nodes.length ? (opts.start ?? 0) % nodes.length : 0;
   let processed = 0;
@@ -136,7 +156,10 @@ export function selectHost(plugins: readonly Plugin[], state: CycleState, pod: P
   const totals = new Float64Array(feasible.length);
   for (const p of plugins) {
     if (!p.score) continue;
-    p.preScore?.(state, pod, feasible);
+    if (p.preScore?.(state, pod, feasible) === SKIP) {
+      state.skipScore.add(p.name);
+      continue;
+    }
     const weight = p.weight ?? 1;
     for (let i = 0; i < feasible.length; i++) {
       totals[i] = (totals[i] as number) + Math.max(0, Math.min(MAX_NODE_SCORE, p.score(state, pod, feasible[i] as NodeInfo))) * weight;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, Pod, PodSpec } from '../api/types.js';
 import { SchedulerCache } from './cache.js';
-import { CycleState, fitErrorMessage, runFilters, selectHost } from './framework.js';
+import { CycleState, fitErrorMessage, runFilters, runPreFilters, selectHost, type NodeInfo, type Plugin } from './framework.js';
 import { defaultPlugins } from './registry.js';
 
 function node(name: string, labels: Record<string, string> = {}, allocatable: Record<string, string> = {}): Node {
@@ -19,16 +19,39 @@ function pod(name: string, labels: Record<string, string>, spec: Partial<PodSpec
 }
 
 /** Runs one scheduling cycle of the default plugins; returns the chosen node or the reasons per node. */
-function schedule(nodes: Node[], placed: Pod[], p: Pod): { node?: string; reasons: Record<string, string>; message: string } {
+/** The default plugins with their SKIP answers ignored: every filter and score runs on every node. */
+const unskipped = (): Plugin[] =>
+  defaultPlugins().map((pl) => ({
+    ...pl,
+    ...(pl.preFilter ? { preFilter: (s: CycleState, p: Pod, n: readonly NodeInfo[]) => void pl.preFilter?.(s, p, n) } : {}),
+    ...(pl.preScore ? { preScore: (s: CycleState, p: Pod, n: NodeInfo[]) => void pl.preScore?.(s, p, n) } : {}),
+  }));
+
+/** One cycle: the chosen node, the reasons per node, each feasible node's total score, and what was skipped. */
+function cycle(plugins: readonly Plugin[], nodes: Node[], placed: Pod[], p: Pod) {
   const cache = new SchedulerCache();
   for (const x of placed) cache.update(x);
   const infos = cache.nodeInfos(nodes);
-  const plugins = defaultPlugins();
   const state = new CycleState();
-  for (const pl of plugins) pl.preFilter?.(state, p, infos);
+  runPreFilters(plugins, state, p, infos);
   const { feasible, reasons } = runFilters(plugins, state, p, infos);
   const best = selectHost(plugins, state, p, feasible);
-  return { ...(best ? { node: best.node.name } : {}), reasons: Object.fromEntries([...reasons].map(([n, r]) => [n, r.join('; ')])), message: fitErrorMessage(infos.length, reasons) };
+  return { best, reasons, infos, skipped: [...state.skipFilter, ...[...state.skipScore].map((n) => `${n}/score`)] };
+}
+
+/**
+ * Runs one scheduling cycle of the default plugins; returns the chosen node or the reasons per node.
+ * Every cycle also runs with no plugin skipping anything, and must come out the same, scores
+ * included: a SKIP answer only leaves out work whose answer was known.
+ */
+function schedule(nodes: Node[], placed: Pod[], p: Pod): { node?: string; reasons: Record<string, string>; message: string; skipped: string[] } {
+  const { best, reasons, infos, skipped } = cycle(defaultPlugins(), nodes, placed, p);
+  const full = cycle(unskipped(), nodes, placed, p);
+  expect(full.skipped).toEqual([]);
+  expect(best?.node.name).toBe(full.best?.node.name);
+  expect(best?.scores).toEqual(full.best?.scores);
+  expect(reasons).toEqual(full.reasons);
+  return { ...(best ? { node: best.node.name } : {}), reasons: Object.fromEntries([...reasons].map(([n, r]) => [n, r.join('; ')])), message: fitErrorMessage(infos.length, reasons), skipped };
 }
 
 const zones = [node('a1', { zone: 'a' }), node('a2', { zone: 'a' }), node('b1', { zone: 'b' })];
@@ -156,6 +179,22 @@ describe('scheduler plugins: affinity, spread, ports, extended resources', () =>
   it('counts the reasons in the FailedScheduling message', () => {
     const r = schedule(zones, [pod('w1', { app: 'web' }, {}, 'a1'), pod('w2', { app: 'web' }, {}, 'a2'), pod('w3', { app: 'web' }, {}, 'b1')], pod('w4', { app: 'web' }, { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'web' }, 'kubernetes.io/hostname')] } } }));
     expect(r.message).toBe("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.");
+  });
+
+  it('skips, per cycle, the filters and scores a plain pod asks nothing of; a pod that asks keeps them', () => {
+    // A pod with no selector, affinity, host port, claim or extended resource: only the filters
+    // that depend on the nodes themselves (cordon, readiness, taints, room) run.
+    expect(schedule(zones, [], pod('plain', { app: 'p' })).skipped.sort()).toEqual(
+      ['ExtendedResources', 'InterPodAffinity', 'InterPodAffinity/score', 'NodeAffinity', 'NodeAffinity/score', 'NodeName', 'NodePorts', 'PodTopologySpread', 'PodTopologySpread/score', 'VolumeBinding'].sort(),
+    );
+    // A placed pod's anti-affinity against it keeps InterPodAffinity's filter in the cycle.
+    const anti = pod('a', { app: 'web' }, { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'web' }, 'zone')] } } }, 'a1');
+    const r = schedule(zones, [anti], pod('w', { app: 'web' }));
+    expect(r.skipped).not.toContain('InterPodAffinity');
+    expect(r.node).toBe('b1');
+    const asks = pod('asks', { app: 'p' }, { nodeSelector: { zone: 'a' }, containers: [{ name: 'c', image: 'x', ports: [{ containerPort: 80, hostPort: 8080 }] }], topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'p' } } }] });
+    const k = schedule(zones, [], asks).skipped;
+    for (const name of ['NodeAffinity', 'NodePorts', 'PodTopologySpread/score']) expect(k).not.toContain(name);
   });
 
   it('refuses a namespaceSelector with labels loudly (InvalidSpec)', () => {

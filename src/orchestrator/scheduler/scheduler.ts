@@ -10,7 +10,7 @@ import { deepEqual, getCondition, isPodTerminal, podPriority, setCondition } fro
 import { InvalidSpec, type ControllerLoop } from '../client/runner.js';
 import { isoTime, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { CycleState, fitErrorMessage, numFeasibleNodesToFind, runFilters, selectHost, type Plugin } from './framework.js';
+import { CycleState, fitErrorMessage, numFeasibleNodesToFind, runFilters, runPreFilters, selectHost, type Plugin } from './framework.js';
 import { SchedulerCache } from './cache.js';
 import { findPreemption, type Preemption } from './preemption.js';
 import { defaultPlugins } from './registry.js';
@@ -89,7 +89,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     const state = new CycleState({ informers, client });
     const nodes = cache.nodeInfos(nodeInf.list());
     try {
-      for (const p of plugins) p.preFilter?.(state, pod, nodes);
+      runPreFilters(plugins, state, pod, nodes);
     } catch (e) {
       if (!(e instanceof InvalidSpec)) throw e;
       // Never schedulable as written: left alone until the pod changes (its update queues it).

@@ -1,7 +1,7 @@
 import { integerValue, QuantityError } from '../../api/quantity.js';
 import type { Pod } from '../../api/types.js';
 import { InvalidSpec } from '../../client/runner.js';
-import type { Plugin } from '../framework.js';
+import { SKIP, type Plugin } from '../framework.js';
 
 const KEY = 'ExtendedResources';
 /** Resources NodeResourcesFit handles itself, or that are not node-allocatable counts. */
@@ -42,7 +42,9 @@ export const extendedResources: Plugin = {
   name: 'ExtendedResources',
   preFilter(state, pod) {
     try {
-      state.write(KEY, extendedRequests(pod));
+      const want = extendedRequests(pod);
+      state.write(KEY, want);
+      return [...want.values()].some((n) => n > 0) ? undefined : SKIP;
     } catch (e) {
       if (e instanceof QuantityError) throw new InvalidSpec(`spec.containers[].resources.requests: Invalid value: ${e.message}`);
       throw e;

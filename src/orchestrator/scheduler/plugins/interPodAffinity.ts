@@ -1,7 +1,7 @@
 import { selectorMatches } from '../../api/selectors.js';
 import type { LabelSelector, Pod } from '../../api/types.js';
 import { InvalidSpec } from '../../client/runner.js';
-import { MAX_NODE_SCORE, type NodeInfo, type Plugin } from '../framework.js';
+import { MAX_NODE_SCORE, SKIP, type NodeInfo, type Plugin } from '../framework.js';
 
 const KEY = 'InterPodAffinity';
 
@@ -129,6 +129,8 @@ export const interPodAffinity: Plugin = {
     const selfAffine = affinityDomains.every((d) => d.size === 0) && parsed.affinity.every((t) => matches(t, { ...pod, metadata: { ...pod.metadata, deletionTimestamp: undefined } }));
     const s: State = { parsed, affinityDomains, antiDomains: parsed.anti.map((t) => domains(t, nodes)), existingAnti, selfAffine, nodes };
     state.write(KEY, s);
+    // No required term of its own and no placed pod's anti-affinity against it: every node passes.
+    return parsed.affinity.length === 0 && parsed.anti.length === 0 && existingAnti.length === 0 ? SKIP : undefined;
   },
   filter(state, _pod, node) {
     const s = state.read<State>(KEY);
@@ -149,7 +151,7 @@ export const interPodAffinity: Plugin = {
   },
   preScore(state, _pod, nodes) {
     const s = state.read<State>(KEY);
-    if (!s || (s.parsed.preferred.length === 0 && s.parsed.preferredAnti.length === 0)) return;
+    if (!s || (s.parsed.preferred.length === 0 && s.parsed.preferredAnti.length === 0)) return SKIP;
     const raw = new Map<string, number>();
     const pref = s.parsed.preferred.map((t) => ({ t, d: domains(t, s.nodes), sign: 1 }));
     const prefAnti = s.parsed.preferredAnti.map((t) => ({ t, d: domains(t, s.nodes), sign: -1 }));

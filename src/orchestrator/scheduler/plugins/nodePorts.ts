@@ -1,5 +1,5 @@
 import type { Pod } from '../../api/types.js';
-import type { Plugin } from '../framework.js';
+import { SKIP, type Plugin } from '../framework.js';
 
 const KEY = 'NodePorts';
 
@@ -30,7 +30,9 @@ function clash(a: HostPort, b: HostPort): boolean {
 export const nodePorts: Plugin = {
   name: 'NodePorts',
   preFilter(state, pod) {
-    state.write(KEY, hostPorts(pod));
+    const want = hostPorts(pod);
+    state.write(KEY, want);
+    return want.length === 0 ? SKIP : undefined;
   },
   filter(state, _pod, node) {
     const want = state.read<HostPort[]>(KEY) ?? [];

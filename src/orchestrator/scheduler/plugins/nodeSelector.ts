@@ -1,6 +1,6 @@
 import type { Node, Pod } from '../../api/types.js';
 import { InvalidSpec } from '../../client/runner.js';
-import { MAX_NODE_SCORE, type CycleState, type Plugin } from '../framework.js';
+import { MAX_NODE_SCORE, SKIP, type CycleState, type Plugin } from '../framework.js';
 
 interface Requirement {
   key: string;
@@ -31,7 +31,10 @@ export const nodeSelector: Plugin = {
   name: 'NodeAffinity',
   weight: 2,
   preFilter(state, pod) {
-    state.write(KEY, parse(pod));
+    const p = parse(pod);
+    state.write(KEY, p);
+    // No selector and no required term: every node passes.
+    return Object.keys(p.selector).length === 0 && !p.required ? SKIP : undefined;
   },
   filter(state, _pod, node) {
     const p = parsed(state);
@@ -42,7 +45,10 @@ export const nodeSelector: Plugin = {
   },
   preScore(state) {
     const p = parsed(state);
-    state.write(`${KEY}/total`, p.preferred.reduce((n, x) => n + x.weight, 0));
+    const total = p.preferred.reduce((n, x) => n + x.weight, 0);
+    state.write(`${KEY}/total`, total);
+    // No preferred term: 0 on every node.
+    return total === 0 ? SKIP : undefined;
   },
   score(state, _pod, node) {
     const p = parsed(state);

@@ -1,7 +1,7 @@
 import { selectorMatches } from '../../api/selectors.js';
 import type { LabelSelector, LabelSelectorRequirement, Pod } from '../../api/types.js';
 import { InvalidSpec } from '../../client/runner.js';
-import { MAX_NODE_SCORE, type NodeInfo, type Plugin } from '../framework.js';
+import { MAX_NODE_SCORE, SKIP, type NodeInfo, type Plugin } from '../framework.js';
 
 const KEY = 'PodTopologySpread';
 
@@ -76,7 +76,13 @@ export const podTopologySpread: Plugin = {
   name: 'PodTopologySpread',
   weight: 2,
   preFilter(state, pod, nodes) {
-    state.write(KEY, parse(pod, nodes));
+    const constraints = parse(pod, nodes);
+    state.write(KEY, constraints);
+    return constraints.some((c) => c.hard) ? undefined : SKIP;
+  },
+  preScore(state) {
+    // No ScheduleAnyway constraint: 0 on every node.
+    return (state.read<Constraint[]>(KEY) ?? []).some((c) => !c.hard) ? undefined : SKIP;
   },
   filter(state, _pod, node) {
     for (const c of state.read<Constraint[]>(KEY) ?? []) {

@@ -9,15 +9,20 @@ import { formatTaint, tolerationsOf, tolerates } from '../../api/taints.js';
 export const taintToleration: Plugin = {
   name: 'TaintToleration',
   filter(_state, pod, node) {
+    // Most nodes have no taint: no list of the pod's tolerations for them.
+    const taints = node.node.spec?.taints;
+    if (!taints?.length) return [];
     const tolerations = tolerationsOf(pod);
-    const bad = (node.node.spec?.taints ?? []).find(
+    const bad = taints.find(
       (t: Taint) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((x) => tolerates(x, t)),
     );
     return bad ? [`node(s) had untolerated taint ${formatTaint(bad)}`] : [];
   },
   score(_state, pod, node) {
+    const taints = node.node.spec?.taints;
+    if (!taints?.length) return MAX_NODE_SCORE;
     const tolerations = tolerationsOf(pod);
-    const n = (node.node.spec?.taints ?? []).filter((t) => t.effect === 'PreferNoSchedule' && !tolerations.some((x) => tolerates(x, t))).length;
+    const n = taints.filter((t) => t.effect === 'PreferNoSchedule' && !tolerations.some((x) => tolerates(x, t))).length;
     return Math.max(0, MAX_NODE_SCORE - n * 10);
   },
 };

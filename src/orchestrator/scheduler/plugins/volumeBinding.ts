@@ -13,7 +13,7 @@ import {
   type StorageClass,
 } from '../../api/storage.js';
 import type { Node, Pod } from '../../api/types.js';
-import type { Plugin } from '../framework.js';
+import { SKIP, type Plugin } from '../framework.js';
 import { claimKey, claimsBound } from './claimBinding.js';
 
 const KEY = 'VolumeBinding';
@@ -60,7 +60,7 @@ export const volumeBinding: Plugin = {
   preFilter(state, pod, nodes) {
     const names = podClaims(pod);
     const cluster = state.cluster;
-    if (names.length === 0 || !cluster) return;
+    if (names.length === 0 || !cluster) return SKIP;
     const pvcs = cluster.informers.get<PersistentVolumeClaim>('persistentvolumeclaims');
     const pvs = cluster.informers.get<PersistentVolume>('persistentvolumes');
     const scs = cluster.informers.get<StorageClass>('storageclasses');
