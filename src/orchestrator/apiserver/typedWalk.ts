@@ -316,7 +316,7 @@ export function* addedFieldsV1Steps(root: SchemaObject | undefined, obj: unknown
       }
     }
     if (kids.length === 0) return member ? {} : undefined;
-    kids.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    if (kids.length > 1) kids.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const o: Record<string, unknown> = member ? { '.': {} } : {};
     for (const [el, c] of kids) o[el] = c;
     return o;

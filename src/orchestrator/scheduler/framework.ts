@@ -97,6 +97,9 @@ export function runPreFilters(plugins: readonly Plugin[], state: CycleState, pod
   for (const p of plugins) if (p.preFilter?.(state, pod, nodes) === SKIP) state.skipFilter.add(p.name);
 }
 
+/** What a filter answers for a node that fits: one shared empty list (a filter runs per node per cycle). Frozen: never add to it. */
+export const FITS: string[] = Object.freeze([]) as unknown as string[];
+
 /** Result of filtering: the nodes that fit, and for the rest the first failing plugin's reasons. */
 export interface FilterResult {
   feasible: NodeInfo[];
@@ -150,7 +153,7 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentage = 0): num
 }
 
 /** Weighted total score per feasible node; the best node, ties broken by name for determinism. */
-export function selectHost(plugins: readonly Plugin[], state: CycleState, pod: Pod, feasible: NodeInfo[]): { node: NodeInfo; scores: Map<string, number> } | undefined {
+export function selectHost(plugins: readonly Plugin[], state: CycleState, pod: Pod, feasible: NodeInfo[]): { node: NodeInfo; score: number; scores(): Map<string, number> } | undefined {
   if (feasible.length === 0) return undefined;
   // Totals by position (plugins x nodes additions on every cycle), named once at the end.
   const totals = new Float64Array(feasible.length);
@@ -167,18 +170,17 @@ export function selectHost(plugins: readonly Plugin[], state: CycleState, pod: P
   }
   let best: NodeInfo | undefined;
   let bestScore = -Infinity;
-  const scores = new Map<string, number>();
   for (let i = 0; i < feasible.length; i++) {
     const n = feasible[i] as NodeInfo;
     const s = totals[i] as number;
-    scores.set(n.name, s);
     // Ties go to the first name in code-unit order (deterministic; localeCompare cost 1-2% of a cycle).
     if (s > bestScore || (s === bestScore && best && n.name < best.name)) {
       best = n;
       bestScore = s;
     }
   }
-  return best ? { node: best, scores } : undefined;
+  // Every node's total, by name, only for whoever asks (tests, a debug log): not built per cycle.
+  return best ? { node: best, score: bestScore, scores: () => new Map(feasible.map((n, i) => [n.name, totals[i] as number])) } : undefined;
 }
 
 /**

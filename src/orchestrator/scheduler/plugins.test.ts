@@ -49,7 +49,7 @@ function schedule(nodes: Node[], placed: Pod[], p: Pod): { node?: string; reason
   const full = cycle(unskipped(), nodes, placed, p);
   expect(full.skipped).toEqual([]);
   expect(best?.node.name).toBe(full.best?.node.name);
-  expect(best?.scores).toEqual(full.best?.scores);
+  expect(best?.scores()).toEqual(full.best?.scores());
   expect(reasons).toEqual(full.reasons);
   return { ...(best ? { node: best.node.name } : {}), reasons: Object.fromEntries([...reasons].map(([n, r]) => [n, r.join('; ')])), message: fitErrorMessage(infos.length, reasons), skipped };
 }

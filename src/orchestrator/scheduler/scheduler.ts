@@ -110,7 +110,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     }
     const node = best.node.name;
     cache.assume(pod, node);
-    log.debug('assumed', { pod: key, node, score: best.scores.get(node) });
+    log.debug('assumed', { pod: key, node, score: best.score });
     const p = bind(key, pod, node, state).finally(() => binding.delete(p));
     binding.add(p);
     while (binding.size >= parallelBinds) await Promise.race(binding);

@@ -28,6 +28,13 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 interface Ctx {
   report: SchemaReport;
+  /**
+   * Where the walk is: each step a field name, an array index or a map key (`kinds`: FIELD, INDEX,
+   * KEY). Paths are spelled out only for a report: a pod's hundred-odd fields would otherwise each
+   * build two strings nobody reads.
+   */
+  segs: (string | number)[];
+  kinds: number[];
   /** When set, unknown fields are deleted from the object as they are found. */
   prune: boolean;
   /** When set, nulls are normalized in place as Go's decoder reads them (see {@link checkSchema}). */
@@ -52,9 +59,39 @@ export interface CheckOptions {
  * accepted: the decoder treats it as "unset".
  */
 export function checkSchema(root: SchemaObject, obj: unknown, opts: CheckOptions = {}): SchemaReport {
-  const ctx: Ctx = { report: { unknown: [], decode: [], required: [] }, prune: opts.prune ?? false, nulls: opts.nulls ?? false };
-  walk(ctx, root, obj, '', undefined, '', false);
+  const ctx: Ctx = { report: { unknown: [], decode: [], required: [] }, segs: [], kinds: [], prune: opts.prune ?? false, nulls: opts.nulls ?? false };
+  walk(ctx, root, obj, undefined, false);
   return ctx.report;
+}
+
+const FIELD = 0;
+const INDEX = 1;
+const KEY = 2;
+
+/** The path of the value being walked, as reports spell it: `spec.containers[0].ports[1]`, `metadata.labels[app]`. */
+function pathOf(ctx: Ctx): string {
+  let out = '';
+  for (let i = 0; i < ctx.segs.length; i++) {
+    const seg = ctx.segs[i] as string | number;
+    out = ctx.kinds[i] === FIELD ? join(out, seg as string) : `${out}[${seg}]`;
+  }
+  return out;
+}
+
+/** The same path without indices or map keys, as Go's decoder prints it: `spec.containers.ports`. */
+function goPathOf(ctx: Ctx): string {
+  let out = '';
+  for (let i = 0; i < ctx.segs.length; i++) if (ctx.kinds[i] === FIELD) out = join(out, ctx.segs[i] as string);
+  return out;
+}
+
+/** Walks `value` one step below where the walk is (a field, an index or a map key). */
+function walkAt(ctx: Ctx, seg: string | number, kind: number, prop: SchemaObject, value: unknown, struct: string | undefined, inStatus: boolean): void {
+  ctx.segs.push(seg);
+  ctx.kinds.push(kind);
+  walk(ctx, prop, value, struct, inStatus);
+  ctx.segs.pop();
+  ctx.kinds.pop();
 }
 
 const INT32_MIN = -(2 ** 31);
@@ -143,27 +180,24 @@ function join(path: string, key: string): string {
 }
 
 /** A value of the wrong JSON type, as Go's decoder words it (a function of its own: walk is hot). */
-function typeError(ctx: Ctx, value: unknown, expected: string, path: string, struct: string | undefined, goPath: string): void {
-  const where = struct ? `Go struct field ${struct}.${goPath}` : 'Go value';
+function typeError(ctx: Ctx, value: unknown, expected: string, struct: string | undefined): void {
+  const where = struct ? `Go struct field ${struct}.${goPathOf(ctx)}` : 'Go value';
   ctx.report.decode.push({
-    field: path,
+    field: pathOf(ctx),
     message: `json: cannot unmarshal ${jsonType(value)} into ${where} of type ${expected}`,
     detail: `Invalid value: ${showValue(value)}: must be of type ${expected}`,
   });
 }
 
-/**
- * @param goPath  the dotted path without indices, as Go's decoder prints it
- * @param struct  short name of the Go struct holding this field
- */
-function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct: string | undefined, goPath: string, inStatus: boolean): void {
+/** @param struct  short name of the Go struct holding this field */
+function walk(ctx: Ctx, prop: SchemaObject, value: unknown, struct: string | undefined, inStatus: boolean): void {
   if (value === null || value === undefined) return;
   const name = refName(prop);
   const s = resolve(prop);
   if (name === QUANTITY) {
     if (!isQuantity(value)) {
       ctx.report.decode.push({
-        field: path,
+        field: pathOf(ctx),
         message: "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
         detail: `Invalid value: ${showValue(value)}: must be a valid quantity`,
       });
@@ -173,15 +207,15 @@ function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct
   if (name === INT_OR_STRING) {
     if (typeof value === 'number' && Number.isInteger(value) && !fitsFormat(value, 'int32')) {
       // IntOrString decodes its number into an int32 with a json.Unmarshal of its own.
-      ctx.report.decode.push({ field: path, message: `json: cannot unmarshal number ${value} into Go value of type int32`, detail: `Invalid value: ${value}: must be a 32-bit integer` });
-    } else if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) typeError(ctx, value, 'intstr.IntOrString', path, struct, goPath);
+      ctx.report.decode.push({ field: pathOf(ctx), message: `json: cannot unmarshal number ${value} into Go value of type int32`, detail: `Invalid value: ${value}: must be a 32-bit integer` });
+    } else if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value))) typeError(ctx, value, 'intstr.IntOrString', struct);
     return;
   }
   if (name === `${META}Time` || name === `${META}MicroTime`) {
-    if (typeof value !== 'string') typeError(ctx, value, 'string', path, struct, goPath);
+    if (typeof value !== 'string') typeError(ctx, value, 'string', struct);
     else if (!TIME.test(value) || Number.isNaN(Date.parse(value))) {
       ctx.report.decode.push({
-        field: path,
+        field: pathOf(ctx),
         message: `parsing time ${JSON.stringify(value)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(value)} as "2006"`,
         detail: `Invalid value: ${showValue(value)}: must be an RFC 3339 time`,
       });
@@ -191,65 +225,60 @@ function walk(ctx: Ctx, prop: SchemaObject, value: unknown, path: string, struct
   if (s['x-kubernetes-preserve-unknown-fields']) return;
   switch (s.type) {
     case 'string':
-      if (typeof value !== 'string') return typeError(ctx, value, 'string', path, struct, goPath);
+      if (typeof value !== 'string') return typeError(ctx, value, 'string', struct);
       if (s.format === 'byte' && !BASE64.test(value)) {
         const at = firstBadBase64(value);
-        ctx.report.decode.push({ field: path, message: `illegal base64 data at input byte ${at}`, detail: `Invalid value: ${showValue(value)}: must be base64-encoded` });
+        ctx.report.decode.push({ field: pathOf(ctx), message: `illegal base64 data at input byte ${at}`, detail: `Invalid value: ${showValue(value)}: must be base64-encoded` });
       }
       return;
     case 'integer':
-      if (typeof value !== 'number') return typeError(ctx, value, goType(s), path, struct, goPath);
+      if (typeof value !== 'number') return typeError(ctx, value, goType(s), struct);
       if (!Number.isInteger(value) || !fitsFormat(value, s.format)) {
         // Go names the number itself when it does not fit the integer type.
-        const where = struct ? `Go struct field ${struct}.${goPath}` : 'Go value';
+        const where = struct ? `Go struct field ${struct}.${goPathOf(ctx)}` : 'Go value';
         const range = s.format === 'int32' ? 'a 32-bit integer' : 'an integer between -(2^53-1) and 2^53-1';
         ctx.report.decode.push({
-          field: path,
+          field: pathOf(ctx),
           message: `json: cannot unmarshal number ${value} into ${where} of type ${goType(s)}`,
           detail: `Invalid value: ${value}: must be ${range}`,
         });
       }
       return;
     case 'number':
-      if (typeof value !== 'number') typeError(ctx, value, 'float64', path, struct, goPath);
+      if (typeof value !== 'number') typeError(ctx, value, 'float64', struct);
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') typeError(ctx, value, 'bool', path, struct, goPath);
+      if (typeof value !== 'boolean') typeError(ctx, value, 'bool', struct);
       return;
     case 'array':
-      if (!Array.isArray(value)) return typeError(ctx, value, goType(prop), path, struct, goPath);
+      if (!Array.isArray(value)) return typeError(ctx, value, goType(prop), struct);
       if (!s.items) return;
       for (let i = 0; i < value.length; i++) {
         if (value[i] === null && ctx.nulls) {
           const zero = zeroOf(s.items);
           if (zero !== undefined) value[i] = zero;
         }
-        walk(ctx, s.items, value[i], `${path}[${i}]`, struct, goPath, inStatus);
+        walkAt(ctx, i, INDEX, s.items, value[i], struct, inStatus);
       }
       return;
     case 'object':
     case undefined:
-      if (typeof value !== 'object' || Array.isArray(value)) return typeError(ctx, value, goType(prop), path, struct, goPath);
-      return walkObject(ctx, s, name, value as Record<string, unknown>, path, struct, goPath, inStatus);
+      if (typeof value !== 'object' || Array.isArray(value)) return typeError(ctx, value, goType(prop), struct);
+      return walkObject(ctx, s, name, value as Record<string, unknown>, struct, inStatus);
   }
 }
 
-function walkObject(
-  ctx: Ctx,
-  s: SchemaObject,
-  name: string | undefined,
-  obj: Record<string, unknown>,
-  path: string,
-  struct: string | undefined,
-  goPath: string,
-  inStatus: boolean,
-): void {
+function walkObject(ctx: Ctx, s: SchemaObject, name: string | undefined, obj: Record<string, unknown>, struct: string | undefined, inStatus: boolean): void {
   if (s.properties) {
     const here = name ? name.slice(name.lastIndexOf('.') + 1) : struct;
-    for (const [k, v] of Object.entries(obj)) {
+    const atRoot = ctx.segs.length === 0;
+    // Own keys only (a JSON object has no other enumerable ones), in order, with no array of entries.
+    for (const k in obj) {
+      if (!Object.hasOwn(obj, k)) continue;
+      const v = obj[k];
       const p = Object.hasOwn(s.properties, k) ? s.properties[k] : undefined;
       if (!p) {
-        ctx.report.unknown.push(join(path, k));
+        ctx.report.unknown.push(join(pathOf(ctx), k));
         if (ctx.prune) delete obj[k];
         continue;
       }
@@ -257,13 +286,14 @@ function walkObject(
         delete obj[k];
         continue;
       }
-      walk(ctx, p, v, join(path, k), here, join(goPath, k), inStatus || (path === '' && k === 'status'));
+      if (v === null || v === undefined) continue;
+      walkAt(ctx, k, FIELD, p, v, here, inStatus || (atRoot && k === 'status'));
     }
     if (!inStatus && s.required) {
       for (const k of s.required) {
         if (obj[k] !== undefined && obj[k] !== null) continue;
         if (NOT_ENFORCED.has(`${name}.${k}`) || isStruct(s.properties[k])) continue;
-        ctx.report.required.push(join(path, k));
+        ctx.report.required.push(join(pathOf(ctx), k));
       }
     }
     return;
@@ -280,7 +310,7 @@ function walkObject(
         const zero = zeroOf(ap);
         if (zero !== undefined) obj[k] = zero;
       }
-      walk(ctx, ap, obj[k], `${path}[${k}]`, struct, goPath, inStatus);
+      walkAt(ctx, k, KEY, ap, obj[k], struct, inStatus);
     }
   }
 }

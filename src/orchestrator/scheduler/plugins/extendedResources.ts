@@ -1,7 +1,7 @@
 import { integerValue, QuantityError } from '../../api/quantity.js';
 import type { Pod } from '../../api/types.js';
 import { InvalidSpec } from '../../client/runner.js';
-import { SKIP, type Plugin } from '../framework.js';
+import { FITS, SKIP, type Plugin } from '../framework.js';
 
 const KEY = 'ExtendedResources';
 /** Resources NodeResourcesFit handles itself, or that are not node-allocatable counts. */
@@ -52,7 +52,7 @@ export const extendedResources: Plugin = {
   },
   filter(state, _pod, node) {
     const want = state.read<Map<string, number>>(KEY);
-    if (!want || want.size === 0) return [];
+    if (!want || want.size === 0) return FITS;
     const alloc = node.node.status?.allocatable ?? node.node.status?.capacity ?? {};
     const reasons: string[] = [];
     for (const [name, n] of want) {

@@ -1,7 +1,7 @@
 import { selectorMatches } from '../../api/selectors.js';
 import type { LabelSelector, Pod } from '../../api/types.js';
 import { InvalidSpec } from '../../client/runner.js';
-import { MAX_NODE_SCORE, SKIP, type NodeInfo, type Plugin } from '../framework.js';
+import { FITS, MAX_NODE_SCORE, SKIP, type NodeInfo, type Plugin } from '../framework.js';
 
 const KEY = 'InterPodAffinity';
 
@@ -134,7 +134,7 @@ export const interPodAffinity: Plugin = {
   },
   filter(state, _pod, node) {
     const s = state.read<State>(KEY);
-    if (!s) return [];
+    if (!s) return FITS;
     if (s.existingAnti.some((e) => domainOf(node, e.topologyKey) === e.value)) return ["node(s) didn't satisfy existing pods anti-affinity rules"];
     for (let i = 0; i < s.parsed.affinity.length; i++) {
       const t = s.parsed.affinity[i] as Term;
@@ -147,7 +147,7 @@ export const interPodAffinity: Plugin = {
       const v = domainOf(node, t.topologyKey);
       if (v !== undefined && s.antiDomains[i]?.has(v)) return ["node(s) didn't match pod anti-affinity rules"];
     }
-    return [];
+    return FITS;
   },
   preScore(state, _pod, nodes) {
     const s = state.read<State>(KEY);

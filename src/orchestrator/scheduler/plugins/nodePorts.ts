@@ -1,5 +1,5 @@
 import type { Pod } from '../../api/types.js';
-import { SKIP, type Plugin } from '../framework.js';
+import { FITS, SKIP, type Plugin } from '../framework.js';
 
 const KEY = 'NodePorts';
 
@@ -36,10 +36,10 @@ export const nodePorts: Plugin = {
   },
   filter(state, _pod, node) {
     const want = state.read<HostPort[]>(KEY) ?? [];
-    if (want.length === 0) return [];
+    if (want.length === 0) return FITS;
     for (const other of node.pods) {
       for (const used of hostPorts(other)) if (want.some((w) => clash(w, used))) return ["node(s) didn't have free ports for the requested pod ports"];
     }
-    return [];
+    return FITS;
   },
 };

@@ -1,4 +1,4 @@
-import type { Plugin } from '../framework.js';
+import { FITS, type Plugin } from '../framework.js';
 import { findToleration, TAINT_NOT_READY, TAINT_UNREACHABLE } from '../../api/taints.js';
 
 /**
@@ -8,10 +8,11 @@ import { findToleration, TAINT_NOT_READY, TAINT_UNREACHABLE } from '../../api/ta
 export const nodeReady: Plugin = {
   name: 'NodeReady',
   filter(_state, pod, node) {
-    const ready = node.node.status?.conditions?.find((c) => c.type === 'Ready');
-    if (ready?.status === 'True') return [];
+    let ready: { status?: string } | undefined;
+    for (const c of node.node.status?.conditions ?? []) if (c.type === 'Ready') ready = c;
+    if (ready?.status === 'True') return FITS;
     const taint = ready?.status === 'False' ? TAINT_NOT_READY : TAINT_UNREACHABLE;
-    if (findToleration(pod, { key: taint, effect: 'NoExecute' })) return [];
+    if (findToleration(pod, { key: taint, effect: 'NoExecute' })) return FITS;
     return ['node(s) were not ready'];
   },
 };

@@ -1,6 +1,6 @@
 import type { Node, Pod } from '../../api/types.js';
 import { InvalidSpec } from '../../client/runner.js';
-import { MAX_NODE_SCORE, SKIP, type CycleState, type Plugin } from '../framework.js';
+import { FITS, MAX_NODE_SCORE, SKIP, type CycleState, type Plugin } from '../framework.js';
 
 interface Requirement {
   key: string;
@@ -41,7 +41,7 @@ export const nodeSelector: Plugin = {
     const labels = node.node.metadata.labels ?? {};
     for (const [k, v] of Object.entries(p.selector)) if (labels[k] !== v) return [MISMATCH];
     if (p.required && !p.required.some((t) => termMatches(t, node.node))) return [MISMATCH];
-    return [];
+    return FITS;
   },
   preScore(state) {
     const p = parsed(state);

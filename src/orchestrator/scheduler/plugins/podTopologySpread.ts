@@ -1,7 +1,7 @@
 import { selectorMatches } from '../../api/selectors.js';
 import type { LabelSelector, LabelSelectorRequirement, Pod } from '../../api/types.js';
 import { InvalidSpec } from '../../client/runner.js';
-import { MAX_NODE_SCORE, SKIP, type NodeInfo, type Plugin } from '../framework.js';
+import { FITS, MAX_NODE_SCORE, SKIP, type NodeInfo, type Plugin } from '../framework.js';
 
 const KEY = 'PodTopologySpread';
 
@@ -91,7 +91,7 @@ export const podTopologySpread: Plugin = {
       if (v === undefined) return ["node(s) didn't match pod topology spread constraints (missing required label)"];
       if ((c.counts.get(v) ?? 0) + c.self - c.min > c.maxSkew) return ["node(s) didn't match pod topology spread constraints"];
     }
-    return [];
+    return FITS;
   },
   score(state, _pod, node) {
     const soft = (state.read<Constraint[]>(KEY) ?? []).filter((c) => !c.hard);

@@ -1,5 +1,5 @@
 import type { Taint } from '../../api/types.js';
-import { MAX_NODE_SCORE, type Plugin } from '../framework.js';
+import { FITS, MAX_NODE_SCORE, type Plugin } from '../framework.js';
 import { formatTaint, tolerationsOf, tolerates } from '../../api/taints.js';
 
 /**
@@ -11,7 +11,7 @@ export const taintToleration: Plugin = {
   filter(_state, pod, node) {
     // Most nodes have no taint: no list of the pod's tolerations for them.
     const taints = node.node.spec?.taints;
-    if (!taints?.length) return [];
+    if (!taints?.length) return FITS;
     const tolerations = tolerationsOf(pod);
     const bad = taints.find(
       (t: Taint) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((x) => tolerates(x, t)),

@@ -13,7 +13,7 @@ import {
   type StorageClass,
 } from '../../api/storage.js';
 import type { Node, Pod } from '../../api/types.js';
-import { SKIP, type Plugin } from '../framework.js';
+import { FITS, SKIP, type Plugin } from '../framework.js';
 import { claimKey, claimsBound } from './claimBinding.js';
 
 const KEY = 'VolumeBinding';
@@ -85,7 +85,7 @@ export const volumeBinding: Plugin = {
   },
   filter(state, _pod, node) {
     const s = state.read<VolumeState>(KEY);
-    if (!s) return [];
+    if (!s) return FITS;
     if (s.all) return [s.all];
     if (s.bound.some((pv) => !volumeFitsNode(pv, node.node))) return ['node(s) had volume node affinity conflict'];
     for (const { pvc, sc, selected } of s.delayed) {
@@ -98,7 +98,7 @@ export const volumeBinding: Plugin = {
         return ["node(s) didn't find available persistent volumes to bind"];
       }
     }
-    return [];
+    return FITS;
   },
   async preBind(state, _pod, nodeName) {
     const s = state.read<VolumeState>(KEY);
