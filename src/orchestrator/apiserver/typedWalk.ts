@@ -316,7 +316,7 @@ export function* addedFieldsV1Steps(root: SchemaObject | undefined, obj: unknown
       }
     }
     if (kids.length === 0) return member ? {} : undefined;
-    if (kids.length > 1) kids.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    sortKids(kids);
     const o: Record<string, unknown> = member ? { '.': {} } : {};
     for (const [el, c] of kids) o[el] = c;
     return o;
@@ -339,6 +339,23 @@ export function* addedFieldsV1Steps(root: SchemaObject | undefined, obj: unknown
     }
   }
   return tree && Object.keys(tree).length > 0 ? tree : undefined;
+}
+
+/** Sorts by element: insertion sort in place for the few children most nodes have (Array.sort allocated per node). */
+function sortKids(kids: [string, unknown][]): void {
+  if (kids.length > 16) {
+    kids.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return;
+  }
+  for (let i = 1; i < kids.length; i++) {
+    const k = kids[i] as [string, unknown];
+    let j = i - 1;
+    while (j >= 0 && (kids[j] as [string, unknown])[0] > k[0]) {
+      kids[j + 1] = kids[j] as [string, unknown];
+      j--;
+    }
+    kids[j + 1] = k;
+  }
 }
 
 const isEmptyValue = (x: unknown) => x === null || (isMap(x) && Object.keys(x).length === 0) || (Array.isArray(x) && x.length === 0);

@@ -1,7 +1,7 @@
 import { ADDRESS_GROUP_API, groupSpan, hasPodIP, namespaceLabels, peerSelects, resolveAddressGroup, selectorPeers, selects, type AddressGroup, type CompiledPeer } from '../api/addressGroup.js';
 import { isNotFound } from '../api/errors.js';
 import type { NetworkPolicy } from '../api/networkPolicy.js';
-import { canonicalJson, newControllerRef } from '../api/podutil.js';
+import { canonicalJson, deepEqual, newControllerRef } from '../api/podutil.js';
 import type { Namespace, Pod } from '../api/types.js';
 import type { ControllerContext } from '../client/controllerContext.js';
 import { runLoop, type ControllerLoop } from '../client/runner.js';
@@ -110,12 +110,12 @@ export function startAddressGroupController(ctx: ControllerContext): ControllerL
   pods.addHandlers({
     onAdd: (p) => policiesSelecting(p),
     onDelete: (p) => policiesSelecting(p),
-    onUpdate: (o, n) => void (podFacts(o) !== podFacts(n) && policiesSelecting(o, n)),
+    onUpdate: (o, n) => void (!deepEqual(podFacts(o), podFacts(n)) && policiesSelecting(o, n)),
   });
   namespaces.addHandlers({
     onAdd: () => namespacePeers(),
     onDelete: () => namespacePeers(),
-    onUpdate: (o, n) => void (canonicalJson(o.metadata.labels ?? {}) !== canonicalJson(n.metadata.labels ?? {}) && namespacePeers()),
+    onUpdate: (o, n) => void (!deepEqual(o.metadata.labels ?? {}, n.metadata.labels ?? {}) && namespacePeers()),
   });
   /** A namespace's labels decide which pods namespaceSelector peers select. */
   const namespacePeers = () => {
@@ -124,10 +124,10 @@ export function startAddressGroupController(ctx: ControllerContext): ControllerL
   return loop;
 }
 
-/** What a group reads of a pod. */
-function podFacts(p: Pod): string {
+/** What a group reads of a pod (compared with deepEqual on every pod update). */
+function podFacts(p: Pod): unknown[] {
   const ports = [...(p.spec.containers ?? []), ...(p.spec.initContainers ?? [])].map((c) => c.ports ?? []);
-  return canonicalJson([p.metadata.labels ?? {}, p.status?.podIP, p.status?.phase, p.spec.hostNetwork, p.spec.nodeName, ports]);
+  return [p.metadata.labels ?? {}, p.status?.podIP, p.status?.phase, p.spec.hostNetwork, p.spec.nodeName, ports];
 }
 
 function splitKey(key: string): [string, string] {

@@ -8,8 +8,10 @@ import { findToleration, TAINT_NOT_READY, TAINT_UNREACHABLE } from '../../api/ta
 export const nodeReady: Plugin = {
   name: 'NodeReady',
   filter(_state, pod, node) {
+    // Indexed: runs per node per cycle, and for-of allocated an iterator each time.
     let ready: { status?: string } | undefined;
-    for (const c of node.node.status?.conditions ?? []) if (c.type === 'Ready') ready = c;
+    const conditions = node.node.status?.conditions ?? [];
+    for (let i = 0; i < conditions.length; i++) if (conditions[i]?.type === 'Ready') ready = conditions[i];
     if (ready?.status === 'True') return FITS;
     const taint = ready?.status === 'False' ? TAINT_NOT_READY : TAINT_UNREACHABLE;
     if (findToleration(pod, { key: taint, effect: 'NoExecute' })) return FITS;
