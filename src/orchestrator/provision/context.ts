@@ -4,7 +4,7 @@ import type { Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { NormalizedHostSpec } from './spec.js';
-import type { SshSession } from './ssh.js';
+import type { HostSession } from './ssh.js';
 import type { StatusReporter } from './status.js';
 import type { Host } from './types.js';
 
@@ -78,7 +78,7 @@ export interface ProvisionCtx {
   signal: AbortSignal;
   /** True until the host has reached Ready once: only then may a failure undo the Node. */
   firstTime: boolean;
-  session?: SshSession;
+  session?: HostSession;
   nodeName?: string;
   nodePath?: string;
   systemd?: boolean;

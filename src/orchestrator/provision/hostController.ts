@@ -11,7 +11,7 @@ import { provisionHost } from './provision.js';
 import { connectHost } from './provisionSteps.js';
 import { removeHost } from './removal.js';
 import { parseHostSpec, type NormalizedHostSpec } from './spec.js';
-import type { SshSession } from './ssh.js';
+import type { HostSession } from './ssh.js';
 import { StatusReporter } from './status.js';
 import { HOST_FINALIZER, type Host } from './types.js';
 
@@ -26,7 +26,7 @@ export type HostControllerDeps = Omit<ProvisionEnv, 'tunnelPort' | 'timing' | 'e
 };
 
 interface Live {
-  session: SshSession;
+  session: HostSession;
   specKey: string;
   nodeName: string;
   dialer?: { dispose(): void };
@@ -163,7 +163,7 @@ class HostController {
     };
     try {
       await provisionHost(ctx);
-      const session = ctx.session as SshSession;
+      const session = ctx.session as HostSession;
       const shell = this.env.shells?.register(name, { open: (size) => session.shell(size) });
       const l: Live = { session, specKey, nodeName: ctx.nodeName as string, dialer: ctx.dialer, shell };
       this.live.set(name, l);

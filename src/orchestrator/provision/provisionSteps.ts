@@ -23,7 +23,7 @@ import { loadCredentials } from './credentials.js';
 import { checkDocker, checkNetworkTools, checkNode, checkWireGuard, HostRequirementError, nodeNameFromHostname, parseProbes, probeScript, systemdUsable } from './detect.js';
 import { nodeReadySince, planAgentAction, PROVISION_STEPS, type StepDef } from './plan.js';
 import { sh } from './quote.js';
-import { SshSession } from './ssh.js';
+import { SshSession, type HostSession } from './ssh.js';
 import type { Host } from './types.js';
 
 /**
@@ -42,7 +42,7 @@ function def(name: string): StepDef {
   return d;
 }
 
-function session(ctx: ProvisionCtx): SshSession {
+function session(ctx: ProvisionCtx): HostSession {
   if (!ctx.session?.isOpen) throw new Error(`the SSH connection to ${ctx.spec.address} closed`);
   return ctx.session;
 }

@@ -4,7 +4,7 @@ import type { Client } from '../client/types.js';
 import { agentPaths, cleanupNetworkScript, removeManagedContainersScript, removeNodeNetworksScript, stopAgentScript } from './agentFiles.js';
 import { REMOVAL_STEPS } from './plan.js';
 import { sh } from './quote.js';
-import type { SshSession } from './ssh.js';
+import type { HostSession } from './ssh.js';
 import type { StatusReporter } from './status.js';
 
 async function ignoreNotFound(p: Promise<unknown>): Promise<boolean> {
@@ -30,7 +30,7 @@ export async function removeHost(a: {
   client: Client;
   report: StatusReporter;
   nodeName: string | undefined;
-  session: SshSession | undefined;
+  session: HostSession | undefined;
   unreachable?: string;
 }): Promise<void> {
   const { client, report, nodeName, session } = a;
@@ -51,7 +51,7 @@ export async function removeHost(a: {
     return;
   }
   const p = agentPaths(nodeName);
-  const onHost = async (fn: (s: SshSession) => Promise<string>) => (session?.isOpen ? fn(session) : `skipped: ${a.unreachable ?? 'not connected'}`);
+  const onHost = async (fn: (s: HostSession) => Promise<string>) => (session?.isOpen ? fn(session) : `skipped: ${a.unreachable ?? 'not connected'}`);
   await run('stopAgent', () =>
     onHost(async (s) => {
       const r = await s.exec(stopAgentScript(p));
@@ -89,7 +89,7 @@ export async function removeHost(a: {
 }
 
 /** Undoes a first provisioning that failed after the agent step: no half-registered node is left. */
-export async function undoFirstProvisioning(a: { client: Client; nodeName: string; session: SshSession | undefined }): Promise<void> {
+export async function undoFirstProvisioning(a: { client: Client; nodeName: string; session: HostSession | undefined }): Promise<void> {
   if (a.session?.isOpen) {
     await a.session.exec(stopAgentScript(agentPaths(a.nodeName)));
     await a.session.exec(cleanupNetworkScript(agentPaths(a.nodeName)), { timeoutMs: 120_000 });

@@ -25,15 +25,42 @@ export interface SshConnectOptions extends ConnectTarget {
 const MAX_OUTPUT = 256 * 1024;
 
 /**
+ * What provisioning and the host controller use of one connection to a host: {@link SshSession},
+ * or a stand-in in unit tests. `closed` settles once, when the connection ends for any reason;
+ * after `close` or `destroy` the session is no longer open.
+ */
+export interface HostSession {
+  /** `SHA256:…` of the key the host presented. */
+  readonly fingerprint: string;
+  readonly target: ConnectTarget;
+  readonly closed: Promise<Error | undefined>;
+  readonly isOpen: boolean;
+  exec(command: string, opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  ping(timeoutMs: number): Promise<boolean>;
+  writeFile(path: string, data: Buffer | string, mode: string): Promise<void>;
+  forwardIn(port: number, onStream: (stream: Duplex) => void): Promise<void>;
+  forwardOut(port: number): Promise<Duplex>;
+  shell(size: { cols: number; rows: number }): Promise<ShellProcess>;
+  /** Ends the connection politely (SSH disconnect, then TCP FIN). */
+  close(): void;
+  /** Drops the connection at once: for a host that stopped answering, where a polite end would wait on it. */
+  destroy(): void;
+}
+
+/** How a session is opened: `SshSession.connect`, or a stand-in in unit tests. */
+export type SshConnector = (o: SshConnectOptions, clock: Clock) => Promise<HostSession>;
+
+/**
  * One SSH connection to a host (ssh2; never the ssh binary): commands, file upload over SFTP, a
  * reverse tunnel (`forwardIn`) and direct connections to the host's loopback (`forwardOut`).
  * `closed` settles once when the connection ends for any reason, with the error if there was one.
  */
-export class SshSession {
+export class SshSession implements HostSession {
   private sftpSession?: Promise<SFTPWrapper>;
-  private readonly tunnels = new Map<number, (stream: ClientChannel) => void>();
+  private readonly tunnels = new Map<number, (stream: Duplex) => void>();
   private acceptingTunnels = false;
   private ended = false;
+  private closing = false;
   readonly closed: Promise<Error | undefined>;
 
   private constructor(
@@ -103,36 +130,62 @@ export class SshSession {
   }
 
   get isOpen(): boolean {
-    return !this.ended;
+    return !this.ended && !this.closing;
   }
 
-  /** Runs a command (through the user's shell on the host). Never rejects for a non-zero exit. */
+  /**
+   * Runs a command (through the user's shell on the host). Never rejects for a non-zero exit.
+   * `timeoutMs` (default 60 s) counts from the request, so it also ends the wait for a host that
+   * never opens the command's channel (a connection cut off without a word).
+   */
   exec(command: string, opts: { timeoutMs?: number } = {}): Promise<ExecResult> {
     const timeoutMs = opts.timeoutMs ?? 60_000;
     return new Promise((resolve, reject) => {
-      this.conn.exec(command, (err, stream) => {
-        if (err) return reject(new Error(`cannot run a command on ${this.target.address}: ${err.message}`));
-        let stdout = '';
-        let stderr = '';
-        let code: number | null = null;
-        const cancel = this.clock.setTimeout(() => {
-          stream.close();
-          reject(new Error(`a command on ${this.target.address} did not finish within ${Math.round(timeoutMs / 1000)} s`));
-        }, timeoutMs);
-        stream.on('data', (d: Buffer) => {
-          if (stdout.length < MAX_OUTPUT) stdout += d.toString();
+      let settled = false;
+      let channel: ClientChannel | undefined;
+      const cancel = this.clock.setTimeout(() => {
+        settled = true;
+        channel?.close();
+        reject(new Error(`a command on ${this.target.address} did not finish within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      const fail = (message: string) => {
+        if (settled) return;
+        settled = true;
+        cancel();
+        reject(new Error(`cannot run a command on ${this.target.address}: ${message}`));
+      };
+      try {
+        this.conn.exec(command, (err, stream) => {
+          if (err) return fail(err.message);
+          if (settled) {
+            // Opened after the time ran out: nobody waits for it any more.
+            stream.close();
+            return;
+          }
+          channel = stream;
+          let stdout = '';
+          let stderr = '';
+          let code: number | null = null;
+          stream.on('data', (d: Buffer) => {
+            if (stdout.length < MAX_OUTPUT) stdout += d.toString();
+          });
+          stream.stderr.on('data', (d: Buffer) => {
+            if (stderr.length < MAX_OUTPUT) stderr += d.toString();
+          });
+          stream.on('exit', (c: number | null) => {
+            code = typeof c === 'number' ? c : null;
+          });
+          stream.on('close', () => {
+            if (settled) return;
+            settled = true;
+            cancel();
+            resolve({ code, stdout, stderr });
+          });
         });
-        stream.stderr.on('data', (d: Buffer) => {
-          if (stderr.length < MAX_OUTPUT) stderr += d.toString();
-        });
-        stream.on('exit', (c: number | null) => {
-          code = typeof c === 'number' ? c : null;
-        });
-        stream.on('close', () => {
-          cancel();
-          resolve({ code, stdout, stderr });
-        });
-      });
+      } catch (e) {
+        // ssh2 throws at once when the connection is no longer writable.
+        fail(e instanceof Error ? e.message : String(e));
+      }
     });
   }
 
@@ -141,7 +194,7 @@ export class SshSession {
    * connection (a laptop that slept on one network and woke on another), never hanging.
    */
   ping(timeoutMs: number): Promise<boolean> {
-    if (this.ended) return Promise.resolve(false);
+    if (!this.isOpen) return Promise.resolve(false);
     return new Promise((resolve) => {
       const cancel = this.clock.setTimeout(() => resolve(false), timeoutMs);
       this.exec('true', { timeoutMs }).then(
@@ -184,7 +237,7 @@ export class SshSession {
    * Listens on the host's `127.0.0.1:port` and hands each incoming connection to `onStream`
    * (ssh's `-R`). Rejects when the host cannot listen there (the port is taken, or forwarding is off).
    */
-  forwardIn(port: number, onStream: (stream: ClientChannel) => void): Promise<void> {
+  forwardIn(port: number, onStream: (stream: Duplex) => void): Promise<void> {
     if (!this.acceptingTunnels) {
       this.acceptingTunnels = true;
       this.conn.on('tcp connection', (info, accept, rejectConn) => {
@@ -205,7 +258,7 @@ export class SshSession {
   /** Opens a connection to `127.0.0.1:port` as seen from the host (ssh's `-L`, one stream). */
   forwardOut(port: number): Promise<Duplex> {
     return new Promise((resolve, reject) => {
-      if (this.ended) return reject(new Error(`the SSH connection to ${this.target.address} is closed`));
+      if (!this.isOpen) return reject(new Error(`the SSH connection to ${this.target.address} is closed`));
       this.conn.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, stream) =>
         err ? reject(new Error(`cannot open 127.0.0.1:${port} on ${this.target.address}: ${err.message}`)) : resolve(stream),
       );
@@ -219,7 +272,7 @@ export class SshSession {
    */
   shell(size: { cols: number; rows: number }): Promise<ShellProcess> {
     return new Promise((resolve, reject) => {
-      if (this.ended) return reject(new Error(`the SSH connection to ${this.target.address} is closed`));
+      if (!this.isOpen) return reject(new Error(`the SSH connection to ${this.target.address} is closed`));
       this.conn.shell({ term: 'xterm-256color', cols: size.cols, rows: size.rows }, (err, ch) => {
         if (err) return reject(new Error(`cannot open a shell on ${this.target.address}: ${err.message}`));
         let code = -1;
@@ -240,6 +293,12 @@ export class SshSession {
   }
 
   close(): void {
+    this.closing = true;
     this.conn.end();
+  }
+
+  destroy(): void {
+    this.closing = true;
+    this.conn.destroy();
   }
 }
