@@ -4,7 +4,7 @@ import type { Client } from '../client/types.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { NormalizedHostSpec } from './spec.js';
-import type { HostSession } from './ssh.js';
+import type { HostSession, SshConnector } from './ssh.js';
 import type { StatusReporter } from './status.js';
 import type { Host } from './types.js';
 
@@ -17,6 +17,15 @@ export interface Timing {
   keepaliveCountMax: number;
   /** How long the agent has to register its Node and report Ready through the tunnel. */
   nodeReadyTimeoutMs: number;
+  /**
+   * How long each provisioning step may wait on the host (its commands, uploads and the tunnel
+   * request), on top of the waits it makes by design (the handshake's `connectTimeoutMs`, the
+   * agent's `agentStartCheckMs`, the node's `nodeReadyTimeoutMs`). A step that runs out fails the
+   * run with the step's name, its connection is dropped, and the host is retried with back-off:
+   * a connection cut off without a word (a partition, a sleep) cannot hold a run until keepalives
+   * give up on it.
+   */
+  stepTimeoutMs: number;
   pollMs: number;
   /** After starting the agent, how long it must stay up before it counts as started. */
   agentStartCheckMs: number;
@@ -37,6 +46,8 @@ export const DEFAULT_TIMING: Timing = {
   keepaliveIntervalMs: 10_000,
   keepaliveCountMax: 3,
   nodeReadyTimeoutMs: 90_000,
+  // Room for the agent bundle (a few MB) over a slow link; a LAN needs a second or two.
+  stepTimeoutMs: 60_000,
   pollMs: 500,
   agentStartCheckMs: 1_500,
   retryBaseMs: 2_000,
@@ -66,6 +77,8 @@ export interface ProvisionEnv {
   tunnelPort: number;
   timing: Timing;
   env: NodeJS.ProcessEnv;
+  /** Opens SSH sessions; `SshSession.connect` unless a unit test stands in for the hosts. */
+  sshConnect?: SshConnector;
 }
 
 /** State one provisioning run builds up, step by step. */

@@ -107,7 +107,7 @@ class HostController {
     this.queue.stop();
     for (const ac of this.running.values()) ac.abort();
     for (const name of [...this.live.keys()]) this.drop(name);
-    // Cancelled runs end at their next step (an SSH handshake in progress within connectTimeoutMs).
+    // Cancelled runs end at once: a step stops waiting when its run is cancelled (provision.ts).
     await this.queue.idle();
   }
 
@@ -223,6 +223,8 @@ class HostController {
         // Generous: right after waking, this process and the host catch up on a backlog of work.
         if (await l.session.ping(15_000)) return;
         if (this.disposed || this.live.get(name) !== l) return;
+        // Dead: a polite goodbye would wait on a host that cannot hear it.
+        l.session.destroy();
         this.backoff.reset(name);
         this.onDisconnect(name, l, new Error(`no answer after a pause of ${Math.round(ms / 1000)} s`));
       }),

@@ -17,7 +17,7 @@ import {
   systemdActiveScript,
   systemdUnit,
 } from './agentFiles.js';
-import { sleep, throwIfAborted, type ProvisionCtx, type ProvisionEnv } from './context.js';
+import { sleep, throwIfAborted, type ProvisionCtx, type ProvisionEnv, type Timing } from './context.js';
 import type { NormalizedHostSpec } from './spec.js';
 import { loadCredentials } from './credentials.js';
 import { checkDocker, checkNetworkTools, checkNode, checkWireGuard, HostRequirementError, nodeNameFromHostname, parseProbes, probeScript, systemdUsable } from './detect.js';
@@ -29,10 +29,12 @@ import type { Host } from './types.js';
 /**
  * The provisioning steps, in order. Each checks whether its effect is already in place and applies
  * it only if not, so a rerun (reconnect, control-plane restart, retry after a failure) is cheap and
- * never restarts a healthy agent. `run` returns the message the UI shows beside the step.
+ * never restarts a healthy agent. `run` returns the message the UI shows beside the step; it is
+ * given `timeoutMs` in all (provision.ts ends it then, and when the connection closes under it).
  */
 export interface Step {
   def: StepDef;
+  timeoutMs(t: Timing): number;
   run(ctx: ProvisionCtx): Promise<string>;
 }
 
@@ -53,9 +55,10 @@ export function expectedHostKey(host: Host, specFingerprint: string | undefined)
 }
 
 /** Opens an SSH session to the host with its credentials, refusing any key but the expected one. */
-export async function connectHost(env: ProvisionEnv, host: Host, spec: NormalizedHostSpec): Promise<SshSession> {
+export async function connectHost(env: ProvisionEnv, host: Host, spec: NormalizedHostSpec): Promise<HostSession> {
   const creds = await loadCredentials(env.client, spec, env.env);
-  return SshSession.connect(
+  const connect = env.sshConnect ?? ((o, clock) => SshSession.connect(o, clock));
+  return connect(
     {
       address: spec.address,
       port: spec.port,
@@ -72,6 +75,8 @@ export async function connectHost(env: ProvisionEnv, host: Host, spec: Normalize
 
 const connectStep: Step = {
   def: def('connect'),
+  // The handshake has its own limit (ssh2's, with a message naming the cause); this one is a backstop.
+  timeoutMs: (t) => t.connectTimeoutMs + t.stepTimeoutMs,
   async run(ctx) {
     ctx.session = await connectHost(ctx.env, ctx.host, ctx.spec);
     if (ctx.signal.aborted) ctx.session.close();
@@ -82,6 +87,7 @@ const connectStep: Step = {
 
 const hostKeyStep: Step = {
   def: def('hostKey'),
+  timeoutMs: (t) => t.stepTimeoutMs,
   async run(ctx) {
     // The handshake already refused a key that differs from the expected one (SshSession.connect).
     const fp = session(ctx).fingerprint;
@@ -94,6 +100,7 @@ const hostKeyStep: Step = {
 
 const detectStep: Step = {
   def: def('detect'),
+  timeoutMs: (t) => t.stepTimeoutMs,
   async run(ctx) {
     const addr = ctx.spec.address;
     const probed = await session(ctx).exec(probeScript());
@@ -141,6 +148,7 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('he
 
 const uploadStep: Step = {
   def: def('upload'),
+  timeoutMs: (t) => t.stepTimeoutMs,
   async run(ctx) {
     const s = session(ctx);
     const nodeName = ctx.nodeName as string;
@@ -177,6 +185,7 @@ const uploadStep: Step = {
 
 const tunnelStep: Step = {
   def: def('tunnel'),
+  timeoutMs: (t) => t.stepTimeoutMs,
   async run(ctx) {
     const { apiPort, tunnelPort, log } = ctx.env;
     const s = session(ctx);
@@ -214,6 +223,7 @@ async function agentPid(ctx: ProvisionCtx): Promise<string> {
 
 const agentStep: Step = {
   def: def('agent'),
+  timeoutMs: (t) => t.stepTimeoutMs + t.agentStartCheckMs,
   async run(ctx) {
     ctx.reachedAgent = true;
     const s = session(ctx);
@@ -241,6 +251,8 @@ const agentStep: Step = {
 
 const nodeStep: Step = {
   def: def('node'),
+  // The loop reports what it saw at nodeReadyTimeoutMs; this is a backstop.
+  timeoutMs: (t) => t.nodeReadyTimeoutMs + t.stepTimeoutMs,
   async run(ctx) {
     const { client, clock, timing, dialers } = ctx.env;
     const nodeName = ctx.nodeName as string;
