@@ -77,7 +77,7 @@ function startController(opts: { clock?: Clock; timing?: Partial<Timing> } = {})
     caPem: CA,
     issueNodeToken: (node) => issueNodeToken(client, node),
     env: { ...process.env, SSH_AUTH_SOCK: join(bundleDir, 'agent.sock') },
-    timing: { connectTimeoutMs: 15_000, keepaliveIntervalMs: 1_000, keepaliveCountMax: 2, nodeReadyTimeoutMs: 30_000, pollMs: 200, agentStartCheckMs: 500, retryBaseMs: 1_500, retryMaxMs: 3_000, ...opts.timing },
+    timing: { connectTimeoutMs: 15_000, keepaliveIntervalMs: 1_000, keepaliveCountMax: 2, nodeReadyTimeoutMs: 30_000, stepTimeoutMs: 20_000, pollMs: 200, agentStartCheckMs: 500, retryBaseMs: 1_500, retryMaxMs: 3_000, ...opts.timing },
   });
 }
 
@@ -379,7 +379,13 @@ describe('host controller on lab hosts', () => {
     let frozen = false;
     const clock: Clock = { ...systemClock, setInterval: (fn, ms) => systemClock.setInterval(() => frozen || fn(), ms) };
     startController({ clock, timing: { keepaliveIntervalMs: 120_000, keepaliveCountMax: 3, wakeAfterMs: 3_000 } });
-    await until('w2 connected by the new controller', async () => ((await getHost('w2')).status?.conditions?.find((c) => c.type === 'Connected')?.status === 'True' ? true : undefined));
+    // The Host still says Connected and Ready from the last controller: only a node dialer that
+    // answers (registered by this controller's run, which wrote its own phase first) tells that
+    // this controller holds a live connection for the wake-up to check.
+    await until('w2 connected by the new controller', async () => {
+      if ((await readStream(await dialers.dial('lab-w2', 10250))) !== 'kubelet lab-w2\n') return undefined;
+      return (await getHost('w2')).status?.phase === 'Ready' ? true : undefined;
+    });
     await lab.partition('lab-w2');
     try {
       // The pause itself: no timer fires for longer than wakeAfterMs.
@@ -391,5 +397,37 @@ describe('host controller on lab hosts', () => {
       await lab.heal('lab-w2');
     }
     await hostInPhase('w2', 'Ready');
+  });
+
+  it('a partition in the middle of a reconnect ends the stuck step at its timeout, and the host reconnects once healed', async () => {
+    // A reconnect that has to start the agent again, and keepalives that would take minutes to
+    // notice the partition: the step's own time must end the wait.
+    await controller.dispose();
+    const before = await lab.killAgent('lab-w2');
+    expect(before).toBeGreaterThan(0);
+    const timing = { keepaliveIntervalMs: 120_000, keepaliveCountMax: 3, agentStartCheckMs: 5_000, stepTimeoutMs: 10_000 };
+    startController({ timing });
+    // The agent step started the agent and now waits agentStartCheckMs before asking for its pid:
+    // the partition lands there, so the question goes out on a connection that no longer answers.
+    const pidFile = agentPaths('lab-w2').pid;
+    const started = await until('the reconnect restarted the agent', () => {
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+      return pid > 0 && pid !== before && existsSync(`/proc/${pid}`) ? pid : undefined;
+    });
+    await lab.partition('lab-w2');
+    const limit = (timing.stepTimeoutMs + timing.agentStartCheckMs) / 1000;
+    try {
+      const failed = await hostInPhase('w2', 'Failed', 60_000);
+      const msg = `step agent timed out after ${limit} s: 10.77.0.12 stopped answering over SSH`;
+      expect(failed.status?.message).toBe(msg);
+      expect(failed.status?.steps?.find((s) => s.name === 'agent')).toMatchObject({ state: 'failed', message: msg });
+      expect(failed.status?.conditions?.find((c) => c.type === 'Connected')).toMatchObject({ status: 'False', reason: 'StepTimedOut' });
+    } finally {
+      await lab.heal('lab-w2');
+    }
+    const back = await hostInPhase('w2', 'Ready');
+    // The agent the cut-off run started carries on; the retry finds it (and ends the stale session holding the tunnel port if it must).
+    expect(back.status?.steps?.find((s) => s.name === 'agent')?.message).toBe(`already running (pid ${started}); left alone`);
+    expect(await readStream(await dialers.dial('lab-w2', 10250))).toBe('kubelet lab-w2\n');
   });
 });
