@@ -3,7 +3,7 @@ import { Server, utils, type Connection } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../testing/eventually.js';
 import { FakeClock } from '../util/clock.js';
-import { SshSession } from './ssh.js';
+import { CHANNEL_OPEN_MS, SshSession } from './ssh.js';
 
 /*
  * SshSession against an in-process ssh2 server that completes the handshake and then never answers
@@ -27,7 +27,11 @@ describe('SshSession with a host that stops answering', () => {
       clients.push(client);
       client.on('error', () => {});
       client.on('authentication', (ctx) => ctx.accept());
-      client.on('ready', () => client.on('session', () => void asked++));
+      client.on('ready', () => {
+        client.on('session', () => void asked++);
+        // A stream to its loopback (forwardOut): asked for, never answered either.
+        client.on('tcpip', () => void asked++);
+      });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     cleanup.push(() => {
@@ -69,6 +73,26 @@ describe('SshSession with a host that stops answering', () => {
     expect(await run).toEqual(new Error('cannot run a command on 127.0.0.1: No response from server'));
     await s.closed;
     expect(s.isOpen).toBe(false);
+  });
+
+  it('a stream to the host, a shell or SFTP the host never opens ends after CHANNEL_OPEN_MS, and the session stays usable', async () => {
+    const host = await silentHost();
+    const clock = new FakeClock();
+    const s = await connect(host.port, clock);
+    const outcomes: unknown[] = [];
+    const runs = [s.forwardOut(10250), s.shell({ cols: 80, rows: 24 }), s.writeFile('/tmp/x', 'x', '0644')].map((p) =>
+      p.then(
+        () => outcomes.push('answered'),
+        (e: unknown) => outcomes.push(e instanceof Error ? e.message : e),
+      ),
+    );
+    await eventually('the host was asked for three channels', async () => host.asked() === 3, 10_000, 10);
+    await clock.advance(CHANNEL_OPEN_MS - 1);
+    expect(outcomes).toEqual([]);
+    await clock.advance(1);
+    await Promise.all(runs);
+    expect(outcomes.sort()).toEqual(['cannot open 127.0.0.1:10250 on 127.0.0.1: no answer within 15 s', 'cannot open SFTP on 127.0.0.1: no answer within 15 s', 'cannot open a shell on 127.0.0.1: no answer within 15 s']);
+    expect(s.isOpen).toBe(true);
   });
 
   it('destroy ends the session at once, without waiting on the host', async () => {

@@ -25,6 +25,13 @@ export interface SshConnectOptions extends ConnectTarget {
 const MAX_OUTPUT = 256 * 1024;
 
 /**
+ * How long a host has to open a channel we ask for (a stream to its loopback, a shell, SFTP): a
+ * host cut off without a word never answers, and its caller (`kubectl logs` through the node
+ * dialer, the UI's host terminal) must hear so long before keepalives give up on the connection.
+ */
+export const CHANNEL_OPEN_MS = 15_000;
+
+/**
  * What provisioning and the host controller use of one connection to a host: {@link SshSession},
  * or a stand-in in unit tests. `closed` settles once, when the connection ends for any reason;
  * after `close` or `destroy` the session is no longer open.
@@ -211,15 +218,43 @@ export class SshSession implements HostSession {
   }
 
   private sftp(): Promise<SFTPWrapper> {
-    this.sftpSession ??= new Promise((resolve, reject) => {
-      this.conn.sftp((err, sftp) => {
-        if (err) {
-          this.sftpSession = undefined;
-          reject(new Error(`cannot open SFTP on ${this.target.address}: ${err.message}`));
-        } else resolve(sftp);
-      });
+    this.sftpSession ??= this.openChannel<SFTPWrapper>('SFTP', (cb) => this.conn.sftp(cb), (sftp) => sftp.end()).catch((e: unknown) => {
+      this.sftpSession = undefined;
+      throw e;
     });
     return this.sftpSession;
+  }
+
+  /**
+   * Asks the host for a channel (`open` calls back once it answers); rejects when the connection is
+   * closed, when the host refuses, or when it has not answered within {@link CHANNEL_OPEN_MS}. A
+   * channel that arrives after that is closed (`close`): nobody waits for it any more.
+   */
+  private openChannel<T>(what: string, open: (cb: (err: Error | undefined, ch: T) => void) => void, close: (ch: T) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (!this.isOpen) return reject(new Error(`the SSH connection to ${this.target.address} is closed`));
+      let settled = false;
+      const cancel = this.clock.setTimeout(() => {
+        settled = true;
+        reject(new Error(`cannot open ${what} on ${this.target.address}: no answer within ${Math.round(CHANNEL_OPEN_MS / 1000)} s`));
+      }, CHANNEL_OPEN_MS);
+      const cb = (err: Error | undefined, ch: T) => {
+        if (settled) {
+          if (!err) close(ch);
+          return;
+        }
+        settled = true;
+        cancel();
+        if (err) reject(new Error(`cannot open ${what} on ${this.target.address}: ${err.message}`));
+        else resolve(ch);
+      };
+      try {
+        open(cb);
+      } catch (e) {
+        // ssh2 throws at once when the connection is no longer writable.
+        cb(e instanceof Error ? e : new Error(String(e)), undefined as T);
+      }
+    });
   }
 
   /** Uploads `data` to `path` with `mode` (octal string): written beside it, then moved into place. */
@@ -257,12 +292,11 @@ export class SshSession implements HostSession {
 
   /** Opens a connection to `127.0.0.1:port` as seen from the host (ssh's `-L`, one stream). */
   forwardOut(port: number): Promise<Duplex> {
-    return new Promise((resolve, reject) => {
-      if (!this.isOpen) return reject(new Error(`the SSH connection to ${this.target.address} is closed`));
-      this.conn.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, stream) =>
-        err ? reject(new Error(`cannot open 127.0.0.1:${port} on ${this.target.address}: ${err.message}`)) : resolve(stream),
-      );
-    });
+    return this.openChannel<Duplex>(
+      `127.0.0.1:${port}`,
+      (cb) => this.conn.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, stream) => cb(err, stream)),
+      (stream) => stream.destroy(),
+    );
   }
 
   /**
@@ -270,26 +304,25 @@ export class SshSession implements HostSession {
    * the UI's host terminal. Nothing of the request reaches the host's shell as text: the pty and
    * its size are SSH channel requests.
    */
-  shell(size: { cols: number; rows: number }): Promise<ShellProcess> {
-    return new Promise((resolve, reject) => {
-      if (!this.isOpen) return reject(new Error(`the SSH connection to ${this.target.address} is closed`));
-      this.conn.shell({ term: 'xterm-256color', cols: size.cols, rows: size.rows }, (err, ch) => {
-        if (err) return reject(new Error(`cannot open a shell on ${this.target.address}: ${err.message}`));
-        let code = -1;
-        ch.on('exit', (c: number | null) => {
-          if (typeof c === 'number') code = c;
-        });
-        const closed = new Promise<number>((r) => ch.once('close', () => r(code)));
-        resolve({
-          stdin: ch,
-          stdout: ch,
-          stderr: ch.stderr,
-          resize: async (cols, rows) => void ch.setWindow(rows, cols, 0, 0),
-          wait: () => closed,
-          close: () => ch.close(),
-        });
-      });
+  async shell(size: { cols: number; rows: number }): Promise<ShellProcess> {
+    const ch = await this.openChannel<ClientChannel>(
+      'a shell',
+      (cb) => this.conn.shell({ term: 'xterm-256color', cols: size.cols, rows: size.rows }, (err, c) => cb(err, c)),
+      (c) => c.close(),
+    );
+    let code = -1;
+    ch.on('exit', (c: number | null) => {
+      if (typeof c === 'number') code = c;
     });
+    const closed = new Promise<number>((r) => ch.once('close', () => r(code)));
+    return {
+      stdin: ch,
+      stdout: ch,
+      stderr: ch.stderr,
+      resize: async (cols, rows) => void ch.setWindow(rows, cols, 0, 0),
+      wait: () => closed,
+      close: () => ch.close(),
+    };
   }
 
   close(): void {
