@@ -245,6 +245,41 @@ function set(o: unknown, path: string, value: unknown): void {
   else parent[last] = value;
 }
 
+describe('a status write (part: status)', () => {
+  const r = resourceType('pods');
+  // Wrong outside status (a spec the schema refuses, an unknown field); wrong inside status too.
+  const obj = () =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 5 }], bogus: 1 },
+      status: { phase: 'Running', podIP: 7, extra: true, conditions: [{ type: 'Ready', status: 'True', lastProbeTime: null }] },
+    }) as unknown as KubeObject;
+
+  it('walks only status: what a status write may change', () => {
+    const got = validate(r, obj(), { strict: true, part: 'status' });
+    const causes = got.map((c) => c.field);
+    expect(causes).toContain('status.podIP');
+    expect(causes).toContain('status.extra');
+    // The schema walk's findings (wrong types, unknown fields) outside status are not looked for;
+    // the kind's own rules still run (they read the stored spec).
+    expect(got.filter((c) => c.field?.startsWith('spec') && (c.reason === 'FieldValueTypeInvalid' || /unknown field/.test(c.message ?? '')))).toEqual([]);
+    // The whole object, as a create or an update checks it: spec's problems are found too.
+    const all = validate(r, obj(), { strict: true }).map((c) => c.field);
+    expect(all).toEqual(expect.arrayContaining(['spec.containers[0].image', 'spec.bogus', 'status.podIP']));
+  });
+
+  it('decodes (prunes, normalizes) only status', () => {
+    const o = obj();
+    expect(decodeBody(r, o, { strict: false, part: 'status' })?.message).toContain('status.podIP');
+    const fine = { ...obj(), status: { phase: 'Running', extra: true } } as unknown as KubeObject;
+    expect(decodeBody(r, fine, { strict: false, part: 'status' })).toBeUndefined();
+    expect((fine.status as Record<string, unknown>).extra).toBeUndefined();
+    expect((fine.spec as Record<string, unknown>).bogus).toBe(1);
+  });
+});
+
 describe('validateUpdate', () => {
   function upd(resource: string, old: KubeObject, mutate: (o: KubeObject) => void): string[] {
     const r = resourceType(resource);

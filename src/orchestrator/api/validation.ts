@@ -19,6 +19,11 @@ import { validateDaemonSet, validateDeployment, validateJob, validateReplicaSet,
 export interface ValidateOptions {
   /** `fieldValidation=Strict`: unknown fields are errors. */
   strict: boolean;
+  /**
+   * A status write: the schema walk checks only `status`, as kube-apiserver validates only what a
+   * status update may change; everything else is the stored object's, checked when it was written.
+   */
+  part?: 'status';
 }
 
 const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
@@ -55,9 +60,9 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   ClusterRoleBinding: validateClusterRoleBinding,
 };
 
-function report(r: ResourceType, obj: KubeObject): SchemaReport {
+function report(r: ResourceType, obj: KubeObject, part?: 'status'): SchemaReport {
   const s = schemaFor(r);
-  return s ? checkSchema(s, obj) : { unknown: [], decode: [], required: [] };
+  return s ? checkSchema(s, obj, { part }) : { unknown: [], decode: [], required: [] };
 }
 
 /**
@@ -70,7 +75,7 @@ function report(r: ResourceType, obj: KubeObject): SchemaReport {
  * {@link decodeError} first; `validate` still reports them so nothing slips through without it.
  */
 export function validate(r: ResourceType, obj: KubeObject, opts: ValidateOptions): StatusCause[] {
-  const rep = report(r, obj);
+  const rep = report(r, obj, opts.part);
   const causes: StatusCause[] = [];
   for (const d of rep.decode) causes.push({ reason: 'FieldValueTypeInvalid', message: d.detail, field: d.field });
   if (opts.strict) for (const u of rep.unknown) causes.push({ reason: 'FieldValueInvalid', message: `unknown field "${u}"`, field: u });
@@ -104,6 +109,8 @@ export interface DecodeOptions {
   strict: boolean;
   /** PATCH bodies are refused with a 422 naming the `patch` field instead of a 400. */
   patch?: unknown;
+  /** A status write: only `status` comes from the request (see ValidateOptions.part). */
+  part?: 'status';
 }
 
 /**
@@ -125,7 +132,7 @@ export function decodeError(r: ResourceType, obj: KubeObject, opts: DecodeOption
 export function decodeBody(r: ResourceType, obj: KubeObject, opts: DecodeOptions): ApiError | undefined {
   const s = schemaFor(r);
   if (!s) return undefined;
-  return errorOf(r, checkSchema(s, obj, { prune: !opts.strict, nulls: true }), opts);
+  return errorOf(r, checkSchema(s, obj, { prune: !opts.strict, nulls: true, part: opts.part }), opts);
 }
 
 function errorOf(r: ResourceType, rep: SchemaReport, opts: DecodeOptions): ApiError | undefined {

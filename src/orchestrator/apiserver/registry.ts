@@ -258,9 +258,10 @@ export class Registry {
    * field is a 400 under Strict (422 on a patch) and is dropped otherwise, so a field stored by a
    * lenient writer can never break a later strict apply.
    */
-  private decode_(r: ResourceType, obj: KubeObject, opts: WriteOptions & { patch?: unknown }): void {
+  private decode_(r: ResourceType, obj: KubeObject, opts: WriteOptions & { patch?: unknown; subresource?: InternalWrite['subresource'] }): void {
     const strict = opts.fieldValidation === 'Strict';
-    const err = decodeBody(r, obj, { strict, patch: opts.patch });
+    // A status write takes only `status` from the request (merged()): the rest was decoded when stored.
+    const err = decodeBody(r, obj, { strict, patch: opts.patch, part: opts.subresource === 'status' ? 'status' : undefined });
     if (err) throw err;
   }
 
@@ -354,7 +355,7 @@ export class Registry {
     await strategy.prepareForUpdate?.(next, current, user);
     await pace();
     const causes = [
-      ...validate(r, next, { strict: opts.fieldValidation === 'Strict' }),
+      ...validate(r, next, { strict: opts.fieldValidation === 'Strict', part: opts.subresource === 'status' ? 'status' : undefined }),
       ...validateUpdate(r, next, current, opts.subresource),
     ];
     if (causes.length) throw errors.invalid(r, current.metadata.name ?? '', causes);

@@ -39,6 +39,8 @@ interface Ctx {
   prune: boolean;
   /** When set, nulls are normalized in place as Go's decoder reads them (see {@link checkSchema}). */
   nulls: boolean;
+  /** When set, only this top-level field is walked (see CheckOptions.part). */
+  part?: string;
 }
 
 export interface CheckOptions {
@@ -51,6 +53,11 @@ export interface CheckOptions {
    * so `resources: null` or `requests: {cpu: null}` never reaches code that walks the object.
    */
   nulls?: boolean;
+  /**
+   * Walk only this top-level field (`status`, for a status write: the rest of the object is the
+   * stored one, checked when it was written); the object's own required fields are not checked.
+   */
+  part?: string;
 }
 
 /**
@@ -59,7 +66,7 @@ export interface CheckOptions {
  * accepted: the decoder treats it as "unset".
  */
 export function checkSchema(root: SchemaObject, obj: unknown, opts: CheckOptions = {}): SchemaReport {
-  const ctx: Ctx = { report: { unknown: [], decode: [], required: [] }, segs: [], kinds: [], prune: opts.prune ?? false, nulls: opts.nulls ?? false };
+  const ctx: Ctx = { report: { unknown: [], decode: [], required: [] }, segs: [], kinds: [], prune: opts.prune ?? false, nulls: opts.nulls ?? false, part: opts.part };
   walk(ctx, root, obj, undefined, false);
   return ctx.report;
 }
@@ -274,7 +281,7 @@ function walkObject(ctx: Ctx, s: SchemaObject, name: string | undefined, obj: Re
     const atRoot = ctx.segs.length === 0;
     // Own keys only (a JSON object has no other enumerable ones), in order, with no array of entries.
     for (const k in obj) {
-      if (!Object.hasOwn(obj, k)) continue;
+      if (!Object.hasOwn(obj, k) || (atRoot && ctx.part !== undefined && k !== ctx.part)) continue;
       const v = obj[k];
       const p = Object.hasOwn(s.properties, k) ? s.properties[k] : undefined;
       if (!p) {
@@ -289,7 +296,7 @@ function walkObject(ctx: Ctx, s: SchemaObject, name: string | undefined, obj: Re
       if (v === null || v === undefined) continue;
       walkAt(ctx, k, FIELD, p, v, here, inStatus || (atRoot && k === 'status'));
     }
-    if (!inStatus && s.required) {
+    if (!inStatus && s.required && !(atRoot && ctx.part !== undefined)) {
       for (const k of s.required) {
         if (obj[k] !== undefined && obj[k] !== null) continue;
         if (NOT_ENFORCED.has(`${name}.${k}`) || isStruct(s.properties[k])) continue;
