@@ -40,7 +40,8 @@ export class LocalClient implements Client {
     return this.admit(() => this.registry.list<T>(resource, opts));
   }
   create<T extends KubeObject>(resource: string, obj: T, opts?: WriteOptions): Promise<T> {
-    return this.admit(() => this.registry.create<T>(resource, obj.metadata?.namespace, obj, opts));
+    const { handOff, ...rest } = opts ?? {};
+    return this.admit(() => this.registry.create<T>(resource, obj.metadata?.namespace, obj, handOff ? { ...rest, owned: true } : rest));
   }
   update<T extends KubeObject>(resource: string, obj: T, opts?: WriteOptions): Promise<T> {
     return this.admit(() => this.registry.update<T>(resource, obj.metadata.namespace, obj.metadata.name as string, obj, opts));

@@ -42,6 +42,12 @@ export interface WriteOptions {
   fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Server-side apply only. */
   force?: boolean;
+  /**
+   * Create only: the caller gives the object away (it never reads or changes it again), so an
+   * in-process server may keep it as stored, frozen, instead of copying it and parsing its own
+   * answer back; the answer may be that frozen object. Over HTTP it changes nothing.
+   */
+  handOff?: boolean;
 }
 
 /** What a TokenRequest asks for (`authentication.k8s.io/v1` TokenRequestSpec). */
