@@ -77,18 +77,21 @@ function* encodeSteps(managers: Manager[]): Steps<ManagedFieldsEntry[] | undefin
           : (p.subresource ?? '') < (q.subresource ?? '') ? -1 : 1,
   );
   const out: ManagedFieldsEntry[] = [];
-  for (const m of kept) {
-    out.push({
-      manager: m.manager,
-      operation: m.operation,
-      apiVersion: m.apiVersion,
-      ...(m.time ? { time: m.time } : {}),
-      fieldsType: 'FieldsV1',
-      fieldsV1: yield* m.set.toFieldsV1Steps(),
-      ...(m.subresource ? { subresource: m.subresource } : {}),
-    });
-  }
+  for (const m of kept) out.push(entryOf(m, yield* m.set.toFieldsV1Steps()));
   return out;
+}
+
+/** One entry, its keys in kube-apiserver's order (stored text compares equal only if they stay so). */
+function entryOf(m: Omit<Manager, 'set'>, fieldsV1: Record<string, unknown>): ManagedFieldsEntry {
+  return {
+    manager: m.manager,
+    operation: m.operation,
+    apiVersion: m.apiVersion,
+    ...(m.time ? { time: m.time } : {}),
+    fieldsType: 'FieldsV1',
+    fieldsV1,
+    ...(m.subresource ? { subresource: m.subresource } : {}),
+  };
 }
 
 function withoutManagedFields(o: KubeObject | undefined): KubeObject | undefined {
@@ -120,7 +123,7 @@ function* managedFieldsSteps(r: ResourceType, current: KubeObject | undefined, n
   if (!current) {
     const fieldsV1 = yield* addedFieldsV1Steps(schemaFor(r), next, STRIPPED_CUT);
     if (!fieldsV1) return undefined;
-    return [{ manager: ref.manager, operation: 'Update', apiVersion: apiVersion(r), ...(ref.now ? { time: ref.now } : {}), fieldsType: 'FieldsV1', fieldsV1, ...(ref.subresource ? { subresource: ref.subresource } : {}) }];
+    return [entryOf({ manager: ref.manager, operation: 'Update', apiVersion: apiVersion(r), time: ref.now, subresource: ref.subresource }, fieldsV1)];
   }
   const managers = decode(current?.metadata.managedFields);
   yield;

@@ -46,7 +46,8 @@ export type InternalWrite = WriteOptions & {
   /**
    * The input object belongs to this write (a request's freshly decoded body, held by nobody else):
    * it is changed in place instead of copied first, and the write answers with the object it wrote
-   * (see `answer`). In-process callers keep their objects (copied) and get a fresh decoding back.
+   * (see `answer`). In-process callers keep their objects (copied) and get a fresh decoding back,
+   * unless they hand them over (the client's `handOff`).
    */
   owned?: boolean;
 };
@@ -258,7 +259,7 @@ export class Registry {
    * field is a 400 under Strict (422 on a patch) and is dropped otherwise, so a field stored by a
    * lenient writer can never break a later strict apply.
    */
-  private decode_(r: ResourceType, obj: KubeObject, opts: WriteOptions & { patch?: unknown; subresource?: InternalWrite['subresource'] }): void {
+  private decode_(r: ResourceType, obj: KubeObject, opts: InternalWrite): void {
     const strict = opts.fieldValidation === 'Strict';
     // A status write takes only `status` from the request (merged()): the rest was decoded when stored.
     const err = decodeBody(r, obj, { strict, patch: opts.patch, part: opts.subresource === 'status' ? 'status' : undefined });
