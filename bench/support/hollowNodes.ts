@@ -14,17 +14,29 @@ interface PodEvent {
 export interface HollowNodes {
   /** Epoch ms when each pod was first seen bound, by namespace/name. */
   readonly boundAt: Map<string, number>;
+  /** Epoch ms when each pod's Running status was written (the API answered 200), by namespace/name. */
+  readonly runningAt: Map<string, number>;
+  /** Status writes the API refused or that failed (each is counted, not retried). */
+  readonly statusErrors: number;
+  /** Bound pods whose status write has not been answered yet (queued or in flight). */
+  backlog(): number;
   stop(): Promise<void>;
 }
 
-/** Registers `n` Ready nodes named `hollow-<i>` with room for `podsPerNode` pods, heartbeats every 10 s, runs their pods. */
+/**
+ * Registers `n` Ready nodes named `hollow-<i>` with room for `podsPerNode` pods, heartbeats every
+ * 10 s, runs their pods. Each node holds its own connection, as each kubelet does, and writes its
+ * pods' statuses one at a time in the order it saw them bound (the kubelet's status manager), so
+ * the API sees up to `n` status writes at once and no backlog builds up behind a few connections.
+ */
 export async function startHollowNodes(s: Pick<ServerHandle, 'apiUrl' | 'caPem' | 'token'>, n: number, podsPerNode = 110): Promise<HollowNodes> {
-  const clients = Array.from({ length: 4 }, () => new Client(s));
   const names = Array.from({ length: n }, (_, i) => `hollow-${i}`);
+  const clients = names.map(() => new Client(s));
+  const byName = new Map(names.map((name, i) => [name, i]));
   const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const ready = () => [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'hollow node', lastHeartbeatTime: now(), lastTransitionTime: now() }];
-  await pool(n, 4, async (i, w) => {
-    const c = clients[w] as Client;
+  await pool(n, 4, async (i) => {
+    const c = clients[i] as Client;
     const node = await c.json<{ metadata: { name: string } }>('POST', '/api/v1/nodes', {
       apiVersion: 'v1',
       kind: 'Node',
@@ -37,34 +49,47 @@ export async function startHollowNodes(s: Pick<ServerHandle, 'apiUrl' | 'caPem' 
   });
   let stopped = false;
   const beat = setInterval(() => {
-    void pool(n, 2, async (i, w) => {
-      if (stopped) return;
-      await clients[w]?.call('PATCH', `/api/v1/nodes/${names[i]}/status`, { body: { status: { conditions: ready() } }, contentType: MERGE }).catch(() => undefined);
-    });
+    for (let i = 0; i < n; i++) {
+      void clients[i]?.call('PATCH', `/api/v1/nodes/${names[i]}/status`, { body: { status: { conditions: ready() } }, contentType: MERGE }).catch(() => undefined);
+    }
   }, 10_000);
 
   const boundAt = new Map<string, number>();
-  const pending: PodEvent['object'][] = [];
-  let running = 0;
-  const reportRunning = () => {
-    while (running < 4 && pending.length) {
-      const p = pending.shift() as PodEvent['object'];
-      running++;
-      const c = clients[running % clients.length] as Client;
-      const t = now();
-      void c
-        .call('PATCH', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}/status`, {
-          body: { status: { phase: 'Running', startTime: t, podIP: '10.244.0.1', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: t }, { type: 'PodScheduled', status: 'True', lastTransitionTime: t }] } },
-          contentType: MERGE,
-        })
-        .catch(() => undefined)
-        .finally(() => {
-          running--;
-          reportRunning();
-        });
-    }
+  const runningAt = new Map<string, number>();
+  let statusErrors = 0;
+  /** Per node: the pods it still has to report, and whether a status write is in flight. */
+  const queues = names.map(() => ({ pods: [] as PodEvent['object'][], busy: false }));
+  let queued = 0;
+  const report = (i: number) => {
+    const q = queues[i] as (typeof queues)[number];
+    if (q.busy || stopped) return;
+    const p = q.pods.shift();
+    if (!p) return;
+    q.busy = true;
+    const key = `${p.metadata.namespace}/${p.metadata.name}`;
+    const t = now();
+    void (clients[i] as Client)
+      .call('PATCH', `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}/status`, {
+        body: { status: { phase: 'Running', startTime: t, podIP: '10.244.0.1', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: t }, { type: 'PodScheduled', status: 'True', lastTransitionTime: t }] } },
+        contentType: MERGE,
+        keepBody: false,
+      })
+      .then(
+        (r) => {
+          if (r.status === 200) runningAt.set(key, Date.now());
+          else statusErrors++;
+        },
+        () => {
+          statusErrors++;
+        },
+      )
+      .finally(() => {
+        queued--;
+        q.busy = false;
+        report(i);
+      });
   };
-  // One watch on every pod (merge-patch bodies keep the writes small).
+  // One watch on every pod, as KWOK holds (merge-patch bodies keep the writes small).
   const req = request(new URL('/api/v1/pods?watch=true', s.apiUrl), { ca: s.caPem, headers: { authorization: `Bearer ${s.token}` } }, (res) => {
     let buf = '';
     res.on('data', (d: Buffer) => {
@@ -76,12 +101,15 @@ export async function startHollowNodes(s: Pick<ServerHandle, 'apiUrl' | 'caPem' 
         if (!line) continue;
         const ev = JSON.parse(line) as PodEvent;
         const node = ev.object.spec?.nodeName;
-        if (!node?.startsWith('hollow-') || ev.type === 'DELETED') continue;
+        const at = node === undefined ? undefined : byName.get(node);
+        if (at === undefined || ev.type === 'DELETED') continue;
         const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
-        if (!boundAt.has(key)) boundAt.set(key, Date.now());
+        if (boundAt.has(key)) continue;
+        boundAt.set(key, Date.now());
         if (ev.object.status?.phase !== 'Running') {
-          pending.push(ev.object);
-          reportRunning();
+          (queues[at] as (typeof queues)[number]).pods.push(ev.object);
+          queued++;
+          report(at);
         }
       }
     });
@@ -90,6 +118,11 @@ export async function startHollowNodes(s: Pick<ServerHandle, 'apiUrl' | 'caPem' 
   req.end();
   return {
     boundAt,
+    runningAt,
+    get statusErrors() {
+      return statusErrors;
+    },
+    backlog: () => queued,
     async stop() {
       stopped = true;
       clearInterval(beat);
