@@ -151,7 +151,7 @@ function* managedFieldsSteps(r: ResourceType, current: KubeObject | undefined, n
 
 /** Keeps the managed fields a client sent when they differ from the stored ones (a reset or a csa->ssa upgrade). */
 export function sentManagedFields(sent: unknown, stored: unknown): ManagedFieldsEntry[] | undefined | 'unchanged' {
-  if (sent === undefined || (Array.isArray(sent) && sent.length === 0)) return 'unchanged';
+  if (sent === undefined || sent === stored || (Array.isArray(sent) && sent.length === 0)) return 'unchanged';
   if (JSON.stringify(sent) === JSON.stringify(stored)) return 'unchanged';
   // `[{}]` is how a client asks to clear them.
   return encode(decode(sent));

@@ -205,6 +205,35 @@ describe('Registry', () => {
     const st = await c.client.updateStatus('deployments', { ...scaled, spec: { ...(scaled.spec as object), replicas: 7 }, status: { replicas: 2 } });
     expect(st.status).toEqual({ replicas: 2 });
     expect((st.spec as { replicas: number }).replicas).toBe(3);
+    expect(st.metadata.generation).toBe(2);
+    // The same spec with its keys in another order is no spec change.
+    const spec = st.spec as Record<string, unknown>;
+    const reordered = Object.fromEntries(Object.entries(spec).reverse());
+    expect(Object.keys(reordered)).not.toEqual(Object.keys(spec));
+    const same = await c.client.update('deployments', { ...st, spec: reordered });
+    expect(same.metadata.generation).toBe(2);
+    expect((await c.client.update('deployments', { ...same, spec: { ...reordered, paused: true } })).metadata.generation).toBe(3);
+  });
+
+  it("writes a pod's status over its stored spec and metadata, which a status write can neither change nor have refused", async () => {
+    const p = await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'st', namespace: 'default', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    const stored = await c.client.get('pods', 'default', 'st');
+    // A spec change that a pod update would refuse (a new container), and a label, sent through status.
+    const body = structuredClone(stored);
+    (body.spec as { containers: unknown[] }).containers.push({ name: 'd', image: 'j' });
+    body.metadata.labels = { a: 'changed' };
+    body.status = { phase: 'Running' };
+    const st = await c.client.updateStatus('pods', body);
+    expect(st.status).toMatchObject({ phase: 'Running' });
+    expect(st.spec).toEqual(stored.spec);
+    expect(st.metadata.labels).toEqual({ a: 'b' });
+    expect(st.metadata.generation).toBe(p.metadata.generation);
+    // What the next read decodes from the store is the same, and the object read before is untouched.
+    expect(await c.client.get('pods', 'default', 'st')).toMatchObject({ spec: stored.spec, metadata: { labels: { a: 'b' } }, status: { phase: 'Running' } });
+    expect((stored.spec as { containers: unknown[] }).containers).toHaveLength(1);
+    // The status manager owns the status only.
+    const mine = st.metadata.managedFields?.find((m) => m.subresource === 'status');
+    expect(Object.keys((mine?.fieldsV1 ?? {}) as object)).toEqual(['f:status']);
   });
 
   it('deletes objects with finalizers only once the last finalizer is removed', async () => {

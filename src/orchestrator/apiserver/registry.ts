@@ -3,6 +3,7 @@ import { applyDefaults, applyUpdateDefaults } from '../api/defaults.js';
 import { ApiError, errors, isAlreadyExists, isConflict, isNotFound } from '../api/errors.js';
 import { toView, type VersionView } from '../api/conversion.js';
 import { applyPatch } from '../api/patch/index.js';
+import { deepEqual } from '../api/podutil.js';
 import { apiVersionOf, resourceType, type ResourceType } from '../api/resources.js';
 import type { Condition, KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
 import { decodeBody, validate, validateUpdate } from '../api/validation.js';
@@ -306,7 +307,9 @@ export class Registry {
   private merged<T extends KubeObject>(r: ResourceType, current: T, input: T, part: InternalWrite['subresource']): T {
     let next: T;
     if (part === 'status') {
-      next = structuredClone(current);
+      // Everything but the status is the stored object's: shared with `current`, which every caller
+      // decoded for this attempt alone (get), not copied. Only the metadata is the write's own.
+      next = { ...current, metadata: { ...current.metadata } };
       if ('status' in input) (next as KubeObject).status = input.status;
       else delete (next as KubeObject).status;
     } else if (part === 'ephemeralcontainers') {
@@ -363,7 +366,8 @@ export class Registry {
     await pace();
     await strategy.admit?.(next, current, user);
     if (opts.warnings && strategy.warnings && opts.subresource !== 'status') opts.warnings.push(...(await strategy.warnings(next, current)));
-    if (specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+    // Through `status` nothing else changes (merged): no spec to compare.
+    if (opts.subresource !== 'status' && specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
     if (!opts.applied) {
       const sent = sentManagedFields(next.metadata.managedFields, current.metadata.managedFields);
       const base = sent === 'unchanged' ? current : { ...current, metadata: { ...current.metadata, managedFields: sent } };
@@ -644,13 +648,11 @@ function dropEmptyMeta(obj: KubeObject): void {
   }
 }
 
-/** Generation counts changes to everything but metadata and status. */
+/** Generation counts changes to everything but metadata and status (by content: key order is no change). */
 function specChanged(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => {
-    const { metadata: _m, status: _s, ...rest } = o;
-    return JSON.stringify(rest);
-  };
-  return strip(a) !== strip(b);
+  const { metadata: _am, status: _as, ...x } = a;
+  const { metadata: _bm, status: _bs, ...y } = b;
+  return !deepEqual(x, y);
 }
 
 /**

@@ -2,23 +2,11 @@ import type { ResourceType } from '../resources.js';
 import type { KubeObject, StatusCause } from '../types.js';
 import { asArr, asNum, asObj, asStr, forbidden, goStringMap, immutable, type Obj } from './causes.js';
 import { roleRefUpdate } from './rbac.js';
+import { deepEqual } from '../podutil.js';
 
-/** Deterministic JSON (sorted keys) so two values compare by content. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Obj;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-
+/** Two values compare by content: key order does not matter, an undefined key is no key (podutil's deepEqual). */
 function same(a: unknown, b: unknown): boolean {
-  return canonical(a ?? null) === canonical(b ?? null);
+  return deepEqual(a ?? null, b ?? null);
 }
 
 /** Top-level keys (and `spec.x` paths) whose values differ, for the message of a forbidden spec change. */
@@ -127,7 +115,8 @@ const RULES: Record<string, (next: KubeObject, old: KubeObject, subresource?: 's
   PriorityClass: (n, o) => ((n as { value?: unknown }).value !== (o as { value?: unknown }).value ? [immutable('value', (n as { value?: unknown }).value)] : []),
   RoleBinding: roleRefUpdate,
   ClusterRoleBinding: roleRefUpdate,
-  Pod: (n, o, sub) => (sub === 'ephemeralcontainers' ? [...podSpecUpdate(specOf(n), specOf(o), true), ...ephemeralContainersUpdate(n, o)] : podSpecUpdate(specOf(n), specOf(o))),
+  // Through `status` the spec is the stored one (ValidatePodStatusUpdate checks no spec).
+  Pod: (n, o, sub) => (sub === 'status' ? [] : sub === 'ephemeralcontainers' ? [...podSpecUpdate(specOf(n), specOf(o), true), ...ephemeralContainersUpdate(n, o)] : podSpecUpdate(specOf(n), specOf(o))),
   Deployment: (n, o) => selectorImmutable(specOf(n), specOf(o)),
   ReplicaSet: (n, o) => selectorImmutable(specOf(n), specOf(o)),
   DaemonSet: (n, o) => selectorImmutable(specOf(n), specOf(o)),
