@@ -59,7 +59,8 @@ async function measure(root: string): Promise<Record<string, number>> {
   const create = performance.now() - t;
   const next = created.map((c: Pod & { spec?: unknown; status?: object }) => ({ ...c, spec: structuredClone(c.spec), status: { ...c.status, conditions: [{ type: 'PodScheduled', status: 'True' }] } }));
   t = performance.now();
-  for (let i = 0; i < created.length; i++) await mf.updateManagedFields(r, created[i] as Pod, next[i] as Pod, { ...ref, subresource: 'status' }, noPace);
+  // `only`: what the registry passes for a status write (a tree before it ignores it and compares the whole object).
+  for (let i = 0; i < created.length; i++) await mf.updateManagedFields(r, created[i] as Pod, next[i] as Pod, { ...ref, subresource: 'status', only: 'status' }, noPace);
   const status = performance.now() - t;
   const us = (ms: number) => (ms * 1000) / N;
   return { 'decode+validate': us(decode), 'managedFields create': us(create), 'managedFields status write': us(status) };

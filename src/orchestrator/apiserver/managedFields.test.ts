@@ -102,6 +102,60 @@ describe('updateManagedFields', () => {
   });
 });
 
+describe('updateManagedFields limited to the status', () => {
+  const r = resourceType('pods');
+  const unpaced = async () => {};
+  const pod = (status: unknown, managedFields?: unknown): KubeObject =>
+    ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'default', labels: { app: 'a' }, ...(managedFields ? { managedFields } : {}) },
+      spec: { containers: [{ name: 'c', image: 'i', ports: [{ containerPort: 80, protocol: 'TCP' }] }], nodeName: 'n1' },
+      ...(status === undefined ? {} : { status }),
+    }) as KubeObject;
+  const running = (ready: string, extra: Record<string, unknown> = {}) => ({
+    phase: 'Running',
+    podIP: '10.0.0.1',
+    conditions: [
+      { type: 'Ready', status: ready, lastTransitionTime: 't' },
+      { type: 'PodScheduled', status: 'True', lastTransitionTime: 't' },
+    ],
+    ...extra,
+  });
+  // Both ways, and with the status fields any order of writers leaves: the answer must be the same, key order included.
+  const both = async (current: KubeObject, next: KubeObject, manager: string, subresource = 'status') => {
+    const full = await updateManagedFields(r, current, next, { manager, subresource, now: 't9' }, unpaced);
+    const limited = await updateManagedFields(r, current, next, { manager, subresource, now: 't9', only: 'status' }, unpaced);
+    expect(JSON.stringify(limited)).toBe(JSON.stringify(full));
+    return full;
+  };
+
+  it('answers what comparing the whole object answers', async () => {
+    const created = await updateManagedFields(r, undefined, pod(undefined), { manager: 'kubectl', now: 't0' }, unpaced);
+    const scheduler = [...(created ?? []), { manager: 'sched', operation: 'Update', apiVersion: 'v1', time: 't1', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:conditions': { '.': {}, 'k:{"type":"PodScheduled"}': { '.': {}, 'f:type': {} } } } } }];
+    // The kubelet's first status write, over the creator's entry and the scheduler's (which owns a condition).
+    const first = await both(pod({ conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: 't' }] }, scheduler), pod(running('False'), scheduler), 'kubelet');
+    expect(first?.map((e) => e.manager)).toEqual(['kubectl', 'sched', 'kubelet']);
+    // Its next write changes one field and drops another; then another writer takes a field from it.
+    const second = await both(pod(running('False'), first), pod(running('True', { message: 'm' }), first), 'kubelet');
+    const third = await both(pod(running('True', { message: 'm' }), second), pod({ ...running('True'), reason: 'R' }, second), 'other');
+    expect(third?.map((e) => e.manager)).toEqual(['kubectl', 'sched', 'kubelet', 'other']);
+    // The status removed altogether; nothing changed at all (the stored entries, as they are).
+    await both(pod(running('True'), third), pod(undefined, third), 'kubelet');
+    const unchanged = await updateManagedFields(r, pod(running('True'), third), pod(running('True'), third), { manager: 'kubelet', subresource: 'status', now: 't9', only: 'status' }, unpaced);
+    expect(unchanged).toBe(third);
+    // An Apply entry owning status fields, the writer's own entry owning none, and an entry whose tree is empty.
+    const odd = [
+      ...(third ?? []),
+      { manager: 'ssa', operation: 'Apply', apiVersion: 'v1', time: 't2', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:phase': {} } } },
+      { manager: 'writer', operation: 'Update', apiVersion: 'v1', time: 't3', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:x': {} } } }, subresource: 'status' },
+      { manager: 'empty', operation: 'Update', apiVersion: 'v1', time: 't4', fieldsType: 'FieldsV1', fieldsV1: {} },
+    ];
+    const after = await both(pod(running('True'), odd), pod({ ...running('False'), phase: 'Failed' }, odd), 'writer');
+    expect(after?.map((e) => e.manager)).toEqual(['kubectl', 'sched', 'kubelet', 'other', 'writer']);
+  });
+});
+
 describe('managed fields', () => {
   let c: Cluster;
   beforeEach(async () => {
@@ -119,6 +173,25 @@ describe('managed fields', () => {
     // Identity and server-maintained metadata belong to nobody.
     expect((e?.fieldsV1 as Record<string, unknown>)['f:metadata']).toBeUndefined();
     expect(JSON.stringify(e?.fieldsV1)).not.toMatch(/f:uid|f:resourceVersion|f:creationTimestamp|f:generation|f:apiVersion|f:kind/);
+  });
+
+  it("records the creator's fields before the strategy and admission add theirs, and never the status a create resets", async () => {
+    await c.registry.create('serviceaccounts', 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } } as KubeObject);
+    const p = await c.registry.create('pods', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } as KubeObject, { fieldManager: 'kubectl-run' });
+    // Admission added the service account's token volume and the priority; the strategy set the status.
+    expect(JSON.stringify(p.spec)).toMatch(/kube-api-access-/);
+    expect((p.spec as { priority?: number }).priority).toBe(0);
+    expect(p.status).toMatchObject({ phase: 'Pending' });
+    const fields = entry(p, 'kubectl-run')?.fieldsV1 as Record<string, Record<string, unknown>>;
+    expect(Object.keys(fields)).toEqual(['f:metadata', 'f:spec']);
+    expect(fields['f:metadata']).toEqual({ 'f:labels': { '.': {}, 'f:app': {} } });
+    // What the writer sent and the defaults: as kube-apiserver records `kubectl run`.
+    expect(Object.keys(fields['f:spec'] ?? {})).toEqual(expect.arrayContaining(['f:containers', 'f:dnsPolicy', 'f:enableServiceLinks', 'f:restartPolicy', 'f:schedulerName', 'f:securityContext', 'f:terminationGracePeriodSeconds']));
+    expect(JSON.stringify(fields)).not.toMatch(/kube-api-access|f:volumes|f:volumeMounts|f:priority|f:preemptionPolicy|f:status/);
+    // A Service: the cluster IP the strategy allocates is nobody's.
+    const svc = await c.registry.create('services', 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { selector: { app: 'a' }, ports: [{ port: 80 }] } } as KubeObject, { fieldManager: 'kubectl' });
+    expect((svc.spec as { clusterIP?: string }).clusterIP).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(JSON.stringify(entry(svc, 'kubectl')?.fieldsV1)).not.toMatch(/f:clusterIPs?"/);
   });
 
   it('an update takes the fields it changes from other managers; no change leaves everything as is', async () => {

@@ -24,6 +24,8 @@ interface Manager {
   subresource?: string;
   time?: string;
   set: FieldSet;
+  /** The stored entry, kept as it is: a write that cannot touch any of its fields leaves it unread (see `managedFieldsSteps`). */
+  stored?: ManagedFieldsEntry;
 }
 
 /** Fields nobody owns: identity and server-maintained metadata (kube-apiserver's stripmeta). */
@@ -41,22 +43,48 @@ export interface ManagerRef {
   subresource?: string;
   /** ISO time stamped on the entries this write touches. */
   now: string;
+  /**
+   * The one top-level field (`status`) the write may change, everything else being the stored
+   * object's own (a write through the status subresource): only that field is compared, and an
+   * entry that owns nothing in it is kept as stored, unread.
+   */
+  only?: 'status';
 }
 
 const sameEntry = (m: Manager, manager: string, operation: string, subresource: string | undefined) =>
   m.manager === manager && m.operation === operation && (m.subresource ?? '') === (subresource ?? '');
 
-function decode(entries: unknown): Manager[] {
+/**
+ * The stored entries as managers. With `untouched` (the top-level field element a write is limited
+ * to, e.g. `f:status`), an entry whose non-empty tree has nothing under it keeps its stored form
+ * and an empty set in place of its paths (never read: the write cannot take a field from it).
+ */
+function decode(entries: unknown, untouched?: { el: string; ref: ManagerRef }): Manager[] {
   if (!Array.isArray(entries)) return [];
   const out: Manager[] = [];
   for (const e of entries) {
     if (e === null || typeof e !== 'object') continue;
     const x = e as Partial<ManagedFieldsEntry>;
     if (typeof x.manager !== 'string' || (x.operation !== 'Apply' && x.operation !== 'Update')) continue;
-    out.push({ manager: x.manager, operation: x.operation, apiVersion: x.apiVersion ?? '', subresource: x.subresource || undefined, time: x.time, set: FieldSet.fromFieldsV1(x.fieldsV1) });
+    const m: Manager = { manager: x.manager, operation: x.operation, apiVersion: x.apiVersion ?? '', subresource: x.subresource || undefined, time: x.time, set: EMPTY };
+    const tree = x.fieldsV1;
+    if (
+      untouched &&
+      tree !== null &&
+      typeof tree === 'object' &&
+      !Array.isArray(tree) &&
+      !Object.hasOwn(tree, untouched.el) &&
+      Object.keys(tree).length > 0 &&
+      !sameEntry(m, untouched.ref.manager, 'Update', untouched.ref.subresource)
+    ) {
+      m.stored = e as ManagedFieldsEntry;
+    } else m.set = FieldSet.fromFieldsV1(tree);
+    out.push(m);
   }
   return out;
 }
+
+const EMPTY = new FieldSet();
 
 /** Entries in kube-apiserver's order: Apply before Update, then by time, manager, version, subresource. */
 function encode(managers: Manager[]): ManagedFieldsEntry[] | undefined {
@@ -65,7 +93,7 @@ function encode(managers: Manager[]): ManagedFieldsEntry[] | undefined {
 
 /** {@link encode} in steps: each entry's fieldsV1 tree yields as it is written (see FieldSet.toFieldsV1Steps). */
 function* encodeSteps(managers: Manager[]): Steps<ManagedFieldsEntry[] | undefined> {
-  const kept = managers.filter((m) => !m.set.isEmpty());
+  const kept = managers.filter((m) => m.stored || !m.set.isEmpty());
   if (kept.length === 0) return undefined;
   kept.sort((p, q) =>
     p.operation !== q.operation
@@ -77,7 +105,8 @@ function* encodeSteps(managers: Manager[]): Steps<ManagedFieldsEntry[] | undefin
           : (p.subresource ?? '') < (q.subresource ?? '') ? -1 : 1,
   );
   const out: ManagedFieldsEntry[] = [];
-  for (const m of kept) out.push(entryOf(m, yield* m.set.toFieldsV1Steps()));
+  // A stored entry kept unread was written by this code (every stored entry is), so it is in the form encoding would give it.
+  for (const m of kept) out.push(m.stored ?? entryOf(m, yield* m.set.toFieldsV1Steps()));
   return out;
 }
 
@@ -92,6 +121,11 @@ function entryOf(m: Omit<Manager, 'set'>, fieldsV1: Record<string, unknown>): Ma
     fieldsV1,
     ...(m.subresource ? { subresource: m.subresource } : {}),
   };
+}
+
+/** Just the one top-level field of `o` (for a comparison limited to it). */
+function partOf(o: KubeObject, field: 'status'): KubeObject {
+  return (field in o ? { [field]: o[field] } : {}) as KubeObject;
 }
 
 function withoutManagedFields(o: KubeObject | undefined): KubeObject | undefined {
@@ -125,9 +159,14 @@ function* managedFieldsSteps(r: ResourceType, current: KubeObject | undefined, n
     if (!fieldsV1) return undefined;
     return [entryOf({ manager: ref.manager, operation: 'Update', apiVersion: apiVersion(r), time: ref.now, subresource: ref.subresource }, fieldsV1)];
   }
-  const managers = decode(current?.metadata.managedFields);
+  // A status write changes nothing but the status (the registry builds it so): the comparison of
+  // the status alone finds every change, and an entry with no status field cannot lose one.
+  const only = ref.only;
+  const managers = decode(current?.metadata.managedFields, only ? { el: `f:${only}`, ref } : undefined);
   yield;
-  const c = yield* compareSteps(schemaFor(r), withoutManagedFields(current), withoutManagedFields(next));
+  const c = only
+    ? yield* compareSteps(schemaFor(r), partOf(current, only), partOf(next, only))
+    : yield* compareSteps(schemaFor(r), withoutManagedFields(current), withoutManagedFields(next));
   yield;
   // Each set operation walks every path once: tens of thousands for a big map, so the loop may turn between them.
   const changed = c.modified.union(c.added).withoutPrefixes(STRIPPED);

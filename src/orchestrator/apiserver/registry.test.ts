@@ -216,7 +216,7 @@ describe('Registry', () => {
   });
 
   it("writes a pod's status over its stored spec and metadata, which a status write can neither change nor have refused", async () => {
-    const p = await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'st', namespace: 'default', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    const p: KubeObject = await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'st', namespace: 'default', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
     const stored = await c.client.get('pods', 'default', 'st');
     // A spec change that a pod update would refuse (a new container), and a label, sent through status.
     const body = structuredClone(stored);
@@ -232,8 +232,8 @@ describe('Registry', () => {
     expect(await c.client.get('pods', 'default', 'st')).toMatchObject({ spec: stored.spec, metadata: { labels: { a: 'b' } }, status: { phase: 'Running' } });
     expect((stored.spec as { containers: unknown[] }).containers).toHaveLength(1);
     // The status manager owns the status only.
-    const mine = st.metadata.managedFields?.find((m) => m.subresource === 'status');
-    expect(Object.keys((mine?.fieldsV1 ?? {}) as object)).toEqual(['f:status']);
+    const mine = (st.metadata.managedFields as { subresource?: string; fieldsV1?: object }[] | undefined)?.find((m) => m.subresource === 'status');
+    expect(Object.keys(mine?.fieldsV1 ?? {})).toEqual(['f:status']);
   });
 
   it('deletes objects with finalizers only once the last finalizer is removed', async () => {

@@ -192,6 +192,19 @@ export class Registry {
     obj.metadata.uid = randomUUID();
     dropEmptyMeta(obj);
     applyDefaults(r, obj);
+    // The writer owns what it sent, defaults included, as kube-apiserver's field manager records it:
+    // before the strategy and admission add theirs (a pod's service account volume and priority, a
+    // Service's cluster IP) and without the status, which the main resource resets (its reset fields).
+    if (!opts.applied) {
+      const sent = sentManagedFields(obj.metadata.managedFields, undefined);
+      const base = sent === 'unchanged' ? undefined : sent;
+      const { status: _reset, ...owned } = obj;
+      const written: KubeObject = r.hasStatus ? (owned as unknown as KubeObject) : obj;
+      const fields = await updateManagedFields(r, base ? { ...written, metadata: { ...obj.metadata, managedFields: base } } : undefined, written, this.managerRef(opts), pace);
+      if (fields) obj.metadata.managedFields = fields;
+      else delete obj.metadata.managedFields;
+      await pace();
+    }
     const strategy = this.strategies.for(r);
     const user = opts.user ?? SYSTEM;
     await strategy.prepareForCreate?.(obj, user);
@@ -201,14 +214,6 @@ export class Registry {
     await pace();
     await strategy.admit?.(obj, undefined, user);
     if (opts.warnings && strategy.warnings) opts.warnings.push(...(await strategy.warnings(obj, undefined)));
-    if (!opts.applied) {
-      const sent = sentManagedFields(obj.metadata.managedFields, undefined);
-      const base = sent === 'unchanged' ? undefined : sent;
-      const fields = await updateManagedFields(r, base ? { ...obj, metadata: { ...obj.metadata, managedFields: base } } : undefined, obj, this.managerRef(opts), pace);
-      if (fields) obj.metadata.managedFields = fields;
-      else delete obj.metadata.managedFields;
-      await pace();
-    }
     obj.metadata.creationTimestamp = isoTime(this.clock.now());
     if (r.hasStatus || 'spec' in obj) obj.metadata.generation = 1;
     delete obj.metadata.resourceVersion;
@@ -354,6 +359,17 @@ export class Registry {
     applyUpdateDefaults(r, next, current);
     dropEmptyMeta(next);
     applyDefaults(r, next);
+    // Before the strategy and admission change anything, as kube-apiserver's field manager (see create).
+    if (!opts.applied) {
+      const sent = sentManagedFields(next.metadata.managedFields, current.metadata.managedFields);
+      const base = sent === 'unchanged' ? current : { ...current, metadata: { ...current.metadata, managedFields: sent } };
+      // Through status only the status changed (merged): managed fields compare that alone.
+      const ref: ManagerRef = opts.subresource === 'status' ? { ...this.managerRef(opts), only: 'status' } : this.managerRef(opts);
+      const fields = await updateManagedFields(r, base, next, ref, pace);
+      if (fields) next.metadata.managedFields = fields;
+      else delete next.metadata.managedFields;
+      await pace();
+    }
     const strategy = this.strategies.for(r);
     const user = opts.user ?? SYSTEM;
     await strategy.prepareForUpdate?.(next, current, user);
@@ -368,14 +384,6 @@ export class Registry {
     if (opts.warnings && strategy.warnings && opts.subresource !== 'status') opts.warnings.push(...(await strategy.warnings(next, current)));
     // Through `status` nothing else changes (merged): no spec to compare.
     if (opts.subresource !== 'status' && specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
-    if (!opts.applied) {
-      const sent = sentManagedFields(next.metadata.managedFields, current.metadata.managedFields);
-      const base = sent === 'unchanged' ? current : { ...current, metadata: { ...current.metadata, managedFields: sent } };
-      const fields = await updateManagedFields(r, base, next, this.managerRef(opts), pace);
-      if (fields) next.metadata.managedFields = fields;
-      else delete next.metadata.managedFields;
-      await pace();
-    }
     if (opts.dryRun) return next;
     const key = this.key(r, current.metadata.namespace, current.metadata.name as string);
     const expected = Number(current.metadata.resourceVersion);
