@@ -215,6 +215,30 @@ describe('Registry', () => {
     expect((await c.client.update('deployments', { ...same, spec: { ...reordered, paused: true } })).metadata.generation).toBe(3);
   });
 
+  it('starts an update, patch or apply from the watch cache (no datastore read), and a write that changes nothing writes nothing', async () => {
+    const made = await c.client.create('configmaps', cm('w', { a: 'b' }, { k: '1' }));
+    const reads = vi.spyOn(c.registry.store, 'get');
+    const rev = c.registry.store.currentRevision();
+    // Nothing changes: the same object back, no new version.
+    expect((await c.registry.patch('configmaps', 'default', 'w', 'merge', { data: { k: '1' } })).metadata.resourceVersion).toBe(made.metadata.resourceVersion);
+    // The same object with its metadata's keys in another order (Go has one order: no change either).
+    const meta: KubeObject['metadata'] = { labels: { a: 'b' }, namespace: 'default', name: 'w' };
+    expect((await c.registry.update('configmaps', 'default', 'w', { ...made, metadata: meta })).metadata.resourceVersion).toBe(made.metadata.resourceVersion);
+    expect(c.registry.store.currentRevision()).toBe(rev);
+    // A change is written over the newest version, each time.
+    const one = await c.registry.patch('configmaps', 'default', 'w', 'merge', { data: { k: '2' } });
+    const two = await c.registry.patch('configmaps', 'default', 'w', 'json', [{ op: 'add', path: '/data/j', value: 'x' }]);
+    expect(two.data).toEqual({ k: '2', j: 'x' });
+    expect(Number(two.metadata.resourceVersion)).toBeGreaterThan(Number(one.metadata.resourceVersion));
+    const applied = await c.registry.apply<KubeObject & { data?: unknown }>('configmaps', 'default', 'w', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w' }, data: { k: '3' } }, { fieldManager: 'm', force: true });
+    expect(applied.data).toEqual({ k: '3', j: 'x' });
+    expect(reads).not.toHaveBeenCalled();
+    // A stale version is still a conflict, and a missing object a 404.
+    expect(await code(c.registry.update('configmaps', 'default', 'w', { ...made, data: { k: '9' } }))).toBe(409);
+    expect(await code(c.registry.patch('configmaps', 'default', 'none', 'merge', { data: {} }))).toBe(404);
+    reads.mockRestore();
+  });
+
   it("writes a pod's status over its stored spec and metadata, which a status write can neither change nor have refused", async () => {
     const p: KubeObject = await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'st', namespace: 'default', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
     const stored = await c.client.get('pods', 'default', 'st');

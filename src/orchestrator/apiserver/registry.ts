@@ -14,7 +14,8 @@ import type { Disposable } from '../util/disposable.js';
 import { createServiceAccountToken } from './serviceAccountTokens.js';
 import { sentManagedFields, serverSideApplySteps, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { WatchCaches, type WatchCacheOptions } from './cacher/index.js';
-import { encodeObject, WriteHandoff } from './writeHandoff.js';
+import { encodeObject, WriteHandoff, type Encoded } from './writeHandoff.js';
+import { jsonOf } from './cacher/frozen.js';
 import { listFromStore } from './storeList.js';
 import { cachedObjects, type ObjectReader } from './objects.js';
 import { watchResource } from './registryWatch.js';
@@ -118,6 +119,8 @@ export class Registry {
    * again. Weak: it lives only as long as the object a caller holds.
    */
   private readonly storedText = new WeakMap<KubeObject, string>();
+  /** The JSON (resourceVersion included) each object `current` answered was parsed from, for the same comparison. */
+  private readonly cachedJson = new WeakMap<KubeObject, string>();
 
   private encode(obj: KubeObject): string {
     return encodeObject(obj).text;
@@ -150,6 +153,37 @@ export class Registry {
     const obj = this.decode<T>(entry);
     this.storedText.set(obj, entry.value);
     return obj;
+  }
+
+  /**
+   * The stored object an update, patch or apply starts from: the caller's own copy, to change as it
+   * likes. For a kind the watch cache serves, parsed from the cached object's JSON (remembered when it
+   * was written, so no datastore read and no serialization): the cache holds every acknowledged write,
+   * as the store's reader does, as kube-apiserver's GuaranteedUpdate starts from the cached object.
+   */
+  private async current<T extends KubeObject>(r: ResourceType, namespace: string | undefined, name: string): Promise<T> {
+    if (!this.caches.serves(r)) return this.get<T>(r.resource, namespace, name);
+    const cached = await this.caches.get(r, this.key(r, namespace, name));
+    if (!cached) throw errors.notFound(r, name);
+    const json = jsonOf(cached);
+    const obj = JSON.parse(json) as T;
+    this.cachedJson.set(obj, json);
+    return obj;
+  }
+
+  /**
+   * Whether `next` (encoded) is what `current` was read from: a write that would change nothing, as
+   * kube-apiserver finds when the new bytes equal the stored ones. Go writes an object's fields in
+   * one order; here an object keeps its writer's key order, so text of the same length that differs
+   * is compared by content (the same fields in another order change nothing either).
+   */
+  private unchanged(current: KubeObject, next: KubeObject, encoded: Encoded): boolean {
+    const json = this.cachedJson.get(current);
+    const [was, now] = json !== undefined ? [json, encoded.jsonAt(current.metadata.resourceVersion as string)] : [this.storedText.get(current) ?? this.encode(current), encoded.text];
+    if (was === now) return true;
+    if (was.length !== now.length) return false;
+    const versionless = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+    return deepEqual(versionless(current), versionless(next));
   }
 
   /**
@@ -293,7 +327,7 @@ export class Registry {
     // A write changes its input: one that may be retried keeps the original for the next round.
     const original = expected || !opts.owned ? undefined : structuredClone(input);
     for (let attempt = 0; ; attempt++) {
-      const current = await this.get<T>(resource, namespace, name);
+      const current = await this.current<T>(r, namespace, name);
       if (expected && expected !== current.metadata.resourceVersion) throw errors.conflict(r, name);
       const fresh = attempt === 0 && opts.owned ? input : structuredClone(original ?? input);
       try {
@@ -393,7 +427,7 @@ export class Registry {
       return this.remove<T>(r, key, expected, current.metadata.name as string);
     }
     const encoded = encodeObject(next);
-    if (encoded.text === (this.storedText.get(current) ?? this.encode(current))) return current;
+    if (this.unchanged(current, next, encoded)) return current;
     await pace();
     try {
       const entry = opts.owned ? await this.handoff.around(key, encoded, next, () => this.store.update(key, encoded.text, expected)) : await this.store.update(key, encoded.text, expected);
@@ -431,7 +465,7 @@ export class Registry {
     const r = resourceType(resource);
     if (type === 'apply') return this.apply<T>(resource, namespace, name, patch, opts);
     for (let attempt = 0; ; attempt++) {
-      const current = await this.get<T>(resource, namespace, name);
+      const current = await this.current<T>(r, namespace, name);
       const view = opts.view;
       let patched: T;
       if (view) {
@@ -492,7 +526,7 @@ export class Registry {
     for (let attempt = 0; ; attempt++) {
       let current: T | undefined;
       try {
-        current = await this.get<T>(resource, namespace, name);
+        current = await this.current<T>(r, namespace, name);
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
