@@ -89,8 +89,9 @@ export async function startHollowNodes(s: Pick<ServerHandle, 'apiUrl' | 'caPem' 
         report(i);
       });
   };
-  // One watch on every pod, as KWOK holds (merge-patch bodies keep the writes small).
-  const req = request(new URL('/api/v1/pods?watch=true', s.apiUrl), { ca: s.caPem, headers: { authorization: `Bearer ${s.token}` } }, (res) => {
+  // One watch on every bound pod, as KWOK holds: what every kubelet's watch (`spec.nodeName=<node>`)
+  // sees together, no unbound pod (merge-patch bodies keep the writes small).
+  const req = request(new URL('/api/v1/pods?watch=true&fieldSelector=spec.nodeName%21%3D', s.apiUrl), { ca: s.caPem, headers: { authorization: `Bearer ${s.token}` } }, (res) => {
     let buf = '';
     res.on('data', (d: Buffer) => {
       buf += d.toString();
