@@ -215,6 +215,24 @@ describe('Registry', () => {
     expect((await c.client.update('deployments', { ...same, spec: { ...reordered, paused: true } })).metadata.generation).toBe(3);
   });
 
+  it('keeps one copy of what a write left unchanged: the new cached version shares it with the one before', async () => {
+    await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sh', namespace: 'default', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    const key = '/registry/pods/default/sh';
+    const v1 = (await c.registry.objects.get(key)) as KubeObject;
+    await c.registry.bind('default', 'sh', 'n1');
+    const v2 = (await c.registry.objects.get(key)) as KubeObject & { spec: { containers: unknown[] } };
+    await c.registry.patch('pods', 'default', 'sh', 'merge', { status: { phase: 'Running', podIP: '10.0.0.9' } }, { subresource: 'status' });
+    const v3 = (await c.registry.objects.get(key)) as KubeObject & { spec: { containers: unknown[] } };
+    expect(v3.status).toMatchObject({ phase: 'Running', podIP: '10.0.0.9' });
+    // The binding changed the spec (nodeName) but not its containers; the status write changed no spec at all.
+    expect(v2.spec).not.toBe(v1.spec);
+    expect(v2.spec.containers).toBe((v1.spec as { containers: unknown[] }).containers);
+    expect(v3.spec).toBe(v2.spec);
+    expect(v3.metadata.labels).toBe(v1.metadata.labels);
+    // Each version still serializes as itself.
+    for (const v of [v1, v2, v3]) expect(jsonOf(v)).toBe(JSON.stringify(v));
+  });
+
   it('starts an update, patch or apply from the watch cache (no datastore read), and a write that changes nothing writes nothing', async () => {
     const made = await c.client.create('configmaps', cm('w', { a: 'b' }, { k: '1' }));
     const reads = vi.spyOn(c.registry.store, 'get');

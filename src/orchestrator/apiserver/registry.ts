@@ -15,7 +15,7 @@ import { createServiceAccountToken } from './serviceAccountTokens.js';
 import { sentManagedFields, serverSideApplySteps, updateManagedFields, type ManagerRef } from './managedFields.js';
 import { WatchCaches, type WatchCacheOptions } from './cacher/index.js';
 import { encodeObject, WriteHandoff, type Encoded } from './writeHandoff.js';
-import { jsonOf } from './cacher/frozen.js';
+import { jsonOf, shareUnchanged } from './cacher/frozen.js';
 import { listFromStore } from './storeList.js';
 import { cachedObjects, type ObjectReader } from './objects.js';
 import { watchResource } from './registryWatch.js';
@@ -85,7 +85,8 @@ export class Registry {
   ) {
     this.watchFloor = store.currentRevision();
     // The cache takes a request's written object when it can (writeHandoff.ts), else parses.
-    this.caches = new WatchCaches(store, clock, (e) => this.handoff.take(e) ?? this.decode(e), opts.watchCache);
+    // A new version shares with the one it replaces whatever the write left as it was (frozen.ts shareUnchanged).
+    this.caches = new WatchCaches(store, clock, (e, prev) => this.handoff.take(e, prev) ?? shared(this.decode(e), prev), opts.watchCache);
     this.objects = cachedObjects(this.caches, store);
     this.strategies = new Strategies({ store, objects: this.objects, clock });
   }
@@ -660,6 +661,12 @@ export class Registry {
 }
 
 /** What a DELETE would answer, without writing: the object marked for deletion, or as it was when it would go at once. */
+/** `obj`, sharing `prev`'s unchanged parts. */
+function shared<T>(obj: T, prev: KubeObject | undefined): T {
+  shareUnchanged(obj, prev);
+  return obj;
+}
+
 function dryRunDelete(current: KubeObject, next: KubeObject, finalizers: string[], grace: number, now: number): KubeObject {
   if (current.metadata.deletionTimestamp || (finalizers.length === 0 && grace === 0)) return current;
   next.metadata.finalizers = finalizers;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../api/types.js';
 import type { StoreEntry } from '../store/types.js';
-import { freezeJson, rememberJson } from './cacher/frozen.js';
+import { freezeJson, rememberJson, shareUnchanged } from './cacher/frozen.js';
 
 /** An object's stored text (without `resourceVersion`), and its JSON at a version, from one serialization. */
 export interface Encoded {
@@ -58,13 +58,14 @@ export class WriteHandoff {
    * the entry's version (last in its metadata, as in a parsed object and in `jsonAt`) and frozen.
    * Undefined otherwise, or when a value in it is one JSON would change (then the caller parses).
    */
-  take(entry: StoreEntry): KubeObject | undefined {
+  take(entry: StoreEntry, prev?: KubeObject): KubeObject | undefined {
     const w = this.writing.get(entry.key);
     if (!w || w.encoded.text !== entry.value) return undefined;
     this.writing.delete(entry.key);
     const rv = String(entry.modRevision);
     const { resourceVersion: _old, ...meta } = w.obj.metadata;
     w.obj.metadata = { ...meta, resourceVersion: rv };
+    shareUnchanged(w.obj, prev);
     if (!freezeJson(w.obj)) return undefined;
     rememberJson(w.obj, w.encoded.jsonAt(rv));
     return w.obj;

@@ -6,7 +6,7 @@ import type { Disposable } from '../../util/disposable.js';
 import { memoryReleased } from '../../util/memoryReducer.js';
 import { CacheWatcher, type WatchFilter } from './cacheWatcher.js';
 import { encodeContinue } from './continueToken.js';
-import { deepFreeze } from './frozen.js';
+import { deepFreeze, forgetJson } from './frozen.js';
 import { tooLarge, tooOld, type ReadPlan } from './readPlan.js';
 import { WatchCache } from './watchCache.js';
 
@@ -75,7 +75,8 @@ export class Cacher implements Disposable {
     /** `apiVersion` and `kind` of the resource, for BOOKMARK objects. */
     private readonly shape: { apiVersion: string; kind: string },
     private readonly store: Store,
-    private readonly decode: (e: StoreEntry) => KubeObject,
+    /** The object of an entry, not frozen yet; `prev`: the version it replaces, whose unchanged parts it may share (frozen.ts shareUnchanged). */
+    private readonly decode: (e: StoreEntry, prev?: KubeObject) => KubeObject,
     private readonly clock: Clock,
     private readonly opts: CacherOptions = {},
   ) {
@@ -126,7 +127,7 @@ export class Cacher implements Disposable {
   }
 
   private onEvent(ev: StoreEvent): void {
-    const obj = deepFreeze(this.decode(ev.entry));
+    const obj = deepFreeze(this.decode(ev.entry, ev.type === 'put' ? this.cache.get(ev.entry.key) : undefined));
     const out = this.cache.apply(ev.type, ev.entry.key, obj, ev.entry.modRevision, this.clock.now());
     if (out) for (const w of this.watchers) w.offer(out);
     for (const f of this.followers) {
@@ -134,6 +135,8 @@ export class Cacher implements Disposable {
       if (ev.type === 'delete') f.remove(ev.entry.key);
       else f.put(ev.entry.key, obj);
     }
+    // The version replaced is history now: its JSON is written again only for a watch that sends it later.
+    if (out?.prev) forgetJson(out.prev);
     if (this.waiters.length) {
       const rev = this.cache.rev;
       const due = this.waiters.filter((w) => w.rev <= rev);

@@ -38,6 +38,47 @@ export function freezeJson(value: unknown): boolean {
   }
 }
 
+/**
+ * Puts `prev`'s parts in place of the parts of `next` that are exactly equal to them (the same JSON,
+ * key order included), at every depth, so that the versions of an object share what a write did not
+ * change: a pod's status write keeps its spec, metadata and unchanged conditions in one copy for
+ * the cache, its history and every informer. `next` is not frozen yet; a part of it that is frozen
+ * already (taken from the cache by its writer) is left as it is. Tells whether the two are equal.
+ */
+export function shareUnchanged(next: unknown, prev: unknown): boolean {
+  if (next === prev) return true;
+  if (next === null || prev === null || typeof next !== 'object' || typeof prev !== 'object') return false;
+  if (Array.isArray(next) !== Array.isArray(prev)) return false;
+  const mutable = !Object.isFrozen(next);
+  const a = next as Record<string, unknown>;
+  const b = prev as Record<string, unknown>;
+  if (Array.isArray(a)) {
+    const bl = (b as unknown as unknown[]).length;
+    let equal = a.length === bl;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      const y = i < bl ? b[i] : undefined;
+      if (x === y) continue;
+      if (mutable && x !== null && typeof x === 'object' && shareUnchanged(x, y)) a[i] = y;
+      else equal = false;
+    }
+    return equal;
+  }
+  let equal = true;
+  let count = 0;
+  const order = Object.keys(b);
+  for (const k in a) {
+    if (!Object.hasOwn(a, k)) continue;
+    if (order[count++] !== k) equal = false;
+    const x = a[k];
+    const y = Object.hasOwn(b, k) ? b[k] : undefined;
+    if (x === y) continue;
+    if (mutable && x !== null && typeof x === 'object' && shareUnchanged(x, y)) a[k] = y;
+    else equal = false;
+  }
+  return equal && count === order.length;
+}
+
 const serialized = new WeakMap<object, string>();
 
 /**
@@ -52,6 +93,15 @@ export function jsonOf(obj: KubeObject | object): string {
     serialized.set(obj, s);
   }
   return s;
+}
+
+/**
+ * Drops the JSON remembered for `obj`: a version another replaced is kept in the history (about 75 s)
+ * for watches that resume from an older revision, and its JSON (the largest part of it) is then
+ * written again only if one does.
+ */
+export function forgetJson(obj: object): void {
+  serialized.delete(obj);
 }
 
 /** Sets the JSON `jsonOf` answers for a frozen object: a writer that serialized it already (writeHandoff.ts `encodeObject`). It must be `JSON.stringify(obj)`. */

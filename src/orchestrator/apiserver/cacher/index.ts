@@ -37,7 +37,7 @@ export class WatchCaches implements Disposable {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly decode: (e: StoreEntry) => KubeObject,
+    private readonly decode: (e: StoreEntry, prev?: KubeObject) => KubeObject,
     private readonly opts: WatchCacheOptions = {},
   ) {
     this.uncached = new Set(opts.uncached ?? ['events']);
