@@ -348,7 +348,8 @@ export class Registry {
     let next: T;
     if (part === 'status') {
       // Everything but the status is the stored object's: shared with `current`, which every caller
-      // decoded for this attempt alone (get), not copied. Only the metadata is the write's own.
+      // read for this attempt alone (`current()` parses its own copy), not copied. Only the metadata
+      // is the write's own.
       next = { ...current, metadata: { ...current.metadata } };
       if ('status' in input) (next as KubeObject).status = input.status;
       else delete (next as KubeObject).status;
@@ -660,13 +661,13 @@ export class Registry {
   }
 }
 
-/** What a DELETE would answer, without writing: the object marked for deletion, or as it was when it would go at once. */
 /** `obj`, sharing `prev`'s unchanged parts. */
 function shared<T>(obj: T, prev: KubeObject | undefined): T {
   shareUnchanged(obj, prev);
   return obj;
 }
 
+/** What a DELETE would answer, without writing: the object marked for deletion, or as it was when it would go at once. */
 function dryRunDelete(current: KubeObject, next: KubeObject, finalizers: string[], grace: number, now: number): KubeObject {
   if (current.metadata.deletionTimestamp || (finalizers.length === 0 && grace === 0)) return current;
   next.metadata.finalizers = finalizers;
