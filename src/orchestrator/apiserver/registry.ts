@@ -17,6 +17,7 @@ import { WatchCaches, type WatchCacheOptions } from './cacher/index.js';
 import { encodeObject, WriteHandoff, type Encoded } from './writeHandoff.js';
 import { jsonOf, shareUnchanged } from './cacher/frozen.js';
 import { listFromStore } from './storeList.js';
+import { checkPatchedShape, dropEmptyMeta, dryRunDelete, GENERATE_NAME_ATTEMPTS, MAX_PATCH_RETRIES, mergedForWrite, patchPinsVersion, randomSuffix, specChanged } from './writeRules.js';
 import { cachedObjects, type ObjectReader } from './objects.js';
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
@@ -302,7 +303,7 @@ export class Registry {
    */
   private decode_(r: ResourceType, obj: KubeObject, opts: InternalWrite): void {
     const strict = opts.fieldValidation === 'Strict';
-    // A status write takes only `status` from the request (merged()): the rest was decoded when stored.
+    // A status write takes only `status` from the request (mergedForWrite): the rest was decoded when stored.
     const err = decodeBody(r, obj, { strict, patch: opts.patch, part: opts.subresource === 'status' ? 'status' : undefined });
     if (err) throw err;
   }
@@ -332,58 +333,12 @@ export class Registry {
       if (expected && expected !== current.metadata.resourceVersion) throw errors.conflict(r, name);
       const fresh = attempt === 0 && opts.owned ? input : structuredClone(original ?? input);
       try {
-        return await this.write(r, current, this.merged(r, current, fresh, opts.subresource), opts);
+        return await this.write(r, current, mergedForWrite(r, current, fresh, opts.subresource), opts);
       } catch (e) {
         if (isConflict(e) && !expected && attempt < MAX_PATCH_RETRIES) continue;
         throw e;
       }
     }
-  }
-
-  /**
-   * The object to store for an update: identity and server-owned fields come from `current`. Through
-   * a subresource (`part`), only that part comes from `input`, everything else from `current`.
-   */
-  private merged<T extends KubeObject>(r: ResourceType, current: T, input: T, part: InternalWrite['subresource']): T {
-    let next: T;
-    if (part === 'status') {
-      // Everything but the status is the stored object's: shared with `current`, which every caller
-      // read for this attempt alone (`current()` parses its own copy), not copied. Only the metadata
-      // is the write's own.
-      next = { ...current, metadata: { ...current.metadata } };
-      if ('status' in input) (next as KubeObject).status = input.status;
-      else delete (next as KubeObject).status;
-    } else if (part === 'ephemeralcontainers') {
-      next = structuredClone(current);
-      const spec = ((next as KubeObject).spec ?? {}) as Record<string, unknown>;
-      const sent = (input as KubeObject).spec as Record<string, unknown> | undefined;
-      if (sent?.ephemeralContainers !== undefined && sent.ephemeralContainers !== null) spec.ephemeralContainers = sent.ephemeralContainers;
-      else delete spec.ephemeralContainers;
-      (next as KubeObject).spec = spec;
-    } else {
-      next = input;
-      next.apiVersion = next.apiVersion ?? current.apiVersion;
-      next.kind = next.kind ?? current.kind;
-      next.metadata = next.metadata ?? {};
-      if (r.hasStatus) {
-        if ('status' in current) (next as KubeObject).status = current.status;
-        else delete (next as KubeObject).status;
-      }
-    }
-    const m = next.metadata;
-    m.name = current.metadata.name;
-    m.namespace = current.metadata.namespace;
-    m.uid = current.metadata.uid;
-    m.creationTimestamp = current.metadata.creationTimestamp;
-    m.generation = current.metadata.generation;
-    if (current.metadata.deletionTimestamp) {
-      m.deletionTimestamp = current.metadata.deletionTimestamp;
-      m.deletionGracePeriodSeconds = current.metadata.deletionGracePeriodSeconds;
-    } else {
-      delete m.deletionTimestamp;
-      delete m.deletionGracePeriodSeconds;
-    }
-    return next;
   }
 
   /** Validates and stores `next` over `current` (CAS on current's version); bumps generation on spec change. */
@@ -399,7 +354,7 @@ export class Registry {
     if (!opts.applied) {
       const sent = sentManagedFields(next.metadata.managedFields, current.metadata.managedFields);
       const base = sent === 'unchanged' ? current : { ...current, metadata: { ...current.metadata, managedFields: sent } };
-      // Through status only the status changed (merged): managed fields compare that alone.
+      // Through status only the status changed (mergedForWrite): managed fields compare that alone.
       const ref: ManagerRef = opts.subresource === 'status' ? { ...this.managerRef(opts), only: 'status' } : this.managerRef(opts);
       const fields = await updateManagedFields(r, base, next, ref, pace);
       if (fields) next.metadata.managedFields = fields;
@@ -418,7 +373,7 @@ export class Registry {
     await pace();
     await strategy.admit?.(next, current, user);
     if (opts.warnings && strategy.warnings && opts.subresource !== 'status') opts.warnings.push(...(await strategy.warnings(next, current)));
-    // Through `status` nothing else changes (merged): no spec to compare.
+    // Through `status` nothing else changes (mergedForWrite): no spec to compare.
     if (opts.subresource !== 'status' && specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
     if (opts.dryRun) return next;
     const key = this.key(r, current.metadata.namespace, current.metadata.name as string);
@@ -482,7 +437,7 @@ export class Registry {
       await (opts.pace ?? noPace)();
       const pinned = patched.metadata?.resourceVersion;
       if (pinned && pinned !== current.metadata.resourceVersion) throw errors.conflict(r, name);
-      const next = this.merged(r, current, patched, opts.subresource);
+      const next = mergedForWrite(r, current, patched, opts.subresource);
       if (opts.subresource !== 'status' && !r.hasStatus && 'status' in patched) (next as KubeObject).status = patched.status;
       try {
         return await this.write(r, current, next, { ...opts, patch });
@@ -540,7 +495,7 @@ export class Registry {
         if (!current) return { object: await this.create<T>(resource, namespace, next, { ...opts, applied: true }), created: true };
         const pinned = config.metadata.resourceVersion;
         if (pinned && pinned !== current.metadata.resourceVersion) throw errors.conflict(r, name);
-        const object = await this.write(r, current, this.merged(r, current, next, opts.subresource), { ...opts, applied: true, patch: body });
+        const object = await this.write(r, current, mergedForWrite(r, current, next, opts.subresource), { ...opts, applied: true, patch: body });
         return { object, created: false };
       } catch (e) {
         if ((isConflict(e) || isAlreadyExists(e)) && !(e instanceof ApiError && e.details?.causes?.length) && !config.metadata.resourceVersion && attempt < MAX_PATCH_RETRIES) continue;
@@ -665,66 +620,4 @@ export class Registry {
 function shared<T>(obj: T, prev: KubeObject | undefined): T {
   shareUnchanged(obj, prev);
   return obj;
-}
-
-/** What a DELETE would answer, without writing: the object marked for deletion, or as it was when it would go at once. */
-function dryRunDelete(current: KubeObject, next: KubeObject, finalizers: string[], grace: number, now: number): KubeObject {
-  if (current.metadata.deletionTimestamp || (finalizers.length === 0 && grace === 0)) return current;
-  next.metadata.finalizers = finalizers;
-  next.metadata.deletionTimestamp = isoTime(now + grace * 1000);
-  next.metadata.deletionGracePeriodSeconds = grace;
-  return next;
-}
-
-/** Names tried for a create with `generateName` (kube-apiserver: 8). */
-const GENERATE_NAME_ATTEMPTS = 8;
-
-function randomSuffix(): string {
-  const chars = 'bcdfghjklmnpqrstvwxz2456789';
-  let s = '';
-  for (let i = 0; i < 5; i++) s += chars[Math.floor(Math.random() * chars.length)];
-  return s;
-}
-
-/**
- * Go's JSON encoder leaves out empty `omitempty` maps and lists: after the last label, annotation,
- * finalizer or owner is removed, the field is gone (kubectl shows no `annotations: {}`).
- */
-function dropEmptyMeta(obj: KubeObject): void {
-  const m = obj.metadata as Record<string, unknown>;
-  for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields']) {
-    const v = m[k];
-    if (v === null || (Array.isArray(v) && v.length === 0) || (v !== undefined && typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0)) delete m[k];
-  }
-}
-
-/** Generation counts changes to everything but metadata and status (by content: key order is no change). */
-function specChanged(a: KubeObject, b: KubeObject): boolean {
-  const { metadata: _am, status: _as, ...x } = a;
-  const { metadata: _bm, status: _bs, ...y } = b;
-  return !deepEqual(x, y);
-}
-
-/**
- * A patch may turn the object, or its metadata, into something that is not an object (`"metadata": 1`
- * in a merge patch): refused as kube-apiserver refuses to decode it, before anything reads it.
- */
-function checkPatchedShape(r: ResourceType, patched: unknown): void {
-  const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
-  const version = r.group ? `${r.group}/${r.version}` : r.version;
-  const refuse = (what: string, field: string, type: string) =>
-    errors.badRequest(`${r.kind} in version "${version}" cannot be handled as a ${r.kind}: json: cannot unmarshal ${what} into Go ${field} of type ${type}`);
-  if (patched === null || typeof patched !== 'object' || Array.isArray(patched)) throw refuse(kindOf(patched), 'value', `*${r.kind}`);
-  const meta = (patched as { metadata?: unknown }).metadata;
-  if (meta !== undefined && meta !== null && (typeof meta !== 'object' || Array.isArray(meta))) throw refuse(kindOf(meta), `struct field ${r.kind}.metadata`, 'v1.ObjectMeta');
-}
-
-/** Conflicts an unconditional write (a patch or apply without a resourceVersion, a delete without preconditions) absorbs before it reports one: a bound against a livelock. */
-const MAX_PATCH_RETRIES = 100;
-
-/** True when the patch body itself sets `metadata.resourceVersion` (then a conflict is the caller's to resolve). */
-function patchPinsVersion(type: PatchType, patch: unknown): boolean {
-  if (type === 'json') return Array.isArray(patch) && patch.some((op) => (op as { path?: unknown } | null)?.path === '/metadata/resourceVersion');
-  const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
-  return meta?.resourceVersion !== undefined && meta.resourceVersion !== null;
 }
