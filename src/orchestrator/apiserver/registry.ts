@@ -232,14 +232,8 @@ export class Registry {
     // before the strategy and admission add theirs (a pod's service account volume and priority, a
     // Service's cluster IP) and without the status, which the main resource resets (its reset fields).
     if (!opts.applied) {
-      const sent = sentManagedFields(obj.metadata.managedFields, undefined);
-      const base = sent === 'unchanged' ? undefined : sent;
       const { status: _reset, ...owned } = obj;
-      const written: KubeObject = r.hasStatus ? (owned as unknown as KubeObject) : obj;
-      const fields = await updateManagedFields(r, base ? { ...written, metadata: { ...obj.metadata, managedFields: base } } : undefined, written, this.managerRef(opts), pace);
-      if (fields) obj.metadata.managedFields = fields;
-      else delete obj.metadata.managedFields;
-      await pace();
+      await this.recordManagedFields(r, obj, r.hasStatus ? (owned as unknown as KubeObject) : obj, undefined, this.managerRef(opts), pace);
     }
     const strategy = this.strategies.for(r);
     const user = opts.user ?? SYSTEM;
@@ -341,6 +335,25 @@ export class Registry {
     }
   }
 
+  /**
+   * Sets `obj`'s managed fields for a write of `written` (the object, or the part of it the writer
+   * owns) over `current` (none for a create). Managed fields the client sent that differ from the
+   * stored ones replace them first (a reset, or kubectl's client-side to server-side upgrade).
+   */
+  private async recordManagedFields(r: ResourceType, obj: KubeObject, written: KubeObject, current: KubeObject | undefined, ref: ManagerRef, pace: Pace): Promise<void> {
+    const sent = sentManagedFields(obj.metadata.managedFields, current?.metadata.managedFields);
+    let base = current;
+    if (sent !== 'unchanged') {
+      // A create that sends managed fields starts from them; one that clears them (`[{}]`) from none.
+      const from = current ?? (sent && written);
+      base = from && { ...from, metadata: { ...from.metadata, managedFields: sent } };
+    }
+    const fields = await updateManagedFields(r, base, written, ref, pace);
+    if (fields) obj.metadata.managedFields = fields;
+    else delete obj.metadata.managedFields;
+    await pace();
+  }
+
   /** Validates and stores `next` over `current` (CAS on current's version); bumps generation on spec change. */
   private async write<T extends KubeObject>(r: ResourceType, current: T, next: T, opts: InternalWrite): Promise<T> {
     const pace = opts.pace ?? noPace;
@@ -352,14 +365,9 @@ export class Registry {
     applyDefaults(r, next);
     // Before the strategy and admission change anything, as kube-apiserver's field manager (see create).
     if (!opts.applied) {
-      const sent = sentManagedFields(next.metadata.managedFields, current.metadata.managedFields);
-      const base = sent === 'unchanged' ? current : { ...current, metadata: { ...current.metadata, managedFields: sent } };
       // Through status only the status changed (mergedForWrite): managed fields compare that alone.
       const ref: ManagerRef = opts.subresource === 'status' ? { ...this.managerRef(opts), only: 'status' } : this.managerRef(opts);
-      const fields = await updateManagedFields(r, base, next, ref, pace);
-      if (fields) next.metadata.managedFields = fields;
-      else delete next.metadata.managedFields;
-      await pace();
+      await this.recordManagedFields(r, next, next, current, ref, pace);
     }
     const strategy = this.strategies.for(r);
     const user = opts.user ?? SYSTEM;
