@@ -42,8 +42,8 @@ export function freezeJson(value: unknown): boolean {
  * Puts `prev`'s parts in place of the parts of `next` that are exactly equal to them (the same JSON,
  * key order included), at every depth, so that the versions of an object share what a write did not
  * change: a pod's status write keeps its spec, metadata and unchanged conditions in one copy for
- * the cache, its history and every informer. `next` is not frozen yet; a part of it that is frozen
- * already (taken from the cache by its writer) is left as it is. Tells whether the two are equal.
+ * the cache, its history and every informer. A part of `next` that is frozen already (taken from
+ * the cache by its writer) is compared but not changed. Tells whether the two are equal.
  */
 export function shareUnchanged(next: unknown, prev: unknown): boolean {
   if (next === prev) return true;
@@ -59,8 +59,9 @@ export function shareUnchanged(next: unknown, prev: unknown): boolean {
       const x = a[i];
       const y = i < bl ? b[i] : undefined;
       if (x === y) continue;
-      if (mutable && x !== null && typeof x === 'object' && shareUnchanged(x, y)) a[i] = y;
-      else equal = false;
+      if (x !== null && typeof x === 'object' && shareUnchanged(x, y)) {
+        if (mutable) a[i] = y;
+      } else equal = false;
     }
     return equal;
   }
@@ -73,8 +74,9 @@ export function shareUnchanged(next: unknown, prev: unknown): boolean {
     const x = a[k];
     const y = Object.hasOwn(b, k) ? b[k] : undefined;
     if (x === y) continue;
-    if (mutable && x !== null && typeof x === 'object' && shareUnchanged(x, y)) a[k] = y;
-    else equal = false;
+    if (x !== null && typeof x === 'object' && shareUnchanged(x, y)) {
+      if (mutable) a[k] = y;
+    } else equal = false;
   }
   return equal && count === order.length;
 }
