@@ -215,6 +215,42 @@ describe('Registry', () => {
     expect((await c.client.update('deployments', { ...same, spec: { ...reordered, paused: true } })).metadata.generation).toBe(3);
   });
 
+  it('stores the status a create was sent only for a Node; other kinds with a status subresource start from their defaults', async () => {
+    // As a manifest exported from another cluster (`kubectl get -o yaml`) carries it.
+    const foreign = { phase: 'Running', podIP: '10.9.9.9', conditions: [{ type: 'Ready', status: 'True' }] };
+    const pod = await c.client.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'exported', namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 'local/busybox:1', resources: { requests: { cpu: '10m' } } }] },
+      status: foreign,
+    } as KubeObject);
+    expect(pod.status).toEqual({ phase: 'Pending', qosClass: 'Burstable' });
+    expect((await c.client.get('pods', 'default', 'exported')).status).toEqual({ phase: 'Pending', qosClass: 'Burstable' });
+    // The status subresource still writes it afterwards.
+    expect((await c.client.updateStatus('pods', { ...pod, status: { ...(pod.status as object), phase: 'Running' } })).status).toMatchObject({ phase: 'Running' });
+
+    const d = await c.client.create('deployments', { ...deploy('copied'), status: { replicas: 3, readyReplicas: 3, availableReplicas: 3 } });
+    expect(d.status ?? {}).toEqual({});
+    const ns = await c.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'moved' }, status: { phase: 'Terminating' } });
+    expect(ns.status).toEqual({ phase: 'Active' });
+    const pvc = await c.client.create('persistentvolumeclaims', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace: 'default' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      status: { phase: 'Bound', capacity: { storage: '1Gi' } },
+    } as KubeObject);
+    expect(pvc.status).toEqual({ phase: 'Pending' });
+    // A dry run answers what a create would store.
+    const dry = await c.registry.create('deployments', 'default', { ...deploy('dry'), status: { replicas: 5 } }, { dryRun: true });
+    expect(dry.status ?? {}).toEqual({});
+
+    const nodeStatus = { capacity: { cpu: '2', memory: '4Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True' }] };
+    const node = await c.client.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'registered' }, status: nodeStatus } as KubeObject);
+    expect(node.status).toMatchObject(nodeStatus);
+  });
+
   it('keeps one copy of what a write left unchanged: the new cached version shares it with the one before', async () => {
     await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sh', namespace: 'default', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
     const key = '/registry/pods/default/sh';

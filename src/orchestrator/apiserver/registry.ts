@@ -224,18 +224,22 @@ export class Registry {
     this.checkKind(r, obj);
     this.decode_(r, obj, opts);
     await pace();
+    const strategy = this.strategies.for(r);
+    // A kind with a status subresource starts with the status its defaults give (kube-apiserver's
+    // PrepareForCreate resets it, and decoding defaults it): what a manifest copied from another
+    // cluster carries is not stored. A Node keeps what its kubelet registers.
+    if (r.hasStatus && !strategy.keepsStatusOnCreate) delete obj.status;
     // The uid first: some defaults derive from it (a Job's selector).
     obj.metadata.uid = randomUUID();
     dropEmptyMeta(obj);
     applyDefaults(r, obj);
     // The writer owns what it sent, defaults included, as kube-apiserver's field manager records it:
     // before the strategy and admission add theirs (a pod's service account volume and priority, a
-    // Service's cluster IP) and without the status, which the main resource resets (its reset fields).
+    // Service's cluster IP) and without the status, which the main resource resets (above).
     if (!opts.applied) {
       const { status: _reset, ...owned } = obj;
       await this.recordManagedFields(r, obj, r.hasStatus ? (owned as unknown as KubeObject) : obj, undefined, this.managerRef(opts), pace);
     }
-    const strategy = this.strategies.for(r);
     const user = opts.user ?? SYSTEM;
     await strategy.prepareForCreate?.(obj, user);
     await pace();

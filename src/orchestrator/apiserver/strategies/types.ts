@@ -21,6 +21,11 @@ export interface Deletion {
 export interface Strategy {
   /** Objects of this kind may be created in a namespace that is terminating (Events). */
   readonly createInTerminatingNamespace?: boolean;
+  /**
+   * A create keeps the status it was sent (Nodes: the kubelet registers its node with one). Other
+   * kinds with a status subresource start from their defaults' status, as kube-apiserver resets it.
+   */
+  readonly keepsStatusOnCreate?: boolean;
   /** Fills server-owned fields before validation on create (a Service's cluster IP and node ports). */
   prepareForCreate?(obj: KubeObject, req: RequestContext): Promise<void> | void;
   /** The same on update, with the stored object; `next` is the object about to be stored. */
