@@ -39,7 +39,8 @@ export class Strategies {
   constructor(deps: StrategyDeps) {
     this.byResource = new Map<string, Strategy>([
       ['pods', podStrategy(deps.objects)],
-      ...['deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs'].map((r): [string, Strategy] => [r, podTemplateStrategy]),
+      ...['deployments', 'replicasets', 'replicationcontrollers', 'daemonsets', 'jobs'].map((r): [string, Strategy] => [r, podTemplateStrategy()]),
+      ['cronjobs', podTemplateStrategy(['spec', 'jobTemplate', 'spec', 'template', 'spec'])],
       ['priorityclasses', priorityClassStrategy(deps.objects)],
       ['namespaces', namespaceStrategy],
       ['events', eventStrategy],

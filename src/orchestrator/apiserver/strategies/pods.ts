@@ -42,10 +42,16 @@ export function podStrategy(objects: ObjectReader): Strategy {
   };
 }
 
-/** Workloads (Deployment, ReplicaSet, DaemonSet, StatefulSet, Job): their pod template's warnings. */
-export const podTemplateStrategy: Strategy = {
-  warnings(obj) {
-    const template = (obj.spec as { template?: { spec?: Record<string, unknown> } } | undefined)?.template;
-    return podSpecWarnings(template?.spec, 'spec.template.spec');
-  },
-};
+/**
+ * Workloads (Deployment, ReplicaSet, ReplicationController, DaemonSet, StatefulSet, Job, and a
+ * CronJob's job template): their pod template's warnings, at the template's path.
+ */
+export function podTemplateStrategy(path: readonly string[] = ['spec', 'template', 'spec']): Strategy {
+  return {
+    warnings(obj) {
+      let at: unknown = obj;
+      for (const k of path) at = (at as Record<string, unknown> | undefined)?.[k];
+      return podSpecWarnings(at && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>) : undefined, path.join('.'));
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../api/types.js';
+import { podTemplateStrategy } from './pods.js';
 import type { Strategy } from './types.js';
 
 type RollingUpdate = { maxUnavailable?: unknown } | undefined;
@@ -10,9 +11,11 @@ function rollingUpdateOf(o: KubeObject | undefined): RollingUpdate {
 /**
  * StatefulSets (pkg/registry/apps/statefulset/strategy.go): `rollingUpdate.maxUnavailable` belongs
  * to the MaxUnavailableStatefulSet feature, alpha and off in Kubernetes 1.32, so the field is dropped
- * on write (as kube-apiserver drops disabled fields) unless the stored object already uses it.
+ * on write (as kube-apiserver drops disabled fields) unless the stored object already uses it. Its
+ * pod template warns as every workload's does.
  */
 export const statefulSetStrategy: Strategy = {
+  ...podTemplateStrategy(),
   prepareForCreate(obj) {
     const ru = rollingUpdateOf(obj);
     if (ru) delete ru.maxUnavailable;

@@ -49,4 +49,26 @@ describe('per-kind strategies', () => {
     const created = await registry.create('statefulsets', 'default', sts);
     expect((created.spec as { updateStrategy: unknown }).updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 1 } });
   });
+
+  it('warns about what a pod template asks and Skiff does not do, for every kind that holds one, at its path', async () => {
+    const { registry } = await memoryCluster();
+    const podSpec = () => ({ restartPolicy: 'OnFailure', containers: [{ name: 'a', image: 'x' }], volumes: [{ name: 'src', gitRepo: { repository: 'r' } }] });
+    const template = () => ({ metadata: { labels: { app: 't' } }, spec: podSpec() });
+    const selector = { matchLabels: { app: 't' } };
+    const kinds: [string, string, Record<string, unknown>, string][] = [
+      ['deployments', 'apps/v1', { selector, template: { ...template(), spec: { ...podSpec(), restartPolicy: 'Always' } } }, 'spec.template.spec'],
+      ['replicasets', 'apps/v1', { selector, template: { ...template(), spec: { ...podSpec(), restartPolicy: 'Always' } } }, 'spec.template.spec'],
+      ['daemonsets', 'apps/v1', { selector, template: { ...template(), spec: { ...podSpec(), restartPolicy: 'Always' } } }, 'spec.template.spec'],
+      ['statefulsets', 'apps/v1', { selector, template: { ...template(), spec: { ...podSpec(), restartPolicy: 'Always' } } }, 'spec.template.spec'],
+      ['replicationcontrollers', 'v1', { selector: { app: 't' }, template: { ...template(), spec: { ...podSpec(), restartPolicy: 'Always' } } }, 'spec.template.spec'],
+      ['jobs', 'batch/v1', { template: template() }, 'spec.template.spec'],
+      ['cronjobs', 'batch/v1', { schedule: '*/5 * * * *', jobTemplate: { spec: { template: template() } } }, 'spec.jobTemplate.spec.template.spec'],
+    ];
+    for (const [resource, apiVersion, spec, path] of kinds) {
+      const warnings: string[] = [];
+      const kind = { deployments: 'Deployment', replicasets: 'ReplicaSet', daemonsets: 'DaemonSet', statefulsets: 'StatefulSet', replicationcontrollers: 'ReplicationController', jobs: 'Job', cronjobs: 'CronJob' }[resource];
+      await registry.create(resource, 'default', { apiVersion, kind, metadata: { name: 't', namespace: 'default' }, spec } as KubeObject, { warnings });
+      expect(warnings, resource).toContainEqual(expect.stringMatching(new RegExp(`^${path.replace(/\./g, '\\.')}\\.volumes\\[0\\]\\.gitRepo: `)));
+    }
+  });
 });
