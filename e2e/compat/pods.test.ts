@@ -85,6 +85,36 @@ spec:
     await eventually('the event', async () => (await c.k.ok(['get', 'events', '--field-selector', 'involvedObject.name=resize,reason=FieldNotSupported', '-o', 'name'])).trim() !== '', 60_000);
   });
 
+  it('a pod exported with its status starts Pending; with scheduling gates it shows SchedulingGated until the last gate goes', async () => {
+    await c.k.ok([
+      'create',
+      '-f',
+      c.file(
+        'held.yaml',
+        `apiVersion: v1
+kind: Pod
+metadata: {name: held}
+spec:
+  terminationGracePeriodSeconds: 0
+  schedulingGates: [{name: example.com/quota}]
+  containers:
+  - name: main
+    image: local/busybox:1
+    command: ["sleep", "3600"]
+status:
+  phase: Running
+  podIP: 10.99.0.7
+`,
+      ),
+    ]);
+    expect(await row('held')).toEqual(['held', '0/1', 'SchedulingGated', '0', expect.any(String)]);
+    // The phase and IP it was exported with are not stored, and no node is chosen.
+    expect(await c.k.ok(['get', 'pod', 'held', '-o', 'jsonpath={.status.phase}|{.status.podIP}|{.spec.nodeName}'])).toBe('Pending||');
+    await c.k.ok(['patch', 'pod', 'held', '--type=json', '-p', '[{"op":"remove","path":"/spec/schedulingGates"}]']);
+    await c.phase('held');
+    expect((await row('held'))[2]).toBe('Running');
+  });
+
   it('shows CreateContainerConfigError for a missing ConfigMap, and the pod starts once it exists', async () => {
     await c.k.ok(['run', 'needs-config', '--image=local/busybox:1', '--image-pull-policy=IfNotPresent', '--overrides', JSON.stringify({ spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'needs-config', image: 'local/busybox:1', command: ['sh', '-c', 'echo mode=$MODE; sleep 3600'], envFrom: [{ configMapRef: { name: 'app' } }] }] } })]);
     await eventually('CreateContainerConfigError', async () => (await row('needs-config'))[2] === 'CreateContainerConfigError', 90_000);

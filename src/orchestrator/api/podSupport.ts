@@ -52,7 +52,6 @@ export function podSpecWarnings(spec: Obj | undefined, path = 'spec'): string[] 
   list(spec.initContainers).forEach((c, i) => containerWarnings(c, `${path}.initContainers[${i}]`, out));
   list(spec.containers).forEach((c, i) => containerWarnings(c, `${path}.containers[${i}]`, out));
   list(spec.ephemeralContainers).forEach((c, i) => containerWarnings(c, `${path}.ephemeralContainers[${i}]`, out));
-  if (set(spec.schedulingGates)) out.push(`${path}.schedulingGates: not honoured by Skiff's scheduler yet (the pod is scheduled at once)`);
   if (set(spec.overhead)) out.push(`${path}.overhead: not counted by Skiff`);
   if (set(spec.runtimeClassName)) out.push(`${path}.runtimeClassName: Skiff runs every pod with the Docker engine's default runtime`);
   if (set(spec.resourceClaims)) out.push(`${path}.resourceClaims: dynamic resource allocation is not supported by Skiff`);

@@ -590,9 +590,10 @@ export class Registry {
     const r = resourceType('pods');
     const key = this.key(r, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const pod = (await this.objects.get(key)) as (KubeObject & { spec: { nodeName?: string } }) | undefined;
+      const pod = (await this.objects.get(key)) as (KubeObject & { spec: { nodeName?: string; schedulingGates?: unknown[] } }) | undefined;
       if (!pod) throw errors.notFound(r, name);
       if (pod.spec.nodeName) throw errors.conflict(r, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      if (pod.spec.schedulingGates?.length) throw errors.conflict(r, name, `pod ${name} has non-empty .spec.schedulingGates`);
       if (pod.metadata.deletionTimestamp) throw errors.conflict(r, name, 'pod is being deleted');
       // As kube-apiserver's binding: the pod is scheduled from now on. Built beside the (frozen) cached pod, not in it.
       const status = ((pod as KubeObject).status ?? {}) as { conditions?: Condition[] };

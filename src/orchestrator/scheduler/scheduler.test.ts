@@ -137,6 +137,29 @@ describe('scheduler', () => {
     expect(await f.events()).toEqual([]);
   });
 
+  it('leaves a gated pod unscheduled, saying why, until its last scheduling gate is removed', async () => {
+    await f.addNode('a');
+    const gates = [{ name: 'example.com/quota' }, { name: 'example.com/image' }];
+    await f.client.create('pods', pod('gated', { schedulingGates: gates }));
+    await f.settle();
+    await f.advance(60_000);
+    let got = await f.client.get<Pod>('pods', 'default', 'gated');
+    expect(got.spec.nodeName).toBeUndefined();
+    expect(getCondition(got.status?.conditions, 'PodScheduled')).toMatchObject({ status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' });
+    expect(await f.events()).toEqual([]);
+    // Not even a binding goes through while it is gated.
+    await expect(f.client.bind('default', 'gated', 'a')).rejects.toMatchObject({ code: 409, message: 'Operation cannot be fulfilled on pods "gated": pod gated has non-empty .spec.schedulingGates' });
+    // Gates are only ever removed: one left still holds it.
+    await f.client.patch('pods', 'default', 'gated', 'merge', { spec: { schedulingGates: [gates[1]] } });
+    await f.settle();
+    expect((await f.client.get<Pod>('pods', 'default', 'gated')).spec.nodeName).toBeUndefined();
+    await f.client.patch('pods', 'default', 'gated', 'merge', { spec: { schedulingGates: [] } });
+    await f.settle();
+    got = await f.client.get<Pod>('pods', 'default', 'gated');
+    expect(got.spec.nodeName).toBe('a');
+    expect(getCondition(got.status?.conditions, 'PodScheduled')?.status).toBe('True');
+  });
+
   it('records a malformed node affinity once and does not bind', async () => {
     await f.addNode('a');
     const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'Near', values: ['x'] }] }] } } };

@@ -284,9 +284,15 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
   return { ...loop, idle, stop: () => (cancel(), loop.stop()) };
 }
 
+/**
+ * A pod this scheduler places: unbound, ours, alive, and with no scheduling gate left (kube-scheduler's
+ * SchedulingGates PreEnqueue plugin: a gated pod never enters the queue; removing its last gate is an
+ * update, which queues it).
+ */
 function needsScheduling(pod: Pod): boolean {
   const name = pod.spec.schedulerName;
-  return !pod.spec.nodeName && !pod.metadata.deletionTimestamp && !isPodTerminal(pod) && (!name || name === SCHEDULER_NAME);
+  const gates = (pod.spec as { schedulingGates?: unknown[] }).schedulingGates;
+  return !pod.spec.nodeName && !pod.metadata.deletionTimestamp && !isPodTerminal(pod) && (!name || name === SCHEDULER_NAME) && !gates?.length;
 }
 
 /** The parts of a Node the filters read; heartbeats alone do not retry pending pods. */

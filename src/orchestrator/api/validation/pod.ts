@@ -45,6 +45,20 @@ export function validatePodSpec(spec: Obj | undefined, path: string): StatusCaus
   asArr(spec.tolerations).forEach((t, i) => causes.push(...validateToleration(asObj(t), `${path}.tolerations[${i}]`)));
   const nodeName = asStr(spec.nodeName);
   if (nodeName) causes.push(...each(`${path}.nodeName`, nodeName, dns1123Subdomain(nodeName)));
+  causes.push(...validateSchedulingGates(asArr(spec.schedulingGates), `${path}.schedulingGates`));
+  return causes;
+}
+
+/** validateSchedulingGates: each gate's name is a qualified name, and no name twice. */
+function validateSchedulingGates(gates: unknown[], path: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const seen = new Set<string>();
+  gates.forEach((raw, i) => {
+    const name = asStr(asObj(raw)?.name) ?? '';
+    causes.push(...each(`${path}[${i}]`, name, qualifiedName(name)));
+    if (seen.has(name)) causes.push(duplicate(`${path}[${i}]`, name));
+    seen.add(name);
+  });
   return causes;
 }
 

@@ -63,15 +63,16 @@ function podSpecUpdate(next: Obj, old: Obj, ephemeral = false): StatusCause[] {
   if (newAds !== undefined && newAds > 0 && (oldAds === undefined || newAds <= oldAds)) allowed.activeDeadlineSeconds = newAds;
   const oldTol = asArr(old.tolerations);
   const newTol = asArr(next.tolerations);
+  // An empty list and none are the same (Go omits both).
   if (oldTol.every((t) => newTol.some((u) => same(t, u)))) {
-    if (newTol.length === 0) delete allowed.tolerations;
+    if (next.tolerations === undefined) delete allowed.tolerations;
     else allowed.tolerations = next.tolerations;
   }
   if ((asNum(old.terminationGracePeriodSeconds) ?? 0) < 0 && next.terminationGracePeriodSeconds === 1) allowed.terminationGracePeriodSeconds = 1;
   const oldGates = asArr(old.schedulingGates);
   const newGates = asArr(next.schedulingGates);
   if (newGates.every((g) => oldGates.some((h) => same(g, h)))) {
-    if (newGates.length === 0) delete allowed.schedulingGates;
+    if (next.schedulingGates === undefined) delete allowed.schedulingGates;
     else allowed.schedulingGates = next.schedulingGates;
   }
   if (same(allowed, next)) return [];

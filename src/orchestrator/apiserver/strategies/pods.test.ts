@@ -84,6 +84,7 @@ describe('warnings for fields Skiff does not act on', () => {
         securityContext: { runAsUser: 1, fsGroup: 2, sysctls: [], seccompProfile: { type: 'RuntimeDefault' } },
         affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
         volumes: [{ name: 'a', emptyDir: {} }, { name: 'b', configMap: { name: 'x' } }, { name: 'c', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }, { name: 'd', persistentVolumeClaim: { claimName: 'c' } }],
+        schedulingGates: [{ name: 'example.com/quota' }],
         initContainers: [{ name: 'i', image: 'x', restartPolicy: 'Always' }],
         containers: [{ name: 'm', image: 'x', ports: [{ containerPort: 80 }], resources: { limits: { cpu: '1', memory: '1Gi' } }, livenessProbe: { grpc: { port: 9 } }, lifecycle: { preStop: { sleep: { seconds: 1 } } } }],
       }),
@@ -164,5 +165,32 @@ describe('pods/NAME/ephemeralcontainers (kubectl debug)', () => {
       'spec.ephemeralContainers[0].readinessProbe: Forbidden: cannot be set for an Ephemeral Container',
       'spec.ephemeralContainers[0].volumeMounts[0].subPath: Forbidden: cannot be set for an Ephemeral Container',
     ]);
+  });
+});
+
+describe('pod scheduling gates', () => {
+  it('marks a gated pod SchedulingGated on create, and refuses a gated pod that names its node, a gate named wrongly or twice', async () => {
+    const { client } = await memoryCluster();
+    const gated = await client.create<Pod>('pods', pod('g', { schedulingGates: [{ name: 'example.com/wait' }] }));
+    expect(gated.status?.conditions).toEqual([
+      { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' },
+    ]);
+    expect((await client.create<Pod>('pods', pod('free'))).status?.conditions).toBeUndefined();
+    const refused = async (spec: Record<string, unknown>) => {
+      try {
+        await client.create<Pod>('pods', pod('bad', spec));
+      } catch (e) {
+        return { code: (e as { code: number }).code, message: (e as Error).message };
+      }
+      throw new Error('created');
+    };
+    expect(await refused({ nodeName: 'a', schedulingGates: [{ name: 'example.com/wait' }] })).toEqual({
+      code: 422,
+      message: 'Pod "bad" is invalid: spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared',
+    });
+    expect(await refused({ schedulingGates: [{ name: 'example.com/wait' }, { name: 'example.com/wait' }] })).toEqual({ code: 422, message: 'Pod "bad" is invalid: spec.schedulingGates[1]: Duplicate value: "example.com/wait"' });
+    expect((await refused({ schedulingGates: [{ name: 'not a name' }] })).message).toMatch(/^Pod "bad" is invalid: spec\.schedulingGates\[0\]: Invalid value: "not a name": name part must consist of/);
+    // A gate is never added after the create (only removed).
+    await expect(client.patch('pods', 'default', 'free', 'merge', { spec: { schedulingGates: [{ name: 'example.com/late' }] } })).rejects.toMatchObject({ code: 422 });
   });
 });

@@ -24,6 +24,7 @@ export function podStrategy(objects: ObjectReader): Strategy {
       // Added later through pods/NAME/ephemeralcontainers (`kubectl debug`), never with the pod.
       const ephemeral = (obj.spec as { ephemeralContainers?: unknown[] } | undefined)?.ephemeralContainers;
       if (Array.isArray(ephemeral) && ephemeral.length > 0) throw errors.invalid(resourceType('pods'), obj.metadata.name ?? '', [forbidden('spec.ephemeralContainers', 'cannot be set on create')]);
+      applySchedulingGatedCondition(obj);
       await admitServiceAccount(obj, objects);
       await admitPodPriority(objects, obj);
     },
@@ -40,6 +41,23 @@ export function podStrategy(objects: ObjectReader): Strategy {
       return { gracePeriodSeconds: opts.gracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30 };
     },
   };
+}
+
+/**
+ * A pod created with scheduling gates waits, unscheduled, until the last one is removed: it cannot
+ * name its node meanwhile (ValidatePodCreate), and says why it waits (kube-apiserver's
+ * applySchedulingGatedCondition; `kubectl get pods` shows `SchedulingGated`).
+ */
+function applySchedulingGatedCondition(pod: KubeObject): void {
+  const spec = pod.spec as { schedulingGates?: unknown[]; nodeName?: string } | undefined;
+  if (!spec?.schedulingGates?.length) return;
+  if (spec.nodeName) throw errors.invalid(resourceType('pods'), pod.metadata.name ?? '', [forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared')]);
+  const status = (pod.status ??= {}) as { conditions?: Record<string, unknown>[] };
+  if (status.conditions?.some((c) => c.type === 'PodScheduled')) return;
+  status.conditions = [
+    ...(status.conditions ?? []),
+    { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' },
+  ];
 }
 
 /**
