@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, Pod, PodSpec } from '../api/types.js';
+import { SharedInformers } from '../client/SharedInformers.js';
+import { memoryCluster } from '../testing/memoryCluster.js';
+import { flush } from '../util/clock.js';
+import { silentLogger } from '../util/logger.js';
 import { SchedulerCache } from './cache.js';
 import { CycleState, fitErrorMessage, runFilters, runPreFilters, selectHost, type NodeInfo, type Plugin } from './framework.js';
 import { defaultPlugins } from './registry.js';
@@ -111,6 +115,28 @@ const cases: Case[] = [
     node: 'b1',
   },
   {
+    name: "a placed pod's preferred affinity for the pod draws it to its domain (symmetric scoring)",
+    placed: [pod('cache', { app: 'cache' }, { affinity: { podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term({ app: 'web' }, 'kubernetes.io/hostname') }] } } }, 'a2')],
+    pod: pod('web', { app: 'web' }),
+    node: 'a2',
+  },
+  {
+    name: "a placed pod's preferred anti-affinity pushes the pod out of its zone, against least-allocated",
+    nodes: [node('a1', { zone: 'a' }), node('b1', { zone: 'b' })],
+    placed: [
+      pod('busy', { app: 'busy' }, { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '2' } } }] }, 'a1'),
+      pod('noisy', { app: 'noisy' }, { affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term({ app: 'web' }, 'zone') }] } } }, 'b1'),
+    ],
+    pod: pod('web', { app: 'web' }),
+    node: 'a1',
+  },
+  {
+    name: "a placed pod's required affinity for the pod weighs for its zone (hardPodAffinityWeight)",
+    placed: [pod('db', { app: 'db' }, { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term({ app: 'web' }, 'zone')] } } }, 'b1')],
+    pod: pod('web', { app: 'web' }),
+    node: 'b1',
+  },
+  {
     name: 'topology spread DoNotSchedule: maxSkew 1 across zones',
     placed: [pod('w1', { app: 'web' }, {}, 'a1'), pod('w2', { app: 'web' }, {}, 'a2')],
     pod: pod('w3', { app: 'web' }, { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }] } as Partial<PodSpec>),
@@ -197,7 +223,40 @@ describe('scheduler plugins: affinity, spread, ports, extended resources', () =>
     for (const name of ['NodeAffinity', 'NodePorts', 'PodTopologySpread/score']) expect(k).not.toContain(name);
   });
 
-  it('refuses a namespaceSelector with labels loudly (InvalidSpec)', () => {
-    expect(() => schedule(zones, [], pod('w', { app: 'web' }, { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ ...term({ app: 'db' }, 'zone'), namespaceSelector: { matchLabels: { team: 'a' } } }] } } }))).toThrow(/namespaceSelector with labels is not supported/);
+  it("reads a term's namespaceSelector against the namespaces' labels (the scheduler's informer)", async () => {
+    const c = await memoryCluster();
+    const informers = new SharedInformers(c.client, c.clock, silentLogger);
+    informers.get('namespaces');
+    informers.start();
+    try {
+      for (const [name, team] of [['shop', 'a'], ['lab', 'b']] as const) await c.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { team } } });
+      await informers.waitForSync();
+      await flush();
+      const inNs = (p: Pod, ns: string): Pod => ({ ...p, metadata: { ...p.metadata, namespace: ns } });
+      const placed = [inNs(pod('db-a', { app: 'db' }, {}, 'b1'), 'shop'), inNs(pod('db-b', { app: 'db' }, {}, 'a1'), 'lab')];
+      const run = (namespaceSelector: Record<string, unknown>, anti = false) => {
+        const t = { ...term({ app: 'db' }, 'zone'), namespaceSelector };
+        const affinity = anti ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [t] } } : { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [t] } };
+        const cache = new SchedulerCache();
+        for (const x of placed) cache.update(x);
+        const infos = cache.nodeInfos(zones);
+        const state = new CycleState({ informers, client: c.client });
+        const p = pod('web', { app: 'web' }, { affinity });
+        runPreFilters(defaultPlugins(), state, p, infos);
+        const { feasible } = runFilters(defaultPlugins(), state, p, infos);
+        return feasible.map((n) => n.name).sort();
+      };
+      // Only the db in a namespace labelled team=a counts: its zone (b).
+      expect(run({ matchLabels: { team: 'a' } })).toEqual(['b1']);
+      expect(run({ matchExpressions: [{ key: 'team', operator: 'In', values: ['b'] }] })).toEqual(['a1', 'a2']);
+      // No namespace matches: nothing to be near, and the pod does not match its own term.
+      expect(run({ matchLabels: { team: 'c' } })).toEqual([]);
+      // `{}` selects every namespace: both zones hold a db, so anti-affinity leaves no node.
+      expect(run({}, true)).toEqual([]);
+      expect(run({ matchLabels: { team: 'b' } }, true)).toEqual(['b1']);
+    } finally {
+      informers.stop();
+      c.dispose();
+    }
   });
 });

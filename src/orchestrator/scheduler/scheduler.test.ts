@@ -160,6 +160,20 @@ describe('scheduler', () => {
     expect(getCondition(got.status?.conditions, 'PodScheduled')?.status).toBe('True');
   });
 
+  it("retries a pod whose affinity term selects namespaces by label when a namespace's labels change", async () => {
+    await f.addNode('a', { labels: { zone: 'a' } });
+    await f.addNode('b', { labels: { zone: 'b' } });
+    await f.client.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
+    await f.client.create('pods', { ...pod('db', { nodeName: 'b' }), metadata: { name: 'db', namespace: 'shop', labels: { app: 'db' } } });
+    const term = { labelSelector: { matchLabels: { app: 'db' } }, namespaceSelector: { matchLabels: { team: 'a' } }, topologyKey: 'zone' };
+    await f.client.create('pods', pod('web', { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } }));
+    await f.settle();
+    expect(getCondition((await f.client.get<Pod>('pods', 'default', 'web')).status?.conditions, 'PodScheduled')).toMatchObject({ status: 'False', reason: 'Unschedulable' });
+    await f.client.patch('namespaces', undefined, 'shop', 'merge', { metadata: { labels: { team: 'a' } } });
+    await f.settle();
+    expect((await f.client.get<Pod>('pods', 'default', 'web')).spec.nodeName).toBe('b');
+  });
+
   it('records a malformed node affinity once and does not bind', async () => {
     await f.addNode('a');
     const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'Near', values: ['x'] }] }] } } };

@@ -1,7 +1,7 @@
 import { isConflict, isNotFound } from '../api/errors.js';
 import { objectKey } from '../api/resources.js';
 import type { PodDisruptionBudget } from '../api/policy.js';
-import type { Node, Pod } from '../api/types.js';
+import type { KubeObject, Node, Pod } from '../api/types.js';
 import type { Client } from '../client/types.js';
 import type { ControllerContext } from '../client/controllerContext.js';
 import { EventRecorder } from '../client/events.js';
@@ -214,7 +214,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
   const loop = schedulingLoop(SCHEDULER_NAME, attempt, {
     clock,
     log,
-    ready: informers.waitForSync(['pods', 'nodes', ...VOLUME_RESOURCES]),
+    ready: informers.waitForSync(['pods', 'nodes', 'namespaces', ...VOLUME_RESOURCES]),
     priorityOf,
     initialBackoffMs: options.initialBackoffMs,
     maxBackoffMs: options.maxBackoffMs,
@@ -229,6 +229,17 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     const spec = podInf.get(key)?.spec as { affinity?: { podAffinity?: unknown }; topologySpreadConstraints?: unknown[] } | undefined;
     return !!(spec?.affinity?.podAffinity || spec?.topologySpreadConstraints?.length);
   };
+  /** Parked pods with pod affinity of any kind: a namespace's labels decide which pods their namespaceSelectors see. */
+  const hasPodAffinity = (key: string): boolean => {
+    const a = (podInf.get(key)?.spec as { affinity?: { podAffinity?: unknown; podAntiAffinity?: unknown } } | undefined)?.affinity;
+    return !!(a?.podAffinity || a?.podAntiAffinity);
+  };
+  informers.get<KubeObject>('namespaces').addHandlers({
+    onAdd: () => moveAll(hasPodAffinity),
+    onUpdate: (old, ns) => {
+      if (!deepEqual(old.metadata.labels ?? {}, ns.metadata.labels ?? {})) moveAll(hasPodAffinity);
+    },
+  });
 
   podInf.addHandlers({
     onAdd: (pod) => {

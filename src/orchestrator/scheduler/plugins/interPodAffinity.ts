@@ -1,14 +1,19 @@
 import { selectorMatches } from '../../api/selectors.js';
-import type { LabelSelector, Pod } from '../../api/types.js';
+import type { KubeObject, LabelSelector, Pod } from '../../api/types.js';
 import { InvalidSpec } from '../../client/runner.js';
-import { FITS, MAX_NODE_SCORE, SKIP, type NodeInfo, type Plugin } from '../framework.js';
+import { FITS, MAX_NODE_SCORE, SKIP, type CycleState, type NodeInfo, type Plugin } from '../framework.js';
 
 const KEY = 'InterPodAffinity';
 
+/** kube-scheduler's hardPodAffinityWeight (default 1): what a placed pod's required affinity adds to the score of its domain for a pod it matches. */
+const HARD_POD_AFFINITY_WEIGHT = 1;
+
 interface Term {
   selector?: LabelSelector;
-  /** Namespaces the term looks in; undefined: every namespace (`namespaceSelector: {}`). */
-  namespaces?: Set<string>;
+  /** Namespaces the term names (its own when it names none and has no namespaceSelector). */
+  namespaces: Set<string>;
+  /** Its namespaceSelector: namespaces whose labels it matches count too; `{}` matches every namespace. */
+  namespaceSelector?: LabelSelector;
   topologyKey: string;
 }
 
@@ -32,18 +37,15 @@ function term(raw: unknown, ownNs: string, path: string): Term {
   const topologyKey = typeof t.topologyKey === 'string' ? t.topologyKey : '';
   if (!topologyKey) throw new InvalidSpec(`${path}.topologyKey: Required value: can not be empty`);
   const names = list(t.namespaces).filter((n): n is string => typeof n === 'string');
-  const nsSel = t.namespaceSelector;
-  let namespaces: Set<string> | undefined = new Set(names.length ? names : [ownNs]);
-  if (nsSel !== undefined && nsSel !== null) {
-    const s = obj(nsSel);
-    // An empty selector means every namespace. Labelled ones would need the Namespaces' labels:
-    // refused loudly rather than guessed.
-    if (Object.keys(obj(s.matchLabels)).length || list(s.matchExpressions).length) {
-      throw new InvalidSpec(`${path}.namespaceSelector: Unsupported value: a namespaceSelector with labels is not supported by Skiff's scheduler yet; list the namespaces in ${path}.namespaces`);
-    }
-    namespaces = names.length ? new Set(names) : undefined;
-  }
-  return { ...(t.labelSelector ? { selector: t.labelSelector as LabelSelector } : {}), ...(namespaces ? { namespaces } : {}), topologyKey };
+  const hasSelector = t.namespaceSelector !== undefined && t.namespaceSelector !== null;
+  // getNamespacesFromPodAffinityTerm: the pod's own namespace only when the term names none and selects none.
+  const namespaces = new Set(names.length || hasSelector ? names : [ownNs]);
+  return {
+    ...(t.labelSelector ? { selector: t.labelSelector as LabelSelector } : {}),
+    namespaces,
+    ...(hasSelector ? { namespaceSelector: obj(t.namespaceSelector) as LabelSelector } : {}),
+    topologyKey,
+  };
 }
 
 /** The pod's affinity.podAffinity / podAntiAffinity, parsed once per cycle. */
@@ -65,9 +67,45 @@ export function parseAffinity(pod: Pod): Parsed {
   return out;
 }
 
-function matches(t: Term, p: Pod): boolean {
+/** A placed pod's parsed terms, kept with the (immutable, cached) pod object; null when they do not parse. */
+const parsedOf = new WeakMap<Pod, Parsed | null>();
+
+function parsedFor(p: Pod): Parsed | undefined {
+  let v = parsedOf.get(p);
+  if (v === undefined) {
+    try {
+      v = parseAffinity(p);
+    } catch {
+      v = null;
+    }
+    parsedOf.set(p, v);
+  }
+  return v ?? undefined;
+}
+
+/** A namespace's labels, as the terms' namespaceSelectors read them. */
+type NamespaceLabels = (ns: string) => Record<string, string> | undefined;
+
+/**
+ * From the scheduler's Namespace informer; without one (plugin unit tests), only the label every
+ * namespace carries (`kubernetes.io/metadata.name`).
+ */
+function namespaceLabels(state: CycleState): NamespaceLabels {
+  const inf = state.cluster?.informers.get<KubeObject>('namespaces');
+  if (!inf) return (ns) => ({ 'kubernetes.io/metadata.name': ns });
+  return (ns) => inf.get(ns)?.metadata.labels;
+}
+
+function selects(sel: LabelSelector, labels: Record<string, string> | undefined): boolean {
+  const empty = Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0;
+  return empty || selectorMatches(sel, labels);
+}
+
+/** AffinityTerm.Matches: `p` is in a namespace the term names or selects, and has the labels it selects. */
+function matches(t: Term, p: Pod, nsLabels: NamespaceLabels): boolean {
   if (p.metadata.deletionTimestamp) return false;
-  if (t.namespaces && !t.namespaces.has(p.metadata.namespace ?? 'default')) return false;
+  const ns = p.metadata.namespace ?? 'default';
+  if (!t.namespaces.has(ns) && !(t.namespaceSelector && selects(t.namespaceSelector, nsLabels(ns)))) return false;
   return !!t.selector && selectorMatches(t.selector, p.metadata.labels);
 }
 
@@ -76,12 +114,12 @@ function domainOf(n: NodeInfo, key: string): string | undefined {
 }
 
 /** Topology values (of `t.topologyKey`) of the nodes running a pod the term matches, with counts. */
-function domains(t: Term, nodes: readonly NodeInfo[]): Map<string, number> {
+function domains(t: Term, nodes: readonly NodeInfo[], nsLabels: NamespaceLabels): Map<string, number> {
   const out = new Map<string, number>();
   for (const n of nodes) {
     const v = domainOf(n, t.topologyKey);
     if (v === undefined) continue;
-    const c = n.pods.filter((p) => matches(t, p)).length;
+    const c = n.pods.filter((p) => matches(t, p, nsLabels)).length;
     if (c) out.set(v, (out.get(v) ?? 0) + c);
   }
   return out;
@@ -97,37 +135,36 @@ interface State {
   selfAffine: boolean;
   /** Every node of the cycle: preferred terms count matching pods on infeasible nodes too. */
   nodes: readonly NodeInfo[];
+  nsLabels: NamespaceLabels;
 }
 
 /**
  * kube-scheduler's InterPodAffinity: required pod affinity (the node's topology domain must hold a
  * pod each term matches; the first pod of a group that matches its own terms may go anywhere),
  * required anti-affinity (the domain must hold none), the anti-affinity of pods already placed
- * (symmetry), and preferred terms as a score. Any topology key works (hostname, zone, a custom label).
+ * (symmetry), and a score from both sides' terms: the pod's preferred terms over the placed pods,
+ * and the placed pods' required affinity and preferred terms over the pod. Any topology key works
+ * (hostname, zone, a custom label); a term's namespaces are those it names plus those its
+ * namespaceSelector matches by their labels.
  */
 export const interPodAffinity: Plugin = {
   name: 'InterPodAffinity',
   weight: 2,
   preFilter(state, pod, nodes) {
     const parsed = parseAffinity(pod);
+    const nsLabels = namespaceLabels(state);
     const existingAnti: State['existingAnti'] = [];
     for (const n of nodes) {
       for (const other of n.podsWithAffinity) {
-        let anti: Term[];
-        try {
-          anti = parseAffinity(other).anti;
-        } catch {
-          continue;
-        }
-        for (const t of anti) {
+        for (const t of parsedFor(other)?.anti ?? []) {
           const v = domainOf(n, t.topologyKey);
-          if (v !== undefined && matches(t, pod)) existingAnti.push({ topologyKey: t.topologyKey, value: v });
+          if (v !== undefined && matches(t, pod, nsLabels)) existingAnti.push({ topologyKey: t.topologyKey, value: v });
         }
       }
     }
-    const affinityDomains = parsed.affinity.map((t) => domains(t, nodes));
-    const selfAffine = affinityDomains.every((d) => d.size === 0) && parsed.affinity.every((t) => matches(t, { ...pod, metadata: { ...pod.metadata, deletionTimestamp: undefined } }));
-    const s: State = { parsed, affinityDomains, antiDomains: parsed.anti.map((t) => domains(t, nodes)), existingAnti, selfAffine, nodes };
+    const affinityDomains = parsed.affinity.map((t) => domains(t, nodes, nsLabels));
+    const selfAffine = affinityDomains.every((d) => d.size === 0) && parsed.affinity.every((t) => matches(t, { ...pod, metadata: { ...pod.metadata, deletionTimestamp: undefined } }, nsLabels));
+    const s: State = { parsed, affinityDomains, antiDomains: parsed.anti.map((t) => domains(t, nodes, nsLabels)), existingAnti, selfAffine, nodes, nsLabels };
     state.write(KEY, s);
     // No required term of its own and no placed pod's anti-affinity against it: every node passes.
     return parsed.affinity.length === 0 && parsed.anti.length === 0 && existingAnti.length === 0 ? SKIP : undefined;
@@ -149,17 +186,38 @@ export const interPodAffinity: Plugin = {
     }
     return FITS;
   },
-  preScore(state, _pod, nodes) {
+  preScore(state, pod, nodes) {
     const s = state.read<State>(KEY);
-    if (!s || (s.parsed.preferred.length === 0 && s.parsed.preferredAnti.length === 0)) return SKIP;
+    if (!s) return SKIP;
+    // scoring.go's topologyScore: topology key -> value -> weight, from every placed pod (only those
+    // with affinity when the pod has no preferred term: no other placed pod can add anything).
+    const topo = new Map<string, Map<string, number>>();
+    const add = (n: NodeInfo, key: string, w: number) => {
+      const v = domainOf(n, key);
+      if (v === undefined) return;
+      let m = topo.get(key);
+      if (!m) topo.set(key, (m = new Map()));
+      m.set(v, (m.get(v) ?? 0) + w);
+    };
+    const own = s.parsed.preferred.length + s.parsed.preferredAnti.length > 0;
+    for (const n of s.nodes) {
+      for (const other of own ? n.pods : n.podsWithAffinity) {
+        for (const t of s.parsed.preferred) if (matches(t, other, s.nsLabels)) add(n, t.topologyKey, t.weight);
+        for (const t of s.parsed.preferredAnti) if (matches(t, other, s.nsLabels)) add(n, t.topologyKey, -t.weight);
+        const theirs = parsedFor(other);
+        if (!theirs) continue;
+        for (const t of theirs.affinity) if (matches(t, pod, s.nsLabels)) add(n, t.topologyKey, HARD_POD_AFFINITY_WEIGHT);
+        for (const t of theirs.preferred) if (matches(t, pod, s.nsLabels)) add(n, t.topologyKey, t.weight);
+        for (const t of theirs.preferredAnti) if (matches(t, pod, s.nsLabels)) add(n, t.topologyKey, -t.weight);
+      }
+    }
+    if (topo.size === 0) return SKIP;
     const raw = new Map<string, number>();
-    const pref = s.parsed.preferred.map((t) => ({ t, d: domains(t, s.nodes), sign: 1 }));
-    const prefAnti = s.parsed.preferredAnti.map((t) => ({ t, d: domains(t, s.nodes), sign: -1 }));
     for (const n of nodes) {
       let total = 0;
-      for (const { t, d, sign } of [...pref, ...prefAnti]) {
-        const v = domainOf(n, t.topologyKey);
-        if (v !== undefined) total += sign * t.weight * (d.get(v) ?? 0);
+      for (const [key, values] of topo) {
+        const v = domainOf(n, key);
+        if (v !== undefined) total += values.get(v) ?? 0;
       }
       raw.set(n.name, total);
     }
