@@ -106,4 +106,47 @@ describe('preemption', () => {
     await f.settle();
     expect((await f.pods()).filter((x) => x.metadata.deletionTimestamp)).toEqual([]);
   });
+
+  it('preempts a lower-priority pod whose anti-affinity keeps the pod out, only on its node', async () => {
+    await f.addNode('a', { cpu: '4' });
+    await f.addNode('b', { cpu: '4' });
+    const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'web' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+    // Two loners, one per node, each keeping web pods off its node (existing pods' anti-affinity); the one on b is important.
+    await f.client.create('pods', { ...pod('loner-a', '100m', 'low'), metadata: { name: 'loner-a', namespace: 'default', labels: { app: 'loner' } }, spec: { ...pod('x', '100m', 'low').spec, nodeName: 'a', affinity: anti } });
+    await f.client.create('pods', { ...pod('loner-b', '100m', 'high'), metadata: { name: 'loner-b', namespace: 'default', labels: { app: 'loner' } }, spec: { ...pod('x', '100m', 'high').spec, nodeName: 'b', affinity: anti } });
+    await f.client.create('pods', { ...pod('filler', '100m', 'low'), spec: { ...pod('x', '100m', 'low').spec, nodeName: 'a' } });
+    await f.settle();
+    await f.readyAllPods();
+    await f.client.create('pods', { ...pod('web', '100m', 'high'), metadata: { name: 'web', namespace: 'default', labels: { app: 'web' } } });
+    await f.settle();
+    // Only loner-a goes: the filler is reprieved (it was never in the way), loner-b outranks nothing.
+    expect((await f.pods()).filter((x) => x.metadata.deletionTimestamp).map((x) => x.metadata.name)).toEqual(['loner-a']);
+    expect((await f.client.get<Pod>('pods', 'default', 'web')).status?.nominatedNodeName).toBe('a');
+    await f.finishTerminating();
+    await f.settle();
+    expect(await nodeOf('web')).toBe('a');
+  });
+
+  it('preempts for a topology spread constraint the lower-priority pods of a zone break, the fewest that cure it', async () => {
+    await f.addNode('a', { cpu: '4', labels: { zone: 'a' } });
+    await f.addNode('b', { cpu: '1', labels: { zone: 'b' } });
+    const web = (name: string, cls: string, cpu: string, nodeName?: string): Pod => ({ ...pod(name, cpu, cls), metadata: { name, namespace: 'default', labels: { app: 'web' } }, spec: { ...pod(name, cpu, cls).spec, ...(nodeName ? { nodeName } : {}) } });
+    for (const name of ['w-a1', 'w-a2', 'w-a3']) await f.client.create('pods', web(name, 'low', '100m', 'a'));
+    // Zone b is full for the pod, with a pod that outranks it: b is out, whatever the spread.
+    await f.client.create('pods', web('w-b1', 'high', '900m', 'b'));
+    await f.settle();
+    await f.readyAllPods();
+    const vip = web('vip', 'high', '500m');
+    (vip.spec as Record<string, unknown>).topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'web' } } }];
+    await f.client.create('pods', vip);
+    await f.settle();
+    // In zone a it would make 4 against 1: two of a's low pods go (then 2 against 1), the third stays.
+    const gone = (await f.pods()).filter((x) => x.metadata.deletionTimestamp).map((x) => x.metadata.name);
+    expect(gone).toHaveLength(2);
+    expect(gone.every((n) => n?.startsWith('w-a'))).toBe(true);
+    expect((await f.client.get<Pod>('pods', 'default', 'vip')).status?.nominatedNodeName).toBe('a');
+    await f.finishTerminating();
+    await f.settle();
+    expect(await nodeOf('vip')).toBe('a');
+  });
 });

@@ -3,11 +3,23 @@ import type { PodDisruptionBudget } from '../api/policy.js';
 import { selectorMatches } from '../api/selectors.js';
 import type { Pod } from '../api/types.js';
 import { podRequests } from './cache.js';
-import { runFilters, type CycleState, type NodeInfo, type Plugin } from './framework.js';
+import { CycleState, runFilters, runPreFilters, type NodeInfo, type Plugin } from './framework.js';
 
-/** Reasons that removing pods from a node can cure (resources, pod count, host ports). */
+/**
+ * What filters answer that removing pods from the node can cure: kube-scheduler's `Unschedulable`, as
+ * opposed to `UnschedulableAndUnresolvable` (a selector, a taint, a missing topology label, or pod
+ * affinity: removing pods never creates the pod a term asks for).
+ */
+const CURABLE_BY_ITSELF = new Set(['Too many pods', "node(s) didn't have free ports for the requested pod ports"]);
+/** Of those, the ones decided over the whole cluster in the cycle's preFilter (which a simulation must run again). */
+const CURABLE_CLUSTER_WIDE = new Set([
+  "node(s) didn't match pod anti-affinity rules",
+  "node(s) didn't satisfy existing pods anti-affinity rules",
+  "node(s) didn't match pod topology spread constraints",
+]);
+
 function curable(reason: string): boolean {
-  return reason.startsWith('Insufficient ') || reason === 'Too many pods' || reason === "node(s) didn't have free ports for the requested pod ports";
+  return reason.startsWith('Insufficient ') || CURABLE_BY_ITSELF.has(reason) || CURABLE_CLUSTER_WIDE.has(reason);
 }
 
 const priorityOf = podPriority;
@@ -64,7 +76,7 @@ export function violatingPods(pods: readonly Pod[], pdbs: readonly PodDisruption
 
 /**
  * kube-scheduler's DefaultPreemption, in small: on each node rejected only for reasons that fewer
- * pods would cure, remove every pod of lower priority (not already terminating), check the pod
+ * pods would cure (resources, pod count, host ports, anti-affinity, topology spread), remove every pod of lower priority (not already terminating), check the pod
  * fits, then give back as many of them as still leave room, highest priority first, those whose
  * eviction would break a PodDisruptionBudget before the others (the reprieve). The node whose
  * victims break the fewest budgets wins, then the lowest top priority, then the fewest victims.
@@ -85,13 +97,22 @@ export function findPreemption(
   // victims are still terminating waits for them instead of preempting again elsewhere.
   const nominated = nodes.find((n) => n.name === pod.status?.nominatedNodeName);
   if (nominated?.pods.some((p) => p.metadata.deletionTimestamp && priorityOf(p) < prio)) return undefined;
-  const fits = (info: NodeInfo) => runFilters(plugins, state, pod, [info]).feasible.length === 1;
   const candidates: { node: string; victims: Pod[]; top: number; violations: number }[] = [];
   for (const info of nodes) {
     const why = reasons.get(info.name);
     if (!why || !why.every(curable)) continue;
     const lower = info.pods.filter((p) => !p.metadata.deletionTimestamp && priorityOf(p) < prio).sort((a, b) => priorityOf(b) - priorityOf(a));
     if (lower.length === 0) continue;
+    // Anti-affinity and topology spread were decided over every node's pods in the preFilter: a
+    // simulation runs it again over the cluster with this node's victims gone (kube-scheduler's
+    // PreFilterExtensions RemovePod). Resources, pod count and ports need the node alone.
+    const clusterWide = why.some((r) => CURABLE_CLUSTER_WIDE.has(r));
+    const fits = (view: NodeInfo): boolean => {
+      if (!clusterWide) return runFilters(plugins, state, pod, [view]).feasible.length === 1;
+      const fresh = new CycleState(state.cluster);
+      runPreFilters(plugins, fresh, pod, nodes.map((n) => (n === info ? view : n)));
+      return runFilters(plugins, fresh, pod, [view]).feasible.length === 1;
+    };
     const removed = new Set(lower);
     if (!fits(without(info, removed))) continue;
     const violating = violatingPods(lower, pdbs);
