@@ -149,4 +149,49 @@ describe('preemption', () => {
     await f.settle();
     expect(await nodeOf('vip')).toBe('a');
   });
+
+  it("keeps the room a preemption freed for the nominated pod: a lower-priority pod that comes meanwhile does not take it", async () => {
+    await f.addNode('a', { cpu: '1' });
+    await f.client.create('pods', pod('low-1', '400m', 'low'));
+    await f.client.create('pods', pod('low-2', '400m', 'low'));
+    await f.client.create('pods', pod('zero', '100m'));
+    await f.settle();
+    await f.readyAllPods();
+    await f.client.create('pods', pod('vip', '500m', 'high'));
+    await f.settle();
+    expect((await f.client.get<Pod>('pods', 'default', 'vip')).status?.nominatedNodeName).toBe('a');
+    await f.finishTerminating();
+    // The victim is gone while the nominated pod still backs off; a newcomer of lower priority
+    // would fit in the room unless it counts as the nominated pod's.
+    await f.client.create('pods', pod('sneak', '400m', 'low'));
+    await f.settle();
+    expect(await nodeOf('sneak')).toBeUndefined();
+    await f.advance(15_000);
+    await f.settle();
+    expect(await nodeOf('vip')).toBe('a');
+    expect(await nodeOf('sneak')).toBeUndefined();
+  });
+
+  it("takes the nomination from a lower-priority pod nominated to the node it preempts on", async () => {
+    await f.client.create('priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'mid' }, value: 500 } as KubeObject);
+    await f.addNode('a', { cpu: '1' });
+    await f.client.create('pods', pod('low-1', '400m', 'low'));
+    await f.client.create('pods', pod('low-2', '400m', 'low'));
+    await f.client.create('pods', pod('zero', '100m'));
+    await f.settle();
+    await f.readyAllPods();
+    await f.client.create('pods', pod('middle', '500m', 'mid'));
+    await f.settle();
+    expect((await f.client.get<Pod>('pods', 'default', 'middle')).status?.nominatedNodeName).toBe('a');
+    // Its victim still terminates; a pod above it preempts the other low pod on the same node.
+    await f.client.create('pods', pod('vip', '500m', 'high'));
+    await f.settle();
+    expect((await f.client.get<Pod>('pods', 'default', 'vip')).status?.nominatedNodeName).toBe('a');
+    expect((await f.client.get<Pod>('pods', 'default', 'middle')).status?.nominatedNodeName).toBeUndefined();
+    expect((await f.pods()).filter((x) => x.metadata.deletionTimestamp).map((x) => x.metadata.name).sort()).toEqual(['low-1', 'low-2']);
+    await f.finishTerminating();
+    await f.advance(15_000);
+    await f.settle();
+    expect(await nodeOf('vip')).toBe('a');
+  });
 });

@@ -49,6 +49,28 @@ export function without(info: NodeInfo, removed: ReadonlySet<Pod>): NodeInfo {
   return { ...info, requested, nonZeroRequested: nonZero, podCount: info.podCount - removed.size, ownerCounts: owners, pods: info.pods.filter((p) => !removed.has(p)), podsWithAffinity: info.podsWithAffinity.filter((p) => !removed.has(p)) };
 }
 
+/**
+ * The node as it would be with `added` placed on it too: the pods nominated to it (after preempting
+ * there) that outrank the pod being scheduled, whose room a cycle must not give away while their
+ * victims terminate (kube-scheduler's addNominatedPods).
+ */
+export function withPods(info: NodeInfo, added: readonly Pod[]): NodeInfo {
+  const requested = { ...info.requested };
+  const nonZero = { ...info.nonZeroRequested };
+  const owners = new Map(info.ownerCounts);
+  for (const p of added) {
+    const r = safeRequests(p);
+    requested.milliCPU += r.milliCPU;
+    requested.memory += r.memory;
+    nonZero.milliCPU += r.nonZero.milliCPU;
+    nonZero.memory += r.nonZero.memory;
+    const o = controllerRef(p)?.uid;
+    if (o) owners.set(o, (owners.get(o) ?? 0) + 1);
+  }
+  const pods = [...info.pods, ...added];
+  return { ...info, requested, nonZeroRequested: nonZero, podCount: info.podCount + added.length, ownerCounts: owners, pods, podsWithAffinity: pods.filter((p) => p.spec.affinity) };
+}
+
 export interface Preemption {
   node: string;
   victims: Pod[];

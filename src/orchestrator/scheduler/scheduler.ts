@@ -10,9 +10,9 @@ import { deepEqual, getCondition, isPodTerminal, podPriority, setCondition } fro
 import { InvalidSpec, type ControllerLoop } from '../client/runner.js';
 import { isoTime, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { CycleState, fitErrorMessage, numFeasibleNodesToFind, runFilters, runPreFilters, selectHost, type Plugin } from './framework.js';
+import { CycleState, fitErrorMessage, numFeasibleNodesToFind, runFilters, runPreFilters, selectHost, type NodeInfo, type Plugin } from './framework.js';
 import { SchedulerCache } from './cache.js';
-import { findPreemption, type Preemption } from './preemption.js';
+import { findPreemption, withPods, type Preemption } from './preemption.js';
 import { defaultPlugins } from './registry.js';
 import { schedulingLoop, type CycleResult } from './loop.js';
 import { VOLUME_RESOURCES, WaitingForVolumes } from './plugins/volumeBinding.js';
@@ -79,6 +79,28 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
   /** Where the next cycle's filtering starts (kube-scheduler's nextStartNodeIndex). */
   let nextStartNode = 0;
 
+  /** Pending pods nominated to a node by a preemption, by key (kube-scheduler's nominator): usually none. */
+  const nominated = new Map<string, Pod>();
+  const trackNominated = (pod: Pod) => {
+    const key = keyOf(pod);
+    if (needsScheduling(pod) && pod.status?.nominatedNodeName) nominated.set(key, pod);
+    else nominated.delete(key);
+  };
+  /** The pods nominated to each node, other than `pod`, of its priority or higher. */
+  const nominatedOutranking = (pod: Pod, key: string): Map<string, Pod[]> => {
+    const out = new Map<string, Pod[]>();
+    if (nominated.size === 0) return out;
+    const prio = podPriority(pod);
+    for (const [k, p] of nominated) {
+      const node = p.status?.nominatedNodeName;
+      if (k === key || !node || podPriority(p) < prio) continue;
+      const list = out.get(node);
+      if (list) list.push(p);
+      else out.set(node, [p]);
+    }
+    return out;
+  };
+
   /** One scheduling cycle for a popped pod; the queue puts it where its result says. */
   const attempt = async (key: string): Promise<CycleResult> => {
     const pod = podInf.get(key);
@@ -99,11 +121,19 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
       return 'done';
     }
     const limit = numFeasibleNodesToFind(nodes.length, options.percentageOfNodesToScore);
-    const { feasible, reasons, processed } = runFilters(plugins, state, pod, nodes, { limit, start: nextStartNode });
+    // A node holds the room of the pods nominated to it that outrank this one (they preempted
+    // there and wait for their victims to go): filtered as if they were placed, scored as it is.
+    const reserved = nominatedOutranking(pod, key);
+    const filtered = reserved.size ? nodes.map((n) => (reserved.has(n.name) ? withPods(n, reserved.get(n.name) as Pod[]) : n)) : nodes;
+    const found = runFilters(plugins, state, pod, filtered, { limit, start: nextStartNode });
+    const { reasons, processed } = found;
+    const plain = reserved.size ? new Map(nodes.map((n) => [n.name, n])) : undefined;
+    const feasible = plain ? found.feasible.map((v) => plain.get(v.name) as NodeInfo) : found.feasible;
     nextStartNode = nodes.length ? (nextStartNode + processed) % nodes.length : 0;
     const best = selectHost(plugins, state, pod, feasible);
     if (!best) {
-      const pre = findPreemption(plugins, state, pod, nodes, reasons, pdbInf.list());
+      // With the reserved room counted: a nominated pod's room is no victim's to free.
+      const pre = findPreemption(plugins, state, pod, filtered, reasons, pdbInf.list());
       if (pre) await preempt(pod, pre);
       await reportUnschedulable(pod, fitErrorMessage(nodes.length, reasons), reasons);
       return 'unschedulable';
@@ -172,6 +202,19 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     log.info('preempted', { pod: pod.metadata.name, node: pre.node, victims: pre.victims.map((v) => v.metadata.name) });
     if (pod.status?.nominatedNodeName !== pre.node) {
       await client.patch('pods', pod.metadata.namespace, pod.metadata.name ?? '', 'merge', { status: { nominatedNodeName: pre.node } }, { subresource: 'status' });
+    }
+    // Pods of lower priority nominated to that node may no longer fit there: their nomination goes,
+    // and they are tried again for another place (kube-scheduler's prepareCandidate).
+    const prio = podPriority(pod);
+    for (const [k, p] of nominated) {
+      if (p.status?.nominatedNodeName !== pre.node || podPriority(p) >= prio) continue;
+      try {
+        await client.patch('pods', p.metadata.namespace, p.metadata.name ?? '', 'merge', { status: { nominatedNodeName: null } }, { subresource: 'status' });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+      nominated.delete(k);
+      loop.enqueue(k);
     }
   };
 
@@ -244,11 +287,13 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
   podInf.addHandlers({
     onAdd: (pod) => {
       cache.update(pod);
+      trackNominated(pod);
       if (needsScheduling(pod)) loop.enqueue(keyOf(pod));
       else if (pod.spec.nodeName && !isPodTerminal(pod)) moveAll(countsBoundPods);
     },
     onUpdate: (old, pod) => {
       cache.update(pod);
+      trackNominated(pod);
       const key = keyOf(pod);
       if (needsScheduling(pod)) {
         // A pod no queue holds is queued; a queued one moves only for what scheduling reads (its
@@ -265,6 +310,7 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     onDelete: (pod) => {
       const key = keyOf(pod);
       cache.remove(key);
+      nominated.delete(key);
       loop.queue.delete(key);
       invalid.delete(key);
       waitingForVolumes.delete(key);
