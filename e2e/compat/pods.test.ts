@@ -115,6 +115,38 @@ status:
     expect((await row('held'))[2]).toBe('Running');
   });
 
+  it('a LimitRange gives pods default resources and refuses what exceeds it; get and describe show it', async () => {
+    await c.k.ok(['create', 'namespace', 'limited']);
+    await c.k.ok([
+      'apply',
+      '-n',
+      'limited',
+      '-f',
+      c.file(
+        'limits.yaml',
+        `apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults}
+spec:
+  limits:
+  - type: Container
+    default: {cpu: 500m, memory: 128Mi}
+    defaultRequest: {cpu: 100m, memory: 64Mi}
+    max: {cpu: "1"}
+`,
+      ),
+    ]);
+    expect((await c.k.ok(['get', 'limits', '-n', 'limited', '--no-headers'])).trim()).toMatch(/^defaults\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const described = await c.k.ok(['describe', 'limitrange', 'defaults', '-n', 'limited']);
+    expect(described).toMatch(/Container\s+cpu\s+-\s+1\s+100m\s+500m\s+-/);
+    await c.k.ok(['run', 'sized', '-n', 'limited', '--image=local/busybox:1', '--image-pull-policy=IfNotPresent', '--', 'sleep', '3600']);
+    expect(await c.k.ok(['get', 'pod', 'sized', '-n', 'limited', '-o', 'jsonpath={.spec.containers[0].resources.requests.cpu} {.spec.containers[0].resources.limits.memory} {.status.qosClass}'])).toBe('100m 128Mi Burstable');
+    const r = await c.k.run(['run', 'greedy', '-n', 'limited', '--image=local/busybox:1', '--overrides', JSON.stringify({ spec: { containers: [{ name: 'greedy', image: 'local/busybox:1', resources: { limits: { cpu: '2' } } }] } })]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('Error from server (Forbidden): pods "greedy" is forbidden: maximum cpu usage per Container is 1, but limit is 2');
+    await c.k.ok(['delete', 'namespace', 'limited', '--wait=false']);
+  });
+
   it('shows CreateContainerConfigError for a missing ConfigMap, and the pod starts once it exists', async () => {
     await c.k.ok(['run', 'needs-config', '--image=local/busybox:1', '--image-pull-policy=IfNotPresent', '--overrides', JSON.stringify({ spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'needs-config', image: 'local/busybox:1', command: ['sh', '-c', 'echo mode=$MODE; sleep 3600'], envFrom: [{ configMapRef: { name: 'app' } }] }] } })]);
     await eventually('CreateContainerConfigError', async () => (await row('needs-config'))[2] === 'CreateContainerConfigError', 90_000);

@@ -5,6 +5,7 @@ import type { ResourceType } from './resources.js';
 import type { KubeObject } from './types.js';
 import type { Obj } from './validation/causes.js';
 import { defaultSubjects } from './validation/rbac.js';
+import { defaultLimitRange } from './limitRange.js';
 
 /** `o[key]` as an object, created empty when missing (left alone when it holds something else). */
 function child(o: Obj, key: string): Obj | undefined {
@@ -238,6 +239,7 @@ const BY_KIND: Record<string, (o: KubeObject) => void> = {
   },
   EndpointSlice: (o) => endpointPorts(o.ports, true),
   NetworkPolicy: networkPolicy,
+  LimitRange: defaultLimitRange,
   Host: (o) => {
     const spec = child(o, 'spec');
     if (spec) setDefault(spec, 'port', 22);

@@ -1,5 +1,5 @@
 import type { ResourceType } from './resources.js';
-import { AGE_COLUMN, NAME_COLUMN, age, type Printer, type TableColumnDefinition, type TableRowCondition } from './tables/common.js';
+import { AGE_COLUMN, NAME_COLUMN, age, createdAtPrinter, type Printer, type TableColumnDefinition, type TableRowCondition } from './tables/common.js';
 import { controllerRevisionPrinter, cronJobPrinter, replicationControllerPrinter } from './tables/batch.js';
 import { configMapPrinter, endpointsPrinter, eventPrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './tables/core.js';
 import { endpointSlicePrinter, hostPrinter, addressGroupPrinter, ingressClassPrinter, ingressPrinter, leasePrinter } from './tables/network.js';
@@ -73,6 +73,7 @@ const PRINTERS: Record<string, Printer> = {
   HorizontalPodAutoscaler: hpaPrinter,
   PodDisruptionBudget: pdbPrinter,
   PriorityClass: priorityClassPrinter,
+  LimitRange: createdAtPrinter,
   Ingress: ingressPrinter,
   IngressClass: ingressClassPrinter,
   Lease: leasePrinter,

@@ -15,6 +15,7 @@ import { checkSchema, type SchemaReport } from './validation/schemaCheck.js';
 import { validateObjectUpdate } from './validation/update.js';
 import { validateCronJob, validateReplicationController } from './validation/batch.js';
 import { validateDaemonSet, validateDeployment, validateJob, validateReplicaSet, validateStatefulSet } from './validation/workloads.js';
+import { validateLimitRange } from './limitRange.js';
 
 export interface ValidateOptions {
   /** `fieldValidation=Strict`: unknown fields are errors. */
@@ -38,6 +39,7 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   HorizontalPodAutoscaler: validateHorizontalPodAutoscaler,
   PodDisruptionBudget: validatePodDisruptionBudget,
   PriorityClass: validatePriorityClass,
+  LimitRange: validateLimitRange,
   Service: validateService,
   Endpoints: validateEndpoints,
   EndpointSlice: validateEndpointSlice,

@@ -155,3 +155,9 @@ export function containersAndImages(template: unknown): [string, string] {
   const cs = list(o(o(template).spec).containers);
   return [cs.map((c) => str(c.name)).join(','), cs.map((c) => str(c.image)).join(',')];
 }
+
+/** NAME, CREATED AT: kube's printers for Roles, ClusterRoles and LimitRanges print the timestamp, not an age. */
+export const createdAtPrinter: Printer = {
+  columns: [NAME_COLUMN, col('Created At', 'CreationTimestamp is a timestamp representing the server time when this object was created.', { type: 'date' })],
+  row: (obj) => ({ cells: [obj.metadata.name, obj.metadata.creationTimestamp ?? ''] }),
+};

@@ -1,10 +1,7 @@
-import { AGE_COLUMN, NAME_COLUMN, age, col, list, o, str, type Printer } from './common.js';
+import { AGE_COLUMN, NAME_COLUMN, age, col, createdAtPrinter, list, o, str, type Printer } from './common.js';
 
-/** Roles and ClusterRoles: NAME, CREATED AT (kube's printers print the timestamp, not an age). */
-export const rolePrinter: Printer = {
-  columns: [NAME_COLUMN, col('Created At', 'CreationTimestamp is a timestamp representing the server time when this object was created.', { type: 'date' })],
-  row: (role) => ({ cells: [role.metadata.name, role.metadata.creationTimestamp ?? ''] }),
-};
+/** Roles and ClusterRoles: NAME, CREATED AT. */
+export const rolePrinter: Printer = createdAtPrinter;
 
 function bindingPrinter(kind: string): Printer {
   return {

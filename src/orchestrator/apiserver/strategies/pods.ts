@@ -7,6 +7,8 @@ import type { ObjectReader } from '../objects.js';
 import { admitPod } from '../authz/nodeRestriction.js';
 import { admitServiceAccount, serviceAccountWarnings } from './serviceAccountAdmission.js';
 import { admitPodPriority } from './priorityClasses.js';
+import { admitLimitRangeDefaults, checkLimitRanges } from './limitRanges.js';
+import { qosClass } from '../../api/defaults/podSpec.js';
 import type { Strategy } from './types.js';
 
 /**
@@ -27,8 +29,14 @@ export function podStrategy(objects: ObjectReader): Strategy {
       applySchedulingGatedCondition(obj);
       await admitServiceAccount(obj, objects);
       await admitPodPriority(objects, obj);
+      // Resources it gained change its QoS class (computed by the defaults before).
+      if (await admitLimitRangeDefaults(objects, obj)) ((obj.status ??= {}) as { qosClass?: string }).qosClass = qosClass((obj.spec ?? {}) as Record<string, unknown>);
     },
-    admit: (obj, current, req) => admitPod(req, current ? 'update' : 'create', obj, current),
+    async admit(obj, current, req) {
+      admitPod(req, current ? 'update' : 'create', obj, current);
+      // Containers never change after the create: only a create is checked (as the LimitRanger).
+      if (!current) await checkLimitRanges(objects, 'pods', obj);
+    },
     admitDelete: (obj, req) => admitPod(req, 'delete', obj, obj),
     async warnings(obj, current) {
       const spec = obj.spec as Record<string, unknown> | undefined;

@@ -1,4 +1,5 @@
 import { ApiError, errors } from '../../api/errors.js';
+import { deepEqual } from '../../api/podutil.js';
 import { compareQuantities, isQuantity } from '../../api/quantity.js';
 import {
   PVC_PROTECTION_FINALIZER,
@@ -10,6 +11,7 @@ import {
 } from '../../api/storage.js';
 import type { KubeObject } from '../../api/types.js';
 import type { ObjectReader } from '../objects.js';
+import { checkLimitRanges } from './limitRanges.js';
 import type { Strategy } from './types.js';
 
 const PVC = { group: '', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim' };
@@ -41,6 +43,10 @@ export function persistentVolumeClaimStrategy(objects: ObjectReader): Strategy {
       if (def?.metadata.name) pvc.spec.storageClassName = def.metadata.name;
     },
     async admit(obj, current) {
+      // The LimitRanger checks what a claim requests: on create and when the request changes (not
+      // on status writes, which cannot change it).
+      const requests = (o: KubeObject | undefined) => (o as PersistentVolumeClaim | undefined)?.spec?.resources?.requests;
+      if (!current || !deepEqual(requests(obj), requests(current))) await checkLimitRanges(objects, 'persistentvolumeclaims', obj);
       if (!current) return;
       const next = obj as PersistentVolumeClaim;
       const old = current as PersistentVolumeClaim;
