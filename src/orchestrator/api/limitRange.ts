@@ -4,7 +4,8 @@
  * Pure functions over objects: the pod and claim strategies call them with the namespace's
  * LimitRanges from the watch cache.
  */
-import { compareQuantities, formatCpu, formatMemory, integerValue, isQuantity, milliValue } from './quantity.js';
+import { formatTotal, podTotals, type PodSpecLike } from './podResources.js';
+import { compareQuantities, integerValue, isQuantity, milliValue } from './quantity.js';
 import type { KubeObject, StatusCause } from './types.js';
 import { asArr, asObj, asStr, enumOf, forbidden, invalid, required, type Obj } from './validation/causes.js';
 
@@ -182,18 +183,9 @@ function push(out: string[], m: string | undefined): void {
   if (m) out.push(m);
 }
 
-/** The pod's effective requests or limits (resourcehelper.PodRequests): containers summed, the largest init container if more. */
-function podTotals(spec: { containers?: Container[]; initContainers?: Container[] }, which: 'requests' | 'limits'): ResourceList {
-  const sum = new Map<string, number>();
-  /** Resources any value of which has a binary suffix (`Mi`): their total is printed in one too. */
-  const binary = new Set<string>();
-  const add = (k: string, v: unknown, f: (a: number, b: number) => number) => {
-    sum.set(k, f(sum.get(k) ?? 0, milliValue(v)));
-    if (typeof v === 'string' && v.endsWith('i')) binary.add(k);
-  };
-  for (const c of asArr(spec.containers) as Container[]) for (const [k, v] of Object.entries(c.resources?.[which] ?? {})) add(k, v, (a, b) => a + b);
-  for (const c of asArr(spec.initContainers) as Container[]) for (const [k, v] of Object.entries(c.resources?.[which] ?? {})) add(k, v, Math.max);
-  return Object.fromEntries([...sum].map(([k, m]) => [k, m % 1000 !== 0 ? formatCpu(m) : binary.has(k) ? formatMemory(m / 1000) : formatCpu(m)]));
+function podTotal(spec: PodSpecLike, which: 'requests' | 'limits'): ResourceList {
+  const t = podTotals(spec, which);
+  return Object.fromEntries([...t.milli].map(([k, m]) => [k, formatTotal(m, t.binary.has(k))]));
 }
 
 /**
@@ -209,7 +201,7 @@ export function podLimitViolations(pod: KubeObject, ranges: readonly LimitRange[
       if (item.type === 'Container') {
         for (const c of [...asArr(spec.containers), ...asArr(spec.initContainers)] as Container[]) bounds('Container', item, c.resources?.requests ?? {}, c.resources?.limits ?? {}, out);
       } else if (item.type === 'Pod') {
-        bounds('Pod', item, podTotals(spec, 'requests'), podTotals(spec, 'limits'), out);
+        bounds('Pod', item, podTotal(spec, 'requests'), podTotal(spec, 'limits'), out);
       }
     }
   }
