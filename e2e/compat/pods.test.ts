@@ -147,6 +147,27 @@ spec:
     await c.k.ok(['delete', 'namespace', 'limited', '--wait=false']);
   });
 
+  it('a ResourceQuota refuses the pod over its limit; get, describe quota and describe namespace show the usage', async () => {
+    await c.k.ok(['create', 'namespace', 'quoted']);
+    await c.k.ok(['create', 'quota', 'small', '-n', 'quoted', '--hard=pods=2,limits.memory=1Gi']);
+    const run = (name: string, memory = '256Mi') =>
+      c.k.run(['run', name, '-n', 'quoted', '--image=local/busybox:1', '--image-pull-policy=IfNotPresent', '--overrides', JSON.stringify({ spec: { terminationGracePeriodSeconds: 0, containers: [{ name, image: 'local/busybox:1', command: ['sleep', '3600'], resources: { limits: { memory } } }] } })]);
+    const bare = await c.k.run(['run', 'bare', '-n', 'quoted', '--image=local/busybox:1']);
+    expect(bare.stderr).toContain('Error from server (Forbidden): pods "bare" is forbidden: failed quota: small: must specify limits.memory for: bare');
+    expect((await run('one')).code).toBe(0);
+    expect((await run('two')).code).toBe(0);
+    const third = await run('three');
+    expect(third.code).not.toBe(0);
+    expect(third.stderr).toContain('Error from server (Forbidden): pods "three" is forbidden: exceeded quota: small, requested: pods=1, used: pods=2, limited: pods=2');
+    expect((await c.k.ok(['get', 'quota', 'small', '-n', 'quoted', '--no-headers'])).trim()).toMatch(/^small\s+\S+\s+pods: 2\/2\s+limits\.memory: 512Mi\/1Gi$/);
+    expect(await c.k.ok(['describe', 'quota', 'small', '-n', 'quoted'])).toMatch(/limits\.memory\s+512Mi\s+1Gi\n\s*pods\s+2\s+2/);
+    expect(await c.k.ok(['describe', 'namespace', 'quoted'])).toMatch(/Resource Quotas\s+Name:\s+small\s+Resource\s+Used\s+Hard/);
+    // A pod that goes gives its share back.
+    await c.k.ok(['delete', 'pod', 'one', '-n', 'quoted', '--wait=true']);
+    await eventually('usage back to 1 pod', async () => /pods: 1\/2/.test(await c.k.ok(['get', 'quota', 'small', '-n', 'quoted', '--no-headers'])), 60_000);
+    await c.k.ok(['delete', 'namespace', 'quoted', '--wait=false']);
+  });
+
   it('shows CreateContainerConfigError for a missing ConfigMap, and the pod starts once it exists', async () => {
     await c.k.ok(['run', 'needs-config', '--image=local/busybox:1', '--image-pull-policy=IfNotPresent', '--overrides', JSON.stringify({ spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'needs-config', image: 'local/busybox:1', command: ['sh', '-c', 'echo mode=$MODE; sleep 3600'], envFrom: [{ configMapRef: { name: 'app' } }] }] } })]);
     await eventually('CreateContainerConfigError', async () => (await row('needs-config'))[2] === 'CreateContainerConfigError', 90_000);

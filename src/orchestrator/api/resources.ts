@@ -55,6 +55,7 @@ export const RESOURCES: readonly ResourceType[] = [
   def({ group: '', version: 'v1', kind: 'PersistentVolume', resource: 'persistentvolumes', namespaced: false, shortNames: ['pv'], subresources: ['status'] }),
   def({ group: '', version: 'v1', kind: 'ReplicationController', resource: 'replicationcontrollers', shortNames: ['rc'], all: true, subresources: ['status', 'scale'] }),
   def({ group: '', version: 'v1', kind: 'LimitRange', resource: 'limitranges', shortNames: ['limits'], hasStatus: false }),
+  def({ group: '', version: 'v1', kind: 'ResourceQuota', resource: 'resourcequotas', shortNames: ['quota'], subresources: ['status'] }),
   def({ group: 'apps', version: 'v1', kind: 'Deployment', resource: 'deployments', shortNames: ['deploy'], all: true, subresources: ['status', 'scale'] }),
   def({ group: 'apps', version: 'v1', kind: 'ReplicaSet', resource: 'replicasets', shortNames: ['rs'], all: true, subresources: ['status', 'scale'] }),
   def({ group: 'apps', version: 'v1', kind: 'DaemonSet', resource: 'daemonsets', shortNames: ['ds'], all: true, subresources: ['status'] }),

@@ -1,7 +1,7 @@
 import type { ResourceType } from './resources.js';
 import { AGE_COLUMN, NAME_COLUMN, age, createdAtPrinter, type Printer, type TableColumnDefinition, type TableRowCondition } from './tables/common.js';
 import { controllerRevisionPrinter, cronJobPrinter, replicationControllerPrinter } from './tables/batch.js';
-import { configMapPrinter, endpointsPrinter, eventPrinter, namespacePrinter, nodePrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './tables/core.js';
+import { configMapPrinter, endpointsPrinter, eventPrinter, namespacePrinter, nodePrinter, resourceQuotaPrinter, secretPrinter, serviceAccountPrinter, servicePrinter } from './tables/core.js';
 import { endpointSlicePrinter, hostPrinter, addressGroupPrinter, ingressClassPrinter, ingressPrinter, leasePrinter } from './tables/network.js';
 import { podPrinter } from './tables/pods.js';
 import { pdbPrinter, priorityClassPrinter } from './tables/policy.js';
@@ -74,6 +74,7 @@ const PRINTERS: Record<string, Printer> = {
   PodDisruptionBudget: pdbPrinter,
   PriorityClass: priorityClassPrinter,
   LimitRange: createdAtPrinter,
+  ResourceQuota: resourceQuotaPrinter,
   Ingress: ingressPrinter,
   IngressClass: ingressClassPrinter,
   Lease: leasePrinter,

@@ -16,6 +16,7 @@ import { validateObjectUpdate } from './validation/update.js';
 import { validateCronJob, validateReplicationController } from './validation/batch.js';
 import { validateDaemonSet, validateDeployment, validateJob, validateReplicaSet, validateStatefulSet } from './validation/workloads.js';
 import { validateLimitRange } from './limitRange.js';
+import { validateResourceQuota } from './resourceQuota.js';
 
 export interface ValidateOptions {
   /** `fieldValidation=Strict`: unknown fields are errors. */
@@ -40,6 +41,7 @@ const KIND_RULES: Record<string, (obj: KubeObject) => StatusCause[]> = {
   PodDisruptionBudget: validatePodDisruptionBudget,
   PriorityClass: validatePriorityClass,
   LimitRange: validateLimitRange,
+  ResourceQuota: validateResourceQuota,
   Service: validateService,
   Endpoints: validateEndpoints,
   EndpointSlice: validateEndpointSlice,

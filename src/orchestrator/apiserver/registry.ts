@@ -22,6 +22,10 @@ import { cachedObjects, type ObjectReader } from './objects.js';
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
 import { Strategies } from './strategies/index.js';
+import { QuotaAdmission } from './quota.js';
+
+/** Kinds whose usage an update can grow, so the quota admission checks their updates too. */
+const QUOTA_ON_UPDATE = new Set(['pods', 'services', 'persistentvolumeclaims']);
 import { paceSteps, type Pace } from '../util/pacer.js';
 
 const noPace: Pace = async () => {};
@@ -66,6 +70,7 @@ export type InternalDelete = DeleteOptions & { user?: RequestContext; dryRun?: b
 export class Registry {
   /** What is special about each kind (strategies/, one file per kind). */
   readonly strategies: Strategies;
+  private readonly quota: QuotaAdmission;
   /**
    * The oldest revision a watch may resume from: the store's revision when this registry started,
    * as kube-apiserver's watch cache starts empty at its startup revision. A client that watched
@@ -90,6 +95,7 @@ export class Registry {
     this.caches = new WatchCaches(store, clock, (e, prev) => this.handoff.take(e, prev) ?? shared(this.decode(e), prev), opts.watchCache);
     this.objects = cachedObjects(this.caches, store);
     this.strategies = new Strategies({ store, objects: this.objects, clock });
+    this.quota = new QuotaAdmission(this.objects, (q) => this.update('resourcequotas', q.metadata.namespace, q.metadata.name ?? '', q, { subresource: 'status' }), clock);
   }
 
   dispose(): void {
@@ -247,6 +253,7 @@ export class Registry {
     if (causes.length) throw errors.invalid(r, obj.metadata.name ?? '', causes);
     await pace();
     await strategy.admit?.(obj, undefined, user);
+    await this.quota.admit(r, obj, undefined, !!opts.dryRun);
     if (opts.warnings && strategy.warnings) opts.warnings.push(...(await strategy.warnings(obj, undefined)));
     obj.metadata.creationTimestamp = isoTime(this.clock.now());
     if (r.hasStatus || 'spec' in obj) obj.metadata.generation = 1;
@@ -384,6 +391,8 @@ export class Registry {
     if (causes.length) throw errors.invalid(r, current.metadata.name ?? '', causes);
     await pace();
     await strategy.admit?.(next, current, user);
+    // What a pod, Service or claim uses may grow on update (a resize, a new node port).
+    if (opts.subresource !== 'status' && QUOTA_ON_UPDATE.has(r.resource)) await this.quota.admit(r, next, current, !!opts.dryRun);
     if (opts.warnings && strategy.warnings && opts.subresource !== 'status') opts.warnings.push(...(await strategy.warnings(next, current)));
     // Through `status` nothing else changes (mergedForWrite): no spec to compare.
     if (opts.subresource !== 'status' && specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;

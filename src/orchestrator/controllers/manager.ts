@@ -31,6 +31,7 @@ import { startPersistentVolumeController } from './persistentvolume.js';
 import { startStorageProtectionController } from './storageprotection.js';
 import { startLocalPathProvisioner, type LocalPathOptions } from './localpath.js';
 import { startAddressGroupController } from './addressgroup.js';
+import { startResourceQuotaController } from './resourcequota.js';
 
 export type ControllerName =
   | 'clusterrole-aggregation'
@@ -59,7 +60,8 @@ export type ControllerName =
   | 'persistentvolume-binder'
   | 'storage-protection'
   | 'local-path-provisioner'
-  | 'addressgroup';
+  | 'addressgroup'
+  | 'resourcequota';
 
 export interface ControllerManagerOptions {
   scheduler?: SchedulerOptions;
@@ -157,6 +159,7 @@ export function startControllers({ client, clock, log, options = {} }: StartCont
   start('storage-protection', (c) => startStorageProtectionController(c));
   start('local-path-provisioner', (c) => startLocalPathProvisioner(c, options.localPath));
   start('addressgroup', (c) => startAddressGroupController(c));
+  start('resourcequota', (c) => startResourceQuotaController(c));
   informers.start();
   log.info('controllers started', { controllers: loops.map((l) => l.name) });
 

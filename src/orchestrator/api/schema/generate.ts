@@ -33,7 +33,7 @@ const modelsDir = join(dirname(require.resolve('@kubernetes/client-node/package.
 
 /** Kinds in group order: a shared type is named in the package of the first group reaching it. */
 const ROOTS: { model: string; group: string; version: string; kind: string }[] = [
-  ...['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'PersistentVolumeClaim', 'PersistentVolume', 'Binding', 'ReplicationController', 'LimitRange'].map((k) => ({
+  ...['Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'PersistentVolumeClaim', 'PersistentVolume', 'Binding', 'ReplicationController', 'LimitRange', 'ResourceQuota'].map((k) => ({
     model: `V1${k}`,
     group: '',
     version: 'v1',

@@ -174,3 +174,25 @@ export const serviceAccountPrinter: Printer = {
   columns: [NAME_COLUMN, col('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.', { type: 'integer' }), AGE_COLUMN],
   row: (sa, now) => ({ cells: [sa.metadata.name, list(sa.secrets).length, age(sa, now)] }),
 };
+
+/** ResourceQuotas: `resource: used/hard` for each limited resource, limits.* in LIMIT, the rest in REQUEST (printResourceQuota). */
+export const resourceQuotaPrinter: Printer = {
+  columns: [
+    NAME_COLUMN,
+    AGE_COLUMN,
+    col('Request', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
+    col('Limit', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+  ],
+  row(q, now) {
+    const status = o(q.status);
+    const hard = o(status.hard);
+    const used = o(status.used);
+    const request: string[] = [];
+    const limit: string[] = [];
+    for (const k of Object.keys(hard).sort()) {
+      const cell = `${k}: ${str(used[k]) || '0'}/${str(hard[k])}`;
+      (k.split('.')[0] === 'limits' && k.includes('.') ? limit : request).push(cell);
+    }
+    return { cells: [q.metadata.name, age(q, now), request.join(', '), limit.join(', ')] };
+  },
+};

@@ -11,6 +11,7 @@ import { nodeStrategy } from './nodes.js';
 import { podStrategy, podTemplateStrategy } from './pods.js';
 import { priorityClassStrategy } from './priorityClasses.js';
 import { roleBindingStrategy } from './roleBindings.js';
+import { resourceQuotaStrategy } from './resourceQuotas.js';
 import { roleStrategy } from './roles.js';
 import { serviceStrategy } from './services.js';
 import { statefulSetStrategy } from './statefulsets.js';
@@ -51,6 +52,7 @@ export class Strategies {
       ['persistentvolumeclaims', persistentVolumeClaimStrategy(deps.objects)],
       ['persistentvolumes', persistentVolumeStrategy],
       ['addressgroups', addressGroupStrategy],
+      ['resourcequotas', resourceQuotaStrategy(deps.objects, deps.clock)],
     ]);
   }
 
