@@ -140,9 +140,13 @@ describe('scheduler', () => {
   it('leaves a gated pod unscheduled, saying why, until its last scheduling gate is removed', async () => {
     await f.addNode('a');
     const gates = [{ name: 'example.com/quota' }, { name: 'example.com/image' }];
+    const scheduler = f.mgr.loops.find((l) => l.name === 'default-scheduler');
+    const runs = scheduler?.runs();
     await f.client.create('pods', pod('gated', { schedulingGates: gates }));
     await f.settle();
     await f.advance(60_000);
+    // Never queued (not merely refused at binding): no scheduling cycle ran for it.
+    expect(scheduler?.runs()).toBe(runs);
     let got = await f.client.get<Pod>('pods', 'default', 'gated');
     expect(got.spec.nodeName).toBeUndefined();
     expect(getCondition(got.status?.conditions, 'PodScheduled')).toMatchObject({ status: 'False', reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' });
