@@ -1,3 +1,4 @@
+import { deepEqual } from '../../api/podutil.js';
 import { quotaStatus, quotaUsage, type ResourceQuota } from '../../api/resourceQuota.js';
 import { RESOURCES } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
@@ -26,7 +27,7 @@ export function resourceQuotaStrategy(objects: ObjectReader, clock: Clock): Stra
   return {
     prepareForCreate: count,
     async prepareForUpdate(next, current) {
-      if (JSON.stringify((next as ResourceQuota).spec ?? {}) !== JSON.stringify((current as ResourceQuota).spec ?? {})) await count(next);
+      if (!deepEqual((next as ResourceQuota).spec ?? {}, (current as ResourceQuota).spec ?? {})) await count(next);
     },
   };
 }
