@@ -23,12 +23,12 @@ import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
 import { Strategies } from './strategies/index.js';
 import { QuotaAdmission } from './quota.js';
-
-/** Kinds whose usage an update can grow, so the quota admission checks their updates too. */
-const QUOTA_ON_UPDATE = new Set(['pods', 'services', 'persistentvolumeclaims']);
 import { paceSteps, type Pace } from '../util/pacer.js';
 
 const noPace: Pace = async () => {};
+
+/** Kinds whose usage an update can grow, so the quota admission checks their updates too. */
+const QUOTA_ON_UPDATE = new Set(['pods', 'services', 'persistentvolumeclaims']);
 
 /** The field manager of in-process writers (controllers, scheduler) that name none. */
 export const DEFAULT_FIELD_MANAGER = 'skiff-controller-manager';
