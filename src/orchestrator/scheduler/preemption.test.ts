@@ -21,6 +21,16 @@ function pod(name: string, cpu: string, priorityClassName?: string): Pod {
 
 const nodeOf = async (name: string) => (await f.client.get<Pod>('pods', 'default', name)).spec.nodeName;
 
+/** Node `a` (1 cpu) nearly full: two running `low` pods of 400m and one of priority 0 with 100m. */
+async function fullNode(): Promise<void> {
+  await f.addNode('a', { cpu: '1' });
+  await f.client.create('pods', pod('low-1', '400m', 'low'));
+  await f.client.create('pods', pod('low-2', '400m', 'low'));
+  await f.client.create('pods', pod('zero', '100m'));
+  await f.settle();
+  await f.readyAllPods();
+}
+
 describe('scheduling order', () => {
   it('tries pending pods by priority when room appears, whatever order they came in', async () => {
     for (let i = 0; i < 5; i++) await f.client.create('pods', pod(`low-${i}`, '800m', 'low'));
@@ -40,12 +50,7 @@ describe('scheduling order', () => {
 
 describe('preemption', () => {
   it('evicts the lowest-priority pods that make room, and binds once they are gone', async () => {
-    await f.addNode('a', { cpu: '1' });
-    await f.client.create('pods', pod('low-1', '400m', 'low'));
-    await f.client.create('pods', pod('low-2', '400m', 'low'));
-    await f.client.create('pods', pod('zero', '100m'));
-    await f.settle();
-    await f.readyAllPods();
+    await fullNode();
     expect(await nodeOf('low-1')).toBe('a');
     await f.client.create('pods', pod('vip', '500m', 'high'));
     await f.settle();
@@ -151,12 +156,7 @@ describe('preemption', () => {
   });
 
   it("keeps the room a preemption freed for the nominated pod: a lower-priority pod that comes meanwhile does not take it", async () => {
-    await f.addNode('a', { cpu: '1' });
-    await f.client.create('pods', pod('low-1', '400m', 'low'));
-    await f.client.create('pods', pod('low-2', '400m', 'low'));
-    await f.client.create('pods', pod('zero', '100m'));
-    await f.settle();
-    await f.readyAllPods();
+    await fullNode();
     await f.client.create('pods', pod('vip', '500m', 'high'));
     await f.settle();
     expect((await f.client.get<Pod>('pods', 'default', 'vip')).status?.nominatedNodeName).toBe('a');
@@ -174,12 +174,7 @@ describe('preemption', () => {
 
   it("takes the nomination from a lower-priority pod nominated to the node it preempts on", async () => {
     await f.client.create('priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'mid' }, value: 500 } as KubeObject);
-    await f.addNode('a', { cpu: '1' });
-    await f.client.create('pods', pod('low-1', '400m', 'low'));
-    await f.client.create('pods', pod('low-2', '400m', 'low'));
-    await f.client.create('pods', pod('zero', '100m'));
-    await f.settle();
-    await f.readyAllPods();
+    await fullNode();
     await f.client.create('pods', pod('middle', '500m', 'mid'));
     await f.settle();
     expect((await f.client.get<Pod>('pods', 'default', 'middle')).status?.nominatedNodeName).toBe('a');

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../api/errors.js';
 import type { KubeObject, Pod } from '../../api/types.js';
+import { refusal } from '../../testing/apiErrors.js';
 import { memoryCluster } from '../../testing/memoryCluster.js';
 
 const limitRange = (name: string, limits: unknown[]): KubeObject => ({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name, namespace: 'default' }, spec: { limits } }) as KubeObject;
 const pod = (name: string, containers: Record<string, unknown>[]): Pod => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: containers.map((c, i) => ({ name: `c${i}`, image: 'x:1', ...c })) } }) as Pod;
-
-async function refusal(p: Promise<unknown>): Promise<{ code: number; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('accepted');
-}
 
 describe('LimitRange (the LimitRanger admission)', () => {
   it('defaults a Container item as kube-apiserver does: the default limit from max, the default request from the default, else min', async () => {

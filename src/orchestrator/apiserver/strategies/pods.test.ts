@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject, Pod } from '../../api/types.js';
 import { podSpecWarnings } from '../../api/podSupport.js';
+import { refusal } from '../../testing/apiErrors.js';
 import { memoryCluster } from '../../testing/memoryCluster.js';
 import { setWarnings } from '../verbs.js';
 import type { ServerResponse } from 'node:http';
@@ -176,14 +177,7 @@ describe('pod scheduling gates', () => {
       { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null, reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates' },
     ]);
     expect((await client.create<Pod>('pods', pod('free'))).status?.conditions).toBeUndefined();
-    const refused = async (spec: Record<string, unknown>) => {
-      try {
-        await client.create<Pod>('pods', pod('bad', spec));
-      } catch (e) {
-        return { code: (e as { code: number }).code, message: (e as Error).message };
-      }
-      throw new Error('created');
-    };
+    const refused = (spec: Record<string, unknown>) => refusal(client.create<Pod>('pods', pod('bad', spec)));
     expect(await refused({ nodeName: 'a', schedulingGates: [{ name: 'example.com/wait' }] })).toEqual({
       code: 422,
       message: 'Pod "bad" is invalid: spec.nodeName: Forbidden: cannot be set until all schedulingGates have been cleared',

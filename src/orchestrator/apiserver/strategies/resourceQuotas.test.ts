@@ -1,24 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../api/errors.js';
 import type { ResourceQuota } from '../../api/resourceQuota.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import { controllerFixture, type ControllerFixture } from '../../controllers/testkit.js';
+import { refusal } from '../../testing/apiErrors.js';
 import { memoryCluster } from '../../testing/memoryCluster.js';
 
 const quota = (name: string, hard: Record<string, string>, more: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name, namespace: 'default' }, spec: { hard, ...more } }) as KubeObject;
 const pod = (name: string, resources?: Record<string, unknown>, spec: Record<string, unknown> = {}): Pod =>
   ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name: 'c0', image: 'x:1', ...(resources ? { resources } : {}) }], ...spec } }) as Pod;
 const cm = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: {} }) as KubeObject;
-
-async function refusal(p: Promise<unknown>): Promise<{ code: number; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('accepted');
-}
 
 describe('ResourceQuota (the quota admission)', () => {
   it('counts what the namespace holds when created, charges each write, and refuses one that would go over, as kube-apiserver words it', async () => {
