@@ -173,7 +173,7 @@ export function toResourceList(u: Usage, keys: Iterable<string>, like: Record<st
   return out;
 }
 
-/** Sums usages. */
+/** Adds `u` (times `sign`) into `into`. */
 export function addUsage(into: Usage, u: Usage, sign = 1): Usage {
   for (const [k, m] of u) into.set(k, (into.get(k) ?? 0) + sign * m);
   return into;

@@ -1,5 +1,5 @@
 import { ApiError, isConflict } from '../api/errors.js';
-import { hardOf, missingConstraints, quotaCovers, toResourceList, usageOf, type ResourceQuota, type Usage } from '../api/resourceQuota.js';
+import { addUsage, hardOf, missingConstraints, quotaCovers, toResourceList, usageOf, type ResourceQuota, type Usage } from '../api/resourceQuota.js';
 import type { ResourceType } from '../api/resources.js';
 import { isQuantity, milliValue } from '../api/quantity.js';
 import type { KubeObject } from '../api/types.js';
@@ -35,7 +35,7 @@ export class QuotaAdmission {
     const now = this.clock.now();
     const delta = usageOf(r, obj, now);
     if (current) {
-      for (const [k, m] of usageOf(r, current, now)) delta.set(k, (delta.get(k) ?? 0) - m);
+      addUsage(delta, usageOf(r, current, now), -1);
       // Objects are counted on create only.
       for (const k of [...delta.keys()]) if (k.startsWith('count/')) delta.delete(k);
     }
