@@ -9,6 +9,15 @@ import type { ObjectReader } from './objects.js';
 /** How the quota admission writes a quota's `status.used` (the registry's status update, with CAS on resourceVersion). */
 export type QuotaStatusWriter = (quota: ResourceQuota) => Promise<unknown>;
 
+/**
+ * What one admitted write was charged: each quota it changed, at the version the charge wrote. The
+ * write gives it back if it then fails, so a refused create (`AlreadyExists`) or update (`Conflict`)
+ * does not count against the quota until the next recount.
+ */
+export interface QuotaCharge {
+  refund(): Promise<void>;
+}
+
 /** Conflicting writers of one quota's usage: each tries again on the newer version, this many times. */
 const MAX_ATTEMPTS = 10;
 
@@ -16,8 +25,9 @@ const MAX_ATTEMPTS = 10;
  * kube-apiserver's ResourceQuota admission: a write that adds usage (a new object; a pod, Service
  * or claim that grows) is checked against every quota of its namespace that covers it (scopes),
  * for the resources that quota limits, and the usage is added to the quota's `status.used` before
- * the object is stored, so concurrent writers never overshoot. The quota controller recounts from
- * the objects afterwards (deletions, and writes that failed after admission).
+ * the object is stored, so concurrent writers never overshoot. A write that fails after its charge
+ * (a name taken, a conflict) gives it back (`QuotaCharge.refund`); the quota controller recounts from
+ * the objects afterwards (deletions, finished pods).
  */
 export class QuotaAdmission {
   constructor(
@@ -26,12 +36,16 @@ export class QuotaAdmission {
     private readonly clock: Clock,
   ) {}
 
-  /** Throws a 403 `exceeded quota`/`failed quota`/`status unknown` as upstream words it; charges the usage otherwise (not for a dry run). */
-  async admit(r: ResourceType, obj: KubeObject, current: KubeObject | undefined, dryRun: boolean): Promise<void> {
-    if (!r.namespaced || r.resource === 'events') return;
+  /**
+   * Throws a 403 `exceeded quota`/`failed quota`/`status unknown` as upstream words it; charges the
+   * usage otherwise (not for a dry run), and answers what it charged, for the write to give back if
+   * it fails.
+   */
+  async admit(r: ResourceType, obj: KubeObject, current: KubeObject | undefined, dryRun: boolean): Promise<QuotaCharge | undefined> {
+    if (!r.namespaced || r.resource === 'events') return undefined;
     const ns = obj.metadata.namespace ?? 'default';
     const quotas = ((await this.objects.list(`/registry/resourcequotas/${ns}/`)) as readonly ResourceQuota[]).filter((q) => quotaCovers(q, r, obj));
-    if (!quotas.length) return;
+    if (!quotas.length) return undefined;
     const now = this.clock.now();
     const delta = usageOf(r, obj, now);
     if (current) {
@@ -48,11 +62,14 @@ export class QuotaAdmission {
     }
     // Every quota is checked before any is charged.
     const charges = quotas.map((q) => charge(q, delta, what)).filter((c): c is ResourceQuota => c !== undefined);
-    if (dryRun) return;
+    if (dryRun) return undefined;
+    /** Each charged quota's name and the version its charge wrote. */
+    const charged: { name: string; rv: string | undefined }[] = [];
     for (let c of charges) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.writeStatus(c);
+          const written = (await this.writeStatus(c)) as KubeObject | undefined;
+          charged.push({ name: c.metadata.name ?? '', rv: written?.metadata.resourceVersion });
           break;
         } catch (e) {
           // Another writer charged it first: count again from its newer usage.
@@ -63,6 +80,30 @@ export class QuotaAdmission {
           c = again;
         }
       }
+    }
+    return charged.length ? { refund: () => this.refund(ns, charged, delta) } : undefined;
+  }
+
+  /**
+   * Takes `delta` back from each quota still at the version its charge wrote. A quota that changed
+   * since keeps the charge (it may have been recounted without the failed object, and taking it back
+   * then would undercount): a usage too high refuses too much until the controller's next recount,
+   * one too low would let a write through.
+   */
+  private async refund(ns: string, charged: readonly { name: string; rv: string | undefined }[], delta: Usage): Promise<void> {
+    for (const { name, rv } of charged) {
+      const q = (await this.objects.get(`/registry/resourcequotas/${ns}/${name}`)) as ResourceQuota | undefined;
+      const usedList = q?.status?.used;
+      if (!q || !usedList || rv === undefined || q.metadata.resourceVersion !== rv) continue;
+      const hard = hardOf(q);
+      const back = [...hard.keys()].filter((k) => (delta.get(k) ?? 0) > 0 && k in usedList);
+      if (!back.length) continue;
+      const used: Usage = new Map(back.map((k) => [k, Math.max(0, (isQuantity(usedList[k]) ? milliValue(usedList[k]) : 0) - (delta.get(k) ?? 0))]));
+      const spec = (q.spec?.hard ?? {}) as Record<string, unknown>;
+      // With the version read: a write in between makes this a conflict, and the charge stays.
+      await this.writeStatus({ ...q, status: { ...q.status, used: { ...usedList, ...toResourceList(used, back, spec) } } }).catch((e: unknown) => {
+        if (!isConflict(e)) throw e;
+      });
     }
   }
 }

@@ -22,7 +22,7 @@ import { cachedObjects, type ObjectReader } from './objects.js';
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
 import { Strategies } from './strategies/index.js';
-import { QuotaAdmission } from './quota.js';
+import { QuotaAdmission, type QuotaCharge } from './quota.js';
 import { paceSteps, type Pace } from '../util/pacer.js';
 
 const noPace: Pace = async () => {};
@@ -253,31 +253,33 @@ export class Registry {
     if (causes.length) throw errors.invalid(r, obj.metadata.name ?? '', causes);
     await pace();
     await strategy.admit?.(obj, undefined, user);
-    await this.quota.admit(r, obj, undefined, !!opts.dryRun);
+    const charge = await this.quota.admit(r, obj, undefined, !!opts.dryRun);
     if (opts.warnings && strategy.warnings) opts.warnings.push(...(await strategy.warnings(obj, undefined)));
     obj.metadata.creationTimestamp = isoTime(this.clock.now());
     if (r.hasStatus || 'spec' in obj) obj.metadata.generation = 1;
     delete obj.metadata.resourceVersion;
     delete obj.metadata.deletionTimestamp;
     if (opts.dryRun) return obj;
-    // A generated name that is taken gets another, as kube-apiserver retries (RetryGenerateName):
-    // 5 random characters collide about 14 times among 20,000 pods of one ReplicaSet.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const encoded = encodeObject(obj);
-        await pace();
-        const key = this.key(r, obj.metadata.namespace, obj.metadata.name as string);
-        const entry = opts.owned ? await this.handoff.around(key, encoded, obj, () => this.store.create(key, encoded.text)) : await this.store.create(key, encoded.text);
-        return this.answer(obj, entry, opts.owned);
-      } catch (e) {
-        if (!(e instanceof StoreKeyExists)) throw e;
-        if (generated && attempt < GENERATE_NAME_ATTEMPTS) {
-          obj.metadata.name = obj.metadata.generateName + randomSuffix();
-          continue;
+    return refundOnFailure(charge, async () => {
+      // A generated name that is taken gets another, as kube-apiserver retries (RetryGenerateName):
+      // 5 random characters collide about 14 times among 20,000 pods of one ReplicaSet.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const encoded = encodeObject(obj);
+          await pace();
+          const key = this.key(r, obj.metadata.namespace, obj.metadata.name as string);
+          const entry = opts.owned ? await this.handoff.around(key, encoded, obj, () => this.store.create(key, encoded.text)) : await this.store.create(key, encoded.text);
+          return this.answer(obj, entry, opts.owned);
+        } catch (e) {
+          if (!(e instanceof StoreKeyExists)) throw e;
+          if (generated && attempt < GENERATE_NAME_ATTEMPTS) {
+            obj.metadata.name = obj.metadata.generateName + randomSuffix();
+            continue;
+          }
+          throw errors.alreadyExists(r, obj.metadata.name as string);
         }
-        throw errors.alreadyExists(r, obj.metadata.name as string);
       }
-    }
+    });
   }
 
   /**
@@ -392,7 +394,7 @@ export class Registry {
     await pace();
     await strategy.admit?.(next, current, user);
     // What a pod, Service or claim uses may grow on update (a resize, a new node port).
-    if (opts.subresource !== 'status' && QUOTA_ON_UPDATE.has(r.resource)) await this.quota.admit(r, next, current, !!opts.dryRun);
+    const charge = opts.subresource !== 'status' && QUOTA_ON_UPDATE.has(r.resource) ? await this.quota.admit(r, next, current, !!opts.dryRun) : undefined;
     if (opts.warnings && strategy.warnings && opts.subresource !== 'status') opts.warnings.push(...(await strategy.warnings(next, current)));
     // Through `status` nothing else changes (mergedForWrite): no spec to compare.
     if (opts.subresource !== 'status' && specChanged(current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
@@ -407,14 +409,16 @@ export class Registry {
     const encoded = encodeObject(next);
     if (this.unchanged(current, next, encoded)) return current;
     await pace();
-    try {
-      const entry = opts.owned ? await this.handoff.around(key, encoded, next, () => this.store.update(key, encoded.text, expected)) : await this.store.update(key, encoded.text, expected);
-      return this.answer(next, entry, opts.owned);
-    } catch (e) {
-      if (e instanceof StoreConflict) throw errors.conflict(r, current.metadata.name as string);
-      if (e instanceof StoreNotFound) throw errors.notFound(r, current.metadata.name as string);
-      throw e;
-    }
+    return refundOnFailure(charge, async () => {
+      try {
+        const entry = opts.owned ? await this.handoff.around(key, encoded, next, () => this.store.update(key, encoded.text, expected)) : await this.store.update(key, encoded.text, expected);
+        return this.answer(next, entry, opts.owned);
+      } catch (e) {
+        if (e instanceof StoreConflict) throw errors.conflict(r, current.metadata.name as string);
+        if (e instanceof StoreNotFound) throw errors.notFound(r, current.metadata.name as string);
+        throw e;
+      }
+    });
   }
 
   private async remove<T extends KubeObject>(r: ResourceType, key: string, expected: number | undefined, name: string): Promise<T> {
@@ -639,6 +643,16 @@ export class Registry {
 }
 
 /** `obj`, sharing `prev`'s unchanged parts. */
+/** Runs the store write of an admitted object; if it fails, what the quota admission charged for it is given back before the error goes on. */
+async function refundOnFailure<T>(charge: QuotaCharge | undefined, store: () => Promise<T>): Promise<T> {
+  try {
+    return await store();
+  } catch (e) {
+    await charge?.refund().catch(() => {});
+    throw e;
+  }
+}
+
 function shared<T>(obj: T, prev: KubeObject | undefined): T {
   shareUnchanged(obj, prev);
   return obj;

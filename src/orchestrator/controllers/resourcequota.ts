@@ -12,9 +12,8 @@ const RESYNC_MS = 5 * 60_000;
 /**
  * The resource quota controller, as kube-controller-manager's: each quota's `status.hard` is its
  * `spec.hard`, and `status.used` what the objects of its namespace that its scopes cover use now,
- * recounted when the quota changes, when an object of a kind it counts comes, changes or goes (the
- * usage the admission charged for a write that then failed, or for a deleted pod, comes back), and
- * every 5 minutes. Kinds are watched as quotas name them (`count/deployments.apps`).
+ * recounted when the quota's spec changes, when an object of a kind it counts comes, changes or goes
+ * (a deleted or finished pod's usage comes back), and every 5 minutes. Kinds are watched as quotas name them (`count/deployments.apps`).
  */
 export function startResourceQuotaController(ctx: ControllerContext): ControllerLoop {
   const { client, clock, informers } = ctx;
@@ -55,6 +54,10 @@ export function startResourceQuotaController(ctx: ControllerContext): Controller
   };
 
   const loop = runLoop('resourcequota', reconcile, { clock, log, ready: informers.waitForSync(['resourcequotas']) });
-  quotaInf.addHandlers({ onAdd: (q) => loop.enqueue(keyOf(q)), onUpdate: (_o, q) => loop.enqueue(keyOf(q)), onDelete: () => undefined });
+  // Not on a change of `status.used` alone: that is the admission charging a write that is not
+  // stored yet, and a recount now would take the charge back (kube-controller-manager enqueues a
+  // quota on a changed spec only).
+  const changed = (old: ResourceQuota, q: ResourceQuota) => !deepEqual(old.spec ?? {}, q.spec ?? {}) || !deepEqual(q.status?.hard ?? {}, q.spec?.hard ?? {});
+  quotaInf.addHandlers({ onAdd: (q) => loop.enqueue(keyOf(q)), onUpdate: (old, q) => changed(old, q) && loop.enqueue(keyOf(q)), onDelete: () => undefined });
   return loop;
 }

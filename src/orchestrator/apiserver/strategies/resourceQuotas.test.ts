@@ -39,6 +39,27 @@ describe('ResourceQuota (the quota admission)', () => {
     expect((await refusal(client.patch('services', 'default', 's-3', 'merge', { spec: { type: 'NodePort' } }))).message).toMatch(/^services "s-3" is forbidden: exceeded quota: q, requested: services.nodeports=3/);
   });
 
+  it('gives the charge back when the write then fails: a name taken, a conflicting update', async () => {
+    const { client, registry } = await memoryCluster();
+    await client.create('resourcequotas', quota('q', { pods: '2', 'services.nodeports': '1' }));
+    const used = async () => (await client.get<ResourceQuota>('resourcequotas', 'default', 'q')).status?.used;
+    await client.create('pods', pod('a'));
+    expect((await refusal(client.create('pods', pod('a')))).code).toBe(409);
+    expect(await used()).toEqual({ pods: '1', 'services.nodeports': '0' });
+    // The refused create did not use the room: a second pod still fits.
+    await client.create('pods', pod('b'));
+    expect(await used()).toEqual({ pods: '2', 'services.nodeports': '0' });
+    const svc = await client.create<KubeObject>('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { selector: { a: 'b' }, ports: [{ port: 80 }] } } as KubeObject);
+    // The NodePort change is charged, then loses the race for the Service to a label change made meanwhile.
+    const toNodePort = registry.update('services', 'default', 's', { ...svc, spec: { ...(svc as { spec: object }).spec, type: 'NodePort' } } as KubeObject);
+    const relabel = registry.update('services', 'default', 's', { ...svc, metadata: { ...svc.metadata, labels: { x: 'y' } } });
+    expect((await refusal(toNodePort)).code).toBe(409);
+    await relabel;
+    expect(await used()).toEqual({ pods: '2', 'services.nodeports': '0' });
+    await client.patch('services', 'default', 's', 'merge', { spec: { type: 'NodePort' } });
+    expect(await used()).toEqual({ pods: '2', 'services.nodeports': '1' });
+  });
+
   it('applies a scoped quota only to the pods its scopes cover', async () => {
     const { client } = await memoryCluster();
     await client.create('priorityclasses', { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'gold' }, value: 100 } as KubeObject);
@@ -94,5 +115,20 @@ describe('ResourceQuota (the quota controller)', () => {
     await f.settle();
     expect((await f.client.get<ResourceQuota>('resourcequotas', 'default', 'q')).status).toEqual({ hard: { pods: '5', 'count/deployments.apps': '2' }, used: { pods: '1', 'count/deployments.apps': '1' } });
     await f.client.create('deployments', deploy('two'));
+  });
+
+  it('does not recount on a change of the usage alone (the admission charging a write not stored yet), only when objects or the spec change', async () => {
+    f = await controllerFixture({ disabled: ['deployment', 'replicaset', 'garbagecollector', 'scheduler'] });
+    await f.client.create('resourcequotas', quota('q', { pods: '5' }));
+    await f.settle();
+    // As the admission writes it: three pods charged, none stored yet.
+    const q = await f.client.get<ResourceQuota>('resourcequotas', 'default', 'q');
+    await f.client.updateStatus('resourcequotas', { ...q, status: { hard: { pods: '5' }, used: { pods: '3' } } });
+    await f.settle();
+    expect((await f.client.get<ResourceQuota>('resourcequotas', 'default', 'q')).status?.used).toEqual({ pods: '3' });
+    // A pod stored: the namespace is recounted from what it holds.
+    await f.client.create('pods', pod('a'));
+    await f.settle();
+    expect((await f.client.get<ResourceQuota>('resourcequotas', 'default', 'q')).status?.used).toEqual({ pods: '1' });
   });
 });
