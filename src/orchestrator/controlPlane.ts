@@ -103,7 +103,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? consoleLogger({ component: 'control-plane' });
   const disposers: (() => Promise<void> | void)[] = [];
+  /** Set as disposing begins: `/readyz` fails from then on (its `shutdown` check). */
+  let stopping = false;
   const dispose = async () => {
+    stopping = true;
     for (const d of disposers.reverse()) {
       try {
         await d();
@@ -155,7 +158,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const hostShells = new HostShells();
 
     const metrics = new MetricsStore();
-    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, authz, metrics, serverAddress: `${host}:${opts.apiPort}`, flowControl });
+    const handler = createApiHandler({ registry, clock, log: log.child({ component: 'apiserver' }), dialer: dialers, hostShells, authenticator, authz, metrics, serverAddress: `${host}:${opts.apiPort}`, flowControl, shuttingDown: () => stopping });
     const server = new ApiServer(pki, handler);
     const apiPort = await server.listen(opts.apiPort, host);
     disposers.push(() => server.close());

@@ -56,6 +56,8 @@ export interface HandlerDeps {
   flowControl?: FlowControl;
   /** What `/livez`, `/readyz` and `/healthz` check; default: health.ts `healthChecks` of the registry. */
   health?: Record<HealthEndpoint, HealthCheck[]>;
+  /** True once the control plane has begun to stop (the default checks' `shutdown`). */
+  shuttingDown?: () => boolean;
 }
 
 /** The request handler; `upgrade` serves HTTP upgrades (exec, attach, port-forward) with the same deps. */
@@ -67,7 +69,7 @@ export type Handler = ((req: IncomingMessage, res: ServerResponse, identity?: Re
  * the store is fast and local.
  */
 export function createApiHandler(given: HandlerDeps): Handler {
-  const deps: HandlerDeps & { health: Record<HealthEndpoint, HealthCheck[]> } = { ...given, health: given.health ?? healthChecks(given.registry) };
+  const deps: HandlerDeps & { health: Record<HealthEndpoint, HealthCheck[]> } = { ...given, health: given.health ?? healthChecks(given.registry, given.shuttingDown) };
   const handler: Handler = (req, res, identity) => {
     handle(req, res, deps, identity).catch((e: unknown) => {
       if (!(e instanceof Error && e.name === 'ApiError')) deps.log.warn('request failed', { method: req.method, url: req.url, error: e instanceof Error ? e.stack : String(e) });

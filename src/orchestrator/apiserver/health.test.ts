@@ -40,7 +40,7 @@ describe('/livez, /readyz, /healthz', () => {
     const c = await memoryCluster();
     const hc = healthChecks(c.registry);
     expect(hc.livez.map((x) => x.name)).toEqual(['ping', 'log', 'etcd']);
-    expect(hc.readyz.map((x) => x.name)).toEqual(['ping', 'log', 'etcd', 'informer-sync']);
+    expect(hc.readyz.map((x) => x.name)).toEqual(['ping', 'log', 'etcd', 'informer-sync', 'shutdown']);
     const sync = hc.readyz.find((x) => x.name === 'informer-sync') as HealthCheck;
     await c.client.list('pods');
     await expect.poll(() => sync.check()).toBeUndefined();
@@ -48,6 +48,18 @@ describe('/livez, /readyz, /healthz', () => {
     expect(etcd.check()).toBeUndefined();
     c.registry.store.close();
     expect(etcd.check()).toBe('the datastore is closed');
+    c.dispose();
+  });
+
+  it('fail readiness, not liveness, once the control plane is stopping', async () => {
+    const c = await memoryCluster();
+    let stopping = false;
+    const hc = healthChecks(c.registry, () => stopping);
+    const shutdown = hc.readyz.find((x) => x.name === 'shutdown') as HealthCheck;
+    expect(shutdown.check()).toBeUndefined();
+    stopping = true;
+    expect(shutdown.check()).toBe('process is shutting down');
+    expect(hc.livez.map((x) => x.name)).not.toContain('shutdown');
     c.dispose();
   });
 });

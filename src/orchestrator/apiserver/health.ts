@@ -13,10 +13,12 @@ export type HealthEndpoint = 'livez' | 'readyz' | 'healthz';
 /**
  * kube-apiserver's health checks, over what Skiff's API server depends on: `etcd` is the datastore
  * (a failed fsync stops it for good: the process must be restarted), `informer-sync` the watch
- * caches the API serves lists and watches from (filling after a start). `/livez` says whether to
- * restart the process; `/readyz` (and the older `/healthz`) whether to send it requests.
+ * caches the API serves lists and watches from (filling after a start), `shutdown` (readiness only)
+ * fails once the control plane has begun to stop, so a client on a kept-alive connection learns to
+ * go elsewhere while the server drains. `/livez` says whether to restart the process; `/readyz` (and
+ * the older `/healthz`) whether to send it requests.
  */
-export function healthChecks(registry: Registry): Record<HealthEndpoint, HealthCheck[]> {
+export function healthChecks(registry: Registry, shuttingDown: () => boolean = () => false): Record<HealthEndpoint, HealthCheck[]> {
   const ping: HealthCheck = { name: 'ping', check: () => undefined };
   const log: HealthCheck = { name: 'log', check: () => undefined };
   const etcd: HealthCheck = { name: 'etcd', check: () => registry.store.health() };
@@ -27,7 +29,8 @@ export function healthChecks(registry: Registry): Record<HealthEndpoint, HealthC
       return waiting.length ? `${waiting.length} watch caches not synced: ${waiting.slice(0, 5).join(', ')}` : undefined;
     },
   };
-  return { livez: [ping, log, etcd], readyz: [ping, log, etcd, informers], healthz: [ping, log, etcd, informers] };
+  const shutdown: HealthCheck = { name: 'shutdown', check: () => (shuttingDown() ? 'process is shutting down' : undefined) };
+  return { livez: [ping, log, etcd], readyz: [ping, log, etcd, informers, shutdown], healthz: [ping, log, etcd, informers] };
 }
 
 /**

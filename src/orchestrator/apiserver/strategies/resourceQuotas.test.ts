@@ -49,9 +49,10 @@ describe('ResourceQuota (the quota admission)', () => {
     // The refused create did not use the room: a second pod still fits.
     await client.create('pods', pod('b'));
     expect(await used()).toEqual({ pods: '2', 'services.nodeports': '0' });
-    const svc = await client.create<KubeObject>('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { selector: { a: 'b' }, ports: [{ port: 80 }] } } as KubeObject);
+    type Svc = KubeObject & { spec: Record<string, unknown> };
+    const svc = await client.create<Svc>('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' }, spec: { selector: { a: 'b' }, ports: [{ port: 80 }] } } as Svc);
     // The NodePort change is charged, then loses the race for the Service to a label change made meanwhile.
-    const toNodePort = registry.update('services', 'default', 's', { ...svc, spec: { ...(svc as { spec: object }).spec, type: 'NodePort' } } as KubeObject);
+    const toNodePort = registry.update('services', 'default', 's', { ...svc, spec: { ...svc.spec, type: 'NodePort' } });
     const relabel = registry.update('services', 'default', 's', { ...svc, metadata: { ...svc.metadata, labels: { x: 'y' } } });
     expect((await refusal(toNodePort)).code).toBe(409);
     await relabel;
