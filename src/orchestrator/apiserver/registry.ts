@@ -642,7 +642,6 @@ export class Registry {
   }
 }
 
-/** `obj`, sharing `prev`'s unchanged parts. */
 /** Runs the store write of an admitted object; if it fails, what the quota admission charged for it is given back before the error goes on. */
 async function refundOnFailure<T>(charge: QuotaCharge | undefined, store: () => Promise<T>): Promise<T> {
   try {
@@ -653,6 +652,7 @@ async function refundOnFailure<T>(charge: QuotaCharge | undefined, store: () => 
   }
 }
 
+/** `obj`, sharing `prev`'s unchanged parts. */
 function shared<T>(obj: T, prev: KubeObject | undefined): T {
   shareUnchanged(obj, prev);
   return obj;
