@@ -3,6 +3,7 @@ import type { Container, Node, Pod } from '../api/types.js';
 import { controllerRef, isPodTerminal } from '../api/podutil.js';
 import type { NodeInfo, Resources } from './framework.js';
 import { integerValue as value, milliValue } from '../api/quantity.js';
+import { aggregateContainers, type Combine, type ContainerLike } from '../api/podResources.js';
 
 /** Kubernetes' defaults for a pod that requests nothing, used only when scoring (not when fitting). */
 const DEFAULT_MILLI_CPU = 100;
@@ -13,31 +14,36 @@ export interface PodRequests extends Resources {
   nonZero: Resources;
 }
 
+/** cpu (millicores) and memory (bytes), as asked, and with the scoring defaults for what a container leaves out. */
+interface Asked {
+  milliCPU: number;
+  memory: number;
+  nzCPU: number;
+  nzMem: number;
+}
+
+const asked: Combine<Asked> = {
+  zero: { milliCPU: 0, memory: 0, nzCPU: 0, nzMem: 0 },
+  add: (a, b) => ({ milliCPU: a.milliCPU + b.milliCPU, memory: a.memory + b.memory, nzCPU: a.nzCPU + b.nzCPU, nzMem: a.nzMem + b.nzMem }),
+  max: (a, b) => ({ milliCPU: Math.max(a.milliCPU, b.milliCPU), memory: Math.max(a.memory, b.memory), nzCPU: Math.max(a.nzCPU, b.nzCPU), nzMem: Math.max(a.nzMem, b.nzMem) }),
+};
+
+function containerAsks(c: ContainerLike): Asked {
+  const r = c.resources?.requests ?? {};
+  const cpu = r.cpu !== undefined ? milliValue(r.cpu) : 0;
+  const mem = r.memory !== undefined ? value(r.memory as string) : 0;
+  return { milliCPU: cpu, memory: mem, nzCPU: r.cpu !== undefined ? cpu : DEFAULT_MILLI_CPU, nzMem: r.memory !== undefined ? mem : DEFAULT_MEMORY };
+}
+
 /**
- * What a pod asks for: the sum over its containers, or the largest init container if that is more
- * (init containers run one at a time before the rest). Throws QuantityError on a malformed quantity.
+ * What a pod asks for, as kube-scheduler's NodeResourcesFit computes it (api/podResources.ts: app
+ * containers and sidecars together, or the init phase's peak if that is more); `nonZero` with the
+ * scoring defaults for a container that states no cpu or memory (NonMissingContainerRequests).
+ * Throws QuantityError on a malformed quantity.
  */
 export function podRequests(pod: Pod): PodRequests {
-  const one = (c: Container) => {
-    const r = c.resources?.requests ?? {};
-    const cpu = r.cpu !== undefined ? milliValue(r.cpu) : 0;
-    const mem = r.memory !== undefined ? value(r.memory) : 0;
-    return { milliCPU: cpu, memory: mem, nzCPU: r.cpu !== undefined ? cpu : DEFAULT_MILLI_CPU, nzMem: r.memory !== undefined ? mem : DEFAULT_MEMORY };
-  };
-  const sum = { milliCPU: 0, memory: 0, nzCPU: 0, nzMem: 0 };
-  for (const c of pod.spec.containers ?? []) {
-    const x = one(c);
-    sum.milliCPU += x.milliCPU;
-    sum.memory += x.memory;
-    sum.nzCPU += x.nzCPU;
-    sum.nzMem += x.nzMem;
-  }
-  for (const c of pod.spec.initContainers ?? []) {
-    const x = one(c);
-    sum.milliCPU = Math.max(sum.milliCPU, x.milliCPU);
-    sum.memory = Math.max(sum.memory, x.memory);
-  }
-  return { milliCPU: sum.milliCPU, memory: sum.memory, nonZero: { milliCPU: sum.nzCPU, memory: sum.nzMem } };
+  const a = aggregateContainers(pod.spec, containerAsks, asked);
+  return { milliCPU: a.milliCPU, memory: a.memory, nonZero: { milliCPU: a.nzCPU, memory: a.nzMem } };
 }
 
 interface Entry {

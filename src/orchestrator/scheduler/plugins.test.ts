@@ -193,6 +193,38 @@ const cases: Case[] = [
     node: 'gpu',
     reasons: { 'cpu-only': 'Insufficient nvidia.com/gpu' },
   },
+  {
+    // 3 cpu asked by the app container and 2 by a sidecar beside it: 5 together, more than 4.
+    name: "a sidecar's requests add to the app containers' (they run together)",
+    nodes: [node('a1')],
+    pod: pod('web', { app: 'web' }, { initContainers: [{ name: 'proxy', image: 'x', restartPolicy: 'Always', resources: { requests: { cpu: '2' } } }], containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '3' } } }] }),
+    reasons: { a1: 'Insufficient cpu' },
+  },
+  {
+    // A plain init container runs before the app, alone: the pod needs the larger of the two.
+    name: 'a plain init container only counts as a peak',
+    nodes: [node('a1')],
+    pod: pod('web', { app: 'web' }, { initContainers: [{ name: 'setup', image: 'x', resources: { requests: { cpu: '2' } } }], containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '3' } } }] }),
+    node: 'a1',
+  },
+  {
+    // The migration runs after the sidecar started: 1 + 3.5 cpu at once.
+    name: 'an init container runs beside the sidecars declared before it',
+    nodes: [node('a1')],
+    pod: pod('web', { app: 'web' }, {
+      initContainers: [
+        { name: 'proxy', image: 'x', restartPolicy: 'Always', resources: { requests: { cpu: '1' } } },
+        { name: 'migrate', image: 'x', resources: { requests: { cpu: '3500m' } } },
+      ],
+    }),
+    reasons: { a1: 'Insufficient cpu' },
+  },
+  {
+    name: 'a sidecar asking for an extended resource holds it beside the app',
+    nodes: [node('gpu', {}, { 'nvidia.com/gpu': '1' })],
+    pod: pod('g', { app: 'g' }, { initContainers: [{ name: 'warm', image: 'x', restartPolicy: 'Always', resources: { requests: { 'nvidia.com/gpu': '1' } } }], containers: [{ name: 'c', image: 'x', resources: { requests: { 'nvidia.com/gpu': '1' } } }] }),
+    reasons: { gpu: 'Insufficient nvidia.com/gpu' },
+  },
 ];
 
 describe('scheduler plugins: affinity, spread, ports, extended resources', () => {

@@ -1,10 +1,6 @@
 import type { Container, Pod } from '../../api/types.js';
+import { isSidecar } from '../../api/podResources.js';
 import { isTerminated, type Instance } from './containers.js';
-
-/** A sidecar: an init container with `restartPolicy: Always`, started first and kept running. */
-export function isSidecar(c: Container): boolean {
-  return c.restartPolicy === 'Always';
-}
 
 /** Where the pod's initialization stands in its current sandbox. */
 export interface InitPlan {

@@ -1,7 +1,8 @@
 import type { Condition, Container, ContainerState, ContainerStateWaiting, ContainerStatus, Pod, PodPhase, PodStatus } from '../../api/types.js';
 import { isoTime } from '../../util/clock.js';
 import { isTerminated, shouldRestart, terminatedOf, type Instance } from './containers.js';
-import { initShouldRestart, isSidecar } from './initContainers.js';
+import { isSidecar } from '../../api/podResources.js';
+import { initShouldRestart } from './initContainers.js';
 
 /** Probe results of container runs (the agent's `ProbeManager`); undefined: no such probe. */
 export interface ProbeResults {

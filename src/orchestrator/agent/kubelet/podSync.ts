@@ -12,7 +12,8 @@ import { errorMessage, gracePeriod, syncContainer, type ContainerSyncDeps, type 
 import type { PodContext } from './downward.js';
 import { EMPTYDIR_CHECK_MS, EmptyDirLimits, limitedEmptyDirs } from './emptyDirLimits.js';
 import { ImagePuller } from './imagePuller.js';
-import { initShouldRestart, isSidecar, planInit } from './initContainers.js';
+import { isSidecar } from '../../api/podResources.js';
+import { initShouldRestart, planInit } from './initContainers.js';
 import { Lifecycle } from './lifecycle.js';
 import { ObjectCache } from './objectCache.js';
 import { podRefs } from './podRefs.js';

@@ -1,4 +1,5 @@
 import { integerValue, QuantityError } from '../../api/quantity.js';
+import { aggregateContainers, resourceMaps, type ContainerLike } from '../../api/podResources.js';
 import type { Pod } from '../../api/types.js';
 import { InvalidSpec } from '../../client/runner.js';
 import { FITS, SKIP, type Plugin } from '../framework.js';
@@ -7,22 +8,14 @@ const KEY = 'ExtendedResources';
 /** Resources NodeResourcesFit handles itself, or that are not node-allocatable counts. */
 const NATIVE = new Set(['cpu', 'memory', 'ephemeral-storage', 'storage', 'pods']);
 
-/** Integer requests of extended resources (`nvidia.com/gpu`, `example.com/dongle`, `hugepages-2Mi`...). */
+/** Integer requests of extended resources (`nvidia.com/gpu`, `example.com/dongle`, `hugepages-2Mi`...), summed as api/podResources.ts does (sidecars beside the app containers). */
 export function extendedRequests(pod: Pod): Map<string, number> {
-  const sum = new Map<string, number>();
-  for (const c of pod.spec.containers ?? []) {
-    for (const [name, q] of Object.entries(c.resources?.requests ?? {})) {
-      if (NATIVE.has(name)) continue;
-      sum.set(name, (sum.get(name) ?? 0) + integerValue(q));
-    }
-  }
-  for (const c of pod.spec.initContainers ?? []) {
-    for (const [name, q] of Object.entries(c.resources?.requests ?? {})) {
-      if (NATIVE.has(name)) continue;
-      sum.set(name, Math.max(sum.get(name) ?? 0, integerValue(q)));
-    }
-  }
-  return sum;
+  const extended = (c: ContainerLike) => {
+    const m = new Map<string, number>();
+    for (const [name, q] of Object.entries(c.resources?.requests ?? {})) if (!NATIVE.has(name)) m.set(name, integerValue(q));
+    return m;
+  };
+  return new Map(aggregateContainers(pod.spec, extended, resourceMaps));
 }
 
 function safe(pod: Pod): Map<string, number> {
