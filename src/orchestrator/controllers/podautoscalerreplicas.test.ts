@@ -56,6 +56,17 @@ describe('replicasFor (CPU utilization, target 50%, requests 100m)', () => {
     delete noRequest.spec.containers[0]?.resources;
     expect(() => podRequests([noRequest], 'cpu', milliValue)).toThrow('missing request for cpu in container main of Pod a');
   });
+
+  it("counts a sidecar's request beside the app container's (its usage is in the pod's sample), not a plain init container's", () => {
+    const withSidecar = pod('a');
+    withSidecar.spec.initContainers = [
+      { name: 'setup', image: 'x', resources: { requests: { cpu: '1' } } },
+      { name: 'proxy', image: 'x', restartPolicy: 'Always', resources: { requests: { cpu: '50m' } } },
+    ];
+    expect(podRequests([withSidecar], 'cpu', milliValue).get('a')).toBe(150);
+    delete withSidecar.spec.initContainers[1]?.resources;
+    expect(() => podRequests([withSidecar], 'cpu', milliValue)).toThrow('missing request for cpu in container proxy of Pod a');
+  });
 });
 
 describe('replicasFor (average value)', () => {

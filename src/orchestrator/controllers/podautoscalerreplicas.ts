@@ -1,3 +1,4 @@
+import { isSidecar } from '../api/podResources.js';
 import { getCondition } from '../api/podutil.js';
 import type { Pod } from '../api/types.js';
 import type { PodMetricsSample } from '../client/metricsSource.js';
@@ -49,12 +50,16 @@ export function resourceMetrics(pods: Pod[], sample: (pod: Pod) => PodMetricsSam
   return out;
 }
 
-/** Requests of `resource` per pod (milli-units); throws naming the first container without one. */
+/**
+ * Requests of `resource` per pod (milli-units), over its app containers and sidecars (what runs,
+ * and what the pod's metrics measure), as calculatePodRequests; throws naming the first container
+ * without one.
+ */
 export function podRequests(pods: Pod[], resource: ResourceName, parse: (q: unknown) => number, container?: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const p of pods) {
     let sum = 0;
-    for (const c of p.spec.containers) {
+    for (const c of [...p.spec.containers, ...(p.spec.initContainers ?? []).filter(isSidecar)]) {
       if (container && c.name !== container) continue;
       const q = c.resources?.requests?.[resource];
       if (q === undefined) throw new MetricsError(`missing request for ${resource} in container ${c.name} of Pod ${p.metadata.name}`);
