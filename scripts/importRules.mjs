@@ -4,14 +4,15 @@
 // - inside src/orchestrator, each folder imports only the folders below it in LAYERS (tests and
 //   testing/ may compose anything);
 // - src/renderer never imports Node built-ins or Node-only packages, and from outside src/renderer
-//   only the pure API shapes (api/types, api/resources, api/podutil), the preload bridge's types and the UI
+//   only the pure API shapes and helpers (api/types, api/resources, api/podutil, api/podResources with
+//   api/quantity), the preload bridge's types and the UI
 //   server's wire contract (main/wire/);
 // - nothing but src/main imports electron.
 import { builtinModules } from 'node:module';
 import { posix } from 'node:path';
 
 const NODE_ONLY = new Set(['better-sqlite3', 'ssh2', 'dockerode', 'ws', 'node-forge', 'electron', ...builtinModules]);
-const RENDERER_MAY_IMPORT = ['orchestrator/api/types', 'orchestrator/api/resources', 'orchestrator/api/podutil', 'main/preload/bridge', 'main/wire/'];
+const RENDERER_MAY_IMPORT = ['orchestrator/api/types', 'orchestrator/api/resources', 'orchestrator/api/podutil', 'orchestrator/api/podResources', 'orchestrator/api/quantity', 'main/preload/bridge', 'main/wire/'];
 
 /**
  * Which orchestrator folders each folder may import (besides itself). The one controller runtime

@@ -23,6 +23,10 @@ describe('capacity', () => {
 
   it("counts a pod's requests as the scheduler does: containers summed, init containers at most", () => {
     expect(podRequests(withRequests('p', 'n', [{ cpu: '100m', memory: '64Mi' }, { cpu: '200m' }], [{ cpu: '500m', memory: '16Mi' }]))).toEqual({ cpu: 0.5, memory: 64 * 2 ** 20 });
+    // A sidecar (restartPolicy: Always) runs beside the containers: added, not a peak.
+    const sidecar = withRequests('s', 'n', [{ cpu: '100m' }], [{ cpu: '250m' }]);
+    (sidecar.spec.initContainers ?? [])[0]!.restartPolicy = 'Always';
+    expect(podRequests(sidecar)).toEqual({ cpu: 0.35, memory: 0 });
   });
 
   it("adds up a node's unfinished pods against its allocatable", () => {

@@ -1,4 +1,5 @@
-import type { Container, Node, Pod } from '../../orchestrator/api/types.js';
+import { aggregateContainers, type Combine, type ContainerLike } from '../../orchestrator/api/podResources.js';
+import type { Node, Pod } from '../../orchestrator/api/types.js';
 import type { ObjectMap } from '../store/kinds.js';
 
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
@@ -24,28 +25,23 @@ export interface Amounts {
   memory: number;
 }
 
-function containerRequests(c: Container): Amounts {
+function containerRequests(c: ContainerLike): Amounts {
   const r = c.resources?.requests ?? {};
-  return { cpu: parseQuantity(r.cpu) ?? 0, memory: parseQuantity(r.memory) ?? 0 };
+  return { cpu: parseQuantity(r.cpu as string | undefined) ?? 0, memory: parseQuantity(r.memory as string | undefined) ?? 0 };
 }
 
+const amounts: Combine<Amounts> = {
+  zero: { cpu: 0, memory: 0 },
+  add: (a, b) => ({ cpu: a.cpu + b.cpu, memory: a.memory + b.memory }),
+  max: (a, b) => ({ cpu: Math.max(a.cpu, b.cpu), memory: Math.max(a.memory, b.memory) }),
+};
+
 /**
- * What the scheduler counts a pod as asking for: the sum of its containers' requests, or the
- * largest init container's if that is more (init containers run one at a time, before the rest).
+ * What the scheduler counts a pod as asking for (the scheduler's own fold, api/podResources.ts): its
+ * app containers' and sidecars' requests together, or the init phase's peak if that is more.
  */
 export function podRequests(pod: Pod): Amounts {
-  const sum = { cpu: 0, memory: 0 };
-  for (const c of pod.spec.containers) {
-    const r = containerRequests(c);
-    sum.cpu += r.cpu;
-    sum.memory += r.memory;
-  }
-  for (const c of pod.spec.initContainers ?? []) {
-    const r = containerRequests(c);
-    sum.cpu = Math.max(sum.cpu, r.cpu);
-    sum.memory = Math.max(sum.memory, r.memory);
-  }
-  return sum;
+  return aggregateContainers(pod.spec, containerRequests, amounts);
 }
 
 /** One resource on a node: what its pods request against what it can allocate (undefined if it does not say). */
