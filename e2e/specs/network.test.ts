@@ -1,4 +1,3 @@
-import { createSocket } from 'node:dgram';
 import { get, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureUdpEchoImage, UDP_ECHO_IMAGE, UDP_ECHO_PORT } from '../../src/orchestrator/agent/testing/images.js';

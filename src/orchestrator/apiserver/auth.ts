@@ -7,7 +7,7 @@ import type { Disposable } from '../util/disposable.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { MASTERS_GROUP, NODES_GROUP } from './authz/index.js';
 import type { RequestContext } from './requestContext.js';
-import { SERVICE_ACCOUNTS_GROUP, serviceAccountUser, SIGNING_KEY_NAMESPACE, SIGNING_KEY_SECRET, verifyToken } from './serviceAccountTokens.js';
+import { serviceAccountUser, SIGNING_KEY_NAMESPACE, SIGNING_KEY_SECRET, verifyToken } from './serviceAccountTokens.js';
 
 export const NODE_TOKEN_LABEL = 'skiff.dev/node-token';
 

@@ -63,7 +63,7 @@ export class BodyDecoder {
   private disposed = false;
 
   constructor(
-    private readonly size = Math.max(1, Math.min(2, availableParallelism() - 1)),
+    size = Math.max(1, Math.min(2, availableParallelism() - 1)),
     private readonly clock: Clock = systemClock,
     private readonly timeoutMs = DECODE_TIMEOUT_MS,
     private readonly maxDepth = MAX_DEPTH,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, errors } from '../api/errors.js';
+import { errors } from '../api/errors.js';
 import { formatLabelSelector } from '../api/selectors.js';
 import type { KubeObject, LabelSelector } from '../api/types.js';
 import { mergePatch } from '../api/patch/mergePatch.js';

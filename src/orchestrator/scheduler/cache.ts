@@ -1,5 +1,5 @@
 import { objectKey } from '../api/resources.js';
-import type { Container, Node, Pod } from '../api/types.js';
+import type { Node, Pod } from '../api/types.js';
 import { controllerRef, isPodTerminal } from '../api/podutil.js';
 import type { NodeInfo, Resources } from './framework.js';
 import { integerValue as value, milliValue } from '../api/quantity.js';

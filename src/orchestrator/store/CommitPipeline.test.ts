@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { CommitPipeline, MAX_BATCH, type AloneJob, type BatchJob, type CommitHost, type Outcome } from './CommitPipeline.js';
 import { FsyncFailed } from './diskFiles.js';
-import { gate } from './testing.js';
 import { StoreConflict, type StoreEvent } from './types.js';
 
 /**

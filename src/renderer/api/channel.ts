@@ -112,7 +112,7 @@ export class TerminalSession {
 
   constructor(
     private readonly ws: SocketLike,
-    private readonly events: SessionEvents,
+    events: SessionEvents,
   ) {
     ws.binaryType = 'arraybuffer';
     events.state('connecting');

@@ -51,7 +51,6 @@ export interface NetPolRules {
   warnings: { policy: string; message: string }[];
 }
 
-type Dir = 'ingress' | 'egress';
 /** A peer address: a CIDR/IP, or a pod (its IP, and its container ports for named ports); `any` = every address. */
 type Peer = { kind: 'any' } | { kind: 'cidr'; cidr: string } | { kind: 'pod'; ip: string; ports: readonly NamedPort[] };
 interface Match {

@@ -12,7 +12,7 @@ import {
   type PersistentVolumeClaim,
   type StorageClass,
 } from '../../api/storage.js';
-import type { Node, Pod } from '../../api/types.js';
+import type { Node } from '../../api/types.js';
 import { FITS, SKIP, type Plugin } from '../framework.js';
 import { claimKey, claimsBound } from './claimBinding.js';
 

@@ -157,7 +157,6 @@ export class VolumeManager {
     const mode = fsGroup !== undefined ? 0o2777 : 0o777;
     const gid = fsGroup ?? 0;
     const volume = engineVolumeName(pod, name);
-    const m = pod.metadata;
     const sizeBytes = memory ? memoryToBytes(src.sizeLimit) : undefined;
     await this.d.runtime.createVolume({ name: volume, labels: this.volumeLabels(pod, name), ...(memory ? { tmpfs: { mode, gid, ...(sizeBytes ? { sizeBytes } : {}) } } : {}) });
     return { kind: 'engine', name: volume, memory, mode, gid };
