@@ -100,22 +100,38 @@ async function round(nodes: number, pods: number, prefix: string, root = '.'): P
 
 /**
  * BENCH_SCHED_BASE=DIR (another checkout with node_modules): the 100-node round alternates between
- * that tree's control plane and this one's, BENCH_SCHED_PAIRS times (default 3), base first in each
- * pair, and prints each pair's ratio: a shared machine's speed drifts by tens of percent over
- * minutes, so only rounds run next to each other compare.
+ * that tree's control plane and this one's, BENCH_SCHED_PAIRS times (default 4), and prints each
+ * pair's ratio: a shared machine's speed drifts by tens of percent over minutes, so only rounds run
+ * next to each other compare. Which tree runs first alternates from pair to pair (base first in
+ * odd pairs): measured here, the second round of a pair ran a few percent slower whichever tree it
+ * was, so a fixed order would pass that off as a difference between the trees.
  */
 async function sideBySide(base: string): Promise<void> {
-  const pairs = Number(process.env.BENCH_SCHED_PAIRS ?? 3);
+  const pairs = Number(process.env.BENCH_SCHED_PAIRS ?? 4);
   const ratios: number[] = [];
   const lines: string[] = [];
   for (let i = 1; i <= pairs; i++) {
-    console.log(`-- pair ${i}: base (${base})`);
-    const a = await round(100, PODS_100, `b${i}`, base);
-    console.log(`-- pair ${i}: this tree`);
-    const b = await round(100, PODS_100, `t${i}`);
+    const runBase = async () => {
+      console.log(`-- pair ${i}: base (${base})`);
+      return round(100, PODS_100, `b${i}`, base);
+    };
+    const runThis = async () => {
+      console.log(`-- pair ${i}: this tree`);
+      return round(100, PODS_100, `t${i}`);
+    };
+    const baseFirst = i % 2 === 1;
+    let a: Steady;
+    let b: Steady;
+    if (baseFirst) {
+      a = await runBase();
+      b = await runThis();
+    } else {
+      b = await runThis();
+      a = await runBase();
+    }
     ratios.push(b.podsPerSec / a.podsPerSec);
     const ms = (s: Steady) => (s.serverMsPerPod === undefined ? '' : ` (${s.serverMsPerPod.toFixed(2)} ms CPU/pod)`);
-    lines.push(`  pair ${i}: base ${a.podsPerSec.toFixed(0)}/s${ms(a)}, this ${b.podsPerSec.toFixed(0)}/s${ms(b)}: x${(b.podsPerSec / a.podsPerSec).toFixed(2)}`);
+    lines.push(`  pair ${i} (${baseFirst ? 'base' : 'this tree'} first): base ${a.podsPerSec.toFixed(0)}/s${ms(a)}, this ${b.podsPerSec.toFixed(0)}/s${ms(b)}: x${(b.podsPerSec / a.podsPerSec).toFixed(2)}`);
   }
   const sorted = [...ratios].sort((x, y) => x - y);
   console.log(`side by side, 100 nodes, steady state pods scheduled/s:\n${lines.join('\n')}`);
