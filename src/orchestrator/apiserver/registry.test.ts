@@ -3,6 +3,7 @@ import { ApiError } from '../api/errors.js';
 import type { KubeObject, WatchEvent } from '../api/types.js';
 import { memoryCluster } from '../testing/memoryCluster.js';
 import { jsonOf } from './cacher/frozen.js';
+import { bindPod } from './strategies/podBinding.js';
 
 type Cluster = Awaited<ReturnType<typeof memoryCluster>>;
 
@@ -255,7 +256,7 @@ describe('Registry', () => {
     await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sh', namespace: 'default', labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } });
     const key = '/registry/pods/default/sh';
     const v1 = (await c.registry.objects.get(key)) as KubeObject;
-    await c.registry.bind('default', 'sh', 'n1');
+    await bindPod(c.registry, 'default', 'sh', 'n1');
     const v2 = (await c.registry.objects.get(key)) as KubeObject & { spec: { containers: unknown[] } };
     await c.registry.patch('pods', 'default', 'sh', 'merge', { status: { phase: 'Running', podIP: '10.0.0.9' } }, { subresource: 'status' });
     const v3 = (await c.registry.objects.get(key)) as KubeObject & { spec: { containers: unknown[] } };

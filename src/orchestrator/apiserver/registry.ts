@@ -5,7 +5,7 @@ import { toView, type VersionView } from '../api/conversion.js';
 import { applyPatch } from '../api/patch/index.js';
 import { deepEqual } from '../api/podutil.js';
 import { apiVersionOf, resourceType, type ResourceType } from '../api/resources.js';
-import type { Condition, KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
+import type { KubeList, KubeObject, Status, WatchEvent } from '../api/types.js';
 import { decodeBody, validate, validateUpdate } from '../api/validation.js';
 import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from '../client/types.js';
 import { StoreConflict, StoreKeyExists, StoreNotFound, type Store, type StoreEntry } from '../store/types.js';
@@ -86,7 +86,7 @@ export class Registry {
 
   constructor(
     readonly store: Store,
-    private readonly clock: Clock,
+    readonly clock: Clock,
     opts: { watchCache?: WatchCacheOptions } = {},
   ) {
     this.watchFloor = store.currentRevision();
@@ -593,30 +593,27 @@ export class Registry {
   }
 
   /**
-   * Binds a pending pod to a node (the `pods/binding` subresource); 409 when already bound. The pod
-   * is read from the watch cache, as kube-apiserver's GuaranteedUpdate starts from the cached object
-   * (no store read, no parse), and the write is a compare-and-swap on its version: a newer version
-   * in the store loses the race, and the retry reads the cache again, which has it by then (the
-   * cache takes each write before its writer hears of it).
+   * kube-apiserver's GuaranteedUpdate for a trusted change a kind makes itself (a subresource such
+   * as `pods/binding`, strategies/podBinding.ts): the object is read from the watch cache (no store
+   * read, no parse), `mutate` builds the next version beside the frozen cached one (or throws an
+   * ApiError to refuse), and the write is a compare-and-swap on the version read. A newer version in
+   * the store loses the race and the retry reads the cache again, which has it by then (the cache
+   * takes each write before its writer hears of it). No defaults, validation, admission or managed
+   * fields: `mutate`'s change is the whole write.
    */
-  async bind(namespace: string, name: string, nodeName: string): Promise<void> {
-    const r = resourceType('pods');
+  async guaranteedUpdate<T extends KubeObject>(resource: string, namespace: string | undefined, name: string, mutate: (current: T) => T): Promise<T> {
+    const r = resourceType(resource);
     const key = this.key(r, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const pod = (await this.objects.get(key)) as (KubeObject & { spec: { nodeName?: string; schedulingGates?: unknown[] } }) | undefined;
-      if (!pod) throw errors.notFound(r, name);
-      if (pod.spec.nodeName) throw errors.conflict(r, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-      if (pod.spec.schedulingGates?.length) throw errors.conflict(r, name, `pod ${name} has non-empty .spec.schedulingGates`);
-      if (pod.metadata.deletionTimestamp) throw errors.conflict(r, name, 'pod is being deleted');
-      // As kube-apiserver's binding: the pod is scheduled from now on. Built beside the (frozen) cached pod, not in it.
-      const status = ((pod as KubeObject).status ?? {}) as { conditions?: Condition[] };
-      const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: isoTime(this.clock.now()) }];
-      // Its own metadata: the watch cache stamps the new version in it (writeHandoff.ts).
-      const next = { ...pod, metadata: { ...pod.metadata }, spec: { ...pod.spec, nodeName }, status: { ...status, conditions } };
+      const current = (await this.objects.get(key)) as T | undefined;
+      if (!current) throw errors.notFound(r, name);
+      // Its own top level and metadata: the watch cache stamps the new version in it (writeHandoff.ts).
+      const changed = mutate(current);
+      const next = { ...changed, metadata: { ...changed.metadata } };
       const encoded = encodeObject(next);
       try {
-        await this.handoff.around(key, encoded, next, () => this.store.update(key, encoded.text, Number(pod.metadata.resourceVersion)));
-        return;
+        const entry = await this.handoff.around(key, encoded, next, () => this.store.update(key, encoded.text, Number(current.metadata.resourceVersion)));
+        return this.answer(next, entry, true);
       } catch (e) {
         if (e instanceof StoreConflict && attempt < MAX_PATCH_RETRIES) continue;
         if (e instanceof StoreNotFound) throw errors.notFound(r, name);

@@ -6,6 +6,7 @@ import { mergePatch } from '../api/patch/mergePatch.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeDialer } from '../client/nodeDialer.js';
 import type { Registry } from './registry.js';
+import { bindPod } from './strategies/podBinding.js';
 import type { RequestContext } from './requestContext.js';
 import type { ResourceRoute } from './routes.js';
 import { parseBody, readBody, sendJson } from './http.js';
@@ -80,8 +81,8 @@ export async function serveBinding(req: IncomingMessage, res: ServerResponse, de
   if (req.method !== 'POST') throw errors.methodNotAllowed();
   const body = (await parseBody(await readBody(req), req.headers['content-type'])) as { target?: { name?: string } } | null;
   const node: unknown = body?.target?.name;
-  // bind() writes the pod without the registry's validation: only a string may become spec.nodeName.
+  // The binding writes the pod without the registry's validation: only a string may become spec.nodeName.
   if (typeof node !== 'string' || !node) throw errors.invalid({ group: '', resource: 'bindings', kind: 'Binding' }, route.name ?? '', [{ reason: 'FieldValueRequired', message: 'Required value', field: 'target.name' }]);
-  await deps.registry.bind(route.namespace as string, route.name as string, node);
+  await bindPod(deps.registry, route.namespace as string, route.name as string, node);
   sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
 }

@@ -2,6 +2,7 @@ import { ApiError } from '../api/errors.js';
 import type { KubeList, KubeObject, WatchEvent } from '../api/types.js';
 import type { FlowControl } from '../apiserver/flowcontrol/FlowControl.js';
 import type { Registry } from '../apiserver/registry.js';
+import { bindPod } from '../apiserver/strategies/podBinding.js';
 import type { Client, DeleteOptions, ListOptions, PatchType, TokenRequestSpec, TokenRequestStatus, Watch, WatchOptions, WriteOptions } from './types.js';
 
 /** Watch events delivered per turn of the event loop; a burst beyond waits for the next turn. */
@@ -67,7 +68,7 @@ export class LocalClient implements Client {
     return this.admit(() => this.registry.delete(resource, namespace, name, opts));
   }
   async bind(namespace: string, podName: string, nodeName: string): Promise<void> {
-    await this.admit(() => this.registry.bind(namespace, podName, nodeName));
+    await this.admit(() => bindPod(this.registry, namespace, podName, nodeName));
   }
   watch<T extends KubeObject>(resource: string, opts: WatchOptions, handler: (event: WatchEvent<T>) => void): Watch {
     let disposed = false;
