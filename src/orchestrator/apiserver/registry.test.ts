@@ -355,6 +355,24 @@ describe('Registry', () => {
     expect(await code(c.client.get('pods', 'default', 'held'))).toBe(404);
   });
 
+  it('answers a dry-run delete with what the delete would leave, and stores nothing', async () => {
+    const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'dry', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i' }], nodeName: 'n1' } };
+    const created = await c.client.create('pods', pod);
+    const marked = await c.registry.delete('pods', 'default', 'dry', { dryRun: true });
+    expect(marked.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect((await c.client.get('pods', 'default', 'dry')).metadata).toEqual(created.metadata);
+    await c.client.delete('pods', 'default', 'dry');
+    const terminating = await c.client.get('pods', 'default', 'dry');
+    // A shorter grace period on a terminating pod: answered as the delete would store it.
+    const shorter = await c.registry.delete('pods', 'default', 'dry', { dryRun: true, gracePeriodSeconds: 5 });
+    expect(shorter.metadata.deletionGracePeriodSeconds).toBe(5);
+    expect(Date.parse(shorter.metadata.deletionTimestamp ?? '')).toBeLessThan(Date.parse(terminating.metadata.deletionTimestamp ?? ''));
+    expect(await c.client.get('pods', 'default', 'dry')).toEqual(terminating);
+    // Gone at once: answered as it was.
+    expect(await c.registry.delete('pods', 'default', 'dry', { dryRun: true, gracePeriodSeconds: 0 })).toEqual(terminating);
+    expect(await c.client.get('pods', 'default', 'dry')).toEqual(terminating);
+  });
+
   it('binds a pod once', async () => {
     await c.client.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
     await c.client.bind('default', 'p', 'n1');

@@ -17,7 +17,7 @@ import { WatchCaches, type WatchCacheOptions } from './cacher/index.js';
 import { encodeObject, WriteHandoff, type Encoded } from './writeHandoff.js';
 import { jsonOf, shareUnchanged } from './cacher/frozen.js';
 import { listFromStore } from './storeList.js';
-import { checkPatchedShape, dropEmptyMeta, dryRunDelete, GENERATE_NAME_ATTEMPTS, MAX_PATCH_RETRIES, mergedForWrite, patchPinsVersion, randomSuffix, specChanged } from './writeRules.js';
+import { checkPatchedShape, dropEmptyMeta, GENERATE_NAME_ATTEMPTS, MAX_PATCH_RETRIES, mergedForWrite, patchPinsVersion, planDelete, randomSuffix, specChanged } from './writeRules.js';
 import { cachedObjects, type ObjectReader } from './objects.js';
 import { watchResource } from './registryWatch.js';
 import { SYSTEM, type RequestContext } from './requestContext.js';
@@ -547,38 +547,22 @@ export class Registry {
       if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
         throw errors.conflict(r, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
       }
-      const next = structuredClone(current);
-      const finalizers = new Set(next.metadata.finalizers ?? []);
+      const finalizers = new Set(current.metadata.finalizers ?? []);
       if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
       if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
       const strategy = this.strategies.for(r);
       await strategy.admitDelete?.(current, opts.user ?? SYSTEM);
       const deletion = strategy.deletion?.(current, opts) ?? { gracePeriodSeconds: 0 };
       for (const f of deletion.finalizers ?? []) finalizers.add(f);
-      const grace = deletion.gracePeriodSeconds;
+      const plan = planDelete(current, [...finalizers], deletion.gracePeriodSeconds, deletion.status, this.clock.now());
+      if (opts.dryRun) return plan.kind === 'store' ? plan.next : current;
+      if (plan.kind === 'keep') return current;
       const key = this.key(r, namespace, name);
-      if (opts.dryRun) return dryRunDelete(current, next, [...finalizers], grace, this.clock.now());
+      const expected = Number(current.metadata.resourceVersion);
       try {
         // The store's own errors reach the catch below as they are: a lost race is retried there.
-        if (finalizers.size === 0 && grace === 0) {
-          return this.decode(await this.store.delete(key, Number(current.metadata.resourceVersion)));
-        }
-        if (current.metadata.deletionTimestamp) {
-          // Already terminating: a shorter grace period may still be applied, nothing else changes.
-          if (grace === 0 && finalizers.size === 0) return this.decode(await this.store.delete(key, Number(current.metadata.resourceVersion)));
-          // A shorter grace period is kept even while finalizers hold the object (an agent's final
-          // grace-0 delete of a Job's pod), so removing the last finalizer then deletes it.
-          const until = this.clock.now() + grace * 1000;
-          if (grace >= (current.metadata.deletionGracePeriodSeconds ?? 0) || until >= Date.parse(current.metadata.deletionTimestamp)) return current;
-          next.metadata.deletionTimestamp = isoTime(until);
-          next.metadata.deletionGracePeriodSeconds = grace;
-          return this.decode(await this.store.update(key, this.encode(next), Number(current.metadata.resourceVersion)));
-        }
-        next.metadata.finalizers = [...finalizers];
-        next.metadata.deletionTimestamp = isoTime(this.clock.now() + grace * 1000);
-        next.metadata.deletionGracePeriodSeconds = grace;
-        if (deletion.status !== undefined) (next as KubeObject).status = deletion.status;
-        return this.decode(await this.store.update(key, this.encode(next), Number(current.metadata.resourceVersion)));
+        if (plan.kind === 'remove') return this.decode(await this.store.delete(key, expected));
+        return this.decode(await this.store.update(key, this.encode(plan.next), expected));
       } catch (e) {
         // The object changed under us (a status write, say): read it again and check the
         // preconditions against what is there now, as GuaranteedUpdate does. Only a failed

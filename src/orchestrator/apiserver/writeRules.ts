@@ -60,13 +60,30 @@ export function mergedForWrite<T extends KubeObject>(r: ResourceType, current: T
   return next;
 }
 
-/** What a DELETE would answer, without writing: the object marked for deletion, or as it was when it would go at once. */
-export function dryRunDelete(current: KubeObject, next: KubeObject, finalizers: string[], grace: number, now: number): KubeObject {
-  if (current.metadata.deletionTimestamp || (finalizers.length === 0 && grace === 0)) return current;
-  next.metadata.finalizers = finalizers;
-  next.metadata.deletionTimestamp = isoTime(now + grace * 1000);
+/**
+ * What a DELETE does to `current`, given the finalizers it will carry and the grace period (as
+ * k8s.io/apiserver's rest.BeforeDelete decides): `remove` it now (no finalizer, no grace); `keep` it
+ * as it is (already terminating, and the new grace period would not end sooner); or store `next`:
+ * marked terminating (finalizers, deletionTimestamp, grace, and the status the kind sets), or,
+ * already terminating, with the shorter grace period. A shorter grace period is kept even while
+ * finalizers hold the object (an agent's final grace-0 delete of a Job's pod), so removing the last
+ * finalizer then deletes it. A dry run answers `current` for the first two and `next` for the last.
+ */
+export type DeletePlan = { kind: 'remove' } | { kind: 'keep' } | { kind: 'store'; next: KubeObject };
+
+export function planDelete(current: KubeObject, finalizers: readonly string[], grace: number, status: unknown, now: number): DeletePlan {
+  if (finalizers.length === 0 && grace === 0) return { kind: 'remove' };
+  const until = now + grace * 1000;
+  const was = current.metadata.deletionTimestamp;
+  if (was && (grace >= (current.metadata.deletionGracePeriodSeconds ?? 0) || until >= Date.parse(was))) return { kind: 'keep' };
+  const next = structuredClone(current);
+  next.metadata.deletionTimestamp = isoTime(until);
   next.metadata.deletionGracePeriodSeconds = grace;
-  return next;
+  if (!was) {
+    next.metadata.finalizers = [...finalizers];
+    if (status !== undefined) (next as KubeObject & { status?: unknown }).status = status;
+  }
+  return { kind: 'store', next };
 }
 
 /** Names tried for a create with `generateName` (kube-apiserver: 8). */
