@@ -95,13 +95,12 @@ export class QuotaAdmission {
       const q = (await this.objects.get(`/registry/resourcequotas/${ns}/${name}`)) as ResourceQuota | undefined;
       const usedList = q?.status?.used;
       if (!q || !usedList || rv === undefined || q.metadata.resourceVersion !== rv) continue;
-      const hard = hardOf(q);
-      const back = [...hard.keys()].filter((k) => (delta.get(k) ?? 0) > 0 && k in usedList);
+      const back = [...hardOf(q).keys()].filter((k) => (delta.get(k) ?? 0) > 0 && k in usedList);
       if (!back.length) continue;
-      const used: Usage = new Map(back.map((k) => [k, Math.max(0, (isQuantity(usedList[k]) ? milliValue(usedList[k]) : 0) - (delta.get(k) ?? 0))]));
-      const spec = (q.spec?.hard ?? {}) as Record<string, unknown>;
+      const used = usedOf(q);
+      for (const k of back) used.set(k, Math.max(0, (used.get(k) ?? 0) - (delta.get(k) ?? 0)));
       // With the version read: a write in between makes this a conflict, and the charge stays.
-      await this.writeStatus({ ...q, status: { ...q.status, used: { ...usedList, ...toResourceList(used, back, spec) } } }).catch((e: unknown) => {
+      await this.writeStatus(withUsed(q, used, back)).catch((e: unknown) => {
         if (!isConflict(e)) throw e;
       });
     }
@@ -117,7 +116,7 @@ function charge(q: ResourceQuota, delta: Usage, what: string): ResourceQuota | u
   if (!q.status?.hard || !usedList || !limited.every((k) => k in (q.status?.hard ?? {}) && k in usedList)) {
     throw new ApiError(403, 'Forbidden', `${what}: status unknown for quota: ${q.metadata.name}, resources: ${limited.join(',')}`);
   }
-  const used: Usage = new Map(Object.entries(usedList).map(([k, v]) => [k, isQuantity(v) ? milliValue(v) : 0]));
+  const used = usedOf(q);
   const over = limited.filter((k) => (used.get(k) ?? 0) + (delta.get(k) ?? 0) > (hard.get(k) ?? 0));
   const spec = (q.spec?.hard ?? {}) as Record<string, unknown>;
   if (over.length) {
@@ -125,5 +124,16 @@ function charge(q: ResourceQuota, delta: Usage, what: string): ResourceQuota | u
     throw new ApiError(403, 'Forbidden', `${what}: exceeded quota: ${q.metadata.name}, requested: ${show(delta)}, used: ${show(used)}, limited: ${show(hard)}`);
   }
   for (const k of limited) used.set(k, (used.get(k) ?? 0) + (delta.get(k) ?? 0));
-  return { ...q, status: { ...q.status, used: { ...usedList, ...toResourceList(used, limited, spec) } } };
+  return withUsed(q, used, limited);
+}
+
+/** A quota's `status.used`, in thousandths. */
+function usedOf(q: ResourceQuota): Usage {
+  return new Map(Object.entries(q.status?.used ?? {}).map(([k, v]) => [k, isQuantity(v) ? milliValue(v) : 0]));
+}
+
+/** The quota with `keys` of its `status.used` set from `used` (in the style of its `spec.hard`), the rest as they were. */
+function withUsed(q: ResourceQuota, used: Usage, keys: readonly string[]): ResourceQuota {
+  const spec = (q.spec?.hard ?? {}) as Record<string, unknown>;
+  return { ...q, status: { ...q.status, used: { ...q.status?.used, ...toResourceList(used, keys, spec) } } };
 }

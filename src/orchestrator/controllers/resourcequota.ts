@@ -13,7 +13,8 @@ const RESYNC_MS = 5 * 60_000;
  * The resource quota controller, as kube-controller-manager's: each quota's `status.hard` is its
  * `spec.hard`, and `status.used` what the objects of its namespace that its scopes cover use now,
  * recounted when the quota's spec changes, when an object of a kind it counts comes, changes or goes
- * (a deleted or finished pod's usage comes back), and every 5 minutes. Kinds are watched as quotas name them (`count/deployments.apps`).
+ * (a deleted or finished pod's usage comes back), and every 5 minutes. Kinds are watched as quotas
+ * name them (`count/deployments.apps`).
  */
 export function startResourceQuotaController(ctx: ControllerContext): ControllerLoop {
   const { client, clock, informers } = ctx;
