@@ -14,11 +14,12 @@ describe('configFromEnv', () => {
     expect(c.cp.controllers?.nodeLifecycle?.gracePeriodMs).toBeUndefined();
     expect(c.cp.eventTtlMs).toBeUndefined();
     expect(c.cp.encryptResources).toBeUndefined();
+    expect(c.cp.controllers?.localPath).toBeUndefined();
   });
 
   it('reads every setting from the environment', () => {
     const c = configFromEnv(
-      { SKIFF_HOME: '/data', SKIFF_API_PORT: '7443', SKIFF_UI_PORT: '0', SKIFF_LOCAL_NODE: 'off', SKIFF_KUBELET_PORT: '11250', SKIFF_NODE_GRACE_SECONDS: '15', SKIFF_EVICTION_SECONDS: '5', SKIFF_EVENT_TTL_SECONDS: '600', SKIFF_ENCRYPT_RESOURCES: 'secrets, configmaps' },
+      { SKIFF_HOME: '/data', SKIFF_API_PORT: '7443', SKIFF_UI_PORT: '0', SKIFF_LOCAL_NODE: 'off', SKIFF_KUBELET_PORT: '11250', SKIFF_NODE_GRACE_SECONDS: '15', SKIFF_EVICTION_SECONDS: '5', SKIFF_EVENT_TTL_SECONDS: '600', SKIFF_ENCRYPT_RESOURCES: 'secrets, configmaps', SKIFF_STORAGE_HELPER_IMAGE: '127.0.0.1:5000/tools/busybox:1' },
       '/d',
       6480,
     );
@@ -30,6 +31,7 @@ describe('configFromEnv', () => {
     expect(c.cp.controllers?.nodeLifecycle).toEqual({ gracePeriodMs: 15000, evictionTimeoutMs: 5000 });
     expect(c.cp.eventTtlMs).toBe(600_000);
     expect(c.cp.encryptResources).toEqual(['secrets', 'configmaps']);
+    expect(c.cp.controllers?.localPath).toEqual({ helperImage: '127.0.0.1:5000/tools/busybox:1' });
   });
 
   it('refuses bad values with a message naming the variable', () => {
@@ -38,6 +40,7 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ SKIFF_NODE_GRACE_SECONDS: '-1' }, '/d', 0)).toThrow(/SKIFF_NODE_GRACE_SECONDS/);
     expect(() => configFromEnv({ SKIFF_EVENT_TTL_SECONDS: 'never' }, '/d', 0)).toThrow(/SKIFF_EVENT_TTL_SECONDS must be a positive number of seconds/);
     expect(() => configFromEnv({ SKIFF_ENCRYPT_RESOURCES: 'secret' }, '/d', 0)).toThrow(/SKIFF_ENCRYPT_RESOURCES: "secret" is not a resource Skiff serves/);
+    expect(() => configFromEnv({ SKIFF_STORAGE_HELPER_IMAGE: 'busy box' }, '/d', 0)).toThrow(/SKIFF_STORAGE_HELPER_IMAGE must be an image reference/);
   });
 
   it('reads the network ranges and refuses overlapping or malformed ones', () => {

@@ -33,12 +33,19 @@ function resources(name: string, value: string | undefined): string[] | undefine
   return list;
 }
 
+/** An image reference, as a pod's `image` takes it: one word, no spaces. */
+function image(name: string, value: string): string {
+  const v = value.trim();
+  if (!v || /\s/.test(v)) throw new Error(`${name} must be an image reference such as busybox:1.36, got "${value}"`);
+  return v;
+}
+
 /**
  * Settings from the environment (README lists them): SKIFF_HOME, SKIFF_API_PORT, SKIFF_API_HOST,
  * SKIFF_UI_PORT, SKIFF_LOCAL_NODE, SKIFF_KUBELET_PORT, SKIFF_NODE_GRACE_SECONDS,
  * SKIFF_EVICTION_SECONDS, SKIFF_EVENT_TTL_SECONDS, SKIFF_ENCRYPT_RESOURCES, SKIFF_CLUSTER_CIDR, SKIFF_SERVICE_CIDR, SKIFF_POD_NETWORK_BACKEND,
  * SKIFF_INGRESS_HTTP_PORT, SKIFF_INGRESS_HTTPS_PORT, SKIFF_WIREGUARD_PORT, SKIFF_TRUSTED_NETWORKS,
- * SKIFF_METRICS_RESOLUTION_SECONDS.
+ * SKIFF_METRICS_RESOLUTION_SECONDS, SKIFF_STORAGE_HELPER_IMAGE.
  * The network ranges are checked (and refused when they overlap) when the control plane starts.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv, distDir: string, defaultUiPort: number): AppConfig {
@@ -70,6 +77,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, distDir: string, defaultUi
           gracePeriodMs: seconds('SKIFF_NODE_GRACE_SECONDS', env.SKIFF_NODE_GRACE_SECONDS),
           evictionTimeoutMs: seconds('SKIFF_EVICTION_SECONDS', env.SKIFF_EVICTION_SECONDS),
         },
+        ...(env.SKIFF_STORAGE_HELPER_IMAGE !== undefined ? { localPath: { helperImage: image('SKIFF_STORAGE_HELPER_IMAGE', env.SKIFF_STORAGE_HELPER_IMAGE) } } : {}),
       },
     },
     uiPort: port('SKIFF_UI_PORT', env.SKIFF_UI_PORT, defaultUiPort),

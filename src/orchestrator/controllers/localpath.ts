@@ -25,7 +25,30 @@ export interface LocalPathOptions {
   basePath?: string;
   /** Image of the helper pods that create and remove the directories; it needs `sh`, `mkdir`, `rm`. Default `busybox:1.36`. */
   helperImage?: string;
+  /**
+   * How long a helper pod may take before it is deleted and the work fails (and is tried again with
+   * back-off), as k3s' provisioner gives its helpers. Default 120 s.
+   */
+  helperTimeoutMs?: number;
 }
+
+export const DEFAULT_HELPER_IMAGE = 'busybox:1.36';
+const DEFAULT_HELPER_TIMEOUT_MS = 120_000;
+
+/** Waiting reasons of a container that will not start until someone acts (an image the node cannot pull, a bad command). */
+const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerError', 'CreateContainerConfigError', 'RunContainerError']);
+
+/** Why a helper pod's container cannot start, as its node reports it (`ImagePullBackOff: Back-off pulling image ...`); undefined while it is simply on its way. */
+export function helperStuck(pod: Pod): string | undefined {
+  for (const s of pod.status?.containerStatuses ?? []) {
+    const w = s.state?.waiting;
+    if (w?.reason && STUCK_REASONS.has(w.reason)) return `${w.reason}${w.message ? `: ${w.message}` : ''}`;
+  }
+  return undefined;
+}
+
+/** What running a helper pod came to so far. */
+type HelperResult = { state: 'done' } | { state: 'failed'; reason: string } | { state: 'running'; stuck?: string };
 
 /** The volume's directory name, as k3s' local-path-provisioner names it: `pvc-<uid>_<namespace>_<name>`. */
 export function volumeDir(pvc: PersistentVolumeClaim): string {
@@ -57,6 +80,9 @@ export function helperPod(op: 'create' | 'delete', pvName: string, node: string,
   } as Pod;
 }
 
+const pvcKey = (c: PersistentVolumeClaim) => `pvc:${objectKey(c.metadata.namespace, c.metadata.name ?? '')}`;
+const pvKey = (v: PersistentVolume) => `pv:${v.metadata.name ?? ''}`;
+
 /** The node a provisioned volume lives on (its node affinity's hostname). */
 function volumeNode(pv: PersistentVolume): string | undefined {
   const req = pv.spec.nodeAffinity?.required?.nodeSelectorTerms?.[0]?.matchExpressions?.find((r) => r.key === 'kubernetes.io/hostname');
@@ -80,29 +106,52 @@ export function startLocalPathProvisioner(ctx: ControllerContext, options: Local
   const pvInf = informers.get<PersistentVolume>('persistentvolumes');
   const scInf = informers.get<StorageClass>('storageclasses');
   const podInf = informers.get<Pod>('pods');
-  const image = options.helperImage ?? 'busybox:1.36';
+  const image = options.helperImage ?? DEFAULT_HELPER_IMAGE;
+  const timeoutMs = options.helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
 
-  /** Runs the helper to completion: 'done', 'running' (look again when it changes) or the failure. */
-  const runHelper = async (pod: Pod): Promise<'done' | 'running' | string> => {
-    const key = objectKey(HELPER_NAMESPACE, pod.metadata.name ?? '');
-    const cur = podInf.get(key);
+  const removeHelper = (name: string) =>
+    client.delete('pods', HELPER_NAMESPACE, name, { gracePeriodSeconds: 0 }).catch((e: unknown) => {
+      if (!isNotFound(e)) throw e;
+    });
+
+  /**
+   * Runs the helper to completion, for the work queued as `workKey`: done, failed (the helper
+   * failed, or did not finish within the timeout: it is deleted), or still running (looked at again
+   * when it changes, and when its time is up), saying why when its container cannot start.
+   */
+  const runHelper = async (pod: Pod, workKey: string): Promise<HelperResult> => {
+    const name = pod.metadata.name ?? '';
+    const cur = podInf.get(objectKey(HELPER_NAMESPACE, name));
     if (!cur) {
       try {
         await client.create('pods', pod);
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
       }
-      return 'running';
+      loop.enqueueAfter(workKey, timeoutMs);
+      return { state: 'running' };
     }
     const phase = cur.status?.phase;
-    if (phase !== 'Succeeded' && phase !== 'Failed') return 'running';
-    await client.delete('pods', HELPER_NAMESPACE, pod.metadata.name ?? '', { gracePeriodSeconds: 0 }).catch((e: unknown) => {
-      if (!isNotFound(e)) throw e;
-    });
-    if (phase === 'Succeeded') return 'done';
+    if (phase !== 'Succeeded' && phase !== 'Failed') {
+      const stuck = helperStuck(cur);
+      const age = clock.now() - Date.parse(cur.metadata.creationTimestamp ?? '');
+      if (!(age < timeoutMs)) {
+        await removeHelper(name);
+        return { state: 'failed', reason: `helper pod ${name} did not finish within ${Math.round(timeoutMs / 1000)} s${stuck ? ` (${stuck})` : ''}` };
+      }
+      loop.enqueueAfter(workKey, timeoutMs - age);
+      return { state: 'running', ...(stuck ? { stuck } : {}) };
+    }
+    await removeHelper(name);
+    if (phase === 'Succeeded') return { state: 'done' };
     const term = (cur.status?.containerStatuses ?? [])[0]?.state?.terminated;
-    return `helper pod ${pod.metadata.name ?? ''} failed: exit code ${term?.exitCode ?? '?'}${term?.message ? `: ${term.message}` : ''}`;
+    return { state: 'failed', reason: `helper pod ${name} failed: exit code ${term?.exitCode ?? '?'}${term?.message ? `: ${term.message}` : ''}` };
   };
+
+  /** What a user reads when a helper cannot start: the node's reason, and what to change when it is the image. */
+  const stuckMessage = (helper: Pod, stuck: string) =>
+    `helper pod ${helper.metadata.name ?? ''} cannot start: ${stuck}` +
+    (/Image/.test(stuck) ? ` (the helper image "${image}" must be pullable by the node, or present in its engine; Skiff's SKIFF_STORAGE_HELPER_IMAGE sets it)` : '');
 
   const provision = async (pvc: PersistentVolumeClaim): Promise<void> => {
     if (pvc.spec.volumeName || pvc.metadata.deletionTimestamp) return;
@@ -128,11 +177,15 @@ export function startLocalPathProvisioner(ctx: ControllerContext, options: Local
     if (!podInf.get(objectKey(HELPER_NAMESPACE, helper.metadata.name ?? ''))) {
       recorder.record(pvc, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${claim}"`);
     }
-    const r = await runHelper(helper);
-    if (r === 'running') return;
-    if (r !== 'done') {
-      recorder.record(pvc, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${sc.metadata.name ?? ''}": ${r}`);
-      throw new Error(r);
+    const r = await runHelper(helper, pvcKey(pvc));
+    const failed = (why: string) => `failed to provision volume with StorageClass "${sc.metadata.name ?? ''}": ${why}`;
+    if (r.state === 'running') {
+      if (r.stuck) recorder.record(pvc, 'Warning', 'ProvisioningFailed', failed(stuckMessage(helper, r.stuck)));
+      return;
+    }
+    if (r.state === 'failed') {
+      recorder.record(pvc, 'Warning', 'ProvisioningFailed', failed(r.reason));
+      throw new Error(r.reason);
     }
     const pv: PersistentVolume = {
       apiVersion: 'v1',
@@ -169,11 +222,15 @@ export function startLocalPathProvisioner(ctx: ControllerContext, options: Local
       recorder.record(pv, 'Warning', 'VolumeFailedDelete', `cannot tell the node or directory of volume ${pv.metadata.name ?? ''}`);
       return;
     }
-    const r = await runHelper(helperPod('delete', pv.metadata.name ?? '', node, path.slice(0, slash), path.slice(slash + 1), image));
-    if (r === 'running') return;
-    if (r !== 'done') {
-      recorder.record(pv, 'Warning', 'VolumeFailedDelete', r);
-      throw new Error(r);
+    const helper = helperPod('delete', pv.metadata.name ?? '', node, path.slice(0, slash), path.slice(slash + 1), image);
+    const r = await runHelper(helper, pvKey(pv));
+    if (r.state === 'running') {
+      if (r.stuck) recorder.record(pv, 'Warning', 'VolumeFailedDelete', stuckMessage(helper, r.stuck));
+      return;
+    }
+    if (r.state === 'failed') {
+      recorder.record(pv, 'Warning', 'VolumeFailedDelete', r.reason);
+      throw new Error(r.reason);
     }
     await client.delete('persistentvolumes', undefined, pv.metadata.name ?? '');
     log.info('deleted released volume', { volume: pv.metadata.name, node });
@@ -190,9 +247,8 @@ export function startLocalPathProvisioner(ctx: ControllerContext, options: Local
   };
 
   const loop = runLoop('local-path-provisioner', reconcile, { clock, log, initialBackoffMs: 1000, ready: informers.waitForSync(['persistentvolumeclaims', 'persistentvolumes', 'storageclasses', 'pods']) });
-  const pvcKey = (c: PersistentVolumeClaim) => `pvc:${objectKey(c.metadata.namespace, c.metadata.name ?? '')}`;
   pvcInf.addHandlers({ onAdd: (c) => loop.enqueue(pvcKey(c)), onUpdate: (_o, c) => loop.enqueue(pvcKey(c)) });
-  pvInf.addHandlers({ onAdd: (v) => loop.enqueue(`pv:${v.metadata.name ?? ''}`), onUpdate: (_o, v) => loop.enqueue(`pv:${v.metadata.name ?? ''}`) });
+  pvInf.addHandlers({ onAdd: (v) => loop.enqueue(pvKey(v)), onUpdate: (_o, v) => loop.enqueue(pvKey(v)) });
   podInf.addHandlers({
     onUpdate: (_o, p) => {
       const pvName = p.metadata.labels?.[HELPER_LABEL];

@@ -157,6 +157,9 @@ describe('local-path provisioning with WaitForFirstConsumer', () => {
     expect((await f.client.get<Pod>('pods', 'default', 'app')).spec.nodeName).toBeUndefined();
     await f.advance(60_000);
     expect((await f.client.get<Pod>('pods', 'default', 'app')).spec.nodeName).toBeUndefined();
+    // The pod says once what it waits for, though the scheduler looks again every few seconds.
+    const waiting = await f.events('WaitingForVolumes');
+    expect(waiting.map((e) => [e.involvedObject.name, e.message, e.count ?? 1])).toEqual([['app', `waiting for claim(s) default/data to be bound on node "${node}"`, 1]]);
     const [helper] = await finishHelpers();
     await f.advance(60_000);
     expect((await f.client.get<Pod>('pods', 'default', 'app')).spec.nodeName).toBe(node);
@@ -203,6 +206,38 @@ describe('local-path provisioning with WaitForFirstConsumer', () => {
     await finishHelpers('Failed');
     expect((await f.events('ProvisioningFailed'))[0]?.message).toMatch(/^failed to provision volume with StorageClass "local-path": helper pod helper-create-pvc-.* failed: exit code 1/);
     await f.advance(5_000);
+    await finishHelpers();
+    expect((await f.client.get<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data')).status?.phase).toBe('Bound');
+  });
+
+  it('says why a helper cannot start, gives up on it after the timeout, and tries again', async () => {
+    await f.client.create('persistentvolumeclaims', pvc('data', '1Gi', { storageClassName: 'local-path' }));
+    await f.client.create('pods', podUsing('app', 'data'));
+    await f.settle();
+    const [helper] = await f.pods(HELPER_NAMESPACE);
+    const name = helper?.metadata.name ?? '';
+    // Its node cannot pull the image: the claim says so (once per reason, as the node repeats it).
+    const pulling = { phase: 'Pending', containerStatuses: [{ name: 'helper-pod', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "local/busybox:1"' } } }] };
+    await f.client.updateStatus('pods', { ...(helper as Pod), status: pulling });
+    await f.settle();
+    await f.client.patch('pods', HELPER_NAMESPACE, name, 'merge', { metadata: { labels: { touched: 'yes' } } });
+    await f.settle();
+    const stuck = await f.events('ProvisioningFailed');
+    expect(stuck.length).toBe(1);
+    expect(stuck[0]?.message).toBe(
+      `failed to provision volume with StorageClass "local-path": helper pod ${name} cannot start: ImagePullBackOff: Back-off pulling image "local/busybox:1" ` +
+        `(the helper image "local/busybox:1" must be pullable by the node, or present in its engine; Skiff's SKIFF_STORAGE_HELPER_IMAGE sets it)`,
+    );
+    expect(await f.pods(HELPER_NAMESPACE)).toHaveLength(1);
+    // Nothing changes on the pod any more: the timeout alone ends it (120 s after the helper was created).
+    await f.advance(121_000);
+    const failed = (await f.events('ProvisioningFailed')).map((e) => e.message);
+    expect(failed).toContain(`failed to provision volume with StorageClass "local-path": helper pod ${name} did not finish within 120 s (ImagePullBackOff: Back-off pulling image "local/busybox:1")`);
+    // The stuck helper went; after the back-off a new one is made, and when it runs the claim binds.
+    await f.advance(5_000);
+    const again = await f.pods(HELPER_NAMESPACE);
+    expect(again).toHaveLength(1);
+    expect(again[0]?.metadata.uid).not.toBe(helper?.metadata.uid);
     await finishHelpers();
     expect((await f.client.get<PersistentVolumeClaim>('persistentvolumeclaims', 'default', 'data')).status?.phase).toBe('Bound');
   });

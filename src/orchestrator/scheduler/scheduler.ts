@@ -162,8 +162,11 @@ export function createScheduler(ctx: ControllerContext, options: SchedulerOption
     } catch (e) {
       if (e instanceof WaitingForVolumes) {
         // Its claims are being provisioned on that node: tried again when one changes (a slow
-        // fallback in case no change comes), not backed off, and not a failure to report.
+        // fallback in case no change comes), not backed off, and not a failure to report. The pod
+        // says once what it waits for (kube-scheduler's PreBind wait leaves no trace until it times
+        // out; the claim's own events say why provisioning is slow).
         cache.forget(key);
+        if (!waitingForVolumes.has(key)) recorder.record(pod, 'Normal', 'WaitingForVolumes', e.message);
         waitingForVolumes.add(key);
         log.debug('waiting for volumes', { pod: key, node, reason: e.message });
         loop.queue.park(key);
