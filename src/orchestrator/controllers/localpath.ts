@@ -42,7 +42,7 @@ const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImage
 export function helperStuck(pod: Pod): string | undefined {
   for (const s of pod.status?.containerStatuses ?? []) {
     const w = s.state?.waiting;
-    if (w?.reason && STUCK_REASONS.has(w.reason)) return `${w.reason}${w.message ? `: ${w.message}` : ''}`;
+    if (w?.reason && STUCK_REASONS.has(w.reason)) return `${w.reason}${w.message?.trim() ? `: ${w.message.trim()}` : ''}`;
   }
   return undefined;
 }

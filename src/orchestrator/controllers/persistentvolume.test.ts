@@ -216,8 +216,9 @@ describe('local-path provisioning with WaitForFirstConsumer', () => {
     await f.settle();
     const [helper] = await f.pods(HELPER_NAMESPACE);
     const name = helper?.metadata.name ?? '';
-    // Its node cannot pull the image: the claim says so (once per reason, as the node repeats it).
-    const pulling = { phase: 'Pending', containerStatuses: [{ name: 'helper-pod', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "local/busybox:1"' } } }] };
+    // Its node cannot pull the image: the claim says so (once per reason, as the node repeats it;
+    // the engine's messages may end in a space).
+    const pulling = { phase: 'Pending', containerStatuses: [{ name: 'helper-pod', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "local/busybox:1" ' } } }] };
     await f.client.updateStatus('pods', { ...(helper as Pod), status: pulling });
     await f.settle();
     await f.client.patch('pods', HELPER_NAMESPACE, name, 'merge', { metadata: { labels: { touched: 'yes' } } });
