@@ -37,6 +37,8 @@ interface RoutePass {
   key: string;
   at: number;
   routes: PeerRoute[];
+  /** What the pass mended (planRoutes' warnings): said once, by the apply that ran it. */
+  warnings: string[];
   wireguard?: WireGuardState;
 }
 
@@ -92,7 +94,10 @@ export class HostNetComponent implements HostNet {
       lap('conntrack');
       const before = this.routePasses.get(d.node);
       const pass = await this.routePass(d);
-      if (pass !== before) lap('routes');
+      if (pass !== before) {
+        lap('routes');
+        warnings.push(...pass.warnings);
+      }
       for (const p of pass.routes) if (p.error) this.log.warn('no route to a peer node', { peer: p.peer, error: p.error });
       const iptables = (await this.iptables.version()) ?? 'unknown';
       return { routes: pass.routes, chains, rules: d.rules.length, iptables, warnings, phaseMs, ...(pass.wireguard ? { wireguard: pass.wireguard } : {}) };
@@ -116,7 +121,7 @@ export class HostNetComponent implements HostNet {
     const direct = new Set(d.peers.filter((p) => directlyConnected(p.nodeIP, routes)).map((p) => p.nodeIP));
     const plan = planRoutes(d, { routes, direct });
     const wireguard = await applyRoutes(this.run, d, plan);
-    const pass: RoutePass = { key, at: now, routes: plan.peers, ...(wireguard ? { wireguard } : {}) };
+    const pass: RoutePass = { key, at: now, routes: plan.peers, warnings: plan.warnings, ...(wireguard ? { wireguard } : {}) };
     this.routePasses.set(d.node, pass);
     return pass;
   }

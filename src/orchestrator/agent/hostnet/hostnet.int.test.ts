@@ -163,6 +163,31 @@ describe('host component on the real kernel', () => {
     web.kill();
   });
 
+  it("routes its own pods to their bridge when another program took the kernel's route away, and gives way when it is back", async () => {
+    const [a, b] = clients as [HostNetClient, HostNetClient];
+    const [ha, hb] = hosts;
+    const bridge = `skbt${tag}`;
+    const gw = ha.podCIDR.replace(/\.0\/24$/, '.1');
+    await b.apply(desired(hb, 'vxlan'));
+    await a.apply({ ...desired(ha, 'vxlan'), podBridge: bridge });
+    expect(await tryNs(hb.pod, 'busybox', 'ping', '-c', '1', '-W', '3', ha.podIP)).toBe(true);
+    await inNs(ha.ns, 'ip', 'route', 'del', ha.podCIDR, 'dev', bridge);
+    expect(await tryNs(hb.pod, 'busybox', 'ping', '-c', '1', '-W', '2', ha.podIP)).toBe(false);
+    // Another desired state (a new peer list): the pass runs now, not after ROUTE_RECHECK_MS.
+    const mended = await a.apply({ ...desired(ha, 'vxlan'), podBridge: bridge, trustedNetworks: ['10.250.0.0/16'] });
+    expect(mended.warnings).toContain(`the host had no route to this node's pods (${ha.podCIDR} dev ${bridge}; another program removed it?): added it, or Services and DNS would not reach pods here`);
+    expect(await inNs(ha.ns, 'ip', 'route', 'show', ha.podCIDR)).toContain(`dev ${bridge} proto 83 scope link metric ${routeMetric('hn-a')}`);
+    expect(await tryNs(hb.pod, 'busybox', 'ping', '-c', '1', '-W', '3', ha.podIP)).toBe(true);
+    // The kernel's route back: the node's own goes once a pass looks again.
+    await inNs(ha.ns, 'ip', 'route', 'add', ha.podCIDR, 'dev', bridge, 'proto', 'kernel', 'scope', 'link', 'src', gw);
+    const gone = async () => !(await inNs(ha.ns, 'ip', 'route', 'show', ha.podCIDR)).includes('proto 83');
+    for (let i = 0; !(await gone()) && i < 60; i++) {
+      await a.apply({ ...desired(ha, 'vxlan'), podBridge: bridge });
+      if (!(await gone())) await new Promise((r) => setTimeout(r, 1_000));
+    }
+    expect(await inNs(ha.ns, 'ip', 'route', 'show', ha.podCIDR)).toBe(`${ha.podCIDR} dev ${bridge} proto kernel scope link src ${gw} \n`);
+  });
+
   it('routes pods across hosts over WireGuard, encrypted on the wire; host removal and a switch back to host-gw leave nothing of it', async () => {
     const [a, b] = clients as [HostNetClient, HostNetClient];
     const [ha, hb] = hosts;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { routeMetric, vxlanDevice, wireguardDevice } from './names.js';
 import { directlyConnected, planRoutes, type HostRoute } from './routePlan.js';
 import type { HostNetDesired } from './types.js';
+import { validateDesired } from './validate.js';
 
 const desired = (over: Partial<HostNetDesired> = {}): HostNetDesired => ({
   node: 'n1',
@@ -62,6 +63,36 @@ describe('route planning', () => {
     const plan = planRoutes(desired({ trustedNetworks: ['0.0.0.0/0'] }), { routes, direct: direct(routes) });
     expect(plan.peers.every((p) => !p.error)).toBe(true);
     expect(plan.remove).toEqual([]);
+  });
+
+  describe("this node's own pods: routed to its bridge when the kernel's route is gone", () => {
+    const m = routeMetric('n1');
+    const kernel: HostRoute = { dst: '10.42.1.0/24', dev: 'skbxxxx', protocol: 'kernel' };
+    const ours: HostRoute = { dst: '10.42.1.0/24', dev: 'skbxxxx', protocol: '83', metric: m };
+    const withoutLocal = LAN.filter((r) => r !== LAN[2]);
+    it.each([
+      { name: "the kernel's route is there: nothing to do", routes: [...LAN], add: false, warn: false, remove: [] as string[] },
+      { name: 'it is gone: the node adds its own, and says so', routes: withoutLocal, add: true, warn: true, remove: [] },
+      { name: 'it is still gone, the node\'s own is in place: kept, said once', routes: [...withoutLocal, ours], add: true, warn: false, remove: [] },
+      { name: "the kernel's is back: the node's own goes", routes: [...LAN, ours], add: false, warn: false, remove: ['10.42.1.0/24'] },
+      { name: 'a route of the CIDR to another device is not the bridge\'s', routes: [...withoutLocal, { ...kernel, dev: 'br-other' }], add: true, warn: true, remove: [] },
+    ])('$name', ({ routes, add, warn, remove }) => {
+      const plan = planRoutes(desired({ peers: [], podBridge: 'skbxxxx' }), { routes, direct: new Set() });
+      expect(plan.add).toEqual(add ? [{ dst: '10.42.1.0/24', dev: 'skbxxxx' }] : []);
+      expect(plan.warnings).toEqual(warn ? ["the host had no route to this node's pods (10.42.1.0/24 dev skbxxxx; another program removed it?): added it, or Services and DNS would not reach pods here"] : []);
+      expect(plan.remove.map((r) => r.dst)).toEqual(remove);
+    });
+
+    it('takes the bridge only as a device name from the agent', () => {
+      const base = { node: 'n1', clusterCIDR: '10.42.0.0/16', nodeIP: '10.77.0.11', podCIDR: '10.42.1.0/24', backend: 'auto', vxlan: { vni: 1, port: 8472 }, peers: [], rules: [] };
+      expect(validateDesired({ ...base, podBridge: 'skbwml342a7' }).podBridge).toBe('skbwml342a7');
+      for (const bad of ['-dev', 'skb x', 'skb;reboot', 'a-name-longer-than-15', '']) expect(() => validateDesired({ ...base, podBridge: bad }), bad).toThrow(/podBridge/);
+    });
+
+    it('says nothing before the node knows its bridge or its pod CIDR', () => {
+      expect(planRoutes(desired({ peers: [] }), { routes: withoutLocal, direct: new Set() }).add).toEqual([]);
+      expect(planRoutes(desired({ peers: [], podCIDR: undefined, podBridge: 'skbxxxx' }), { routes: withoutLocal, direct: new Set() }).add).toEqual([]);
+    });
   });
 
   it('cannot build VXLAN before the node has its pod CIDR', () => {

@@ -1,4 +1,4 @@
-import { contains, formatIPv4, overlaps, parseCidr, type Cidr } from '../../util/cidr.js';
+import { contains, formatCidr, formatIPv4, overlaps, parseCidr, type Cidr } from '../../util/cidr.js';
 import { routeMetric, vtepMac, vxlanDevice, wireguardDevice } from './names.js';
 import { ROUTE_PROTO, WIREGUARD_KEEPALIVE_S, type HostNetDesired, type Peer, type PeerRoute } from './types.js';
 
@@ -54,6 +54,8 @@ export interface RoutePlan {
   /** The WireGuard device while the backend is `wireguard` and the node has a pod CIDR; undefined means it should not exist. */
   wireguard?: WireGuardPlan;
   peers: PeerRoute[];
+  /** What the plan found wrong on the host and mends (a route another program removed), as sentences. */
+  warnings: string[];
 }
 
 function isOurs(r: HostRoute, metric: number): boolean {
@@ -140,9 +142,25 @@ export function planRoutes(d: HostNetDesired, facts: RouteFacts): RoutePlan {
     vxPeers.push({ vtep, mac: vtepMac(cidr.base), nodeIP: p.nodeIP });
     peers.push({ ...base, mode });
   }
+  const warnings: string[] = [];
+  // This node's own pods: the kernel routes the pod CIDR to the bridge for as long as the bridge has
+  // its address, but a program that rewrites the table (a VPN client, `ip route flush`) can take
+  // that route away, and then nothing the host forwards (a pod's Service or DNS traffic after
+  // DNAT) reaches a pod: it leaves by the default route. The node routes it itself until the
+  // kernel's route is back (then its own goes, as any route no longer wanted).
+  if (local && d.podBridge) {
+    const dst = formatCidr(local);
+    const toBridge = (r: HostRoute) => r.dev === d.podBridge && r.dst === dst;
+    if (!facts.routes.some((r) => toBridge(r) && !isOurs(r, metric))) {
+      add.push({ dst, dev: d.podBridge });
+      if (!facts.routes.some((r) => toBridge(r) && isOurs(r, metric))) {
+        warnings.push(`the host had no route to this node's pods (${dst} dev ${d.podBridge}; another program removed it?): added it, or Services and DNS would not reach pods here`);
+      }
+    }
+  }
   const wanted = new Set(add.map((r) => r.dst));
   const remove = facts.routes.filter((r) => isOurs(r, metric) && !wanted.has(r.dst));
-  const plan: RoutePlan = { add, remove, peers };
+  const plan: RoutePlan = { add, remove, peers, warnings };
   if (vxPeers.length && local) plan.vxlan = { device, address: `${formatIPv4(local.base)}/32`, mac: vtepMac(local.base), peers: vxPeers };
   if ((d.backend === 'wireguard' || wgPeers.length) && d.wireguard && local) {
     plan.wireguard = { device: wgDevice, address: `${formatIPv4(local.base)}/32`, port: d.wireguard.port, ...(d.wireguard.mtu ? { mtu: d.wireguard.mtu } : {}), peers: wgPeers };

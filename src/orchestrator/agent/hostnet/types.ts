@@ -45,6 +45,8 @@ export interface HostNetDesired {
   nodeIP: string;
   /** This node's pod CIDR, once the control plane assigned one (its VXLAN device's address). */
   podCIDR?: string;
+  /** The bridge of this node's pod network, once it exists: the host routes the pod CIDR to it. */
+  podBridge?: string;
   backend: PodNetworkBackend;
   /**
    * With backend `auto`: the networks pod traffic may cross in the clear (the cluster's

@@ -88,6 +88,8 @@ export function validateDesired(raw: unknown): HostNetDesired {
   };
   if (!POD_NETWORK_BACKENDS.includes(d.backend)) fail('backend', `must be one of ${POD_NETWORK_BACKENDS.join(', ')}`);
   if (o.podCIDR !== undefined) d.podCIDR = cidr(o.podCIDR, 'podCIDR');
+  // A network device name (IFNAMSIZ), and never an option to `ip`.
+  if (o.podBridge !== undefined) d.podBridge = str(o.podBridge, 'podBridge', /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/);
   if (o.trustedNetworks !== undefined) {
     if (!Array.isArray(o.trustedNetworks)) fail('trustedNetworks', 'must be a list');
     d.trustedNetworks = o.trustedNetworks.map((t, i) => cidr(t, `trustedNetworks[${i}]`));

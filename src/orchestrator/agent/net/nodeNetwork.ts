@@ -86,7 +86,7 @@ export class NodeNetwork implements PodNetworkGate {
   private stopped = false;
   /** The next sync checks everything (the first, each resync, after a failure); others trust what the last one ensured. */
   private fullPass = true;
-  private ensured?: { key: string; net: { name: string; gateway: string } };
+  private ensured?: { key: string; net: { name: string; bridge: string; gateway: string } };
   private readonly stopHooks: (() => unknown)[] = [];
 
   constructor(private readonly d: NodeNetworkDeps) {
@@ -211,7 +211,7 @@ export class NodeNetwork implements PodNetworkGate {
         }
       }
     }
-    let net: { name: string; gateway: string } | undefined;
+    let net: { name: string; bridge: string; gateway: string } | undefined;
     if (podCIDR) {
       try {
         const key = `${podCIDR}/${mtu}`;
@@ -255,6 +255,7 @@ export class NodeNetwork implements PodNetworkGate {
       peers: this.peers(),
       rules: [...(this.d.ruleSources ?? []).flatMap((s) => s.rules()), ...built.rules],
       ...(podCIDR ? { podCIDR } : {}),
+      ...(net ? { podBridge: net.bridge } : {}),
       ...(wireguard ? { wireguard } : {}),
     };
     let result: ApplyResult;
