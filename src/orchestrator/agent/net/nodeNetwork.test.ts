@@ -12,6 +12,8 @@ import { NodeNetwork } from './nodeNetwork.js';
 /** The host component in memory: records what it is asked, answers as the real one would for WireGuard. */
 class FakeHostNet implements HostNet {
   applied: HostNetDesired[] = [];
+  /** What the next applies report as mended or missing on the host. */
+  warnings: string[] = [];
   async apply(d: HostNetDesired): Promise<ApplyResult> {
     this.applied.push(structuredClone(d));
     const wg = d.backend === 'wireguard';
@@ -20,7 +22,7 @@ class FakeHostNet implements HostNet {
       chains: 1,
       rules: d.rules.length,
       iptables: 'nf_tables',
-      warnings: [],
+      warnings: [...this.warnings],
       ...(wg && d.wireguard ? { wireguard: { device: 'skwtest', implementation: 'wireguard-go' as const, publicKey: wireGuardPublicKey(d.wireguard.privateKey), port: d.wireguard.port } } : {}),
     };
   }
@@ -122,6 +124,29 @@ describe('NodeNetwork with the wireguard backend', () => {
     expect((await c.client.get<Node>('nodes', undefined, 'n1')).metadata.annotations?.[WIREGUARD_PUBLIC_KEY_ANNOTATION]).toBe(key.publicKey);
     // The interface of 192.0.2.1 is unknown here: the 1500 default, less WireGuard's 80.
     expect(mtus.at(-1)).toBe(1420);
+  });
+
+  it("names its pod bridge to the component, and puts what the component mended on its Node once", async () => {
+    // Each new Service makes the node sync again.
+    const svc = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { ports: [{ port: 80 }] } }) as KubeObject;
+    await settle();
+    expect((host.applied.at(-1) as HostNetDesired).podBridge).toBe('skbtest');
+    const mended = "the host had no route to this node's pods (10.42.1.0/24 dev skbtest; another program removed it?): added it, or Services and DNS would not reach pods here";
+    host.warnings = [mended];
+    await c.client.create('services', svc('s1'));
+    await settle();
+    await c.client.create('services', svc('s2'));
+    await settle();
+    expect(events.filter((e) => e === `Warning HostNetwork: ${mended}`)).toHaveLength(1);
+    // Mended again later: said again.
+    host.warnings = [];
+    await c.client.create('services', svc('s3'));
+    await settle();
+    host.warnings = [mended];
+    await c.client.create('services', svc('s4'));
+    await settle();
+    host.warnings = [];
+    expect(events.filter((e) => e === `Warning HostNetwork: ${mended}`)).toHaveLength(2);
   });
 
   it('ignores a malformed peer key, and stops asking for WireGuard when the backend changes', async () => {

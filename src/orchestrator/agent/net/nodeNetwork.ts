@@ -273,6 +273,7 @@ export class NodeNetwork implements PodNetworkGate {
       this.report(self, 'wireguard', 'Normal', 'WireGuardDevice', `pod traffic to other nodes is encrypted by WireGuard device ${w.device} (${implementationText(w.implementation)}), UDP port ${w.port}`);
     } else this.reported.delete('wireguard');
     for (const w of result.warnings) this.log.warn(w);
+    this.reportHost(self, result.warnings);
     if (!net) {
       await this.unavailable('NoPodCIDR', 'waiting for the control plane to assign this node a pod CIDR');
       return;
@@ -336,6 +337,14 @@ export class NodeNetwork implements PodNetworkGate {
       if (r.error) this.report(self, `route:${r.peer}`, 'Warning', 'NoRouteToPeer', `pods on node ${r.peer} cannot be reached from ${this.d.nodeName}: ${r.error}`);
       else this.reported.delete(`route:${r.peer}`);
     }
+  }
+
+  /** The host component's findings (a route it had to mend, a kernel module missing) as Warnings on the node's own Node: once each while they last. */
+  private reportHost(self: Node | undefined, warnings: string[]): void {
+    if (!self) return;
+    const now = new Set(warnings.map((w) => `host:${w}`));
+    for (const w of warnings) this.report(self, `host:${w}`, 'Warning', 'HostNetwork', w);
+    for (const k of [...this.reported.keys()]) if (k.startsWith('host:') && !now.has(k)) this.reported.delete(k);
   }
 
   /** Records an event once per (subject, message) until the problem goes away. */
