@@ -198,14 +198,15 @@ describe('walking skeleton in the browser', () => {
   it('serves the HTTP page from a pod IP, and on the Service\'s node port on every host', async () => {
     const [p] = await running();
     // This machine is not a node, so Skiff gives it no route to pods (the lab adds none either): to
-    // open a pod IP from here, route that node's pod CIDR via the node, as an operator would.
-    const podCIDR = await kubectl.ok(['get', 'node', p?.node as string, '-o', 'jsonpath={.spec.podCIDR}']);
+    // open a pod IP from here, route that one address via the node, as an operator would. Not the
+    // node's whole pod CIDR: a `replace` of it would take this machine's own route to a local
+    // node's bridge of the same CIDR (one an earlier run left), and the `del` would remove it.
     const via = lab.hosts.find((h) => h.name === p?.node)?.ip as string;
-    await run('ip', ['route', 'replace', podCIDR, 'via', via]);
+    await run('ip', ['route', 'replace', `${p?.ip}/32`, 'via', via]);
     try {
       expect(await httpGet(`http://${p?.ip}/`)).toContain(`hello from ${p?.name}`);
     } finally {
-      await run('ip', ['route', 'del', podCIDR, 'via', via], { allowFail: true });
+      await run('ip', ['route', 'del', `${p?.ip}/32`, 'via', via], { allowFail: true });
     }
     await kubectl.ok(['patch', 'service', 'web', '-p', '{"spec":{"type":"NodePort"}}']);
     const nodePort = await kubectl.ok(['get', 'service', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}']);
