@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KubeApi, type FetchFn } from '../api/client.js';
 import { createAppStore } from '../store/appStore.js';
+import { WATCHED_KINDS } from '../store/kinds.js';
 import { node, pod } from '../testing/fixtures.js';
 import { applyFiles } from './deployFromFile.js';
 import { COMMANDS, cordonNode, deletePod, removeHostCommand, uncordonNode } from './index.js';
@@ -83,7 +84,7 @@ describe('commands', () => {
 
   it('offline, commands that need the cluster are refused with a notice; local ones still run', async () => {
     const { ctx, calls, store } = setup();
-    for (const k of ['nodes', 'pods', 'services', 'endpoints', 'deployments', 'replicasets', 'hosts', 'events'] as const) store.getState().setWatchState(k, 'retrying', 'connection refused');
+    for (const k of WATCHED_KINDS) store.getState().setWatchState(k, 'retrying', 'connection refused');
     store.getState().select({ type: 'node', name: 'n1' });
     expect(await runCommand(cordonNode, ctx)).toBe(false);
     expect(calls).toEqual([]);

@@ -4,7 +4,7 @@ import type { Command, CommandContext } from './types.js';
 
 function selectedWorkload(ctx: CommandContext) {
   const p = selectedPod(ctx);
-  return p ? workloadOf(p.pod, ctx.store.getState().cluster.replicasets) : undefined;
+  return p ? workloadOf(p.pod, ctx.store.getState().cluster) : undefined;
 }
 
 /** The logs of every pod of the selected pod's workload, interleaved by time. */

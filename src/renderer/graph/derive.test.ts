@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Pod, ReplicaSet } from '../../orchestrator/api/types.js';
+import type { Job, Pod, ReplicaSet } from '../../orchestrator/api/types.js';
 import { byKey, endpoints, node, pod, service, type PodOpts } from '../testing/fixtures.js';
 import { cardKeyOf, derive, EXPAND_UP_TO, MANY_PODS, type DeriveInput } from './derive.js';
 import type { NodeCardFlowNode, PodFlowNode, ServiceFlowNode, SkiffNode, WorkloadFlowNode } from './types.js';
 
-const empty: DeriveInput = { nodes: {}, pods: {}, services: {}, endpoints: {}, replicasets: {} };
+const empty: DeriveInput = { nodes: {}, pods: {}, services: {}, endpoints: {}, replicasets: {}, jobs: {} };
 const find = (nodes: SkiffNode[], id: string) => nodes.find((n) => n.id === id);
 
 /** A pod of ReplicaSet `rs` (which belongs to Deployment `deploy` when given). */
@@ -14,6 +14,9 @@ function owned(name: string, rs: string, o: PodOpts = {}): Pod {
 }
 const replicaset = (name: string, deploy: string): ReplicaSet =>
   ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deploy, uid: `${deploy}-uid`, controller: true }] }, spec: { selector: {} } }) as unknown as ReplicaSet;
+/** A Job, of CronJob `cron` when given. */
+const job = (name: string, cron?: string): Job =>
+  ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'default', ...(cron ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cron, uid: `${cron}-uid`, controller: true }] } : {}) }, spec: { template: { spec: { containers: [] } } } }) as unknown as Job;
 
 describe('derive', () => {
   it("groups a Deployment's pods (across ReplicaSets and nodes) into one card, parents before children", () => {
@@ -134,14 +137,34 @@ describe('derive', () => {
 
   it("remembers a pod's card per pod object, and asks again when its ReplicaSet is replaced or removed", () => {
     const p = owned('w1', 'web-1');
-    const rs = byKey(replicaset('web-1', 'web'));
+    const rs = { replicasets: byKey(replicaset('web-1', 'web')), jobs: {} };
     expect(cardKeyOf(p, rs).key).toBe('Deployment/default/web');
     expect(cardKeyOf(p, rs)).toBe(cardKeyOf(p, rs));
     // The ReplicaSet now belongs to another Deployment (a new object, as the store delivers it).
-    expect(cardKeyOf(p, byKey(replicaset('web-1', 'api'))).key).toBe('Deployment/default/api');
+    expect(cardKeyOf(p, { replicasets: byKey(replicaset('web-1', 'api')), jobs: {} }).key).toBe('Deployment/default/api');
     // Gone from the cache of ReplicaSets: the pod's own owner is all that is known.
-    expect(cardKeyOf(p, {}).key).toBe('ReplicaSet/default/web-1');
+    expect(cardKeyOf(p, { replicasets: {}, jobs: {} }).key).toBe('ReplicaSet/default/web-1');
     expect(cardKeyOf(p, rs).key).toBe('Deployment/default/web');
+  });
+
+  it("draws a CronJob's Jobs' pods in one CronJob card, a Job of its own in its own, and follows a Job that gains its owner", () => {
+    const ofJob = (name: string, job: string): Pod => {
+      const p = pod(name, { phase: 'Succeeded' });
+      p.metadata.ownerReferences = [{ apiVersion: 'batch/v1', kind: 'Job', name: job, uid: `${job}-uid`, controller: true }];
+      return p;
+    };
+    const pods = byKey(ofJob('tick-1-a', 'tick-1'), ofJob('tick-2-a', 'tick-2'), ofJob('once-a', 'once'));
+    const jobs = byKey(job('tick-1', 'tick'), job('tick-2', 'tick'), job('once'));
+    const g = derive({ ...empty, pods, jobs });
+    const cards = g.nodes.filter((n): n is WorkloadFlowNode => n.type === 'workload').map((n) => [n.data.kind, n.data.name, n.data.podKeys]);
+    expect(cards).toEqual([
+      ['CronJob', 'tick', 'default/tick-1-a\ndefault/tick-2-a'],
+      ['Job', 'once', 'default/once-a'],
+    ]);
+    // A Job read before its owner was known, then again once it has one (a new object).
+    const p = ofJob('late-a', 'late');
+    expect(cardKeyOf(p, { replicasets: {}, jobs: byKey(job('late')) }).key).toBe('Job/default/late');
+    expect(cardKeyOf(p, { replicasets: {}, jobs: byKey(job('late', 'nightly')) }).key).toBe('CronJob/default/nightly');
   });
 });
 

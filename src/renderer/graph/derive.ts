@@ -1,7 +1,7 @@
-import type { Endpoints, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
+import type { Endpoints, Job, KubeObject, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
 import type { ObjectMap } from '../store/kinds.js';
 import { podRequests, type Amounts } from './capacity.js';
-import { workloadOf } from './owners.js';
+import { intermediateOf, workloadOf, type Owners } from './owners.js';
 import { nodeReadiness, podDisplay, type PodTone } from './podStatus.js';
 import { distinctiveNames } from './shortNames.js';
 import { groupId, podId, serviceId, workloadId, type EdgeData, type NodeCardFlowNode, type PhaseCounts, type PodData, type SkiffEdge, type SkiffNode, type WorkloadFlowNode } from './types.js';
@@ -12,6 +12,7 @@ export interface DeriveInput {
   services: ObjectMap<Service>;
   endpoints: ObjectMap<Endpoints>;
   replicasets: ObjectMap<ReplicaSet>;
+  jobs: ObjectMap<Job>;
 }
 
 export interface DeriveOptions {
@@ -43,22 +44,22 @@ export interface CardKey {
 }
 
 /**
- * A pod's card, remembered per pod object with the ReplicaSet object it was read through: while
- * neither is replaced (the store replaces objects, never edits them) the answer stands, so a derive
- * after one watch event does not walk 5,000 owner chains again.
+ * A pod's card, remembered per pod object with the object its owner was read through (its
+ * ReplicaSet or Job, see owners.ts): while neither is replaced (the store replaces objects, never
+ * edits them) the answer stands, so a derive after one watch event does not walk 5,000 owner
+ * chains again.
  */
-const cardCache = new WeakMap<Pod, { rs: ReplicaSet | undefined; card: CardKey }>();
+const cardCache = new WeakMap<Pod, { via: KubeObject | undefined; card: CardKey }>();
 
 /** The card a pod is drawn in: its workload's, or its namespace's standalone pods. */
-export function cardKeyOf(pod: Pod, replicasets: ObjectMap<ReplicaSet>): CardKey {
+export function cardKeyOf(pod: Pod, owners: Owners): CardKey {
   const ns = pod.metadata.namespace ?? 'default';
-  const ref = pod.metadata.ownerReferences?.find((o) => o.controller);
-  const rs = ref?.kind === 'ReplicaSet' ? replicasets[`${ns}/${ref.name}`] : undefined;
+  const via = intermediateOf(pod, owners);
   const hit = cardCache.get(pod);
-  if (hit && hit.rs === rs) return hit.card;
-  const w = workloadOf(pod, replicasets);
+  if (hit && hit.via === via) return hit.card;
+  const w = workloadOf(pod, owners);
   const card = w ? { key: `${w.kind}/${w.namespace}/${w.name}`, kind: w.kind, name: w.name, namespace: w.namespace } : { key: `Pod/${ns}/`, kind: 'Pod', name: 'standalone pods', namespace: ns };
-  cardCache.set(pod, { rs, card });
+  cardCache.set(pod, { via, card });
   return card;
 }
 
@@ -76,7 +77,7 @@ export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGra
   const nodeNames = new Set(Object.values(input.nodes).map((n) => n.metadata.name ?? ''));
   for (const key of podKeys) {
     const pod = input.pods[key] as Pod;
-    const c = cardKeyOf(pod, input.replicasets);
+    const c = cardKeyOf(pod, input);
     let card = cards.get(c.key);
     if (!card) cards.set(c.key, (card = { kind: c.kind, name: c.name, namespace: c.namespace, pods: [] }));
     card.pods.push(key);

@@ -18,7 +18,7 @@ function graph(sizes: number[], nodes = 3, shared = false): { nodes: SkiffNode[]
   const pods = sizes.flatMap((n, a) => Array.from({ length: n }, (_, j) => owned(`a${a}-${j}`, `app${a}`, { app: `a${a}`, ...(a < 2 ? { pair: 'yes' } : {}) }, `n${j % nodes}`)));
   const svcs = sizes.map((_, a) => service(`s${a}`, { app: `a${a}` }));
   if (shared) svcs.push(service('shared', { pair: 'yes' }));
-  return derive({ nodes: byKey(...Array.from({ length: nodes }, (_, i) => node(`n${i}`))), pods: byKey(...pods), services: byKey(...svcs), endpoints: {}, replicasets: {} });
+  return derive({ nodes: byKey(...Array.from({ length: nodes }, (_, i) => node(`n${i}`))), pods: byKey(...pods), services: byKey(...svcs), endpoints: {}, replicasets: {}, jobs: {} });
 }
 
 function boxes(g: { nodes: SkiffNode[] }, lay: Layout): Map<string, Box> {

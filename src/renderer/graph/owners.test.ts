@@ -9,7 +9,7 @@ const rs = (name: string, deployment?: string): ReplicaSet =>
   ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: 'default', ...(deployment ? { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment, uid: 'd', controller: true }] } : {}) }, spec: { selector: {} } }) as unknown as ReplicaSet;
 
 describe('workloads', () => {
-  const replicasets = { 'default/web-1': rs('web-1', 'web'), 'default/web-2': rs('web-2', 'web'), 'default/solo': rs('solo') };
+  const replicasets = { replicasets: { 'default/web-1': rs('web-1', 'web'), 'default/web-2': rs('web-2', 'web'), 'default/solo': rs('solo') }, jobs: {} };
   it('names the Deployment above a ReplicaSet, else the controller itself', () => {
     expect(workloadOf(owned('a', 'ReplicaSet', 'web-1'), replicasets)).toEqual({ kind: 'Deployment', namespace: 'default', name: 'web' });
     expect(workloadOf(owned('b', 'ReplicaSet', 'solo'), replicasets)).toEqual({ kind: 'ReplicaSet', namespace: 'default', name: 'solo' });

@@ -5,7 +5,7 @@ import { layout } from './layout.js';
 import { highlightEdges, place, reconcileEdges, reconcileNodes } from './place.js';
 
 function build(phase: 'Pending' | 'Running', overrides = {}, selected?: string) {
-  const g = derive({ nodes: byKey(node('a')), pods: byKey(pod('x', { nodeName: 'a', phase }), pod('y', { nodeName: 'a' })), services: {}, endpoints: {}, replicasets: {} });
+  const g = derive({ nodes: byKey(node('a')), pods: byKey(pod('x', { nodeName: 'a', phase }), pod('y', { nodeName: 'a' })), services: {}, endpoints: {}, replicasets: {}, jobs: {} });
   return place(g.nodes, layout(g.nodes, g.edges), overrides, selected);
 }
 

@@ -1,8 +1,8 @@
-import type { Deployment, Endpoints, KubeEvent, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
+import type { Deployment, Endpoints, Job, KubeEvent, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
 import type { Host } from '../api/hosts.js';
 
 /** The kinds the UI watches: one watch each, cluster-wide. */
-export const WATCHED_KINDS = ['nodes', 'pods', 'services', 'endpoints', 'deployments', 'replicasets', 'hosts', 'events'] as const;
+export const WATCHED_KINDS = ['nodes', 'pods', 'services', 'endpoints', 'deployments', 'replicasets', 'jobs', 'hosts', 'events'] as const;
 export type WatchedKind = (typeof WATCHED_KINDS)[number];
 
 /**
@@ -21,6 +21,7 @@ export const POLL_MS: Readonly<Record<WatchedKind, number>> = {
   events: 5000,
   deployments: 10_000,
   replicasets: 10_000,
+  jobs: 10_000,
 };
 
 export interface KindObjects {
@@ -30,6 +31,8 @@ export interface KindObjects {
   endpoints: Endpoints;
   deployments: Deployment;
   replicasets: ReplicaSet;
+  /** For the CronJob above a Job (graph/owners.ts). */
+  jobs: Job;
   hosts: Host;
   events: KubeEvent;
 }
@@ -40,7 +43,7 @@ export type ObjectMap<T> = Readonly<Record<string, T>>;
 export type ClusterObjects = { readonly [K in WatchedKind]: ObjectMap<KindObjects[K]> };
 
 export function emptyCluster(): ClusterObjects {
-  return { nodes: {}, pods: {}, services: {}, endpoints: {}, deployments: {}, replicasets: {}, hosts: {}, events: {} };
+  return { nodes: {}, pods: {}, services: {}, endpoints: {}, deployments: {}, replicasets: {}, jobs: {}, hosts: {}, events: {} };
 }
 
 export function perKind<T>(value: T): Record<WatchedKind, T> {

@@ -23,7 +23,7 @@ const VIRTUALIZE_ABOVE = 1000;
 const MINIMAP_UP_TO = 200;
 const ANIMATE_UP_TO = 300;
 
-const EMPTY = { nodes: {}, pods: {}, services: {}, endpoints: {}, replicasets: {} };
+const EMPTY = { nodes: {}, pods: {}, services: {}, endpoints: {}, replicasets: {}, jobs: {} };
 
 function selectionId(s: Selection | null): string | undefined {
   if (!s) return undefined;
@@ -37,7 +37,7 @@ function selectionId(s: Selection | null): string | undefined {
 function selectedCard(s: AppState): string | undefined {
   if (s.selection?.type !== 'pod') return undefined;
   const pod = s.cluster.pods[s.selection.key];
-  return pod ? workloadId(cardKeyOf(pod, s.cluster.replicasets).key) : undefined;
+  return pod ? workloadId(cardKeyOf(pod, s.cluster).key) : undefined;
 }
 
 function selectionOf(n: SkiffNode): Selection | null | undefined {
@@ -57,6 +57,7 @@ export function TopologyView() {
   const svcs = useInNamespace('services');
   const endpoints = useInNamespace('endpoints');
   const replicasets = useApp((s) => s.cluster.replicasets);
+  const jobs = useApp((s) => s.cluster.jobs);
   const collapsed = useApp((s) => s.collapsed);
   const expand = useApp(selectedCard);
   const overrides = useApp((s) => s.positions);
@@ -69,8 +70,8 @@ export function TopologyView() {
   const policy = useRef(new FitPolicy()).current;
 
   const graph = useMemo(
-    () => derive(synced ? { nodes: nodesMap, pods, services: svcs, endpoints, replicasets } : EMPTY, { collapsed }),
-    [synced, nodesMap, pods, svcs, endpoints, replicasets, collapsed],
+    () => derive(synced ? { nodes: nodesMap, pods, services: svcs, endpoints, replicasets, jobs } : EMPTY, { collapsed }),
+    [synced, nodesMap, pods, svcs, endpoints, replicasets, jobs, collapsed],
   );
   // Selecting a pod (in the palette, a table, a link) opens its card once; the user may fold it again.
   useEffect(() => {

@@ -6,7 +6,7 @@ import { CardTitle } from './CardTitle.js';
 import { PhaseBar, phaseText } from './PhaseBar.js';
 import { WorkloadUsageLine } from './UsageLine.js';
 
-const ICON: Record<string, string> = { Deployment: '◆', ReplicaSet: '◇', StatefulSet: '▤', DaemonSet: '◈', Job: '▶', Pod: '○' };
+const ICON: Record<string, string> = { Deployment: '◆', ReplicaSet: '◇', StatefulSet: '▤', DaemonSet: '◈', Job: '▶', CronJob: '⟳', Pod: '○' };
 
 /** The pods of one controller: a card with counts by state; the header folds it open or shut. */
 function WorkloadCardView({ id, data }: NodeProps<WorkloadFlowNode>) {

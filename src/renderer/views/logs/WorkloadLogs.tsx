@@ -51,7 +51,8 @@ function WorkloadLogs({ w }: { w: Workload }) {
   const { store } = useServices();
   const pods = useApp((s) => s.cluster.pods);
   const replicasets = useApp((s) => s.cluster.replicasets);
-  const members = useMemo(() => podsOfWorkload(pods, replicasets, w), [pods, replicasets, w]);
+  const jobs = useApp((s) => s.cluster.jobs);
+  const members = useMemo(() => podsOfWorkload(pods, { replicasets, jobs }, w), [pods, replicasets, jobs, w]);
   const containerNames = useMemo(() => [...new Set(members.flatMap((p) => p.spec.containers.map((c) => c.name)))], [members]);
   const [container, setContainer] = useState('*');
   const [rangeKey, setRangeKey] = useState('tail1000');

@@ -15,6 +15,7 @@ const WATCHED_GROUPS: Record<WatchedKind, string> = {
   events: '',
   deployments: 'apps',
   replicasets: 'apps',
+  jobs: 'batch',
   hosts: 'skiff.dev',
 };
 
