@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import type { KubeEvent } from '../../orchestrator/api/types.js';
 import { useApp } from '../store/context.js';
+import { eventTime } from '../graph/pendingReasons.js';
 
 /** Events about one object, newest first (scans events only when they change, and only while shown). */
 export function useEventsFor(kind: string, namespace: string | undefined, name: string): KubeEvent[] {
@@ -13,8 +14,4 @@ export function useEventsFor(kind: string, namespace: string | undefined, name: 
     }
     return out.sort((a, b) => eventTime(b).localeCompare(eventTime(a)));
   }, [events, kind, namespace, name]);
-}
-
-function eventTime(e: KubeEvent): string {
-  return e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? '';
 }
