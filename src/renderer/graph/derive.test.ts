@@ -105,6 +105,15 @@ describe('derive', () => {
     expect((find(g.nodes, 'svc:default/web') as ServiceFlowNode).data.podCount).toBe(2);
   });
 
+  it('calls a Service without a cluster IP headless, not ClusterIP None', () => {
+    const headless = service('db', { app: 'db' });
+    headless.spec = { ...headless.spec, clusterIP: 'None' };
+    const g = derive({ ...empty, services: byKey(headless, service('web', { app: 'web' })) });
+    const data = (id: string) => (find(g.nodes, id) as ServiceFlowNode).data;
+    expect([data('svc:default/db').type, data('svc:default/db').clusterIP]).toEqual(['Headless', undefined]);
+    expect([data('svc:default/web').type, data('svc:default/web').clusterIP]).toEqual(['ClusterIP', '10.96.0.10']);
+  });
+
   it('marks an edge ready when an endpoint pod of the card is, and follows endpoints of services without a selector', () => {
     const g = derive({
       ...empty,

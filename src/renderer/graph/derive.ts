@@ -222,7 +222,7 @@ function serviceNode(key: string, svc: Service, podCount: number, endpointCount:
     id: serviceId(key),
     type: 'service',
     position: ORIGIN,
-    data: { key, name: svc.metadata.name ?? '', namespace: svc.metadata.namespace ?? 'default', type: svc.spec?.type ?? 'ClusterIP', ...(svc.spec?.clusterIP ? { clusterIP: svc.spec.clusterIP } : {}), ports, podCount, ...(endpointCount !== undefined ? { endpointCount } : {}), ...short(shorts, svc.metadata.name ?? '') },
+    data: { key, name: svc.metadata.name ?? '', namespace: svc.metadata.namespace ?? 'default', ...serviceKind(svc), ports, podCount, ...(endpointCount !== undefined ? { endpointCount } : {}), ...short(shorts, svc.metadata.name ?? '') },
   };
 }
 
@@ -281,3 +281,10 @@ function addressPod(a: { ip: string; targetRef?: { kind: string; name: string; n
 }
 
 export { TONES };
+
+/** A Service's badge and address: a headless one (`clusterIP: None`) says so instead of showing `ClusterIP` and `None`. */
+function serviceKind(svc: Service): { type: string; clusterIP?: string } {
+  const ip = svc.spec?.clusterIP;
+  if (ip === 'None') return { type: 'Headless' };
+  return { type: svc.spec?.type ?? 'ClusterIP', ...(ip ? { clusterIP: ip } : {}) };
+}
