@@ -1,10 +1,11 @@
 // Browser mode: the same control plane as the desktop app, headless, with the UI served to a browser
-// on 127.0.0.1. Prints a one-time login URL. `--rotate-encryption-key` rotates the key for encryption
+// on 127.0.0.1. Prints a one-time login URL (on a terminal, Enter prints another). `--rotate-encryption-key` rotates the key for encryption
 // at rest once the control plane is up (README: Encryption at rest).
 import { join } from 'node:path';
 import { scanHostKey } from '../orchestrator/provision/index.js';
 import { startControlPlane } from '../orchestrator/controlPlane.js';
 import { configFromEnv } from './config.js';
+import { loginOnEnter } from './loginPrompt.js';
 import { startUiServer } from './uiServer.js';
 
 async function main(): Promise<void> {
@@ -27,10 +28,12 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
+  const stopPrompt = loginOnEnter(process.stdin, process.stdout, () => ui.loginUrl());
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    stopPrompt();
     await ui.close();
     await cp.dispose();
     process.exit(0);

@@ -74,7 +74,7 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
       const code = url.query.get('code') ?? '';
       if (!codes.delete(code)) {
         res.writeHead(403, { 'Content-Type': 'text/plain' });
-        res.end('This login link is not valid or was already used. Restart `npm run serve` (or the app) for a new one.');
+        res.end('This login link is not valid or was already used (each works once). Press Enter in the terminal running `npm run serve` for a new one, or restart it (or the app).');
         return;
       }
       const session = randomBytes(24).toString('base64url');
