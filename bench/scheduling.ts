@@ -138,9 +138,49 @@ async function sideBySide(base: string): Promise<void> {
   if (sorted.length) console.log(`  median ratio x${(sorted[Math.floor(sorted.length / 2)] as number).toFixed(2)} (this tree faster in ${ratios.filter((r) => r > 1).length} of ${ratios.length} pairs)`);
 }
 
+/** Pods of the backlog round (0: skipped). */
+const BACKLOG_PODS = Number(process.env.BENCH_SCHED_BACKLOG_PODS ?? 4_000);
+
+/**
+ * The scheduler alone, as scheduler_perf measures it: BACKLOG_PODS pods created while no scheduler
+ * runs (so the create path does not pace it), then a scheduler started, with informers of its own
+ * as a kube-scheduler process has; timed from its start (its first list included) to the last
+ * binding. Each pod still costs its Binding, its Scheduled Event and its node's status write.
+ */
+async function backlogRound(nodes: number, count: number): Promise<void> {
+  const server = await startServer({ controllers: { disabled: ['scheduler'] } });
+  const hollow = await startHollowNodes(server, nodes, Math.max(110, Math.ceil((count * 1.5) / nodes)));
+  const clients = Array.from({ length: CLIENTS }, () => new Client(server));
+  await pool(count, CLIENTS, async (i, w) => {
+    const r = await (clients[w] as Client).call('POST', '/api/v1/namespaces/default/pods', { body: podBody(`backlog-${i}`), keepBody: false });
+    if (r.status !== 201) throw new Error(`create: ${r.status}`);
+  });
+  await sleep(2_000);
+  const stats0 = await server.stats();
+  const t0 = Date.now();
+  await server.startScheduler();
+  const deadline = t0 + 600_000;
+  while (hollow.boundAt.size < count && Date.now() < deadline) await sleep(100);
+  const sec = (Math.max(...hollow.boundAt.values()) - t0) / 1000;
+  const backlog = hollow.backlog();
+  while (hollow.backlog() > 0 && Date.now() < deadline) await sleep(50);
+  const stats = await server.stats();
+  console.log(
+    `backlog (the scheduler alone): ${nodes} hollow nodes, ${count} pods created before a scheduler started: ` +
+      `${hollow.boundAt.size}/${count} bound in ${sec.toFixed(1)} s => ${(hollow.boundAt.size / sec).toFixed(0)} pods scheduled/s (${backlog} status writes still queued at the last binding)`,
+  );
+  if (stats?.cpuMs !== undefined && stats0?.cpuMs !== undefined) {
+    console.log(`  control plane CPU ${((stats.cpuMs - stats0.cpuMs) / count).toFixed(2)} ms per pod until the last status write (binding, Event, status from its node); event-loop delay p99 ${stats.loop.p99.toFixed(0)} ms`);
+  }
+  for (const c of clients) c.close();
+  await hollow.stop();
+  await server.stop();
+}
+
 export async function schedulingBench(): Promise<void> {
   if (process.env.BENCH_SCHED_BASE) return sideBySide(process.env.BENCH_SCHED_BASE);
-  // A stage set to 0 pods (BENCH_SCHED_PODS=0, BENCH_SCHED_BIG_PODS=0) is skipped.
+  // A stage set to 0 pods (BENCH_SCHED_PODS=0, BENCH_SCHED_BACKLOG_PODS=0, BENCH_SCHED_BIG_PODS=0) is skipped.
   if (PODS_100 > 0) await round(100, PODS_100, 'p');
+  if (BACKLOG_PODS > 0) await backlogRound(100, BACKLOG_PODS);
   if (PODS_BIG > 0) await round(200, PODS_BIG, 'big');
 }

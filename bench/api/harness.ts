@@ -28,6 +28,8 @@ export interface ServerHandle {
   /** The control plane's data directory. */
   home: string;
   stats(timeoutMs?: number): Promise<ServerStats | undefined>;
+  /** Starts a scheduler late, in a control plane started without the manager's (controlPlaneProcess.ts). */
+  startScheduler(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,10 @@ export async function startServer(options: Record<string, unknown> = {}, root = 
       child.stdin.write('stats\n');
       const l = await next(timeoutMs);
       return l ? (JSON.parse(l) as ServerStats) : undefined;
+    },
+    async startScheduler() {
+      child.stdin.write('scheduler\n');
+      if (!(await next(30_000))) throw new Error('the bench control plane did not start its scheduler');
     },
     async stop() {
       child.stdin.end('stop\n');

@@ -7,6 +7,9 @@
 //   stats -> {loop: {p50, p99, max} (ms, event-loop delay since the previous stats, 1 ms
 //             resolution), rssMb, heapMb, heapTotalMb, externalMb, cpuMs (the process's CPU time so
 //             far, every thread's), store (the datastore's figures: batches, writes, loop holds)}
+//   scheduler -> starts a scheduler of its own, with its own informers, as a kube-scheduler process
+//             started late does (for a control plane started with the manager's scheduler
+//             disabled: `controllers: {disabled: ['scheduler']}`) -> {scheduler: true}
 //   stop  -> disposes the control plane and exits.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,20 +17,24 @@ import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { startControlPlane, type ControlPlaneOptions } from '../../src/orchestrator/controlPlane.js';
+import { startScheduler } from '../../src/orchestrator/scheduler/scheduler.js';
+import { systemClock } from '../../src/orchestrator/util/clock.js';
 import { consoleLogger, silentLogger } from '../../src/orchestrator/util/logger.js';
 
 async function main(): Promise<void> {
   const extra = JSON.parse(process.argv[2] ?? '{}') as Partial<ControlPlaneOptions>;
   const given = process.env.SKIFF_HOME;
   const home = given || mkdtempSync(join(tmpdir(), 'skiff-bench-'));
+  const log = process.env.SKIFF_BENCH_LOG ? consoleLogger({ component: 'bench-cp' }) : silentLogger;
   const cp = await startControlPlane({
     home,
     apiPort: 0,
     localNode: 'off',
     agentBundlePath: resolve('dist/agent/skiff-agent.js'),
-    log: process.env.SKIFF_BENCH_LOG ? consoleLogger({ component: 'bench-cp' }) : silentLogger,
+    log,
     ...extra,
   });
+  let scheduler: ReturnType<typeof startScheduler> | undefined;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const token = readFileSync(join(home, 'admin.token'), 'utf8').trim();
@@ -37,6 +44,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    await scheduler?.dispose();
     await cp.dispose();
     if (!given) rmSync(home, { recursive: true, force: true });
     process.exit(0);
@@ -58,6 +66,10 @@ async function main(): Promise<void> {
         store: cp.datastore.stats(),
       });
       loop.reset();
+    } else if (line === 'scheduler') {
+      // The flow the manager gives its scheduler: bindings are not queued behind the creates.
+      scheduler ??= startScheduler({ client: cp.client.forFlow('scheduler', 'workload-high'), clock: systemClock, log });
+      say({ scheduler: true });
     } else if (line === 'stop') void stop();
   });
   lines.on('close', () => void stop());
