@@ -341,7 +341,7 @@ spec:
     expect(await card.getAttribute('data-collapsed')).toBe('false');
     expect(await page.locator('[data-testid^="pod-default-web-"]').count()).toBe(2);
     // One edge from the Service to the card, not one per pod.
-    expect(await page.locator('[data-testid^="rf__edge-edge:default/web->"]').count()).toBe(1);
+    expect(await page.locator('[data-testid^="rf__edge-edge:svc:default/web->"]').count()).toBe(1);
     await card.getByTestId('card-toggle').click();
     await expect.poll(async () => card.getAttribute('data-collapsed')).toBe('true');
     expect(await page.locator('[data-testid^="pod-default-web-"]').count()).toBe(0);
@@ -350,5 +350,22 @@ spec:
     await expect.poll(async () => page.locator('[data-testid^="pod-default-web-"]').count()).toBe(2);
     const names = (await webPods()).map((p) => p.name);
     for (const n of names) expect(await page.getByTestId(`pod-default-${n}`).count()).toBe(1);
+  });
+
+  it('draws an Ingress beside the Service it routes to, with its address once taken, and says when a routed Service is missing', async () => {
+    await kubectl.ok(['create', 'ingress', 'web-site', '--rule=web.lab/*=web:80', '--rule=api.lab/*=missing:80']);
+    const ing = page.getByTestId('ing-default-web-site');
+    await ing.waitFor({ timeout: 30_000 });
+    expect(await ing.innerText()).toContain('web.lab, api.lab');
+    // The missing Service is named, not guessed at; then the address the ingress controller gave (both lab nodes', the first shown).
+    await expect.poll(async () => ing.getByTestId('ingress-state').innerText(), { timeout: 30_000 }).toBe('no Service missing');
+    await expect.poll(async () => page.locator('[data-testid="rf__edge-edge:ing:default/web-site->svc:default/web"]').count(), { timeout: 30_000 }).toBe(1);
+    await kubectl.ok(['patch', 'ingress', 'web-site', '--type=json', '-p', '[{"op":"remove","path":"/spec/rules/1"}]']);
+    await expect.poll(async () => ing.getByTestId('ingress-state').innerText(), { timeout: 30_000 }).toMatch(/^[\d.:a-f]+ \+1 · 1 route$/);
+    await screenshot(page, 'ops-8-ingress');
+    await ing.click();
+    await expect.poll(async () => page.getByTestId('side-panel').innerText(), { timeout: 15_000 }).toContain('web-site');
+    await kubectl.ok(['delete', 'ingress', 'web-site']);
+    await ing.waitFor({ state: 'detached', timeout: 30_000 });
   });
 });

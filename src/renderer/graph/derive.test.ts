@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, Pod, ReplicaSet } from '../../orchestrator/api/types.js';
-import { byKey, endpoints, node, pod, service, type PodOpts } from '../testing/fixtures.js';
+import { byKey, endpoints, ingress, node, pod, service, type PodOpts } from '../testing/fixtures.js';
 import { cardKeyOf, derive, EXPAND_UP_TO, MANY_PODS, type DeriveInput } from './derive.js';
-import type { NodeCardFlowNode, PodFlowNode, ServiceFlowNode, SkiffNode, WorkloadFlowNode } from './types.js';
+import type { IngressFlowNode, NodeCardFlowNode, PodFlowNode, ServiceFlowNode, SkiffNode, WorkloadFlowNode } from './types.js';
 
 const empty: DeriveInput = { nodes: {}, pods: {}, services: {}, endpoints: {}, replicasets: {}, jobs: {} };
 const find = (nodes: SkiffNode[], id: string) => nodes.find((n) => n.id === id);
@@ -19,6 +19,33 @@ const job = (name: string, cron?: string): Job =>
   ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'default', ...(cron ? { ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cron, uid: `${cron}-uid`, controller: true }] } : {}) }, spec: { template: { spec: { containers: [] } } } }) as unknown as Job;
 
 describe('derive', () => {
+  it('draws an Ingress with an edge to each Service it routes to, saying which routed Services do not exist', () => {
+    const g = derive({
+      ...empty,
+      pods: byKey(pod('w1', { labels: { app: 'web' }, phase: 'Running' })),
+      services: byKey(service('web', { app: 'web' }), service('api', { app: 'api' }), service('other', { app: 'web' }, 'shop')),
+      endpoints: byKey(endpoints('web', [{ ip: '10.0.0.1', pod: 'w1' }])),
+      ingresses: byKey(
+        ingress('site', [{ host: 'a.test', paths: [['/', 'web'], ['/api', 'api']] }, { host: 'b.test', paths: [['/', 'web']] }, { paths: [['/x', 'gone']] }], { address: '192.0.2.2', tls: ['a.test'], className: 'skiff' }),
+        ingress('other', [{ paths: [['/', 'other']] }], { ns: 'shop' }),
+      ),
+    });
+    const site = find(g.nodes, 'ing:default/site') as IngressFlowNode;
+    expect(site.type).toBe('ingress');
+    expect(site.data).toMatchObject({ name: 'site', namespace: 'default', hosts: ['a.test', 'b.test', '*'], tlsHosts: ['a.test'], className: 'skiff', addresses: ['192.0.2.2'], routes: 4, missingServices: ['gone'] });
+    const from = (id: string) => g.edges.filter((e) => e.source === id).map((e) => [e.target, e.data?.count, e.data?.ready]);
+    // Two routes to web (which has a ready endpoint), one to api (none); none to the missing Service.
+    expect(from('ing:default/site')).toEqual([
+      ['svc:default/web', 2, true],
+      ['svc:default/api', 1, false],
+    ]);
+    // An Ingress reaches Services of its own namespace only.
+    expect(from('ing:shop/other')).toEqual([['svc:shop/other', 1, false]]);
+    expect((find(g.nodes, 'ing:shop/other') as IngressFlowNode).data.addresses).toEqual([]);
+    // Without ingresses in the input, none are drawn.
+    expect(derive({ ...empty, services: byKey(service('web', { app: 'web' })) }).nodes.some((n) => n.type === 'ingress')).toBe(false);
+  });
+
   it("groups a Deployment's pods (across ReplicaSets and nodes) into one card, parents before children", () => {
     const g = derive({
       ...empty,

@@ -1,10 +1,11 @@
 import type { Endpoints, Job, KubeObject, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
+import { ingressInfoOf, type IngressInfo } from './ingresses.js';
 import type { ObjectMap } from '../store/kinds.js';
 import { podRequests, type Amounts } from './capacity.js';
 import { intermediateOf, workloadOf, type Owners } from './owners.js';
 import { nodeReadiness, podDisplay, type PodTone } from './podStatus.js';
 import { distinctiveNames } from './shortNames.js';
-import { groupId, podId, serviceId, workloadId, type EdgeData, type NodeCardFlowNode, type PhaseCounts, type PodData, type SkiffEdge, type SkiffNode, type WorkloadFlowNode } from './types.js';
+import { groupId, ingressId, podId, serviceId, workloadId, type EdgeData, type NodeCardFlowNode, type PhaseCounts, type PodData, type SkiffEdge, type SkiffNode, type WorkloadFlowNode } from './types.js';
 
 export interface DeriveInput {
   nodes: ObjectMap<Node>;
@@ -13,6 +14,8 @@ export interface DeriveInput {
   endpoints: ObjectMap<Endpoints>;
   replicasets: ObjectMap<ReplicaSet>;
   jobs: ObjectMap<Job>;
+  /** Drawn left of the Services they route to; none when left out. */
+  ingresses?: ObjectMap<KubeObject>;
 }
 
 export interface DeriveOptions {
@@ -27,7 +30,7 @@ export const EXPAND_UP_TO = 12;
 export const MANY_PODS = 400;
 
 export interface DerivedGraph {
-  /** Node cards, then each workload card followed by its pods (parents first), then services. Positions are 0,0: see layout. */
+  /** Node cards, then each workload card followed by its pods (parents first), then services, then ingresses. Positions are 0,0: see layout. */
   nodes: SkiffNode[];
   edges: SkiffEdge[];
 }
@@ -147,15 +150,44 @@ export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGra
       const cur = perCard.get(cid) ?? { ready: false, count: 0 };
       perCard.set(cid, { ready: cur.ready || ready, count: cur.count + 1 });
     }
-    for (const [cid, d] of [...perCard].sort(([a], [b]) => a.localeCompare(b))) edges.push(edge(key, cid, d));
+    for (const [cid, d] of [...perCard].sort(([a], [b]) => a.localeCompare(b))) edges.push(edge(serviceId(key), cid, d));
+  }
+  for (const key of Object.keys(input.ingresses ?? {}).sort()) {
+    const info = ingressInfoOf((input.ingresses as ObjectMap<KubeObject>)[key] as KubeObject);
+    if (!info) continue;
+    const { card, routesTo } = ingressCard(key, info, input.services);
+    out.push(card);
+    for (const [svcKey, count] of routesTo) edges.push(edge(ingressId(key), serviceId(svcKey), { ready: readyAddresses(input.endpoints[svcKey]) > 0, count }));
   }
   return { nodes: out, edges };
 }
 
-function edge(svcKey: string, target: string, data: EdgeData): SkiffEdge {
+/** An Ingress's card and the Services (keys) it routes to that exist, with how many of its routes go to each. */
+function ingressCard(key: string, info: IngressInfo, services: ObjectMap<Service>): { card: SkiffNode; routesTo: Map<string, number> } {
+  const ns = info.namespace || 'default';
+  const routesTo = new Map<string, number>();
+  const missing = new Set<string>();
+  const hosts: string[] = [];
+  for (const r of info.routes) {
+    const host = r.host ?? '*';
+    if (!hosts.includes(host)) hosts.push(host);
+    const svcKey = `${ns}/${r.service}`;
+    if (services[svcKey]) routesTo.set(svcKey, (routesTo.get(svcKey) ?? 0) + 1);
+    else missing.add(r.service);
+  }
+  const card: SkiffNode = {
+    id: ingressId(key),
+    type: 'ingress',
+    position: ORIGIN,
+    data: { key, name: info.name, namespace: ns, hosts, tlsHosts: info.tlsHosts, ...(info.className ? { className: info.className } : {}), addresses: info.addresses, routes: info.routes.length, missingServices: [...missing].sort() },
+  };
+  return { card, routesTo };
+}
+
+function edge(source: string, target: string, data: EdgeData): SkiffEdge {
   return {
-    id: `edge:${svcKey}->${target}`,
-    source: serviceId(svcKey),
+    id: `edge:${source}->${target}`,
+    source,
     target,
     data,
     className: data.ready ? 'edge-ready' : 'edge-not-ready',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from '../../orchestrator/api/types.js';
-import { byKey, node, pod, service } from '../testing/fixtures.js';
+import { byKey, ingress, node, pod, service } from '../testing/fixtures.js';
 import { derive } from './derive.js';
-import { cardSize, layout, NODE_CARD_SIZE, podCell, POD_SIZE, SERVICE_SIZE, type Layout } from './layout.js';
+import { cardSize, INGRESS_SIZE, layout, NODE_CARD_SIZE, podCell, POD_SIZE, SERVICE_SIZE, type Layout } from './layout.js';
 import type { SkiffEdge, SkiffNode } from './types.js';
 
 type Box = { x: number; y: number; w: number; h: number };
@@ -84,6 +84,45 @@ describe('layout', () => {
       }
       expect(t.x - (s.x + s.w)).toBe(120);
     }
+  });
+
+  it('puts an Ingress left of the Services it routes to, in their band, its edges crossing nothing', () => {
+    const pods = [0, 1, 2].flatMap((a) => [0, 1].map((j) => owned(`a${a}-${j}`, `app${a}`, { app: `a${a}` }, 'n0')));
+    const g = derive({
+      nodes: byKey(node('n0')),
+      pods: byKey(...pods),
+      services: byKey(service('s0', { app: 'a0' }), service('s1', { app: 'a1' }), service('s2', { app: 'a2' })),
+      endpoints: {},
+      replicasets: {},
+      jobs: {},
+      ingresses: byKey(ingress('front', [{ host: 'x.test', paths: [['/', 's0'], ['/b', 's1']] }]), ingress('lost', [{ paths: [['/', 'nowhere']] }])),
+    });
+    const lay = layout(g.nodes, g.edges);
+    const b = boxes(g, lay);
+    const front = b.get('ing:default/front')!;
+    const [s0, s1, s2] = ['svc:default/s0', 'svc:default/s1', 'svc:default/s2'].map((id) => b.get(id)!);
+    expect(front.w).toBe(INGRESS_SIZE.width);
+    // One lane between the Ingress and its Services, as between Services and cards.
+    expect(s0!.x - (front.x + front.w)).toBe(120);
+    expect(s1!.x).toBe(s0!.x);
+    // Level with the middle of the Services it reaches.
+    const mid = (s0!.y + s1!.y) / 2;
+    expect(Math.abs(front.y - mid)).toBeLessThan(SERVICE_SIZE.height);
+    for (const e of g.edges.filter((x) => x.source.startsWith('ing:'))) {
+      const s = b.get(e.source)!;
+      const t = b.get(e.target)!;
+      const path = bezier(s.x + s.w, s.y + INGRESS_SIZE.height / 2, t.x, t.y + SERVICE_SIZE.height / 2);
+      for (const [id, box] of b) {
+        if (id === e.source || id === e.target) continue;
+        for (const p of path) expect(p.x > box.x && p.x < box.x + box.w && p.y > box.y && p.y < box.y + box.h, `${e.id} crosses ${id}`).toBe(false);
+      }
+    }
+    // s2's band has no Ingress: nothing is left of it but its own lane.
+    expect(s2).toBeDefined();
+    // An Ingress whose Services are all missing still gets a place of its own, overlapping nothing.
+    const lost = b.get('ing:default/lost')!;
+    for (const [id, box] of b) if (id !== 'ing:default/lost') expect(overlap(lost, box), `lost overlaps ${id}`).toBe(false);
+    for (const [id, box] of b) if (id !== 'ing:default/front') expect(overlap(front, box), `front overlaps ${id}`).toBe(false);
   });
 
   it('5,000 pods on 100 nodes lay out as a picture wider than tall, not a tower', () => {

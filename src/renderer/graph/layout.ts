@@ -18,6 +18,7 @@ export interface Layout {
 export const POD_SIZE: Size = { width: 184, height: 52 };
 export const SERVICE_SIZE: Size = { width: 220, height: 76 };
 export const NODE_CARD_SIZE: Size = { width: 240, height: 84 };
+export const INGRESS_SIZE: Size = { width: 220, height: 76 };
 const POD_GAP = 10;
 const CARD_PAD = 14;
 /** Header, counts and the usage line. */
@@ -58,16 +59,20 @@ export function nodesPerRow(n: number): number {
 }
 
 interface Band {
-  services: string[];
-  cards: string[];
   width: number;
   height: number;
   /** Relative positions inside the band. */
   at: Record<string, XY>;
 }
 
-/** Services and the cards they reach, joined into connected groups (union-find over the edges). */
-function components(services: string[], cards: string[], edges: readonly SkiffEdge[]): { services: string[]; cards: string[] }[] {
+interface Group {
+  ingresses: string[];
+  services: string[];
+  cards: string[];
+}
+
+/** Ingresses, services and the cards they reach, joined into connected groups (union-find over the edges). */
+function components(ingresses: string[], services: string[], cards: string[], edges: readonly SkiffEdge[]): Group[] {
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let r = x;
@@ -75,29 +80,61 @@ function components(services: string[], cards: string[], edges: readonly SkiffEd
     parent.set(x, r);
     return r;
   };
-  for (const id of [...services, ...cards]) parent.set(id, id);
+  for (const id of [...ingresses, ...services, ...cards]) parent.set(id, id);
   for (const e of edges) if (parent.has(e.source) && parent.has(e.target)) parent.set(find(e.source), find(e.target));
-  const groups = new Map<string, { services: string[]; cards: string[] }>();
+  const groups = new Map<string, Group>();
   const get = (id: string) => {
     const r = find(id);
     let g = groups.get(r);
-    if (!g) groups.set(r, (g = { services: [], cards: [] }));
+    if (!g) groups.set(r, (g = { ingresses: [], services: [], cards: [] }));
     return g;
   };
   // Cards first, in their (sorted) order, so a band's place follows its first card.
   for (const c of cards) get(c).cards.push(c);
   for (const s of services) get(s).services.push(s);
+  for (const i of ingresses) get(i).ingresses.push(i);
   return [...groups.values()];
 }
 
 /**
- * One band: its cards stacked in a column, its services in a column to their left, each service
- * at the height of the cards it reaches (their mean), pushed down only to avoid its neighbour.
- * Every edge of the band runs in the empty lane between the two columns, so it crosses no card.
+ * A column of same-sized boxes at `x`, each at the mean height of what its edges reach (`centre`),
+ * pushed down only to avoid the one above. Returns where each box's middle ended up.
  */
-function bandLayout(g: { services: string[]; cards: string[] }, sizes: Record<string, Size>, edges: readonly SkiffEdge[]): Band {
+function column(ids: string[], size: Size, x: number, edges: readonly SkiffEdge[], centre: ReadonlyMap<string, number>, at: Record<string, XY>): { centres: Map<string, number>; height: number } {
+  const targets = new Map<string, number[]>();
+  for (const e of edges) {
+    const c = centre.get(e.target);
+    if (c === undefined) continue;
+    let list = targets.get(e.source);
+    if (!list) targets.set(e.source, (list = []));
+    list.push(c);
+  }
+  const want = ids.map((id) => {
+    const ys = targets.get(id) ?? [0];
+    return { id, y: ys.reduce((a, b) => a + b, 0) / ys.length - size.height / 2 };
+  });
+  want.sort((a, b) => a.y - b.y || a.id.localeCompare(b.id));
+  const centres = new Map<string, number>();
+  let next = 0;
+  for (const w of want) {
+    const y = Math.max(next, w.y);
+    at[w.id] = { x, y };
+    centres.set(w.id, y + size.height / 2);
+    next = y + size.height + SERVICE_GAP;
+  }
+  return { centres, height: Math.max(0, next - SERVICE_GAP) };
+}
+
+/**
+ * One band: its cards stacked in a column, its services in a column to their left and its
+ * ingresses in one left of those, each box at the height of what it reaches (their mean), pushed
+ * down only to avoid its neighbour. Every edge runs in the empty lane between two columns, so it
+ * crosses no card.
+ */
+function bandLayout(g: Group, sizes: Record<string, Size>, edges: readonly SkiffEdge[]): Band {
   const at: Record<string, XY> = {};
-  const left = g.services.length > 0 ? SERVICE_SIZE.width + EDGE_LANE : 0;
+  const ingressWidth = g.ingresses.length > 0 ? INGRESS_SIZE.width + EDGE_LANE : 0;
+  const left = ingressWidth + (g.services.length > 0 ? SERVICE_SIZE.width + EDGE_LANE : 0);
   let y = 0;
   let cardsWidth = 0;
   const centre = new Map<string, number>();
@@ -109,32 +146,15 @@ function bandLayout(g: { services: string[]; cards: string[] }, sizes: Record<st
     cardsWidth = Math.max(cardsWidth, s.width);
   }
   const cardsHeight = Math.max(0, y - CARD_GAP);
-  const targets = new Map<string, number[]>();
-  for (const e of edges) {
-    const c = centre.get(e.target);
-    if (c === undefined) continue;
-    let list = targets.get(e.source);
-    if (!list) targets.set(e.source, (list = []));
-    list.push(c);
-  }
-  const want = g.services.map((s) => {
-    const ys = targets.get(s) ?? [0];
-    return { s, y: ys.reduce((a, b) => a + b, 0) / ys.length - SERVICE_SIZE.height / 2 };
-  });
-  want.sort((a, b) => a.y - b.y || a.s.localeCompare(b.s));
-  let next = 0;
-  for (const w of want) {
-    const sy = Math.max(next, w.y);
-    at[w.s] = { x: 0, y: sy };
-    next = sy + SERVICE_SIZE.height + SERVICE_GAP;
-  }
-  const servicesHeight = Math.max(0, next - SERVICE_GAP);
-  return { services: g.services, cards: g.cards, width: left + cardsWidth, height: Math.max(cardsHeight, servicesHeight), at };
+  const services = column(g.services, SERVICE_SIZE, ingressWidth, edges, centre, at);
+  const ingresses = column(g.ingresses, INGRESS_SIZE, 0, edges, services.centres, at);
+  return { width: left + cardsWidth, height: Math.max(cardsHeight, services.height, ingresses.height), at };
 }
 
 /**
  * Lays the topology out. Node cards in a band across the top. Below, one band per group of
- * services and the workload cards they reach (bands never overlap, so no edge leaves its band),
+ * ingresses, the services they route to and the workload cards those reach (bands never overlap,
+ * so no edge leaves its band),
  * shelf-packed in rows about as wide as the picture is tall times 2.4. Pods sit in a grid inside
  * their expanded card. Pure; O(nodes + edges).
  */
@@ -144,10 +164,12 @@ export function layout(nodes: readonly SkiffNode[], edges: readonly SkiffEdge[])
   const nodeCards: string[] = [];
   const cards: string[] = [];
   const services: string[] = [];
+  const ingresses: string[] = [];
   const kids = new Map<string, string[]>();
   for (const n of nodes) {
     if (n.type === 'nodeCard') nodeCards.push(n.id);
     else if (n.type === 'service') services.push(n.id);
+    else if (n.type === 'ingress') ingresses.push(n.id);
     else if (n.type === 'workload') {
       cards.push(n.id);
       sizes[n.id] = cardSize(n.data.podCount, n.data.collapsed);
@@ -167,6 +189,7 @@ export function layout(nodes: readonly SkiffNode[], edges: readonly SkiffEdge[])
     if (s) sizes[parent] = cardSize(ids.length, false);
   }
   for (const id of services) sizes[id] = SERVICE_SIZE;
+  for (const id of ingresses) sizes[id] = INGRESS_SIZE;
 
   const perRow = nodesPerRow(nodeCards.length);
   nodeCards.forEach((id, i) => {
@@ -177,7 +200,7 @@ export function layout(nodes: readonly SkiffNode[], edges: readonly SkiffEdge[])
   const nodesWidth = nodeCards.length ? perRow * (NODE_CARD_SIZE.width + NODE_GAP) - NODE_GAP : 0;
   const top = nodeRows ? nodeRows * (NODE_CARD_SIZE.height + NODE_GAP) - NODE_GAP + NODES_TO_BANDS : 0;
 
-  const bands = components(services, cards, edges).map((g) => bandLayout(g, sizes, edges));
+  const bands = components(ingresses, services, cards, edges).map((g) => bandLayout(g, sizes, edges));
   const area = bands.reduce((a, b) => a + (b.width + BAND_GAP) * (b.height + BAND_GAP), 0);
   // About the shape of a desktop window, so a fit fills it.
   const rowWidth = Math.max(nodesWidth, Math.sqrt(area * 2.4), ...bands.map((b) => b.width));

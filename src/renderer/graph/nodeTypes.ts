@@ -1,4 +1,5 @@
 import type { NodeTypes } from '@xyflow/react';
+import { IngressNode } from './nodes/IngressNode.js';
 import { NodeCard } from './nodes/NodeCard.js';
 import { PodNode } from './nodes/PodNode.js';
 import { ServiceNode } from './nodes/ServiceNode.js';
@@ -10,4 +11,5 @@ export const nodeTypes: NodeTypes = {
   workload: WorkloadCard,
   pod: PodNode,
   service: ServiceNode,
+  ingress: IngressNode,
 };

@@ -68,17 +68,36 @@ export type ServiceData = {
   short?: string;
 };
 
-/** `count`: how many of the card's pods the service sends to. */
+/** An Ingress: where it answers and which Services it routes to (edges from it to them). */
+export type IngressData = {
+  key: string;
+  name: string;
+  namespace: string;
+  /** Its rules' hosts, distinct, in order (`*` for a rule without one). */
+  hosts: string[];
+  /** Hosts its TLS section covers. */
+  tlsHosts: string[];
+  className?: string;
+  /** `status.loadBalancer.ingress`: empty until the ingress controller has taken it. */
+  addresses: string[];
+  routes: number;
+  /** Services it routes to that do not exist in its namespace: its requests to them fail. */
+  missingServices: string[];
+};
+
+/** `count`: how many of the card's pods the service sends to (from an Ingress: how many of its routes go to the service). */
 export type EdgeData = { ready: boolean; count: number };
 
 export type NodeCardFlowNode = FlowNode<NodeCardData, 'nodeCard'>;
 export type WorkloadFlowNode = FlowNode<WorkloadData, 'workload'>;
 export type PodFlowNode = FlowNode<PodData, 'pod'>;
 export type ServiceFlowNode = FlowNode<ServiceData, 'service'>;
-export type SkiffNode = NodeCardFlowNode | WorkloadFlowNode | PodFlowNode | ServiceFlowNode;
+export type IngressFlowNode = FlowNode<IngressData, 'ingress'>;
+export type SkiffNode = NodeCardFlowNode | WorkloadFlowNode | PodFlowNode | ServiceFlowNode | IngressFlowNode;
 export type SkiffEdge = Edge<EdgeData>;
 
 export const groupId = (nodeName: string): string => `node:${nodeName}`;
 export const workloadId = (key: string): string => `wl:${key}`;
 export const podId = (key: string): string => `pod:${key}`;
 export const serviceId = (key: string): string => `svc:${key}`;
+export const ingressId = (key: string): string => `ing:${key}`;

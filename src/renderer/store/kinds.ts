@@ -1,8 +1,8 @@
-import type { Deployment, Endpoints, Job, KubeEvent, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
+import type { Deployment, Endpoints, Job, KubeEvent, KubeObject, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
 import type { Host } from '../api/hosts.js';
 
 /** The kinds the UI watches: one watch each, cluster-wide. */
-export const WATCHED_KINDS = ['nodes', 'pods', 'services', 'endpoints', 'deployments', 'replicasets', 'jobs', 'hosts', 'events'] as const;
+export const WATCHED_KINDS = ['nodes', 'pods', 'services', 'endpoints', 'deployments', 'replicasets', 'jobs', 'ingresses', 'hosts', 'events'] as const;
 export type WatchedKind = (typeof WATCHED_KINDS)[number];
 
 /**
@@ -22,6 +22,8 @@ export const POLL_MS: Readonly<Record<WatchedKind, number>> = {
   deployments: 10_000,
   replicasets: 10_000,
   jobs: 10_000,
+  // The ingress controller fills an Ingress's address in a moment after it is created.
+  ingresses: 5000,
 };
 
 export interface KindObjects {
@@ -33,6 +35,8 @@ export interface KindObjects {
   replicasets: ReplicaSet;
   /** For the CronJob above a Job (graph/owners.ts). */
   jobs: Job;
+  /** Cards on the canvas with edges to their Services; read through graph/ingresses.ts. */
+  ingresses: KubeObject;
   hosts: Host;
   events: KubeEvent;
 }
@@ -43,7 +47,7 @@ export type ObjectMap<T> = Readonly<Record<string, T>>;
 export type ClusterObjects = { readonly [K in WatchedKind]: ObjectMap<KindObjects[K]> };
 
 export function emptyCluster(): ClusterObjects {
-  return { nodes: {}, pods: {}, services: {}, endpoints: {}, deployments: {}, replicasets: {}, jobs: {}, hosts: {}, events: {} };
+  return { nodes: {}, pods: {}, services: {}, endpoints: {}, deployments: {}, replicasets: {}, jobs: {}, ingresses: {}, hosts: {}, events: {} };
 }
 
 export function perKind<T>(value: T): Record<WatchedKind, T> {

@@ -16,7 +16,7 @@ export function filterByNamespace<T extends KubeObject>(objects: ObjectMap<T>, n
 }
 
 /** A namespaced watched kind, filtered by the namespace picker. */
-export function useInNamespace<K extends 'pods' | 'services' | 'endpoints' | 'deployments' | 'replicasets' | 'events'>(kind: K): ClusterObjects[K] {
+export function useInNamespace<K extends 'pods' | 'services' | 'endpoints' | 'deployments' | 'replicasets' | 'ingresses' | 'events'>(kind: K): ClusterObjects[K] {
   const all = useApp((s) => s.cluster[kind]);
   const ns = useApp((s) => s.namespace);
   return useMemo(() => filterByNamespace(all as ObjectMap<KubeObject>, ns), [all, ns]) as ClusterObjects[K];

@@ -1,4 +1,4 @@
-import type { Endpoints, Node, Pod, PodPhase, Service } from '../../orchestrator/api/types.js';
+import type { Endpoints, KubeObject, Node, Pod, PodPhase, Service } from '../../orchestrator/api/types.js';
 
 /** Small builders for unit tests of the pure UI functions. */
 
@@ -76,6 +76,23 @@ export function endpoints(name: string, ready: { ip: string; pod?: string }[], n
 }
 
 /** Objects keyed as the store keys them. */
+/** A networking.k8s.io/v1 Ingress routing `host` + path to each `[path, service]`; `address` as the ingress controller sets it. */
+export function ingress(name: string, rules: { host?: string; paths: [string, string][] }[], o: { ns?: string; address?: string; tls?: string[]; className?: string; defaultService?: string } = {}): KubeObject {
+  const backend = (svc: string) => ({ service: { name: svc, port: { number: 80 } } });
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, namespace: o.ns ?? 'default' },
+    spec: {
+      ...(o.className ? { ingressClassName: o.className } : {}),
+      ...(o.defaultService ? { defaultBackend: backend(o.defaultService) } : {}),
+      ...(o.tls ? { tls: [{ hosts: o.tls }] } : {}),
+      rules: rules.map((r) => ({ ...(r.host ? { host: r.host } : {}), http: { paths: r.paths.map(([path, svc]) => ({ path, pathType: 'Prefix', backend: backend(svc) })) } })),
+    },
+    ...(o.address ? { status: { loadBalancer: { ingress: [{ ip: o.address }] } } } : {}),
+  } as KubeObject;
+}
+
 export function byKey<T extends { metadata: { name?: string; namespace?: string } }>(...objs: T[]): Record<string, T> {
   return Object.fromEntries(objs.map((o) => [o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : (o.metadata.name ?? ''), o]));
 }

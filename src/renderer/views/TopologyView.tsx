@@ -8,7 +8,7 @@ import { layout } from '../graph/layout.js';
 import { lodFor } from '../graph/lod.js';
 import { nodeTypes } from '../graph/nodeTypes.js';
 import { highlightEdges, place, reconcileEdges, reconcileNodes } from '../graph/place.js';
-import { groupId, podId, serviceId, workloadId, type SkiffEdge, type SkiffNode } from '../graph/types.js';
+import { groupId, ingressId, podId, serviceId, workloadId, type SkiffEdge, type SkiffNode } from '../graph/types.js';
 import { useApp, useServices } from '../store/context.js';
 import { useInNamespace } from '../store/namespaceFilter.js';
 import type { AppState, Selection } from '../store/slices.js';
@@ -23,15 +23,19 @@ const VIRTUALIZE_ABOVE = 1000;
 const MINIMAP_UP_TO = 200;
 const ANIMATE_UP_TO = 300;
 
-const EMPTY = { nodes: {}, pods: {}, services: {}, endpoints: {}, replicasets: {}, jobs: {} };
+const EMPTY = { nodes: {}, pods: {}, services: {}, endpoints: {}, replicasets: {}, jobs: {}, ingresses: {} };
 
 function selectionId(s: Selection | null): string | undefined {
   if (!s) return undefined;
   if (s.type === 'pod') return podId(s.key);
   if (s.type === 'service') return serviceId(s.key);
   if (s.type === 'node') return groupId(s.name);
+  if (s.type === 'object' && s.ref.group === INGRESS_REF.group && s.ref.resource === INGRESS_REF.resource && s.ref.namespace) return ingressId(`${s.ref.namespace}/${s.ref.name}`);
   return undefined;
 }
+
+/** An Ingress opens the generic details (its YAML, events, related Services). */
+const INGRESS_REF = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', kind: 'Ingress', namespaced: true } as const;
 
 /** The card that must be open because it holds the selected pod. */
 function selectedCard(s: AppState): string | undefined {
@@ -43,6 +47,7 @@ function selectedCard(s: AppState): string | undefined {
 function selectionOf(n: SkiffNode): Selection | null | undefined {
   if (n.type === 'pod') return { type: 'pod', key: n.data.key };
   if (n.type === 'service') return { type: 'service', key: n.data.key };
+  if (n.type === 'ingress') return { type: 'object', ref: { ...INGRESS_REF, namespace: n.data.namespace, name: n.data.name } };
   if (n.type === 'nodeCard') return n.data.missing ? null : { type: 'node', name: n.data.name };
   // A card's own buttons act on it; a click elsewhere on it leaves the selection as it is.
   return undefined;
@@ -58,6 +63,7 @@ export function TopologyView() {
   const endpoints = useInNamespace('endpoints');
   const replicasets = useApp((s) => s.cluster.replicasets);
   const jobs = useApp((s) => s.cluster.jobs);
+  const ingresses = useInNamespace('ingresses');
   const collapsed = useApp((s) => s.collapsed);
   const expand = useApp(selectedCard);
   const overrides = useApp((s) => s.positions);
@@ -70,8 +76,8 @@ export function TopologyView() {
   const policy = useRef(new FitPolicy()).current;
 
   const graph = useMemo(
-    () => derive(synced ? { nodes: nodesMap, pods, services: svcs, endpoints, replicasets, jobs } : EMPTY, { collapsed }),
-    [synced, nodesMap, pods, svcs, endpoints, replicasets, jobs, collapsed],
+    () => derive(synced ? { nodes: nodesMap, pods, services: svcs, endpoints, replicasets, jobs, ingresses } : EMPTY, { collapsed }),
+    [synced, nodesMap, pods, svcs, endpoints, replicasets, jobs, ingresses, collapsed],
   );
   // Selecting a pod (in the palette, a table, a link) opens its card once; the user may fold it again.
   useEffect(() => {
@@ -170,6 +176,7 @@ const TONE_COLOURS: Record<string, string> = { running: '#2ea043', pending: '#d2
 function miniColor(n: SkiffNode): string {
   if (n.type === 'pod') return TONE_COLOURS[n.data.tone] ?? '#6e7681';
   if (n.type === 'service') return '#a371f7';
+  if (n.type === 'ingress') return '#39c5bb';
   if (n.type === 'workload') return '#2a3340';
   return '#1f2630';
 }

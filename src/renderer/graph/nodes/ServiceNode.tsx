@@ -7,6 +7,8 @@ import { CardTitle } from './CardTitle.js';
 function ServiceNodeView({ data, selected }: NodeProps<ServiceFlowNode>) {
   return (
     <div className={`service${selected ? ' is-selected' : ''}`} data-testid={`svc-${data.namespace}-${data.name}`} data-pods={data.podCount}>
+      {/* Where an Ingress's edge arrives. */}
+      <Handle type="target" position={Position.Left} isConnectable={false} className="hidden-handle" />
       <div className="service-head">
         <span className="service-icon" aria-hidden>
           ⇄

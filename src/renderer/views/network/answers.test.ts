@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Node, Service } from '../../../orchestrator/api/types.js';
 import { node } from '../../testing/fixtures.js';
 import { applyTable, emptyRows } from '../resources/tableModel.js';
-import { parseIngresses, serviceAnswers } from './answers.js';
+import { parseIngresses } from '../../graph/ingresses.js';
+import { serviceAnswers } from './answers.js';
 import { withAnswers } from './answersColumn.js';
 
 const svc: Service = {

@@ -1,16 +1,5 @@
 import type { Node, Service, ServicePort } from '../../../orchestrator/api/types.js';
-import { isRecord } from '../../api/guards.js';
-
-/** The parts of a networking.k8s.io/v1 Ingress the UI reads (validated from JSON by `parseIngresses`). */
-export interface IngressInfo {
-  name: string;
-  namespace: string;
-  /** Hosts its TLS section covers: those are served over https. */
-  tlsHosts: string[];
-  /** Its own addresses (`status.loadBalancer.ingress`), for rules without a host. */
-  addresses: string[];
-  routes: { host?: string; path: string; pathType: string; service: string; port: number | string | undefined }[];
-}
+import type { IngressInfo } from '../../graph/ingresses.js';
 
 /** One way a Service answers: where, and a URL to open when it is plainly HTTP. */
 export interface Answer {
@@ -20,46 +9,6 @@ export interface Answer {
   /** Which node, or which Ingress. */
   detail?: string;
   url?: string;
-}
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-
-function backendOf(b: unknown): { service: string; port: number | string | undefined } | undefined {
-  const svc = isRecord(b) && isRecord(b.service) ? b.service : undefined;
-  const name = str(svc?.name);
-  if (!svc || !name) return undefined;
-  const port = isRecord(svc.port) ? (typeof svc.port.number === 'number' ? svc.port.number : str(svc.port.name)) : undefined;
-  return { service: name, port };
-}
-
-/** Reads an IngressList; anything malformed is left out rather than guessed at. */
-export function parseIngresses(list: unknown): IngressInfo[] {
-  const out: IngressInfo[] = [];
-  for (const item of isRecord(list) ? arr(list.items) : []) {
-    if (!isRecord(item) || !isRecord(item.metadata) || !isRecord(item.spec)) continue;
-    const name = str(item.metadata.name);
-    if (!name) continue;
-    const namespace = str(item.metadata.namespace) ?? '';
-    const spec = item.spec;
-    const routes: IngressInfo['routes'] = [];
-    const def = backendOf(spec.defaultBackend);
-    if (def) routes.push({ path: '/', pathType: 'default backend', ...def });
-    for (const rule of arr(spec.rules)) {
-      if (!isRecord(rule)) continue;
-      const host = str(rule.host);
-      for (const p of isRecord(rule.http) ? arr(rule.http.paths) : []) {
-        const b = isRecord(p) ? backendOf(p.backend) : undefined;
-        if (!b || !isRecord(p)) continue;
-        routes.push({ ...(host ? { host } : {}), path: str(p.path) ?? '/', pathType: str(p.pathType) ?? 'ImplementationSpecific', ...b });
-      }
-    }
-    const tlsHosts = arr(spec.tls).flatMap((t) => (isRecord(t) ? arr(t.hosts).filter((h): h is string => typeof h === 'string') : []));
-    const lb = isRecord(item.status) && isRecord(item.status.loadBalancer) ? arr(item.status.loadBalancer.ingress) : [];
-    const addresses = lb.flatMap((i) => (isRecord(i) ? [str(i.ip) ?? str(i.hostname)].filter((a): a is string => !!a) : []));
-    out.push({ name, namespace, tlsHosts, addresses, routes });
-  }
-  return out;
 }
 
 const proto = (p: ServicePort) => p.protocol ?? 'TCP';

@@ -2,7 +2,8 @@ import type { Node, Service } from '../../../orchestrator/api/types.js';
 import type { TableColumn, TableRow } from '../../api/tables.js';
 import type { ObjectMap } from '../../store/kinds.js';
 import type { RowsState } from '../resources/tableModel.js';
-import { serviceAnswers, type IngressInfo } from './answers.js';
+import type { IngressInfo } from '../../graph/ingresses.js';
+import { serviceAnswers } from './answers.js';
 
 const COLUMN: TableColumn = {
   name: 'Answers on',

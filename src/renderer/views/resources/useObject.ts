@@ -16,6 +16,7 @@ const WATCHED_GROUPS: Record<WatchedKind, string> = {
   deployments: 'apps',
   replicasets: 'apps',
   jobs: 'batch',
+  ingresses: 'networking.k8s.io',
   hosts: 'skiff.dev',
 };
 
