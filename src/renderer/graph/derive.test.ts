@@ -129,7 +129,19 @@ describe('derive', () => {
       services: byKey(service('web', { app: 'web', tier: 'fe' })),
     });
     expect(g.edges.map((e) => [e.source, e.target, e.data])).toEqual([['svc:default/web', 'wl:ReplicaSet/default/web', { ready: false, count: 2 }]]);
-    expect((find(g.nodes, 'svc:default/web') as ServiceFlowNode).data.podCount).toBe(2);
+    expect((find(g.nodes, 'svc:default/web') as ServiceFlowNode).data).toMatchObject({ podCount: 2, readyCount: 0 });
+  });
+
+  it("counts a Service's ready pods apart from those it selects (its endpoints say which receive traffic)", () => {
+    const g = derive({
+      ...empty,
+      pods: byKey(pod('w1', { labels: { app: 'web' }, phase: 'Running' }), pod('w2', { labels: { app: 'web' }, phase: 'Running' }), pod('w3', { labels: { app: 'web' } })),
+      services: byKey(service('web', { app: 'web' }), service('typo', { app: 'wbe' })),
+      endpoints: byKey(endpoints('web', [{ ip: '10.0.0.1', pod: 'w1' }, { ip: '10.0.0.2', pod: 'w2' }], [{ ip: '10.0.0.3', pod: 'w3' }])),
+    });
+    const data = (id: string) => (find(g.nodes, id) as ServiceFlowNode).data;
+    expect([data('svc:default/web').podCount, data('svc:default/web').readyCount]).toEqual([3, 2]);
+    expect([data('svc:default/typo').podCount, data('svc:default/typo').readyCount]).toEqual([0, 0]);
   });
 
   it('calls a Service without a cluster IP headless, not ClusterIP None', () => {

@@ -142,7 +142,9 @@ export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGra
   for (const key of serviceKeys) {
     const svc = input.services[key] as Service;
     const targets = serviceTargets(svc, input.endpoints[key], selectIndex, podByIP, input.pods);
-    out.push(serviceNode(key, svc, targets.size, hasSelector(svc) ? undefined : readyAddresses(input.endpoints[key]), serviceShort));
+    let ready = 0;
+    for (const r of targets.values()) if (r) ready++;
+    out.push(serviceNode(key, svc, { podCount: targets.size, readyCount: ready }, hasSelector(svc) ? undefined : readyAddresses(input.endpoints[key]), serviceShort));
     const perCard = new Map<string, EdgeData>();
     for (const [pk, ready] of targets) {
       const cid = cardOfPod.get(pk);
@@ -248,13 +250,13 @@ function nodeCard(name: string, node: Node | undefined, podCount: number, phases
 const hasSelector = (svc: Service): boolean => Object.keys(svc.spec?.selector ?? {}).length > 0;
 const readyAddresses = (ep: Endpoints | undefined): number => (ep?.subsets ?? []).reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
 
-function serviceNode(key: string, svc: Service, podCount: number, endpointCount: number | undefined, shorts: ReadonlyMap<string, string>): SkiffNode {
+function serviceNode(key: string, svc: Service, pods: { podCount: number; readyCount: number }, endpointCount: number | undefined, shorts: ReadonlyMap<string, string>): SkiffNode {
   const ports = (svc.spec?.ports ?? []).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(', ');
   return {
     id: serviceId(key),
     type: 'service',
     position: ORIGIN,
-    data: { key, name: svc.metadata.name ?? '', namespace: svc.metadata.namespace ?? 'default', ...serviceKind(svc), ports, podCount, ...(endpointCount !== undefined ? { endpointCount } : {}), ...short(shorts, svc.metadata.name ?? '') },
+    data: { key, name: svc.metadata.name ?? '', namespace: svc.metadata.namespace ?? 'default', ...serviceKind(svc), ports, ...pods, ...(endpointCount !== undefined ? { endpointCount } : {}), ...short(shorts, svc.metadata.name ?? '') },
   };
 }
 

@@ -61,7 +61,9 @@ export type ServiceData = {
   type: string;
   clusterIP?: string;
   ports: string;
+  /** Pods it selects (or its endpoints name), and how many of them are ready (receive its traffic). */
   podCount: number;
+  readyCount: number;
   /** A Service without a selector (`kubernetes`, `kube-dns`, manual Endpoints): its ready endpoint addresses, pods or not. */
   endpointCount?: number;
   /** What tells its name from the other Services' (shortNames.ts), shown instead of it when zoomed far out. */
