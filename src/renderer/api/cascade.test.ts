@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject, ReplicaSet } from '../../orchestrator/api/types.js';
+import type { Job, KubeObject, ReplicaSet } from '../../orchestrator/api/types.js';
 import { emptyCluster } from '../store/kinds.js';
 import { byKey, pod } from '../testing/fixtures.js';
 import { countByKind, dependentsOf } from './cascade.js';
@@ -22,7 +22,26 @@ describe('cascade', () => {
     expect(countByKind([])).toBe('nothing');
   });
 
-  it('a namespace takes everything in it', () => {
+  it('a namespace takes everything in it, its Jobs and Ingresses too', () => {
     expect(dependentsOf({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }, cluster).map((o) => o.metadata.name)).toEqual(['other']);
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'nightly', namespace: 'shop', uid: 'j1' }, spec: {} } as unknown as Job;
+    const ing = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'front', namespace: 'shop' } };
+    const deps = dependentsOf({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }, { ...cluster, jobs: byKey(job), ingresses: byKey(ing) });
+    expect(countByKind(deps)).toBe('1 Job, 1 Pod and 1 Ingress');
+  });
+
+  it("a CronJob takes its Jobs and their Pods", () => {
+    const job = (name: string, uid: string) => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'default', uid, ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'tick', uid: 'c1', controller: true }] }, spec: {} }) as unknown as Job;
+    const run = pod('tick-1-x');
+    run.metadata.ownerReferences = [{ apiVersion: 'batch/v1', kind: 'Job', name: 'tick-1', uid: 'j1', controller: true }];
+    const c = { ...emptyCluster(), jobs: byKey(job('tick-1', 'j1'), job('tick-2', 'j2')), pods: byKey(run, pod('solo')) };
+    const deps = dependentsOf({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'tick', namespace: 'default', uid: 'c1' } }, c);
+    expect(deps.map((d) => d.metadata.name)).toEqual(['tick-1', 'tick-2', 'tick-1-x']);
+    expect(countByKind(deps)).toBe('2 Jobs and 1 Pod');
+  });
+
+  it('names each kind in the plural as a person would', () => {
+    const of = (kind: string, n: number) => Array.from({ length: n }, (_, i): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name: `${kind}-${i}` } }));
+    expect(countByKind([...of('Ingress', 2), ...of('Endpoints', 2), ...of('NetworkPolicy', 3)])).toBe('2 Ingresses, 2 Endpoints and 3 NetworkPolicies');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Deployment, KubeObject, Pod, ReplicaSet } from '../../../orchestrator/api/types.js';
+import type { Deployment, Job, KubeObject, Pod, ReplicaSet } from '../../../orchestrator/api/types.js';
 import { emptyCluster, type ClusterObjects } from '../../store/kinds.js';
 import { builtinKinds } from '../../store/resourcesSlice.js';
 import { byKey, endpoints, node, pod, service } from '../../testing/fixtures.js';
@@ -23,6 +23,18 @@ describe('related objects', () => {
   it('deployment -> replica sets (with revision) -> pods; and what its template uses', () => {
     expect(titles(deploy, cluster())).toEqual(['Children: ReplicaSet/default/web-1 (1/2 ready · revision 2)', 'Pods: Pod/default/web-1-a (Running)', 'Uses: PersistentVolumeClaim/default/data']);
     expect(titles(rs, cluster())).toEqual(['Owners: Deployment/default/web (controller)', 'Children: Pod/default/web-1-a (Running)']);
+  });
+
+  it('cron job -> jobs (with their state) -> pods; and what its job template uses', () => {
+    const owner = [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'tick', uid: 'c1', controller: true }];
+    const done = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'tick-1', namespace: 'default', uid: 'j1', ownerReferences: owner }, spec: {}, status: { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] } } as unknown as Job;
+    const running = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'tick-2', namespace: 'default', uid: 'j2', ownerReferences: owner }, spec: {}, status: { active: 1 } } as unknown as Job;
+    const run = pod('tick-2-x', { phase: 'Running' });
+    run.metadata.ownerReferences = [{ apiVersion: 'batch/v1', kind: 'Job', name: 'tick-2', uid: 'j2', controller: true }];
+    const cron = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'tick', namespace: 'default', uid: 'c1' }, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'x', envFrom: [{ configMapRef: { name: 'cfg' } }] }] } } } } } } as KubeObject;
+    const c = { ...cluster(), jobs: byKey(done, running), pods: byKey(run, pod('solo')) };
+    expect(titles(cron, c)).toEqual(['Children: Job/default/tick-1 (Complete), Job/default/tick-2 (1 active · 0 succeeded)', 'Pods: Pod/default/tick-2-x (Running)', 'Uses: ConfigMap/default/cfg']);
+    expect(titles(running, c)).toEqual(['Owners: CronJob/default/tick (controller)', 'Children: Pod/default/tick-2-x (Running)']);
   });
 
   it('pod -> owner, node, services selecting it, config, secrets and claims', () => {

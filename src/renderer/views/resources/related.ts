@@ -1,7 +1,8 @@
-import type { KubeObject, LabelSelector, Pod } from '../../../orchestrator/api/types.js';
+import type { Job, KubeObject, LabelSelector, Pod, ReplicaSet } from '../../../orchestrator/api/types.js';
 import type { ApiKind } from '../../api/discovery.js';
 import { isRecord } from '../../api/guards.js';
-import type { ClusterObjects } from '../../store/kinds.js';
+import { INTERMEDIATE_MAPS, podsOfWorkload } from '../../graph/owners.js';
+import type { ClusterObjects, ObjectMap } from '../../store/kinds.js';
 import type { ObjectRef } from '../../store/resourcesSlice.js';
 
 /** One linked object: where it is, and how it relates (`owner`, `runs on`, `selects`...). */
@@ -109,11 +110,37 @@ function podNote(p: Pod): string {
   return p.status?.phase ?? 'Pending';
 }
 
+function replicaSetNote(rs: ReplicaSet): string {
+  const rev = rs.metadata.annotations?.['deployment.kubernetes.io/revision'];
+  return `${rs.status?.readyReplicas ?? 0}/${rs.spec.replicas ?? 0} ready${rev ? ` · revision ${rev}` : ''}`;
+}
+
+/** `Complete`/`Failed` once finished (its condition), else how many of its pods run, as `kubectl get jobs` shows. */
+function jobNote(j: Job): string {
+  const done = j.status?.conditions?.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+  if (done) return done.type;
+  const s = j.status;
+  return `${s?.active ?? 0} active · ${s?.succeeded ?? 0} succeeded${s?.failed ? ` · ${s.failed} failed` : ''}`;
+}
+
+/** What a child controller's link says after its name: how far it has got. */
+function childNote(o: ReplicaSet | Job): string {
+  return o.kind === 'ReplicaSet' ? replicaSetNote(o as ReplicaSet) : jobNote(o as Job);
+}
+
+/** The pod template a workload runs (a CronJob's sits inside its Job template). */
+function podTemplateSpec(obj: KubeObject): unknown {
+  const spec = rec(obj.spec);
+  const template = obj.kind === 'CronJob' ? rec(rec(spec.jobTemplate).spec).template : spec.template;
+  return rec(template).spec;
+}
+
 /**
  * The objects linked to `obj`, grouped as the details panel lists them: its owners, its children
  * (anything in the watched kinds naming it as owner), and the kind-specific relations: pod -> node,
  * services, config and claims; service -> endpoints and pods; deployment -> replica sets -> pods;
- * claim <-> volume; ingress -> services; node -> host and pods. Pure: reads only what it is given.
+ * cron job -> jobs -> pods; claim <-> volume; ingress -> services; node -> host and pods. Pure:
+ * reads only what it is given.
  */
 export function relatedObjects(obj: KubeObject, kinds: readonly ApiKind[], cluster: ClusterObjects): RelatedGroup[] {
   const ns = obj.metadata.namespace;
@@ -133,10 +160,10 @@ export function relatedObjects(obj: KubeObject, kinds: readonly ApiKind[], clust
 
   if (uid) {
     const children: (RelatedLink | undefined)[] = [];
-    for (const rs of Object.values(cluster.replicasets)) {
-      if (rs.metadata.ownerReferences?.some((o) => o.uid === uid)) {
-        const rev = rs.metadata.annotations?.['deployment.kubernetes.io/revision'];
-        children.push(link('ReplicaSet', rs.metadata.name, rs.metadata.namespace, `${rs.status?.readyReplicas ?? 0}/${rs.spec.replicas ?? 0} ready${rev ? ` · revision ${rev}` : ''}`));
+    for (const map of INTERMEDIATE_MAPS) {
+      const controllers: ObjectMap<ReplicaSet | Job> = cluster[map];
+      for (const c of Object.values(controllers)) {
+        if (c.metadata.ownerReferences?.some((o) => o.uid === uid)) children.push(link(c.kind, c.metadata.name, c.metadata.namespace, childNote(c), c.apiVersion));
       }
     }
     for (const p of Object.values(cluster.pods)) {
@@ -182,13 +209,18 @@ export function relatedObjects(obj: KubeObject, kinds: readonly ApiKind[], clust
     case 'ReplicaSet':
     case 'StatefulSet':
     case 'DaemonSet':
-    case 'Job': {
-      // Pods not owned directly (a Deployment's are owned by its ReplicaSets): list them by selector.
+    case 'Job':
+    case 'CronJob': {
+      // Pods not owned directly: a Deployment's (owned by its ReplicaSets) by its selector, as kubectl
+      // and Lens match them; a CronJob's, which has no selector, through its Jobs, as the canvas groups them.
       if (obj.kind === 'Deployment') {
         const sel = spec.selector as LabelSelector | undefined;
         add('Pods', Object.values(cluster.pods).filter((p) => p.metadata.namespace === ns && selectsLabels(sel, p.metadata.labels)).map((p) => link('Pod', p.metadata.name, ns, podNote(p))));
       }
-      const refs = podSpecReferences(rec(rec(spec.template).spec));
+      if (obj.kind === 'CronJob' && ns && obj.metadata.name) {
+        add('Pods', podsOfWorkload(cluster.pods, cluster, { kind: obj.kind, namespace: ns, name: obj.metadata.name }).map((p) => link('Pod', p.metadata.name, ns, podNote(p))));
+      }
+      const refs = podSpecReferences(podTemplateSpec(obj));
       add('Uses', [...refs.configMaps.map((n) => link('ConfigMap', n, ns)), ...refs.secrets.map((n) => link('Secret', n, ns)), ...refs.claims.map((n) => link('PersistentVolumeClaim', n, ns))]);
       break;
     }
