@@ -25,6 +25,12 @@ const CLIMBS: readonly { child: string; parent: string; map: keyof Owners }[] = 
   { child: 'Job', parent: 'CronJob', map: 'jobs' },
 ];
 
+/**
+ * The store's maps of those in-between controllers (ReplicaSets, Jobs): with pods, the watched kinds
+ * whose objects a workload owns, searched for its children and for what its deletion takes.
+ */
+export const INTERMEDIATE_MAPS: readonly (keyof Owners)[] = CLIMBS.map((c) => c.map);
+
 /** The object a pod's controller reference leads to when that controller may sit under another (its ReplicaSet, its Job), as the store holds it. */
 export function intermediateOf(pod: Pod, owners: Owners): KubeObject | undefined {
   const ref = pod.metadata.ownerReferences?.find((o) => o.controller);

@@ -40,6 +40,13 @@ describe('image pull progress', () => {
     ]);
   });
 
+  it('orders events by date, not text: a retry with an eventTime in microseconds follows a failure stamped in whole seconds', () => {
+    const failed = ev('a', 'Failed', 'Failed to pull image "app:1": timeout', '2026-12-05T08:00:00Z');
+    const retry = { ...ev('b', 'Pulling', 'Pulling image "app:1"', ''), lastTimestamp: undefined, eventTime: '2026-12-05T08:00:00.250000Z' } as KubeEvent;
+    expect(podPulls(pod('web'), [failed, retry]).map((p) => p.state)).toEqual(['pulling']);
+    expect(podPulls(pod('web'), [retry, failed]).map((p) => p.state)).toEqual(['pulling']);
+  });
+
   it('joins the progress of a running pull, and ignores events of an earlier pod of the same name', () => {
     const p = { ...pulling(pod('web'), 'Pulling image "app:1": 3.0 MB of 12.0 MB'), metadata: { name: 'web', namespace: 'default', uid: 'u2' } };
     const events = [ev('a', 'Pulling', 'Pulling image "app:1"', '2025-01-01T00:00:05Z', 'web', 'u2'), ev('b', 'Pulled', 'Container image "app:1" already present on machine', '2025-01-01T00:00:09Z', 'web', 'u1')];

@@ -1,5 +1,6 @@
 import type { KubeEvent, Pod } from '../../orchestrator/api/types.js';
 import type { ObjectMap } from '../store/kinds.js';
+import { eventTime } from './pendingReasons.js';
 
 /** Where an image pull of a pod stands, from the kubelet's events (Pulling/Pulled/Failed/BackOff). */
 export type PullState = 'pulling' | 'pulled' | 'failed' | 'backoff';
@@ -20,12 +21,8 @@ const IMAGE_OF: Record<string, { state: PullState; re: RegExp }> = {
   Failed: { state: 'failed', re: /^Failed to pull image "([^"]+)"/ },
   BackOff: { state: 'backoff', re: /^Back-off pulling image "([^"]+)"/ },
 };
-// Same second: the pull that ended outranks the one that began (events carry whole seconds).
+// Same time: the pull that ended outranks the one that began (core/v1 events carry whole seconds).
 const RANK: Record<PullState, number> = { pulling: 0, pulled: 1, failed: 1, backoff: 2 };
-
-function eventTime(e: KubeEvent): string {
-  return e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? '';
-}
 
 /** The progress the kubelet writes into a container's waiting message while its image downloads. */
 export function parsePullProgress(message: string | undefined): { image: string; doneMb: number; totalMb: number } | undefined {
@@ -33,7 +30,7 @@ export function parsePullProgress(message: string | undefined): { image: string;
   return m ? { image: m[1] as string, doneMb: Number(m[2]), totalMb: Number(m[3]) } : undefined;
 }
 
-type Latest = Map<string, { at: string; state: PullState; message: string }>;
+type Latest = Map<string, { at: number; state: PullState; message: string }>;
 
 /** Each image's latest pull event among `events` (all about one pod). */
 function latestPulls(events: readonly KubeEvent[]): Latest {

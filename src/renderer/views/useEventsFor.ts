@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type { KubeEvent } from '../../orchestrator/api/types.js';
-import { useApp } from '../store/context.js';
 import { eventTime } from '../graph/pendingReasons.js';
+import { useApp } from '../store/context.js';
 
 /** Events about one object, newest first (scans events only when they change, and only while shown). */
 export function useEventsFor(kind: string, namespace: string | undefined, name: string): KubeEvent[] {
@@ -12,6 +12,6 @@ export function useEventsFor(kind: string, namespace: string | undefined, name: 
       const o = e.involvedObject;
       if (o?.kind === kind && o.name === name && (namespace === undefined || (o.namespace ?? '') === namespace)) out.push(e);
     }
-    return out.sort((a, b) => eventTime(b).localeCompare(eventTime(a)));
+    return out.sort((a, b) => eventTime(b) - eventTime(a));
   }, [events, kind, namespace, name]);
 }

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import type { KubeEvent, KubeObject } from '../../../orchestrator/api/types.js';
+import { eventTime } from '../../graph/pendingReasons.js';
 import { useApp } from '../../store/context.js';
 
 /** Events about one object (by uid when they name one, else by kind and name), newest first. */
@@ -17,7 +18,6 @@ export function useEventsOf(obj: KubeObject | undefined): KubeEvent[] {
       if (!o) continue;
       if (o.uid && uid ? o.uid === uid : o.kind === kind && o.name === name && (o.namespace ?? '') === (ns ?? '')) out.push(e);
     }
-    const t = (e: KubeEvent) => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? '';
-    return out.sort((a, b) => t(b).localeCompare(t(a)));
+    return out.sort((a, b) => eventTime(b) - eventTime(a));
   }, [events, uid, kind, name, ns]);
 }
