@@ -1,5 +1,6 @@
 import type { Job, KubeObject, LabelSelector, Pod, ReplicaSet } from '../../../orchestrator/api/types.js';
 import type { ApiKind } from '../../api/discovery.js';
+import { parseIngress } from '../../graph/ingresses.js';
 import { isRecord } from '../../api/guards.js';
 import { INTERMEDIATE_MAPS, podsOfWorkload } from '../../graph/owners.js';
 import type { ClusterObjects, ObjectMap } from '../../store/kinds.js';
@@ -240,13 +241,7 @@ export function relatedObjects(obj: KubeObject, kinds: readonly ApiKind[], clust
       break;
     }
     case 'Ingress': {
-      const names = new Set<string>();
-      const backend = (b: unknown) => {
-        const n = str(rec(rec(b).service).name);
-        if (n) names.add(n);
-      };
-      backend(spec.defaultBackend);
-      for (const r of arr(spec.rules)) for (const p of arr(rec(rec(r).http).paths)) backend(rec(p).backend);
+      const names = new Set((parseIngress(obj)?.routes ?? []).map((r) => r.service));
       add('Routes to', [...names].sort().map((n) => link('Service', n, ns)));
       break;
     }
