@@ -22,6 +22,9 @@ export interface SchedulingLoop extends ControllerLoop {
   readonly queue: SchedulingQueue;
 }
 
+/** How long one turn of the event loop may run attempts back to back before yielding, ms. */
+export const TURN_BUDGET_MS = 2;
+
 /**
  * The scheduler's one worker: pops the highest-priority active pod from the `SchedulingQueue` and
  * runs one attempt, each from a turn of the event loop of its own (`setImmediate`), so a long queue
@@ -49,11 +52,14 @@ export function schedulingLoop(name: string, attempt: (key: string) => Promise<C
   const wakeIdle = () => {
     if (isIdle()) for (const w of idleWaiters.splice(0)) w();
   };
+  /** When the current turn's attempts began. */
+  let turnStart = 0;
   function schedulePump(): void {
     if (pumpScheduled || running || stopped) return;
     pumpScheduled = true;
     setImmediate(() => {
       pumpScheduled = false;
+      turnStart = performance.now();
       void pump();
     });
   }
@@ -79,8 +85,11 @@ export function schedulingLoop(name: string, attempt: (key: string) => Promise<C
     if (result === 'done') queue.done(key);
     else queue.failed(key, result, opts.priorityOf(key));
     running = false;
-    if (queue.sizes().active > 0) schedulePump();
-    else wakeIdle();
+    if (queue.sizes().active === 0) wakeIdle();
+    // More attempts in this turn while it is short (one attempt is tens of microseconds): one per
+    // turn would tie the scheduler's rate to how often a busy event loop comes round.
+    else if (performance.now() - turnStart < TURN_BUDGET_MS) void pump();
+    else schedulePump();
   }
 
   return {
