@@ -103,6 +103,10 @@ export class SqliteStore implements Store {
   private writtenSinceCheckpoint = 0;
   /** How the writer thread's fsync of the last committed batch went, when it did it (see `commitHost().sync`). */
   private walSynced: true | { message: string; code?: string } | undefined;
+  /** The WAL's frames after the last batch, as the writer thread read them (undefined: read them here). */
+  private walFramesAfterBatch: number | undefined;
+  /** The WAL size that calls for a checkpoint; the database file changes only at checkpoints (and vacuum), so it is worked out again only after those. */
+  private checkpointAt: number;
   private checkpointQueued = false;
   private compaction: Promise<void> = Promise.resolve();
   private writes = 0;
@@ -149,7 +153,7 @@ export class SqliteStore implements Store {
       // The thread fsyncs the WAL after each batch itself, unless a test stands in for the disk (`syncFile`).
       this.writer = new ThreadWriter(path, !opts.syncFile);
     }
-    this.checkpointThreshold();
+    this.checkpointAt = this.checkpointThreshold();
     this.pipeline = new CommitPipeline(this.commitHost(), this.log);
   }
 
@@ -411,6 +415,8 @@ export class SqliteStore implements Store {
       beforeAlone: () => this.unpin(),
       afterAlone: (job) => {
         this.pin();
+        this.walFramesAfterBatch = undefined;
+        this.checkpointAt = this.checkpointThreshold();
         if (job.label === 'checkpoint') this.checkpointQueued = false;
       },
     };
@@ -444,6 +450,7 @@ export class SqliteStore implements Store {
     this.compacted = result.compacted;
     this.writtenSinceCheckpoint += result.walBytes;
     this.walSynced = result.synced ?? result.fsyncError;
+    this.walFramesAfterBatch = result.walFrames;
     return batch.map((job, i): Outcome => {
       const w = result.written[i];
       if (!w) throw new Error('the datastore writer answered fewer jobs than it was sent');
@@ -461,7 +468,7 @@ export class SqliteStore implements Store {
 
   /** A checkpoint, once the WAL has grown past the threshold (one at a time). */
   private dueCheckpoint(): AloneJob | undefined {
-    if (!this.files.onDisk || this.checkpointQueued || this.walSize() < this.checkpointThreshold()) return undefined;
+    if (!this.files.onDisk || this.checkpointQueued || this.walSize() < this.checkpointAt) return undefined;
     this.checkpointQueued = true;
     return { kind: 'alone', label: 'checkpoint', run: () => this.checkpointJob(false) };
   }
@@ -480,7 +487,7 @@ export class SqliteStore implements Store {
 
   /** Bytes of WAL frames since the WAL last started over (estimated when the -shm cannot be read). */
   private walSize(): number {
-    const frames = this.files.walFrames();
+    const frames = this.walFramesAfterBatch ?? this.files.walFrames();
     return frames !== undefined ? frames * (this.pageSize + 24) : this.writtenSinceCheckpoint * 4;
   }
 

@@ -62,14 +62,7 @@ export class DiskFiles {
    * auto-checkpoint counts. Undefined when it cannot be read.
    */
   walFrames(): number | undefined {
-    if (!this.fds) return undefined;
-    const b = Buffer.alloc(4);
-    try {
-      if (readSync(this.fds.shm, b, 0, 4, 16) !== 4) return undefined;
-    } catch {
-      return undefined;
-    }
-    return endianness() === 'LE' ? b.readUInt32LE(0) : b.readUInt32BE(0);
+    return this.fds ? readWalFrames(this.fds.shm) : undefined;
   }
 
   /** Closes the descriptors once no fsync on the thread pool holds them any more. */
@@ -80,6 +73,21 @@ export class DiskFiles {
       for (const fd of [fds.db, fds.wal, fds.shm]) closeSync(fd);
     });
   }
+}
+
+/**
+ * `mxFrame` of the wal-index header in the -shm file open at `shmFd` (offset 16, native byte order;
+ * sqlite.org/walformat.html): the WAL frames written since the WAL last started over. Undefined when
+ * it cannot be read.
+ */
+export function readWalFrames(shmFd: number): number | undefined {
+  const b = Buffer.alloc(4);
+  try {
+    if (readSync(shmFd, b, 0, 4, 16) !== 4) return undefined;
+  } catch {
+    return undefined;
+  }
+  return endianness() === 'LE' ? b.readUInt32LE(0) : b.readUInt32BE(0);
 }
 
 export function fsyncDir(dir: string): void {

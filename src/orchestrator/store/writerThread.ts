@@ -4,6 +4,7 @@
  * bundle (scripts/workerEntries.mjs).
  */
 import { closeSync, fdatasyncSync, openSync } from 'node:fs';
+import { readWalFrames } from './diskFiles.js';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { SqliteWriter, type CommitResult, type WriteRequest, type WriterTask } from './sqliteWriter.js';
 
@@ -16,9 +17,14 @@ let writer: SqliteWriter | undefined;
 let openError: unknown;
 /** With `syncWal`, each committed batch is made durable here (fdatasync of the WAL), before it is answered: no second hop through the event loop for it. */
 let walFd: number | undefined;
+/** The -shm file, to tell the store how long the WAL is after each batch (off the event loop too). */
+let shmFd: number | undefined;
 try {
   writer = SqliteWriter.open(path);
-  if (syncWal) walFd = openSync(`${path}-wal`, 'r+');
+  if (syncWal) {
+    walFd = openSync(`${path}-wal`, 'r+');
+    shmFd = openSync(`${path}-shm`, 'r');
+  }
 } catch (e) {
   openError = e;
 }
@@ -29,7 +35,7 @@ function commit(w: SqliteWriter, batch: WriteRequest[]): CommitResult {
   if (walFd === undefined) return result;
   try {
     fdatasyncSync(walFd);
-    return { ...result, synced: true };
+    return { ...result, synced: true, walFrames: shmFd === undefined ? undefined : readWalFrames(shmFd) };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     return { ...result, fsyncError: { message: err.message, code: err.code } };
@@ -41,6 +47,7 @@ port.on('message', (m: WriterMessage) => {
     try {
       writer?.close(m.close.fsync);
       if (walFd !== undefined) closeSync(walFd);
+      if (shmFd !== undefined) closeSync(shmFd);
     } finally {
       // The store waits for this (Atomics.wait): its close() is synchronous.
       Atomics.store(closed, 0, 1);
