@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Job, Pod, ReplicaSet } from '../../orchestrator/api/types.js';
+import type { Deployment, Job, Pod, ReplicaSet } from '../../orchestrator/api/types.js';
 import { byKey, endpoints, ingress, node, pod, service, type PodOpts } from '../testing/fixtures.js';
 import { cardKeyOf, derive, EXPAND_UP_TO, MANY_PODS, type DeriveInput } from './derive.js';
 import type { IngressFlowNode, NodeCardFlowNode, PodFlowNode, ServiceFlowNode, SkiffNode, WorkloadFlowNode } from './types.js';
@@ -59,6 +59,34 @@ describe('derive', () => {
     expect((find(g.nodes, 'pod:default/w1') as PodFlowNode).parentId).toBe('wl:Deployment/default/web');
     expect((find(g.nodes, 'pod:default/w1') as PodFlowNode).data.node).toBe('a');
     expect((find(g.nodes, 'node:a') as NodeCardFlowNode).data).toMatchObject({ podCount: 2, phases: { running: 1, pending: 1 } });
+  });
+
+  it("says on a Deployment's card how its rollout stands, only while it is under way, paused or stuck", () => {
+    const deployment = (name: string, status: Deployment['status'], paused = false): Deployment => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: 'default', generation: 2 },
+      spec: { replicas: 2, paused, selector: { matchLabels: { app: name } }, template: { spec: { containers: [] } } },
+      status,
+    });
+    const input: DeriveInput = {
+      ...empty,
+      replicasets: byKey(replicaset('web-1', 'web'), replicaset('web-2', 'web'), replicaset('api-1', 'api'), replicaset('db-1', 'db')),
+      pods: byKey(owned('w1', 'web-1', { phase: 'Running' }), owned('w2', 'web-2', { phase: 'Pending' }), owned('a1', 'api-1', { phase: 'Running' }), owned('d1', 'db-1', { phase: 'Running' })),
+      deployments: byKey(
+        deployment('web', { observedGeneration: 2, replicas: 3, updatedReplicas: 1, availableReplicas: 2, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] }),
+        deployment('api', { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 2 }),
+        deployment('db', { observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 2 }, true),
+      ),
+    };
+    const data = (name: string) => (find(derive(input).nodes, `wl:Deployment/default/${name}`) as WorkloadFlowNode).data;
+    expect(data('web')).toMatchObject({ rollout: 'rollout stuck: deadline passed', rolloutStuck: true });
+    expect(data('web').rolloutTitle).toBe('deployment "web" exceeded its progress deadline');
+    expect(data('db')).toMatchObject({ rollout: 'paused, rolling out: 1 of 2 updated', rolloutStuck: false });
+    // Rolled out: nothing added, so the card's data stays as it was.
+    expect('rollout' in data('api')).toBe(false);
+    // Without Deployments in the input (or with the Deployment not listed yet), no card says anything.
+    expect('rollout' in (find(derive({ ...input, deployments: undefined }).nodes, 'wl:Deployment/default/web') as WorkloadFlowNode).data).toBe(false);
   });
 
   it('gives node and Service cards the part of their names that tells them apart, for far zoom', () => {

@@ -1,9 +1,10 @@
-import type { Endpoints, Job, KubeObject, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
+import type { Deployment, Endpoints, Job, KubeObject, Node, Pod, ReplicaSet, Service } from '../../orchestrator/api/types.js';
 import { ingressInfoOf, type IngressInfo } from './ingresses.js';
 import type { ObjectMap } from '../store/kinds.js';
 import { podRequests, type Amounts } from './capacity.js';
 import { intermediateOf, workloadOf, type Owners } from './owners.js';
 import { nodeReadiness, podDisplay, type PodTone } from './podStatus.js';
+import { rolloutOf } from './rollout.js';
 import { distinctiveNames } from './shortNames.js';
 import { groupId, ingressId, podId, serviceId, workloadId, type EdgeData, type NodeCardFlowNode, type PhaseCounts, type PodData, type SkiffEdge, type SkiffNode, type WorkloadFlowNode } from './types.js';
 
@@ -16,6 +17,8 @@ export interface DeriveInput {
   jobs: ObjectMap<Job>;
   /** Drawn left of the Services they route to; none when left out. */
   ingresses?: ObjectMap<KubeObject>;
+  /** A Deployment card says how its rollout stands (graph/rollout.ts); nothing when left out. */
+  deployments?: ObjectMap<Deployment>;
 }
 
 export interface DeriveOptions {
@@ -118,13 +121,28 @@ export function derive(input: DeriveInput, opts: DeriveOptions = {}): DerivedGra
       requestCpu += r.cpu;
       requestMemory += r.memory;
     }
+    const dep = card.kind === 'Deployment' ? input.deployments?.[`${card.namespace}/${card.name}`] : undefined;
+    const rollout = dep && rolloutOf(dep);
     const byDefault = many || card.pods.length > EXPAND_UP_TO;
     const collapsed = opts.expand === id ? false : (opts.collapsed?.[id] ?? byDefault);
     const wl: WorkloadFlowNode = {
       id,
       type: 'workload',
       position: ORIGIN,
-      data: { key: ck, kind: card.kind, name: card.name, namespace: card.namespace, podCount: card.pods.length, phases: phases as PhaseCounts, collapsed, nodeCount: nodes.size, podKeys: card.pods.join('\n'), requestCpu, requestMemory },
+      data: {
+        key: ck,
+        kind: card.kind,
+        name: card.name,
+        namespace: card.namespace,
+        podCount: card.pods.length,
+        phases: phases as PhaseCounts,
+        collapsed,
+        nodeCount: nodes.size,
+        podKeys: card.pods.join('\n'),
+        requestCpu,
+        requestMemory,
+        ...(rollout ? { rollout: rollout.text, rolloutTitle: rollout.title, rolloutStuck: rollout.stuck } : {}),
+      },
     };
     out.push(wl);
     if (!collapsed) for (const pk of card.pods) out.push({ id: podId(pk), type: 'pod', parentId: id, extent: 'parent', draggable: false, position: ORIGIN, data: podData(pk, input.pods[pk] as Pod) });

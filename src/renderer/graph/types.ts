@@ -39,6 +39,10 @@ export type WorkloadData = {
   /** Summed requests of its pods (cores, bytes); 0 where no pod sets one. */
   requestCpu: number;
   requestMemory: number;
+  /** A Deployment's rollout while it is under way, paused or stuck (graph/rollout.ts): short text, kubectl's sentence, whether it is stuck. */
+  rollout?: string;
+  rolloutTitle?: string;
+  rolloutStuck?: boolean;
 };
 
 export type PodData = {

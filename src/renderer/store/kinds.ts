@@ -19,7 +19,8 @@ export const POLL_MS: Readonly<Record<WatchedKind, number>> = {
   hosts: 2000,
   endpoints: 2000,
   events: 5000,
-  deployments: 10_000,
+  // A Deployment's card says how its rollout stands.
+  deployments: 5000,
   replicasets: 10_000,
   jobs: 10_000,
   // The ingress controller fills an Ingress's address in a moment after it is created.

@@ -63,6 +63,7 @@ export function TopologyView() {
   const endpoints = useInNamespace('endpoints');
   const replicasets = useApp((s) => s.cluster.replicasets);
   const jobs = useApp((s) => s.cluster.jobs);
+  const deployments = useApp((s) => s.cluster.deployments);
   const ingresses = useInNamespace('ingresses');
   const collapsed = useApp((s) => s.collapsed);
   const expand = useApp(selectedCard);
@@ -76,8 +77,8 @@ export function TopologyView() {
   const policy = useRef(new FitPolicy()).current;
 
   const graph = useMemo(
-    () => derive(synced ? { nodes: nodesMap, pods, services: svcs, endpoints, replicasets, jobs, ingresses } : EMPTY, { collapsed }),
-    [synced, nodesMap, pods, svcs, endpoints, replicasets, jobs, ingresses, collapsed],
+    () => derive(synced ? { nodes: nodesMap, pods, services: svcs, endpoints, replicasets, jobs, ingresses, deployments } : EMPTY, { collapsed }),
+    [synced, nodesMap, pods, svcs, endpoints, replicasets, jobs, ingresses, deployments, collapsed],
   );
   // Selecting a pod (in the palette, a table, a link) opens its card once; the user may fold it again.
   useEffect(() => {

@@ -46,6 +46,11 @@ function WorkloadCardView({ id, data }: NodeProps<WorkloadFlowNode>) {
         )}
       </div>
       <div className="workload-sub">
+        {data.rollout && (
+          <span className={`card-rollout${data.rolloutStuck ? ' warning-text' : ''}`} title={data.rolloutTitle} data-testid="card-rollout">
+            {data.rolloutStuck ? '⚠' : '⟳'} {data.rollout} ·{' '}
+          </span>
+        )}
         <span className="card-count" data-testid="card-counts">
           {data.podCount} {data.podCount === 1 ? 'pod' : 'pods'}
           {data.podCount > 0 ? ` · ${phaseText(data.phases)}` : ''}
