@@ -1,13 +1,16 @@
+import { useEffect } from 'react';
 import type { KubeObject } from '../../../orchestrator/api/types.js';
 import { isRecord } from '../../api/guards.js';
 import { KeyValues, Labels, Section } from '../../components/KeyValues.js';
 import { age } from '../../components/time.js';
+import { useServices } from '../../store/context.js';
 import type { ObjectRef } from '../../store/resourcesSlice.js';
 import { EventList } from '../EventList.js';
 import { ObjectActions } from './ObjectActions.js';
 import { RelatedList } from './RelatedList.js';
 import { useEventsOf } from './useEventsOf.js';
-import { useObject } from './useObject.js';
+import { sameRef } from './open.js';
+import { useObject, watchedKindOf } from './useObject.js';
 
 interface ConditionRow {
   type: string;
@@ -66,7 +69,16 @@ export function ObjectExtras({ object }: { object: KubeObject }) {
 
 /** Details of any object: metadata, conditions, labels and annotations, related objects, events. */
 export function ObjectDetails({ objRef }: { objRef: ObjectRef }) {
+  const { store } = useServices();
   const { object, error, gone } = useObject(objRef);
+  // Commands act on the selected object; for a kind the app does not watch, on this panel's copy
+  // (commands/target.ts). Only the panel records it: other readers of objects (dialogs, a pending
+  // pod's claims) must not change what a command acts on.
+  useEffect(() => {
+    if (!object || watchedKindOf(objRef)) return;
+    const cur = store.getState().detailObject;
+    if (cur?.object !== object || !sameRef(cur.ref, objRef)) store.getState().setDetailObject({ ref: objRef, object });
+  }, [store, objRef, object]);
   const events = useEventsOf(object);
   if (!object) {
     return <div className="panel-empty">{gone ? `${objRef.kind} ${objRef.name} is gone.` : error ? `${objRef.kind} ${objRef.name}: ${error}` : 'Loading…'}</div>;

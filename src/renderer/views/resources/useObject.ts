@@ -36,10 +36,11 @@ const POLL_MS = 3000;
 
 /**
  * An object kept current while shown: from the store for the kinds the app watches, else read
- * with GET and read again every few seconds and at once after an action (`refreshTick`).
+ * with GET and read again every few seconds and at once after an action (`refreshTick`). It only
+ * reads: the details panel records what commands act on (ObjectDetails, `setDetailObject`).
  */
 export function useObject(ref: ObjectRef | undefined): LiveObject {
-  const { api, store } = useServices();
+  const { api } = useServices();
   const watched = ref ? watchedKindOf(ref) : undefined;
   const key = ref ? (ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name) : '';
   const fromStore = useApp((s) => (watched ? (s.cluster[watched] as Readonly<Record<string, KubeObject>>)[key] : undefined));
@@ -56,10 +57,7 @@ export function useObject(ref: ObjectRef | undefined): LiveObject {
       try {
         const body = await api.json('GET', path);
         if (stop) return;
-        if (isKubeObject(body)) {
-          setFetched({ object: body });
-          store.getState().setDetailObject({ ref, object: body });
-        } else setFetched({ error: 'not an object' });
+        setFetched(isKubeObject(body) ? { object: body } : { error: 'not an object' });
       } catch (e) {
         if (stop) return;
         setFetched((cur) => (e instanceof ApiRequestError && e.code === 404 ? { gone: true, error: messageOf(e) } : { ...cur, error: messageOf(e) }));
@@ -72,7 +70,7 @@ export function useObject(ref: ObjectRef | undefined): LiveObject {
       if (timer) clearTimeout(timer);
     };
     // `ref` is read through `path`: a new object with the same place must not refetch.
-  }, [api, store, path, watched, tick]);
+  }, [api, path, watched, tick]);
 
   if (watched) return fromStore ? { object: fromStore } : synced ? { gone: true, error: `${ref?.kind} ${key} is gone` } : {};
   return fetched;
