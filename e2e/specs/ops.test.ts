@@ -352,6 +352,28 @@ spec:
     for (const n of names) expect(await page.getByTestId(`pod-default-${n}`).count()).toBe(1);
   });
 
+  it("says on a Deployment's card how its rollout stands, in warning colour once its progress deadline passed", async () => {
+    await kubectl.ok(['create', 'deployment', 'roll', '--image=local/busybox:1', '--', 'sleep', '3600']);
+    const card = page.getByTestId('card-deployment-default-roll');
+    await expect.poll(async () => card.getByTestId('card-counts').innerText(), { timeout: 60_000 }).toBe('1 pod · 1 running');
+    // Rolled out (once the Deployment's status has caught up with its pod): nothing to say.
+    await expect.poll(async () => card.getByTestId('card-rollout').count(), { timeout: 30_000 }).toBe(0);
+    // An image no registry has: the new pod never becomes available, and after 10 s the rollout is stuck.
+    await kubectl.ok(['patch', 'deployment', 'roll', '-p', '{"spec":{"progressDeadlineSeconds":10}}']);
+    await kubectl.ok(['set', 'image', 'deployment/roll', 'busybox=local/no-such-image:1']);
+    const rollout = card.getByTestId('card-rollout');
+    await expect.poll(async () => (await rollout.count()) && rollout.innerText(), { timeout: 30_000 }).toMatch(/^⟳ rolling out: /);
+    await expect.poll(async () => rollout.innerText(), { timeout: 60_000 }).toMatch(/^⚠ rollout stuck: deadline passed/);
+    expect(await rollout.getAttribute('class')).toContain('warning-text');
+    expect(await rollout.getAttribute('title')).toMatch(/^deployment "roll" exceeded its progress deadline/);
+    await screenshot(page, 'ops-8-rollout-stuck');
+    // Back to an image that runs: rolled out again, the line goes.
+    await kubectl.ok(['rollout', 'undo', 'deployment/roll']);
+    await rollout.waitFor({ state: 'detached', timeout: 90_000 });
+    await kubectl.ok(['delete', 'deployment', 'roll']);
+    await card.waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
   it('draws an Ingress beside the Service it routes to, with its address once taken, and says when a routed Service is missing', async () => {
     await kubectl.ok(['create', 'ingress', 'web-site', '--rule=web.lab/*=web:80', '--rule=api.lab/*=missing:80']);
     const ing = page.getByTestId('ing-default-web-site');
@@ -362,7 +384,7 @@ spec:
     await expect.poll(async () => page.locator('[data-testid="rf__edge-edge:ing:default/web-site->svc:default/web"]').count(), { timeout: 30_000 }).toBe(1);
     await kubectl.ok(['patch', 'ingress', 'web-site', '--type=json', '-p', '[{"op":"remove","path":"/spec/rules/1"}]']);
     await expect.poll(async () => ing.getByTestId('ingress-state').innerText(), { timeout: 30_000 }).toMatch(/^[\d.:a-f]+ \+1 · 1 route$/);
-    await screenshot(page, 'ops-8-ingress');
+    await screenshot(page, 'ops-9-ingress');
     await ing.click();
     await expect.poll(async () => page.getByTestId('side-panel').innerText(), { timeout: 15_000 }).toContain('web-site');
     await kubectl.ok(['delete', 'ingress', 'web-site']);
