@@ -27,8 +27,9 @@ export const TURN_BUDGET_MS = 2;
 
 /**
  * The scheduler's one worker: pops the highest-priority active pod from the `SchedulingQueue` and
- * runs one attempt, each from a turn of the event loop of its own (`setImmediate`), so a long queue
- * never holds the loop. An attempt that throws counts as an `error` (back-off, then retry).
+ * runs one attempt after another, from a turn of the event loop (`setImmediate`) that it yields
+ * once its attempts have run `TURN_BUDGET_MS`, so a long queue never holds the loop. An attempt
+ * that throws counts as an `error` (back-off, then retry).
  */
 export function schedulingLoop(name: string, attempt: (key: string) => Promise<CycleResult>, opts: SchedulingLoopOptions): SchedulingLoop {
   const log = opts.log.child({ controller: name });

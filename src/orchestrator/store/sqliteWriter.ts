@@ -37,10 +37,10 @@ export interface CommitResult {
   ms: number;
   /** Set by the writer thread when it made the batch durable itself (fdatasync of the WAL, see writerThread.ts)... */
   synced?: true;
-  /** The WAL's frames after this batch (see diskFiles.ts readWalFrames), read by the writer thread with `synced`. */
-  walFrames?: number;
   /** ...or why it could not: the batch is written but not durable. */
   fsyncError?: { message: string; code?: string };
+  /** The WAL's frames after this batch (see diskFiles.ts readWalFrames), read by the writer thread with `synced`. */
+  walFrames?: number;
 }
 
 /** Work on the writer connection outside a batch (checkpoints, vacuum, a setting), never during one. */
